@@ -1,0 +1,36 @@
+"""The JSON API at /api/v1/. Every operation needs a caller (token or session): deny by default."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from helpline.accounts.api import router as accounts_router
+from helpline.accounts.api_auth import StaffSessionAuth, TokenAuth
+
+api = NinjaAPI(
+    title="Helpline API",
+    version="1",
+    description="Helpline's JSON API. Authenticate with an integration token "
+    "(Authorization: Bearer ...) or a signed-in session with its CSRF token.",
+    auth=[TokenAuth(), StaffSessionAuth()],
+    docs_url=None,
+    urls_namespace="api",
+)
+api.add_router("/", accounts_router)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

@@ -1,0 +1,259 @@
+"""Helpline settings: everything comes from the environment, with safe local defaults.
+
+Local default: SQLite (WAL) under HELPLINE_DATA_DIR, in-memory channel layer, database task
+queue. Production: HELPLINE_DEBUG off, which requires SECRET_KEY and HELPLINE_FIELD_KEYS and
+refuses to start without them (one line on stderr, exit status 1).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def refuse_to_start(reason: str) -> None:
+    """Stop with one readable line instead of a traceback: an operator must see why at once."""
+    sys.stderr.write(f"Helpline cannot start: {reason}\n")
+    raise SystemExit(1)
+
+
+DEBUG = env_bool("HELPLINE_DEBUG", False)
+DEMO = env_bool("HELPLINE_DEMO", False)
+DATA_DIR = Path(os.environ.get("HELPLINE_DATA_DIR", BASE_DIR / "var")).resolve()
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+FIELD_KEYS = [k.strip() for k in os.environ.get("HELPLINE_FIELD_KEYS", "").split(",") if k.strip()]
+if not DEBUG:
+    if len(SECRET_KEY) < 50:
+        refuse_to_start("SECRET_KEY is not set (or shorter than 50 characters) and HELPLINE_DEBUG is off")
+    if not FIELD_KEYS:
+        refuse_to_start("HELPLINE_FIELD_KEYS (field-encryption key) is not set and HELPLINE_DEBUG is off")
+else:
+    # Development only: fixed keys so a local checkout runs without set-up. Never used with DEBUG off.
+    SECRET_KEY = SECRET_KEY or "django-insecure-helpline-development-only-key-do-not-use-in-production"
+    FIELD_KEYS = FIELD_KEYS or ["ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMzJieXQ="]
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "helpline.common",
+    "helpline.audit",
+    "helpline.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "helpline.accounts.middleware.LanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # Last: sees the resolved view and enforces its declared access rule (deny by default).
+    "helpline.accounts.access.AccessMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "helpline" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "helpline.common.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "helpline.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
+                # queue on the busy timeout instead of failing half-way with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA busy_timeout=30000;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channels (websockets) ----------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Background work ----------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Authentication -----------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.Staff"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+OTP_TOTP_ISSUER = os.environ.get("HELPLINE_TOTP_ISSUER", "Helpline 1280")
+
+# Lockout: five failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("HELPLINE_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = env_int("HELPLINE_LOCKOUT_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its log lines carry usernames and addresses
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# --- Sessions -----------------------------------------------------------------------------
+IDLE_MINUTES = env_int("HELPLINE_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "helpline_session"
+CSRF_COOKIE_NAME = "helpline_csrf"
+
+# --- Security headers ---------------------------------------------------------------------
+HTTPS = env_bool("HELPLINE_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS and env_bool("HELPLINE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("HELPLINE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if env_bool("HELPLINE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HELPLINE_MAX_BODY_BYTES", 1_000_000)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# --- Internationalisation: Khmer first ----------------------------------------------------
+LANGUAGE_CODE = "km"
+LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["helpline.formats"]
+USE_THOUSAND_SEPARATOR = True
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("HELPLINE_TIME_ZONE", "Asia/Phnom_Penh")
+LANGUAGE_COOKIE_NAME = "helpline_language"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "helpline" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Helpline policy knobs ----------------------------------------------------------------
+POLICE_CHECK_WARNING_DAYS = env_int("HELPLINE_POLICE_CHECK_WARNING_DAYS", 30)
+API_TOKEN_TOUCH_SECONDS = 60
+
+# --- Logging: no bodies, no tokens, no personal data --------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}

@@ -1,0 +1,17 @@
+"""Test settings: the production settings (DEBUG off, Argon2, deny by default) with test keys in
+the environment and a temporary data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 60)
+os.environ.setdefault("HELPLINE_FIELD_KEYS", "dGVzdC1maWVsZC1rZXktZm9yLWhlbHBsaW5lLXRlc3RzIQ==")
+os.environ.setdefault("HELPLINE_HTTPS", "0")
+os.environ.setdefault("HELPLINE_DATA_DIR", tempfile.mkdtemp(prefix="helpline-test-"))
+
+from config.settings import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

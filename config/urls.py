@@ -1,0 +1,34 @@
+"""Every URL here must carry an access rule (helpline.accounts.access); a test walks them all."""
+
+from django.urls import include, path
+
+from config.api import api
+from helpline.accounts.access import API, PUBLIC, access
+from helpline.common import views as common_views
+
+
+def _declare_api(patterns: list) -> list:  # type: ignore[type-arg]
+    """The API checks callers per operation (see api_auth.api_access); its schema is public."""
+    for pattern in patterns:
+        callback = getattr(pattern, "callback", None)
+        if callback is not None:
+            access(PUBLIC if pattern.name == "openapi-json" else API)(callback)
+        elif hasattr(pattern, "url_patterns"):
+            _declare_api(pattern.url_patterns)
+    return patterns
+
+
+api_patterns, api_app, api_namespace = api.urls
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("readyz", common_views.readyz, name="readyz"),
+    path("accounts/", include("helpline.accounts.urls")),
+    path("audit/", include("helpline.audit.urls")),
+    path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
+]
+
+handler403 = "helpline.common.errors.forbidden"
+handler404 = "helpline.common.errors.not_found"
+handler500 = "helpline.common.errors.server_error"
+handler400 = "helpline.common.errors.bad_request"

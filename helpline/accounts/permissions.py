@@ -1,0 +1,48 @@
+"""Who may do what: roles and permissions as data, and API scopes.
+
+Deny by default: a permission not listed for a role is refused. The table is tested cell by cell
+(tests/test_permissions_table.py), so a change here must change the test too.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from helpline.accounts.models import Role
+
+
+class Permission(StrEnum):
+    HOME = "home"
+    CLIENT_DATA = "client_data"  # any page or API that shows a client record
+    STATISTICS = "statistics"  # aggregate figures only
+    AUDIT_BROWSE = "audit_browse"
+    STAFF_MANAGE = "staff_manage"  # staff, roles, vetting records, policy versions
+    API_TOKENS_MANAGE = "api_tokens_manage"
+
+
+_ALL_ROLES = frozenset(Role)
+
+RULES: dict[Permission, frozenset[Role]] = {
+    Permission.HOME: _ALL_ROLES,
+    Permission.CLIENT_DATA: frozenset(
+        {Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}
+    ),
+    Permission.STATISTICS: frozenset({Role.SUPERVISOR, Role.DATA_OFFICER, Role.ADMINISTRATOR}),
+    Permission.AUDIT_BROWSE: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    Permission.STAFF_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    Permission.API_TOKENS_MANAGE: frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def role_has(role: str, permission: Permission) -> bool:
+    return role in RULES.get(permission, frozenset())
+
+
+class Scope(StrEnum):
+    """What an integration token may do. Each API operation names the one scope it needs."""
+
+    ME = "me"
+    AUDIT_READ = "audit:read"
+
+
+SCOPE_CHOICES = [(s.value, s.value) for s in Scope]

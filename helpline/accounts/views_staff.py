@@ -1,0 +1,188 @@
+"""Administrators: staff, roles, vetting records, policy versions and integration tokens."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from helpline.accounts import services
+from helpline.accounts.access import access, requires
+from helpline.accounts.forms import (
+    ApiTokenForm,
+    PoliceCheckForm,
+    PolicyVersionForm,
+    StaffCreateForm,
+    StaffEditForm,
+    TrainingForm,
+)
+from helpline.accounts.models import ApiToken, PolicyVersion, Staff
+from helpline.accounts.permissions import Permission
+from helpline.accounts.vetting import current_policy, vetting_overview, vetting_status
+
+
+def _actor(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def access_staff(staff_id: UUID) -> Staff:
+    """The staff record or 404; only administrators reach the views that call this."""
+    staff = Staff.objects.filter(pk=staff_id).first()
+    if staff is None:
+        raise Http404
+    return staff
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_http_methods(["GET"])
+def staff_list(request: HttpRequest) -> HttpResponse:
+    rows = vetting_overview(Staff.objects.all())
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {
+            "rows": rows,
+            "blocked": [r for r in rows if r.status.blocked and r.staff.is_active],
+            "expiring": [r for r in rows if r.expires_soon and r.staff.is_active],
+        },
+    )
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_http_methods(["GET", "POST"])
+def staff_create(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            staff = services.staff_create(_actor(request), request=request, **form.cleaned_data)
+            messages.success(request, _("Staff member added."))
+            return redirect("accounts:staff_detail", staff_id=staff.pk)
+        return render(request, "accounts/staff_create.html", {"form": form}, status=400)
+    return render(request, "accounts/staff_create.html", {"form": form})
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_http_methods(["GET", "POST"])
+def staff_detail(request: HttpRequest, staff_id: UUID) -> HttpResponse:
+    staff = access_staff(staff_id)
+    edit = StaffEditForm(
+        request.POST or None,
+        initial={"full_name": staff.full_name, "role": staff.role, "is_active": staff.is_active},
+    )
+    status = 200
+    if request.method == "POST":
+        if edit.is_valid():
+            services.staff_update(_actor(request), staff=staff, request=request, **edit.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("accounts:staff_detail", staff_id=staff.pk)
+        status = 400
+    return render(
+        request,
+        "accounts/staff_detail.html",
+        {
+            "staff": staff,
+            "vetting": vetting_status(staff),
+            "edit_form": edit,
+            "police_form": PoliceCheckForm(),
+            "training_form": TrainingForm(),
+            "police_checks": staff.police_checks.select_related("verified_by"),
+            "trainings": staff.training_records.all(),
+            "signatures": staff.policy_signatures.select_related("policy").order_by("-signed_at"),
+        },
+        status=status,
+    )
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_POST
+def police_check_add(request: HttpRequest, staff_id: UUID) -> HttpResponse:
+    staff = access_staff(staff_id)
+    form = PoliceCheckForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/form_errors.html", {"form": form}, status=400)
+    services.police_check_record(_actor(request), staff=staff, request=request, **form.cleaned_data)
+    messages.success(request, _("Police check recorded."))
+    return redirect("accounts:staff_detail", staff_id=staff.pk)
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_POST
+def training_add(request: HttpRequest, staff_id: UUID) -> HttpResponse:
+    staff = access_staff(staff_id)
+    form = TrainingForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/form_errors.html", {"form": form}, status=400)
+    services.training_record(_actor(request), staff=staff, request=request, **form.cleaned_data)
+    messages.success(request, _("Training recorded."))
+    return redirect("accounts:staff_detail", staff_id=staff.pk)
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_POST
+def otp_reset(request: HttpRequest, staff_id: UUID) -> HttpResponse:
+    staff = access_staff(staff_id)
+    services.otp_reset(_actor(request), staff=staff, request=request)
+    messages.success(request, _("Authenticator cleared: they will set up a new one at next sign-in."))
+    return redirect("accounts:staff_detail", staff_id=staff.pk)
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_http_methods(["GET", "POST"])
+def policy_versions(request: HttpRequest) -> HttpResponse:
+    form = PolicyVersionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            if PolicyVersion.objects.filter(version=form.cleaned_data["version"]).exists():
+                form.add_error("version", _("This version already exists."))
+            else:
+                services.policy_publish(_actor(request), request=request, **form.cleaned_data)
+                messages.success(request, _("Policy version published."))
+                return redirect("accounts:policy_versions")
+        status = 400
+    return render(
+        request,
+        "accounts/policy_versions.html",
+        {"form": form, "versions": PolicyVersion.objects.all(), "current": current_policy()},
+        status=status,
+    )
+
+
+@access(requires(Permission.API_TOKENS_MANAGE))
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    created: str | None = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            _token, created = services.api_token_create(
+                _actor(request), name=form.cleaned_data["name"],
+                scopes=list(form.cleaned_data["scopes"]), request=request,
+            )
+            form = ApiTokenForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "tokens": ApiToken.objects.all(), "created": created},
+        status=status,
+    )
+
+
+@access(requires(Permission.API_TOKENS_MANAGE))
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
+    token = ApiToken.objects.filter(pk=token_id).first()
+    if token is None:
+        raise Http404
+    services.api_token_revoke(_actor(request), token=token, request=request)
+    messages.success(request, _("Token revoked."))
+    return redirect("accounts:api_tokens")
+

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Actor"), required=False, max_length=120)
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    record_type = forms.CharField(label=_("Record type"), required=False, max_length=64)
+    record_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,53 @@
+"""Websocket base: the same gate as pages. A socket is accepted only for a signed-in staff member
+who completed the second factor and passes the safeguarding gate; otherwise it is closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.vetting import vetting_status
+
+CLOSE_REFUSED = 4403
+
+
+class StaffConsumer(AsyncJsonWebsocketConsumer):
+    permission: Permission = Permission.HOME
+    staff: Staff
+
+    @staticmethod
+    def _allowed(staff: Any, session: Any, permission: Permission) -> bool:
+        if not isinstance(staff, Staff) or not staff.is_active:
+            return False
+        if session is None or not session.get(DEVICE_ID_SESSION_KEY):
+            return False
+        return not vetting_status(staff).blocked and role_has(staff.role, permission)
+
+    async def connect(self) -> None:
+        staff = self.scope.get("user")
+        allowed = await sync_to_async(self._allowed)(staff, self.scope.get("session"), self.permission)
+        if not allowed:
+            await self.close(code=CLOSE_REFUSED)
+            return
+        self.staff = staff
+        await self.accept()
+        await self.on_connected()
+
+    async def on_connected(self) -> None:
+        """Subclasses join their groups here."""
+
+
+class StaffPresenceConsumer(StaffConsumer):
+    """/ws/staff/: the console's live channel. Today it greets and answers pings."""
+
+    async def on_connected(self) -> None:
+        await self.send_json({"type": "hello", "username": self.staff.username})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})

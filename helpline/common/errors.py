@@ -1,0 +1,34 @@
+"""Error pages: short, translated, and never a stack trace."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from helpline.common.requests import wants_json
+
+
+def _page(request: HttpRequest, status: int, template: str, detail: str) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse({"detail": detail}, status=status)
+    try:
+        body = render_to_string(template, request=request)
+    except Exception:  # an error page must never fail in turn
+        body = detail
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 400, "400.html", "Bad request.")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 403, "403.html", "Forbidden.")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 404, "404.html", "Not found.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _page(request, 500, "500.html", "Server error.")

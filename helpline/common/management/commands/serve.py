@@ -1,0 +1,61 @@
+"""Serve HTTP and websockets (uvicorn) together with the background worker; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the ASGI server and the task worker until interrupted."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=1, help="server processes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        python = sys.executable
+        commands = [
+            [python, "-m", "uvicorn", "config.asgi:application", "--host", options["host"],
+             "--port", str(options["port"]), "--workers", str(options["workers"]),
+             "--no-server-header", "--proxy-headers"],
+            [python, "manage.py", "db_worker", "--interval", "1"],
+        ]
+        children = [subprocess.Popen(cmd) for cmd in commands]
+        self.stdout.write(f"Helpline is serving on http://{options['host']}:{options['port']}/ (Ctrl-C stops)")
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for child in children:
+                    if child.poll() is not None:
+                        self.stderr.write(f"{child.args[2]} stopped (exit {child.returncode}); stopping all")
+                        exit_code = child.returncode or 1
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            deadline = time.monotonic() + 10
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        if exit_code:
+            raise SystemExit(exit_code)

@@ -1,0 +1,69 @@
+"""Shared fixtures: personas signed in with both factors, and an API client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from helpline.accounts.models import Role, Staff
+from tests.factories import persona
+
+
+def signed_in_client(staff: Staff) -> Client:
+    """A client whose session passed password and TOTP, as the real sign-in leaves it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(staff)
+    device = TOTPDevice.objects.get(user=staff, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def make_persona(db: None) -> Callable[..., Staff]:
+    return persona
+
+
+@pytest.fixture
+def counsellor(db: None) -> Staff:
+    return persona(Role.COUNSELLOR, username="counsellor")
+
+
+@pytest.fixture
+def supervisor(db: None) -> Staff:
+    return persona(Role.SUPERVISOR, username="supervisor")
+
+
+@pytest.fixture
+def administrator(db: None) -> Staff:
+    return persona(Role.ADMINISTRATOR, username="admin")
+
+
+@pytest.fixture
+def data_officer(db: None) -> Staff:
+    return persona(Role.DATA_OFFICER, username="dataofficer")
+
+
+@pytest.fixture
+def lapsed(db: None) -> Staff:
+    """A counsellor whose police check expired yesterday."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import vet
+
+    staff = persona(Role.COUNSELLOR, username="lapsed", vetted=False)
+    vet(staff, police_expires=timezone.localdate() - dt.timedelta(days=1))
+    return staff
+
+
+@pytest.fixture
+def client_for() -> Callable[[Staff], Client]:
+    return signed_in_client
