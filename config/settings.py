@@ -52,9 +52,7 @@ else:
     FIELD_KEYS = FIELD_KEYS or ["ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMzJieXQ="]
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -122,7 +120,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "helpline.sqlite3",
+            "NAME": str(DATA_DIR / "helpline.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
                 # queue on the busy timeout instead of failing half-way with "database is locked".

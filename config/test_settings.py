@@ -9,9 +9,13 @@ os.environ.setdefault("HELPLINE_FIELD_KEYS", "dGVzdC1maWVsZC1rZXktZm9yLWhlbHBsaW
 os.environ.setdefault("HELPLINE_HTTPS", "0")
 os.environ.setdefault("HELPLINE_DATA_DIR", tempfile.mkdtemp(prefix="helpline-test-"))
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not the shared in-memory database: WAL, locking and threads behave as in production.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["HELPLINE_DATA_DIR"], "test.sqlite3")}  # noqa: F405

@@ -67,3 +67,13 @@ def lapsed(db: None) -> Staff:
 @pytest.fixture
 def client_for() -> Callable[[Staff], Client]:
     return signed_in_client
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests() -> object:
+    """Messages built outside a request (vetting reasons, command output) read in English in
+    tests; requests still choose their own language (Khmer by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -26,7 +26,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj: Staff, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def save_password(obj: Staff, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
 

@@ -62,6 +62,12 @@ def access(rule: AccessRule) -> Callable[[V], V]:
     return mark
 
 
+def is_verified(user: object) -> bool:
+    """True once the session passed the second factor (django-otp adds is_verified to users)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
 def rule_of(view: Callable[..., Any]) -> AccessRule | None:
     return getattr(view, ATTRIBUTE, None)
 
@@ -116,7 +122,7 @@ def check_access(request: HttpRequest, rule: AccessRule) -> HttpResponse | None:
         return _to_login(request)
     if rule.level == "signed_in":
         return None
-    if not user.is_verified():  # type: ignore[union-attr]
+    if not is_verified(user):
         return _to_second_factor(request)
     if rule.level == "verified":
         return None

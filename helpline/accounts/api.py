@@ -24,8 +24,20 @@ def me(request: HttpRequest) -> MeOut:
     principal: Principal = request.auth  # type: ignore[attr-defined]
     if principal.staff is not None:
         staff = principal.staff
-        return MeOut(kind="staff", username=staff.username, display_name=staff.display_name,
-                     role=staff.role, language=staff.language, scopes=[])
+        return MeOut(
+            kind="staff",
+            username=staff.username,
+            display_name=staff.display_name,
+            role=staff.role,
+            language=staff.language,
+            scopes=[],
+        )
     assert principal.token is not None
-    return MeOut(kind="token", username=principal.name, display_name=principal.token.name,
-                 role=principal.role, language=None, scopes=sorted(principal.scopes))
+    return MeOut(
+        kind="token",
+        username=principal.name,
+        display_name=principal.token.name,
+        role=principal.role,
+        language=None,
+        scopes=sorted(principal.scopes),
+    )

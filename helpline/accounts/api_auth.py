@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from helpline.accounts.access import is_verified
 from helpline.accounts.models import ApiToken, Staff
 from helpline.accounts.permissions import Permission, Scope, role_has
 from helpline.accounts.services import api_token_authenticate
@@ -48,11 +49,18 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         found = api_token_authenticate(token)
         if found is None:
-            audit_record(None, action="api.token_rejected", request=request,
-                         detail={"path": request.path[:200]})
+            audit_record(
+                None, action="api.token_rejected", request=request, detail={"path": request.path[:200]}
+            )
             return None
-        audit_record(found, action="api.token_use", record_type="api_token", record_id=found.pk,
-                     request=request, detail={"path": request.path[:200], "method": request.method})
+        audit_record(
+            found,
+            action="api.token_use",
+            record_type="api_token",
+            record_id=found.pk,
+            request=request,
+            detail={"path": request.path[:200], "method": request.method},
+        )
         return Principal(kind="token", token=found, scopes=frozenset(found.scopes))
 
 
@@ -61,7 +69,7 @@ class StaffSessionAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
         user = request.user
-        if user.is_authenticated and user.is_active and user.is_verified():  # type: ignore[union-attr]
+        if user.is_authenticated and user.is_active and is_verified(user):
             return Principal(kind="staff", staff=user)  # type: ignore[arg-type]
         return None
 
@@ -78,8 +86,13 @@ def api_access(*, permission: Permission, scope: Scope) -> Callable[[F], F]:
             principal: Principal = request.auth  # type: ignore[attr-defined]
             refusal = _refusal(principal, permission, scope)
             if refusal:
-                audit_record(principal.actor, action="access.refused", reason=refusal,
-                             request=request, detail={"path": request.path[:200]})
+                audit_record(
+                    principal.actor,
+                    action="access.refused",
+                    reason=refusal,
+                    request=request,
+                    detail={"path": request.path[:200]},
+                )
                 raise HttpError(403, refusal)
             return func(request, *args, **kwargs)
 

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ def load_or_create_demo_secrets(extra: dict[str, Any] | None = None) -> dict[str
     """Read the demo secrets; generate any that are missing (extra names map to lengths)."""
     path = demo_secrets_path()
     data: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    wanted = {
+    wanted: dict[str, Callable[[], str]] = {
         "password": lambda: "demo-" + secrets.token_urlsafe(12),
         "totp_key_hex": lambda: secrets.token_hex(20),
         "api_token": lambda: "hl_" + secrets.token_hex(4) + "_" + secrets.token_urlsafe(32),

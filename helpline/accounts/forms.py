@@ -46,9 +46,7 @@ class StaffCreateForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="km")
-    password = forms.CharField(
-        label=_("First password (at least 12 characters)"), widget=forms.PasswordInput
-    )
+    password = forms.CharField(label=_("First password (at least 12 characters)"), widget=forms.PasswordInput)
 
     def clean_username(self) -> str:
         username = str(self.cleaned_data["username"])
@@ -76,9 +74,7 @@ class StaffEditForm(forms.Form):
 class PoliceCheckForm(forms.Form):
     reference = forms.CharField(label=_("Certificate reference"), max_length=100, required=False)
     issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = forms.DateField(
-        label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self) -> dict[str, Any]:
@@ -93,9 +89,7 @@ class PoliceCheckForm(forms.Form):
 
 class TrainingForm(forms.Form):
     course = forms.CharField(label=_("Course"), max_length=200)
-    completed_on = forms.DateField(
-        label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
     expires_on = forms.DateField(
         label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

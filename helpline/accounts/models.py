@@ -53,9 +53,7 @@ class Staff(AbstractBaseUser):
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.COUNSELLOR)
-    language = models.CharField(
-        _("language"), max_length=8, choices=Language.choices, default=Language.KHMER
-    )
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.KHMER)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     # Bumped by "sign out everywhere": every session signed with the old value stops validating.
@@ -93,9 +91,7 @@ class PolicyVersion(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     effective_date = models.DateField(_("effective date"), db_index=True)
-    published_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    published_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-effective_date", "-created_at"]
@@ -110,9 +106,7 @@ class PolicySignature(UUIDModel):
     signed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["staff", "policy"], name="one_signature_per_policy")
-        ]
+        constraints = [models.UniqueConstraint(fields=["staff", "policy"], name="one_signature_per_policy")]
 
 
 class PoliceCheck(TimeStampedModel):
@@ -151,13 +145,9 @@ class ApiToken(TimeStampedModel):
     prefix = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
     scopes = models.JSONField(default=list)
-    created_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    revoked_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -26,7 +26,7 @@ from helpline.accounts.models import (
 from helpline.accounts.permissions import Scope
 from helpline.audit.services import audit_record
 
-TOKEN_PREFIX = "hl_"
+TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)
 
 
 class ServiceError(ValueError):
@@ -78,7 +78,7 @@ def staff_update(
     if role not in Role.values:
         raise ServiceError(f"unknown role: {role}")
     with transaction.atomic():
-        changes = {}
+        changes: dict[str, list[object]] = {}
         if staff.role != role:
             changes["role"] = [staff.role, role]
         if staff.is_active != is_active:
@@ -104,8 +104,14 @@ def staff_set_language(actor: Staff, *, language: str, request: HttpRequest | No
     with transaction.atomic():
         Staff.objects.filter(pk=actor.pk).update(language=language)
         actor.language = language
-        audit_record(actor, action="staff.language", record_type="staff", record_id=actor.pk,
-                     request=request, detail={"language": language})
+        audit_record(
+            actor,
+            action="staff.language",
+            record_type="staff",
+            record_id=actor.pk,
+            request=request,
+            detail={"language": language},
+        )
 
 
 def staff_sign_out_everywhere(actor: Staff, *, request: HttpRequest | None = None) -> None:
@@ -113,8 +119,9 @@ def staff_sign_out_everywhere(actor: Staff, *, request: HttpRequest | None = Non
     with transaction.atomic():
         Staff.objects.filter(pk=actor.pk).update(session_generation=actor.session_generation + 1)
         actor.session_generation += 1
-        audit_record(actor, action="auth.sign_out_everywhere", record_type="staff",
-                     record_id=actor.pk, request=request)
+        audit_record(
+            actor, action="auth.sign_out_everywhere", record_type="staff", record_id=actor.pk, request=request
+        )
 
 
 # --- Second factor -------------------------------------------------------------------------
@@ -142,8 +149,9 @@ def otp_enrolment_confirm(
         TOTPDevice.objects.filter(user=staff).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save()
-        audit_record(staff, action="auth.2fa_enrolled", record_type="staff", record_id=staff.pk,
-                     request=request)
+        audit_record(
+            staff, action="auth.2fa_enrolled", record_type="staff", record_id=staff.pk, request=request
+        )
     return True
 
 
@@ -152,8 +160,7 @@ def otp_reset(actor: Staff, *, staff: Staff, request: HttpRequest | None = None)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=staff).delete()
         Staff.objects.filter(pk=staff.pk).update(session_generation=staff.session_generation + 1)
-        audit_record(actor, action="auth.2fa_reset", record_type="staff", record_id=staff.pk,
-                     request=request)
+        audit_record(actor, action="auth.2fa_reset", record_type="staff", record_id=staff.pk, request=request)
 
 
 # --- Vetting -------------------------------------------------------------------------------
@@ -170,11 +177,20 @@ def policy_publish(
 ) -> PolicyVersion:
     with transaction.atomic():
         policy = PolicyVersion.objects.create(
-            version=version, title=title, text=text, effective_date=effective_date,
+            version=version,
+            title=title,
+            text=text,
+            effective_date=effective_date,
             published_by=actor,
         )
-        audit_record(actor, action="policy.publish", record_type="policy", record_id=policy.pk,
-                     request=request, detail={"version": version})
+        audit_record(
+            actor,
+            action="policy.publish",
+            record_type="policy",
+            record_id=policy.pk,
+            request=request,
+            detail={"version": version},
+        )
     return policy
 
 
@@ -183,8 +199,14 @@ def policy_sign(actor: Staff, *, policy: PolicyVersion, request: HttpRequest | N
     with transaction.atomic():
         _sig, created = PolicySignature.objects.get_or_create(staff=actor, policy=policy)
         if created:
-            audit_record(actor, action="policy.sign", record_type="policy", record_id=policy.pk,
-                         request=request, detail={"version": policy.version})
+            audit_record(
+                actor,
+                action="policy.sign",
+                record_type="policy",
+                record_id=policy.pk,
+                request=request,
+                detail={"version": policy.version},
+            )
     return created
 
 
@@ -206,12 +228,21 @@ def police_check_record(
         raise ServiceError("a police check needs the person who verified it")
     with transaction.atomic():
         check = PoliceCheck.objects.create(
-            staff=staff, issued_on=issued_on, expires_on=expires_on, reference=reference,
-            notes=notes, verified_by=verifier,
+            staff=staff,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            reference=reference,
+            notes=notes,
+            verified_by=verifier,
         )
-        audit_record(actor or verifier, action="police_check.record", record_type="staff",
-                     record_id=staff.pk, request=request,
-                     detail={"expires_on": expires_on.isoformat()})
+        audit_record(
+            actor or verifier,
+            action="police_check.record",
+            record_type="staff",
+            record_id=staff.pk,
+            request=request,
+            detail={"expires_on": expires_on.isoformat()},
+        )
     return check
 
 
@@ -226,11 +257,15 @@ def training_record(
 ) -> TrainingRecord:
     with transaction.atomic():
         record = TrainingRecord.objects.create(
-            staff=staff, course=course, completed_on=completed_on, expires_on=expires_on,
+            staff=staff,
+            course=course,
+            completed_on=completed_on,
+            expires_on=expires_on,
             recorded_by=actor,
         )
-        audit_record(actor, action="training.record", record_type="staff", record_id=staff.pk,
-                     request=request)
+        audit_record(
+            actor, action="training.record", record_type="staff", record_id=staff.pk, request=request
+        )
     return record
 
 
@@ -258,11 +293,20 @@ def api_token_create(
     prefix = raw[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8]
     with transaction.atomic():
         token = ApiToken.objects.create(
-            name=name, prefix=prefix, token_hash=_token_digest(raw), scopes=sorted(set(scopes)),
+            name=name,
+            prefix=prefix,
+            token_hash=_token_digest(raw),
+            scopes=sorted(set(scopes)),
             created_by=actor,
         )
-        audit_record(actor, action="api_token.create", record_type="api_token",
-                     record_id=token.pk, request=request, detail={"scopes": token.scopes})
+        audit_record(
+            actor,
+            action="api_token.create",
+            record_type="api_token",
+            record_id=token.pk,
+            request=request,
+            detail={"scopes": token.scopes},
+        )
     return token, raw
 
 
@@ -272,8 +316,9 @@ def api_token_revoke(actor: Staff, *, token: ApiToken, request: HttpRequest | No
             token.revoked_at = timezone.now()
             token.revoked_by = actor
             token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
-            audit_record(actor, action="api_token.revoke", record_type="api_token",
-                         record_id=token.pk, request=request)
+            audit_record(
+                actor, action="api_token.revoke", record_type="api_token", record_id=token.pk, request=request
+            )
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:

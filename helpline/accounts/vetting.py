@@ -49,14 +49,12 @@ def vetting_status(staff: Staff, on: dt.date | None = None) -> VettingStatus:
     else:
         signed = staff.policy_signatures.filter(policy=policy).exists()
         if not signed:
-            reasons.append(_("You have not signed the current Child Protection Policy."))
-    expires = (
-        PoliceCheck.objects.filter(staff=staff, issued_on__lte=on).aggregate(m=Max("expires_on"))["m"]
-    )
+            reasons.append(_("The current Child Protection Policy has not been signed."))
+    expires = PoliceCheck.objects.filter(staff=staff, issued_on__lte=on).aggregate(m=Max("expires_on"))["m"]
     if expires is None:
         reasons.append(_("No police check is on record."))
     elif expires < on:
-        reasons.append(_("Your police check has expired."))
+        reasons.append(_("The police check has expired."))
     return VettingStatus(
         reasons=reasons,
         police_check_expires=expires,

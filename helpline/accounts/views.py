@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from helpline.accounts import services
-from helpline.accounts.access import PUBLIC, SIGNED_IN, VERIFIED, access
+from helpline.accounts.access import PUBLIC, SIGNED_IN, VERIFIED, access, is_verified
 from helpline.accounts.forms import CodeForm, LanguageForm, SignInForm, SignPolicyForm
 from helpline.accounts.models import Staff
 from helpline.accounts.vetting import current_policy, vetting_status
@@ -41,7 +41,7 @@ def _staff(request: HttpRequest) -> Staff:
 @access(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if request.user.is_authenticated and is_verified(request.user):
         return redirect("home")
     form = SignInForm(request.POST or None)
     status = 200
@@ -68,7 +68,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Check the TOTP code; a person with no authenticator yet enrols one here first."""
     staff = _staff(request)
-    if staff.is_verified():  # type: ignore[attr-defined]
+    if is_verified(staff):
         return redirect("home")
     device = services.otp_device_for(staff)
     enrolling = device is None

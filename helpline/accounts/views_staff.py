@@ -162,8 +162,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             _token, created = services.api_token_create(
-                _actor(request), name=form.cleaned_data["name"],
-                scopes=list(form.cleaned_data["scopes"]), request=request,
+                _actor(request),
+                name=form.cleaned_data["name"],
+                scopes=list(form.cleaned_data["scopes"]),
+                request=request,
             )
             form = ApiTokenForm()
         else:
@@ -185,4 +187,3 @@ def api_token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
     services.api_token_revoke(_actor(request), token=token, request=request)
     messages.success(request, _("Token revoked."))
     return redirect("accounts:api_tokens")
-

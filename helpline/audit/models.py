@@ -42,7 +42,7 @@ class AuditEvent(models.Model):
     record_type = models.CharField(_("record type"), max_length=64, blank=True, db_index=True)
     record_id = models.CharField(_("record id"), max_length=64, blank=True, db_index=True)
     reason = models.TextField(_("reason"), blank=True)
-    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # Small structured facts (a path, a filter). Never client content or secrets.
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -95,3 +95,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"audit chain head at {self.last_seq}"

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from helpline.accounts.models import ApiToken, Staff
 
 
-
 def _actor_fields(actor: Any) -> dict[str, Any]:
     from helpline.accounts.models import ApiToken, Staff
 

@@ -12,7 +12,7 @@ def _page(request: HttpRequest, status: int, template: str, detail: str) -> Http
     if wants_json(request):
         return JsonResponse({"detail": detail}, status=status)
     try:
-        body = render_to_string(template, request=request)
+        body: str = render_to_string(template, request=request)
     except Exception:  # an error page must never fail in turn
         body = detail
     return HttpResponse(body, status=status)

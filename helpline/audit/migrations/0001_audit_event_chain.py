@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('record_type', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='record type')),
                 ('record_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='record id')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='client address')),
+                ('client_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
                 ('detail', models.JSONField(blank=True, default=dict)),
                 ('prev_hash', models.CharField(max_length=64)),
                 ('hash', models.CharField(max_length=64, unique=True)),

@@ -68,15 +68,22 @@ class Command(BaseCommand):
             if staff is not None:
                 continue
             staff = services.staff_create(
-                admin, username=username, password=secrets_["password"], role=role,
-                full_name=full_name, language=language,
+                admin,
+                username=username,
+                password=secrets_["password"],
+                role=role,
+                full_name=full_name,
+                language=language,
             )
             created += 1
             admin = admin or staff
             if policy is None:
                 policy = services.policy_publish(
-                    admin, version="2026.1", title="Child Protection Policy",
-                    text=POLICY_TEXT, effective_date=today - dt.timedelta(days=365),
+                    admin,
+                    version="2026.1",
+                    title="Child Protection Policy",
+                    text=POLICY_TEXT,
+                    effective_date=today - dt.timedelta(days=365),
                 )
             TOTPDevice.objects.create(
                 user=staff, name="demo authenticator", key=secrets_["totp_key_hex"], confirmed=True
@@ -84,20 +91,30 @@ class Command(BaseCommand):
             if username == "lapsed":
                 # Police check expired a month ago: the safeguarding gate must block this account.
                 services.police_check_record(
-                    admin, staff=staff, issued_on=today - dt.timedelta(days=2 * 365 + 30),
-                    expires_on=today - dt.timedelta(days=30), reference="DEMO-EXPIRED",
+                    admin,
+                    staff=staff,
+                    issued_on=today - dt.timedelta(days=2 * 365 + 30),
+                    expires_on=today - dt.timedelta(days=30),
+                    reference="DEMO-EXPIRED",
                 )
             else:
                 services.police_check_record(
-                    admin, staff=staff, issued_on=today - dt.timedelta(days=100),
-                    expires_on=today + dt.timedelta(days=630), reference=f"DEMO-{username.upper()}",
+                    admin,
+                    staff=staff,
+                    issued_on=today - dt.timedelta(days=100),
+                    expires_on=today + dt.timedelta(days=630),
+                    reference=f"DEMO-{username.upper()}",
                 )
             services.policy_sign(staff, policy=policy)
             services.training_record(
-                admin, staff=staff, course="Helpline induction and child safeguarding",
+                admin,
+                staff=staff,
+                course="Helpline induction and child safeguarding",
                 completed_on=today - dt.timedelta(days=90),
             )
         raw = secrets_["api_token"]
         if not ApiToken.objects.filter(prefix=raw[3:11]).exists():
-            services.api_token_create(admin, name="demo integration", scopes=[s.value for s in Scope], raw=raw)
+            services.api_token_create(
+                admin, name="demo integration", scopes=[s.value for s in Scope], raw=raw
+            )
         return created

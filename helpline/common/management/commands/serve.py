@@ -23,13 +23,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         commands = [
-            [python, "-m", "uvicorn", "config.asgi:application", "--host", options["host"],
-             "--port", str(options["port"]), "--workers", str(options["workers"]),
-             "--no-server-header", "--proxy-headers"],
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                "--workers",
+                str(options["workers"]),
+                "--no-server-header",
+                "--proxy-headers",
+            ],
             [python, "manage.py", "db_worker", "--interval", "1"],
         ]
-        children = [subprocess.Popen(cmd) for cmd in commands]
-        self.stdout.write(f"Helpline is serving on http://{options['host']}:{options['port']}/ (Ctrl-C stops)")
+        names = ["server", "worker"]
+        children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603 (fixed argv)
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
@@ -41,9 +54,9 @@ class Command(BaseCommand):
         exit_code = 0
         try:
             while not stopping:
-                for child in children:
+                for name, child in zip(names, children, strict=True):
                     if child.poll() is not None:
-                        self.stderr.write(f"{child.args[2]} stopped (exit {child.returncode}); stopping all")
+                        self.stderr.write(f"{name} stopped (exit {child.returncode}); stopping all")
                         exit_code = child.returncode or 1
                         stopping = True
                 time.sleep(0.5)

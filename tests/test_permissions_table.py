@@ -1,0 +1,44 @@
+"""The role/permission table, cell by cell. A change to RULES must change this table too."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpline.accounts.models import Role
+from helpline.accounts.permissions import RULES, Permission, role_has
+
+C, V, S, M, D, A = (
+    Role.COUNSELLOR,
+    Role.VOLUNTEER,
+    Role.SUPERVISOR,
+    Role.CASE_MANAGER,
+    Role.DATA_OFFICER,
+    Role.ADMINISTRATOR,
+)
+
+EXPECTED: dict[Permission, set[Role]] = {
+    Permission.HOME: {C, V, S, M, D, A},
+    Permission.CLIENT_DATA: {C, V, S, M, A},
+    Permission.STATISTICS: {S, D, A},
+    Permission.AUDIT_BROWSE: {S, A},
+    Permission.STAFF_MANAGE: {A},
+    Permission.API_TOKENS_MANAGE: {A},
+}
+
+
+def test_every_permission_has_a_row_in_the_table() -> None:
+    assert set(EXPECTED) == set(Permission) == set(RULES)
+
+
+@pytest.mark.parametrize("permission", list(Permission))
+@pytest.mark.parametrize("role", list(Role))
+def test_permission_cell(role: Role, permission: Permission) -> None:
+    assert role_has(role, permission) is (role in EXPECTED[permission])
+
+
+def test_data_officer_never_gets_client_data() -> None:
+    assert not role_has(Role.DATA_OFFICER, Permission.CLIENT_DATA)
+
+
+def test_unknown_role_is_denied_everything() -> None:
+    assert not any(role_has("intruder", p) for p in Permission)
