@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from helpline.accounts.api import router as accounts_router
 from helpline.accounts.api_auth import StaffSessionAuth, TokenAuth
+from helpline.contacts.api import router as contacts_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -19,6 +20,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", accounts_router)
+api.add_router("/", contacts_router)
 
 
 @api.exception_handler(ValidationError)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "helpline.common",
     "helpline.audit",
     "helpline.accounts",
+    "helpline.contacts",
 ]
 
 MIDDLEWARE = [

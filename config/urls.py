@@ -25,6 +25,7 @@ urlpatterns = [
     path("readyz", common_views.readyz, name="readyz"),
     path("accounts/", include("helpline.accounts.urls")),
     path("audit/", include("helpline.audit.urls")),
+    path("", include("helpline.contacts.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

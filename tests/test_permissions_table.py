@@ -23,6 +23,11 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.AUDIT_BROWSE: {S, A},
     Permission.STAFF_MANAGE: {A},
     Permission.API_TOKENS_MANAGE: {A},
+    Permission.CONSOLE: {C, V, S},
+    Permission.CONTACT_SEARCH: {S, M, A},
+    Permission.CONTACT_CORRECT_ANY: {S},
+    Permission.CALLER_REVEAL: {S, M},
+    Permission.TAXONOMY_MANAGE: {S, A},
 }
 
 

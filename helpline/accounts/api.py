@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from helpline.accounts.api_auth import Principal, api_access
 from helpline.accounts.permissions import Permission, Scope
+from helpline.common.api_schemas import with_errors
 
 router = Router(tags=["identity"])
 
@@ -18,7 +19,7 @@ class MeOut(Schema):
     scopes: list[str]
 
 
-@router.get("/me", response=MeOut, summary="Who is calling: identity, role and scopes")
+@router.get("/me", response=with_errors(MeOut), summary="Who is calling: identity, role and scopes")
 @api_access(permission=Permission.HOME, scope=Scope.ME)
 def me(request: HttpRequest) -> MeOut:
     principal: Principal = request.auth  # type: ignore[attr-defined]

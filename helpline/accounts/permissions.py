@@ -18,6 +18,11 @@ class Permission(StrEnum):
     AUDIT_BROWSE = "audit_browse"
     STAFF_MANAGE = "staff_manage"  # staff, roles, vetting records, policy versions
     API_TOKENS_MANAGE = "api_tokens_manage"
+    CONSOLE = "console"  # take and record contacts
+    CONTACT_SEARCH = "contact_search"  # every contact, not only one's own
+    CONTACT_CORRECT_ANY = "contact_correct_any"  # correct another counsellor's contact
+    CALLER_REVEAL = "caller_reveal"  # see a caller's number, with a reason
+    TAXONOMY_MANAGE = "taxonomy_manage"  # extend the code lists
 
 
 _ALL_ROLES = frozenset(Role)
@@ -31,6 +36,11 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT_BROWSE: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.STAFF_MANAGE: frozenset({Role.ADMINISTRATOR}),
     Permission.API_TOKENS_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    Permission.CONSOLE: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR}),
+    Permission.CONTACT_SEARCH: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}),
+    Permission.CONTACT_CORRECT_ANY: frozenset({Role.SUPERVISOR}),
+    Permission.CALLER_REVEAL: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
+    Permission.TAXONOMY_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
 }
 
 
@@ -43,6 +53,9 @@ class Scope(StrEnum):
 
     ME = "me"
     AUDIT_READ = "audit:read"
+    CONTACTS_READ = "contacts:read"
+    CONTACTS_WRITE = "contacts:write"
+    CALLERS_READ = "callers:read"
 
 
 SCOPE_CHOICES = [(s.value, s.value) for s in Scope]

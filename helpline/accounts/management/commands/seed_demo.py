@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -52,7 +53,10 @@ class Command(BaseCommand):
         secrets_ = load_or_create_demo_secrets()
         with transaction.atomic():
             created = self._seed(secrets_)
-        self.stdout.write(f"Demo staff created: {created}" if created else "Demo data already present.")
+        self.stdout.write(f"Demo staff created: {created}" if created else "Demo staff already present.")
+        # Other apps add their demo data as commands named seed_demo_<app>, run here in name order.
+        for name in sorted(n for n in get_commands() if n.startswith("seed_demo_")):
+            call_command(name, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("Demo users: " + ", ".join(u for u, *_ in DEMO_STAFF))
         self.stdout.write(f"Demo password: {secrets_['password']}")
         self.stdout.write(f"Demo TOTP secret: {totp_base32(secrets_['totp_key_hex'])}")

@@ -1,0 +1,343 @@
+"""Contacts API: list, read, enter and classify contacts; a caller's history by address."""
+# No `from __future__ import annotations` here: django-ninja reads the annotations at import time.
+
+import datetime as dt
+import re
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import field_validator
+
+from helpline.accounts.api_auth import Principal, api_access
+from helpline.accounts.permissions import Permission, Scope
+from helpline.audit.services import audit_record
+from helpline.common.api_schemas import with_errors
+from helpline.contacts import services
+from helpline.contacts.forms import ClassificationForm, ContactEntryForm
+from helpline.contacts.identity import AddressError, caller_lookup, parse_address
+from helpline.contacts.models import Channel, Contact, Direction, Kind, Language, Urgency
+from helpline.contacts.models import Status as ContactStatus
+from helpline.contacts.selectors import (
+    ContactFilters,
+    FilterError,
+    access_contact,
+    caller_history,
+    contact_page,
+)
+
+router = Router(tags=["contacts"])
+
+
+class ValidationFailed(HttpError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class ContactOut(Schema):
+    id: UUID
+    channel: Channel
+    direction: Direction
+    status: ContactStatus
+    kind: str
+    arrived_at: dt.datetime
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    wait_seconds: int | None
+    talk_seconds: int | None
+    counsellor: str | None
+    caller_id: UUID | None
+    caller_withheld: bool
+    language: str
+    caller_type: str | None
+    relationship: str | None
+    gender: str | None
+    age: int | None
+    age_over_25: bool
+    province: str | None
+    region: str | None
+    living_situation: str | None
+    disability: str | None
+    vulnerable_groups: list[str]
+    reasons: list[str]
+    actions: list[str]
+    urgency: str
+    summary: str
+    version: int
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    data = services.contact_form_data(contact)
+    return ContactOut(
+        id=contact.pk,
+        channel=Channel(contact.channel),
+        direction=Direction(contact.direction),
+        status=ContactStatus(contact.status),
+        kind=contact.kind,
+        arrived_at=contact.arrived_at,
+        answered_at=contact.answered_at,
+        ended_at=contact.ended_at,
+        wait_seconds=contact.wait_seconds,
+        talk_seconds=contact.talk_seconds,
+        counsellor=contact.counsellor.username if contact.counsellor else None,
+        caller_id=contact.caller_id,
+        caller_withheld=contact.caller_withheld,
+        language=contact.language,
+        caller_type=data["caller_type"] or None,
+        relationship=data["relationship"] or None,
+        gender=data["gender"] or None,
+        age=contact.age,
+        age_over_25=contact.age_over_25,
+        province=data["province"] or None,
+        region=data["region"] or None,
+        living_situation=data["living_situation"] or None,
+        disability=data["disability"] or None,
+        vulnerable_groups=data["vulnerable_groups"],
+        reasons=data["reasons"],
+        actions=data["actions"],
+        urgency=contact.urgency,
+        summary=contact.summary,
+        version=contact.version,
+    )
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates as YYYY-MM-DD text only (pydantic would also take a number as a Unix time)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return value
+    raise ValueError("use a date written YYYY-MM-DD")
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value[:10]):
+        return value
+    raise ValueError("use a date and time written YYYY-MM-DDTHH:MM[:SS][+07:00]")
+
+
+class ListFilters(Schema):
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    channel: Channel | None = None
+    kind: Kind | None = None
+    category: str | None = Field(None, max_length=64)
+    counsellor: str | None = Field(None, max_length=64)
+    province: str | None = Field(None, max_length=64)
+    urgency: Urgency | None = None
+    status: ContactStatus | None = None
+    address: str | None = Field(None, max_length=320, description="tel:+855..., matched by keyed hash")
+    text: str | None = Field(None, max_length=200)
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=200)
+
+    _dates = field_validator("date_from", "date_to", mode="before")(_iso_date)
+
+
+class Classification(Schema):
+    kind: Kind
+    language: Language | None = None
+    caller_type: str | None = Field(None, max_length=64)
+    relationship: str | None = Field(None, max_length=64)
+    gender: str | None = Field(None, max_length=64)
+    age: int | None = Field(None, ge=0, le=25)
+    age_over_25: bool = False
+    province: str | None = Field(None, max_length=64)
+    region: str | None = Field(None, max_length=64)
+    living_situation: str | None = Field(None, max_length=64)
+    disability: str | None = Field(None, max_length=64)
+    vulnerable_groups: list[str] = Field(default_factory=list, max_length=20)
+    reasons: list[str] = Field(default_factory=list, max_length=20)
+    actions: list[str] = Field(default_factory=list, max_length=20)
+    urgency: Urgency | None = None
+    summary: str = Field("", max_length=10_000)
+
+
+class ContactIn(Classification):
+    channel: Channel
+    direction: Direction = Direction.INBOUND
+    address: str | None = Field(None, max_length=320, description="tel:+855..., webchat:..., email:...")
+    arrived_at: dt.datetime
+    duration_minutes: int | None = Field(None, ge=0, le=1440)
+    idempotency_key: str | None = Field(None, max_length=80)
+
+    _arrived = field_validator("arrived_at", mode="before")(_iso_datetime)
+
+
+class ClassificationPatch(Schema):
+    kind: Kind | None = None
+    language: Language | None = None
+    caller_type: str | None = Field(None, max_length=64)
+    relationship: str | None = Field(None, max_length=64)
+    gender: str | None = Field(None, max_length=64)
+    age: int | None = Field(None, ge=0, le=25)
+    age_over_25: bool | None = None
+    province: str | None = Field(None, max_length=64)
+    region: str | None = Field(None, max_length=64)
+    living_situation: str | None = Field(None, max_length=64)
+    disability: str | None = Field(None, max_length=64)
+    vulnerable_groups: list[str] | None = Field(None, max_length=20)
+    reasons: list[str] | None = Field(None, max_length=20)
+    actions: list[str] | None = Field(None, max_length=20)
+    urgency: Urgency | None = None
+    summary: str | None = Field(None, max_length=10_000)
+    version: int | None = Field(None, ge=1, description="the version you read; a mismatch gives 409")
+    reason: str = Field("", max_length=500)
+
+
+def _form_data(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON values into form data: enums to strings, None to empty."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "on" if value else ""
+        elif isinstance(value, dt.datetime):
+            out[key] = value.isoformat()
+        elif isinstance(value, list):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = str(getattr(value, "value", value))
+    return out
+
+
+def _valid(form: ClassificationForm) -> dict[str, Any]:
+    if not form.is_valid():
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in form.errors.items()})
+    return dict(form.cleaned_data)
+
+
+@router.get(
+    "/contacts", response=with_errors(ContactPage), summary="Contacts visible to the caller, newest first"
+)
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_READ)
+def list_contacts(request: HttpRequest, filters: Query[ListFilters]) -> ContactPage:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    values: dict[str, Any] = {
+        k: getattr(v, "value", v) for k, v in filters.dict().items() if v not in (None, "")
+    }
+    cursor, limit = values.pop("cursor", None), int(values.pop("limit", 50))
+    try:
+        page = contact_page(principal.actor, ContactFilters(**values), cursor=cursor, limit=limit)
+    except FilterError as exc:
+        raise ValidationFailed({exc.field: [str(exc)]}) from exc
+    audit_record(
+        principal.actor,
+        action="contact.search",
+        record_type="contact",
+        request=request,
+        detail={k: str(v) for k, v in values.items() if k != "address"},
+    )
+    return ContactPage(items=[contact_out(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/contacts/{contact_id}", response=with_errors(ContactOut, 404), summary="One contact")
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_READ)
+def get_contact(request: HttpRequest, contact_id: UUID) -> ContactOut:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    contact = access_contact(principal.actor, contact_id)
+    audit_record(
+        principal.actor, action="contact.view", record_type="contact", record_id=contact.pk, request=request
+    )
+    return contact_out(contact)
+
+
+@router.post(
+    "/contacts", response=with_errors({201: ContactOut, 200: ContactOut}, 400), summary="Enter a contact"
+)
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE)
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOut]:
+    """Walk-in, email or integration entry. A repeated idempotency_key returns the first (200)."""
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    data = _valid(ContactEntryForm(_form_data(payload.dict())))
+    contact, created = services.contact_enter(principal.actor, data=data, request=request)
+    return Status(201 if created else 200, contact_out(contact))
+
+
+@router.patch(
+    "/contacts/{contact_id}",
+    response=with_errors(ContactOut, 400, 404, 409),
+    summary="Classify or correct a contact",
+)
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE)
+def patch_contact(request: HttpRequest, contact_id: UUID, payload: ClassificationPatch) -> ContactOut:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    contact = access_contact(principal.actor, contact_id, for_write=True)
+    given = payload.dict(exclude_unset=True)
+    version, reason = given.pop("version", None), given.pop("reason", "")
+    merged = services.contact_form_data(contact) | dict(given.items())
+    if not merged.get("kind"):
+        raise ValidationFailed({"kind": ["required to classify a contact"]})
+    data = _valid(ClassificationForm(_form_data(merged)))
+    try:
+        updated = services.contact_correct(
+            principal.actor, contact=contact, data=data, reason=reason, version=version, request=request
+        )
+    except services.ContactConflict as exc:
+        raise HttpError(409, "the contact changed since you read it; read it again") from exc
+    except services.ContactError as exc:
+        raise ValidationFailed({exc.field: [str(exc)]}) from exc
+    return contact_out(updated)
+
+
+class PastContactOut(Schema):
+    id: UUID
+    arrived_at: dt.datetime
+    channel: str
+    kind: str
+    status: str
+
+
+class HistoryQuery(Schema):
+    address: str = Field(..., min_length=1, max_length=320, description="tel:+855..., webchat:..., email:...")
+
+
+class CallerHistoryOut(Schema):
+    known: bool
+    total: int
+    counts_by_kind: dict[str, int]
+    counts_this_week: dict[str, int]
+    last_contacts: list[PastContactOut]
+    open_case_ids: list[str]
+
+
+@router.get("/callers/history", response=with_errors(CallerHistoryOut), summary="A caller's earlier contacts")
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CALLERS_READ)
+def get_caller_history(request: HttpRequest, query: Query[HistoryQuery]) -> CallerHistoryOut:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    try:
+        parsed = parse_address(query.address)
+    except AddressError as exc:
+        raise ValidationFailed({"address": [str(exc)]}) from exc
+    # Counts, dates and kinds only, never content: what the console shows beside any contact.
+    caller = caller_lookup(parsed)
+    audit_record(
+        principal.actor,
+        action="caller.history",
+        record_type="caller",
+        record_id=caller.pk if caller else "",
+        request=request,
+    )
+    history = caller_history(caller)
+    return CallerHistoryOut(
+        known=caller is not None and history.total > 0,
+        total=history.total,
+        counts_by_kind=history.counts,
+        counts_this_week=history.counts_this_week,
+        last_contacts=[PastContactOut(**p.__dict__) for p in history.last],
+        open_case_ids=history.open_case_ids,
+    )

@@ -1,0 +1,256 @@
+"""Reads of contacts. Every list, search, export and report starts from contacts_visible_to(),
+so a list can never show what a detail page refuses."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from helpline.accounts.models import Role, Staff
+from helpline.accounts.permissions import Permission, role_has
+from helpline.contacts.identity import AddressError, caller_lookup, parse_address
+from helpline.contacts.models import Caller, Contact, Kind, Status, Term
+from helpline.contacts.search_text import query_words
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def contacts_visible_to(viewer: Any) -> QuerySet[Contact]:
+    """Supervisors, case managers and administrators see every contact; counsellors and volunteers
+    the contacts they handled; an integration token with the read scope sees all; nobody else any."""
+    qs = Contact.objects.all()
+    if isinstance(viewer, Staff):
+        if not viewer.is_active or not role_has(viewer.role, Permission.CLIENT_DATA):
+            return qs.none()
+        if role_has(viewer.role, Permission.CONTACT_SEARCH):
+            return qs
+        if viewer.role in {Role.COUNSELLOR, Role.VOLUNTEER}:
+            return qs.filter(Q(counsellor=viewer) | Q(handlers=viewer)).distinct()
+        return qs.none()
+    from helpline.accounts.models import ApiToken
+
+    if isinstance(viewer, ApiToken) and viewer.is_active and "contacts:read" in viewer.scopes:
+        return qs
+    return qs.none()
+
+
+def contact_writable_by(viewer: Any, contact: Contact) -> bool:
+    if isinstance(viewer, Staff):
+        if role_has(viewer.role, Permission.CONTACT_CORRECT_ANY):
+            return True
+        return contact.counsellor_id == viewer.pk or contact.handlers.filter(pk=viewer.pk).exists()
+    from helpline.accounts.models import ApiToken
+
+    return isinstance(viewer, ApiToken) and viewer.is_active and "contacts:write" in viewer.scopes
+
+
+def access_contact(viewer: Any, contact_id: UUID | str, *, for_write: bool = False) -> Contact:
+    """The contact, or the same 404 whether it is missing or not for this viewer."""
+    try:
+        contact = contacts_visible_to(viewer).select_related("caller").get(pk=contact_id)
+    except (Contact.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    except Exception as exc:  # a malformed UUID raises ValidationError
+        raise Http404 from exc
+    if for_write and not contact_writable_by(viewer, contact):
+        raise Http404
+    return contact
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    channel: str = ""
+    kind: str = ""
+    category: str = ""  # a reason category or subcategory code
+    counsellor: str = ""  # username
+    province: str = ""
+    urgency: str = ""
+    status: str = ""
+    address: str = ""  # matched through the keyed hash, never by scanning clear text
+    text: str = ""
+
+
+def _encode_cursor(contact: Contact) -> str:
+    raw = json.dumps([contact.arrived_at.isoformat(), str(contact.pk)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        return dt.datetime.fromisoformat(at), UUID(pk)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+class FilterError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def contact_search(viewer: Any, filters: ContactFilters) -> QuerySet[Contact]:
+    qs = contacts_visible_to(viewer)
+    local = timezone.get_current_timezone()
+    if filters.date_from:
+        start = dt.datetime.combine(filters.date_from, dt.time.min, tzinfo=local)
+        qs = qs.filter(arrived_at__gte=start)
+    if filters.date_to:
+        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=local)
+        qs = qs.filter(arrived_at__lt=end)
+    for name in ("channel", "kind", "urgency", "status"):
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(**{name: value})
+    if filters.counsellor:
+        qs = qs.filter(counsellor__username=filters.counsellor)
+    if filters.province:
+        qs = qs.filter(province__code=filters.province)
+    if filters.category:
+        terms = Term.objects.filter(vocabulary="reason").filter(
+            Q(code=filters.category) | Q(parent__code=filters.category)
+        )
+        through = Contact.reasons.through
+        qs = qs.filter(
+            Exists(through.objects.filter(contact_id=OuterRef("pk"), term_id__in=terms.values("pk")))
+        )
+    if filters.address:
+        try:
+            caller = caller_lookup(parse_address(filters.address))
+        except AddressError as exc:
+            raise FilterError("address", str(exc)) from exc
+        qs = qs.filter(caller=caller) if caller else qs.none()
+    if filters.text:
+        for word in query_words(filters.text):
+            qs = qs.filter(search_text__contains=f" {word} ")
+    return qs
+
+
+@dataclass
+class Page:
+    items: list[Contact]
+    next_cursor: str | None
+    limit: int
+
+
+def contact_page(
+    viewer: Any, filters: ContactFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    """Newest first, keyset-paginated: the first page costs the same at a million contacts."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    qs = contact_search(viewer, filters).select_related("counsellor", "province")
+    if cursor:
+        decoded = _decode_cursor(cursor)
+        if decoded is None:
+            raise FilterError("cursor", "not a cursor from this list")
+        at, pk = decoded
+        qs = qs.filter(Q(arrived_at__lt=at) | Q(arrived_at=at, pk__lt=pk))
+    items = list(qs.order_by("-arrived_at", "-id")[: limit + 1])
+    next_cursor = _encode_cursor(items[limit - 1]) if len(items) > limit else None
+    return Page(items=items[:limit], next_cursor=next_cursor, limit=limit)
+
+
+# --- Caller history ---------------------------------------------------------------------------
+
+# Open cases come from the cases app when it exists; contacts must not import it.
+OPEN_CASE_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+
+
+@dataclass(frozen=True)
+class PastContact:
+    id: UUID
+    arrived_at: dt.datetime
+    channel: str
+    kind: str
+    status: str
+
+
+@dataclass
+class CallerHistory:
+    caller: Caller | None
+    withheld: bool
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    counts_this_week: dict[str, int] = field(default_factory=dict)
+    first_at: dt.datetime | None = None
+    last: list[PastContact] = field(default_factory=list)
+    open_case_ids: list[str] = field(default_factory=list)
+
+    @property
+    def safety_note(self) -> str:
+        return self.caller.safety_note if self.caller else ""
+
+    def gentle_lines(self) -> list[str]:
+        """Plain, kind sentences: "3 silent calls from this number this week"."""
+        if self.withheld:
+            return [_("The number is withheld, so earlier contacts cannot be linked.")]
+        if not self.total:
+            return [_("First contact from this number.")]
+        labels = dict(Kind.choices)
+        lines = []
+        for kind, n in sorted(self.counts_this_week.items(), key=lambda kv: -kv[1]):
+            lines.append(
+                ngettext(
+                    "%(n)d %(kind)s contact from this number this week",
+                    "%(n)d %(kind)s contacts from this number this week",
+                    n,
+                )
+                % {"n": n, "kind": str(labels.get(kind, kind)).lower()}
+            )
+        lines.append(
+            ngettext("%(n)d earlier contact in all", "%(n)d earlier contacts in all", self.total)
+            % {"n": self.total}
+        )
+        return lines
+
+
+def caller_history(caller: Caller | None, *, exclude: Contact | None = None, last: int = 5) -> CallerHistory:
+    """Counts by kind (all time and the last 7 days), the last few contacts, open cases."""
+    if caller is None:
+        return CallerHistory(caller=None, withheld=True)
+    qs = Contact.objects.filter(caller=caller)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    rows = qs.values("kind").annotate(n=Count("id"), week=Count("id", filter=Q(arrived_at__gte=week_ago)))
+    counts = {r["kind"] or Status.ACTIVE: r["n"] for r in rows}
+    week = {r["kind"] or Status.ACTIVE: r["week"] for r in rows if r["week"]}
+    recent = [
+        PastContact(**row)
+        for row in qs.order_by("-arrived_at").values("id", "arrived_at", "channel", "kind", "status")[:last]
+    ]
+    cases: list[str] = []
+    for provider in OPEN_CASE_PROVIDERS:
+        cases.extend(provider(caller))
+    first = qs.order_by("arrived_at").values_list("arrived_at", flat=True).first()
+    return CallerHistory(
+        caller=caller,
+        withheld=False,
+        total=sum(counts.values()),
+        counts=counts,
+        counts_this_week=week,
+        first_at=first,
+        last=recent,
+        open_case_ids=cases,
+    )
+
+
+def my_open_contacts(staff: Staff) -> QuerySet[Contact]:
+    return Contact.objects.filter(counsellor=staff, status__in=[Status.WAITING, Status.ACTIVE]).order_by(
+        "arrived_at"
+    )

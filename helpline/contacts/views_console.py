@@ -1,0 +1,159 @@
+"""The counsellor console: my contacts, the active contact's form, the caller's history."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from helpline.accounts.access import access, requires
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission
+from helpline.audit.services import audit_record
+from helpline.contacts import services
+from helpline.contacts.forms import ClassificationForm, StartContactForm
+from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
+from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts
+
+# One click each, in the order counsellors meet them; the digit is the keyboard shortcut.
+QUICK_KINDS = [
+    Kind.SILENT,
+    Kind.HANG_UP,
+    Kind.TESTING,
+    Kind.BLANK,
+    Kind.PRANK,
+    Kind.WRONG_NUMBER,
+    Kind.ABUSIVE,
+]
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    return {
+        "open_contacts": list(my_open_contacts(staff).select_related("caller")[:50]),
+        "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
+        "contact": contact,
+        "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
+    }
+
+
+@access(requires(Permission.CONSOLE))
+@require_http_methods(["GET"])
+def console(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    return render(request, "contacts/console.html", _console_context(request, staff, None))
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def contact_start(request: HttpRequest) -> HttpResponse:
+    form = StartContactForm(request.POST)
+    if not form.is_valid():
+        context = _console_context(request, _staff(request), None) | {"start_form": form}
+        return render(request, "contacts/console.html", context, status=400)
+    contact = services.contact_start(
+        _staff(request),
+        channel=form.cleaned_data["channel"],
+        address=form.cleaned_data["address"] or None,
+        idempotency_key=form.cleaned_data["idempotency_key"] or None,
+        request=request,
+    )
+    return redirect("contacts:console_contact", contact_id=contact.pk)
+
+
+@access(requires(Permission.CONSOLE))
+@require_http_methods(["GET"])
+def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    contact = access_contact(staff, contact_id, for_write=True)
+    if contact.status == Status.CLOSED:
+        return redirect("contacts:detail", contact_id=contact.pk)
+    draft = getattr(contact, "draft", None)
+    initial = services.contact_form_data(contact) | (draft.data if draft else {})
+    history = caller_history(contact.caller, exclude=contact)
+    audit_record(staff, action="contact.view", record_type="contact", record_id=contact.pk, request=request)
+    if contact.caller is not None:
+        audit_record(
+            staff, action="caller.history", record_type="caller", record_id=contact.caller.pk, request=request
+        )
+    context = _console_context(request, staff, contact) | {
+        "form": ClassificationForm(initial=initial),
+        "history": history,
+        "draft_revision": draft.revision if draft else 0,
+        "draft_saved_at": draft.saved_at if draft else None,
+    }
+    return render(request, "contacts/console.html", context)
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def draft_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    contact = access_contact(staff, contact_id, for_write=True)
+    try:
+        revision = int(request.POST.get("_revision", "0"))
+    except ValueError:
+        return HttpResponseBadRequest(_("Bad revision."))
+    if contact.status == Status.CLOSED:
+        return HttpResponse(_("Already saved."), status=409)
+    data = {
+        key: request.POST.getlist(key)
+        if key in {"reasons", "actions", "vulnerable_groups"}
+        else request.POST.get(key, "")
+        for key in request.POST
+        if not key.startswith(("_", "csrf"))
+    }
+    draft = services.contact_draft_save(staff, contact=contact, data=data, revision=revision, request=request)
+    return render(
+        request, "contacts/_draft_status.html", {"saved_at": draft.saved_at, "revision": draft.revision}
+    )
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    contact = access_contact(staff, contact_id, for_write=True)
+    form = ClassificationForm(request.POST)
+    try:
+        version = int(request.POST.get("_version", "")) if request.POST.get("_version") else None
+    except ValueError:
+        return HttpResponseBadRequest(_("Bad version."))
+    if form.is_valid():
+        try:
+            services.contact_record(
+                staff, contact=contact, data=form.cleaned_data, version=version, request=request
+            )
+        except services.ContactConflict:
+            form.add_error(None, _("Someone else saved this contact meanwhile. Reload to see their changes."))
+            status = 409
+        else:
+            return redirect("contacts:console")
+    else:
+        status = 400
+    context = _console_context(request, staff, contact) | {
+        "form": form,
+        "history": caller_history(contact.caller, exclude=contact),
+        "draft_revision": int(request.POST.get("_revision", "0") or 0),
+        "draft_saved_at": None,
+    }
+    return render(request, "contacts/console.html", context, status=status)
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def contact_quick(request: HttpRequest, contact_id: UUID, kind: str) -> HttpResponse:
+    staff = _staff(request)
+    if kind not in NON_DATA_KINDS:
+        return HttpResponseBadRequest(_("Not a one-click kind."))
+    contact = access_contact(staff, contact_id, for_write=True)
+    services.contact_close_quick(staff, contact=contact, kind=kind, request=request)
+    return redirect("contacts:console")

@@ -1,0 +1,100 @@
+// Counsellor console: keyboard shortcuts, draft autosave revisions, and a tab-local backup of the
+// form so that a dropped connection or a reload loses nothing. The backup lives in sessionStorage
+// (gone when the tab closes) and is cleared as soon as the contact is saved.
+(function () {
+  "use strict";
+
+  // Alt+<key> presses the button marked data-hotkey="<key>"; Ctrl+Enter saves the contact.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey && event.key === "Enter") {
+      var save = document.querySelector('#contact-form button[type="submit"]');
+      if (save) { event.preventDefault(); save.click(); }
+      return;
+    }
+    if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var key = (event.key || "").toLowerCase();
+    var target = document.querySelector('[data-hotkey="' + key + '"]');
+    if (target) { event.preventDefault(); target.click(); }
+  });
+
+  // A fresh idempotency key per start form: a double click starts one contact, not two.
+  document.querySelectorAll("[data-fresh-key]").forEach(function (input) {
+    input.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+  });
+
+  var form = document.getElementById("contact-form");
+  if (!form) { return; }
+  var contactId = form.getAttribute("data-contact");
+  var storageKey = "helpline-draft:" + contactId;
+  var revisionInput = form.querySelector('input[name="_revision"]');
+  var revision = parseInt(form.getAttribute("data-revision") || "0", 10);
+
+  function snapshot() {
+    var data = {};
+    new FormData(form).forEach(function (value, key) {
+      if (key.charAt(0) === "_" || key === "csrfmiddlewaretoken") { return; }
+      if (data[key] === undefined) { data[key] = []; }
+      data[key].push(value);
+    });
+    return data;
+  }
+
+  function restore(data) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name.charAt(0) === "_" || el.name === "csrfmiddlewaretoken") { return; }
+      var values = data[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = values.indexOf(el.value) !== -1;
+      } else if (el.tagName === "SELECT" && el.multiple) {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = values.indexOf(o.value) !== -1; });
+      } else if (values.length) {
+        el.value = values[0];
+      } else {
+        el.value = "";
+      }
+    });
+  }
+
+  function backup() {
+    try {
+      sessionStorage.setItem(storageKey, JSON.stringify({ revision: revision, data: snapshot() }));
+    } catch (e) { /* storage full or disabled: the server draft still holds the form */ }
+  }
+
+  // Each autosave carries a higher revision, so a slow older request never overwrites a newer one.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt !== form) { return; }
+    revision += 1;
+    revisionInput.value = String(revision);
+    event.detail.parameters["_revision"] = String(revision);
+    backup();
+  });
+  form.addEventListener("input", backup);
+  form.addEventListener("change", backup);
+
+  // After a reload: if this tab holds a newer copy than the server's draft, put it back and save it.
+  try {
+    var saved = JSON.parse(sessionStorage.getItem(storageKey) || "null");
+    if (saved && saved.revision > revision) {
+      restore(saved.data);
+      revision = saved.revision;
+      if (window.htmx) { htmx.trigger(form, "change"); }
+    }
+  } catch (e) { /* ignore a corrupt backup */ }
+
+  form.addEventListener("submit", function () {
+    try { sessionStorage.removeItem(storageKey); } catch (e) { /* nothing to clear */ }
+  });
+
+  // Type to narrow the long list of reasons.
+  var filter = form.querySelector("[data-filter-reasons]");
+  if (filter) {
+    filter.addEventListener("input", function () {
+      var needle = filter.value.trim().toLowerCase();
+      form.querySelectorAll(".reason-groups label").forEach(function (label) {
+        var match = !needle || label.textContent.toLowerCase().indexOf(needle) !== -1;
+        label.parentElement.style.display = match ? "" : "none";
+      });
+    });
+  }
+})();
