@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "helpline.audit",
     "helpline.accounts",
     "helpline.contacts",
+    "helpline.conversations",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Text gateways (read through helpline.channels.config; tests override this mapping) -----
+HELPLINE_ENV = os.environ
+PUBLIC_URL = os.environ.get("HELPLINE_PUBLIC_URL", "").rstrip("/")
 
 # --- Helpline policy knobs ----------------------------------------------------------------
 POLICE_CHECK_WARNING_DAYS = env_int("HELPLINE_POLICE_CHECK_WARNING_DAYS", 30)

@@ -26,6 +26,8 @@ urlpatterns = [
     path("accounts/", include("helpline.accounts.urls")),
     path("audit/", include("helpline.audit.urls")),
     path("", include("helpline.contacts.urls")),
+    path("hooks/", include("helpline.channels.urls")),
+    path("", include("helpline.conversations.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

@@ -69,7 +69,9 @@ def test_a_double_submitted_start_makes_one_contact(counsellor: Staff, client_fo
     assert Contact.objects.count() == 1
 
 
-@pytest.mark.parametrize("kind", ["silent", "hang_up", "testing", "blank", "prank", "wrong_number", "abusive"])
+@pytest.mark.parametrize(
+    "kind", ["silent", "hang_up", "testing", "blank", "prank", "wrong_number", "abusive"]
+)
 def test_a_non_data_contact_takes_one_click_and_is_counted(
     kind: str, counsellor: Staff, client_for: ClientFor
 ) -> None:
@@ -149,15 +151,15 @@ def test_counselling_without_a_reason_is_refused(counsellor: Staff, client_for: 
 def test_a_stale_form_gets_409_and_changes_nothing(counsellor: Staff, client_for: ClientFor) -> None:
     client = client_for(counsellor)
     contact = start(client)
-    response = client.post(f"/console/{contact.pk}/save/", {**COUNSELLING_FORM, "_version": contact.version + 1})
+    response = client.post(
+        f"/console/{contact.pk}/save/", {**COUNSELLING_FORM, "_version": contact.version + 1}
+    )
     assert response.status_code == 409
     contact.refresh_from_db()
     assert contact.status == Status.ACTIVE
 
 
-def test_another_counsellors_contact_is_not_found(
-    counsellor: Staff, client_for: ClientFor, db: None
-) -> None:
+def test_another_counsellors_contact_is_not_found(counsellor: Staff, client_for: ClientFor, db: None) -> None:
     other = persona(Role.COUNSELLOR, username="other")
     contact = start(client_for(other))
     client = client_for(counsellor)
@@ -175,13 +177,14 @@ def test_returning_caller_is_shown_gently(counsellor: Staff, client_for: ClientF
     client = client_for(counsellor)
     contact = start(client)
     page = client.get(f"/console/{contact.pk}/").content.decode()
-    assert "3 silent contacts from this number this week" in page
+    assert "3 contacts from this number in the last 7 days (silent)" in page
     assert AuditEvent.objects.filter(action="caller.history", record_id=str(contact.caller_id)).exists()
 
 
 def test_caller_history_counts_by_kind_and_week(counsellor: Staff) -> None:
-    old = services.contact_start(counsellor, channel=Channel.VOICE, address=NUMBER,
-                                 arrived_at=timezone.now() - dt.timedelta(days=20))
+    old = services.contact_start(
+        counsellor, channel=Channel.VOICE, address=NUMBER, arrived_at=timezone.now() - dt.timedelta(days=20)
+    )
     services.contact_close_quick(counsellor, contact=old, kind=Kind.HANG_UP)
     recent = services.contact_start(counsellor, channel=Channel.SMS, address=NUMBER)
     services.contact_close_quick(counsellor, contact=recent, kind=Kind.TESTING)
@@ -195,8 +198,9 @@ def test_caller_history_counts_by_kind_and_week(counsellor: Staff) -> None:
 def test_safety_note_is_kept_for_the_caller(counsellor: Staff, client_for: ClientFor) -> None:
     client = client_for(counsellor)
     contact = start(client)
-    response = client.post(f"/callers/{contact.caller_id}/safety-note/",
-                           {"safety_note": "Do not call back: shared phone."})
+    response = client.post(
+        f"/callers/{contact.caller_id}/safety-note/", {"safety_note": "Do not call back: shared phone."}
+    )
     assert response.status_code == 200
     later = start(client)
     assert "Do not call back: shared phone." in client.get(f"/console/{later.pk}/").content.decode()

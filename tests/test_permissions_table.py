@@ -28,6 +28,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.CONTACT_CORRECT_ANY: {S},
     Permission.CALLER_REVEAL: {S, M},
     Permission.TAXONOMY_MANAGE: {S, A},
+    Permission.SERVICE_SETTINGS: {S, A},
 }
 
 

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     CONTACT_CORRECT_ANY = "contact_correct_any"  # correct another counsellor's contact
     CALLER_REVEAL = "caller_reveal"  # see a caller's number, with a reason
     TAXONOMY_MANAGE = "taxonomy_manage"  # extend the code lists
+    SERVICE_SETTINGS = "service_settings"  # opening hours, automatic replies, canned replies, blocks
 
 
 _ALL_ROLES = frozenset(Role)
@@ -41,6 +42,7 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.CONTACT_CORRECT_ANY: frozenset({Role.SUPERVISOR}),
     Permission.CALLER_REVEAL: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.TAXONOMY_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
+    Permission.SERVICE_SETTINGS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
 }
 
 

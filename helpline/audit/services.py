@@ -22,11 +22,13 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
         return {"actor": actor, "actor_label": actor.username, "role": actor.role}
     if isinstance(actor, ApiToken):
         return {"actor": None, "actor_label": f"token:{actor.name}", "role": "integration"}
+    if isinstance(actor, str):  # a part of the system acting on its own, e.g. "gateway:kannel"
+        return {"actor": None, "actor_label": actor[:120], "role": "system"}
     return {"actor": None, "actor_label": "anonymous", "role": ""}
 
 
 def audit_record(
-    actor: Staff | ApiToken | None,
+    actor: Staff | ApiToken | str | None,
     *,
     action: str,
     record_type: str = "",

@@ -43,10 +43,27 @@ class StaffConsumer(AsyncJsonWebsocketConsumer):
 
 
 class StaffPresenceConsumer(StaffConsumer):
-    """/ws/staff/: the console's live channel. Today it greets and answers pings."""
+    """/ws/staff/: the console's live channel: greets, answers pings, and relays console events
+    (to console users) and personal events (to this staff member)."""
+
+    groups_joined: list[str]
 
     async def on_connected(self) -> None:
+        self.groups_joined = [f"staff-{self.staff.pk}"]
+        if await sync_to_async(role_has)(self.staff.role, Permission.CONSOLE):
+            self.groups_joined.append("console")
+        if self.channel_layer is not None:
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "hello", "username": self.staff.username})
+
+    async def disconnect(self, code: int) -> None:
+        if self.channel_layer is not None:
+            for group in getattr(self, "groups_joined", []):
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def console_event(self, event: dict[str, Any]) -> None:
+        await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "console.event"})
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

@@ -48,7 +48,7 @@ CLASSIFICATION_FIELDS = [
 class ClassificationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of contact"), choices=Kind.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices, required=False)
-    caller_type = forms.ChoiceField(label=_("Who is calling"), required=False)
+    caller_type = forms.ChoiceField(label=_("Who is contacting"), required=False)
     relationship = forms.ChoiceField(label=_("Relationship to the child"), required=False)
     gender = forms.ChoiceField(label=_("Gender"), required=False)
     age = forms.IntegerField(label=_("Age"), min_value=0, max_value=25, required=False)

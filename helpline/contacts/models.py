@@ -19,7 +19,7 @@ from helpline.common.models import TimeStampedModel, UUIDModel
 
 class Vocabulary(models.TextChoices):
     REASON = "reason", _("Reason for contact")
-    CALLER_TYPE = "caller_type", _("Caller")
+    CALLER_TYPE = "caller_type", _("Who is contacting")
     RELATIONSHIP = "relationship", _("Relationship to the child")
     GENDER = "gender", _("Gender")
     LIVING_SITUATION = "living_situation", _("Living situation")

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from helpline.accounts.models import Role, Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
-from helpline.contacts.models import Caller, Contact, Kind, Status, Term
+from helpline.contacts.models import Caller, Channel, Contact, Kind, Status, Term
 from helpline.contacts.search_text import query_words
 
 PAGE_SIZE = 50
@@ -179,6 +179,14 @@ class PastContact:
     kind: str
     status: str
 
+    @property
+    def channel_label(self) -> str:
+        return str(dict(Channel.choices).get(self.channel, self.channel))
+
+    @property
+    def kind_label(self) -> str:
+        return str(dict(Kind.choices).get(self.kind, "…"))
+
 
 @dataclass
 class CallerHistory:
@@ -206,11 +214,11 @@ class CallerHistory:
         for kind, n in sorted(self.counts_this_week.items(), key=lambda kv: -kv[1]):
             lines.append(
                 ngettext(
-                    "%(n)d %(kind)s contact from this number this week",
-                    "%(n)d %(kind)s contacts from this number this week",
+                    "%(n)d contact from this number in the last 7 days (%(kind)s)",
+                    "%(n)d contacts from this number in the last 7 days (%(kind)s)",
                     n,
                 )
-                % {"n": n, "kind": str(labels.get(kind, kind)).lower()}
+                % {"n": n, "kind": str(labels.get(kind, _("not yet recorded"))).lower()}
             )
         lines.append(
             ngettext("%(n)d earlier contact in all", "%(n)d earlier contacts in all", self.total)
@@ -254,3 +262,8 @@ def my_open_contacts(staff: Staff) -> QuerySet[Contact]:
     return Contact.objects.filter(counsellor=staff, status__in=[Status.WAITING, Status.ACTIVE]).order_by(
         "arrived_at"
     )
+
+
+def waiting_contacts() -> QuerySet[Contact]:
+    """Contacts nobody has answered yet, oldest first (routing orders them by risk later)."""
+    return Contact.objects.filter(status=Status.WAITING, counsellor__isnull=True).order_by("arrived_at")

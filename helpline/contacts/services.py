@@ -108,6 +108,31 @@ def contact_start(
     return contact
 
 
+class AlreadyTaken(Exception):
+    """Another counsellor took this waiting contact first."""
+
+
+def contact_take(actor: Staff, *, contact: Contact, request: HttpRequest | None = None) -> Contact:
+    """A counsellor answers a waiting contact. Only one can: the update is conditional."""
+    now = timezone.now()
+    with transaction.atomic():
+        taken = Contact.objects.filter(pk=contact.pk, status=Status.WAITING, counsellor__isnull=True).update(
+            status=Status.ACTIVE,
+            counsellor=actor,
+            answered_at=now,
+            wait_seconds=max(0, int((now - contact.arrived_at).total_seconds())),
+            updated_at=now,
+        )
+        if not taken:
+            raise AlreadyTaken
+        contact.refresh_from_db()
+        contact.handlers.add(actor)
+        audit_record(
+            actor, action="contact.take", record_type="contact", record_id=contact.pk, request=request
+        )
+    return contact
+
+
 def _apply_classification(contact: Contact, data: dict[str, Any]) -> list[str]:
     """Set coded fields from cleaned form data; return the names of fields that changed."""
     changed: list[str] = []

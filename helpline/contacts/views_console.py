@@ -17,7 +17,7 @@ from helpline.audit.services import audit_record
 from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
-from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts
+from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
 
 # One click each, in the order counsellors meet them; the digit is the keyboard shortcut.
 QUICK_KINDS = [
@@ -39,6 +39,7 @@ def _staff(request: HttpRequest) -> Staff:
 def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
     return {
         "open_contacts": list(my_open_contacts(staff).select_related("caller")[:50]),
+        "waiting": list(waiting_contacts()[:50]),
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
@@ -101,7 +102,7 @@ def draft_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     try:
         revision = int(request.POST.get("_revision", "0"))
     except ValueError:
-        return HttpResponseBadRequest(_("Bad revision."))
+        return HttpResponseBadRequest(_("The form could not be read. Reload the page."))
     if contact.status == Status.CLOSED:
         return HttpResponse(_("Already saved."), status=409)
     data = {
@@ -126,7 +127,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     try:
         version = int(request.POST.get("_version", "")) if request.POST.get("_version") else None
     except ValueError:
-        return HttpResponseBadRequest(_("Bad version."))
+        return HttpResponseBadRequest(_("The form could not be read. Reload the page."))
     if form.is_valid():
         try:
             services.contact_record(
@@ -157,3 +158,27 @@ def contact_quick(request: HttpRequest, contact_id: UUID, kind: str) -> HttpResp
     contact = access_contact(staff, contact_id, for_write=True)
     services.contact_close_quick(staff, contact=contact, kind=kind, request=request)
     return redirect("contacts:console")
+
+
+@access(requires(Permission.CONSOLE))
+@require_http_methods(["GET"])
+def console_lists(request: HttpRequest) -> HttpResponse:
+    """The waiting and my-contacts lists alone, refreshed live when something changes."""
+    staff = _staff(request)
+    current = request.GET.get("current", "")
+    context = _console_context(request, staff, None) | {"current_id": current}
+    return render(request, "contacts/_console_lists.html", context)
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def contact_take(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    contact = waiting_contacts().filter(pk=contact_id).first()
+    if contact is None:
+        return HttpResponse(_("Someone else has already answered this contact."), status=409)
+    try:
+        services.contact_take(staff, contact=contact, request=request)
+    except services.AlreadyTaken:
+        return HttpResponse(_("Someone else has already answered this contact."), status=409)
+    return redirect("contacts:console_contact", contact_id=contact.pk)

@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             name='Term',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vocabulary', models.CharField(choices=[('reason', 'Reason for contact'), ('caller_type', 'Caller'), ('relationship', 'Relationship to the child'), ('gender', 'Gender'), ('living_situation', 'Living situation'), ('vulnerable_group', 'Vulnerable group'), ('disability', 'Disability'), ('region', 'City, town or rural'), ('province', 'Province'), ('action', 'Action taken')], max_length=32)),
+                ('vocabulary', models.CharField(choices=[('reason', 'Reason for contact'), ('caller_type', 'Who is contacting'), ('relationship', 'Relationship to the child'), ('gender', 'Gender'), ('living_situation', 'Living situation'), ('vulnerable_group', 'Vulnerable group'), ('disability', 'Disability'), ('region', 'City, town or rural'), ('province', 'Province'), ('action', 'Action taken')], max_length=32)),
                 ('code', models.CharField(max_length=64)),
                 ('label_en', models.CharField(max_length=200, verbose_name='English label')),
                 ('label_km', models.CharField(max_length=200, verbose_name='Khmer label')),

@@ -98,3 +98,72 @@
     });
   }
 })();
+
+// Live console: the server pushes a small event when a contact changes (a new message, a reply
+// sent, a delivery report); the lists and the open thread refresh themselves. Reconnects.
+(function () {
+  "use strict";
+  if (!document.getElementById("console-lists") || !window.WebSocket) { return; }
+  var delay = 1000;
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + "/ws/staff/");
+    socket.onopen = function () { delay = 1000; };
+    socket.onmessage = function (event) {
+      var data = {};
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "console.event") {
+        document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: data }));
+      }
+    };
+    socket.onclose = function () {
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+  connect();
+})();
+
+// SMS parts: GSM-7 fits 160 characters in one SMS (153 a part); anything else, Khmer included,
+// is sent as UCS-2: 70 in one SMS, 67 a part. Mirrors helpline/channels/sms_parts.py.
+(function () {
+  "use strict";
+  var BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var EXTENDED = "^{}\\[~]|€\f";
+  function parts(text) {
+    var gsm = true, units = 0, i, ch;
+    for (i = 0; i < text.length; i++) {
+      ch = text.charAt(i);
+      if (BASIC.indexOf(ch) !== -1) { units += 1; } else if (EXTENDED.indexOf(ch) !== -1) { units += 2; } else { gsm = false; break; }
+    }
+    if (!gsm) { units = text.length; }  // JS strings count UTF-16 code units, as UCS-2 does
+    var single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
+    var n = units === 0 ? 0 : (units <= single ? 1 : Math.ceil(units / multi));
+    return { encoding: gsm ? "GSM-7" : "UCS-2", units: units, parts: n };
+  }
+  window.helplineSmsParts = parts;
+  function bind(root) {
+    root.querySelectorAll("[data-sms-parts]").forEach(function (area) {
+      if (area.dataset.bound) { return; }
+      area.dataset.bound = "1";
+      var form = area.closest("form");
+      var out = form.querySelector("[data-sms-count]");
+      var update = function () {
+        var p = parts(area.value);
+        out.textContent = out.getAttribute("data-template")
+          .replace("{chars}", String(area.value.length)).replace("{parts}", String(p.parts)).replace("{encoding}", p.encoding);
+      };
+      area.addEventListener("input", update);
+      update();
+      var canned = form.querySelector("[data-canned]");
+      if (canned) {
+        canned.addEventListener("change", function () {
+          if (canned.value) { area.value = area.value ? area.value + " " + canned.value : canned.value; update(); area.focus(); }
+          canned.value = "";
+        });
+      }
+    });
+  }
+  bind(document);
+  document.body.addEventListener("htmx:afterSwap", function (event) { bind(event.target); });
+})();

@@ -50,7 +50,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO:
             raise CommandError("Demo data is refused unless HELPLINE_DEMO=1 is set.")
-        secrets_ = load_or_create_demo_secrets()
+        secrets_ = load_or_create_demo_secrets(
+            extra={"kannel_secret": 24, "twilio_auth_token": 24, "voice_secret": 24}
+        )
         with transaction.atomic():
             created = self._seed(secrets_)
         self.stdout.write(f"Demo staff created: {created}" if created else "Demo staff already present.")
@@ -61,6 +63,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo password: {secrets_['password']}")
         self.stdout.write(f"Demo TOTP secret: {totp_base32(secrets_['totp_key_hex'])}")
         self.stdout.write(f"Demo API token: {secrets_['api_token']}")
+        self.stdout.write(f"Demo Kannel secret: {secrets_['kannel_secret']}")
+        self.stdout.write(f"Demo Twilio auth token: {secrets_['twilio_auth_token']}")
 
     def _seed(self, secrets_: dict[str, str]) -> int:
         today = timezone.localdate()

@@ -1,0 +1,37 @@
+"""Demo canned replies and the default automatic replies. Refused unless HELPLINE_DEMO=1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from helpline.conversations.models import CannedReply
+from helpline.conversations.services import text_settings
+
+CANNED = [
+    ("Welcome", "km", "សួស្តី ខ្ញុំជាអ្នកប្រឹក្សា។ អ្នកអាចប្រាប់ខ្ញុំពីអ្វីដែលកំពុងកើតឡើងបាន។"),
+    ("Still there?", "km", "ខ្ញុំនៅទីនេះនៅឡើយ។ អ្នកអាចសរសេរមកពេលណាក៏បាន។"),
+    ("Safety first", "km", "តើអ្នកមានសុវត្ថិភាពនៅពេលនេះទេ?"),
+    ("Welcome", "en", "Hello, I am a counsellor. You can tell me what is happening."),
+    ("Closing", "en", "Thank you for writing to 1280. You can contact us again at any time, day or night."),
+]
+
+
+class Command(BaseCommand):
+    help = "Demo canned replies (requires HELPLINE_DEMO=1)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO:
+            raise CommandError("Demo data is refused unless HELPLINE_DEMO=1 is set.")
+        text_settings()
+        created = 0
+        for title, language, text in CANNED:
+            _obj, made = CannedReply.objects.get_or_create(
+                title=title, language=language, defaults={"text": text}
+            )
+            created += made
+        self.stdout.write(
+            f"Demo canned replies created: {created}" if created else "Demo canned replies present."
+        )

@@ -1,0 +1,259 @@
+"""Receiving texts exactly once, threading them into conversations and contacts, replying through
+a durable outbox, and recording delivery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.audit.services import audit_record
+from helpline.channels.base import InboundRejected, InboundText
+from helpline.channels.config import short_codes
+from helpline.channels.sms_parts import sms_parts
+from helpline.common.crypto import keyed_hash
+from helpline.contacts.identity import AddressError, caller_for_address, parse_address
+from helpline.contacts.models import Caller, Channel, Contact, Status
+from helpline.conversations import hours, live
+from helpline.conversations.models import (
+    BlockedAddress,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    TextSettings,
+)
+
+log = logging.getLogger("helpline.sms")
+
+MAX_REPLY = 1000
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    duplicate: bool
+    new_contact: bool
+
+
+FIRST_REPLY_KM = "សួស្តី! អ្នកបានទាក់ទងមកខ្សែទូរស័ព្ទជំនួយកុមារ ១២៨០។ អ្នកប្រឹក្សារបស់យើងនឹងឆ្លើយតបឆាប់ៗនេះ។"
+FIRST_REPLY_EN = "Hello! You have reached Child Helpline 1280. A counsellor will answer you soon."
+CLOSED_REPLY_KM = (
+    "ខ្សែទូរស័ព្ទជំនួយកុមារ ១២៨០ មិនទាន់បើកនៅពេលនេះទេ។ សូមផ្ញើសារម្តងទៀតពេលក្រោយ។ ប្រសិនបើបន្ទាន់ សូមទូរស័ព្ទទៅប៉ូលិសលេខ ១១៧។"
+)
+
+
+def text_settings() -> TextSettings:
+    found, _created = TextSettings.objects.get_or_create(
+        pk=1,
+        defaults={
+            "first_reply_km": FIRST_REPLY_KM,
+            "first_reply_en": FIRST_REPLY_EN,
+            "closed_reply_km": CLOSED_REPLY_KM,
+        },
+    )
+    return found
+
+
+def blocked_hash(address_uri: str) -> str:
+    return keyed_hash(address_uri, purpose="blocked-address")
+
+
+def is_blocked(address_uri: str) -> bool:
+    now = timezone.now()
+    return (
+        BlockedAddress.objects.filter(address_hash=blocked_hash(address_uri))
+        .exclude(expires_at__lt=now)
+        .exists()
+    )
+
+
+def _open_conversation(
+    caller: Caller, channel: str, now: dt.datetime, idle_hours: int
+) -> Conversation | None:
+    """The caller's open thread on this channel, closing it first if its contact was closed by the
+    counsellor or it has been quiet longer than the idle timeout."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("contact")
+        .filter(caller=caller, channel=channel, is_open=True)
+        .first()
+    )
+    if conversation is None:
+        return None
+    idle = now - conversation.last_message_at > dt.timedelta(hours=idle_hours)
+    if conversation.contact.status == Status.CLOSED or idle:
+        Conversation.objects.filter(pk=conversation.pk).update(is_open=False)
+        return None
+    return conversation
+
+
+def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Received:
+    """Store an inbound text once (a repeat of the same provider id changes nothing), thread it,
+    and queue the automatic replies. Raises InboundRejected for what must be refused."""
+    if inbound.recipient.strip().lstrip("+") not in short_codes() and channel == Channel.SMS:
+        raise InboundRejected(404, "unknown recipient")
+    existing = Message.objects.filter(
+        provider=inbound.provider, provider_message_id=inbound.provider_message_id
+    ).first()
+    if existing is not None:
+        return Received(existing, duplicate=True, new_contact=False)
+    try:
+        address = parse_address(inbound.sender)
+    except AddressError as exc:
+        raise InboundRejected(400, "sender is not an address") from exc
+    if is_blocked(address.uri):
+        raise InboundRejected(403, "sender is blocked")
+    config = text_settings()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            caller = caller_for_address(address)
+            window = now - dt.timedelta(minutes=1)
+            recent = Message.objects.filter(
+                conversation__caller=caller, direction=Direction.INBOUND, created_at__gte=window
+            ).count()
+            if recent >= config.flood_per_minute:
+                raise InboundRejected(429, "too many messages from one sender")
+            conversation = _open_conversation(caller, channel, now, config.idle_close_hours)
+            new_contact = conversation is None
+            if conversation is None:
+                contact = Contact.objects.create(
+                    channel=channel,
+                    status=Status.WAITING,
+                    caller=caller,
+                    arrived_at=now,
+                    language="km",
+                )
+                conversation = Conversation.objects.create(
+                    channel=channel,
+                    gateway=inbound.provider,
+                    local_address=inbound.recipient[:64],
+                    caller=caller,
+                    contact=contact,
+                    last_message_at=now,
+                )
+            else:
+                Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+            message = Message.objects.create(
+                conversation=conversation,
+                direction=Direction.INBOUND,
+                text=inbound.text,
+                provider=inbound.provider,
+                provider_message_id=inbound.provider_message_id,
+                status=DeliveryStatus.RECEIVED,
+                created_at=now,
+                parts=max(1, sms_parts(inbound.text).parts),
+            )
+            audit_record(
+                f"gateway:{inbound.provider}",
+                action="text.receive",
+                record_type="contact",
+                record_id=conversation.contact_id,
+                detail={"message": str(message.pk)},
+            )
+            _queue_automatic_replies(conversation, new_contact=new_contact, config=config, now=now)
+            contact_id = conversation.contact_id
+            transaction.on_commit(lambda: live.contact_changed(contact_id, reason="message"))
+    except IntegrityError:
+        # A concurrent copy of the same message (or of a first message) won the race.
+        again = Message.objects.filter(
+            provider=inbound.provider, provider_message_id=inbound.provider_message_id
+        ).first()
+        if again is not None:
+            return Received(again, duplicate=True, new_contact=False)
+        return text_receive(inbound, channel=channel)
+    return Received(message, duplicate=False, new_contact=new_contact)
+
+
+def _queue(
+    conversation: Conversation, text: str, *, author: Staff | None, automatic: bool, now: dt.datetime
+) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        text=text,
+        provider=conversation.gateway,
+        status=DeliveryStatus.QUEUED,
+        author=author,
+        is_automatic=automatic,
+        created_at=now,
+        next_attempt_at=now,
+        parts=max(1, sms_parts(text).parts),
+    )
+    transaction.on_commit(_kick_outbox)
+    return message
+
+
+def _kick_outbox() -> None:
+    from helpline.conversations.tasks import kick
+
+    kick()
+
+
+def _queue_automatic_replies(
+    conversation: Conversation, *, new_contact: bool, config: TextSettings, now: dt.datetime
+) -> None:
+    closed_reply = hours.closed_reply(now)
+    if closed_reply is not None:
+        recent_auto = conversation.messages.filter(
+            is_automatic=True, created_at__gte=now - dt.timedelta(hours=6)
+        ).exists()
+        if closed_reply and not recent_auto:
+            _queue(conversation, closed_reply, author=None, automatic=True, now=now)
+        return
+    if new_contact:
+        first = config.first_reply_km or config.first_reply_en
+        if first:
+            _queue(conversation, first, author=None, automatic=True, now=now)
+
+
+def text_reply(actor: Staff, *, contact: Contact, text: str) -> Message:
+    """A counsellor's reply, queued in the database and sent by the worker."""
+    text = text.strip()
+    if not text or len(text) > MAX_REPLY:
+        raise ValueError("empty or too long")
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(contact=contact)
+        message = _queue(conversation, text, author=actor, automatic=False, now=timezone.now())
+        audit_record(
+            actor,
+            action="text.reply",
+            record_type="contact",
+            record_id=contact.pk,
+            detail={"message": str(message.pk), "parts": message.parts},
+        )
+    contact_id = contact.pk
+    transaction.on_commit(lambda: live.contact_changed(contact_id, reason="reply"))
+    return message
+
+
+def delivery_report(*, message_id: str, status: str, provider: str, provider_message_id: str = "") -> bool:
+    """Record a gateway's delivery report against our message; False when it matches nothing."""
+    if status not in DeliveryStatus.values:
+        return False
+    qs = Message.objects.filter(direction=Direction.OUTBOUND, provider=provider)
+    if message_id:
+        qs = qs.filter(pk=message_id)
+    elif provider_message_id:
+        qs = qs.filter(provider_message_id=provider_message_id)
+    else:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        message = qs.select_for_update().select_related("conversation").first()
+        if message is None:
+            return False
+        if message.status == DeliveryStatus.DELIVERED:
+            return True  # a late "sent" never downgrades a delivered message
+        message.status = status
+        if status == DeliveryStatus.DELIVERED:
+            message.delivered_at = now
+        message.save(update_fields=["status", "delivered_at"])
+        contact_id = message.conversation.contact_id
+    live.contact_changed(contact_id, reason="delivery")
+    return True

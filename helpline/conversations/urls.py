@@ -1,0 +1,12 @@
+from django.urls import path
+
+from helpline.conversations import views, views_settings
+
+app_name = "conversations"
+
+urlpatterns = [
+    path("console/<uuid:contact_id>/thread/", views.thread, name="thread"),
+    path("console/<uuid:contact_id>/reply-form/", views.reply_form, name="reply_form"),
+    path("console/<uuid:contact_id>/reply/", views.reply, name="reply"),
+    path("text-settings/", views_settings.text_settings, name="settings"),
+]
