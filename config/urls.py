@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("helpline.contacts.urls")),
     path("hooks/", include("helpline.channels.urls")),
     path("", include("helpline.conversations.urls")),
+    path("", include("helpline.routing.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

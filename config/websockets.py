@@ -1,7 +1,12 @@
 from django.urls import path
 
 from helpline.common.consumers import StaffPresenceConsumer
+from helpline.conversations.consumers import ChatConsumer
 
-websocket_urlpatterns = [
+staff_websocket_urlpatterns = [
     path("ws/staff/", StaffPresenceConsumer.as_asgi()),
 ]
+chat_websocket_urlpatterns = [
+    path("ws/chat/", ChatConsumer.as_asgi()),
+]
+websocket_urlpatterns = staff_websocket_urlpatterns + chat_websocket_urlpatterns

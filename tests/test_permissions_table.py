@@ -29,6 +29,8 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.CALLER_REVEAL: {S, M},
     Permission.TAXONOMY_MANAGE: {S, A},
     Permission.SERVICE_SETTINGS: {S, A},
+    Permission.WALLBOARD: {S, A},
+    Permission.ASSIGN: {S},
 }
 
 

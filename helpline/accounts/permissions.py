@@ -24,6 +24,8 @@ class Permission(StrEnum):
     CALLER_REVEAL = "caller_reveal"  # see a caller's number, with a reason
     TAXONOMY_MANAGE = "taxonomy_manage"  # extend the code lists
     SERVICE_SETTINGS = "service_settings"  # opening hours, automatic replies, canned replies, blocks
+    WALLBOARD = "wallboard"  # the live floor
+    ASSIGN = "assign"  # give or transfer a contact to a counsellor
 
 
 _ALL_ROLES = frozenset(Role)
@@ -43,6 +45,8 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.CALLER_REVEAL: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.TAXONOMY_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
     Permission.SERVICE_SETTINGS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    Permission.WALLBOARD: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    Permission.ASSIGN: frozenset({Role.SUPERVISOR}),
 }
 
 

@@ -97,6 +97,7 @@ class Status(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     ACTIVE = "active", _("In progress")
     CLOSED = "closed", _("Closed")
+    ABANDONED = "abandoned", _("Left before an answer")
 
 
 class Urgency(models.TextChoices):

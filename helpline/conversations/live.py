@@ -18,6 +18,10 @@ def staff_group(staff_id: UUID | str) -> str:
     return f"staff-{staff_id}"
 
 
+def chat_group(conversation_id: UUID | str) -> str:
+    return f"chat-{conversation_id}"
+
+
 def push(group: str, event: dict[str, Any]) -> None:
     """Best effort: a push that fails must never undo or block the write that caused it."""
     layer = get_channel_layer()

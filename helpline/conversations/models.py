@@ -24,6 +24,7 @@ class Conversation(TimeStampedModel):
     contact = models.OneToOneField(Contact, on_delete=models.PROTECT, related_name="conversation")
     is_open = models.BooleanField(default=True)
     last_message_at = models.DateTimeField()
+    last_seq = models.PositiveIntegerField(default=0)  # messages are numbered 1, 2, ... per thread
 
     class Meta:
         constraints = [
@@ -56,6 +57,7 @@ class DeliveryStatus(models.TextChoices):
 
 class Message(UUIDModel):
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    seq = models.PositiveIntegerField(default=0)  # order within the thread; chats resume after it
     direction = models.CharField(max_length=4, choices=Direction.choices)
     text = models.TextField()
     # The gateway's own id for the message. A retried webhook carries the same id and is refused by
@@ -84,7 +86,10 @@ class Message(UUIDModel):
                 fields=["provider", "provider_message_id"],
                 condition=Q(provider_message_id__isnull=False),
                 name="message_provider_id_once",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "seq"], condition=Q(seq__gt=0), name="message_seq_once"
+            ),
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="message_thread"),
@@ -185,3 +190,33 @@ class BlockedAddress(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"blocked {self.address_hash[:8]}"
+
+
+class ChatSession(models.Model):
+    """A web chat seen from the child's side. The child's browser keeps the token in memory only
+    (nothing in storage), so a dropped connection can resume but nothing outlives the page."""
+
+    id = models.UUIDField(primary_key=True)
+    conversation = models.OneToOneField(Conversation, on_delete=models.PROTECT, related_name="chat")
+    token_hash = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=8, default="km")
+    nickname = models.CharField(max_length=40, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    origin_hash = models.CharField(max_length=64, blank=True)  # keyed hash of the client address
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    connected = models.BooleanField(default=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"chat {str(self.id)[:8]}"
+
+
+class BlockedKeyword(TimeStampedModel):
+    """Words that stop a chat message from reaching counsellors (abuse), maintained by supervisors."""
+
+    keyword = models.CharField(_("word or phrase"), max_length=100, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return self.keyword

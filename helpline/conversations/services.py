@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
@@ -141,6 +142,7 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
             message = Message.objects.create(
                 conversation=conversation,
+                seq=next_seq(conversation),
                 direction=Direction.INBOUND,
                 text=inbound.text,
                 provider=inbound.provider,
@@ -157,8 +159,11 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 detail={"message": str(message.pk)},
             )
             _queue_automatic_replies(conversation, new_contact=new_contact, config=config, now=now)
+            from helpline.routing.triage import triage_contact
+
+            _triage, newly_high = triage_contact(conversation.contact, inbound.text)
             contact_id = conversation.contact_id
-            transaction.on_commit(lambda: live.contact_changed(contact_id, reason="message"))
+            transaction.on_commit(lambda: _after_inbound(contact_id, newly_high))
     except IntegrityError:
         # A concurrent copy of the same message (or of a first message) won the race.
         again = Message.objects.filter(
@@ -170,11 +175,44 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     return Received(message, duplicate=False, new_contact=new_contact)
 
 
+def _after_inbound(contact_id: object, high_risk: bool) -> None:
+    live.contact_changed(contact_id, reason="message")  # type: ignore[arg-type]
+    from helpline.routing.events import after_queue_change
+
+    after_queue_change(contact_id, high_risk=high_risk)
+
+
+def next_seq(conversation: Conversation) -> int:
+    """The next message number in this thread (the row update also locks the thread)."""
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
+    return int(Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk))
+
+
 def _queue(
     conversation: Conversation, text: str, *, author: Staff | None, automatic: bool, now: dt.datetime
 ) -> Message:
+    if conversation.channel == Channel.WEBCHAT:
+        # A chat reply is stored first, then pushed to the child's socket; a child who is offline
+        # gets it on resume. No gateway, no outbox.
+        message = Message.objects.create(
+            conversation=conversation,
+            seq=next_seq(conversation),
+            direction=Direction.OUTBOUND,
+            text=text,
+            provider="webchat",
+            status=DeliveryStatus.SENT,
+            author=author,
+            is_automatic=automatic,
+            created_at=now,
+            sent_at=now,
+        )
+        payload = {"kind": "message", "seq": message.seq, "text": text, "from": "helpline"}
+        group = live.chat_group(conversation.pk)
+        transaction.on_commit(lambda: live.push(group, payload))
+        return message
     message = Message.objects.create(
         conversation=conversation,
+        seq=next_seq(conversation),
         direction=Direction.OUTBOUND,
         text=text,
         provider=conversation.gateway,

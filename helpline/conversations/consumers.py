@@ -1,0 +1,229 @@
+"""/ws/chat/: the child's side of a web chat. Anyone may connect (children do not sign in); each
+socket acts only on the chat it started or resumed. Frames that are not JSON objects, too large,
+for another conversation, or too many too fast close the socket; nothing is logged but the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from helpline.contacts.models import Status
+from helpline.conversations import chat, live
+from helpline.conversations.models import ChatSession
+
+log = logging.getLogger("helpline.chat")
+
+MAX_FRAME = 4096
+FLOOD_FRAMES, FLOOD_SECONDS = 10, 10.0
+TICK_SECONDS = 3.0
+
+CLOSE_TOO_BIG, CLOSE_BAD, CLOSE_FORBIDDEN, CLOSE_FLOOD = 1009, 4400, 4403, 4429
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    session: ChatSession | None
+    ticker: asyncio.Task[None] | None
+
+    async def connect(self) -> None:
+        self.session = None
+        self.ticker = None
+        self.frames: deque[float] = deque()
+        self.last_state = ""
+        await self.accept()
+
+    def _client_address(self) -> str:
+        client = self.scope.get("client") or ("", 0)
+        return str(client[0])
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        log.warning("chat frame refused: %s", reason)
+        await self.close(code=code)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self._refuse(CLOSE_TOO_BIG, "binary or too large")
+            return
+        now = time.monotonic()
+        self.frames.append(now)
+        while self.frames and now - self.frames[0] > FLOOD_SECONDS:
+            self.frames.popleft()
+        if len(self.frames) > FLOOD_FRAMES:
+            await self._refuse(CLOSE_FLOOD, "flood")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._refuse(CLOSE_BAD, "not json")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._refuse(CLOSE_BAD, "not a frame")
+            return
+        claimed = frame.get("conversation")
+        if claimed is not None and (
+            self.session is None or str(claimed) != str(self.session.conversation_id)
+        ):
+            await self._refuse(CLOSE_FORBIDDEN, "conversation not owned by this socket")
+            return
+        handler = {
+            "start": self._start,
+            "resume": self._resume,
+            "message": self._message,
+            "leave": self._leave,
+            "ping": self._ping,
+        }.get(frame["type"])
+        if handler is None:
+            await self._refuse(CLOSE_BAD, "unknown frame type")
+            return
+        await handler(frame)
+
+    async def _ping(self, frame: dict[str, Any]) -> None:
+        await self._send({"type": "pong"})
+
+    async def _start(self, frame: dict[str, Any]) -> None:
+        if self.session is not None:
+            await self._refuse(CLOSE_BAD, "already started")
+            return
+        language = frame.get("language") if frame.get("language") in ("km", "en") else "km"
+        nickname = frame.get("nickname") if isinstance(frame.get("nickname"), str) else ""
+        age = frame.get("age")
+        if not (age is None or (isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 25)):
+            age = None
+        try:
+            started = await database_sync_to_async(chat.chat_start)(
+                language=str(language),
+                nickname=str(nickname)[:40],
+                age=age,
+                client_address=self._client_address(),
+            )
+        except chat.ChatRefused as exc:
+            await self._send({"type": "refused", "reason": exc.reason})
+            await self._refuse(CLOSE_FORBIDDEN, exc.reason)
+            return
+        self.session = started.session
+        await self._join()
+        await self._send(
+            {"type": "started", "token": started.token, "conversation": str(self.session.conversation_id)}
+        )
+        await self._tick()
+
+    async def _resume(self, frame: dict[str, Any]) -> None:
+        token, after = frame.get("token"), frame.get("after", 0)
+        if (
+            self.session is not None
+            or not isinstance(token, str)
+            or len(token) > 100
+            or not isinstance(after, int)
+        ):
+            await self._refuse(CLOSE_BAD, "bad resume")
+            return
+        try:
+            self.session = await database_sync_to_async(chat.chat_resume)(token)
+        except chat.ChatRefused:
+            await self._send({"type": "ended"})
+            await self._refuse(CLOSE_FORBIDDEN, "unknown chat")
+            return
+        await self._join()
+        await self._send({"type": "resumed", "conversation": str(self.session.conversation_id)})
+        for message in await database_sync_to_async(chat.messages_after)(self.session, max(0, after)):
+            await self._send(
+                _message_frame(message.seq, message.text, message.direction, message.provider_message_id)
+            )
+        await self._tick()
+
+    async def _message(self, frame: dict[str, Any]) -> None:
+        client_id, text = frame.get("id"), frame.get("text")
+        if self.session is None:
+            await self._refuse(CLOSE_BAD, "message before start")
+            return
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
+            await self._refuse(CLOSE_BAD, "bad message id")
+            return
+        if not isinstance(text, str) or not text.strip() or len(text) > chat.MAX_TEXT:
+            await self._send({"type": "refused", "id": client_id, "reason": "empty or too long"})
+            return
+        try:
+            message, _new = await database_sync_to_async(chat.chat_receive)(
+                self.session, client_id=client_id, text=text
+            )
+        except chat.ChatRefused as exc:
+            await self._send({"type": "refused", "id": client_id, "reason": exc.reason})
+            return
+        await self._send({"type": "ack", "id": client_id, "seq": message.seq})
+
+    async def _leave(self, frame: dict[str, Any]) -> None:
+        if self.session is not None:
+            await database_sync_to_async(chat.chat_leave)(self.session)
+        await self.close(code=1000)
+
+    async def _join(self) -> None:
+        assert self.session is not None
+        if self.channel_layer is not None:
+            await self.channel_layer.group_add(
+                live.chat_group(self.session.conversation_id), self.channel_name
+            )
+        self.ticker = asyncio.ensure_future(self._ticking())
+
+    async def _ticking(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(TICK_SECONDS)
+                await self._tick()
+        except asyncio.CancelledError:
+            pass
+
+    async def _tick(self) -> None:
+        """Tell the child where they are: their place in the queue, answered, or ended."""
+        if self.session is None:
+            return
+        session = self.session
+        state, position = await database_sync_to_async(_state)(session.pk)
+        if state == Status.WAITING:
+            if f"waiting:{position}" != self.last_state:
+                await self._send({"type": "queue", "position": position})
+            self.last_state = f"waiting:{position}"
+        elif state != self.last_state:
+            self.last_state = state
+            await self._send({"type": "answered" if state == Status.ACTIVE else "ended"})
+
+    async def console_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == "message":
+            await self._send(_message_frame(event["seq"], event["text"], "out", None))
+
+    async def disconnect(self, code: int) -> None:
+        if self.ticker is not None:
+            self.ticker.cancel()
+        if self.session is not None:
+            if self.channel_layer is not None:
+                await self.channel_layer.group_discard(
+                    live.chat_group(self.session.conversation_id), self.channel_name
+                )
+            await database_sync_to_async(chat.chat_disconnected)(self.session.pk)
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(payload, ensure_ascii=False))
+
+
+def _message_frame(seq: int, text: str, direction: str, provider_id: str | None) -> dict[str, Any]:
+    frame: dict[str, Any] = {
+        "type": "message",
+        "seq": seq,
+        "text": text,
+        "from": "you" if direction == "in" else "helpline",
+    }
+    if provider_id and ":" in provider_id:
+        frame["id"] = provider_id.split(":", 1)[1]
+    return frame
+
+
+def _state(session_id: uuid.UUID) -> tuple[str, int | None]:
+    session = ChatSession.objects.select_related("conversation__contact").get(pk=session_id)
+    status = session.conversation.contact.status
+    return status, chat.queue_position(session) if status == Status.WAITING else None

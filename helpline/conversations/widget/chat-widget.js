@@ -1,0 +1,201 @@
+// Helpline chat widget: one <script src=".../chat/widget.js"> puts a chat button on any page.
+// Child-safe by design: no cookies, no localStorage or sessionStorage, no third-party requests;
+// the conversation lives only in this page's memory, and "Leave quickly" replaces the page in the
+// browser's history. A dropped connection resumes where it left off without losing or repeating.
+(function () {
+  "use strict";
+  if (window.__helplineChat) { return; }
+  window.__helplineChat = true;
+
+  var CONFIG = __HELPLINE_CONFIG__;
+  var script = document.currentScript;
+  var base = script ? new URL(script.src, window.location.href) : new URL(window.location.href);
+  var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/ws/chat/";
+  var exitUrl = (script && script.getAttribute("data-exit-url")) || CONFIG.exitUrl;
+
+  var lang = (document.documentElement.lang || "km").indexOf("en") === 0 ? "en" : "km";
+  var state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, retry: 500, ended: false, started: false };
+
+  function t(key) { return CONFIG.strings[lang][key]; }
+  function uid() {
+    if (window.crypto && crypto.getRandomValues) {
+      var b = new Uint8Array(12); crypto.getRandomValues(b);
+      return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+    }
+    return String(Date.now()) + String(Math.random()).slice(2);
+  }
+
+  // --- Elements (in a shadow root, so the host page's styles neither leak in nor out) ----------
+  var host = document.createElement("div");
+  host.setAttribute("data-helpline-chat", "");
+  document.body.appendChild(host);
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  root.innerHTML =
+    '<style>' +
+    ':host{all:initial}*{box-sizing:border-box;font-family:"Noto Sans Khmer","Khmer OS System","Khmer OS",system-ui,sans-serif}' +
+    '.open{position:fixed;right:16px;bottom:16px;z-index:2147483000;background:#1f6feb;color:#fff;border:0;border-radius:24px;padding:12px 18px;font-size:16px;box-shadow:0 2px 8px rgba(0,0,0,.25);cursor:pointer}' +
+    '.panel{position:fixed;right:12px;bottom:12px;z-index:2147483001;width:min(360px,calc(100vw - 24px));height:min(560px,calc(100vh - 24px));background:#fff;border:1px solid #ccd;border-radius:12px;display:none;flex-direction:column;box-shadow:0 4px 16px rgba(0,0,0,.3);font-size:16px;color:#1d2430}' +
+    '.panel.shown{display:flex}.head{display:flex;align-items:center;gap:8px;padding:8px 10px;border-bottom:1px solid #e3e6ea}' +
+    '.head strong{flex:1;font-size:15px}.exit{background:#b42318;color:#fff;border:0;border-radius:8px;padding:8px 10px;font-size:15px;font-weight:700;cursor:pointer}' +
+    '.close{background:none;border:0;font-size:20px;cursor:pointer;color:#5b6472}' +
+    '.body{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
+    '.status{font-size:14px;color:#5b6472;padding:4px 10px;border-bottom:1px solid #eef}' +
+    '.msg{max-width:85%;padding:7px 10px;border-radius:12px;line-height:1.6;white-space:pre-wrap;word-wrap:break-word}' +
+    '.you{align-self:flex-end;background:#e8f0fe}.helpline{align-self:flex-start;background:#f1f7f3}.pending{opacity:.6}' +
+    'form{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e6ea}textarea{flex:1;resize:none;font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}' +
+    'button.send{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:0 14px;font-size:15px}' +
+    '.pre{padding:12px;display:flex;flex-direction:column;gap:10px}.pre label{font-size:14px;display:flex;flex-direction:column;gap:4px}' +
+    '.pre input,.pre select{font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}.langs{display:flex;gap:8px}' +
+    '.langs button{flex:1;padding:8px;border:1px solid #ccd;border-radius:8px;background:#fff;font-size:15px}.langs button[aria-pressed=true]{border-color:#1f6feb;font-weight:700}' +
+    '.go{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:10px;font-size:16px}.hint{font-size:12px;color:#5b6472}' +
+    '</style>' +
+    '<button class="open" type="button" part="open"></button>' +
+    '<section class="panel" role="dialog" aria-modal="false">' +
+    '<div class="head"><strong class="title"></strong><button class="exit" type="button"></button><button class="close" type="button" aria-label="">×</button></div>' +
+    '<div class="pre"><p class="intro"></p>' +
+    '<div class="langs"><button type="button" data-lang="km" lang="km">ខ្មែរ</button><button type="button" data-lang="en" lang="en">English</button></div>' +
+    '<label><span class="l-nick"></span><input class="nick" maxlength="40" autocomplete="off"></label>' +
+    '<label><span class="l-age"></span><select class="age"><option value=""></option></select></label>' +
+    '<button class="go" type="button"></button><p class="hint"></p></div>' +
+    '<div class="status" role="status" aria-live="polite" hidden></div>' +
+    '<div class="body" aria-live="polite" hidden></div>' +
+    '<form hidden><textarea rows="2" maxlength="1000" autocomplete="off"></textarea><button class="send" type="submit"></button></form>' +
+    '</section>';
+
+  function $(sel) { return root.querySelector(sel); }
+  var openBtn = $(".open"), panel = $(".panel"), statusEl = $(".status"), body = $(".body"), form = $("form");
+  var input = $("textarea"), ageSel = $(".age");
+  for (var a = 5; a <= 25; a++) { var o = document.createElement("option"); o.value = String(a); o.textContent = String(a); ageSel.appendChild(o); }
+
+  function paint() {
+    openBtn.textContent = t("open");
+    $(".title").textContent = t("title");
+    $(".exit").textContent = t("exit");
+    $(".exit").title = t("exit_hint");
+    $(".close").setAttribute("aria-label", t("close"));
+    $(".intro").textContent = t("intro");
+    $(".l-nick").textContent = t("nickname");
+    $(".l-age").textContent = t("age");
+    $(".go").textContent = t("start");
+    $(".hint").textContent = t("exit_hint");
+    $(".send").textContent = t("send");
+    input.placeholder = t("placeholder");
+    panel.setAttribute("lang", lang);
+    root.querySelectorAll(".langs button").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === lang)); });
+  }
+  paint();
+
+  root.querySelectorAll(".langs button").forEach(function (b) {
+    b.addEventListener("click", function () { lang = b.getAttribute("data-lang"); paint(); });
+  });
+  openBtn.addEventListener("click", function () { panel.classList.add("shown"); openBtn.style.display = "none"; });
+  $(".close").addEventListener("click", function () { panel.classList.remove("shown"); openBtn.style.display = ""; });
+
+  // --- Quick exit: leave at once, keep nothing -------------------------------------------------
+  function quickExit() {
+    try { if (state.socket && state.socket.readyState === 1) { state.socket.send(JSON.stringify({ type: "leave" })); } } catch (e) { /* leaving anyway */ }
+    state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, ended: true };
+    root.innerHTML = "";
+    document.title = "";
+    window.location.replace(exitUrl);
+  }
+  $(".exit").addEventListener("click", quickExit);
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape" && panel.classList.contains("shown")) { quickExit(); } });
+
+  // --- Messages --------------------------------------------------------------------------------
+  function bubble(text, who, id) {
+    var el = document.createElement("div");
+    el.className = "msg " + who;
+    if (id) { el.setAttribute("data-id", id); }
+    el.textContent = text;
+    body.appendChild(el);
+    body.scrollTop = body.scrollHeight;
+    return el;
+  }
+  function setStatus(text) { statusEl.hidden = !text; statusEl.textContent = text || ""; }
+
+  function send(frame) {
+    if (state.socket && state.socket.readyState === 1) { state.socket.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+
+  function onFrame(frame) {
+    if (frame.type === "started") {
+      state.token = frame.token;
+    } else if (frame.type === "resumed") {
+      setStatus("");
+      state.pending.forEach(function (p) { send({ type: "message", id: p.id, text: p.text }); });
+    } else if (frame.type === "queue") {
+      setStatus(t("waiting").replace("{n}", String(frame.position)));
+    } else if (frame.type === "answered") {
+      setStatus(t("answered"));
+    } else if (frame.type === "ended") {
+      setStatus(t("ended")); state.ended = true; form.hidden = true;
+    } else if (frame.type === "ack") {
+      state.pending = state.pending.filter(function (p) { return p.id !== frame.id; });
+      var mine = body.querySelector('[data-id="' + frame.id + '"]');
+      if (mine) { mine.classList.remove("pending"); }
+      state.seen[frame.seq] = true;
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+    } else if (frame.type === "message") {
+      if (state.seen[frame.seq]) { return; }
+      state.seen[frame.seq] = true;
+      state.lastSeq = Math.max(state.lastSeq, frame.seq);
+      if (frame.from === "you") {
+        if (frame.id && body.querySelector('[data-id="' + frame.id + '"]')) { return; }
+        bubble(frame.text, "you", frame.id);
+      } else {
+        bubble(frame.text, "helpline");
+      }
+    } else if (frame.type === "refused") {
+      setStatus(t("refused"));
+    }
+  }
+
+  function connect(first) {
+    var socket = new WebSocket(wsUrl);
+    state.socket = socket;
+    socket.onopen = function () {
+      state.retry = 500;
+      if (first) {
+        var age = ageSel.value ? parseInt(ageSel.value, 10) : null;
+        socket.send(JSON.stringify({ type: "start", language: lang, nickname: $(".nick").value.slice(0, 40), age: age }));
+      } else if (state.token) {
+        socket.send(JSON.stringify({ type: "resume", token: state.token, after: state.lastSeq }));
+      }
+    };
+    socket.onmessage = function (event) {
+      var frame; try { frame = JSON.parse(event.data); } catch (e) { return; }
+      onFrame(frame);
+    };
+    socket.onclose = function () {
+      if (state.ended || state.socket !== socket) { return; }
+      setStatus(t("reconnecting"));
+      setTimeout(function () { if (!state.ended && state.token) { connect(false); } }, state.retry);
+      state.retry = Math.min(state.retry * 2, 15000);
+    };
+  }
+
+  $(".go").addEventListener("click", function () {
+    if (state.started) { return; }
+    state.started = true;
+    $(".pre").hidden = true; $(".pre").style.display = "none";
+    body.hidden = false; form.hidden = false;
+    connect(true);
+    input.focus();
+  });
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text || state.ended) { return; }
+    var id = uid();
+    state.pending.push({ id: id, text: text });
+    bubble(text, "you pending", id);
+    send({ type: "message", id: id, text: text });
+    input.value = "";
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
+  });
+})();

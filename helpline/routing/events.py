@@ -1,0 +1,25 @@
+"""What happens after the queue changes: offer contacts, alert supervisors to high risk."""
+
+from __future__ import annotations
+
+import logging
+
+from helpline.audit.services import audit_record
+from helpline.conversations import live
+
+log = logging.getLogger("helpline.routing")
+
+SUPERVISORS = "supervisors"
+
+
+def after_queue_change(contact_id: object, *, high_risk: bool = False) -> None:
+    from helpline.routing.queue import route
+
+    if high_risk:
+        audit_record("routing", action="triage.high_risk", record_type="contact", record_id=contact_id)
+        live.push(SUPERVISORS, {"reason": "high_risk", "contact": str(contact_id)})
+    live.push(SUPERVISORS, {"reason": "queue"})
+    try:
+        route()
+    except Exception:  # routing again on the next event or poll; never fail the message itself
+        log.exception("routing failed")

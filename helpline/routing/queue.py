@@ -1,0 +1,182 @@
+"""One queue across channels: risk first, then waiting time. Waiting contacts are offered to an
+available counsellor with room for them; an offer not taken in time returns to the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import RULES, Permission
+from helpline.accounts.vetting import vetting_status
+from helpline.audit.services import audit_record
+from helpline.contacts import services as contact_services
+from helpline.contacts.models import Channel, Contact, Status
+from helpline.conversations import live
+from helpline.routing.models import Offer, Presence, PresenceState, Triage
+from helpline.routing.triage import routing_settings
+
+VOICE_CHANNELS = {Channel.VOICE}
+DECLINE_MEMORY = dt.timedelta(minutes=2)
+_declined: dict[tuple[UUID, UUID], dt.datetime] = {}
+
+
+def queue() -> QuerySet[Contact]:
+    """Waiting contacts in the order they should be answered."""
+    risk = Subquery(Triage.objects.filter(contact=OuterRef("pk")).values("score")[:1])
+    return (
+        Contact.objects.filter(status=Status.WAITING, counsellor__isnull=True)
+        .annotate(risk=Coalesce(risk, Value(0)))
+        .order_by(F("risk").desc(), "arrived_at", "id")
+    )
+
+
+def presence_of(staff: Staff) -> Presence:
+    found, _created = Presence.objects.get_or_create(staff=staff, defaults={"since": timezone.now()})
+    return found
+
+
+def presence_set(staff: Staff, state: str) -> Presence:
+    if state not in PresenceState.values:
+        raise ValueError("unknown presence")
+    with transaction.atomic():
+        presence = presence_of(staff)
+        if presence.state != state:
+            presence.state, presence.since = state, timezone.now()
+            presence.save(update_fields=["state", "since"])
+            audit_record(staff, action="presence.set", detail={"state": state})
+    if state != PresenceState.AVAILABLE:
+        Offer.objects.filter(staff=staff).delete()
+    live.push("supervisors", {"reason": "presence"})
+    return presence
+
+
+def load(staff: Staff) -> tuple[int, int]:
+    """(calls, text conversations) this counsellor holds now, offers included."""
+    active = Contact.objects.filter(counsellor=staff, status=Status.ACTIVE)
+    voice = active.filter(channel__in=VOICE_CHANNELS).count()
+    text = active.exclude(channel__in=VOICE_CHANNELS).count()
+    for channel in Offer.objects.filter(staff=staff).values_list("contact__channel", flat=True):
+        if channel in VOICE_CHANNELS:
+            voice += 1
+        else:
+            text += 1
+    return voice, text
+
+
+def _has_room(staff: Staff, presence: Presence, channel: str) -> bool:
+    voice, text = load(staff)
+    if channel in VOICE_CHANNELS:  # a call needs the counsellor's whole attention
+        return text == 0 and voice < presence.voice_capacity
+    return voice == 0 and text < presence.text_capacity
+
+
+def expire_offers(now: dt.datetime) -> int:
+    """Offers not taken in time go back to the queue; the counsellor who missed one is set away,
+    so the next contact is not offered to an empty chair."""
+    expired = list(Offer.objects.filter(expires_at__lte=now).select_related("staff"))
+    for offer in expired:
+        Offer.objects.filter(pk=offer.pk).delete()
+        _declined[(offer.contact_id, offer.staff_id)] = now
+        presence_set(offer.staff, PresenceState.AWAY)
+        audit_record(offer.staff, action="offer.expired", record_type="contact", record_id=offer.contact_id)
+    return len(expired)
+
+
+def _candidates() -> list[tuple[Staff, Presence]]:
+    roles = RULES[Permission.CONSOLE]
+    rows = (
+        Presence.objects.filter(state=PresenceState.AVAILABLE, staff__is_active=True, staff__role__in=roles)
+        .select_related("staff")
+        .order_by("since")
+    )
+    return [(p.staff, p) for p in rows if not vetting_status(p.staff).blocked]
+
+
+def route(now: dt.datetime | None = None) -> list[Offer]:
+    """Offer each waiting contact, in queue order, to the available counsellor idle longest."""
+    now = now or timezone.now()
+    expire_offers(now)
+    for key, at in list(_declined.items()):
+        if now - at > DECLINE_MEMORY:
+            _declined.pop(key, None)
+    offers: list[Offer] = []
+    candidates = _candidates()
+    if not candidates:
+        return offers
+    seconds = routing_settings().offer_seconds
+    for contact in queue().filter(offer__isnull=True)[:50]:
+        for staff, presence in candidates:
+            if (contact.pk, staff.pk) in _declined or not _has_room(staff, presence, contact.channel):
+                continue
+            try:
+                with transaction.atomic():
+                    offer = Offer.objects.create(
+                        contact=contact,
+                        staff=staff,
+                        offered_at=now,
+                        expires_at=now + dt.timedelta(seconds=seconds),
+                    )
+            except IntegrityError:
+                break  # another process offered it meanwhile
+            offers.append(offer)
+            live.push(live.staff_group(staff.pk), {"reason": "offer", "contact": str(contact.pk)})
+            break
+    return offers
+
+
+def offer_accept(staff: Staff, contact: Contact) -> Contact:
+    with transaction.atomic():
+        deleted, _ = Offer.objects.filter(contact=contact, staff=staff).delete()
+        if not deleted:
+            raise contact_services.AlreadyTaken
+        taken = contact_services.contact_take(staff, contact=contact)
+    live.contact_changed(contact.pk, reason="accepted")
+    return taken
+
+
+def offer_decline(staff: Staff, contact: Contact) -> None:
+    if Offer.objects.filter(contact=contact, staff=staff).delete()[0]:
+        _declined[(contact.pk, staff.pk)] = timezone.now()
+        audit_record(staff, action="offer.declined", record_type="contact", record_id=contact.pk)
+    route()
+
+
+def assign(supervisor: Staff, *, contact: Contact, to: Staff) -> Contact:
+    """A supervisor gives a waiting contact to a counsellor, or transfers an active one (the
+    thread goes with it: it belongs to the contact)."""
+    with transaction.atomic():
+        Offer.objects.filter(contact=contact).delete()
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.status == Status.CLOSED:
+            raise ValueError("a closed contact cannot be assigned")
+        previous = locked.counsellor_id
+        now = timezone.now()
+        if locked.status == Status.WAITING:
+            locked.answered_at = now
+            locked.wait_seconds = max(0, int((now - locked.arrived_at).total_seconds()))
+        locked.status = Status.ACTIVE
+        locked.counsellor = to
+        locked.version += 1
+        locked.save()
+        locked.handlers.add(to)
+        audit_record(
+            supervisor,
+            action="contact.assign",
+            record_type="contact",
+            record_id=locked.pk,
+            detail={"to": str(to.pk), "from": str(previous or "")},
+        )
+    live.push(live.staff_group(to.pk), {"reason": "assigned", "contact": str(contact.pk)})
+    live.contact_changed(contact.pk, reason="assigned")
+    return locked
+
+
+def waiting_counts() -> dict[str, int]:
+    rows = queue().values("channel").annotate(n=Count("id")).order_by()
+    return {r["channel"]: r["n"] for r in rows}

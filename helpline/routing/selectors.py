@@ -1,0 +1,65 @@
+"""Figures for the supervisor wallboard: the floor as it is now, and today's abandoned contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.contacts.models import Channel, Contact, Status, Urgency
+from helpline.routing.models import Presence, PresenceState
+from helpline.routing.queue import queue
+
+
+@dataclass(frozen=True)
+class Wallboard:
+    waiting_by_channel: dict[str, int]
+    waiting_total: int
+    longest_wait_seconds: int
+    presence_counts: dict[str, int]
+    counsellors: list[tuple[Staff, str, int]]  # who, presence, active contacts
+    active_total: int
+    urgent_waiting: list[Contact]
+    abandoned_today: int
+    at: dt.datetime
+
+
+def wallboard(now: dt.datetime | None = None) -> Wallboard:
+    now = now or timezone.now()
+    waiting = list(queue()[:500])
+    by_channel = {c.value: 0 for c in Channel}
+    for contact in waiting:
+        by_channel[contact.channel] = by_channel.get(contact.channel, 0) + 1
+    longest = max((int((now - c.arrived_at).total_seconds()) for c in waiting), default=0)
+    presences = list(Presence.objects.select_related("staff").filter(staff__is_active=True))
+    counts = {state.value: 0 for state in PresenceState}
+    for p in presences:
+        counts[p.state] += 1
+    active = dict(
+        Contact.objects.filter(status=Status.ACTIVE)
+        .values_list("counsellor")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Wallboard(
+        waiting_by_channel=by_channel,
+        waiting_total=len(waiting),
+        longest_wait_seconds=longest,
+        presence_counts=counts,
+        counsellors=sorted(
+            (
+                (p.staff, p.state, int(active.get(p.staff_id, 0)))
+                for p in presences
+                if p.state != PresenceState.OFFLINE
+            ),
+            key=lambda row: row[0].username,
+        ),
+        active_total=sum(int(v) for v in active.values()),
+        urgent_waiting=[c for c in waiting if c.urgency in (Urgency.URGENT, Urgency.CRITICAL)],
+        abandoned_today=Contact.objects.filter(status=Status.ABANDONED, arrived_at__gte=start).count(),
+        at=now,
+    )
