@@ -146,7 +146,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("HELPLINE_CHANNEL_PREFIX", "asgi")},
         }
     }
 else:
@@ -219,7 +219,9 @@ LANGUAGE_CODE = "km"
 LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["helpline.formats"]
-USE_THOUSAND_SEPARATOR = True
+# Grouping digits is done where figures are shown (intcomma); never inside attributes and form
+# values, where "1,000" would read as 1 (a maxlength of 1, a version of 1).
+USE_THOUSAND_SEPARATOR = False
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("HELPLINE_TIME_ZONE", "Asia/Phnom_Penh")

@@ -290,3 +290,14 @@ def test_widget_script_is_served_with_both_languages() -> None:
         "XMLHttpRequest",
     ):
         assert forbidden not in body
+
+
+def test_numbers_in_attributes_are_never_grouped(counsellor: Staff) -> None:
+    """A maxlength of "1,000" reads as 1 in a browser: attributes must carry plain digits."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    for language in ("en", "km"):
+        with translation.override(language):
+            html = Template('<textarea maxlength="{{ n }}"></textarea>').render(Context({"n": 1000}))
+        assert 'maxlength="1000"' in html, html

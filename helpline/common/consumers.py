@@ -52,6 +52,8 @@ class StaffPresenceConsumer(StaffConsumer):
         self.groups_joined = [f"staff-{self.staff.pk}"]
         if await sync_to_async(role_has)(self.staff.role, Permission.CONSOLE):
             self.groups_joined.append("console")
+        if await sync_to_async(role_has)(self.staff.role, Permission.WALLBOARD):
+            self.groups_joined.append("supervisors")
         if self.channel_layer is not None:
             for group in self.groups_joined:
                 await self.channel_layer.group_add(group, self.channel_name)

@@ -20,7 +20,14 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.services import audit_record
 from helpline.contacts.identity import AddressError, parse_address
-from helpline.conversations.models import BlockedAddress, CannedReply, Holiday, OpeningPeriod, TextSettings
+from helpline.conversations.models import (
+    BlockedAddress,
+    BlockedKeyword,
+    CannedReply,
+    Holiday,
+    OpeningPeriod,
+    TextSettings,
+)
 from helpline.conversations.services import blocked_hash
 from helpline.conversations.services import text_settings as load_text_settings
 
@@ -129,7 +136,11 @@ def text_settings(request: HttpRequest) -> HttpResponse:
             form2 = FORMS[section](request.POST)
             if form2.is_valid():
                 with transaction.atomic():
-                    if section == "block":
+                    if section == "keyword":
+                        BlockedKeyword.objects.get_or_create(
+                            keyword=form2.cleaned_data["keyword"].strip(), defaults={"created_by": staff}
+                        )
+                    elif section == "block":
                         BlockedAddress.objects.update_or_create(
                             address_hash=blocked_hash(form2.cleaned_data["address"]),
                             defaults={"reason": form2.cleaned_data["reason"], "blocked_by": staff},
@@ -170,6 +181,8 @@ def text_settings(request: HttpRequest) -> HttpResponse:
             "holiday_form": bound.get("holiday") or HolidayForm(),
             "canned_form": bound.get("canned") or CannedForm(),
             "block_form": bound.get("block") or BlockForm(),
+            "keyword_form": bound.get("keyword") or KeywordForm(),
+            "keywords": BlockedKeyword.objects.order_by("keyword"),
             "periods": OpeningPeriod.objects.all(),
             "holidays": Holiday.objects.all(),
             "canned": CannedReply.objects.filter(is_active=True),

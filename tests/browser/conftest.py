@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT_DIR = PROJECT_DIR / "test-results"
 STARTUP_SECONDS = 60
+_LAST_STEP: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,17 @@ class HelplineServer:
     def password(self) -> str:
         return self.demo_secrets()["password"]
 
-    def totp_code(self) -> str:
-        """The code an authenticator app would show right now for the demo TOTP key."""
+    def totp_code(self, username: str) -> str:
+        """The code an authenticator app would show now for the demo TOTP key. A code is accepted
+        once per person (replay protection), so a second sign-in of the same person within one
+        30-second step waits for the next code, as a person would."""
         from django_otp.oath import TOTP
 
+        step = int(time.time()) // 30
+        if _LAST_STEP.get(username) == step:
+            time.sleep((step + 1) * 30 - time.time() + 0.5)
+            step = int(time.time()) // 30
+        _LAST_STEP[username] = step
         return str(TOTP(bytes.fromhex(self.demo_secrets()["totp_key_hex"])).token()).zfill(6)
 
     def log_tail(self, lines: int = 60) -> str:
@@ -86,6 +94,8 @@ def _server_env(data_dir: Path) -> dict[str, str]:
         HELPLINE_DEMO="1",
         HELPLINE_HTTPS="0",
         HELPLINE_DATA_DIR=str(data_dir),
+        # Quick exit must leave for a page that loads without the internet.
+        HELPLINE_CHAT_EXIT_URL="about:blank",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -200,3 +210,32 @@ def page(chromium: Any, helpline_server: HelplineServer) -> Iterator[Any]:
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(exist_ok=True)
     return SCREENSHOT_DIR
+
+
+@pytest.fixture(scope="session")
+def staff_session(chromium: Any, helpline_server: HelplineServer) -> Callable[[str], dict[str, Any]]:
+    """Sign each demo user in once per run and reuse the cookies: a TOTP code cannot be used twice
+    by one person (replay protection), and several tests need the same person."""
+    import re
+
+    from playwright.sync_api import expect
+
+    states: dict[str, dict[str, Any]] = {}
+
+    def state_for(username: str) -> dict[str, Any]:
+        if username not in states:
+            context = chromium.new_context(base_url=helpline_server.url)
+            page = context.new_page()
+            page.goto("/accounts/sign-in/")
+            page.locator("#id_username").fill(username)
+            page.locator("#id_password").fill(helpline_server.password)
+            page.locator("main form button[type=submit]").first.click()
+            expect(page).to_have_url(re.compile(r"/accounts/sign-in/code/$"))
+            page.locator("#id_code").fill(helpline_server.totp_code(username))
+            page.locator("main form button.primary").click()
+            expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+            states[username] = context.storage_state()
+            context.close()
+        return states[username]
+
+    return state_for

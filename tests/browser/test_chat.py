@@ -1,0 +1,127 @@
+"""The web chat end to end in real browsers: a child on a plain page chats in Khmer with a
+counsellor in another browser, loses the connection and resumes without loss, then leaves
+quickly and the browser keeps nothing of the chat. A high-risk message jumps the queue."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import HelplineServer
+
+pytestmark = pytest.mark.browser
+
+HELLO = "សួស្តី ខ្ញុំមានបញ្ហានៅផ្ទះ"
+REPLY = "ខ្ញុំនៅទីនេះ ដើម្បីស្តាប់អ្នក"
+OFFLINE_TEXT = "ខ្ញុំខ្លាចណាស់"
+
+
+def child_page(chromium: Any, server: HelplineServer) -> tuple[Any, Any]:
+    context = chromium.new_context(base_url=server.url, viewport={"width": 400, "height": 780})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/chat/")
+    return context, page
+
+
+def open_and_start(page: Any) -> None:
+    page.locator("[data-helpline-chat] .open").click()
+    page.locator('[data-helpline-chat] .langs button[data-lang="km"]').click()
+    page.locator("[data-helpline-chat] .nick").fill("Dara")
+    page.locator("[data-helpline-chat] .go").click()
+    expect(page.locator("[data-helpline-chat] .status")).to_have_text(re.compile(r"\d"))
+
+
+def position(page: Any) -> int:
+    """The child's place in the queue, as the widget shows it."""
+    text = page.locator("[data-helpline-chat] .status").inner_text()
+    found = re.search(r"\d+", text)
+    assert found, text
+    return int(found.group())
+
+
+def send(page: Any, text: str) -> None:
+    page.locator("[data-helpline-chat] textarea").fill(text)
+    page.locator("[data-helpline-chat] textarea").press("Enter")
+
+
+def test_child_chats_in_khmer_resumes_after_a_drop_and_leaves_no_trace(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    child_context, child = child_page(chromium, helpline_server)
+    open_and_start(child)
+    send(child, HELLO)
+    expect(child.locator("[data-helpline-chat] .msg.you")).to_have_text([HELLO])
+    expect(child.locator("[data-helpline-chat] .msg.you.pending")).to_have_count(0)  # stored, acknowledged
+
+    counsellor_context = chromium.new_context(
+        base_url=helpline_server.url, storage_state=staff_session("counsellor")
+    )
+    counsellor_context.set_default_timeout(15_000)
+    console = counsellor_context.new_page()
+    console.goto("/console/")
+    console.locator("#console-lists form[action$='/take/'] button").first.click()
+    expect(console).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
+    expect(console.locator("#thread-messages")).to_contain_text(HELLO)
+
+    console.locator("#reply-text").fill(REPLY)
+    console.locator("form.reply button[type=submit]").click()
+    expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text([REPLY])
+
+    # The child's connection drops; they keep typing; it comes back and nothing is lost or doubled.
+    child_context.set_offline(True)
+    send(child, OFFLINE_TEXT)
+    console.locator("#reply-text").fill("ខ្ញុំនៅតែនៅទីនេះ")
+    console.locator("form.reply button[type=submit]").click()
+    child_context.set_offline(False)
+    expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text(
+        [REPLY, "ខ្ញុំនៅតែនៅទីនេះ"], timeout=30_000
+    )
+    expect(console.locator("#thread-messages")).to_contain_text(OFFLINE_TEXT, timeout=30_000)
+    expect(child.locator("[data-helpline-chat] .msg.you")).to_have_text([HELLO, OFFLINE_TEXT])
+
+    # Quick exit: the page is replaced, and the browser holds nothing of the chat.
+    entries = child.evaluate("() => history.length")
+    child.locator("[data-helpline-chat] .exit").click()
+    expect(child).to_have_url("about:blank")
+    assert child.evaluate("() => history.length") == entries  # the chat page was replaced, not left behind
+    child.goto(helpline_server.url + "/healthz")
+    assert child.evaluate("() => localStorage.length + sessionStorage.length") == 0
+    assert child.evaluate("() => document.cookie") == ""
+    visited = []
+    for _ in range(entries + 1):  # walk back through every entry of this tab
+        child.go_back()
+        visited.append(child.url)
+    assert not any("/chat/" in url for url in visited), visited
+    child_context.close()
+    counsellor_context.close()
+
+
+def test_a_high_risk_message_jumps_the_queue(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    first_context, first = child_page(chromium, helpline_server)
+    open_and_start(first)
+    send(first, "សួស្តី")
+    second_context, second = child_page(chromium, helpline_server)
+    open_and_start(second)
+    before_first, before_second = position(first), position(second)
+    assert before_second > before_first  # arrived later, ordinary: behind
+    send(second, "ខ្ញុំចង់សម្លាប់ខ្លួន")  # "I want to kill myself"
+    # High risk goes to the head of the queue, ahead of the earlier ordinary chat.
+    expect(second.locator("[data-helpline-chat] .status")).to_have_text(re.compile(r"\b1\b"), timeout=10_000)
+    first.wait_for_timeout(4000)  # the widget refreshes its place every few seconds
+    assert position(first) > position(second)
+
+    board_context = chromium.new_context(
+        base_url=helpline_server.url, storage_state=staff_session("supervisor")
+    )
+    board = board_context.new_page()
+    board.goto("/wallboard/")
+    expect(board.locator(".tile.alert")).to_be_visible()
+    for context in (first_context, second_context, board_context):
+        context.close()
