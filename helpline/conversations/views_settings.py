@@ -95,16 +95,22 @@ class BlockForm(forms.Form):
             raise forms.ValidationError(_("This is not a phone number or address we can read.")) from exc
 
 
+class KeywordForm(forms.Form):
+    keyword = forms.CharField(label=gettext_lazy("Word or phrase"), max_length=100)
+
+
 FORMS: dict[str, type[forms.BaseForm]] = {
     "period": PeriodForm,
     "holiday": HolidayForm,
     "canned": CannedForm,
     "block": BlockForm,
+    "keyword": KeywordForm,
 }
 DELETABLE: dict[str, Any] = {
     "period": OpeningPeriod,
     "holiday": Holiday,
     "block": BlockedAddress,
+    "keyword": BlockedKeyword,
 }
 
 
