@@ -29,4 +29,14 @@ async def websockets(scope, receive, send):  # type: ignore[no-untyped-def]
     return await staff_sockets(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
+router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
+
+
+async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+    """The router, plus a lifespan that runs the Asterisk connector inside this process when the
+    channel layer is in memory: a screen-pop must reach sockets held by this same process."""
+    if scope["type"] == "lifespan":
+        from helpline.voice.in_process import lifespan
+
+        return await lifespan(scope, receive, send)
+    return await router(scope, receive, send)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "helpline.contacts",
     "helpline.conversations",
     "helpline.routing",
+    "helpline.voice",
 ]
 
 MIDDLEWARE = [

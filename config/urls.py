@@ -29,6 +29,7 @@ urlpatterns = [
     path("hooks/", include("helpline.channels.urls")),
     path("", include("helpline.conversations.urls")),
     path("", include("helpline.routing.urls")),
+    path("", include("helpline.voice.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

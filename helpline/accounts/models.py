@@ -56,6 +56,8 @@ class Staff(AbstractBaseUser):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.KHMER)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The phone extension this person answers calls on; the PBX connector finds them by it.
+    extension = models.CharField(_("phone extension"), max_length=32, blank=True, db_index=True)
     # Bumped by "sign out everywhere": every session signed with the old value stops validating.
     session_generation = models.PositiveIntegerField(default=0)
 

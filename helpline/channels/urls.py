@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.channels import views
+from helpline.channels import views, voice_http
 
 app_name = "hooks"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("sms/kannel/dlr", views.kannel_delivery, name="kannel_dlr"),
     path("sms/twilio", views.twilio_inbound, name="twilio"),
     path("sms/twilio/status", views.twilio_status, name="twilio_status"),
+    path("voice/events", voice_http.voice_events, name="voice_events"),
 ]

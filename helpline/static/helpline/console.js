@@ -112,6 +112,11 @@
     socket.onmessage = function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "console.event" && data.reason === "screen_pop" && data.contact) {
+        // A call was just answered on this counsellor's phone: open its record at once.
+        window.location.assign("/console/" + data.contact + "/");
+        return;
+      }
       if (data.type === "console.event") {
         document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: data }));
       }

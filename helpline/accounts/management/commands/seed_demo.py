@@ -65,6 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo API token: {secrets_['api_token']}")
         self.stdout.write(f"Demo Kannel secret: {secrets_['kannel_secret']}")
         self.stdout.write(f"Demo Twilio auth token: {secrets_['twilio_auth_token']}")
+        self.stdout.write(f"Demo voice secret: {secrets_['voice_secret']}")
 
     def _seed(self, secrets_: dict[str, str]) -> int:
         today = timezone.localdate()

@@ -40,6 +40,11 @@ class Command(BaseCommand):
             [python, "manage.py", "db_worker", "--interval", "1"],
         ]
         names = ["server", "worker"]
+        # With Redis the connector runs as its own process; without it, inside the server (see
+        # helpline/voice/in_process.py), so that its screen-pops reach the counsellors' sockets.
+        if os.environ.get("ASTERISK_AMI_URL") and os.environ.get("REDIS_URL"):
+            commands.append([python, "manage.py", "voice_ami"])
+            names.append("voice connector")
         children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603 (fixed argv)
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")

@@ -1,0 +1,73 @@
+"""Asterisk Manager Interface: queue events into CallEvents.
+
+Follows a queue call's life: QueueCallerJoin, AgentCalled, AgentRingNoAnswer, AgentConnect,
+AgentComplete, QueueCallerAbandon. Each event is keyed by the caller channel's Uniqueid, so a
+reconnect that replays events changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from helpline.voice.services import CallEvent
+
+EVENT_KINDS = {
+    "QueueCallerJoin": "join",
+    "AgentCalled": "ring",
+    "AgentRingNoAnswer": "noanswer",
+    "AgentConnect": "connect",
+    "AgentComplete": "complete",
+    "QueueCallerAbandon": "abandon",
+}
+INTERFACE = re.compile(r"^(?:[A-Za-z0-9]+/)?(?P<ext>[^@/\-;]+)")
+
+
+def extension_of(interface: str) -> str:
+    """PJSIP/1001 -> 1001, SIP/1001-0000002a -> 1001, Local/1001@from-queue/n -> 1001."""
+    match = INTERFACE.match(interface.strip())
+    return match.group("ext")[:32] if match else ""
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= 86_400 else None
+
+
+def _time(message: Mapping[str, Any]) -> dt.datetime:
+    stamp = message.get("Timestamp")
+    if stamp:
+        try:
+            return dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            pass
+    return timezone.now()
+
+
+def to_call_event(message: Mapping[str, Any]) -> CallEvent | None:
+    """The CallEvent for an AMI event, or None for events we do not follow or cannot read."""
+    kind = EVENT_KINDS.get(str(message.get("Event", "")))
+    call_id = str(message.get("Uniqueid", "") or "").strip()
+    if kind is None or not call_id or len(call_id) > 64:
+        return None
+    interface = str(message.get("Interface") or message.get("MemberName") or message.get("DestChannel") or "")
+    reason = str(message.get("Reason", "")).lower()
+    return CallEvent(
+        call_id=call_id,
+        kind=kind,
+        at=_time(message),
+        caller=str(message.get("CallerIDNum", "") or "")[:40],
+        queue=str(message.get("Queue", "") or "")[:64],
+        agent=extension_of(interface) if kind in {"ring", "noanswer", "connect", "complete"} else "",
+        position=_int(message.get("Position")),
+        hold=_int(message.get("HoldTime")),
+        talk=_int(message.get("TalkTime")),
+        hung_up_by=reason if reason in {"caller", "agent", "transfer"} else "",
+        source="ami",
+    )

@@ -1,0 +1,100 @@
+"""POST /hooks/voice/events: a provider-neutral call event, for PBXs other than Asterisk.
+
+Body (JSON): {"call_id", "event", "caller", "queue", "agent", "time", ["position", "hold", "talk",
+"hung_up_by"]}; header X-Helpline-Signature: sha256=<hex HMAC-SHA256 of the raw body with the
+integration's secret>. A replayed event is stored once; an unsigned one is refused and stores nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from helpline.accounts.access import PUBLIC, access
+from helpline.channels.config import _demo_secret
+
+log = logging.getLogger("helpline.voice")
+
+EVENTS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer"}
+MAX_BODY = 4096
+
+
+def voice_secret() -> str:
+    return settings.HELPLINE_ENV.get("HELPLINE_VOICE_SECRET") or _demo_secret("voice_secret")
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _int(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 86_400:
+        raise ValueError(name)
+    return int(value)
+
+
+def _str(data: dict[str, Any], name: str, limit: int) -> str:
+    value = data.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError(name)
+    return value
+
+
+@csrf_exempt
+@access(PUBLIC)
+@require_POST
+def voice_events(request: HttpRequest) -> HttpResponse:
+    from helpline.voice.services import CallEvent, EventRejected, voice_event
+
+    body = request.body
+    secret = voice_secret()
+    given = request.headers.get("X-Helpline-Signature", "")
+    if not secret or not given or not hmac.compare_digest(given, sign(body, secret)):
+        log.warning("voice event refused: signature missing or wrong")
+        return JsonResponse({"detail": "signature missing or wrong"}, status=403)
+    if len(body) > MAX_BODY:
+        return JsonResponse({"detail": "body too large"}, status=413)
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("body")
+        kind = _str(data, "event", 16)
+        if kind not in EVENTS:
+            raise ValueError("event")
+        at = dt.datetime.fromisoformat(_str(data, "time", 40))
+        if at.tzinfo is None:
+            raise ValueError("time")
+        event = CallEvent(
+            call_id=_str(data, "call_id", 64),
+            kind=kind,
+            at=at,
+            caller=_str(data, "caller", 40),
+            queue=_str(data, "queue", 64),
+            agent=_str(data, "agent", 32),
+            position=_int(data, "position"),
+            hold=_int(data, "hold"),
+            talk=_int(data, "talk"),
+            hung_up_by=_str(data, "hung_up_by", 16),
+            source="http",
+        )
+        if not event.call_id:
+            raise ValueError("call_id")
+        outcome = voice_event(event)
+    except (ValueError, EventRejected) as exc:
+        field = str(exc) if str(exc).isidentifier() else "body"
+        log.warning("voice event refused: bad %s", field)
+        return JsonResponse({"detail": f"bad or missing field: {field}"}, status=400)
+    return JsonResponse({"result": outcome})
