@@ -117,18 +117,18 @@ def contact_search(viewer: Any, filters: ContactFilters) -> QuerySet[Contact]:
         value = getattr(filters, name)
         if value:
             qs = qs.filter(**{name: value})
+    # Look ids up first: filtering through a join makes the planners walk the arrival-time
+    # index and discard rows, slow for a rare province or counsellor (bench/contacts.py).
     if filters.counsellor:
-        qs = qs.filter(counsellor__username=filters.counsellor)
+        staff_id = Staff.objects.filter(username=filters.counsellor).values_list("pk", flat=True).first()
+        qs = qs.filter(counsellor_id=staff_id) if staff_id else qs.none()
     if filters.province:
-        qs = qs.filter(province__code=filters.province)
+        province_id = Term.objects.filter(vocabulary="province", code=filters.province).values_list(
+            "pk", flat=True
+        )
+        qs = qs.filter(province_id=province_id.first()) if province_id.exists() else qs.none()
     if filters.category:
-        terms = Term.objects.filter(vocabulary="reason").filter(
-            Q(code=filters.category) | Q(parent__code=filters.category)
-        )
-        through = Contact.reasons.through
-        qs = qs.filter(
-            Exists(through.objects.filter(contact_id=OuterRef("pk"), term_id__in=terms.values("pk")))
-        )
+        qs = _with_category(qs, filters.category)
     if filters.address:
         try:
             caller = caller_lookup(parse_address(filters.address))
@@ -139,6 +139,26 @@ def contact_search(viewer: Any, filters: ContactFilters) -> QuerySet[Contact]:
         for word in query_words(filters.text):
             qs = qs.filter(search_text__contains=f" {word} ")
     return qs
+
+
+RARE_CATEGORY_ROWS = 20_000
+
+
+def _with_category(qs: QuerySet[Contact], category: str) -> QuerySet[Contact]:
+    """A rare category is read from the reasons table (few rows, sorted quickly); a common one by
+    walking the newest contacts and checking each, which finds a page almost at once."""
+    ids = list(
+        Term.objects.filter(vocabulary="reason")
+        .filter(Q(code=category) | Q(parent__code=category))
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return qs.none()
+    through = Contact.reasons.through
+    linked = through.objects.filter(term_id__in=ids)
+    if linked.count() <= RARE_CATEGORY_ROWS:
+        return qs.filter(pk__in=linked.values("contact_id"))
+    return qs.filter(Exists(through.objects.filter(contact_id=OuterRef("pk"), term_id__in=ids)))
 
 
 @dataclass

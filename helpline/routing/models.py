@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helpline.common.models import TimeStampedModel
@@ -58,6 +59,10 @@ class RiskSignal(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def label(self) -> str:
+        return self.label_km if (get_language() or "km").startswith("km") else self.label_en
 
 
 class Triage(models.Model):

@@ -20,11 +20,26 @@ class Wallboard:
     waiting_total: int
     longest_wait_seconds: int
     presence_counts: dict[str, int]
-    counsellors: list[tuple[Staff, str, int]]  # who, presence, active contacts
+    counsellors: list[tuple[Staff, PresenceState, int]]  # who, presence, active contacts
     active_total: int
     urgent_waiting: list[Contact]
     abandoned_today: int
     at: dt.datetime
+
+    @property
+    def longest_wait(self) -> str:
+        minutes, seconds = divmod(self.longest_wait_seconds, 60)
+        return f"{minutes}:{seconds:02d}"
+
+    @property
+    def waiting_by_channel_labelled(self) -> list[tuple[str, int]]:
+        labels = dict(Channel.choices)
+        return [(str(labels.get(code, code)), n) for code, n in self.waiting_by_channel.items()]
+
+    @property
+    def presence_labelled(self) -> list[tuple[str, int]]:
+        labels = dict(PresenceState.choices)
+        return [(str(labels.get(code, code)), n) for code, n in self.presence_counts.items()]
 
 
 def wallboard(now: dt.datetime | None = None) -> Wallboard:
@@ -52,7 +67,7 @@ def wallboard(now: dt.datetime | None = None) -> Wallboard:
         presence_counts=counts,
         counsellors=sorted(
             (
-                (p.staff, p.state, int(active.get(p.staff_id, 0)))
+                (p.staff, PresenceState(p.state), int(active.get(p.staff_id, 0)))
                 for p in presences
                 if p.state != PresenceState.OFFLINE
             ),
