@@ -33,7 +33,9 @@ def test_cambodian_numbers_normalise_to_e164(raw: str) -> None:
     assert parse_address(raw).uri == "tel:+85512345678"
 
 
-@pytest.mark.parametrize("raw", ["hello", "tel:", "tel:12", "email:not-an-email", "webchat:has space", "x" * 400])
+@pytest.mark.parametrize(
+    "raw", ["hello", "tel:", "tel:12", "email:not-an-email", "webchat:has space", "x" * 400]
+)
 def test_unreadable_addresses_are_refused(raw: str) -> None:
     with pytest.raises(AddressError):
         parse_address(raw)
@@ -55,7 +57,9 @@ def test_withheld_numbers_are_recognised(raw: str | None) -> None:
     separator=st.sampled_from(["", " ", "-", "."]),
     international=st.booleans(),
 )
-def test_any_writing_of_one_number_links_to_the_same_hash(digits: str, separator: str, international: bool) -> None:
+def test_any_writing_of_one_number_links_to_the_same_hash(
+    digits: str, separator: str, international: bool
+) -> None:
     spaced = separator.join([digits[:2], digits[2:5], digits[5:]])
     written = f"+855{separator}{spaced}" if international else f"0{spaced}"
     try:

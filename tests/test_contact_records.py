@@ -22,7 +22,9 @@ ClientFor = Callable[[Staff], Client]
 
 
 def record(counsellor: Staff, *, address: str | None = "tel:+85512345678", **coding: Any) -> Contact:
-    contact = services.contact_start(counsellor, channel=coding.pop("channel", Channel.VOICE), address=address)
+    contact = services.contact_start(
+        counsellor, channel=coding.pop("channel", Channel.VOICE), address=address
+    )
     data = {"kind": "counselling", "reasons": ["mental_health.other"], **coding}
     form = ClassificationForm(data)
     assert form.is_valid(), form.errors
@@ -115,7 +117,9 @@ def test_supervisor_lists_everyone_and_the_search_is_audited(
     assert event.detail["address"] == "by number" and "012345678" not in str(event.detail)
 
 
-def test_data_officer_sees_no_contact_page(data_officer: Staff, counsellor: Staff, client_for: ClientFor) -> None:
+def test_data_officer_sees_no_contact_page(
+    data_officer: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
     contact = record(counsellor)
     client = client_for(data_officer)
     for url in ["/contacts/", f"/contacts/{contact.pk}/", "/contacts/new/", "/console/"]:
@@ -125,9 +129,15 @@ def test_data_officer_sees_no_contact_page(data_officer: Staff, counsellor: Staf
 def test_walk_in_entered_by_hand(counsellor: Staff, client_for: ClientFor) -> None:
     client = client_for(counsellor)
     form = {
-        "channel": "walk_in", "direction": "inbound", "arrived_at": "2026-11-20T10:30",
-        "duration_minutes": "25", "kind": "counselling", "reasons": ["family.caregiver"],
-        "summary": "Came with an aunt.", "idempotency_key": "walkin-1", "address": "",
+        "channel": "walk_in",
+        "direction": "inbound",
+        "arrived_at": "2026-11-20T10:30",
+        "duration_minutes": "25",
+        "kind": "counselling",
+        "reasons": ["family.caregiver"],
+        "summary": "Came with an aunt.",
+        "idempotency_key": "walkin-1",
+        "address": "",
     }
     response = client.post("/contacts/new/", form)
     assert response.status_code == 302
@@ -143,7 +153,12 @@ def test_future_or_malformed_entry_is_refused(counsellor: Staff, client_for: Cli
     future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     for form in [
         {"channel": "email", "arrived_at": future, "kind": "information"},
-        {"channel": "email", "arrived_at": "2026-11-20T10:30", "kind": "information", "address": "not a number"},
+        {
+            "channel": "email",
+            "arrived_at": "2026-11-20T10:30",
+            "kind": "information",
+            "address": "not a number",
+        },
         {"channel": "pigeon", "arrived_at": "2026-11-20T10:30", "kind": "information"},
         {"channel": "email", "arrived_at": "2026-11-20T10:30", "kind": "information", "age": "999"},
     ]:
@@ -151,13 +166,22 @@ def test_future_or_malformed_entry_is_refused(counsellor: Staff, client_for: Cli
     assert not Contact.objects.exists()
 
 
-def test_counsellor_corrects_their_own_contact_with_a_reason(counsellor: Staff, client_for: ClientFor) -> None:
+def test_counsellor_corrects_their_own_contact_with_a_reason(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
     contact = record(counsellor, summary="first")
     client = client_for(counsellor)
-    response = client.post(f"/contacts/{contact.pk}/correct/", {
-        "kind": "counselling", "reasons": ["mental_health.other"], "age": "15", "summary": "second",
-        "reason": "typed the wrong age", "_version": contact.version,
-    })
+    response = client.post(
+        f"/contacts/{contact.pk}/correct/",
+        {
+            "kind": "counselling",
+            "reasons": ["mental_health.other"],
+            "age": "15",
+            "summary": "second",
+            "reason": "typed the wrong age",
+            "_version": contact.version,
+        },
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.age == 15 and contact.summary == "second"
@@ -165,11 +189,18 @@ def test_counsellor_corrects_their_own_contact_with_a_reason(counsellor: Staff, 
     assert event.reason == "typed the wrong age" and set(event.detail["fields"]) == {"age", "summary"}
 
 
-def test_supervisor_corrects_anyones_contact(counsellor: Staff, supervisor: Staff, client_for: ClientFor) -> None:
+def test_supervisor_corrects_anyones_contact(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
     contact = record(counsellor)
-    response = client_for(supervisor).post(f"/contacts/{contact.pk}/correct/", {
-        "kind": "information", "reason": "was an information call", "_version": contact.version,
-    })
+    response = client_for(supervisor).post(
+        f"/contacts/{contact.pk}/correct/",
+        {
+            "kind": "information",
+            "reason": "was an information call",
+            "_version": contact.version,
+        },
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.kind == Kind.INFORMATION
@@ -184,7 +215,9 @@ def test_other_counsellor_cannot_correct(counsellor: Staff, client_for: ClientFo
     assert contact.kind == Kind.COUNSELLING
 
 
-def test_contacts_are_never_deleted_from_any_page(supervisor: Staff, counsellor: Staff, client_for: ClientFor) -> None:
+def test_contacts_are_never_deleted_from_any_page(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
     contact = record(counsellor)
     client = client_for(supervisor)
     for url in [f"/contacts/{contact.pk}/", f"/contacts/{contact.pk}/correct/"]:
@@ -195,20 +228,36 @@ def test_contacts_are_never_deleted_from_any_page(supervisor: Staff, counsellor:
 def test_reading_a_contact_is_audited(supervisor: Staff, counsellor: Staff, client_for: ClientFor) -> None:
     contact = record(counsellor)
     client_for(supervisor).get(f"/contacts/{contact.pk}/")
-    assert AuditEvent.objects.filter(action="contact.view", actor=supervisor, record_id=str(contact.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="contact.view", actor=supervisor, record_id=str(contact.pk)
+    ).exists()
 
 
 def test_administrator_adds_a_local_reason_mapped_to_chi(administrator: Staff, client_for: ClientFor) -> None:
     client = client_for(administrator)
-    refused = client.post("/code-lists/", {
-        "vocabulary": "reason", "code": "gambling", "parent": "mental_health",
-        "label_en": "Gambling", "label_km": "ល្បែងស៊ីសង", "chi_code": "",
-    })
+    refused = client.post(
+        "/code-lists/",
+        {
+            "vocabulary": "reason",
+            "code": "gambling",
+            "parent": "mental_health",
+            "label_en": "Gambling",
+            "label_km": "ល្បែងស៊ីសង",
+            "chi_code": "",
+        },
+    )
     assert refused.status_code == 400
-    ok = client.post("/code-lists/", {
-        "vocabulary": "reason", "code": "gambling", "parent": "mental_health",
-        "label_en": "Gambling", "label_km": "ល្បែងស៊ីសង", "chi_code": "mental_health.substance_use",
-    })
+    ok = client.post(
+        "/code-lists/",
+        {
+            "vocabulary": "reason",
+            "code": "gambling",
+            "parent": "mental_health",
+            "label_en": "Gambling",
+            "label_km": "ល្បែងស៊ីសង",
+            "chi_code": "mental_health.substance_use",
+        },
+    )
     assert ok.status_code == 302
     term = Term.objects.get(code="mental_health.gambling")
     assert term.is_local and term.parent and term.parent.code == "mental_health"

@@ -59,7 +59,9 @@ def test_list_filters_and_pages(counsellor: Staff) -> None:
     auth = token("contacts:read")
     page = Client().get("/api/v1/contacts", {"kind": "silent", "limit": 2}, **auth).json()
     assert len(page["items"]) == 2 and page["next_cursor"]
-    rest = Client().get("/api/v1/contacts", {"kind": "silent", "limit": 2, "cursor": page["next_cursor"]}, **auth)
+    rest = Client().get(
+        "/api/v1/contacts", {"kind": "silent", "limit": 2, "cursor": page["next_cursor"]}, **auth
+    )
     assert len(rest.json()["items"]) == 1 and rest.json()["next_cursor"] is None
     by_number = Client().get("/api/v1/contacts", {"address": "012 345 678"}, **auth).json()
     assert len(by_number["items"]) == 3
@@ -84,10 +86,15 @@ def test_counsellor_session_patches_own_contact_but_not_anothers(
     other = persona(Role.COUNSELLOR, username="other")
     theirs = silent_call(other)
     client = client_for(counsellor)
-    ok = client.patch(f"/api/v1/contacts/{mine.pk}", {"kind": "testing", "version": mine.version},
-                      content_type="application/json")
+    ok = client.patch(
+        f"/api/v1/contacts/{mine.pk}",
+        {"kind": "testing", "version": mine.version},
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["kind"] == "testing"
-    refused = client.patch(f"/api/v1/contacts/{theirs.pk}", {"kind": "testing"}, content_type="application/json")
+    refused = client.patch(
+        f"/api/v1/contacts/{theirs.pk}", {"kind": "testing"}, content_type="application/json"
+    )
     assert refused.status_code == 404
     theirs.refresh_from_db()
     assert theirs.kind == Kind.SILENT
@@ -96,7 +103,8 @@ def test_counsellor_session_patches_own_contact_but_not_anothers(
 def test_stale_patch_gets_409(counsellor: Staff, client_for: ClientFor) -> None:
     contact = silent_call(counsellor)
     response = client_for(counsellor).patch(
-        f"/api/v1/contacts/{contact.pk}", {"kind": "testing", "version": contact.version + 5},
+        f"/api/v1/contacts/{contact.pk}",
+        {"kind": "testing", "version": contact.version + 5},
         content_type="application/json",
     )
     assert response.status_code == 409
@@ -106,8 +114,13 @@ def test_stale_patch_gets_409(counsellor: Staff, client_for: ClientFor) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/api/v1/contacts"), ("get", "/api/v1/contacts/{id}"), ("post", "/api/v1/contacts"),
-     ("patch", "/api/v1/contacts/{id}"), ("get", "/api/v1/callers/history?address=tel:%2B85512345678")],
+    [
+        ("get", "/api/v1/contacts"),
+        ("get", "/api/v1/contacts/{id}"),
+        ("post", "/api/v1/contacts"),
+        ("patch", "/api/v1/contacts/{id}"),
+        ("get", "/api/v1/callers/history?address=tel:%2B85512345678"),
+    ],
 )
 def test_data_officer_gets_403_on_every_contact_operation(
     method: str, path: str, data_officer: Staff, counsellor: Staff, client_for: ClientFor
@@ -125,8 +138,12 @@ def test_data_officer_gets_403_on_every_contact_operation(
 
 def test_token_without_scope_is_refused(db: None) -> None:
     assert Client().get("/api/v1/contacts", **token("me")).status_code == 403
-    assert Client().post("/api/v1/contacts", WALK_IN, content_type="application/json",
-                         **token("contacts:read")).status_code == 403
+    assert (
+        Client()
+        .post("/api/v1/contacts", WALK_IN, content_type="application/json", **token("contacts:read"))
+        .status_code
+        == 403
+    )
     assert not Contact.objects.exists()
 
 
@@ -148,9 +165,12 @@ def test_token_without_scope_is_refused(db: None) -> None:
         ({"summary": "x" * 10_001}, "summary"),
     ],
 )
-def test_bad_contact_input_names_the_field_and_changes_nothing(change: dict[str, Any], field: str, db: None) -> None:
-    response = Client().post("/api/v1/contacts", {**WALK_IN, **change}, content_type="application/json",
-                             **token("contacts:write"))
+def test_bad_contact_input_names_the_field_and_changes_nothing(
+    change: dict[str, Any], field: str, db: None
+) -> None:
+    response = Client().post(
+        "/api/v1/contacts", {**WALK_IN, **change}, content_type="application/json", **token("contacts:write")
+    )
     assert 400 <= response.status_code < 500
     assert field in response.content.decode()
     assert not Contact.objects.exists()
@@ -159,8 +179,11 @@ def test_bad_contact_input_names_the_field_and_changes_nothing(change: dict[str,
 def test_bad_patch_names_the_field_and_changes_nothing(counsellor: Staff, client_for: ClientFor) -> None:
     contact = silent_call(counsellor)
     client = client_for(counsellor)
-    for change, field in [({"province": "atlantis"}, "province"), ({"age": 999}, "age"),
-                          ({"kind": "counselling", "reasons": ["nope.nope"]}, "reasons")]:
+    for change, field in [
+        ({"province": "atlantis"}, "province"),
+        ({"age": 999}, "age"),
+        ({"kind": "counselling", "reasons": ["nope.nope"]}, "reasons"),
+    ]:
         response = client.patch(f"/api/v1/contacts/{contact.pk}", change, content_type="application/json")
         assert 400 <= response.status_code < 500 and field in response.content.decode(), change
     contact.refresh_from_db()
