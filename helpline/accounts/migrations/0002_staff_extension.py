@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_staff_vetting_tokens'),
+        ("accounts", "0001_staff_vetting_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staff',
-            name='extension',
-            field=models.CharField(blank=True, db_index=True, max_length=32, verbose_name='phone extension'),
+            model_name="staff",
+            name="extension",
+            field=models.CharField(blank=True, db_index=True, max_length=32, verbose_name="phone extension"),
         ),
     ]

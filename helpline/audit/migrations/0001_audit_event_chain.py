@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,34 +14,60 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(unique=True)),
-                ('at', models.DateTimeField(db_index=True, verbose_name='time')),
-                ('actor_label', models.CharField(max_length=120, verbose_name='actor')),
-                ('role', models.CharField(blank=True, max_length=32, verbose_name='role')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='action')),
-                ('record_type', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='record type')),
-                ('record_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='record id')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(unique=True)),
+                ("at", models.DateTimeField(db_index=True, verbose_name="time")),
+                ("actor_label", models.CharField(max_length=120, verbose_name="actor")),
+                ("role", models.CharField(blank=True, max_length=32, verbose_name="role")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="action")),
+                (
+                    "record_type",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="record type"),
+                ),
+                (
+                    "record_id",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="record id"),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("client_ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['actor', 'at'], name='audit_actor_at')],
+                "ordering": ["-seq"],
+                "indexes": [models.Index(fields=["actor", "at"], name="audit_actor_at")],
             },
         ),
     ]

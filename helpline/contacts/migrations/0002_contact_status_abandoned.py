@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_contacts_callers_code_lists'),
+        ("contacts", "0001_contacts_callers_code_lists"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contact',
-            name='status',
-            field=models.CharField(choices=[('waiting', 'Waiting'), ('active', 'In progress'), ('closed', 'Closed'), ('abandoned', 'Left before an answer')], default='active', max_length=16, verbose_name='status'),
+            model_name="contact",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("waiting", "Waiting"),
+                    ("active", "In progress"),
+                    ("closed", "Closed"),
+                    ("abandoned", "Left before an answer"),
+                ],
+                default="active",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
     ]

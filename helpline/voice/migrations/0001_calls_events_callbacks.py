@@ -6,72 +6,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0002_contact_status_abandoned'),
+        ("contacts", "0002_contact_status_abandoned"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VoiceSettings',
+            name="VoiceSettings",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('callbacks_allowed', models.BooleanField(default=False, verbose_name='counsellors may call back missed callers')),
-                ('service_level_seconds', models.PositiveSmallIntegerField(default=20, verbose_name='answer within (seconds)')),
-                ('short_abandon_seconds', models.PositiveSmallIntegerField(default=5, verbose_name='short abandon under (seconds)')),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                (
+                    "callbacks_allowed",
+                    models.BooleanField(
+                        default=False, verbose_name="counsellors may call back missed callers"
+                    ),
+                ),
+                (
+                    "service_level_seconds",
+                    models.PositiveSmallIntegerField(default=20, verbose_name="answer within (seconds)"),
+                ),
+                (
+                    "short_abandon_seconds",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="short abandon under (seconds)"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VoiceCall',
+            name="VoiceCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('call_id', models.CharField(max_length=64, unique=True)),
-                ('queue', models.CharField(blank=True, max_length=64)),
-                ('state', models.CharField(choices=[('queued', 'Waiting in the queue'), ('ringing', 'Ringing a counsellor'), ('connected', 'Connected'), ('completed', 'Completed'), ('abandoned', 'Abandoned')], default='queued', max_length=16)),
-                ('agent_extension', models.CharField(blank=True, max_length=32)),
-                ('joined_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('wait_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('hold_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('talk_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('abandon_position', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('short_abandon', models.BooleanField(default=False)),
-                ('hung_up_by', models.CharField(blank=True, max_length=16)),
-                ('source', models.CharField(default='ami', max_length=16)),
-                ('contact', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='voice_call', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("call_id", models.CharField(max_length=64, unique=True)),
+                ("queue", models.CharField(blank=True, max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting in the queue"),
+                            ("ringing", "Ringing a counsellor"),
+                            ("connected", "Connected"),
+                            ("completed", "Completed"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("agent_extension", models.CharField(blank=True, max_length=32)),
+                ("joined_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("wait_seconds", models.PositiveIntegerField(blank=True, null=True)),
+                ("hold_seconds", models.PositiveIntegerField(blank=True, null=True)),
+                ("talk_seconds", models.PositiveIntegerField(blank=True, null=True)),
+                ("abandon_position", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("short_abandon", models.BooleanField(default=False)),
+                ("hung_up_by", models.CharField(blank=True, max_length=16)),
+                ("source", models.CharField(default="ami", max_length=16)),
+                (
+                    "contact",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="voice_call",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Callback',
+            name="Callback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200, verbose_name='why')),
-                ('made_at', models.DateTimeField()),
-                ('contact', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='callback_of', to='contacts.contact')),
-                ('made_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('missed', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='callbacks', to='voice.voicecall')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="why")),
+                ("made_at", models.DateTimeField()),
+                (
+                    "contact",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="callback_of",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "missed",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="callbacks",
+                        to="voice.voicecall",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VoiceEvent',
+            name="VoiceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(max_length=32)),
-                ('at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='voice.voicecall')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("kind", models.CharField(max_length=32)),
+                ("at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="voice.voicecall",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='voicecall',
-            index=models.Index(fields=['state', 'joined_at'], name='voicecall_state_joined'),
+            model_name="voicecall",
+            index=models.Index(fields=["state", "joined_at"], name="voicecall_state_joined"),
         ),
     ]
