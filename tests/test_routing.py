@@ -203,3 +203,14 @@ def test_supervisor_maintains_risk_signals(
 @pytest.mark.parametrize("state", ["available", "busy", "away", "offline"])
 def test_presence_states(state: str, counsellor: Staff) -> None:
     assert queue.presence_set(counsellor, state).state == state
+
+
+def test_blocked_chat_words_match_whole_words_only(supervisor: Staff) -> None:
+    from helpline.conversations.chat import keyword_blocked
+    from helpline.conversations.models import BlockedKeyword
+
+    BlockedKeyword.objects.create(keyword="idiot", created_by=supervisor)
+    BlockedKeyword.objects.create(keyword="ឆ្កែ", created_by=supervisor)  # "dog", used as an insult
+    assert keyword_blocked("you idiot") and keyword_blocked("អាឆ្កែ")
+    assert not keyword_blocked("idiotic question")  # letters inside another word do not count
+    assert not keyword_blocked("ខ្ញុំត្រូវការជំនួយ")

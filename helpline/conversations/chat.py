@@ -120,8 +120,16 @@ def messages_after(session: ChatSession, seq: int) -> list[Message]:
 
 
 def keyword_blocked(text: str) -> bool:
-    lowered = text.lower()
-    return any(k.lower() in lowered for k in BlockedKeyword.objects.values_list("keyword", flat=True))
+    """Whole words only (Khmer segmented first): a short blocked word must not stop a child's
+    message just because its letters appear inside another word."""
+    from helpline.contacts.search_text import words
+    from helpline.routing.triage import contains_words
+
+    found = words(text)
+    return any(
+        contains_words(found, tuple(words(k)))
+        for k in BlockedKeyword.objects.values_list("keyword", flat=True)
+    )
 
 
 def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Message, bool]:

@@ -34,7 +34,7 @@ def _strings(language: str) -> dict[str, str]:
             "placeholder": _("Write your message"),
             "send": _("Send"),
             "exit": _("Leave quickly"),
-            "exit_hint": _("Leaves this page at once. Press Esc to leave quickly."),
+            "exit_hint": _("Leaves this page at once."),
             "refused": _("This message could not be sent."),
             "close": _("Close"),
             "you": _("You"),

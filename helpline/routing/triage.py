@@ -33,7 +33,7 @@ class Score:
     matched: list[str] = field(default_factory=list)
 
 
-def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
+def contains_words(haystack: list[str], needle: tuple[str, ...]) -> bool:
     n = len(needle)
     if n == 0 or n > len(haystack):
         return False
@@ -69,7 +69,7 @@ def score_text(text: str) -> Score:
     result = Score()
     for signal in signals():
         for segmented, phrase in signal.phrases:
-            if _contains(found, segmented):
+            if contains_words(found, segmented):
                 result.score += signal.weight
                 result.signal_ids.add(signal.pk)
                 result.matched.append(phrase)
