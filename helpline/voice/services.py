@@ -40,7 +40,8 @@ class CallEvent:
     @property
     def key(self) -> str:
         # Ringing and no-answer may repeat for one agent: their time tells them apart.
-        extra = f":{self.at.isoformat()}" if self.kind in {"ring", "noanswer"} else ""
+        # Whole seconds: AMI Timestamps carry microseconds, queue_log only seconds.
+        extra = f":{int(self.at.timestamp())}" if self.kind in {"ring", "noanswer"} else ""
         return f"{self.call_id}:{self.kind}:{self.agent}{extra}"[:200]
 
 
@@ -123,6 +124,8 @@ def _apply(call: VoiceCall, event: CallEvent) -> tuple[str, object | None]:
         call.state = CallState.QUEUED
     elif event.kind in {"connect", "transfer"}:
         push_to = _connect(call, contact, event)
+    elif event.kind == "complete" and event.hung_up_by == "transfer":
+        pass  # the first agent handed the call on: the next agent's connect follows
     elif event.kind == "complete":
         if call.answered_at is None:  # the connect was missed: the complete event carries enough
             push_to = _connect(call, contact, event)
@@ -171,6 +174,9 @@ def _connect(call: VoiceCall, contact: Contact, event: CallEvent) -> object | No
     contact.wait_seconds = call.wait_seconds
     if staff is None:
         log.warning("call answered on an extension that belongs to nobody (call %s)", call.call_id[:12])
+        if contact.status == Status.WAITING:
+            contact.status = Status.ACTIVE  # answered: it must not stay in the waiting queue
+        contact.save()
         return None
     if contact.status in {Status.WAITING, Status.ACTIVE}:
         contact.status = Status.ACTIVE

@@ -52,6 +52,8 @@ def _time(message: Mapping[str, Any]) -> dt.datetime:
 
 def to_call_event(message: Mapping[str, Any]) -> CallEvent | None:
     """The CallEvent for an AMI event, or None for events we do not follow or cannot read."""
+    if any(isinstance(value, list) for value in message.values()):
+        return None  # a block with a repeated field is not one event we can trust
     kind = EVENT_KINDS.get(str(message.get("Event", "")))
     call_id = str(message.get("Uniqueid", "") or "").strip()
     if kind is None or not call_id or len(call_id) > 64:

@@ -52,7 +52,17 @@ async def run(url: str, stop: asyncio.Event | None = None) -> None:
     manager = manager_from_url(url, loop=asyncio.get_running_loop())
     for name in EVENT_KINDS:
         manager.register_event(name, handle_event)
-    await manager.connect()
+    delay = 1.0
+    while True:  # the PBX may be down when we start: keep trying, as after a restart
+        try:
+            await manager.connect()
+            break
+        except OSError:
+            log.warning("AMI not reachable; retrying in %.0f s", delay)
+            if stop is not None and stop.is_set():
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
     try:
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
