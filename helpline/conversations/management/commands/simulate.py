@@ -34,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from twilio.request_validator import RequestValidator
 
 from helpline.channels.config import kannel_config, short_codes, twilio_config
+from helpline.conversations import simulate_chat
 
 MAX_RATE = 500.0
 MAX_DURATION = 3600.0
@@ -173,7 +174,12 @@ class Command(BaseCommand):
             help="allow a server that is not on this machine's loopback",
         )
 
+        simulate_chat.add_arguments(parser)  # --chats: web chats over the chat websocket
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("chats"):
+            simulate_chat.run_from_options(options, self.stdout)
+            return
         url = str(options["url"]).rstrip("/")
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
