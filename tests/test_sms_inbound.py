@@ -308,3 +308,13 @@ def test_sms_parts_always_hold_the_text(text: str) -> None:
 
 
 ClientFor = Callable[[Staff], Client]
+
+
+def test_khmer_sent_as_utf16_by_smsbox_without_recoding_is_read_intact(db: None) -> None:
+    from urllib.parse import quote_from_bytes
+
+    raw = quote_from_bytes(KHMER.encode("utf-16-be"))
+    query = f"secret={SECRET}&from=85512345678&to=1280&id=u16&coding=2&charset=UTF-16BE&text={raw}"
+    response = Client().get(f"/hooks/sms/kannel?{query}")
+    assert response.status_code == 200
+    assert inbound().get().text == KHMER

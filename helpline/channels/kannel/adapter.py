@@ -8,7 +8,7 @@ Outbound: Kannel's sendsms HTTP interface, asking for delivery reports at /hooks
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import requests
 from django.http import HttpRequest
@@ -33,6 +33,44 @@ def _param(request: HttpRequest, *names: str) -> str:
     return ""
 
 
+# smsbox passes the text in the message's own coding unless smsbox has mo-recode = true: Khmer
+# (UCS-2) then arrives as UTF-16BE bytes, percent-encoded, with charset=UTF-16BE.
+TEXT_CHARSETS = {
+    "UTF-16BE": "utf-16-be",
+    "UTF-16": "utf-16",
+    "UCS-2": "utf-16-be",
+    "UTF-16LE": "utf-16-le",
+    "ISO-8859-1": "latin-1",
+    "WINDOWS-1252": "cp1252",
+}
+
+
+def _raw_text(request: HttpRequest) -> bytes | None:
+    """The text parameter's bytes as sent, before Django decoded them as UTF-8."""
+    sources = [request.META.get("QUERY_STRING", "")]
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        sources.append(request.body.decode("latin-1"))
+    for source in sources:
+        for key, value in parse_qsl(source, keep_blank_values=True, encoding="latin-1"):
+            if key == "text":
+                return value.encode("latin-1")
+    return None
+
+
+def _decoded_text(request: HttpRequest, text: str) -> str:
+    charset = _param(request, "charset").strip().upper()
+    codec = TEXT_CHARSETS.get(charset)
+    if codec is None:
+        return text
+    raw = _raw_text(request)
+    if raw is None:
+        return text
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InboundRejected(400, "text does not match its charset") from exc
+
+
 def verify(request: HttpRequest, config: KannelConfig | None = None) -> None:
     """The shared secret, from the URL or the X-Helpline-Secret header, compared in constant time."""
     config = config or kannel_config()
@@ -46,7 +84,7 @@ def parse_inbound(request: HttpRequest) -> InboundText:
     sender = _param(request, "from") or request.headers.get("X-Kannel-From", "")
     recipient = _param(request, "to") or request.headers.get("X-Kannel-To", "")
     message_id = _param(request, "id") or request.headers.get("X-Kannel-SMS-ID", "")
-    text = _param(request, "text")
+    text = _decoded_text(request, _param(request, "text"))
     if not text and request.method == "POST" and request.content_type == "text/plain":
         try:
             text = request.body.decode(request.encoding or "utf-8")
