@@ -53,7 +53,7 @@ def _raw_text(request: HttpRequest) -> bytes | None:
     for source in sources:
         for key, value in parse_qsl(source, keep_blank_values=True, encoding="latin-1"):
             if key == "text":
-                return value.encode("latin-1")
+                return str(value).encode("latin-1")
     return None
 
 
