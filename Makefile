@@ -9,7 +9,7 @@ PORT ?= 8000
 export PORT
 
 .PHONY: run install install-dev messages test test-browser check lint format typecheck migrations-check \
-        messages-check lock system-deps-browser system-deps-sms clean
+        messages-check lock system-deps-browser system-deps-sms test-kannel bench-sms clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +36,17 @@ run: install messages
 	$(BIN)/python manage.py seed_demo && \
 	exec $(BIN)/python manage.py serve --port $(PORT)
 
+# Two workers (this machine kind has two cores); each gets its own test database.
 test: install-dev messages
-	$(BIN)/pytest -m "not browser and not kannel" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser and not kannel" -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Browser tests need Debian's chromium (installed by `make system-deps-browser`, as root).
 test-browser: install-dev messages
 	$(BIN)/pytest -m browser -p no:xdist $(PYTEST_ARGS)
+
+# Kannel tests need Debian's kannel and kannel-extras (installed by `make system-deps-sms`, as root).
+test-kannel: install-dev messages
+	$(BIN)/pytest -m kannel -p no:xdist $(PYTEST_ARGS)
 
 check: install-dev messages-check
 	$(BIN)/ruff check .
@@ -67,5 +72,45 @@ system-deps-browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi khmer || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-khmeros >/dev/null)
 
+# Kannel (bearerbox, smsbox) and its fake SMSC for `make test-kannel`, as root. Debian's package may
+# start its own Kannel on install (on the default ports); the tests run their own on free ports, so
+# the system service that the install started is stopped and kept from starting at boot.
+system-deps-sms:
+	@if [ ! -x /usr/sbin/bearerbox ] || [ ! -x /usr/lib/kannel/test/fakesmsc ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >/dev/null; \
+	  if [ -x /etc/init.d/kannel ]; then \
+	    /etc/init.d/kannel stop >/dev/null 2>&1 || true; \
+	    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+	      systemctl disable --now kannel >/dev/null 2>&1 || true; \
+	    else \
+	      update-rc.d kannel disable >/dev/null 2>&1 || true; \
+	    fi; \
+	  fi; \
+	fi
+	@dpkg-query -W -f='$${Package} $${Version}\n' kannel kannel-extras
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Contacts at scale: fills 1,000,000 contacts into its own SQLite file (var/bench/) and PostgreSQL database
+# (helpline_bench at 127.0.0.1:5432), then prints p50/p95/p99 of the caller history and the supervisor list.
+# Results also go to bench/results/. A quick run: make bench-contacts BENCH_ARGS="--rows 100000".
+.PHONY: bench-contacts
+bench-contacts: install-dev
+	$(BIN)/python bench/contacts.py --engine both $(BENCH_ARGS)
+
+# Inbound SMS under load: 50 Kannel webhook requests a second for 60 s against a real server (uvicorn
+# and the task worker) on a fresh SQLite file and on PostgreSQL (helpline_bench_sms at 127.0.0.1:5432);
+# counts lost and duplicated messages in the database and prints p50/p95/p99 acknowledgement times.
+# Results also go to bench/results/sms-<engine>.txt. Shorter: make bench-sms BENCH_ARGS="--duration 10".
+bench-sms: install messages
+	$(BIN)/python bench/sms.py $(BENCH_ARGS)
+
+# Calls from the PBX at speed: the real AMI connector against an AMI server (tests/ami_server.py) replaying
+# 5,000 answered calls (30,000 events), on a fresh SQLite file and on PostgreSQL (helpline_bench_voice at
+# 127.0.0.1:5432): AMI events processed per second; then screen-pop latency through a real server
+# (uvicorn --lifespan on, connector inside) to a counsellor's websocket, p50/p95/p99 over 250 calls.
+# Results also go to bench/results/voice-<engine>.txt. Shorter: make bench-voice BENCH_ARGS="--calls 1000".
+.PHONY: bench-voice
+bench-voice: install-dev
+	$(BIN)/python bench/voice.py --engine both $(BENCH_ARGS)
