@@ -518,6 +518,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _option(options: dict[str, Any], name: str, default: Any) -> Any:
+    value = options.get(name)
+    return default if value is None else value
+
+
 def run_from_options(options: dict[str, Any], stdout: Writer) -> dict[str, Any]:
     """Run with the parsed options of add_arguments; raises CommandError for a bad option, a
     refused server, or chats and messages that did not all go through."""
@@ -525,11 +530,11 @@ def run_from_options(options: dict[str, Any], stdout: Writer) -> dict[str, Any]:
 
     try:
         summary = simulate_chats(
-            str(options.get("url") or "http://127.0.0.1:8000"),
-            rate=float(options.get("rate") or 2.0),
-            duration=float(options.get("duration") or 30.0),
-            messages_per_chat=int(options.get("messages_per_chat") or 3),
-            think=float(options.get("think", 1.0)),
+            str(_option(options, "url", "http://127.0.0.1:8000")),
+            rate=float(_option(options, "rate", 2.0)),
+            duration=float(_option(options, "duration", 30.0)),
+            messages_per_chat=int(_option(options, "messages_per_chat", 3)),
+            think=float(_option(options, "think", 1.0)),
             seed=options.get("seed"),
             allow_remote=bool(options.get("allow_remote")),
             same_address=bool(options.get("same_address")),
