@@ -75,5 +75,5 @@ def test_a_wrong_secret_is_reported_not_hidden(server: HelplineServer) -> None:
 
 
 def test_simulate_refuses_a_server_that_is_not_local() -> None:
-    with pytest.raises(CommandError, match="refusing to send to 192.0.2.10"):
+    with pytest.raises(CommandError, match=r"refusing to send to 192\.0\.2\.10"):
         call_command("simulate", url="http://192.0.2.10:8000", secret="x", duration=1)

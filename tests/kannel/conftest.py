@@ -414,9 +414,9 @@ sendsms-interface = 127.0.0.1
 log-file = "{base}/smsbox.log"
 log-level = 1
 access-log = "{base}/smsbox-access.log"
-# Without mo-recode smsbox hands a UCS-2 message (every Khmer text) to get-url as raw UTF-16BE
-# bytes with coding=2&charset=UTF-16BE, which Helpline does not decode: see
-# test_khmer_through_readme_recipe_without_mo_recode. With it, smsbox recodes to UTF-8 first.
+# With mo-recode smsbox recodes a UCS-2 message (every Khmer text) to UTF-8 before calling
+# get-url. Without it (README's recipe: the readme_smsbox fixture) the text arrives as UTF-16BE
+# bytes with coding=2&charset=UTF-16BE; the tests cover both.
 mo-recode = true
 # A request that fails (no answer, connection lost, 5xx) is sent again, once a second, 3 times.
 http-request-retry = 3

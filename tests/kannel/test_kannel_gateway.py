@@ -167,6 +167,8 @@ def test_plain_ascii_sms_roundtrip(kannel: KannelStack) -> None:
 
 
 def test_khmer_through_readme_recipe_without_mo_recode(kannel: KannelStack, readme_smsbox: Path) -> None:
+    """README's sms-service without mo-recode: smsbox sends the UCS-2 bytes as they came
+    (charset=UTF-16BE), and Helpline must still store the Khmer text intact."""
     number = "85512345699"
     kannel.smsc.send_ucs2(number, README_SHORT_CODE, KHMER_IN)
 
