@@ -182,7 +182,11 @@ def helpline_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Helpli
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A loaded machine (CI on two cores) can take a few seconds for a round trip; assertions
+    # wait up to 15 s before failing, as the browser contexts do.
+    expect.set_options(timeout=15_000)
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps-browser` (as root) first")

@@ -105,6 +105,16 @@
   "use strict";
   if (!document.getElementById("console-lists") || !window.WebSocket) { return; }
   var delay = 1000;
+  // At most one refresh a second however busy the floor is: every console hears every event.
+  var pending = null, last = 0;
+  function changed(data) {
+    if (pending) { return; }
+    var wait = Math.max(0, 1000 - (Date.now() - last));
+    pending = setTimeout(function () {
+      pending = null; last = Date.now();
+      document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: data }));
+    }, wait);
+  }
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/staff/");
@@ -117,9 +127,7 @@
         window.location.assign("/console/" + data.contact + "/");
         return;
       }
-      if (data.type === "console.event") {
-        document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: data }));
-      }
+      if (data.type === "console.event") { changed(data); }
     };
     socket.onclose = function () {
       setTimeout(connect, delay);
