@@ -118,7 +118,9 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # conn_max_age=0: under ASGI each request runs in its own thread with its own connection;
+    # persistent ones pile up to PostgreSQL's max_connections under load.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -45,6 +45,17 @@ CLASSIFICATION_FIELDS = [
 ]  # fmt: skip
 
 
+def optional_address(value: object) -> str:
+    """A normalised address URI, "" for withheld or empty; a form error for anything unreadable."""
+    raw = str(value or "")
+    if is_withheld(raw):
+        return ""
+    try:
+        return parse_address(raw).uri
+    except AddressError as exc:
+        raise forms.ValidationError(_("This is not a phone number or address we can read.")) from exc
+
+
 class ClassificationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of contact"), choices=Kind.choices)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices, required=False)
@@ -115,13 +126,7 @@ class ContactEntryForm(ClassificationForm):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
     def clean_address(self) -> str:
-        raw = str(self.cleaned_data.get("address") or "")
-        if is_withheld(raw):
-            return ""
-        try:
-            return parse_address(raw).uri
-        except AddressError as exc:
-            raise forms.ValidationError(_("This is not a phone number or address we can read.")) from exc
+        return optional_address(self.cleaned_data.get("address"))
 
     def clean_arrived_at(self) -> dt.datetime:
         value: dt.datetime = self.cleaned_data["arrived_at"]
@@ -136,13 +141,7 @@ class StartContactForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
     def clean_address(self) -> str:
-        raw = str(self.cleaned_data.get("address") or "")
-        if is_withheld(raw):
-            return ""
-        try:
-            return parse_address(raw).uri
-        except AddressError as exc:
-            raise forms.ValidationError(_("This is not a phone number or address we can read.")) from exc
+        return optional_address(self.cleaned_data.get("address"))
 
 
 class CorrectionForm(ClassificationForm):

@@ -98,7 +98,8 @@ def _send_one(message: Message, run: DeliveryRun) -> None:
         _finish(message, DeliveryStatus.FAILED, "no such gateway")
         run.failed += 1
         return
-    Message.objects.filter(pk=message.pk).update(
+    # Only a message still being sent becomes "sent": a delivery report may already have come.
+    Message.objects.filter(pk=message.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT,
         sent_at=timezone.now(),
         attempts=message.attempts + 1,

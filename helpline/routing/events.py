@@ -16,7 +16,7 @@ def after_queue_change(contact_id: object, *, high_risk: bool = False) -> None:
     from helpline.contacts.models import Contact, Status
     from helpline.routing.queue import route
 
-    waiting = Contact.objects.filter(pk=contact_id, status=Status.WAITING).exists()
+    waiting = Contact.objects.filter(pk=str(contact_id), status=Status.WAITING).exists()
     if not waiting and not high_risk:
         return  # a message in a conversation someone already holds leaves the queue as it is
     if high_risk:

@@ -36,6 +36,8 @@ class Command(BaseCommand):
                 str(options["workers"]),
                 "--no-server-header",
                 "--proxy-headers",
+                # No access log: webhook URLs carry a gateway secret, a child's number and their text.
+                "--no-access-log",
             ],
             [python, "manage.py", "db_worker", "--interval", "1"],
         ]
