@@ -114,3 +114,9 @@ bench-sms: install messages
 .PHONY: bench-voice
 bench-voice: install-dev
 	$(BIN)/python bench/voice.py --engine both $(BENCH_ARGS)
+
+# Web chats at scale: children's sockets and counsellors' consoles against one server process
+# (SQLite) and against two processes sharing Redis (PostgreSQL helpline_bench_chat).
+.PHONY: bench-chat
+bench-chat: install-dev messages
+	$(BIN)/python bench/chat.py --scenario both $(BENCH_ARGS)
