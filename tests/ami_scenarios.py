@@ -182,6 +182,23 @@ UNKNOWN_EXTENSION = Recording(
     ],
 )
 
+TRANSFERRED_OUT = Recording(
+    "transferred out of the queue",
+    caller="012606060",
+    note="1001 answers and blind-transfers the caller to a number outside the queue (a partner service) "
+    "after 90 s: AgentComplete Reason=transfer is the last queue event of the call; the caller's channel "
+    "hangs up 4 min later",
+    steps=[
+        (0.000, "Newchannel", {"state": "ring"}),
+        (0.410, "QueueCallerJoin", {"Position": "1", "Count": "1"}),
+        (0.425, "AgentCalled", {"agent": "1001"}),
+        (4.810, "AgentConnect", {"agent": "1001", "HoldTime": "4", "RingTime": "4"}),
+        (94.800, "VarSet", {"Variable": "BLINDTRANSFER", "Value": "PJSIP/1001-00000000"}),
+        (94.802, "AgentComplete", {"agent": "1001", "HoldTime": "4", "TalkTime": "90", "Reason": "transfer"}),
+        (334.900, "Hangup", {"Cause": "16", "Cause-txt": "Normal Clearing"}),
+    ],
+)
+
 TIMEOUT_TO_VOICEMAIL = Recording(
     "queue timeout to voicemail",
     caller="012777666",

@@ -25,6 +25,7 @@ from tests import ami_scenarios as sc
 from tests.ami_server import ConnectorThread, ThreadedAMIServer, encode
 from tests.factories import persona
 
+# Transactional: the connector's thread must see what the test wrote, and the test what it wrote.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Blocks = list[list[tuple[str, str]]]
@@ -39,6 +40,7 @@ CALLERS = [
         sc.UNKNOWN_EXTENSION,
         sc.RESTART,
         sc.TIMEOUT_TO_VOICEMAIL,
+        sc.TRANSFERRED_OUT,
     )
 ]
 
@@ -249,29 +251,31 @@ def test_answered_call_becomes_one_contact_with_times_and_a_screen_pop(
     assert [m["reason"] for m in pops.pending()] == []  # one screen-pop, no more
 
 
-@pytest.mark.parametrize(
-    ("recording", "wait", "position", "short"),
-    [(sc.ABANDONED, 40, 1, False), (sc.SHORT_ABANDON, 3, 1, True)],
-    ids=["after 40 s", "short abandon after 3 s"],
-)
-def test_abandoned_calls(
-    connector: ConnectorThread,
-    pbx: ThreadedAMIServer,
-    recording: sc.Recording,
-    wait: int,
-    position: int,
-    short: bool,
+def test_abandoned_calls_with_position_and_short_abandons(
+    connector: ConnectorThread, pbx: ThreadedAMIServer
 ) -> None:
-    call, blocks = render(recording)
-    pbx.send(blocks)
-    wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the abandon")
-    voice = VoiceCall.objects.get()
-    contact = only_contact()
-    assert (voice.wait_seconds, voice.abandon_position, voice.short_abandon) == (wait, position, short)
-    assert voice.answered_at is None and voice.hung_up_by == "caller"
-    assert contact.status == Status.ABANDONED and contact.counsellor is None and contact.wait_seconds == wait
-    abandon = next(float(dict(b)["Timestamp"]) for b in blocks if dict(b)["Event"] == "QueueCallerAbandon")
-    assert contact.ended_at == voice.ended_at == at(abandon - sc.T0)
+    renderer = sc.Renderer()
+    expected = {}
+    for recording, start, wait, short in ((sc.ABANDONED, 0, 40, False), (sc.SHORT_ABANDON, 60, 3, True)):
+        call, blocks = renderer.render(recording, start=sc.T0 + start)
+        abandon = next(
+            float(dict(b)["Timestamp"]) for b in blocks if dict(b)["Event"] == "QueueCallerAbandon"
+        )
+        expected[call.uniqueid] = (wait, short, at(abandon - sc.T0))
+        pbx.send(blocks)
+    for call_id in expected:
+        wait_until(call_state(call_id, CallState.ABANDONED), what="the abandon")
+    assert Contact.objects.count() == 2
+    for call_id, (wait, short, ended) in expected.items():
+        voice = VoiceCall.objects.get(call_id=call_id)
+        contact = voice.contact
+        assert contact.channel == Channel.VOICE
+        assert (voice.wait_seconds, voice.abandon_position, voice.short_abandon) == (wait, 1, short)
+        assert voice.answered_at is None and voice.hung_up_by == "caller"
+        assert (
+            contact.status == Status.ABANDONED and contact.counsellor is None and contact.wait_seconds == wait
+        )
+        assert contact.ended_at == voice.ended_at == ended
 
 
 def test_no_answer_then_answered_by_another_agent(
@@ -314,9 +318,29 @@ def test_transfer_hands_the_contact_to_the_second_agent(
     assert voice.agent_extension == "1002" and contact.counsellor == sreymom
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="app bug: services._apply skips AgentComplete Reason=transfer entirely (`pass`), so a call "
+    "transferred out of the queue, where no AgentConnect/AgentComplete follows, stays 'connected' forever",
+)
+def test_a_call_transferred_out_of_the_queue_ends(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff]
+) -> None:
+    call, blocks = render(sc.TRANSFERRED_OUT)
+    pbx.send(blocks)
+    wait_until(lambda: len(events_of(call.uniqueid)) == 4, what="join, ring, connect and the transfer")
+    time.sleep(0.3)  # the Hangup was sent after them
+    voice = VoiceCall.objects.get()
+    assert voice.state == CallState.COMPLETED and voice.ended_at is not None
+    assert voice.talk_seconds == 90 and voice.hung_up_by == "transfer"
+    assert only_contact().counsellor == agents["1001"]
+
+
 def test_unknown_extension_answers_without_a_counsellor_and_logs_no_number(
     connector: ConnectorThread, pbx: ThreadedAMIServer, logs: Records
 ) -> None:
+    from helpline.routing.queue import queue
+
     call, blocks = render(sc.UNKNOWN_EXTENSION)
     pbx.send(blocks)
     wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
@@ -325,22 +349,11 @@ def test_unknown_extension_answers_without_a_counsellor_and_logs_no_number(
     assert voice.agent_extension == "1009" and voice.answered_at == at(6.012)
     assert contact.answered_at == at(6.012) and contact.counsellor is None
     assert not contact.handlers.exists()
+    assert contact.status != Status.WAITING  # answered: not left in the waiting queue
+    assert not queue().filter(pk=contact.pk).exists()
     warnings = [line for line in logs.lines if line.startswith("WARNING helpline.voice")]
     assert any("extension that belongs to nobody" in line for line in warnings), warnings
     assert sc.UNKNOWN_EXTENSION.caller not in logs.text()
-
-
-def test_a_call_answered_on_an_unknown_extension_leaves_the_waiting_queue(
-    connector: ConnectorThread, pbx: ThreadedAMIServer
-) -> None:
-    from helpline.routing.queue import queue
-
-    call, blocks = render(sc.UNKNOWN_EXTENSION)
-    pbx.send(blocks)
-    wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
-    contact = only_contact()
-    assert contact.status != Status.WAITING
-    assert not queue().filter(pk=contact.pk).exists()
 
 
 @pytest.mark.xfail(
@@ -363,8 +376,14 @@ def test_a_caller_who_leaves_on_the_queue_timeout_is_not_left_waiting(
     assert not queue().filter(pk=contact.pk).exists()
 
 
-@pytest.mark.parametrize("pbx_resends", ["only the AgentComplete", "the whole call again"])
-@pytest.mark.parametrize("how", ["restart", "link drop"])
+@pytest.mark.parametrize(
+    ("how", "pbx_resends"),
+    [
+        ("restart", "only the AgentComplete"),
+        ("restart", "the whole call again"),
+        ("link drop", "the whole call again"),
+    ],
+)
 def test_reconnects_after_a_pbx_restart_and_records_the_call_once(
     connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff], pbx_resends: str, how: str
 ) -> None:
@@ -392,6 +411,27 @@ def test_reconnects_after_a_pbx_restart_and_records_the_call_once(
     assert voice.answered_at == at(7.302) and (voice.wait_seconds, voice.talk_seconds) == (7, 180)
     assert contact.counsellor == dara and list(contact.handlers.all()) == [dara]
     assert "screen_pop" not in [m.get("reason") for m in pops.pending()]  # no second pop on replay
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app bug: each failed `await manager.connect()` in voice_ami.run also starts panoramisk's own "
+    "retry chain (Manager.connection_made schedules connect() again), so after a longer outage several "
+    "chains log in at once when the PBX returns",
+)
+def test_one_session_after_the_pbx_was_down_for_a_while_at_start(
+    pbx: ThreadedAMIServer, agents: dict[str, Staff], logs: Records
+) -> None:
+    pbx.stop()
+    running = ConnectorThread(pbx.url).start()
+    try:
+        time.sleep(1.5)  # run() failed at 0 and 1 s: its next try is at 3 s, panoramisk's at 2 s
+        pbx.start()
+        wait_until(lambda: pbx.logins >= 1, timeout=8, what="a login")
+        time.sleep(2.2)  # every pending try has fired by now
+        assert pbx.logins == 1
+    finally:
+        running.stop()
 
 
 def test_a_connector_started_while_the_pbx_is_down_connects_when_it_comes_up(
