@@ -149,7 +149,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("HELPLINE_CHANNEL_PREFIX", "asgi")},
+            "CONFIG": {
+                # redis-py times reads out after 5 s, the same time channels_redis blocks waiting
+                # for a message: a quiet socket then crashes. Wait longer; allow mass disconnects.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
+                "prefix": os.environ.get("HELPLINE_CHANNEL_PREFIX", "asgi"),
+            },
         }
     }
 else:
@@ -268,6 +273,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # At DEBUG panoramisk logs every AMI message, callers' numbers included.
+        "panoramisk": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
     },
 }

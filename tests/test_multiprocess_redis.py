@@ -10,6 +10,7 @@ import os
 import random
 import socket
 import sys
+import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -125,6 +126,8 @@ def test_two_processes_share_a_chat_through_redis(tmp_path: Path) -> None:
             child = connect(f"ws://127.0.0.1:{a.port}/ws/chat/", origin=a.url)
             child.send(json.dumps({"type": "start", "language": "km"}))
             started = frames_until(child, "started")
+            # Quiet for longer than redis-py's default 5 s read timeout: the socket must live on.
+            time.sleep(12)
             child.send(json.dumps({"type": "message", "id": "m1", "text": "សួស្តី"}))
             frames_until(child, "ack")
 

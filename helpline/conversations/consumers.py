@@ -201,11 +201,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.ticker is not None:
             self.ticker.cancel()
         if self.session is not None:
-            if self.channel_layer is not None:
-                await self.channel_layer.group_discard(
-                    live.chat_group(self.session.conversation_id), self.channel_name
-                )
-            await database_sync_to_async(chat.chat_disconnected)(self.session.pk)
+            try:
+                if self.channel_layer is not None:
+                    await self.channel_layer.group_discard(
+                        live.chat_group(self.session.conversation_id), self.channel_name
+                    )
+            finally:  # the chat must be marked disconnected even if the layer fails
+                await database_sync_to_async(chat.chat_disconnected)(self.session.pk)
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
