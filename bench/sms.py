@@ -469,7 +469,7 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
                         [
                             *(python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"),
                             *("--port", str(port), "--workers", str(args.processes)),
-                            *("--no-server-header", "--proxy-headers"),
+                            *("--no-server-header", "--proxy-headers", "--no-access-log"),
                         ],
                         cwd=ROOT,
                         env=env,
@@ -541,7 +541,7 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
         f"machine: {machine_line()}",
         f"load average (1/5/15 min) before the run: {load_before}; after: {load_after}",
         f"command: {reproduce_command(args, engine)}   (or: make bench-sms)",
-        f"server: uvicorn config.asgi:application, {args.processes} process(es), DEBUG off, access log on"
+        f"server: uvicorn config.asgi:application, {args.processes} process(es), DEBUG off, no access log"
         + (
             "; no task worker"
             if args.no_worker
@@ -566,6 +566,13 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
     slowest = ordered[-1] if ordered else math.nan
     firsts = sorted(a.seconds for a in first)
     answered = [t for t in ordered if not math.isinf(t)]
+    windows: dict[int, list[float]] = {}
+    for a in attempts:
+        windows.setdefault(int(a.sent_at - report.started) // 10, []).append(a.seconds)
+    timeline = "; ".join(
+        f"{w * 10}-{w * 10 + 10} s p99 {fmt_ms(percentile(sorted(ts), 99))}"
+        for w, ts in sorted(windows.items())
+    )
     lines += [
         f"acknowledgement time (all {len(ordered)} requests): p50 {fmt_ms(percentile(ordered, 50))}, "
         f"p95 {fmt_ms(percentile(ordered, 95))}, p99 {fmt_ms(p99)}, max {fmt_ms(slowest)}",
@@ -573,6 +580,7 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
         f"p95 {fmt_ms(percentile(firsts, 95))}, p99 {fmt_ms(percentile(firsts, 99))}",
         f"  answered requests only ({len(answered)}, any status): p50 {fmt_ms(percentile(answered, 50))}, "
         f"p95 {fmt_ms(percentile(answered, 95))}, p99 {fmt_ms(percentile(answered, 99))}",
+        f"  by time sent: {timeline}",
         "",
         f"database: {inbound_rows} inbound rows, {len(counted.distinct_ids)} distinct provider ids; "
         f"expected {len(unique)} unique",

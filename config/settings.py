@@ -118,9 +118,16 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # conn_max_age=0: under ASGI each request runs in its own thread with its own connection;
-    # persistent ones pile up to PostgreSQL's max_connections under load.
+    # Under ASGI each request runs in a thread of its own with a connection of its own: a pool
+    # caps them (a burst waits for a free connection instead of hitting max_connections) and saves
+    # a connection set-up per request. Each process has its own pool; size them together below
+    # PostgreSQL's max_connections (default 100).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("HELPLINE_DB_POOL_SIZE", "16")),
+        "timeout": 20,
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

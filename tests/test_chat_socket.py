@@ -17,6 +17,7 @@ from django.test import Client
 
 from config.asgi import application
 from helpline.accounts.models import Staff
+from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Contact, Status
 from helpline.conversations import chat
@@ -112,6 +113,11 @@ def test_messages_are_stored_before_they_are_acknowledged_and_once_per_id() -> N
         await child.send({"type": "message", "id": "m1", "text": "សួស្តី ខ្ញុំត្រូវការជំនួយ"})  # resent
         assert (await child.receive_until("ack"))["seq"] == 1
         assert await db(Message.objects.filter(direction=Direction.INBOUND).count)() == 1
+        # The write of the child's words is audited once (the repeat wrote nothing).
+        audited = await db(
+            AuditEvent.objects.filter(action="text.receive", detail__message=str(stored.pk)).count
+        )()
+        assert audited == 1
         await child.disconnect()
 
     run(scenario)

@@ -142,6 +142,9 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
         raise ChatRefused("chat ended")
     if keyword_blocked(text):
         raise ChatRefused("blocked word")
+    from helpline.routing.triage import score_text, triage_contact
+
+    scored = score_text(text)  # before the transaction: segmenting is CPU time
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -162,9 +165,15 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
             )
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
             ChatSession.objects.filter(pk=session.pk).update(last_seen_at=now)
-            from helpline.routing.triage import triage_contact
-
-            _triage, newly_high = triage_contact(conversation.contact, text)
+            _triage, newly_high = triage_contact(conversation.contact, text, scored=scored)
+            # Last: the audit chain's head stays locked until commit, serialising every writer.
+            audit_record(
+                "gateway:webchat",
+                action="text.receive",
+                record_type="contact",
+                record_id=conversation.contact_id,
+                detail={"message": str(message.pk)},
+            )
             contact_id = conversation.contact_id
             transaction.on_commit(lambda: _after_change(contact_id, "message", high_risk=newly_high))
     except IntegrityError:

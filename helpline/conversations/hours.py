@@ -9,11 +9,12 @@ from django.utils import timezone
 from helpline.conversations.models import Holiday, OpeningPeriod, TextSettings
 
 
-def closed_reply(at: dt.datetime) -> str | None:
+def closed_reply(at: dt.datetime, config: TextSettings | None = None) -> str | None:
     """None when the helpline is open at this moment; otherwise the reply to send (may be "")."""
     local = timezone.localtime(at)
     holiday = Holiday.objects.filter(date=local.date()).first()
-    config = TextSettings.objects.filter(pk=1).first() or TextSettings()
+    if config is None:
+        config = TextSettings.objects.filter(pk=1).first() or TextSettings()
     if holiday is not None:
         return holiday.reply_km or holiday.reply_en or config.closed_reply_km or config.closed_reply_en
     if config.always_open:

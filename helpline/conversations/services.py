@@ -110,6 +110,9 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     if is_blocked(address.uri):
         raise InboundRejected(403, "sender is blocked")
     config = text_settings()
+    from helpline.routing.triage import score_text, triage_contact
+
+    scored = score_text(inbound.text)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -151,6 +154,9 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 created_at=now,
                 parts=max(1, sms_parts(inbound.text).parts),
             )
+            _queue_automatic_replies(conversation, new_contact=new_contact, config=config, now=now)
+            _triage, newly_high = triage_contact(conversation.contact, inbound.text, scored=scored)
+            # Last: the audit chain's head stays locked until commit, serialising every writer.
             audit_record(
                 f"gateway:{inbound.provider}",
                 action="text.receive",
@@ -158,10 +164,6 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 record_id=conversation.contact_id,
                 detail={"message": str(message.pk)},
             )
-            _queue_automatic_replies(conversation, new_contact=new_contact, config=config, now=now)
-            from helpline.routing.triage import triage_contact
-
-            _triage, newly_high = triage_contact(conversation.contact, inbound.text)
             contact_id = conversation.contact_id
             transaction.on_commit(lambda: _after_inbound(contact_id, newly_high))
     except IntegrityError:
@@ -236,7 +238,7 @@ def _kick_outbox() -> None:
 def _queue_automatic_replies(
     conversation: Conversation, *, new_contact: bool, config: TextSettings, now: dt.datetime
 ) -> None:
-    closed_reply = hours.closed_reply(now)
+    closed_reply = hours.closed_reply(now, config)
     if closed_reply is not None:
         recent_auto = conversation.messages.filter(
             is_automatic=True, created_at__gte=now - dt.timedelta(hours=6)

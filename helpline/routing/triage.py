@@ -82,9 +82,11 @@ def routing_settings() -> RoutingSettings:
     return found
 
 
-def triage_contact(contact: Contact, text: str) -> tuple[Triage, bool]:
-    """Add this text's signals to the contact's triage. Returns (triage, newly high risk)."""
-    result = score_text(text)
+def triage_contact(contact: Contact, text: str, *, scored: Score | None = None) -> tuple[Triage, bool]:
+    """Add this text's signals to the contact's triage. Returns (triage, newly high risk).
+    Callers inside a transaction pass `scored` (score_text, run before it began): segmenting Khmer
+    takes CPU time that must not be spent holding the write lock."""
+    result = scored if scored is not None else score_text(text)
     config = routing_settings()
     with transaction.atomic():
         triage, _created = Triage.objects.select_for_update().get_or_create(
