@@ -2,7 +2,8 @@
 """Calls from the PBX at speed, through the real code paths, against a server that speaks Asterisk's manager
 protocol over TCP (tests/ami_server.py) replaying app_queue events (tests/ami_scenarios.py):
 
-* throughput: the real connector (`voice_ami.run`, panoramisk, `voice_event` through `sync_to_async`) reads
+* throughput: the real connector (`voice_ami.run`: panoramisk, then `voice_events` through `sync_to_async`,
+  one transaction for the events that arrived while the last batch was applied) reads
   a stream of N answered calls (6 AMI events each: QueueCallerJoin, AgentCalled, AgentConnect,
   AgentComplete, plus Newchannel and Hangup noise) sent as fast as it reads them; the clock runs from the
   first byte sent until the database shows every call completed. Target: at least 500 AMI events/s.
@@ -162,6 +163,7 @@ def throughput_worker(args: argparse.Namespace) -> int:
     from django.db import connection
 
     from helpline.accounts.models import Role, Staff
+    from helpline.audit.models import AuditEvent
     from helpline.contacts.models import Contact
     from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 
@@ -223,6 +225,7 @@ def throughput_worker(args: argparse.Namespace) -> int:
     contacts = Contact.objects.count()
     stored = VoiceEvent.objects.count()
     without_counsellor = Contact.objects.filter(counsellor__isnull=True).count()
+    audited = AuditEvent.objects.filter(action__startswith="call.").count()
     # Sustained: the rate over 5-second windows of the run (stored queue events, scaled to all events).
     windows = []
     per_event = len(blocks) / max(1, queue_events)
@@ -246,6 +249,7 @@ def throughput_worker(args: argparse.Namespace) -> int:
         "contacts": contacts,
         "voice_events": stored,
         "without_counsellor": without_counsellor,
+        "audited": audited,
         "windows": windows,
         "problems": problems,
         "connector_ok": connector_alive_until_stop,
@@ -473,6 +477,10 @@ def report(
             f"{tp['voice_events']:,} events stored, {tp['without_counsellor']} contacts without counsellor "
             f"-> {'OK' if checks else 'WRONG'}"
         )
+        if "audited" in tp:  # each contact's creation, answer and end (rings change no client record)
+            lines.append(
+                f"  audit trail: {tp['audited']:,} call.* rows ({tp['audited'] / tp['calls']:.1f} per call)"
+            )
         for problem in tp["problems"]:
             lines.append(f"  logged: {problem}")
         sustained = min(windows) if windows else rate

@@ -6,8 +6,10 @@ caller's channel was created and the fields that differ between events. `render(
 into the full blocks Asterisk sends, field by field and in Asterisk's order: the caller's channel
 snapshot (Channel .. Linkedid) on every event, the agent's channel snapshot (DestChannel .. DestLinkedid)
 on the agent events, then the event's own fields. Noise events that the connector must ignore
-(Newchannel, VarSet, DialBegin, DialEnd, QueueCallerLeave, BridgeEnter, Hangup, QueueMemberStatus) are
-part of the recordings, as they are part of the real stream.
+(Newchannel, VarSet, DialBegin, DialEnd, BridgeEnter, Hangup, QueueMemberStatus) are part of the
+recordings, as they are part of the real stream. QueueCallerLeave comes with every call (just before
+AgentConnect when a member answers, after QueueCallerAbandon); the connector follows it for the callers
+the queue lets go unanswered (TIMEOUT_TO_VOICEMAIL).
 
 Times are real: HoldTime/TalkTime in seconds, AgentConnect's RingTime in seconds, AgentRingNoAnswer's
 RingTime in milliseconds (as app_queue reports them).
@@ -463,6 +465,7 @@ EVENT_NAMES_FOLLOWED = frozenset(
         "AgentConnect",
         "AgentComplete",
         "QueueCallerAbandon",
+        "QueueCallerLeave",  # stored only when it ends a call nobody answered
     }
 )
 

@@ -343,8 +343,8 @@ class ThreadedAMIServer:
 class ConnectorThread:
     """Helpline's real AMI connector, `voice_ami.run(url, stop)`, on an event loop in its own thread.
 
-    The connector hands each event to `voice_event` through `sync_to_async` (one worker thread, in
-    order), so the database is used from that thread: its connections are closed when the connector
+    The connector hands batches of events to `voice_events` through `sync_to_async` (one worker thread,
+    in order), so the database is used from that thread: its connections are closed when the connector
     stops. `call()` runs a coroutine on the connector's loop, e.g. a channel-layer subscriber that must
     live on the same loop as the layer's sends."""
 

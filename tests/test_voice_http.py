@@ -271,3 +271,30 @@ def test_figures_page_is_for_supervisors(supervisor: Staff, agent: Staff, client
     assert client_for(supervisor).get("/calls/figures/").status_code == 200
     assert client_for(supervisor).get("/calls/figures/?by=hour").status_code == 200
     assert client_for(agent).get("/calls/figures/").status_code == 403
+
+
+def test_a_caller_the_queue_let_go_is_a_missed_call(agent: Staff) -> None:
+    post(ev("t1", "join", 0, caller="+85512345678"))
+    post(ev("t1", "ring", 1, agent="1001"))
+    post(ev("t1", "noanswer", 16, agent="1001"))
+    assert post(ev("t1", "leave", 60, hung_up_by="timeout", position=1)).json()["result"] == "applied"
+    call = VoiceCall.objects.get()
+    assert (call.state, call.hung_up_by, call.wait_seconds, call.short_abandon) == (
+        CallState.ABANDONED,
+        "timeout",
+        60,
+        False,
+    )
+    assert call.contact.status == Status.ABANDONED and call.contact.ended_at == T0 + dt.timedelta(seconds=60)
+    assert post(ev("t1", "leave", 60, hung_up_by="timeout", position=1)).json()["result"] == "duplicate"
+
+
+def test_a_leave_while_an_agent_rings_is_the_answer_coming(agent: Staff) -> None:
+    """Asterisk sends QueueCallerLeave just before AgentConnect: it must not end the call."""
+    post(ev("a1", "join", 0, caller="+85512345678"))
+    post(ev("a1", "ring", 1, agent="1001"))
+    assert post(ev("a1", "leave", 8)).json()["result"] == "ignored"
+    post(ev("a1", "connect", 8, agent="1001", hold=8))
+    call = VoiceCall.objects.get()
+    assert call.state == CallState.CONNECTED and call.contact.counsellor == agent
+    assert list(call.events.values_list("kind", flat=True)) == ["join", "ring", "connect"]

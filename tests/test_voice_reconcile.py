@@ -206,3 +206,60 @@ def test_no_event_is_stored_twice_after_the_connector(agents: dict[str, Staff], 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="cannot read"):
         reconcile(tmp_path / "no_such_queue_log")
+
+
+# Callers the queue let go unanswered: one after the queue's 60 s timeout (to voicemail), one when the
+# last member logged out (an empty queue). Asterisk logs them as EXITWITHTIMEOUT and EXITEMPTY, with
+# position|original position|wait as for ABANDON.
+TIMED_OUT, EMPTIED = "1795143600.2700", "1795143600.2708"
+EXITS_LOG = f"""\
+1795146000|{TIMED_OUT}|helpline|NONE|ENTERQUEUE||012777666|1
+1795146000|{TIMED_OUT}|helpline|PJSIP/1001|RINGNOANSWER|15000
+1795146060|{TIMED_OUT}|helpline|NONE|EXITWITHTIMEOUT|1|1|60
+1795146100|{EMPTIED}|helpline|NONE|ENTERQUEUE||012888999|2
+1795146102|{EMPTIED}|helpline|NONE|EXITEMPTY|1|2|2
+"""
+
+
+def test_callers_the_queue_let_go_are_missed_calls_not_left_waiting(
+    agents: dict[str, Staff], tmp_path: Path
+) -> None:
+    from helpline.routing.queue import queue
+    from helpline.voice.selectors import missed_calls
+
+    path = tmp_path / "queue_log"
+    path.write_text(EXITS_LOG)
+    out = reconcile(path)
+    assert "added 2 calls" in out
+    timed = VoiceCall.objects.get(call_id=TIMED_OUT)
+    assert (timed.state, timed.hung_up_by, timed.wait_seconds, timed.abandon_position) == (
+        CallState.ABANDONED,
+        "timeout",
+        60,
+        1,
+    )
+    assert timed.ended_at == timed.contact.ended_at == at(1795146060) and timed.answered_at is None
+    emptied = VoiceCall.objects.get(call_id=EMPTIED)
+    assert (emptied.state, emptied.hung_up_by, emptied.wait_seconds) == (CallState.ABANDONED, "empty", 2)
+    # Two seconds, but the caller did not hang up: not a short abandon.
+    assert not timed.short_abandon and not emptied.short_abandon
+    for call in (timed, emptied):
+        assert call.contact.status == Status.ABANDONED and call.contact.counsellor is None
+    assert not queue().exists()
+    assert set(missed_calls(at(1795140000)).values_list("call_id", flat=True)) == {TIMED_OUT, EMPTIED}
+    assert "added 0 calls and 0 events" in reconcile(path)
+
+
+def test_a_timeout_the_connector_saw_is_not_added_again(agents: dict[str, Staff], tmp_path: Path) -> None:
+    through_ami((sc.TIMEOUT_TO_VOICEMAIL, 0))
+    call_id = VoiceCall.objects.get().call_id
+    recorded, events = snapshot(), VoiceEvent.objects.count()
+    assert recorded[0][1] == CallState.ABANDONED and events == 6  # join, 2 rings, 2 no-answers, the leave
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{int(sc.T0)}|{call_id}|helpline|NONE|ENTERQUEUE||012777666|1\n"
+        f"{int(sc.T0) + 60}|{call_id}|helpline|NONE|EXITWITHTIMEOUT|1|1|60\n"
+    )
+    out = reconcile(path)
+    assert "added 0 calls and 0 events" in out and "2 already recorded" in out
+    assert snapshot() == recorded and VoiceEvent.objects.count() == events

@@ -2,7 +2,8 @@
 
 Body (JSON): {"call_id", "event", "caller", "queue", "agent", "time", ["position", "hold", "talk",
 "hung_up_by"]}; header X-Helpline-Signature: sha256=<hex HMAC-SHA256 of the raw body with the
-integration's secret>. A replayed event is stored once; an unsigned one is refused and stores nothing."""
+integration's secret>. A replayed event is stored once; an unsigned one is refused and stores nothing.
+"leave" with hung_up_by "timeout" or "empty" is a caller the queue let go unanswered."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from helpline.channels.config import _demo_secret
 
 log = logging.getLogger("helpline.voice")
 
-EVENTS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer"}
+EVENTS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer", "leave"}
 MAX_BODY = 4096
 
 

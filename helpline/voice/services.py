@@ -1,11 +1,19 @@
 """The one path every call event takes, whatever brought it (AMI, the HTTP endpoint, queue_log):
-stored once under its key, applied to the call and its contact in order-tolerant steps."""
+stored once under its key, applied to the call and its contact in order-tolerant steps.
+
+Events are applied in batches (the AMI connector hands over whatever arrived since the last batch):
+one transaction per batch, each call and contact read once and written once with only the fields
+that changed, and the live pushes coalesced after the commit. A batch is all or nothing; when it fails
+its events are applied one by one, so one bad event never costs the others."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,8 +27,22 @@ from helpline.voice.models import CallState, VoiceCall, VoiceEvent, VoiceSetting
 
 log = logging.getLogger("helpline.voice")
 
-KINDS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer"}
+KINDS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer", "leave"}
 FINAL = {CallState.COMPLETED, CallState.ABANDONED}
+# Why a caller left the queue unanswered without hanging up: queue_log says (EXITWITHTIMEOUT,
+# EXITEMPTY); AMI's QueueCallerLeave does not, so the connector records "queue".
+QUEUE_EXITS = {"timeout", "empty"}
+# The contact fields a call event may change: compared before and after, and only those written.
+CONTACT_FIELDS = (
+    "status",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "talk_seconds",
+    "counsellor_id",
+)
+CALL_FIELDS = tuple(f.attname for f in VoiceCall._meta.concrete_fields if not f.primary_key)
 
 
 @dataclass(frozen=True)
@@ -44,9 +66,30 @@ class CallEvent:
         extra = f":{int(self.at.timestamp())}" if self.kind in {"ring", "noanswer"} else ""
         return f"{self.call_id}:{self.kind}:{self.agent}{extra}"[:200]
 
+    @property
+    def valid(self) -> bool:
+        return self.kind in KINDS and bool(self.call_id) and len(self.call_id) <= 64
+
 
 class EventRejected(ValueError):
     pass
+
+
+@dataclass
+class Pushes:
+    """Live pushes owed once the batch has committed: screen-pops, then one refresh per contact."""
+
+    pops: list[tuple[UUID, UUID]] = field(default_factory=list)  # (staff pk, contact id)
+    changed: dict[UUID, str] = field(default_factory=dict)  # contact id -> reason of its last event
+
+    def send(self) -> None:
+        for staff_id, contact_id in self.pops:
+            # Screen-pop: the answering counsellor's console opens this contact.
+            live.push(live.staff_group(str(staff_id)), {"reason": "screen_pop", "contact": str(contact_id)})
+        for contact_id, reason in self.changed.items():
+            live.contact_changed(contact_id, reason=reason)
+        if self.changed:
+            live.push("supervisors", {"reason": "calls"})
 
 
 def voice_settings() -> VoiceSettings:
@@ -60,7 +103,176 @@ def staff_for_extension(extension: str) -> Staff | None:
     return Staff.objects.filter(extension=extension, is_active=True).first()
 
 
-def _new_call(event: CallEvent) -> VoiceCall:
+def voice_event(event: CallEvent) -> str:
+    """Apply one event. Returns "applied", "duplicate" or "ignored" (and never raises on a
+    well-formed event that arrives late, twice or out of order)."""
+    if not event.valid:
+        raise EventRejected("unknown event or call id")
+    outcomes, pushes = voice_events([event])
+    pushes.send()
+    return outcomes[0]
+
+
+def voice_events(events: Sequence[CallEvent]) -> tuple[list[str], Pushes]:
+    """Apply events in their order in one transaction. Returns each event's outcome ("applied",
+    "duplicate", "ignored", "rejected", or "failed" when applying it alone raised too) and the
+    pushes to send once the caller is outside any transaction."""
+    try:
+        return _in_transaction(events)
+    except IntegrityError:
+        if len(events) == 1:
+            # Another writer (the HTTP endpoint, a reconcile) stored this event or its call between
+            # our read and our write: read again, and the event is a duplicate or applies to that call.
+            try:
+                return _in_transaction(events)
+            except IntegrityError:
+                return ["duplicate"], Pushes()
+    except Exception:
+        if len(events) == 1:
+            raise
+        log.warning("a batch of %d call events failed; applying them one by one", len(events))
+    outcomes: list[str] = []
+    pushes = Pushes()
+    for event in events:
+        try:
+            (outcome,), more = voice_events([event])
+        except Exception:
+            log.exception("call event %s failed (call %s)", event.kind, event.call_id[:12])
+            outcome, more = "failed", Pushes()
+        outcomes.append(outcome)
+        pushes.pops += more.pops
+        for contact_id, reason in more.changed.items():
+            pushes.changed.pop(contact_id, None)  # keep the order of the last change
+            pushes.changed[contact_id] = reason
+    return outcomes, pushes
+
+
+def _in_transaction(events: Sequence[CallEvent]) -> tuple[list[str], Pushes]:
+    with transaction.atomic():
+        return _Batch(events).run()
+
+
+def _snapshot(obj: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _changed(obj: Any, before: dict[str, Any]) -> list[str]:
+    return [name for name, value in before.items() if getattr(obj, name) != value]
+
+
+@dataclass
+class _Work:
+    """One call and its contact as this batch changes them."""
+
+    call: VoiceCall
+    contact: Contact
+    new: bool  # not in the database yet: inserted at the end of the batch
+    call_before: dict[str, Any]
+    contact_before: dict[str, Any]
+
+
+class _Batch:
+    def __init__(self, events: Sequence[CallEvent]) -> None:
+        self.events = events
+        self.work: dict[str, _Work] = {}
+        self.staff: dict[str, Staff] = {}
+        self.handlers: set[tuple[UUID, UUID]] = set()  # (contact id, staff id)
+        self.audits: list[tuple[str, str, UUID]] = []  # (actor, action, contact id)
+        self.stored: list[VoiceEvent] = []
+        self.pushes = Pushes()
+        self._settings: VoiceSettings | None = None
+
+    @property
+    def settings(self) -> VoiceSettings:
+        if self._settings is None:
+            self._settings = voice_settings()
+        return self._settings
+
+    def run(self) -> tuple[list[str], Pushes]:
+        outcomes = ["rejected" if not e.valid else "" for e in self.events]
+        keys = {e.key for e in self.events if e.valid}
+        known = set(VoiceEvent.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
+        fresh = []
+        for n, event in enumerate(self.events):
+            if outcomes[n]:
+                continue
+            if event.key in known:
+                outcomes[n] = "duplicate"
+                continue
+            known.add(event.key)
+            fresh.append((n, event))
+        if not fresh:
+            return outcomes, self.pushes
+        call_ids = {event.call_id for _n, event in fresh}
+        for call in (
+            VoiceCall.objects.select_for_update().select_related("contact").filter(call_id__in=call_ids)
+        ):
+            self.work[call.call_id] = _Work(
+                call,
+                call.contact,
+                False,
+                _snapshot(call, CALL_FIELDS),
+                _snapshot(call.contact, CONTACT_FIELDS),
+            )
+        extensions = {e.agent for _n, e in fresh if e.agent and e.kind in {"connect", "transfer", "complete"}}
+        if extensions:
+            for staff in Staff.objects.filter(extension__in=extensions, is_active=True).order_by("username"):
+                self.staff.setdefault(staff.extension, staff)  # as staff_for_extension's .first()
+        for n, event in fresh:
+            outcomes[n] = self.apply(event)
+        self.write()
+        return outcomes, self.pushes
+
+    def apply(self, event: CallEvent) -> str:
+        work = self.work.get(event.call_id)
+        created = work is None
+        if work is None:
+            if event.kind == "leave" and event.hung_up_by not in QUEUE_EXITS:
+                return "ignored"  # says nothing of a call we never saw join
+            work = self.work[event.call_id] = _new_call(event)
+        contact = work.contact
+        before = _snapshot(contact, CONTACT_FIELDS)
+        handlers = len(self.handlers)
+        outcome, push_to = _apply(self, work, event, created=created)
+        if event.kind == "leave" and outcome == "ignored":
+            return outcome  # nothing to keep: a leave comes once per call and this one changed nothing
+        self.stored.append(VoiceEvent(key=event.key, call=work.call, kind=event.kind, at=event.at))
+        if outcome != "applied":
+            return outcome
+        if created or handlers != len(self.handlers) or _changed(contact, before):
+            # A write of the client's record (created, answered, handed on, ended) is audited; a ring is not.
+            self.audits.append((f"pbx:{event.source}", f"call.{event.kind}", contact.pk))
+        if push_to is not None:
+            self.pushes.pops.append((push_to, contact.pk))
+        self.pushes.changed.pop(contact.pk, None)
+        self.pushes.changed[contact.pk] = f"call_{event.kind}"
+        return outcome
+
+    def write(self) -> None:
+        new = [w for w in self.work.values() if w.new]
+        if new:
+            Contact.objects.bulk_create([w.contact for w in new])  # ids are made in Python: calls know them
+            VoiceCall.objects.bulk_create([w.call for w in new])
+        for w in self.work.values():
+            if w.new:
+                continue
+            fields = _changed(w.call, w.call_before)
+            if fields:
+                w.call.save(update_fields=fields)
+            fields = _changed(w.contact, w.contact_before)
+            if fields:
+                w.contact.save(update_fields=[*fields, "updated_at"])
+        VoiceEvent.objects.bulk_create(self.stored)
+        if self.handlers:
+            through = Contact.handlers.through
+            through.objects.bulk_create(
+                [through(contact_id=c, staff_id=s) for c, s in self.handlers], ignore_conflicts=True
+            )
+        for actor, action, contact_id in self.audits:
+            audit_record(actor, action=action, record_type="contact", record_id=contact_id)
+
+
+def _new_call(event: CallEvent) -> _Work:
     caller = None
     withheld = is_withheld(event.caller)
     if not withheld:
@@ -68,7 +280,7 @@ def _new_call(event: CallEvent) -> VoiceCall:
             caller = caller_for_address(parse_address(event.caller))
         except AddressError:
             withheld = True  # an unreadable caller id is treated as withheld
-    contact = Contact.objects.create(
+    contact = Contact(
         channel=Channel.VOICE,
         direction=Direction.INBOUND,
         status=Status.WAITING,
@@ -76,46 +288,28 @@ def _new_call(event: CallEvent) -> VoiceCall:
         caller=caller,
         caller_withheld=caller is None,
     )
-    return VoiceCall.objects.create(
+    call = VoiceCall(
         call_id=event.call_id,
         contact=contact,
         queue=event.queue[:64],
         joined_at=event.at,
         source=event.source,
     )
+    return _Work(call, contact, True, {}, {})
 
 
-def voice_event(event: CallEvent) -> str:
-    """Apply one event. Returns "applied", "duplicate" or "ignored" (and never raises on a
-    well-formed event that arrives late, twice or out of order)."""
-    if event.kind not in KINDS or not event.call_id or len(event.call_id) > 64:
-        raise EventRejected("unknown event or call id")
-    if VoiceEvent.objects.filter(key=event.key).exists():
-        return "duplicate"
-    try:
-        with transaction.atomic():
-            call = VoiceCall.objects.select_for_update().filter(call_id=event.call_id).first()
-            if call is None:
-                call = _new_call(event)
-            VoiceEvent.objects.create(key=event.key, call=call, kind=event.kind, at=event.at)
-            outcome, push_to = _apply(call, event)
-    except IntegrityError:
-        return "duplicate"
-    if push_to is not None:
-        # Screen-pop: the answering counsellor's console opens this contact.
-        live.push(live.staff_group(str(push_to)), {"reason": "screen_pop", "contact": str(call.contact_id)})
-    live.contact_changed(call.contact_id, reason=f"call_{event.kind}")
-    live.push("supervisors", {"reason": "calls"})
-    return outcome
-
-
-def _apply(call: VoiceCall, event: CallEvent) -> tuple[str, object | None]:
-    contact = Contact.objects.select_for_update().get(pk=call.contact_id)
+def _apply(batch: _Batch, work: _Work, event: CallEvent, *, created: bool) -> tuple[str, UUID | None]:
+    call, contact = work.call, work.contact
     push_to = None
     if event.kind == "join":
         if event.at < call.joined_at:
             call.joined_at = contact.arrived_at = event.at
         call.queue = call.queue or event.queue[:64]
+    elif event.kind in {"connect", "transfer"} and _handed_on_after(call, event):
+        # Transferred to another queue member: the call goes on with them.
+        call.ended_at = contact.ended_at = None
+        call.hung_up_by = ""
+        push_to = _connect(batch, call, contact, event)
     elif call.state in FINAL and event.kind not in {"complete", "abandon"}:
         return "ignored", None  # a late ring after the call ended changes nothing
     elif event.kind == "ring" and call.state == CallState.QUEUED:
@@ -123,42 +317,72 @@ def _apply(call: VoiceCall, event: CallEvent) -> tuple[str, object | None]:
     elif event.kind == "noanswer" and call.state == CallState.RINGING:
         call.state = CallState.QUEUED
     elif event.kind in {"connect", "transfer"}:
-        push_to = _connect(call, contact, event)
-    elif event.kind == "complete" and event.hung_up_by == "transfer":
-        pass  # the first agent handed the call on: the next agent's connect follows
+        push_to = _connect(batch, call, contact, event)
     elif event.kind == "complete":
-        if call.answered_at is None:  # the connect was missed: the complete event carries enough
-            push_to = _connect(call, contact, event)
-        call.state = CallState.COMPLETED
-        call.ended_at = event.at
-        call.hold_seconds = event.hold if event.hold is not None else call.hold_seconds
-        call.talk_seconds = event.talk
-        call.hung_up_by = event.hung_up_by[:16]
-        contact.ended_at = event.at
-        contact.talk_seconds = event.talk
+        push_to = _complete(batch, call, contact, event)
     elif event.kind == "abandon":
         if call.state == CallState.COMPLETED:
             return "ignored", None
         wait = event.hold if event.hold is not None else int((event.at - call.joined_at).total_seconds())
-        call.state = CallState.ABANDONED
-        call.ended_at = event.at
-        call.wait_seconds = max(0, wait)
-        call.abandon_position = event.position
-        call.short_abandon = call.wait_seconds < voice_settings().short_abandon_seconds
-        call.hung_up_by = "caller"
-        if contact.status == Status.WAITING:
-            contact.status = Status.ABANDONED
-        contact.ended_at = event.at
-        contact.wait_seconds = call.wait_seconds
-    call.save()
-    contact.save()
-    audit_record(
-        f"pbx:{event.source}", action=f"call.{event.kind}", record_type="contact", record_id=contact.pk
-    )
+        _end_unanswered(call, contact, event, wait=wait, by="caller")
+        call.short_abandon = call.wait_seconds is not None and (
+            call.wait_seconds < batch.settings.short_abandon_seconds
+        )
+    elif event.kind == "leave":
+        # Asterisk sends QueueCallerLeave just before AgentConnect when a ringing member answers; a
+        # caller it lets go unanswered (timeout, empty queue) leaves with nobody ringing: the last
+        # AgentRingNoAnswer put the call back to queued. queue_log's exits say so outright.
+        explicit = event.hung_up_by in QUEUE_EXITS
+        if call.answered_at is not None or not (explicit or (call.state == CallState.QUEUED and not created)):
+            return "ignored", None
+        wait = event.hold if event.hold is not None else int((event.at - call.joined_at).total_seconds())
+        _end_unanswered(call, contact, event, wait=wait, by=event.hung_up_by if explicit else "queue")
+        call.short_abandon = False  # the caller did not hang up
     return "applied", push_to
 
 
-def _connect(call: VoiceCall, contact: Contact, event: CallEvent) -> object | None:
+def _handed_on_after(call: VoiceCall, event: CallEvent) -> bool:
+    """The call ended on a transfer and this connect (to another member) came after it."""
+    return (
+        call.state == CallState.COMPLETED
+        and call.hung_up_by == "transfer"
+        and call.ended_at is not None
+        and event.at >= call.ended_at
+    )
+
+
+def _end_unanswered(call: VoiceCall, contact: Contact, event: CallEvent, *, wait: int, by: str) -> None:
+    call.state = CallState.ABANDONED
+    call.ended_at = event.at
+    call.wait_seconds = max(0, wait)
+    call.abandon_position = event.position
+    call.hung_up_by = by[:16]
+    if contact.status == Status.WAITING:
+        contact.status = Status.ABANDONED
+    contact.ended_at = event.at
+    contact.wait_seconds = call.wait_seconds
+
+
+def _complete(batch: _Batch, call: VoiceCall, contact: Contact, event: CallEvent) -> UUID | None:
+    """One agent's leg ended: by the caller, the agent, or a transfer (to another member, whose
+    AgentConnect follows, or out of the queue, where nothing follows). Talk time adds up the legs;
+    each leg's AgentComplete is stored once, so none is counted twice."""
+    push_to = None
+    if call.answered_at is None:  # the connect was missed: the complete event carries enough
+        push_to = _connect(batch, call, contact, event)
+    if event.hold is not None:
+        call.hold_seconds = event.hold
+    if event.talk is not None:
+        call.talk_seconds = (call.talk_seconds or 0) + event.talk
+    if call.ended_at is None or event.at >= call.ended_at:  # the last leg says how it ended
+        call.ended_at = contact.ended_at = event.at
+        call.hung_up_by = event.hung_up_by[:16]
+    call.state = CallState.COMPLETED
+    contact.talk_seconds = call.talk_seconds
+    return push_to
+
+
+def _connect(batch: _Batch, call: VoiceCall, contact: Contact, event: CallEvent) -> UUID | None:
     answered = event.at if call.answered_at is None else call.answered_at
     if event.kind == "complete" and event.talk is not None:
         answered = event.at - dt.timedelta(seconds=event.talk)
@@ -169,20 +393,18 @@ def _connect(call: VoiceCall, contact: Contact, event: CallEvent) -> object | No
     call.wait_seconds = max(0, wait)
     if call.hold_seconds is None and event.hold is not None:
         call.hold_seconds = event.hold
-    staff = staff_for_extension(event.agent)
+    staff = batch.staff.get(event.agent) if event.agent else None
     contact.answered_at = contact.answered_at or answered
     contact.wait_seconds = call.wait_seconds
     if staff is None:
         log.warning("call answered on an extension that belongs to nobody (call %s)", call.call_id[:12])
         if contact.status == Status.WAITING:
             contact.status = Status.ACTIVE  # answered: it must not stay in the waiting queue
-        contact.save()
         return None
     if contact.status in {Status.WAITING, Status.ACTIVE}:
         contact.status = Status.ACTIVE
         contact.counsellor = staff
-    contact.save()
-    contact.handlers.add(staff)
+    batch.handlers.add((contact.pk, staff.pk))
     return staff.pk
 
 

@@ -1,8 +1,8 @@
 """Asterisk Manager Interface: queue events into CallEvents.
 
 Follows a queue call's life: QueueCallerJoin, AgentCalled, AgentRingNoAnswer, AgentConnect,
-AgentComplete, QueueCallerAbandon. Each event is keyed by the caller channel's Uniqueid, so a
-reconnect that replays events changes nothing."""
+AgentComplete, QueueCallerAbandon, QueueCallerLeave. Each event is keyed by the caller channel's
+Uniqueid, so a reconnect that replays events changes nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ EVENT_KINDS = {
     "AgentConnect": "connect",
     "AgentComplete": "complete",
     "QueueCallerAbandon": "abandon",
+    "QueueCallerLeave": "leave",  # ends a call only when nobody was ringing (services: the leave step)
 }
 INTERFACE = re.compile(r"^(?:[A-Za-z0-9]+/)?(?P<ext>[^@/\-;]+)")
 

@@ -1,5 +1,9 @@
 """Run the Asterisk Manager Interface connector: `python manage.py voice_ami` (ASTERISK_AMI_URL,
-e.g. ami://user:secret@127.0.0.1:5038). Reconnects after the PBX restarts or the link drops."""
+e.g. ami://user:secret@127.0.0.1:5038). Reconnects after the PBX restarts or the link drops.
+
+panoramisk reads the stream on the event loop; each queue event is put in a queue and one task
+applies what has arrived since its last batch, in one transaction on the database thread. A quiet
+line gives batches of one (the screen-pop goes out at once); a busy one gives larger batches."""
 
 from __future__ import annotations
 
@@ -7,17 +11,34 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import deque
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError
 from panoramisk import Manager
+from panoramisk.ami_protocol import AMIProtocol
 
 from helpline.channels.ami.adapter import EVENT_KINDS, to_call_event
-from helpline.voice.services import EventRejected, voice_event
+from helpline.voice.services import CallEvent, voice_events
 
 log = logging.getLogger("helpline.voice")
+
+BATCH_MAX = 100  # events per transaction: bounds how long a screen-pop may wait behind a batch
+
+
+class SafeAMIProtocol(AMIProtocol):  # type: ignore[misc]
+    """panoramisk handles every block of one read in a loop, and a block it cannot handle (two
+    `Event:` lines make the event name a list) raises out of data_received: asyncio then drops the
+    session and the rest of the read. Here such a block is skipped and the others go on."""
+
+    def handle_message(self, message: Any) -> None:
+        try:
+            super().handle_message(message)
+        except Exception:
+            log.warning("ami block skipped: it could not be read as one event")
 
 
 def manager_from_url(url: str, **extra: Any) -> Manager:
@@ -32,41 +53,77 @@ def manager_from_url(url: str, **extra: Any) -> Manager:
         ping_delay=10,
         ping_interval=10,
         reconnect_timeout=2,
+        protocol_factory=SafeAMIProtocol,
         **extra,
     )
 
 
-async def handle_event(manager: Any, message: Any) -> None:
-    """Never let one bad event stop the connector: log it (without numbers) and carry on."""
-    try:
-        event = to_call_event(message)
+def apply_batch(events: Sequence[CallEvent]) -> list[str]:
+    """On the database thread: apply the batch, then push to consoles once it has committed."""
+    outcomes, pushes = voice_events(events)
+    pushes.send()
+    for event, outcome in zip(events, outcomes, strict=True):
+        if outcome in {"rejected", "failed"}:
+            log.warning("ami event %s skipped: it could not be applied", event.kind)
+    return outcomes
+
+
+class Connector:
+    """Events in, batches out: never lets one bad event stop the connector."""
+
+    def __init__(self) -> None:
+        self.pending: deque[CallEvent] = deque()
+        self.arrived = asyncio.Event()
+
+    def on_event(self, manager: Any, message: Any) -> None:
+        """panoramisk's callback, on the loop: read the block (cheap) and queue it."""
+        try:
+            event = to_call_event(message)
+        except Exception:
+            log.exception("ami event %s could not be read; the connector goes on", message.get("Event", "?"))
+            return
         if event is not None:
-            await sync_to_async(voice_event, thread_sensitive=True)(event)
-    except EventRejected:
-        log.warning("ami event skipped: %s could not be read", message.get("Event", "?"))
-    except Exception:
-        log.exception("ami event %s failed; the connector goes on", message.get("Event", "?"))
+            self.pending.append(event)
+            self.arrived.set()
+
+    async def apply_forever(self) -> None:
+        while True:
+            await self.arrived.wait()
+            self.arrived.clear()
+            await self.apply_pending()
+
+    async def apply_pending(self) -> None:
+        while self.pending:
+            batch = [self.pending.popleft() for _ in range(min(len(self.pending), BATCH_MAX))]
+            try:
+                await sync_to_async(apply_batch, thread_sensitive=True)(batch)
+            except Exception:
+                log.exception("ami events failed (%d); the connector goes on", len(batch))
 
 
 async def run(url: str, stop: asyncio.Event | None = None) -> None:
     manager = manager_from_url(url, loop=asyncio.get_running_loop())
+    connector = Connector()
     for name in EVENT_KINDS:
-        manager.register_event(name, handle_event)
-    delay = 1.0
-    while True:  # the PBX may be down when we start: keep trying, as after a restart
+        manager.register_event(name, connector.on_event)
+    applying = asyncio.ensure_future(connector.apply_forever())
+    try:
+        # Connect once: when the PBX is down, panoramisk itself tries again every reconnect_timeout
+        # seconds, as after a dropped link. A second loop of ours would start a second chain of
+        # tries, and each chain logs in when the PBX returns.
         try:
             await manager.connect()
-            break
         except OSError:
-            log.warning("AMI not reachable; retrying in %.0f s", delay)
-            if stop is not None and stop.is_set():
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
-    try:
+            log.warning("AMI not reachable; trying again every %d s", manager.reconnect_timeout)
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
         manager.close()
+        applying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await applying
+        # What already arrived is kept: the PBX will not send it again.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connector.apply_pending(), timeout=4)
 
 
 class Command(BaseCommand):

@@ -21,7 +21,11 @@ KINDS = {
     "COMPLETECALLER": "complete",
     "COMPLETEAGENT": "complete",
     "ABANDON": "abandon",
+    # The queue let the caller go unanswered: data is position|original position|wait, as ABANDON's.
+    "EXITWITHTIMEOUT": "leave",
+    "EXITEMPTY": "leave",
 }
+EXITS = {"EXITWITHTIMEOUT": "timeout", "EXITEMPTY": "empty"}
 
 
 def parse_line(line: str) -> CallEvent | None:
@@ -48,12 +52,14 @@ def parse_line(line: str) -> CallEvent | None:
         queue=queue[:64],
         caller=data[1][:40] if name == "ENTERQUEUE" else "",
         agent=extension_of(agent) if kind in {"connect", "complete", "noanswer"} and agent != "NONE" else "",
-        position=number(data[0]) if kind == "abandon" else None,
-        hold=number(data[2] if kind == "abandon" else data[0])
-        if kind in {"connect", "complete", "abandon"}
+        position=number(data[0]) if kind in {"abandon", "leave"} else None,
+        hold=number(data[2] if kind in {"abandon", "leave"} else data[0])
+        if kind in {"connect", "complete", "abandon", "leave"}
         else None,
         talk=number(data[1]) if kind == "complete" else None,
-        hung_up_by=("caller" if name == "COMPLETECALLER" else "agent") if kind == "complete" else "",
+        hung_up_by=("caller" if name == "COMPLETECALLER" else "agent")
+        if kind == "complete"
+        else EXITS.get(name, ""),
         source="queue_log",
     )
 
