@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "helpline.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,6 +135,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "helpline.sqlite3"),
+            # Kept open by the long-lived threads (sockets' database threads, the worker): opening
+            # a SQLite file and running its pragmas cost more than most queries. A request's own
+            # thread ends with the request, and its connection with it.
+            "CONN_MAX_AGE": 60,
             "OPTIONS": {
                 # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
                 # queue on the busy timeout instead of failing half-way with "database is locked".
@@ -205,7 +210,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 # --- Sessions -----------------------------------------------------------------------------
 IDLE_MINUTES = env_int("HELPLINE_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# The age counts from the last request (an idle timeout): SessionActivityMiddleware saves the
+# session again at most once a minute, not on every request.
+SESSION_ACTIVITY_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

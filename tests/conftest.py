@@ -70,6 +70,15 @@ def client_for() -> Callable[[Staff], Client]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Each process caches settings read on every message for a few seconds; a test starts with
+    none, as the database it sees may have been emptied since."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests() -> object:
     """Messages built outside a request (vetting reasons, command output) read in English in
     tests; requests still choose their own language (Khmer by default)."""

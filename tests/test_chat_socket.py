@@ -20,7 +20,7 @@ from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Contact, Status
-from helpline.conversations import chat
+from helpline.conversations import chat, consumers
 from helpline.conversations.models import ChatSession, Direction, Message
 from helpline.conversations.services import text_reply
 
@@ -135,6 +135,26 @@ def test_counsellor_reply_reaches_the_child_in_real_time(counsellor: Staff) -> N
         await db(answer)()
         frame = await child.receive_until("message")
         assert frame == {"type": "message", "seq": 1, "text": "ខ្ញុំនៅទីនេះ", "from": "helpline"}
+        await child.disconnect()
+
+    run(scenario)
+
+
+def test_the_child_hears_at_once_that_a_counsellor_answered_and_that_the_chat_ended(
+    counsellor: Staff,
+) -> None:
+    """Pushed, not polled: both frames arrive well before the next queue refresh would run."""
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        assert (await child.receive_until("queue"))["position"] == 1
+        contact = await db(Contact.objects.get)()
+        await db(contact_services.contact_take)(counsellor, contact=contact)
+        frame = await child.receive(timeout=consumers.TICK_WAITING_SECONDS / 2)
+        assert frame == {"type": "answered"}
+        await db(contact_services.contact_close_quick)(counsellor, contact=contact, kind="testing")
+        frame = await child.receive(timeout=consumers.TICK_WAITING_SECONDS / 2)
+        assert frame == {"type": "ended"}
         await child.disconnect()
 
     run(scenario)

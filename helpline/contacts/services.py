@@ -112,6 +112,13 @@ class AlreadyTaken(Exception):
     """Another counsellor took this waiting contact first."""
 
 
+def _announce(contact_id: object, reason: str) -> None:
+    """After commit, tell consoles (and a child waiting in a chat) that the contact changed."""
+    from helpline.conversations import live  # consoles and sockets sit above contacts
+
+    transaction.on_commit(lambda: live.contact_changed(str(contact_id), reason=reason))
+
+
 def contact_take(actor: Staff, *, contact: Contact, request: HttpRequest | None = None) -> Contact:
     """A counsellor answers a waiting contact. Only one can: the update is conditional."""
     now = timezone.now()
@@ -130,6 +137,7 @@ def contact_take(actor: Staff, *, contact: Contact, request: HttpRequest | None 
         audit_record(
             actor, action="contact.take", record_type="contact", record_id=contact.pk, request=request
         )
+        _announce(contact.pk, "taken")
     return contact
 
 
@@ -221,6 +229,8 @@ def contact_record(
             request=request,
             detail={"kind": locked.kind, "fields": sorted(changed)},
         )
+        if was_open:
+            _announce(locked.pk, "closed")
     return locked
 
 
@@ -248,6 +258,7 @@ def contact_close_quick(
             request=request,
             detail={"kind": kind, "one_click": True},
         )
+        _announce(locked.pk, "closed")
     return locked
 
 
@@ -353,6 +364,7 @@ def contact_correct(
         if locked.status != Status.CLOSED:
             locked.status = Status.CLOSED
             _close_times(locked, timezone.now())
+            _announce(locked.pk, "closed")
         locked.version += 1
         locked.save()
         audit_record(

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
+import threading
+import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -119,17 +124,35 @@ def messages_after(session: ChatSession, seq: int) -> list[Message]:
     return list(session.conversation.messages.filter(seq__gt=seq).order_by("seq")[:500])
 
 
+KEYWORDS_KEY, KEYWORDS_SECONDS = "chat:blocked-keywords", 5
+
+
+def forget_keywords(**_: object) -> None:
+    cache.delete(KEYWORDS_KEY)
+
+
+@lru_cache(maxsize=4)
+def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    from helpline.contacts.search_text import words
+
+    return tuple(found for k in keywords if (found := tuple(words(k))))
+
+
 def keyword_blocked(text: str) -> bool:
     """Whole words only (Khmer segmented first): a short blocked word must not stop a child's
-    message just because its letters appear inside another word."""
+    message just because its letters appear inside another word. The list is read at most every
+    few seconds per process and segmented once per version."""
     from helpline.contacts.search_text import words
     from helpline.routing.triage import contains_words
 
+    keywords = cache.get(KEYWORDS_KEY)
+    if keywords is None:
+        keywords = tuple(sorted(BlockedKeyword.objects.values_list("keyword", flat=True)))
+        cache.set(KEYWORDS_KEY, keywords, KEYWORDS_SECONDS)
+    if not keywords:
+        return False
     found = words(text)
-    return any(
-        contains_words(found, tuple(words(k)))
-        for k in BlockedKeyword.objects.values_list("keyword", flat=True)
-    )
+    return any(contains_words(found, segmented) for segmented in _segmented(keywords))
 
 
 def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Message, bool]:
@@ -149,13 +172,13 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
     try:
         with transaction.atomic():
             conversation = (
-                Conversation.objects.select_for_update()
+                Conversation.objects.select_for_update(of=("self",))
                 .select_related("contact")
                 .get(pk=session.conversation_id)
             )
             message = Message.objects.create(
                 conversation=conversation,
-                seq=next_seq(conversation),
+                seq=next_seq(conversation, touched_at=now),
                 direction=Direction.INBOUND,
                 text=text,
                 provider="webchat",
@@ -163,8 +186,6 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
                 status=DeliveryStatus.RECEIVED,
                 created_at=now,
             )
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-            ChatSession.objects.filter(pk=session.pk).update(last_seen_at=now)
             _triage, newly_high = triage_contact(conversation.contact, text, scored=scored)
             # Last: the audit chain's head stays locked until commit, serialising every writer.
             audit_record(
@@ -174,8 +195,13 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
                 record_id=conversation.contact_id,
                 detail={"message": str(message.pk)},
             )
-            contact_id = conversation.contact_id
-            transaction.on_commit(lambda: _after_change(contact_id, "message", high_risk=newly_high))
+            contact = conversation.contact
+            contact_id, holder, waiting = contact.pk, contact.counsellor_id, contact.status == Status.WAITING
+            transaction.on_commit(
+                lambda: _after_change(
+                    contact_id, "message", high_risk=newly_high, holder=holder, waiting=waiting
+                )
+            )
     except IntegrityError:
         again = Message.objects.filter(provider="webchat", provider_message_id=provider_id).first()
         if again is None:
@@ -220,17 +246,53 @@ def sweep_abandoned(now: dt.datetime | None = None) -> int:
     return count
 
 
-def queue_position(session: ChatSession) -> int | None:
-    """1 for the next to be answered; None once a counsellor has it."""
-    from helpline.routing.queue import queue
+class _QueueSnapshot:
+    """The waiting queue's order, read at most every SNAPSHOT_SECONDS and shared by every chat
+    socket in this process: hundreds of waiting children cost one query, not one each."""
 
-    contact_id = session.conversation.contact_id
-    ids = list(queue().values_list("pk", flat=True)[:1000])
-    return ids.index(contact_id) + 1 if contact_id in ids else None
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.read_at = -math.inf
+        self.positions: dict[uuid.UUID, int] = {}
+
+    def position(self, contact_id: uuid.UUID) -> int | None:
+        from helpline.routing.queue import queue
+
+        with self.lock:
+            age = time.monotonic() - self.read_at
+            # A contact missing from a snapshot may have arrived since: read again, if not just read.
+            if age > SNAPSHOT_SECONDS or (contact_id not in self.positions and age > 0.25):
+                ids = queue().values_list("pk", flat=True)[:QUEUE_SHOWN]
+                self.positions = {pk: n for n, pk in enumerate(ids, start=1)}
+                self.read_at = time.monotonic()
+            return self.positions.get(contact_id)
 
 
-def _after_change(contact_id: object, reason: str, *, high_risk: bool = False) -> None:
-    live.contact_changed(contact_id, reason=reason)  # type: ignore[arg-type]
+SNAPSHOT_SECONDS = 2.0
+QUEUE_SHOWN = 1000
+_snapshot = _QueueSnapshot()
+
+
+def queue_position(contact_id: uuid.UUID) -> int | None:
+    """1 for the next to be answered; None once a counsellor has it (or far down a long queue)."""
+    return _snapshot.position(contact_id)
+
+
+def chat_state(contact_id: uuid.UUID) -> tuple[str, int | None]:
+    """The chat's contact status and, while it waits, its place in the queue."""
+    status = Contact.objects.filter(pk=contact_id).values_list("status", flat=True).first() or Status.CLOSED
+    return status, queue_position(contact_id) if status == Status.WAITING else None
+
+
+def _after_change(
+    contact_id: object,
+    reason: str,
+    *,
+    high_risk: bool = False,
+    holder: object = None,
+    waiting: bool | None = None,
+) -> None:
+    live.contact_changed(contact_id, reason=reason, holder=holder)  # type: ignore[arg-type]
     from helpline.routing.events import after_queue_change
 
-    after_queue_change(contact_id, high_risk=high_risk)
+    after_queue_change(contact_id, high_risk=high_risk, waiting=waiting)

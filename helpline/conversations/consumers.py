@@ -8,27 +8,38 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from collections import deque
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from helpline.common.consumers import DirectDispatch
 from helpline.contacts.models import Status
 from helpline.conversations import chat, live
 from helpline.conversations.models import ChatSession
 
 log = logging.getLogger("helpline.chat")
+T = TypeVar("T")
 
 MAX_FRAME = 4096
 FLOOD_FRAMES, FLOOD_SECONDS = 10, 10.0
-TICK_SECONDS = 3.0
+# A waiting child's place in the queue is refreshed this often (from a per-process snapshot).
+# Being answered or ended is pushed at once; the slow tick only covers a push that went missing.
+TICK_WAITING_SECONDS, TICK_ANSWERED_SECONDS = 3.0, 30.0
 
 CLOSE_TOO_BIG, CLOSE_BAD, CLOSE_FORBIDDEN, CLOSE_FLOOD = 1009, 4400, 4403, 4429
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+def _db(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Database work for one socket, on a thread of the pool rather than the one thread every
+    socket in the process shares: each call is a whole unit of work (its own transaction), so
+    hundreds of chats need not queue behind each other's database round trips."""
+    return database_sync_to_async(func, thread_sensitive=False)  # type: ignore[no-any-return]
+
+
+class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
     session: ChatSession | None
     ticker: asyncio.Task[None] | None
 
@@ -97,7 +108,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not (age is None or (isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 25)):
             age = None
         try:
-            started = await database_sync_to_async(chat.chat_start)(
+            started = await _db(chat.chat_start)(
                 language=str(language),
                 nickname=str(nickname)[:40],
                 age=age,
@@ -125,14 +136,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._refuse(CLOSE_BAD, "bad resume")
             return
         try:
-            self.session = await database_sync_to_async(chat.chat_resume)(token)
+            self.session = await _db(chat.chat_resume)(token)
         except chat.ChatRefused:
             await self._send({"type": "ended"})
             await self._refuse(CLOSE_FORBIDDEN, "unknown chat")
             return
         await self._join()
         await self._send({"type": "resumed", "conversation": str(self.session.conversation_id)})
-        for message in await database_sync_to_async(chat.messages_after)(self.session, max(0, after)):
+        for message in await _db(chat.messages_after)(self.session, max(0, after)):
             await self._send(
                 _message_frame(message.seq, message.text, message.direction, message.provider_message_id)
             )
@@ -150,9 +161,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "refused", "id": client_id, "reason": "empty or too long"})
             return
         try:
-            message, _new = await database_sync_to_async(chat.chat_receive)(
-                self.session, client_id=client_id, text=text
-            )
+            message, _new = await _db(chat.chat_receive)(self.session, client_id=client_id, text=text)
         except chat.ChatRefused as exc:
             await self._send({"type": "refused", "id": client_id, "reason": exc.reason})
             return
@@ -160,21 +169,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _leave(self, frame: dict[str, Any]) -> None:
         if self.session is not None:
-            await database_sync_to_async(chat.chat_leave)(self.session)
+            await _db(chat.chat_leave)(self.session)
         await self.close(code=1000)
 
-    async def _join(self) -> None:
+    def _groups(self) -> list[str]:
         assert self.session is not None
+        return [
+            live.chat_group(self.session.conversation_id),
+            live.contact_group(self.session.conversation.contact_id),
+        ]
+
+    async def _join(self) -> None:
         if self.channel_layer is not None:
-            await self.channel_layer.group_add(
-                live.chat_group(self.session.conversation_id), self.channel_name
-            )
+            for group in self._groups():
+                await self.channel_layer.group_add(group, self.channel_name)
         self.ticker = asyncio.ensure_future(self._ticking())
 
     async def _ticking(self) -> None:
         try:
             while True:
-                await asyncio.sleep(TICK_SECONDS)
+                waiting = not self.last_state or self.last_state.startswith(Status.WAITING)
+                await asyncio.sleep(TICK_WAITING_SECONDS if waiting else TICK_ANSWERED_SECONDS)
                 await self._tick()
         except asyncio.CancelledError:
             pass
@@ -183,10 +198,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Tell the child where they are: their place in the queue, answered, or ended."""
         if self.session is None:
             return
-        session = self.session
-        state, position = await database_sync_to_async(_state)(session.pk)
+        contact_id = self.session.conversation.contact_id
+        state, position = await _db(chat.chat_state)(contact_id)
         if state == Status.WAITING:
-            if f"waiting:{position}" != self.last_state:
+            # No place yet (just arrived, or far down a long queue): say nothing rather than guess.
+            if position is not None and f"waiting:{position}" != self.last_state:
                 await self._send({"type": "queue", "position": position})
             self.last_state = f"waiting:{position}"
         elif state != self.last_state:
@@ -196,6 +212,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def console_event(self, event: dict[str, Any]) -> None:
         if event.get("kind") == "message":
             await self._send(_message_frame(event["seq"], event["text"], "out", None))
+        elif event.get("reason") in live.STATE_REASONS:
+            await self._tick()  # answered or ended: tell the child now
 
     async def disconnect(self, code: int) -> None:
         if self.ticker is not None:
@@ -203,11 +221,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.session is not None:
             try:
                 if self.channel_layer is not None:
-                    await self.channel_layer.group_discard(
-                        live.chat_group(self.session.conversation_id), self.channel_name
-                    )
+                    for group in self._groups():
+                        await self.channel_layer.group_discard(group, self.channel_name)
             finally:  # the chat must be marked disconnected even if the layer fails
-                await database_sync_to_async(chat.chat_disconnected)(self.session.pk)
+                await _db(chat.chat_disconnected)(self.session.pk)
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
@@ -223,9 +240,3 @@ def _message_frame(seq: int, text: str, direction: str, provider_id: str | None)
     if provider_id and ":" in provider_id:
         frame["id"] = provider_id.split(":", 1)[1]
     return frame
-
-
-def _state(session_id: uuid.UUID) -> tuple[str, int | None]:
-    session = ChatSession.objects.select_related("conversation__contact").get(pk=session_id)
-    status = session.conversation.contact.status
-    return status, chat.queue_position(session) if status == Status.WAITING else None

@@ -1,17 +1,32 @@
-"""Live pushes to counsellors' consoles over the channel layer (Redis or in-memory)."""
+"""Live pushes to counsellors' consoles and children's chat sockets over the channel layer (Redis or
+in-memory).
+
+Who hears what: a change to the queue (a contact arrives, is taken, leaves) goes to every console;
+a change inside a conversation someone holds (a message, a reply, a delivery report) goes to its
+holder and the supervisors only, so a busy floor does not flood every console with every message.
+A change of a contact's state also goes to the contact's own group, where a child's chat socket
+listens to learn at once that a counsellor answered or the chat ended."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from typing import Any
 from uuid import UUID
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 log = logging.getLogger("helpline.live")
 
 CONSOLE_GROUP = "console"
+SUPERVISORS_GROUP = "supervisors"
+
+# Changes inside one conversation: only its holder (and supervisors) need them.
+THREAD_REASONS = frozenset({"message", "reply", "sent", "delivery", "failed"})
+# Changes of a contact's state that the person on the other end must learn of.
+STATE_REASONS = frozenset({"accepted", "assigned", "taken", "closed", "left"})
 
 
 def staff_group(staff_id: UUID | str) -> str:
@@ -22,16 +37,64 @@ def chat_group(conversation_id: UUID | str) -> str:
     return f"chat-{conversation_id}"
 
 
+def contact_group(contact_id: UUID | str) -> str:
+    return f"contact-{contact_id}"
+
+
 def push(group: str, event: dict[str, Any]) -> None:
-    """Best effort: a push that fails must never undo or block the write that caused it."""
+    """Best effort: a push that fails must never undo or block the write that caused it.
+
+    Called from a request or socket handler (a thread of the server's event loop), the send is
+    handed to that loop and not waited for: waiting would hold the thread, and with it the next
+    database call of every socket in the process, for as long as the loop is busy. Events handed
+    over from one thread are sent in the order given. Elsewhere (the task worker, commands) it is
+    sent before returning."""
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {"type": "console.event", **event}
+    loop = _server_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_start_send, layer, group, message)
+        return
     try:
-        async_to_sync(layer.group_send)(group, {"type": "console.event", **event})
+        async_to_sync(layer.group_send)(group, message)
     except Exception:  # the page still shows the truth on its next load
         log.warning("live push to %s failed", group, exc_info=False)
 
 
-def contact_changed(contact_id: UUID | str, *, reason: str) -> None:
-    push(CONSOLE_GROUP, {"contact": str(contact_id), "reason": reason})
+_sending: set[asyncio.Task[None]] = set()
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop that called this thread through sync_to_async, if any."""
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop: asyncio.AbstractEventLoop | None = getattr(local, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+
+
+def _start_send(layer: Any, group: str, message: dict[str, Any]) -> None:
+    task = asyncio.ensure_future(layer.group_send(group, message))
+    _sending.add(task)  # a task nobody references may be collected before it runs
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task[None]) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("live push failed: %s", type(task.exception()).__name__)
+
+
+def contact_changed(contact_id: UUID | str, *, reason: str, holder: UUID | str | None = None) -> None:
+    """Tell those who need to know that a contact changed. `holder` is the counsellor holding it,
+    when the caller knows; without it the change goes to every console."""
+    event = {"contact": str(contact_id), "reason": reason}
+    if reason in THREAD_REASONS and holder is not None:
+        push(staff_group(holder), event)
+        push(SUPERVISORS_GROUP, event)
+    else:
+        push(CONSOLE_GROUP, event)
+    if reason in STATE_REASONS:
+        push(contact_group(contact_id), event)

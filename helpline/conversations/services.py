@@ -79,7 +79,7 @@ def _open_conversation(
     """The caller's open thread on this channel, closing it first if its contact was closed by the
     counsellor or it has been quiet longer than the idle timeout."""
     conversation = (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("contact")
         .filter(caller=caller, channel=channel, is_open=True)
         .first()
@@ -141,11 +141,9 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                     contact=contact,
                     last_message_at=now,
                 )
-            else:
-                Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
             message = Message.objects.create(
                 conversation=conversation,
-                seq=next_seq(conversation),
+                seq=next_seq(conversation, touched_at=now),
                 direction=Direction.INBOUND,
                 text=inbound.text,
                 provider=inbound.provider,
@@ -164,8 +162,9 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 record_id=conversation.contact_id,
                 detail={"message": str(message.pk)},
             )
-            contact_id = conversation.contact_id
-            transaction.on_commit(lambda: _after_inbound(contact_id, newly_high))
+            contact = conversation.contact
+            contact_id, holder, waiting = contact.pk, contact.counsellor_id, contact.status == Status.WAITING
+            transaction.on_commit(lambda: _after_inbound(contact_id, holder, newly_high, waiting))
     except IntegrityError:
         # A concurrent copy of the same message (or of a first message) won the race.
         again = Message.objects.filter(
@@ -177,16 +176,20 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     return Received(message, duplicate=False, new_contact=new_contact)
 
 
-def _after_inbound(contact_id: object, high_risk: bool) -> None:
-    live.contact_changed(contact_id, reason="message")  # type: ignore[arg-type]
+def _after_inbound(contact_id: object, holder: object, high_risk: bool, waiting: bool) -> None:
+    live.contact_changed(contact_id, reason="message", holder=holder)  # type: ignore[arg-type]
     from helpline.routing.events import after_queue_change
 
-    after_queue_change(contact_id, high_risk=high_risk)
+    after_queue_change(contact_id, high_risk=high_risk, waiting=waiting)
 
 
-def next_seq(conversation: Conversation) -> int:
-    """The next message number in this thread (the row update also locks the thread)."""
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
+def next_seq(conversation: Conversation, *, touched_at: dt.datetime | None = None) -> int:
+    """The next message number in this thread (the row update also locks the thread); with
+    `touched_at`, also the time of its last message, in the same write."""
+    changes: dict[str, object] = {"last_seq": F("last_seq") + 1}
+    if touched_at is not None:
+        changes["last_message_at"] = touched_at
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
     return int(Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk))
 
 
@@ -267,8 +270,8 @@ def text_reply(actor: Staff, *, contact: Contact, text: str) -> Message:
             record_id=contact.pk,
             detail={"message": str(message.pk), "parts": message.parts},
         )
-    contact_id = contact.pk
-    transaction.on_commit(lambda: live.contact_changed(contact_id, reason="reply"))
+    contact_id, holder = contact.pk, contact.counsellor_id
+    transaction.on_commit(lambda: live.contact_changed(contact_id, reason="reply", holder=holder))
     return message
 
 
@@ -285,7 +288,7 @@ def delivery_report(*, message_id: str, status: str, provider: str, provider_mes
         return False
     now = timezone.now()
     with transaction.atomic():
-        message = qs.select_for_update().select_related("conversation").first()
+        message = qs.select_for_update(of=("self",)).select_related("conversation__contact").first()
         if message is None:
             return False
         if message.status == DeliveryStatus.DELIVERED:
@@ -294,6 +297,6 @@ def delivery_report(*, message_id: str, status: str, provider: str, provider_mes
         if status == DeliveryStatus.DELIVERED:
             message.delivered_at = now
         message.save(update_fields=["status", "delivered_at"])
-        contact_id = message.conversation.contact_id
-    live.contact_changed(contact_id, reason="delivery")
+        contact_id, holder = message.conversation.contact_id, message.conversation.contact.counsellor_id
+    live.contact_changed(contact_id, reason="delivery", holder=holder)
     return True

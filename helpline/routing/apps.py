@@ -1,13 +1,16 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _default_signals(sender: AppConfig, **kwargs: Any) -> None:
     from helpline.routing.default_signals import ensure_default_signals
 
     ensure_default_signals()
+    from helpline.routing.triage import forget_cached
+
+    forget_cached()
 
 
 class RoutingConfig(AppConfig):
@@ -16,3 +19,9 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_default_signals, sender=self, dispatch_uid="routing_default_signals")
+        from helpline.routing.models import RiskSignal, RoutingSettings
+        from helpline.routing.triage import forget_cached
+
+        for model in (RiskSignal, RoutingSettings):
+            post_save.connect(forget_cached, sender=model, dispatch_uid=f"forget-{model.__name__}")
+            post_delete.connect(forget_cached, sender=model, dispatch_uid=f"forget-del-{model.__name__}")

@@ -135,8 +135,7 @@ def offer_accept(staff: Staff, contact: Contact) -> Contact:
         deleted, _ = Offer.objects.filter(contact=contact, staff=staff).delete()
         if not deleted:
             raise contact_services.AlreadyTaken
-        taken = contact_services.contact_take(staff, contact=contact)
-    live.contact_changed(contact.pk, reason="accepted")
+        taken = contact_services.contact_take(staff, contact=contact)  # announces it
     return taken
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from uuid import UUID
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -58,10 +59,24 @@ def _compiled(version: tuple[int, str]) -> tuple[CompiledSignal, ...]:
     return tuple(compiled)
 
 
+# Read on every inbound message, changed rarely: each process keeps them this long. A change
+# saved in a process is seen there at once (forget_cached); other processes see it within this.
+CACHE_SECONDS = 5
+SIGNALS_VERSION_KEY, SETTINGS_KEY = "routing:signals-version", "routing:settings"
+
+
+def forget_cached(**_: object) -> None:
+    cache.delete_many([SIGNALS_VERSION_KEY, SETTINGS_KEY])
+
+
 def signals() -> tuple[CompiledSignal, ...]:
     """The active signals, segmented once and reused until a supervisor changes them."""
-    state = RiskSignal.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    return _compiled((state["n"], str(state["latest"])))
+    version = cache.get(SIGNALS_VERSION_KEY)
+    if version is None:
+        state = RiskSignal.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+        version = (state["n"], str(state["latest"]))
+        cache.set(SIGNALS_VERSION_KEY, version, CACHE_SECONDS)
+    return _compiled(version)
 
 
 def score_text(text: str) -> Score:
@@ -78,15 +93,21 @@ def score_text(text: str) -> Score:
 
 
 def routing_settings() -> RoutingSettings:
-    found, _created = RoutingSettings.objects.get_or_create(pk=1)
-    return found
+    found = cache.get(SETTINGS_KEY)
+    if found is None:
+        found, _created = RoutingSettings.objects.get_or_create(pk=1)
+        cache.set(SETTINGS_KEY, found, CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
 
 
-def triage_contact(contact: Contact, text: str, *, scored: Score | None = None) -> tuple[Triage, bool]:
-    """Add this text's signals to the contact's triage. Returns (triage, newly high risk).
+def triage_contact(contact: Contact, text: str, *, scored: Score | None = None) -> tuple[Triage | None, bool]:
+    """Add this text's signals to the contact's triage. Returns (triage, newly high risk); no
+    triage when the text matched nothing.
     Callers inside a transaction pass `scored` (score_text, run before it began): segmenting Khmer
     takes CPU time that must not be spent holding the write lock."""
     result = scored if scored is not None else score_text(text)
+    if not result.signal_ids:
+        return None, False  # nothing matched: nothing to write (no triage reads as score 0)
     config = routing_settings()
     with transaction.atomic():
         triage, _created = Triage.objects.select_for_update().get_or_create(
