@@ -917,6 +917,7 @@ def run_scenario(args: argparse.Namespace, scenario: str) -> int:
                 [
                     *(sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"),
                     *("--port", str(port), "--no-server-header", "--proxy-headers", "--no-access-log"),
+                    *("--ws-per-message-deflate", "false"),
                 ],
                 cwd=ROOT,
                 env=env,
@@ -1123,7 +1124,8 @@ def report(
             if args.settings != DEFAULT_SETTINGS
             else []
         ),
-        f"servers: {processes} x uvicorn config.asgi:application (--proxy-headers, --no-access-log), "
+        f"servers: {processes} x uvicorn config.asgi:application (--proxy-headers, --no-access-log, "
+        "--ws-per-message-deflate false), "
         "DEBUG off, no task worker; load generator: this process, "
         f"{loop_name}, websockets + aiohttp, on the same machine",
         f"load: {args.chats} child sockets ("

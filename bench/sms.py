@@ -470,6 +470,7 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
                             *(python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"),
                             *("--port", str(port), "--workers", str(args.processes)),
                             *("--no-server-header", "--proxy-headers", "--no-access-log"),
+                            *("--ws-per-message-deflate", "false"),
                         ],
                         cwd=ROOT,
                         env=env,

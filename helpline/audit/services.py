@@ -38,8 +38,9 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. Runs inside the caller's transaction (as a savepoint) when there is one,
-    so the audit row commits or rolls back together with the change it describes."""
-    with transaction.atomic():
+    so the audit row commits or rolls back together with the change it describes. No savepoint of
+    its own: if the append fails, the change it describes must not commit either."""
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # only after a test flush: migrations create the row
             AuditChainHead.objects.get_or_create(pk=1)

@@ -138,7 +138,7 @@ def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(found for k in keywords if (found := tuple(words(k))))
 
 
-def keyword_blocked(text: str) -> bool:
+def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
     """Whole words only (Khmer segmented first): a short blocked word must not stop a child's
     message just because its letters appear inside another word. The list is read at most every
     few seconds per process and segmented once per version."""
@@ -151,23 +151,28 @@ def keyword_blocked(text: str) -> bool:
         cache.set(KEYWORDS_KEY, keywords, KEYWORDS_SECONDS)
     if not keywords:
         return False
-    found = words(text)
+    found = words(text) if found is None else found
     return any(contains_words(found, segmented) for segmented in _segmented(keywords))
 
 
 def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Message, bool]:
     """Store the child's message once per client id. Returns (message, is_new)."""
     provider_id = f"{session.conversation_id}:{client_id}"
-    existing = Message.objects.filter(provider="webchat", provider_message_id=provider_id).first()
-    if existing is not None:
-        return existing, False
     if session.left_at is not None:
+        existing = Message.objects.filter(provider="webchat", provider_message_id=provider_id).first()
+        if existing is not None:
+            return existing, False  # a resend of what was stored before the chat ended
         raise ChatRefused("chat ended")
-    if keyword_blocked(text):
-        raise ChatRefused("blocked word")
+    from helpline.contacts.search_text import words
     from helpline.routing.triage import score_text, triage_contact
 
-    scored = score_text(text)  # before the transaction: segmenting is CPU time
+    # Segmented once, before the transaction (it is CPU time), for both checks. A resend of a
+    # stored message is found by the unique provider id below, not looked up first: resends are
+    # rare and the look-up would cost every message a query.
+    found = words(text)
+    if keyword_blocked(text, found=found):
+        raise ChatRefused("blocked word")
+    scored = score_text(text, found=found)
     now = timezone.now()
     try:
         with transaction.atomic():

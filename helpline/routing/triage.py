@@ -79,8 +79,9 @@ def signals() -> tuple[CompiledSignal, ...]:
     return _compiled(version)
 
 
-def score_text(text: str) -> Score:
-    found = words(text)
+def score_text(text: str, *, found: list[str] | None = None) -> Score:
+    """`found`: the text's words when the caller has segmented it already."""
+    found = words(text) if found is None else found
     result = Score()
     for signal in signals():
         for segmented, phrase in signal.phrases:

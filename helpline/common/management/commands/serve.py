@@ -38,6 +38,10 @@ class Command(BaseCommand):
                 "--proxy-headers",
                 # No access log: webhook URLs carry a gateway secret, a child's number and their text.
                 "--no-access-log",
+                # Chat frames are a few hundred bytes: compressing them costs CPU on every frame and
+                # a compressor's memory on every open socket, for next to no saving.
+                "--ws-per-message-deflate",
+                "false",
             ],
             [python, "manage.py", "db_worker", "--interval", "1"],
         ]
