@@ -5,7 +5,8 @@ protocol over TCP (tests/ami_server.py) replaying app_queue events (tests/ami_sc
 * throughput: the real connector (`voice_ami.run`: panoramisk, then `voice_events` through `sync_to_async`,
   one transaction for the events that arrived while the last batch was applied) reads
   a stream of N answered calls (6 AMI events each: QueueCallerJoin, AgentCalled, AgentConnect,
-  AgentComplete, plus Newchannel and Hangup noise) sent as fast as it reads them; the clock runs from the
+  AgentComplete, plus Newchannel noise and the caller's Hangup, read and ignored once the call has
+  completed) sent as fast as it reads them; the clock runs from the
   first byte sent until the database shows every call completed. Target: at least 500 AMI events/s.
 * screen-pop latency: a real server process (uvicorn `--lifespan on`, with ASTERISK_AMI_URL, so the
   connector runs inside it as in production without Redis) and a counsellor's real websocket

@@ -8,8 +8,9 @@ snapshot (Channel .. Linkedid) on every event, the agent's channel snapshot (Des
 on the agent events, then the event's own fields. Noise events that the connector must ignore
 (Newchannel, VarSet, DialBegin, DialEnd, BridgeEnter, Hangup, QueueMemberStatus) are part of the
 recordings, as they are part of the real stream. QueueCallerLeave comes with every call (just before
-AgentConnect when a member answers, after QueueCallerAbandon); the connector follows it for the callers
-the queue lets go unanswered (TIMEOUT_TO_VOICEMAIL).
+AgentConnect when a member answers, after QueueCallerAbandon) and the connector does not follow it: a
+caller the queue lets go unanswered is told by the QUEUESTATUS variable Queue() sets as it returns
+(TIMEOUT_TO_VOICEMAIL), and one who left on an exit key by the Hangup of their channel (EXIT_KEY).
 
 Times are real: HoldTime/TalkTime in seconds, AgentConnect's RingTime in seconds, AgentRingNoAnswer's
 RingTime in milliseconds (as app_queue reports them).
@@ -216,6 +217,44 @@ TIMEOUT_TO_VOICEMAIL = Recording(
         (60.410, "QueueCallerLeave", {"Position": "1", "Count": "0"}),
         (60.415, "VarSet", {"Variable": "QUEUESTATUS", "Value": "TIMEOUT"}),
         (95.020, "Hangup", {"Cause": "16", "Cause-txt": "Normal Clearing"}),
+    ],
+)
+
+RINGALL_DECLINE_THEN_ANSWER = Recording(
+    "ringall: one member declines, another answers",
+    caller="012404040",
+    note="strategy ringall: 1001 and 1002 ring together; 1001 declines after 3 s (AgentRingNoAnswer puts "
+    "the caller back to waiting) while 1002 still rings; 1002 answers after 9 s: QueueCallerLeave, then "
+    "AgentConnect",
+    steps=[
+        (0.000, "Newchannel", {"state": "ring"}),
+        (0.402, "QueueCallerJoin", {"Position": "1", "Count": "1"}),
+        (0.420, "AgentCalled", {"agent": "1001"}),
+        (0.421, "AgentCalled", {"agent": "1002"}),
+        (3.530, "DialEnd", {"agent": "1001", "DialStatus": "BUSY"}),
+        (3.531, "AgentRingNoAnswer", {"agent": "1001", "RingTime": "3110"}),
+        (9.400, "DialEnd", {"agent": "1002", "DialStatus": "ANSWER"}),
+        (9.401, "QueueCallerLeave", {"Position": "1", "Count": "0"}),
+        (9.402, "AgentConnect", {"agent": "1002", "HoldTime": "9", "RingTime": "9"}),
+        (9.410, "BridgeEnter", {"agent": "1002"}),
+        (129.500, "AgentComplete", {"agent": "1002", "HoldTime": "9", "TalkTime": "120", "Reason": "caller"}),
+        (129.510, "Hangup", {"Cause": "16", "Cause-txt": "Normal Clearing"}),
+    ],
+)
+
+EXIT_KEY = Recording(
+    "exit key while a member rings",
+    caller="012303030",
+    note="1001 rings; the caller presses 0 for the information line (the queue's context): Queue() returns "
+    "with QueueCallerLeave and no QUEUESTATUS; the caller hears the recording and hangs up 25 s later",
+    steps=[
+        (0.000, "Newchannel", {"state": "ring"}),
+        (0.410, "QueueCallerJoin", {"Position": "1", "Count": "1"}),
+        (0.430, "AgentCalled", {"agent": "1001"}),
+        (12.210, "DialEnd", {"agent": "1001", "DialStatus": "CANCEL"}),
+        (12.211, "QueueCallerLeave", {"Position": "1", "Count": "0"}),
+        (12.300, "VarSet", {"Variable": "QUEUEPOSITION", "Value": "1"}),
+        (37.800, "Hangup", {"Cause": "16", "Cause-txt": "Normal Clearing"}),
     ],
 )
 
@@ -465,7 +504,8 @@ EVENT_NAMES_FOLLOWED = frozenset(
         "AgentConnect",
         "AgentComplete",
         "QueueCallerAbandon",
-        "QueueCallerLeave",  # stored only when it ends a call nobody answered
+        # Followed too, but stored only when they end a call still waiting: VarSet of QUEUESTATUS and the
+        # Hangup of the caller's channel. QueueCallerLeave is not followed.
     }
 )
 

@@ -19,6 +19,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from helpline.accounts.models import Role, Staff
+from helpline.channels.ami.adapter import to_call_event
 from helpline.contacts.models import Channel, Contact, Status
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from tests import ami_scenarios as sc
@@ -41,6 +42,8 @@ CALLERS = [
         sc.RESTART,
         sc.TIMEOUT_TO_VOICEMAIL,
         sc.TRANSFERRED_OUT,
+        sc.RINGALL_DECLINE_THEN_ANSWER,
+        sc.EXIT_KEY,
     )
 ]
 
@@ -305,9 +308,7 @@ def test_transfer_hands_the_contact_to_the_second_agent(
     call, blocks = render(sc.TRANSFERRED)
     pbx.send(blocks)
     wait_until(
-        lambda: VoiceEvent.objects.filter(
-            call__call_id=call.uniqueid, key__endswith="complete:1002"
-        ).exists(),
+        lambda: VoiceCall.objects.filter(call_id=call.uniqueid, talk_seconds=120 + 300).exists(),
         what="the second agent's AgentComplete",
     )
     voice = VoiceCall.objects.get()
@@ -362,21 +363,28 @@ def test_a_caller_who_leaves_on_the_queue_timeout_is_not_left_waiting(
 ) -> None:
     from helpline.routing.queue import queue
 
-    call, blocks = render(sc.TIMEOUT_TO_VOICEMAIL)
-    pbx.send(blocks)
-    wait_until(lambda: len(events_of(call.uniqueid)) >= 5, what="join, two rings and two no-answers")
-    time.sleep(0.3)  # the QueueCallerLeave and Hangup were sent after them
+    renderer = sc.Renderer()
+    call, blocks = renderer.render(sc.TIMEOUT_TO_VOICEMAIL)
+    assert dict(blocks[-1])["Event"] == "Hangup"
+    pbx.send(blocks[:-1])  # without the Hangup: QUEUESTATUS=TIMEOUT alone ends the wait
+    wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the call to end on the timeout")
     voice = VoiceCall.objects.get()
     contact = only_contact()
-    assert voice.state not in {CallState.QUEUED, CallState.RINGING}
     assert not queue().filter(pk=contact.pk).exists()
     # Missed, not answered: on the supervisors' list, but not a short abandon (the caller waited).
-    assert voice.state == CallState.ABANDONED and voice.hung_up_by == "queue" and not voice.short_abandon
-    assert voice.ended_at == at(60.410) and voice.wait_seconds == 60 and voice.answered_at is None
+    assert voice.hung_up_by == "timeout" and not voice.short_abandon
+    assert voice.ended_at == at(60.415) and voice.wait_seconds == 60 and voice.answered_at is None
     assert (
-        contact.status == Status.ABANDONED and contact.counsellor is None and contact.ended_at == at(60.410)
+        contact.status == Status.ABANDONED and contact.counsellor is None and contact.ended_at == at(60.415)
     )
     assert events_of(call.uniqueid) == ["join", "ring", "noanswer", "ring", "noanswer", "leave"]
+    # The caller hangs up after the voicemail: the call had ended already. Another call after it shows
+    # when the connector has read it (events are applied in order).
+    later, later_blocks = renderer.render(sc.SHORT_ABANDON, start=sc.T0 + 120)
+    pbx.send(blocks[-1:] + later_blocks)
+    wait_until(call_state(later.uniqueid, CallState.ABANDONED), what="the next call")
+    assert events_of(call.uniqueid) == ["join", "ring", "noanswer", "ring", "noanswer", "leave"]
+    assert VoiceCall.objects.get(call_id=call.uniqueid).ended_at == at(60.415)
 
 
 @pytest.mark.parametrize(
@@ -422,7 +430,7 @@ def test_one_session_after_the_pbx_was_down_for_a_while_at_start(
     pbx.stop()
     running = ConnectorThread(pbx.url).start()
     try:
-        time.sleep(1.5)  # run() failed at 0 and 1 s: its next try is at 3 s, panoramisk's at 2 s
+        time.sleep(1.5)  # run()'s one connect failed at 0 s: panoramisk tries again every 2 s
         pbx.start()
         wait_until(lambda: pbx.logins >= 1, timeout=8, what="a login")
         time.sleep(2.2)  # every pending try has fired by now
@@ -548,3 +556,131 @@ def test_a_wrong_secret_changes_nothing_and_is_logged_without_the_secret(
         assert "not-the-secret" not in logs.text()
     finally:
         running.stop()
+
+
+def test_ringall_a_member_who_declines_does_not_turn_the_answer_into_a_missed_call(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff]
+) -> None:
+    """1001 declines while 1002 still rings, so the caller is back to waiting when 1002 answers and
+    Asterisk sends QueueCallerLeave just before AgentConnect: the answer stands, with its screen-pop."""
+    from helpline.routing.queue import queue
+
+    sreymom = agents["1002"]
+    pops = Subscriber(connector, f"staff-{sreymom.pk}")
+    call, blocks = render(sc.RINGALL_DECLINE_THEN_ANSWER)
+    before_connect, rest = sc.split_at(blocks, "AgentConnect")
+    pbx.send(before_connect)
+    assert pops.until("screen_pop")["contact"] == str(only_contact().pk)
+    voice = VoiceCall.objects.get()
+    contact = only_contact()
+    assert voice.state == CallState.CONNECTED and voice.answered_at == at(9.402) and voice.ended_at is None
+    assert contact.status == Status.ACTIVE and contact.counsellor == sreymom and contact.ended_at is None
+    assert not queue().filter(pk=contact.pk).exists()
+    pbx.send(rest)
+    wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
+    voice = VoiceCall.objects.get()
+    assert (voice.wait_seconds, voice.talk_seconds, voice.hung_up_by) == (9, 120, "caller")
+    assert events_of(call.uniqueid) == ["join", "ring", "ring", "noanswer", "connect", "complete"]
+
+
+def test_a_caller_who_leaves_on_an_exit_key_is_not_left_waiting(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff]
+) -> None:
+    """An exit key sets no QUEUESTATUS: the Hangup of the caller's channel ends the wait."""
+    from helpline.routing.queue import queue
+
+    call, blocks = render(sc.EXIT_KEY)
+    pbx.send(blocks)
+    wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the call to end on the Hangup")
+    voice = VoiceCall.objects.get()
+    contact = only_contact()
+    assert contact.status == Status.ABANDONED and not queue().filter(pk=contact.pk).exists()
+    assert voice.ended_at == contact.ended_at == at(37.800) and voice.answered_at is None
+    assert voice.hung_up_by == "caller" and voice.wait_seconds == 37 and not voice.short_abandon
+    assert events_of(call.uniqueid) == ["join", "ring", "hangup"]
+
+
+def _blocks_into(connector: Any, *blocks: Blocks) -> None:
+    for part in blocks:
+        for block in part:
+            connector.on_event(None, dict(block))
+
+
+def _close_worker_connections() -> None:
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    asyncio.run(sync_to_async(connections.close_all, thread_sensitive=True)())
+
+
+def test_events_are_kept_and_applied_after_the_database_connection_drops(
+    agents: dict[str, Staff], logs: Records
+) -> None:
+    """The database server went away under the connector (a restart, a failover): the events of that
+    moment wait and are applied once it is back, and so is every later event."""
+    from asgiref.sync import sync_to_async
+    from django.db import connection
+
+    from helpline.voice.management.commands.voice_ami import Connector
+
+    renderer = sc.Renderer()
+    _first, first_blocks = renderer.render(sc.ANSWERED)
+    second, second_blocks = renderer.render(sc.ABANDONED, start=sc.T0 + 30)
+    third, third_blocks = renderer.render(sc.SHORT_ABANDON, start=sc.T0 + 90)
+
+    def drop() -> None:  # on the connector's database thread: its connection dies
+        connection.connection.close()
+
+    async def scenario() -> Connector:
+        connector = Connector()
+        _blocks_into(connector, first_blocks)
+        await connector.apply_pending()
+        await sync_to_async(drop, thread_sensitive=True)()
+        _blocks_into(connector, second_blocks)
+        await connector.apply_pending()
+        _blocks_into(connector, third_blocks)
+        await connector.apply_pending()
+        return connector
+
+    try:
+        connector = asyncio.run(scenario())
+    finally:
+        _close_worker_connections()
+    assert not connector.pending
+    assert VoiceCall.objects.get(call_id=second.uniqueid).state == CallState.ABANDONED
+    assert VoiceCall.objects.get(call_id=third.uniqueid).state == CallState.ABANDONED
+    assert VoiceCall.objects.filter(state=CallState.COMPLETED).count() == 1
+    # (PostgreSQL: the pool replaces the dead connection at the next batch; SQLite: the batch is retried.)
+    assert "failed" not in logs.text() and "skipped" not in logs.text()
+
+
+def test_events_left_at_shutdown_are_logged_by_call_id(agents: dict[str, Staff], logs: Records) -> None:
+    """The database is held by another writer for longer than the connector may wait at shutdown."""
+    from django.db import connection, transaction
+
+    from helpline.voice.management.commands.voice_ami import Connector
+    from helpline.voice.models import VoiceSettings
+
+    renderer = sc.Renderer()
+    first, first_blocks = renderer.render(sc.ABANDONED)
+    second, second_blocks = renderer.render(sc.SHORT_ABANDON, start=sc.T0 + 30)
+    connector = Connector()
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("LOCK TABLE voice_voicecall IN ACCESS EXCLUSIVE MODE")
+            else:  # SQLite: an IMMEDIATE transaction holds the write lock
+                VoiceSettings.objects.update_or_create(pk=1)
+            _blocks_into(connector, first_blocks, second_blocks)
+            asyncio.run(connector.drain(0.5))
+        followed = [b for b in first_blocks + second_blocks if to_call_event(dict(b)) is not None]
+        assert len(connector.pending) == len(followed) == 9  # none applied, none dropped
+        line = next(line for line in logs.lines if "not applied" in line)
+        assert line.startswith("ERROR helpline.voice stopped with")
+        assert f"of calls: {first.uniqueid} {second.uniqueid};" in line and "voice_reconcile" in line
+        asyncio.run(connector.drain(10))  # the lock is gone: a later start would apply them
+        assert not connector.pending
+        assert VoiceCall.objects.filter(state=CallState.ABANDONED).count() == 2
+    finally:
+        _close_worker_connections()

@@ -87,10 +87,40 @@ def recorded(audits_after: int = 0) -> list[tuple[object, ...]]:
     ]
 
 
+# What each call of MORNING must end as (from the recordings' notes): state, wait, talk, agent extension,
+# who hung up, short abandon, the contact's status and counsellor.
+EXPECTED = [
+    ("completed", 8, 242, "1001", "caller", False, "active", "dara"),
+    ("abandoned", 40, None, "", "caller", False, "abandoned", None),
+    ("abandoned", 3, None, "", "caller", True, "abandoned", None),
+    ("completed", 21, 598, "1002", "agent", False, "active", "sreymom"),
+    ("completed", 5, 120 + 300, "1002", "caller", False, "active", "sreymom"),
+    ("completed", 6, 90, "1009", "caller", False, "active", None),
+    ("abandoned", 60, None, "", "timeout", False, "abandoned", None),
+    ("completed", 4, 90, "1001", "transfer", False, "active", "dara"),
+]
+
+
+def outcomes_by_call() -> list[tuple[object, ...]]:
+    return list(
+        VoiceCall.objects.order_by("call_id").values_list(
+            "state",
+            "wait_seconds",
+            "talk_seconds",
+            "agent_extension",
+            "hung_up_by",
+            "short_abandon",
+            "contact__status",
+            "contact__counsellor__username",
+        )
+    )
+
+
 def test_one_batch_records_what_the_events_one_at_a_time_record(agents: dict[str, Staff]) -> None:
     events = morning()
     for event in events:
         voice_event(event)
+    assert outcomes_by_call() == EXPECTED
     one_at_a_time = recorded()
     # The audit rows name contacts by their random ids: compare them by call instead.
     by_call = dict(VoiceCall.objects.values_list("contact_id", "call_id"))
@@ -101,6 +131,7 @@ def test_one_batch_records_what_the_events_one_at_a_time_record(agents: dict[str
 
     outcomes, pushes = voice_events(events)
     assert set(outcomes) <= {"applied", "ignored"}
+    assert outcomes_by_call() == EXPECTED
     by_call = dict(VoiceCall.objects.values_list("contact_id", "call_id"))
     assert [tuple(by_call.get(_uuid(v), v) for v in row) for row in recorded(last_seq)] == one_at_a_time
     assert len(one_at_a_time) > 8 * 3  # calls, handlers, events and audit rows were compared
@@ -127,7 +158,7 @@ def _uuid(value: object) -> object:
 def test_a_batch_stores_each_event_once_within_it_and_across_batches(agents: dict[str, Staff]) -> None:
     _call, blocks = sc.Renderer().render(sc.ANSWERED)
     events = [e for b in blocks if (e := to_call_event(dict(b))) is not None]
-    queue_events = [e for e in events if e.kind != "leave"]
+    queue_events = [e for e in events if e.kind != "hangup"]  # after the complete: ignored, not stored
     outcomes, _pushes = voice_events([*queue_events, *queue_events])  # a reconnect replays within one read
     assert outcomes == ["applied"] * 4 + ["duplicate"] * 4
     assert voice_events(queue_events)[0] == ["duplicate"] * 4
@@ -155,7 +186,9 @@ def test_an_event_that_fails_costs_only_itself(
     good, good_blocks = renderer.render(sc.ANSWERED)
     bad, bad_blocks = renderer.render(sc.ANSWERED, start=sc.T0 + 30)
     events = [
-        e for b in good_blocks + bad_blocks if (e := to_call_event(dict(b))) is not None and e.kind != "leave"
+        e
+        for b in good_blocks + bad_blocks
+        if (e := to_call_event(dict(b))) is not None and e.kind != "hangup"
     ]
     real_apply = services._apply
 

@@ -289,11 +289,15 @@ def test_a_caller_the_queue_let_go_is_a_missed_call(agent: Staff) -> None:
     assert post(ev("t1", "leave", 60, hung_up_by="timeout", position=1)).json()["result"] == "duplicate"
 
 
-def test_a_leave_while_an_agent_rings_is_the_answer_coming(agent: Staff) -> None:
-    """Asterisk sends QueueCallerLeave just before AgentConnect: it must not end the call."""
+def test_a_leave_that_does_not_say_why_is_refused(agent: Staff) -> None:
+    """A leave may be the answer coming (Asterisk sends QueueCallerLeave just before AgentConnect):
+    without its reason it is refused, and changes nothing."""
     post(ev("a1", "join", 0, caller="+85512345678"))
     post(ev("a1", "ring", 1, agent="1001"))
-    assert post(ev("a1", "leave", 8)).json()["result"] == "ignored"
+    for reason in ({}, {"hung_up_by": ""}, {"hung_up_by": "queue"}):
+        refused = post(ev("a1", "leave", 8, **reason))
+        assert refused.status_code == 400 and refused.json() == {"detail": "bad or missing field: hung_up_by"}
+    assert VoiceCall.objects.get().state == CallState.RINGING
     post(ev("a1", "connect", 8, agent="1001", hold=8))
     call = VoiceCall.objects.get()
     assert call.state == CallState.CONNECTED and call.contact.counsellor == agent

@@ -263,3 +263,71 @@ def test_a_timeout_the_connector_saw_is_not_added_again(agents: dict[str, Staff]
     out = reconcile(path)
     assert "added 0 calls and 0 events" in out and "2 already recorded" in out
     assert snapshot() == recorded and VoiceEvent.objects.count() == events
+
+
+def test_a_transfer_out_of_the_queue_ends_the_call_with_its_talk_time(
+    agents: dict[str, Staff], tmp_path: Path
+) -> None:
+    call_id = "1795143600.2720"
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"1795146000|{call_id}|helpline|NONE|ENTERQUEUE||012777666|1\n"
+        f"1795146005|{call_id}|helpline|PJSIP/1001|CONNECT|5|1795143600.2721|5\n"
+        f"1795146095|{call_id}|helpline|PJSIP/1001|TRANSFER|2000|partners|5|90|1\n"
+    )
+    reconcile(path)
+    call = VoiceCall.objects.get()
+    assert (call.state, call.hung_up_by, call.hold_seconds, call.talk_seconds) == (
+        CallState.COMPLETED,
+        "transfer",
+        5,
+        90,
+    )
+    assert call.ended_at == at(1795146095) and call.contact.talk_seconds == 90
+    assert call.contact.counsellor == agents["1001"]
+    assert "added 0 calls and 0 events" in reconcile(path)
+
+
+def test_a_caller_who_left_on_an_exit_key_is_a_missed_call(agents: dict[str, Staff], tmp_path: Path) -> None:
+    from helpline.routing.queue import queue
+
+    call_id = "1795143600.2728"
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"1795146000|{call_id}|helpline|NONE|ENTERQUEUE||012777666|2\n"
+        f"1795146014|{call_id}|helpline|NONE|EXITWITHKEY|0|1|2|14\n"
+    )
+    reconcile(path)
+    call = VoiceCall.objects.get()
+    assert (call.state, call.hung_up_by, call.abandon_position, call.wait_seconds) == (
+        CallState.ABANDONED,
+        "key",
+        1,
+        14,
+    )
+    assert call.contact.status == Status.ABANDONED and not queue().exists() and not call.short_abandon
+
+
+def test_a_replay_that_names_agents_by_member_name_adds_no_talk_time(
+    agents: dict[str, Staff], tmp_path: Path
+) -> None:
+    """queue_log's agent column is the member name (queues.conf `member => PJSIP/1001,0,Dara`)."""
+    through_ami((sc.ANSWERED, 0), (sc.TRANSFERRED, 60))
+    recorded, events = snapshot(), VoiceEvent.objects.count()
+    assert [row[5] for row in recorded] == [242, 420]
+    answered, transferred = (c.call_id for c in VoiceCall.objects.order_by("call_id"))
+    t0 = int(sc.T0)
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{t0}|{answered}|helpline|NONE|ENTERQUEUE||012345678|1\n"
+        f"{t0 + 8}|{answered}|helpline|Dara|CONNECT|8|{answered}1|8\n"
+        f"{t0 + 250}|{answered}|helpline|Dara|COMPLETECALLER|8|242|1\n"
+        f"{t0 + 60}|{transferred}|helpline|NONE|ENTERQUEUE||011223344|1\n"
+        f"{t0 + 65}|{transferred}|helpline|Dara|CONNECT|5|{transferred}1|5\n"
+        f"{t0 + 185}|{transferred}|helpline|Dara|TRANSFER|1002|from-queue|5|120|1\n"
+        f"{t0 + 191}|{transferred}|helpline|Sreymom|CONNECT|5|{transferred}2|5\n"
+        f"{t0 + 491}|{transferred}|helpline|Sreymom|COMPLETECALLER|5|300|1\n"
+    )
+    out = reconcile(path)
+    assert "added 0 calls and 0 events" in out and "8 already recorded" in out
+    assert snapshot() == recorded and VoiceEvent.objects.count() == events

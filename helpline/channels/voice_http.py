@@ -3,7 +3,10 @@
 Body (JSON): {"call_id", "event", "caller", "queue", "agent", "time", ["position", "hold", "talk",
 "hung_up_by"]}; header X-Helpline-Signature: sha256=<hex HMAC-SHA256 of the raw body with the
 integration's secret>. A replayed event is stored once; an unsigned one is refused and stores nothing.
-"leave" with hung_up_by "timeout" or "empty" is a caller the queue let go unanswered."""
+"leave" must say why the queue let the caller go unanswered: hung_up_by one of "timeout", "empty",
+"full", "key" (the caller pressed an exit key) or "withdrawn"; it ends the call as not answered, unless
+a "connect" or "complete" for the call comes, before or after it. A caller who hangs up while waiting is
+an "abandon". An event that could not be stored (a database fault) is answered 503: send it again."""
 
 from __future__ import annotations
 
@@ -58,7 +61,13 @@ def _str(data: dict[str, Any], name: str, limit: int) -> str:
 @access(PUBLIC)
 @require_POST
 def voice_events(request: HttpRequest) -> HttpResponse:
-    from helpline.voice.services import CallEvent, EventRejected, voice_event
+    from helpline.voice.services import (
+        LEAVE_REASONS,
+        CallEvent,
+        DatabaseUnavailable,
+        EventRejected,
+        voice_event,
+    )
 
     body = request.body
     secret = voice_secret()
@@ -93,9 +102,16 @@ def voice_events(request: HttpRequest) -> HttpResponse:
         )
         if not event.call_id:
             raise ValueError("call_id")
+        if kind == "leave" and event.hung_up_by not in LEAVE_REASONS:
+            raise ValueError("hung_up_by")  # a leave that does not say why could be the answer coming
         outcome = voice_event(event)
     except (ValueError, EventRejected) as exc:
         field = str(exc) if str(exc).isidentifier() else "body"
         log.warning("voice event refused: bad %s", field)
         return JsonResponse({"detail": f"bad or missing field: {field}"}, status=400)
+    except DatabaseUnavailable:
+        log.warning("voice event not stored: the database is unavailable")
+        return JsonResponse({"detail": "not stored; send it again"}, status=503)
+    if outcome == "failed":
+        return JsonResponse({"detail": "not stored; send it again"}, status=503)
     return JsonResponse({"result": outcome})

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
@@ -23,15 +23,21 @@ from helpline.audit.services import audit_record
 from helpline.contacts.identity import AddressError, caller_for_address, is_withheld, parse_address
 from helpline.contacts.models import Channel, Contact, Direction, Status
 from helpline.conversations import live
+from helpline.routing.models import Offer
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent, VoiceSettings
 
 log = logging.getLogger("helpline.voice")
 
-KINDS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer", "leave"}
+# "hangup": the caller's channel ended (AMI Hangup); it ends only a call still queued or ringing.
+KINDS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer", "leave", "hangup"}
 FINAL = {CallState.COMPLETED, CallState.ABANDONED}
-# Why a caller left the queue unanswered without hanging up: queue_log says (EXITWITHTIMEOUT,
-# EXITEMPTY); AMI's QueueCallerLeave does not, so the connector records "queue".
-QUEUE_EXITS = {"timeout", "empty"}
+# Why the queue let a caller go unanswered. A leave says nothing by itself (Asterisk's QueueCallerLeave
+# also comes just before AgentConnect), so only a leave with one of these reasons ends a call:
+# queue_log's EXITWITHTIMEOUT, EXITEMPTY, EXITWITHKEY; AMI's QUEUESTATUS variable; the HTTP endpoint.
+LEAVE_REASONS = frozenset({"timeout", "empty", "full", "key", "withdrawn"})
+# Keyed by the leg's start in whole seconds, not by the agent: AMI names the agent by interface,
+# queue_log by member name. A copy from the other source may round to the next second.
+LEG_KINDS = {"connect", "transfer", "complete"}
 # The contact fields a call event may change: compared before and after, and only those written.
 CONTACT_FIELDS = (
     "status",
@@ -61,10 +67,23 @@ class CallEvent:
 
     @property
     def key(self) -> str:
-        # Ringing and no-answer may repeat for one agent: their time tells them apart.
-        # Whole seconds: AMI Timestamps carry microseconds, queue_log only seconds.
-        extra = f":{int(self.at.timestamp())}" if self.kind in {"ring", "noanswer"} else ""
-        return f"{self.call_id}:{self.kind}:{self.agent}{extra}"[:200]
+        return self.keys[0]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The key this event is stored under, then those the same event from another source may have
+        been stored under. Whole seconds: AMI Timestamps carry microseconds, queue_log only seconds."""
+        second = int(self.at.timestamp())
+        if self.kind in {"ring", "noanswer"}:  # may repeat for one agent: their time tells them apart
+            return (f"{self.call_id}:{self.kind}:{self.agent}:{second}"[:200],)
+        if self.kind in LEG_KINDS:
+            # One leg's connect and complete: by when the leg started (a complete's end minus its talk
+            # time), so the same agent answering both legs of a transfer gives two legs, not a duplicate.
+            start = second - self.talk if self.kind == "complete" and self.talk is not None else second
+            return tuple(f"{self.call_id}:{self.kind}:@{s}" for s in (start, start - 1, start + 1))
+        if self.kind == "leave":
+            return (f"{self.call_id}:leave:{self.hung_up_by}"[:200],)
+        return (f"{self.call_id}:{self.kind}:",)
 
     @property
     def valid(self) -> bool:
@@ -73,6 +92,24 @@ class CallEvent:
 
 class EventRejected(ValueError):
     pass
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached: nothing of the events was applied; try them again later."""
+
+
+def _database_lost(exc: BaseException) -> bool:
+    """A failure of the link to the database rather than of the events: worth trying again."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if not isinstance(exc, DatabaseError) or isinstance(exc, IntegrityError):
+        return False
+    try:  # SQLite reports a closed connection as a ProgrammingError: ask the connection itself
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return True
+    return False
 
 
 @dataclass
@@ -116,7 +153,8 @@ def voice_event(event: CallEvent) -> str:
 def voice_events(events: Sequence[CallEvent]) -> tuple[list[str], Pushes]:
     """Apply events in their order in one transaction. Returns each event's outcome ("applied",
     "duplicate", "ignored", "rejected", or "failed" when applying it alone raised too) and the
-    pushes to send once the caller is outside any transaction."""
+    pushes to send once the caller is outside any transaction. Raises DatabaseUnavailable when the
+    database cannot be reached: then no event is at fault, and the caller should try them again."""
     try:
         return _in_transaction(events)
     except IntegrityError:
@@ -126,8 +164,13 @@ def voice_events(events: Sequence[CallEvent]) -> tuple[list[str], Pushes]:
             try:
                 return _in_transaction(events)
             except IntegrityError:
-                return ["duplicate"], Pushes()
-    except Exception:
+                if VoiceEvent.objects.filter(key__in=events[0].keys).exists():
+                    return ["duplicate"], Pushes()
+                log.exception("call event %s failed (call %s)", events[0].kind, events[0].call_id[:12])
+                return ["failed"], Pushes()
+    except Exception as exc:
+        if _database_lost(exc):
+            raise DatabaseUnavailable(str(exc)) from exc
         if len(events) == 1:
             raise
         log.warning("a batch of %d call events failed; applying them one by one", len(events))
@@ -136,6 +179,8 @@ def voice_events(events: Sequence[CallEvent]) -> tuple[list[str], Pushes]:
     for event in events:
         try:
             (outcome,), more = voice_events([event])
+        except DatabaseUnavailable:
+            raise  # the events applied so far are stored under their keys: trying again skips them
         except Exception:
             log.exception("call event %s failed (call %s)", event.kind, event.call_id[:12])
             outcome, more = "failed", Pushes()
@@ -179,6 +224,7 @@ class _Batch:
         self.handlers: set[tuple[UUID, UUID]] = set()  # (contact id, staff id)
         self.audits: list[tuple[str, str, UUID]] = []  # (actor, action, contact id)
         self.stored: list[VoiceEvent] = []
+        self.unoffered: set[UUID] = set()  # stored contacts no longer waiting: nobody may be offered them
         self.pushes = Pushes()
         self._settings: VoiceSettings | None = None
 
@@ -190,13 +236,13 @@ class _Batch:
 
     def run(self) -> tuple[list[str], Pushes]:
         outcomes = ["rejected" if not e.valid else "" for e in self.events]
-        keys = {e.key for e in self.events if e.valid}
+        keys = {key for e in self.events if e.valid for key in e.keys}
         known = set(VoiceEvent.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
         fresh = []
         for n, event in enumerate(self.events):
             if outcomes[n]:
                 continue
-            if event.key in known:
+            if known.intersection(event.keys):
                 outcomes[n] = "duplicate"
                 continue
             known.add(event.key)
@@ -227,15 +273,17 @@ class _Batch:
         work = self.work.get(event.call_id)
         created = work is None
         if work is None:
-            if event.kind == "leave" and event.hung_up_by not in QUEUE_EXITS:
-                return "ignored"  # says nothing of a call we never saw join
+            if event.kind == "hangup" or (event.kind == "leave" and event.hung_up_by not in LEAVE_REASONS):
+                return "ignored"  # says nothing of a call we never saw join (or of no queue call at all)
             work = self.work[event.call_id] = _new_call(event)
         contact = work.contact
         before = _snapshot(contact, CONTACT_FIELDS)
         handlers = len(self.handlers)
-        outcome, push_to = _apply(self, work, event, created=created)
-        if event.kind == "leave" and outcome == "ignored":
-            return outcome  # nothing to keep: a leave comes once per call and this one changed nothing
+        outcome, push_to = _apply(self, work, event)
+        if event.kind in {"leave", "hangup"} and outcome == "ignored":
+            return outcome  # nothing to keep: it changed nothing, and a later one may still matter
+        if before["status"] == Status.WAITING and contact.status != Status.WAITING and not work.new:
+            self.unoffered.add(contact.pk)
         self.stored.append(VoiceEvent(key=event.key, call=work.call, kind=event.kind, at=event.at))
         if outcome != "applied":
             return outcome
@@ -263,6 +311,8 @@ class _Batch:
             if fields:
                 w.contact.save(update_fields=[*fields, "updated_at"])
         VoiceEvent.objects.bulk_create(self.stored)
+        if self.unoffered:  # answered or gone: withdraw any offer of the caller to a counsellor
+            Offer.objects.filter(contact_id__in=self.unoffered).delete()
         if self.handlers:
             through = Contact.handlers.through
             through.objects.bulk_create(
@@ -298,20 +348,26 @@ def _new_call(event: CallEvent) -> _Work:
     return _Work(call, contact, True, {}, {})
 
 
-def _apply(batch: _Batch, work: _Work, event: CallEvent, *, created: bool) -> tuple[str, UUID | None]:
+def _apply(batch: _Batch, work: _Work, event: CallEvent) -> tuple[str, UUID | None]:
     call, contact = work.call, work.contact
     push_to = None
+    if event.kind in LEG_KINDS and call.state == CallState.ABANDONED:
+        # An answer always wins over an end seen first: a leave or hang-up inferred wrongly, or events
+        # replayed out of order. The call goes on with the agent, and its contact with the counsellor.
+        _reopen(call, contact)
     if event.kind == "join":
         if event.at < call.joined_at:
             call.joined_at = contact.arrived_at = event.at
         call.queue = call.queue or event.queue[:64]
     elif event.kind in {"connect", "transfer"} and _handed_on_after(call, event):
         # Transferred to another queue member: the call goes on with them.
-        call.ended_at = contact.ended_at = None
+        call.ended_at = None
         call.hung_up_by = ""
+        if contact.status != Status.CLOSED:  # a record the counsellor closed stays closed
+            contact.ended_at = None
         push_to = _connect(batch, call, contact, event)
     elif call.state in FINAL and event.kind not in {"complete", "abandon"}:
-        return "ignored", None  # a late ring after the call ended changes nothing
+        return "ignored", None  # a late ring, leave or hang-up after the call ended changes nothing
     elif event.kind == "ring" and call.state == CallState.QUEUED:
         call.state = CallState.RINGING
     elif event.kind == "noanswer" and call.state == CallState.RINGING:
@@ -320,8 +376,11 @@ def _apply(batch: _Batch, work: _Work, event: CallEvent, *, created: bool) -> tu
         push_to = _connect(batch, call, contact, event)
     elif event.kind == "complete":
         push_to = _complete(batch, call, contact, event)
-    elif event.kind == "abandon":
-        if call.state == CallState.COMPLETED:
+    elif event.kind in {"abandon", "hangup"}:
+        # The caller hung up before an answer. Asterisk sends QueueCallerAbandon, then Hangup: the
+        # Hangup ends the call when the abandon was missed, and after an exit key (which sets no
+        # QUEUESTATUS) it is what ends the wait. Once answered, AgentComplete tells how the call ended.
+        if call.answered_at is not None:
             return "ignored", None
         wait = event.hold if event.hold is not None else int((event.at - call.joined_at).total_seconds())
         _end_unanswered(call, contact, event, wait=wait, by="caller")
@@ -329,16 +388,24 @@ def _apply(batch: _Batch, work: _Work, event: CallEvent, *, created: bool) -> tu
             call.wait_seconds < batch.settings.short_abandon_seconds
         )
     elif event.kind == "leave":
-        # Asterisk sends QueueCallerLeave just before AgentConnect when a ringing member answers; a
-        # caller it lets go unanswered (timeout, empty queue) leaves with nobody ringing: the last
-        # AgentRingNoAnswer put the call back to queued. queue_log's exits say so outright.
-        explicit = event.hung_up_by in QUEUE_EXITS
-        if call.answered_at is not None or not (explicit or (call.state == CallState.QUEUED and not created)):
+        # Only a leave that says why ends a call (see LEAVE_REASONS); a connect after it reopens it.
+        if call.answered_at is not None or event.hung_up_by not in LEAVE_REASONS:
             return "ignored", None
         wait = event.hold if event.hold is not None else int((event.at - call.joined_at).total_seconds())
-        _end_unanswered(call, contact, event, wait=wait, by=event.hung_up_by if explicit else "queue")
+        _end_unanswered(call, contact, event, wait=wait, by=event.hung_up_by)
         call.short_abandon = False  # the caller did not hang up
     return "applied", push_to
+
+
+def _reopen(call: VoiceCall, contact: Contact) -> None:
+    call.state = CallState.QUEUED
+    call.ended_at = None
+    call.hung_up_by = ""
+    call.abandon_position = None
+    call.short_abandon = False
+    if contact.status == Status.ABANDONED:
+        contact.status = Status.WAITING
+        contact.ended_at = None
 
 
 def _handed_on_after(call: VoiceCall, event: CallEvent) -> bool:
@@ -375,7 +442,9 @@ def _complete(batch: _Batch, call: VoiceCall, contact: Contact, event: CallEvent
     if event.talk is not None:
         call.talk_seconds = (call.talk_seconds or 0) + event.talk
     if call.ended_at is None or event.at >= call.ended_at:  # the last leg says how it ended
-        call.ended_at = contact.ended_at = event.at
+        call.ended_at = event.at
+        if contact.status != Status.CLOSED or contact.ended_at is None:
+            contact.ended_at = event.at
         call.hung_up_by = event.hung_up_by[:16]
     call.state = CallState.COMPLETED
     contact.talk_seconds = call.talk_seconds

@@ -1,8 +1,11 @@
 """Asterisk Manager Interface: queue events into CallEvents.
 
 Follows a queue call's life: QueueCallerJoin, AgentCalled, AgentRingNoAnswer, AgentConnect,
-AgentComplete, QueueCallerAbandon, QueueCallerLeave. Each event is keyed by the caller channel's
-Uniqueid, so a reconnect that replays events changes nothing."""
+AgentComplete, QueueCallerAbandon; how a caller left the queue unanswered from the QUEUESTATUS
+variable Queue() sets when it returns (VarSet); and the Hangup of the caller's channel, which ends a
+call still waiting. QueueCallerLeave is not followed: it comes just before AgentConnect too, so it
+says nothing by itself. Each event is keyed by the caller channel's Uniqueid, so a reconnect that
+replays events changes nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +25,19 @@ EVENT_KINDS = {
     "AgentConnect": "connect",
     "AgentComplete": "complete",
     "QueueCallerAbandon": "abandon",
-    "QueueCallerLeave": "leave",  # ends a call only when nobody was ringing (services: the leave step)
+    "VarSet": "leave",  # only QUEUESTATUS, and only the values below
+    "Hangup": "hangup",  # of any channel: only the caller's (its Uniqueid is the call's) can match a call
+}
+# QUEUESTATUS as app_queue sets it when it lets a caller go unanswered. CONTINUE (an answered caller
+# goes on in the dialplan) is not a leave; an exit key sets none: that wait ends on the caller's Hangup.
+QUEUE_STATUS = {
+    "TIMEOUT": "timeout",
+    "FULL": "full",
+    "JOINEMPTY": "empty",
+    "LEAVEEMPTY": "empty",
+    "JOINUNAVAIL": "empty",
+    "LEAVEUNAVAIL": "empty",
+    "WITHDRAW": "withdrawn",
 }
 INTERFACE = re.compile(r"^(?:[A-Za-z0-9]+/)?(?P<ext>[^@/\-;]+)")
 
@@ -59,8 +74,16 @@ def to_call_event(message: Mapping[str, Any]) -> CallEvent | None:
     call_id = str(message.get("Uniqueid", "") or "").strip()
     if kind is None or not call_id or len(call_id) > 64:
         return None
-    interface = str(message.get("Interface") or message.get("MemberName") or message.get("DestChannel") or "")
     reason = str(message.get("Reason", "")).lower()
+    if kind == "leave":
+        if message.get("Variable") != "QUEUESTATUS":
+            return None
+        reason = QUEUE_STATUS.get(str(message.get("Value", "")).strip().upper(), "")
+        if not reason:
+            return None
+    elif kind == "hangup":
+        reason = "caller"
+    interface = str(message.get("Interface") or message.get("MemberName") or message.get("DestChannel") or "")
     return CallEvent(
         call_id=call_id,
         kind=kind,
@@ -71,6 +94,6 @@ def to_call_event(message: Mapping[str, Any]) -> CallEvent | None:
         position=_int(message.get("Position")),
         hold=_int(message.get("HoldTime")),
         talk=_int(message.get("TalkTime")),
-        hung_up_by=reason if reason in {"caller", "agent", "transfer"} else "",
+        hung_up_by=reason if kind in {"leave", "hangup"} or reason in {"caller", "agent", "transfer"} else "",
         source="ami",
     )

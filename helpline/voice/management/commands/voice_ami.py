@@ -18,15 +18,18 @@ from urllib.parse import unquote, urlparse
 
 from asgiref.sync import sync_to_async
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, close_old_connections, connection
 from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 
 from helpline.channels.ami.adapter import EVENT_KINDS, to_call_event
-from helpline.voice.services import CallEvent, voice_events
+from helpline.voice.services import CallEvent, DatabaseUnavailable, voice_events
 
 log = logging.getLogger("helpline.voice")
 
 BATCH_MAX = 100  # events per transaction: bounds how long a screen-pop may wait behind a batch
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between tries while the database is unreachable
+DRAIN_SECONDS = 4  # at shutdown, for the events already read
 
 
 class SafeAMIProtocol(AMIProtocol):  # type: ignore[misc]
@@ -59,8 +62,16 @@ def manager_from_url(url: str, **extra: Any) -> Manager:
 
 
 def apply_batch(events: Sequence[CallEvent]) -> list[str]:
-    """On the database thread: apply the batch, then push to consoles once it has committed."""
-    outcomes, pushes = voice_events(events)
+    """On the database thread: apply the batch, then push to consoles once it has committed. Raises
+    DatabaseUnavailable, with the connection closed so that the next try opens a new one."""
+    with contextlib.suppress(DatabaseError):  # a connection the server dropped meanwhile is replaced
+        close_old_connections()
+    try:
+        outcomes, pushes = voice_events(events)
+    except DatabaseUnavailable:
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        raise
     pushes.send()
     for event, outcome in zip(events, outcomes, strict=True):
         if outcome in {"rejected", "failed"}:
@@ -93,12 +104,43 @@ class Connector:
             await self.apply_pending()
 
     async def apply_pending(self) -> None:
+        delay = RETRY_FIRST
         while self.pending:
             batch = [self.pending.popleft() for _ in range(min(len(self.pending), BATCH_MAX))]
             try:
                 await sync_to_async(apply_batch, thread_sensitive=True)(batch)
+            except DatabaseUnavailable:
+                # Not the events' fault: keep them, in order, and try again. Events already stored
+                # (a commit that failed only to answer) are skipped then as duplicates.
+                self.pending.extendleft(reversed(batch))
+                log.warning(
+                    "database unavailable; %d ami events kept, trying again in %.1f s",
+                    len(self.pending),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+                continue
+            except asyncio.CancelledError:
+                self.pending.extendleft(reversed(batch))  # may have been applied: then a duplicate later
+                raise
             except Exception:
                 log.exception("ami events failed (%d); the connector goes on", len(batch))
+            delay = RETRY_FIRST
+
+    async def drain(self, timeout: float) -> None:
+        """At shutdown: what already arrived is applied, for `timeout` seconds at most (the PBX will not
+        send it again); what is left is logged by call id, never by number, for voice_reconcile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.apply_pending(), timeout=timeout)
+        if self.pending:
+            calls = sorted({event.call_id for event in self.pending})
+            log.error(
+                "stopped with %d ami events not applied (the database was unavailable or slow), "
+                "of calls: %s; run voice_reconcile on the queue_log for them",
+                len(self.pending),
+                " ".join(calls),
+            )
 
 
 async def run(url: str, stop: asyncio.Event | None = None) -> None:
@@ -121,9 +163,7 @@ async def run(url: str, stop: asyncio.Event | None = None) -> None:
         applying.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await applying
-        # What already arrived is kept: the PBX will not send it again.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(connector.apply_pending(), timeout=4)
+        await connector.drain(DRAIN_SECONDS)
 
 
 class Command(BaseCommand):

@@ -14,33 +14,36 @@ from helpline.voice.models import VoiceCall
 from helpline.voice.services import CallEvent, EventRejected, voice_event
 
 # queue_log: epoch|callid|queue|agent|event|data1|data2|data3...
-KINDS = {
-    "ENTERQUEUE": "join",
-    "RINGNOANSWER": "noanswer",
-    "CONNECT": "connect",
-    "COMPLETECALLER": "complete",
-    "COMPLETEAGENT": "complete",
-    "ABANDON": "abandon",
-    # The queue let the caller go unanswered: data is position|original position|wait, as ABANDON's.
-    "EXITWITHTIMEOUT": "leave",
-    "EXITEMPTY": "leave",
+# Each line we read: (event kind, reason or who hung up, where in the data are position, hold and talk).
+LINES: dict[str, tuple[str, str, int | None, int | None, int | None]] = {
+    "ENTERQUEUE": ("join", "", None, None, None),  # |url|caller id|position
+    "RINGNOANSWER": ("noanswer", "", None, None, None),  # |ring ms
+    "CONNECT": ("connect", "", None, 0, None),  # |hold|agent channel id|ring
+    "COMPLETECALLER": ("complete", "caller", None, 0, 1),  # |hold|talk|position
+    "COMPLETEAGENT": ("complete", "agent", None, 0, 1),
+    "TRANSFER": ("complete", "transfer", None, 2, 3),  # |extension|context|hold|talk|position
+    "ABANDON": ("abandon", "", 0, 2, None),  # |position|original position|wait
+    # The queue let the caller go unanswered (reasons as services.LEAVE_REASONS).
+    "EXITWITHTIMEOUT": ("leave", "timeout", 0, 2, None),  # |position|original position|wait
+    "EXITEMPTY": ("leave", "empty", 0, 2, None),
+    "EXITWITHKEY": ("leave", "key", 1, 3, None),  # |key|position|original position|wait
 }
-EXITS = {"EXITWITHTIMEOUT": "timeout", "EXITEMPTY": "empty"}
 
 
 def parse_line(line: str) -> CallEvent | None:
     parts = line.rstrip("\n").split("|")
-    if len(parts) < 5 or parts[4] not in KINDS:
+    if len(parts) < 5 or parts[4] not in LINES:
         return None
     try:
         at = dt.datetime.fromtimestamp(float(parts[0]), tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         return None
     call_id, queue, agent, name = parts[1], parts[2], parts[3], parts[4]
-    data = [*parts[5:], "", "", ""]
-    kind = KINDS[name]
+    data = [*parts[5:], "", "", "", ""]
+    kind, reason, position, hold, talk = LINES[name]
 
-    def number(text: str) -> int | None:
+    def number(at: int | None) -> int | None:
+        text = data[at] if at is not None else ""
         return int(text) if text.isdigit() and int(text) <= 86_400 else None
 
     if not call_id or call_id == "NONE" or len(call_id) > 64:
@@ -52,14 +55,10 @@ def parse_line(line: str) -> CallEvent | None:
         queue=queue[:64],
         caller=data[1][:40] if name == "ENTERQUEUE" else "",
         agent=extension_of(agent) if kind in {"connect", "complete", "noanswer"} and agent != "NONE" else "",
-        position=number(data[0]) if kind in {"abandon", "leave"} else None,
-        hold=number(data[2] if kind in {"abandon", "leave"} else data[0])
-        if kind in {"connect", "complete", "abandon", "leave"}
-        else None,
-        talk=number(data[1]) if kind == "complete" else None,
-        hung_up_by=("caller" if name == "COMPLETECALLER" else "agent")
-        if kind == "complete"
-        else EXITS.get(name, ""),
+        position=number(position),
+        hold=number(hold),
+        talk=number(talk),
+        hung_up_by=reason,
         source="queue_log",
     )
 
