@@ -133,7 +133,8 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with a process's writers queued (helpline/common/sqlite3).
+            "ENGINE": "helpline.common.sqlite3",
             "NAME": str(DATA_DIR / "helpline.sqlite3"),
             # Kept open by the long-lived threads (sockets' database threads, the worker): opening
             # a SQLite file and running its pragmas cost more than most queries. A request's own

@@ -17,5 +17,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # pytest-django holds a transaction open for a whole test; a process-wide writer queue would
+    # make any other thread's write wait for it. Tests of the queue turn it on themselves.
+    SQLITE_WRITER_QUEUE = False
     # A file, not the shared in-memory database: WAL, locking and threads behave as in production.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["HELPLINE_DATA_DIR"], "test.sqlite3")}  # noqa: F405
