@@ -163,6 +163,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
+                # Room for a burst of events to a busy console before any is dropped.
+                "capacity": 1000,
                 # redis-py times reads out after 5 s, the same time channels_redis blocks waiting
                 # for a message: a quiet socket then crashes. Wait longer; allow mass disconnects.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
@@ -171,7 +173,9 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 
 # --- Background work ----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -274,6 +278,9 @@ PUBLIC_URL = os.environ.get("HELPLINE_PUBLIC_URL", "").rstrip("/")
 CHAT_ORIGINS = [h.strip() for h in os.environ.get("HELPLINE_CHAT_ORIGINS", "").split(",") if h.strip()]
 # Where quick exit sends the child: a neutral page that replaces the chat in the browser's history.
 CHAT_EXIT_URL = os.environ.get("HELPLINE_CHAT_EXIT_URL", "https://www.google.com/search?q=weather")
+# Chats one address may start in an hour. Generous: many children share one address (a mobile
+# operator's NAT, a school's Wi-Fi), and a refused child may not try again.
+CHAT_STARTS_PER_ADDRESS_PER_HOUR = env_int("HELPLINE_CHAT_STARTS_PER_ADDRESS_PER_HOUR", 30)
 
 # --- Helpline policy knobs ----------------------------------------------------------------
 POLICE_CHECK_WARNING_DAYS = env_int("HELPLINE_POLICE_CHECK_WARNING_DAYS", 30)

@@ -291,6 +291,16 @@ def test_a_flood_from_one_socket_is_cut_off(caplog: pytest.LogCaptureFixture) ->
     assert "spam" not in "\n".join(r.getMessage() for r in caplog.records)
 
 
+def test_chat_starts_from_one_address_are_limited_per_hour(settings: Any) -> None:
+    settings.CHAT_STARTS_PER_ADDRESS_PER_HOUR = 2
+    for _ in range(2):
+        chat.chat_start(language="km", nickname="", age=None, client_address="203.0.113.7")
+    with pytest.raises(chat.ChatRefused, match="too many chats"):
+        chat.chat_start(language="km", nickname="", age=None, client_address="203.0.113.7")
+    chat.chat_start(language="km", nickname="", age=None, client_address="203.0.113.8")  # another
+    assert Contact.objects.count() == 3
+
+
 def test_foreign_origins_are_refused() -> None:
     async def scenario() -> None:
         child = ChildSocket(origin=b"https://evil.example")

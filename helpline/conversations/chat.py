@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -36,7 +37,6 @@ from helpline.conversations.services import next_seq
 
 MAX_TEXT = 1000
 ABANDON_AFTER = dt.timedelta(minutes=2)
-STARTS_PER_ADDRESS_PER_HOUR = 6
 
 
 class ChatRefused(Exception):
@@ -72,7 +72,7 @@ def chat_start(*, language: str, nickname: str, age: int | None, client_address:
     hour_ago = timezone.now() - dt.timedelta(hours=1)
     if (
         ChatSession.objects.filter(origin_hash=digest, started_at__gte=hour_ago).count()
-        >= STARTS_PER_ADDRESS_PER_HOUR
+        >= settings.CHAT_STARTS_PER_ADDRESS_PER_HOUR
     ):
         raise ChatRefused("too many chats from one address")
     session_id = uuid.uuid4()

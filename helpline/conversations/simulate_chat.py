@@ -14,8 +14,8 @@ At the end most children press "leave"; some simply close the page (the socket c
 Chats are started at `rate` a second for `duration` seconds and run concurrently (asyncio).
 Only a loopback server is contacted unless allow_remote=True.
 
-Addresses: the server allows a handful of chat starts per address an hour (chat.py,
-STARTS_PER_ADDRESS_PER_HOUR). Real children arrive from many addresses, so by default each
+Addresses: the server allows a limited number of chat starts per address an hour
+(settings.CHAT_STARTS_PER_ADDRESS_PER_HOUR). Real children arrive from many addresses, so by default each
 simulated child sends an X-Forwarded-For header with its own documentation-range address
 (RFC 5737 IPv4 / RFC 3849 IPv6, never a real one). uvicorn trusts that header from loopback peers
 (its default, and `manage.py serve` runs it with --proxy-headers); against a server that does not,
