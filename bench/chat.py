@@ -723,7 +723,9 @@ async def drive(run: Run, db: Database) -> None:
     # Counsellors: the console page once (their CSRF cookie), then their console socket.
     for counsellor in run.counsellors:
         counsellor.http = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit_per_host=6),
+            # Idle connections closed after 3 s, before uvicorn closes them (5 s): a request sent on a
+            # connection the server is closing fails, which browsers retry and aiohttp does not.
+            connector=aiohttp.TCPConnector(limit_per_host=6, keepalive_timeout=3),
             cookie_jar=aiohttp.DummyCookieJar(),
             timeout=aiohttp.ClientTimeout(total=args.timeout),
         )
@@ -1052,6 +1054,16 @@ def report(
     one_way = [t.t1 - t.t0 if not math.isnan(t.t1) else math.inf for t in trips] + never
     round_trip = [t.t2 - t.t0 if not math.isnan(t.t2) else math.inf for t in trips] + never
     acks = [t.ack - t.t0 for t in trips if not math.isnan(t.ack)]
+    # p95 of the round trip per 10 s of the measured minute: a steady tail or bursts?
+    windows: dict[int, list[float]] = {}
+    began = min((t.t0 for t in trips), default=0.0)
+    for t in trips:
+        windows.setdefault(int(t.t0 - began) // 10, []).append(
+            t.t2 - t.t0 if not math.isnan(t.t2) else math.inf
+        )
+    timeline = "; ".join(
+        f"{w * 10}-{w * 10 + 10} s {fmt_ms(percentile(sorted(ts), 95))}" for w, ts in sorted(windows.items())
+    )
     after_reply = [t.t2 - t.t1 for t in trips if not (math.isnan(t.t1) or math.isnan(t.t2))]
     completed = sum(1 for t in trips if not math.isnan(t.t2))
 
@@ -1161,6 +1173,7 @@ def report(
         f"  child -> counsellor -> child  (t2-t0): {spread(round_trip)}",
         f"  completed ones only: t1-t0 {spread([x for x in one_way if not math.isinf(x)])}",
         f"                       t2-t0 {spread([x for x in round_trip if not math.isinf(x)])}",
+        f"  round trip p95 by time sent: {timeline}",
         f"  breakdown: child's ack {spread(acks)}",
         f"             reply POST answered {spread(run.reply_seconds)}",
         f"             counsellor's socket -> child's reply frame (t2-t1, includes the POST) "
