@@ -4,14 +4,8 @@ Staff sockets accept only this site's origin; the chat socket also accepts the o
 websites that embed the chat widget (HELPLINE_CHAT_ORIGINS)."""
 
 import os
-import sys
 
 from django.core.asgi import get_asgi_application
-
-# The event loop serving every socket shares the interpreter with request and database threads.
-# A thread that wants the interpreter waits up to the switch interval (5 ms by default) for the one
-# holding it: with many sockets and threads those waits add up in every reply's latency.
-sys.setswitchinterval(0.001)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
