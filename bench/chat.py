@@ -59,7 +59,6 @@ import ipaddress
 import json
 import math
 import os
-import platform
 import random
 import resource
 import secrets
@@ -71,8 +70,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -81,9 +78,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchlib import (
+    PG_SERVER,
+    free_port,
+    load_average,
+    machine_line,
+    percentile,
+    prepare_postgres,
+    stop,
+    wait_healthy,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "helpline_bench_chat"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -122,34 +129,6 @@ sys.path.insert(0, str(ROOT))
 # --- Machine and environment ----------------------------------------------------------------------
 
 
-def machine_line() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f", {int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{nproc} CPUs (nproc), {model}{memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}"
-    )
-
-
-def load_average() -> str:
-    try:
-        one, five, fifteen = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 def raise_fd_limit(needed: int) -> str:
     """Make room for every socket (the servers inherit the limit); a line saying what was done."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -162,12 +141,6 @@ def raise_fd_limit(needed: int) -> str:
     return f"ulimit -n {soft} (hard {hard}), enough for {needed}; not raised"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc), nan elsewhere."""
     try:
@@ -175,12 +148,6 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return math.nan
-
-
-def percentile(ordered: Sequence[float], p: float) -> float:
-    if not ordered:
-        return math.nan
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def fmt_ms(seconds: float) -> str:
@@ -237,19 +204,6 @@ def server_env(
         env["REDIS_URL"] = f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}"
         env["HELPLINE_CHANNEL_PREFIX"] = prefix
     return env
-
-
-def prepare_postgres(drop_only: bool = False) -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            if not drop_only:
-                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    except psycopg.OperationalError as exc:
-        return str(exc).strip().splitlines()[0]
-    return None
 
 
 def redis_answers() -> bool:
@@ -385,31 +339,6 @@ for n in range(COUNT):
     out.append({"username": staff.username, "session": client.cookies["helpline_session"].value})
 print("COUNSELLORS " + json.dumps(out))
 """
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /healthz in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 # --- The load ------------------------------------------------------------------------------------
@@ -883,7 +812,7 @@ def run_scenario(args: argparse.Namespace, scenario: str) -> int:
         if not redis_answers():
             print(f"two: SKIPPED, no Redis at {REDIS_HOST}:{REDIS_PORT}", flush=True)
             return 1
-        error = prepare_postgres()
+        error = prepare_postgres(PG_DATABASE)
         if error:
             print(f"two: SKIPPED, cannot reach {PG_SERVER}: {error}", flush=True)
             return 1
@@ -997,7 +926,7 @@ def run_scenario(args: argparse.Namespace, scenario: str) -> int:
     else:
         shutil.rmtree(work, ignore_errors=True)
         if scenario == "two":
-            prepare_postgres(drop_only=True)
+            prepare_postgres(PG_DATABASE, drop_only=True)
     if error_text:
         return 1
     return 0 if ok else EXIT_MISSED

@@ -25,7 +25,6 @@ import datetime as dt
 import functools
 import math
 import os
-import platform
 import random
 import shlex
 import shutil
@@ -39,10 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchlib import PG_SERVER, machine_line, prepare_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SQLITE_DIR = ROOT / "var" / "bench" / "sqlite"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "helpline_bench"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
 
@@ -102,49 +102,11 @@ TEMPLATE_COLUMNS = [
 # --- The parent: one worker process per engine ----------------------------------------------------
 
 
-def machine_line() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f", {int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{nproc} CPUs (nproc), {model}{memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}"
-    )
-
-
 def reproduce_command(args: argparse.Namespace, engine: str) -> str:
     parts = [".venv/bin/python", "bench/contacts.py", "--rows", str(args.rows), "--engine", engine]
     if args.callers:
         parts += ["--callers", str(args.callers)]
     return shlex.join(parts)
-
-
-def prepare_postgres(drop_only: bool = False) -> str | None:
-    """Drop and create the bench database. Returns an error message if the server is unreachable."""
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            if not drop_only:
-                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    except psycopg.OperationalError as exc:
-        return str(exc).strip().splitlines()[0]
-    return None
 
 
 def run_parent(args: argparse.Namespace) -> int:
@@ -168,7 +130,7 @@ def run_parent(args: argparse.Namespace) -> int:
             env["DATABASE_URL"] = PG_URL
             env["HELPLINE_DATA_DIR"] = str(ROOT / "var" / "bench" / "postgres")
             if not args.measure_only:
-                error = prepare_postgres()
+                error = prepare_postgres(PG_DATABASE)
                 if error:
                     print(f"postgres: SKIPPED, cannot reach {PG_SERVER}: {error}", flush=True)
                     failed = True
@@ -182,7 +144,7 @@ def run_parent(args: argparse.Namespace) -> int:
             print(f"{engine}: the benchmark failed (exit status {code})", flush=True)
             failed = True
         if engine == "postgres" and args.drop_after:
-            prepare_postgres(drop_only=True)
+            prepare_postgres(PG_DATABASE, drop_only=True)
         if engine == "sqlite" and args.drop_after:
             shutil.rmtree(SQLITE_DIR, ignore_errors=True)
     if failed:

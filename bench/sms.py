@@ -39,12 +39,10 @@ import base64
 import datetime as dt
 import math
 import os
-import platform
 import random
 import secrets
 import shlex
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -62,9 +60,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from benchlib import (
+    PG_SERVER,
+    free_port,
+    load_average,
+    machine_line,
+    percentile,
+    prepare_postgres,
+    stop,
+    wait_healthy,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "helpline_bench_sms"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
 TARGET_P99_MS = 300.0
@@ -78,44 +86,6 @@ sys.path.insert(0, str(ROOT))
 
 
 # --- Machine and environment ----------------------------------------------------------------------
-
-
-def machine_line() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f", {int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{nproc} CPUs (nproc), {model}{memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}"
-    )
-
-
-def load_average() -> str:
-    try:
-        one, five, fifteen = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env(engine: str, data_dir: Path, sendsms_port: int, secret: str) -> dict[str, str]:
@@ -143,20 +113,6 @@ def server_env(engine: str, data_dir: Path, sendsms_port: int, secret: str) -> d
     if engine == "postgres":
         env["DATABASE_URL"] = PG_URL
     return env
-
-
-def prepare_postgres(drop_only: bool = False) -> str | None:
-    """Drop and create the bench database; an error message when the server cannot be reached."""
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            if not drop_only:
-                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    except psycopg.OperationalError as exc:
-        return str(exc).strip().splitlines()[0]
-    return None
 
 
 # --- The load ------------------------------------------------------------------------------------
@@ -381,39 +337,8 @@ def database_version(engine: str, data_dir: Path) -> str:
 # --- One engine ----------------------------------------------------------------------------------
 
 
-def percentile(ordered: Sequence[float], p: float) -> float:
-    if not ordered:
-        return math.nan
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
-
-
 def fmt_ms(seconds: float) -> str:
     return "no answer" if math.isinf(seconds) else f"{seconds * 1000:.1f} ms"
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer /healthz in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def reproduce_command(args: argparse.Namespace, engine: str) -> str:
@@ -435,7 +360,7 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
     data_dir = work / "data"
     data_dir.mkdir()
     if engine == "postgres":
-        error = prepare_postgres()
+        error = prepare_postgres(PG_DATABASE)
         if error:
             print(f"postgres: SKIPPED, cannot reach {PG_SERVER}: {error}", flush=True)
             return 1
@@ -603,7 +528,7 @@ def run_engine(args: argparse.Namespace, engine: str) -> int:
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
         if engine == "postgres":
-            prepare_postgres(drop_only=True)
+            prepare_postgres(PG_DATABASE, drop_only=True)
     else:
         print(f"kept: {work}", flush=True)
     return 0 if verdict_p99 == verdict_lost == verdict_dup == "OK" else EXIT_MISSED

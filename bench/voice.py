@@ -29,7 +29,6 @@ import datetime as dt
 import json
 import logging
 import os
-import platform
 import resource
 import shlex
 import shutil
@@ -42,6 +41,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchlib import PG_SERVER, machine_line, prepare_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -50,7 +51,6 @@ from tests.ami_server import ConnectorThread, ThreadedAMIServer, encode  # noqa:
 
 RESULTS = ROOT / "bench" / "results"
 VAR = ROOT / "var" / "bench"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "helpline_bench_voice"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
 TARGET_EVENTS_PER_SECOND = 500.0
@@ -67,44 +67,6 @@ BENCH_KEYS = {
 
 
 # --- Machine and database -------------------------------------------------------------------------------
-
-
-def machine_line() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f", {int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{nproc} CPUs (nproc), {model}{memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}"
-    )
-
-
-def prepare_postgres(drop_only: bool = False) -> str | None:
-    """Drop and create the bench database; an error message if the server does not answer."""
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            if not drop_only:
-                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    except psycopg.OperationalError as exc:
-        return str(exc).strip().splitlines()[0]
-    return None
 
 
 def engine_env(engine: str, part: str) -> dict[str, str]:
@@ -264,7 +226,7 @@ def throughput_worker(args: argparse.Namespace) -> int:
 
 def run_throughput(args: argparse.Namespace, engine: str) -> dict[str, Any] | None:
     if engine == "postgres":
-        error = prepare_postgres()
+        error = prepare_postgres(PG_DATABASE)
         if error:
             print(f"postgres: SKIPPED, cannot reach {PG_SERVER}: {error}", flush=True)
             return None
@@ -323,7 +285,7 @@ def run_screen_pops(args: argparse.Namespace, engine: str) -> dict[str, Any] | N
     from tests.servers import Children, free_port, manage, wait_until_healthy
 
     if engine == "postgres":
-        error = prepare_postgres()
+        error = prepare_postgres(PG_DATABASE)
         if error:
             print(f"postgres: SKIPPED, cannot reach {PG_SERVER}: {error}", flush=True)
             return None
@@ -542,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tp is not None or pops is not None:
             missed |= report(args, engine, tp, pops)
         if engine == "postgres":
-            prepare_postgres(drop_only=True)
+            prepare_postgres(PG_DATABASE, drop_only=True)
     if failed:
         return 1
     return EXIT_MISSED if missed and args.strict else 0
