@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from helpline.accounts.models import Role, Staff
 from helpline.channels.ami.adapter import to_call_event
 from helpline.contacts.models import Contact, Status
+from helpline.conversations import live
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from helpline.voice.services import voice_event
 from tests import ami_scenarios as sc
@@ -331,3 +332,15 @@ def test_a_replay_that_names_agents_by_member_name_adds_no_talk_time(
     out = reconcile(path)
     assert "added 0 calls and 0 events" in out and "8 already recorded" in out
     assert snapshot() == recorded and VoiceEvent.objects.count() == events
+
+
+@pytest.mark.django_db(transaction=True)  # the command runs on another thread
+def test_reconciling_history_pops_nothing_on_a_counsellors_console(
+    agents: dict[str, Staff], queue_log: Path
+) -> None:
+    """The calls are history: a screen-pop would open an old record on Dara's console."""
+    from tests.test_live_pushes import listen
+
+    got = listen({"dara": [live.staff_group(agents["1001"].pk)]}, lambda: reconcile(queue_log))
+    assert VoiceCall.objects.filter(call_id=ANSWERED, agent_extension="1001").exists()
+    assert [e for e in got["dara"] if e.get("reason") == "screen_pop"] == []

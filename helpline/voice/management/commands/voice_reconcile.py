@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from helpline.channels.ami.adapter import extension_of
 from helpline.voice.models import VoiceCall
-from helpline.voice.services import CallEvent, EventRejected, voice_event
+from helpline.voice.services import CallEvent, voice_events
+
+BATCH = 200
 
 # queue_log: epoch|callid|queue|agent|event|data1|data2|data3...
 # Each line we read: (event kind, reason or who hung up, where in the data are position, hold and talk).
@@ -75,26 +77,26 @@ class Command(BaseCommand):
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-        before = set(VoiceCall.objects.values_list("call_id", flat=True))
-        outcomes: Counter[str] = Counter()
+        parsed = [parse_line(line) for line in lines]
+        events = [e for e in parsed if e is not None]
+        outcomes: Counter[str] = Counter(skipped=len(parsed) - len(events))
+        ids = {e.call_id for e in events}
+        before = set(VoiceCall.objects.filter(call_id__in=ids).values_list("call_id", flat=True))
         new_calls: set[str] = set()
-        for line in lines:
-            event = parse_line(line)
-            if event is None:
-                outcomes["skipped"] += 1
-                continue
-            try:
-                outcome = voice_event(event)
-            except EventRejected:
-                outcomes["skipped"] += 1
-                continue
-            outcomes[outcome] += 1
-            if outcome == "applied" and event.call_id not in before:
-                new_calls.add(event.call_id)
+        for start in range(0, len(events), BATCH):
+            chunk = events[start : start + BATCH]
+            # Applied in batches, as the connector does; no live pushes: these calls are history,
+            # and a screen-pop of one would open an old record on a counsellor's console.
+            results, _pushes = voice_events(chunk)
+            for event, outcome in zip(chunk, results, strict=True):
+                outcomes["skipped" if outcome == "rejected" else outcome] += 1
+                if outcome == "applied" and event.call_id not in before:
+                    new_calls.add(event.call_id)
         self.stdout.write(
             f"queue_log: {len(lines)} lines; added {len(new_calls)} calls and {outcomes['applied']} events; "
             f"{outcomes['duplicate']} already recorded; {outcomes['ignored']} out of date; "
             f"{outcomes['skipped']} lines not about queue calls"
+            + (f"; {outcomes['failed']} could not be applied (see the log)" if outcomes["failed"] else "")
         )
         for call_id in sorted(new_calls):
             self.stdout.write(f"  added call {call_id}")
