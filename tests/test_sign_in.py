@@ -183,3 +183,16 @@ def test_deactivated_staff_lose_their_open_session(
         administrator, staff=counsellor, role=counsellor.role, is_active=False, full_name="x"
     )
     assert client.get("/").status_code == 302
+
+
+def test_a_cookie_without_a_signed_in_session_stores_no_session(db: None) -> None:
+    client = Client()
+    client.cookies[settings_cookie_name()] = "not-a-session-we-issued"
+    assert client.get("/chat/").status_code == 200
+    assert Session.objects.count() == 0
+
+
+def settings_cookie_name() -> str:
+    from django.conf import settings
+
+    return str(settings.SESSION_COOKIE_NAME)

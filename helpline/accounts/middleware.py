@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -51,7 +52,8 @@ class SessionActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        if session is not None and session.session_key:
+        # Signed-in sessions only: a cookie alone (stale, or made up) must not make us store one.
+        if session is not None and session.get(SESSION_KEY):
             now = int(time.time())
             if now - int(session.get(ACTIVITY_KEY, 0)) >= settings.SESSION_ACTIVITY_SECONDS:
                 session[ACTIVITY_KEY] = now  # modified: saved with a fresh expiry
