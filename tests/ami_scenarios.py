@@ -510,11 +510,6 @@ EVENT_NAMES_FOLLOWED = frozenset(
 )
 
 
-def queue_events(blocks: Sequence[Sequence[tuple[str, str]]]) -> list[str]:
-    """The names of the events the connector follows, in order (for readable assertions)."""
-    return [dict(b)["Event"] for b in blocks if dict(b)["Event"] in EVENT_NAMES_FOLLOWED]
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Many calls, for the bench
 

@@ -70,13 +70,13 @@ def voice_events(request: HttpRequest) -> HttpResponse:
     )
 
     body = request.body
+    if len(body) > MAX_BODY:  # before signing it: no hashing of whatever size anyone sends
+        return JsonResponse({"detail": "body too large"}, status=413)
     secret = voice_secret()
     given = request.headers.get("X-Helpline-Signature", "")
     if not secret or not given or not hmac.compare_digest(given, sign(body, secret)):
         log.warning("voice event refused: signature missing or wrong")
         return JsonResponse({"detail": "signature missing or wrong"}, status=403)
-    if len(body) > MAX_BODY:
-        return JsonResponse({"detail": "body too large"}, status=413)
     try:
         data = json.loads(body)
         if not isinstance(data, dict):

@@ -65,12 +65,14 @@ def contact_start(
     *,
     channel: str,
     address: str | None = None,
+    caller: Caller | None = None,
     direction: str = Direction.INBOUND,
     arrived_at: dt.datetime | None = None,
     idempotency_key: str | None = None,
     request: HttpRequest | None = None,
 ) -> Contact:
-    """A counsellor begins recording a contact that is happening now."""
+    """A counsellor begins recording a contact that is happening now, with a caller known by
+    address or already on record (`caller`)."""
     existing = _existing_for_key(idempotency_key)
     if existing is not None:
         return existing
@@ -89,7 +91,10 @@ def contact_start(
                 language=actor.language or "km",
             )
             contact.wait_seconds = max(0, int((now - contact.arrived_at).total_seconds()))
-            _attach_caller(contact, address)
+            if caller is not None:
+                contact.caller = caller
+            else:
+                _attach_caller(contact, address)
             contact.save()
             contact.handlers.add(actor)
             audit_record(

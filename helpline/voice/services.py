@@ -8,6 +8,7 @@ its events are applied one by one, so one bad event never costs the others."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -56,7 +57,7 @@ class CallEvent:
     call_id: str
     kind: str
     at: dt.datetime
-    caller: str = ""
+    caller: str = field(default="", repr=False)  # a child's number: never in a repr, log or error page
     queue: str = ""
     agent: str = ""  # the answering extension
     position: int | None = None
@@ -132,12 +133,6 @@ class Pushes:
 def voice_settings() -> VoiceSettings:
     found, _created = VoiceSettings.objects.get_or_create(pk=1)
     return found
-
-
-def staff_for_extension(extension: str) -> Staff | None:
-    if not extension:
-        return None
-    return Staff.objects.filter(extension=extension, is_active=True).first()
 
 
 def voice_event(event: CallEvent) -> str:
@@ -324,12 +319,10 @@ class _Batch:
 
 def _new_call(event: CallEvent) -> _Work:
     caller = None
-    withheld = is_withheld(event.caller)
-    if not withheld:
-        try:
+    if not is_withheld(event.caller):
+        # An unreadable caller id is treated as withheld (no caller on record).
+        with contextlib.suppress(AddressError):
             caller = caller_for_address(parse_address(event.caller))
-        except AddressError:
-            withheld = True  # an unreadable caller id is treated as withheld
     contact = Contact(
         channel=Channel.VOICE,
         direction=Direction.INBOUND,
@@ -486,21 +479,14 @@ def callback_make(actor: Staff, *, missed: VoiceCall, reason: str, caller_asked:
         raise PermissionError("call-backs are off unless the caller asked")
     if missed.contact.caller_id is None:
         raise ValueError("the number was withheld")
-    now = timezone.now()
+    from helpline.contacts.services import contact_start
+
     with transaction.atomic():
-        contact = Contact.objects.create(
-            channel=Channel.VOICE,
-            direction=Direction.OUTBOUND,
-            status=Status.ACTIVE,
-            arrived_at=now,
-            answered_at=now,
-            caller=missed.contact.caller,
-            counsellor=actor,
-            created_by=actor,
+        contact = contact_start(
+            actor, channel=Channel.VOICE, direction=Direction.OUTBOUND, caller=missed.contact.caller
         )
-        contact.handlers.add(actor)
         Callback.objects.create(
-            missed=missed, contact=contact, made_by=actor, reason=reason[:200], made_at=now
+            missed=missed, contact=contact, made_by=actor, reason=reason[:200], made_at=timezone.now()
         )
         audit_record(
             actor,
