@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from helpline.conversations import live
@@ -23,7 +23,9 @@ def listen(groups: dict[str, list[str]], action: Any) -> dict[str, list[dict[str
         for name, names in groups.items():
             for group in names:
                 await layer.group_add(group, channels[name])
-        await asyncio.get_running_loop().run_in_executor(None, action)
+        # As a request or socket handler runs: on a thread called from the server's loop, so the
+        # pushes take the same hand-off to the loop as in production.
+        await sync_to_async(action, thread_sensitive=False)()
         got: dict[str, list[dict[str, Any]]] = {name: [] for name in groups}
         for name, channel in channels.items():
             while True:

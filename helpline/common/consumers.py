@@ -13,6 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_status
+from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
 
@@ -65,11 +66,11 @@ class StaffPresenceConsumer(StaffConsumer):
     groups_joined: list[str]
 
     async def on_connected(self) -> None:
-        self.groups_joined = [f"staff-{self.staff.pk}"]
+        self.groups_joined = [live.staff_group(self.staff.pk)]
         if role_has(self.staff.role, Permission.CONSOLE):  # a table look-up, no database
-            self.groups_joined.append("console")
+            self.groups_joined.append(live.CONSOLE_GROUP)
         if role_has(self.staff.role, Permission.WALLBOARD):
-            self.groups_joined.append("supervisors")
+            self.groups_joined.append(live.SUPERVISORS_GROUP)
         if self.channel_layer is not None:
             for group in self.groups_joined:
                 await self.channel_layer.group_add(group, self.channel_name)

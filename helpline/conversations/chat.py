@@ -104,7 +104,7 @@ def chat_start(*, language: str, nickname: str, age: int | None, client_address:
         )
         audit_record("gateway:webchat", action="chat.start", record_type="contact", record_id=contact.pk)
         contact_id = contact.pk
-        transaction.on_commit(lambda: _after_change(contact_id, "chat"))
+        transaction.on_commit(lambda: _after_change(contact_id, "chat", waiting=True))
     return Started(session, token)
 
 
@@ -129,6 +129,8 @@ KEYWORDS_KEY, KEYWORDS_SECONDS = "chat:blocked-keywords", 5
 
 def forget_keywords(**_: object) -> None:
     cache.delete(KEYWORDS_KEY)
+    # Again after commit: meanwhile another thread may have cached the list as it was.
+    transaction.on_commit(lambda: cache.delete(KEYWORDS_KEY))
 
 
 @lru_cache(maxsize=4)
@@ -232,7 +234,7 @@ def chat_leave(session: ChatSession) -> None:
             Contact.objects.filter(pk=contact.pk).update(status=Status.ABANDONED, ended_at=now)
         audit_record("gateway:webchat", action="chat.leave", record_type="contact", record_id=contact.pk)
         contact_id = contact.pk
-        transaction.on_commit(lambda: _after_change(contact_id, "left"))
+        transaction.on_commit(lambda: _after_change(contact_id, "left", waiting=False))
 
 
 def sweep_abandoned(now: dt.datetime | None = None) -> int:
@@ -295,7 +297,7 @@ def _after_change(
     *,
     high_risk: bool = False,
     holder: object = None,
-    waiting: bool | None = None,
+    waiting: bool,
 ) -> None:
     live.contact_changed(contact_id, reason=reason, holder=holder)  # type: ignore[arg-type]
     from helpline.routing.events import after_queue_change

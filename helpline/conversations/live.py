@@ -26,7 +26,7 @@ SUPERVISORS_GROUP = "supervisors"
 # Changes inside one conversation: only its holder (and supervisors) need them.
 THREAD_REASONS = frozenset({"message", "reply", "sent", "delivery", "failed"})
 # Changes of a contact's state that the person on the other end must learn of.
-STATE_REASONS = frozenset({"accepted", "assigned", "taken", "closed", "left"})
+STATE_REASONS = frozenset({"assigned", "taken", "closed", "left"})
 
 
 def staff_group(staff_id: UUID | str) -> str:
@@ -46,17 +46,20 @@ def push(group: str, event: dict[str, Any]) -> None:
 
     Called from a request or socket handler (a thread of the server's event loop), the send is
     handed to that loop and not waited for: waiting would hold the thread, and with it the next
-    database call of every socket in the process, for as long as the loop is busy. Events handed
-    over from one thread are sent in the order given. Elsewhere (the task worker, commands) it is
-    sent before returning."""
+    database call of every socket in the process, for as long as the loop is busy. With Redis two
+    such sends may overtake each other; chat frames carry their seq and the widget orders by it.
+    Elsewhere (the task worker, commands) it is sent before returning."""
     layer = get_channel_layer()
     if layer is None:
         return
     message = {"type": "console.event", **event}
     loop = _server_loop()
     if loop is not None:
-        loop.call_soon_threadsafe(_start_send, layer, group, message)
-        return
+        try:
+            loop.call_soon_threadsafe(_start_send, layer, group, message)
+            return
+        except RuntimeError:  # the loop closed meanwhile (shutting down): send it here instead
+            pass
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception:  # the page still shows the truth on its next load

@@ -107,7 +107,7 @@ def _send_one(message: Message, run: DeliveryRun) -> None:
         error="",
     )
     run.sent += 1
-    live.contact_changed(conversation.contact_id, reason="sent")
+    live.contact_changed(conversation.contact_id, reason="sent", holder=conversation.contact.counsellor_id)
 
 
 def _finish(message: Message, status: str, error: str) -> None:
@@ -121,7 +121,8 @@ def _finish(message: Message, status: str, error: str) -> None:
             detail={"message": str(message.pk)},
         )
     log.warning("outbox: message %s failed for good via %s", str(message.pk)[:8], message.provider)
-    live.contact_changed(message.conversation.contact_id, reason="failed")
+    contact = message.conversation.contact
+    live.contact_changed(contact.pk, reason="failed", holder=contact.counsellor_id)
 
 
 def recover_stale() -> int:
@@ -147,7 +148,7 @@ def deliver_due(limit: int = 500) -> DeliveryRun:
     for pk in due:
         if not _claim(pk, timezone.now()):
             continue  # another worker has it
-        message = Message.objects.select_related("conversation__caller").get(pk=pk)
+        message = Message.objects.select_related("conversation__caller", "conversation__contact").get(pk=pk)
         _send_one(message, run)
     later = (
         Message.objects.filter(direction=Direction.OUTBOUND, status=DeliveryStatus.QUEUED)

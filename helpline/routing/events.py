@@ -12,13 +12,10 @@ log = logging.getLogger("helpline.routing")
 SUPERVISORS = live.SUPERVISORS_GROUP
 
 
-def after_queue_change(contact_id: object, *, high_risk: bool = False, waiting: bool | None = None) -> None:
-    """`waiting`: whether the contact waits in the queue, when the caller already knows."""
-    from helpline.contacts.models import Contact, Status
+def after_queue_change(contact_id: object, *, waiting: bool, high_risk: bool = False) -> None:
+    """`waiting`: whether the contact now waits in the queue (its writer knows)."""
     from helpline.routing.queue import route
 
-    if waiting is None:
-        waiting = Contact.objects.filter(pk=str(contact_id), status=Status.WAITING).exists()
     if not waiting and not high_risk:
         return  # a message in a conversation someone already holds leaves the queue as it is
     if high_risk:

@@ -52,7 +52,7 @@ def presence_set(staff: Staff, state: str) -> Presence:
             audit_record(staff, action="presence.set", detail={"state": state})
     if state != PresenceState.AVAILABLE:
         Offer.objects.filter(staff=staff).delete()
-    live.push("supervisors", {"reason": "presence"})
+    live.push(live.SUPERVISORS_GROUP, {"reason": "presence"})
     return presence
 
 

@@ -66,7 +66,12 @@ SIGNALS_VERSION_KEY, SETTINGS_KEY = "routing:signals-version", "routing:settings
 
 
 def forget_cached(**_: object) -> None:
-    cache.delete_many([SIGNALS_VERSION_KEY, SETTINGS_KEY])
+    def forget() -> None:
+        cache.delete_many([SIGNALS_VERSION_KEY, SETTINGS_KEY])
+
+    forget()
+    # Again after commit: meanwhile another thread may have cached the rows as they were.
+    transaction.on_commit(forget)
 
 
 def signals() -> tuple[CompiledSignal, ...]:

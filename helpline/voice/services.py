@@ -127,7 +127,7 @@ class Pushes:
         for contact_id, reason in self.changed.items():
             live.contact_changed(contact_id, reason=reason)
         if self.changed:
-            live.push("supervisors", {"reason": "calls"})
+            live.push(live.SUPERVISORS_GROUP, {"reason": "calls"})
 
 
 def voice_settings() -> VoiceSettings:

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-# The busy timeout's length: a writer waits this long in total, here and then in SQLite.
+# How long a writer waits here for the writers before it (then, at most, SQLite's own busy timeout
+# for another process's writer).
 WAIT_SECONDS = 30.0
 
 _writer = threading.Lock()

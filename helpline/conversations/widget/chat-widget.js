@@ -103,12 +103,21 @@
   document.addEventListener("keydown", function (e) { if (e.key === "Escape" && panel.classList.contains("shown")) { quickExit(); } });
 
   // --- Messages --------------------------------------------------------------------------------
-  function bubble(text, who, id) {
+  // In the thread's order (seq), whatever order the frames arrive in; unsent ones stay last.
+  function bubble(text, who, id, seq) {
     var el = document.createElement("div");
     el.className = "msg " + who;
     if (id) { el.setAttribute("data-id", id); }
     el.textContent = text;
-    body.appendChild(el);
+    var later = null;
+    if (seq) {
+      el.setAttribute("data-seq", String(seq));
+      var placed = body.querySelectorAll("[data-seq]");
+      for (var i = 0; i < placed.length; i++) {
+        if (parseInt(placed[i].getAttribute("data-seq"), 10) > seq) { later = placed[i]; break; }
+      }
+    }
+    if (later) { body.insertBefore(el, later); } else { body.appendChild(el); }
     body.scrollTop = body.scrollHeight;
     return el;
   }
@@ -134,7 +143,7 @@
     } else if (frame.type === "ack") {
       state.pending = state.pending.filter(function (p) { return p.id !== frame.id; });
       var mine = body.querySelector('[data-id="' + frame.id + '"]');
-      if (mine) { mine.classList.remove("pending"); }
+      if (mine) { mine.classList.remove("pending"); mine.setAttribute("data-seq", String(frame.seq)); }
       state.seen[frame.seq] = true;
       state.lastSeq = Math.max(state.lastSeq, frame.seq);
     } else if (frame.type === "message") {
@@ -143,9 +152,9 @@
       state.lastSeq = Math.max(state.lastSeq, frame.seq);
       if (frame.from === "you") {
         if (frame.id && body.querySelector('[data-id="' + frame.id + '"]')) { return; }
-        bubble(frame.text, "you", frame.id);
+        bubble(frame.text, "you", frame.id, frame.seq);
       } else {
-        bubble(frame.text, "helpline");
+        bubble(frame.text, "helpline", null, frame.seq);
       }
     } else if (frame.type === "refused") {
       setStatus(t("refused"));
