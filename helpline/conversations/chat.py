@@ -23,7 +23,6 @@ from helpline.audit.services import audit_record
 from helpline.common.crypto import keyed_hash
 from helpline.contacts.identity import Address, caller_for_address
 from helpline.contacts.models import Channel, Contact, Status
-from helpline.conversations import live
 from helpline.conversations.models import (
     BlockedAddress,
     BlockedKeyword,
@@ -33,7 +32,7 @@ from helpline.conversations.models import (
     Direction,
     Message,
 )
-from helpline.conversations.services import next_seq
+from helpline.conversations.services import contact_announce, inbound_stored, next_seq
 
 MAX_TEXT = 1000
 ABANDON_AFTER = dt.timedelta(minutes=2)
@@ -104,7 +103,7 @@ def chat_start(*, language: str, nickname: str, age: int | None, client_address:
         )
         audit_record("gateway:webchat", action="chat.start", record_type="contact", record_id=contact.pk)
         contact_id = contact.pk
-        transaction.on_commit(lambda: _after_change(contact_id, "chat", waiting=True))
+        transaction.on_commit(lambda: contact_announce(contact_id, "chat", waiting=True))
     return Started(session, token)
 
 
@@ -166,7 +165,7 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
             return existing, False  # a resend of what was stored before the chat ended
         raise ChatRefused("chat ended")
     from helpline.contacts.search_text import words
-    from helpline.routing.triage import score_text, triage_contact
+    from helpline.routing.triage import score_text
 
     # Segmented once, before the transaction (it is CPU time), for both checks. A resend of a
     # stored message is found by the unique provider id below, not looked up first: resends are
@@ -193,22 +192,7 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
                 status=DeliveryStatus.RECEIVED,
                 created_at=now,
             )
-            _triage, newly_high = triage_contact(conversation.contact, text, scored=scored)
-            # Last: the audit chain's head stays locked until commit, serialising every writer.
-            audit_record(
-                "gateway:webchat",
-                action="text.receive",
-                record_type="contact",
-                record_id=conversation.contact_id,
-                detail={"message": str(message.pk)},
-            )
-            contact = conversation.contact
-            contact_id, holder, waiting = contact.pk, contact.counsellor_id, contact.status == Status.WAITING
-            transaction.on_commit(
-                lambda: _after_change(
-                    contact_id, "message", high_risk=newly_high, holder=holder, waiting=waiting
-                )
-            )
+            inbound_stored(conversation, message, gateway="webchat", scored=scored)
     except IntegrityError:
         again = Message.objects.filter(provider="webchat", provider_message_id=provider_id).first()
         if again is None:
@@ -234,7 +218,7 @@ def chat_leave(session: ChatSession) -> None:
             Contact.objects.filter(pk=contact.pk).update(status=Status.ABANDONED, ended_at=now)
         audit_record("gateway:webchat", action="chat.leave", record_type="contact", record_id=contact.pk)
         contact_id = contact.pk
-        transaction.on_commit(lambda: _after_change(contact_id, "left", waiting=False))
+        transaction.on_commit(lambda: contact_announce(contact_id, "left", waiting=False))
 
 
 def sweep_abandoned(now: dt.datetime | None = None) -> int:
@@ -289,17 +273,3 @@ def chat_state(contact_id: uuid.UUID) -> tuple[str, int | None]:
     """The chat's contact status and, while it waits, its place in the queue."""
     status = Contact.objects.filter(pk=contact_id).values_list("status", flat=True).first() or Status.CLOSED
     return status, queue_position(contact_id) if status == Status.WAITING else None
-
-
-def _after_change(
-    contact_id: object,
-    reason: str,
-    *,
-    high_risk: bool = False,
-    holder: object = None,
-    waiting: bool,
-) -> None:
-    live.contact_changed(contact_id, reason=reason, holder=holder)  # type: ignore[arg-type]
-    from helpline.routing.events import after_queue_change
-
-    after_queue_change(contact_id, high_risk=high_risk, waiting=waiting)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -28,6 +29,9 @@ from helpline.conversations.models import (
     Message,
     TextSettings,
 )
+
+if TYPE_CHECKING:
+    from helpline.routing.triage import Score
 
 log = logging.getLogger("helpline.sms")
 
@@ -110,7 +114,7 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     if is_blocked(address.uri):
         raise InboundRejected(403, "sender is blocked")
     config = text_settings()
-    from helpline.routing.triage import score_text, triage_contact
+    from helpline.routing.triage import score_text
 
     scored = score_text(inbound.text)
     now = timezone.now()
@@ -153,18 +157,7 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 parts=max(1, sms_parts(inbound.text).parts),
             )
             _queue_automatic_replies(conversation, new_contact=new_contact, config=config, now=now)
-            _triage, newly_high = triage_contact(conversation.contact, inbound.text, scored=scored)
-            # Last: the audit chain's head stays locked until commit, serialising every writer.
-            audit_record(
-                f"gateway:{inbound.provider}",
-                action="text.receive",
-                record_type="contact",
-                record_id=conversation.contact_id,
-                detail={"message": str(message.pk)},
-            )
-            contact = conversation.contact
-            contact_id, holder, waiting = contact.pk, contact.counsellor_id, contact.status == Status.WAITING
-            transaction.on_commit(lambda: _after_inbound(contact_id, holder, newly_high, waiting))
+            inbound_stored(conversation, message, gateway=inbound.provider, scored=scored)
     except IntegrityError:
         # A concurrent copy of the same message (or of a first message) won the race.
         again = Message.objects.filter(
@@ -176,8 +169,32 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     return Received(message, duplicate=False, new_contact=new_contact)
 
 
-def _after_inbound(contact_id: object, holder: object, high_risk: bool, waiting: bool) -> None:
-    live.contact_changed(contact_id, reason="message", holder=holder)  # type: ignore[arg-type]
+def inbound_stored(conversation: Conversation, message: Message, *, gateway: str, scored: Score) -> None:
+    """The end of storing a child's text (SMS or chat), inside its transaction: the risk triage,
+    the audit row, and after commit the live pushes and routing."""
+    from helpline.routing.triage import triage_contact
+
+    _triage, newly_high = triage_contact(conversation.contact, message.text, scored=scored)
+    # Last: the audit chain's head stays locked until commit, serialising every writer.
+    audit_record(
+        f"gateway:{gateway}",
+        action="text.receive",
+        record_type="contact",
+        record_id=conversation.contact_id,
+        detail={"message": str(message.pk)},
+    )
+    contact = conversation.contact
+    contact_id, holder, waiting = contact.pk, contact.counsellor_id, contact.status == Status.WAITING
+    transaction.on_commit(
+        lambda: contact_announce(contact_id, "message", waiting=waiting, holder=holder, high_risk=newly_high)
+    )
+
+
+def contact_announce(
+    contact_id: object, reason: str, *, waiting: bool, holder: object = None, high_risk: bool = False
+) -> None:
+    """After commit: tell consoles (and the child's socket) what changed, and route the queue."""
+    live.contact_changed(contact_id, reason=reason, holder=holder)  # type: ignore[arg-type]
     from helpline.routing.events import after_queue_change
 
     after_queue_change(contact_id, high_risk=high_risk, waiting=waiting)

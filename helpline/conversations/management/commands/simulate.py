@@ -15,10 +15,8 @@ Only the server given with --url is contacted, and only a loopback one unless --
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import random
-import socket
 import threading
 import time
 import uuid
@@ -70,22 +68,6 @@ TEXTS_EN = [
 ]
 # Cambodian mobile prefixes and how many digits follow them.
 MOBILE_PREFIXES = [("12", 6), ("10", 6), ("15", 6), ("16", 6), ("92", 6), ("96", 7), ("97", 7), ("88", 7)]
-
-
-def is_loopback_host(host: str) -> bool:
-    """True when every address the host name stands for is a loopback address."""
-    if not host:
-        return False
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses)
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -184,7 +166,7 @@ class Command(BaseCommand):
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise CommandError(f"--url must be an http(s) address, not {url!r}")
-        if not options["allow_remote"] and not is_loopback_host(parts.hostname):
+        if not options["allow_remote"] and not simulate_chat.is_loopback_host(parts.hostname):
             raise CommandError(
                 f"refusing to send to {parts.hostname}: not a loopback address. Simulated traffic goes "
                 "only to your own server; pass --allow-remote if this is one."
