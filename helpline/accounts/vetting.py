@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from helpline.accounts.models import PoliceCheck, PolicyVersion, Staff
+from helpline.accounts.models import PoliceCheck, PolicySignature, PolicyVersion, Staff
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,29 @@ def current_policy(on: dt.date | None = None) -> PolicyVersion | None:
 
 def vetting_status(staff: Staff, on: dt.date | None = None) -> VettingStatus:
     on = on or today()
+    # One query on every gated request: the current policy, whether this person signed it and
+    # their latest police check, read together.
+    police = PoliceCheck.objects.filter(staff=staff.pk, issued_on__lte=on).order_by("-expires_on")
+    policy = (
+        PolicyVersion.objects.filter(effective_date__lte=on)
+        .order_by("-effective_date", "-created_at")
+        .defer("text")
+        .annotate(
+            signed=Exists(PolicySignature.objects.filter(staff=staff.pk, policy=OuterRef("pk"))),
+            police_expires=Subquery(police.values("expires_on")[:1]),
+        )
+        .first()
+    )
     reasons: list[str | Promise] = []
-    policy = current_policy(on)
     signed = False
     if policy is None:
         reasons.append(_("No Child Protection Policy has been published yet."))
+        expires = police.values_list("expires_on", flat=True).first()
     else:
-        signed = staff.policy_signatures.filter(policy=policy).exists()
+        signed = bool(policy.signed)  # type: ignore[attr-defined]
+        expires = policy.police_expires  # type: ignore[attr-defined]
         if not signed:
             reasons.append(_("The current Child Protection Policy has not been signed."))
-    expires = PoliceCheck.objects.filter(staff=staff, issued_on__lte=on).aggregate(m=Max("expires_on"))["m"]
     if expires is None:
         reasons.append(_("No police check is on record."))
     elif expires < on:

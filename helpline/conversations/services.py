@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -203,6 +203,26 @@ def contact_announce(
 def next_seq(conversation: Conversation, *, touched_at: dt.datetime | None = None) -> int:
     """The next message number in this thread (the row update also locks the thread); with
     `touched_at`, also the time of its last message, in the same write."""
+    if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite 3.35+
+        # One statement instead of an update and a read: this runs for every message.
+        meta = Conversation._meta
+        params: list[Any] = []
+        touched = ""
+        if touched_at is not None:
+            field = meta.get_field("last_message_at")
+            touched = f", {connection.ops.quote_name(field.column)} = %s"
+            params.append(field.get_db_prep_value(touched_at, connection))  # type: ignore[union-attr]
+        params.append(meta.pk.get_db_prep_value(conversation.pk, connection))  # type: ignore[union-attr]
+        quote = connection.ops.quote_name
+        table, key, seq = quote(meta.db_table), quote(meta.pk.column), quote("last_seq")  # type: ignore[union-attr]
+        # Identifiers come from the model and are quoted; the values are parameters.
+        sql = f"UPDATE {table} SET {seq} = {seq} + 1{touched} WHERE {key} = %s RETURNING {seq}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            raise Conversation.DoesNotExist
+        return int(row[0])
     changes: dict[str, object] = {"last_seq": F("last_seq") + 1}
     if touched_at is not None:
         changes["last_message_at"] = touched_at
@@ -272,13 +292,20 @@ def _queue_automatic_replies(
             _queue(conversation, first, author=None, automatic=True, now=now)
 
 
-def text_reply(actor: Staff, *, contact: Contact, text: str) -> Message:
-    """A counsellor's reply, queued in the database and sent by the worker."""
+def text_reply(
+    actor: Staff, *, contact: Contact, text: str, conversation: Conversation | None = None
+) -> Message:
+    """A counsellor's reply, queued in the database and sent by the worker (a chat reply is pushed
+    to the child's socket instead). `conversation`, when the caller has it, saves reading it again;
+    no lock is needed here, next_seq's row update locks the thread."""
     text = text.strip()
     if not text or len(text) > MAX_REPLY:
         raise ValueError("empty or too long")
+    if conversation is None:
+        conversation = Conversation.objects.get(contact=contact)
+    elif conversation.contact_id != contact.pk:
+        raise ValueError("conversation of another contact")
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(contact=contact)
         message = _queue(conversation, text, author=actor, automatic=False, now=timezone.now())
         audit_record(
             actor,
