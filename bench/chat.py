@@ -33,7 +33,9 @@ duration/messages seconds, never two in flight). Per message:
 
     t0  the child sends {"type": "message"} on its socket
     t1  the counsellor's /ws/staff/ socket receives the console.event for that contact
-        (reason "message"); the counsellor at once POSTs /console/<contact>/reply/
+        (reason "message"); the counsellor at once sends the reply as the console does: over
+        that socket ({"type": "reply"}; --reply-via post: POST /console/<contact>/reply/, the
+        form's fallback when the socket is down)
     t2  the child's socket receives the {"type": "message", "from": "helpline"} frame
 
 and p50/p95/p99 of t1-t0 (child to counsellor's socket) and t2-t0 (the full round trip) are
@@ -351,7 +353,7 @@ class Trip:
     t0: float
     ack: float = math.nan
     t1: float = math.nan  # the owner's staff socket got the event
-    reply_status: int | None = None
+    reply_status: str = ""  # "sent" (socket) or "200" (post) when stored; else why not
     reply_answered: float = math.nan
     t2: float = math.nan  # the child got the reply
 
@@ -386,6 +388,7 @@ class Counsellor:
     pings_unanswered: int = 0
     closed: str = ""
     clicking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    replies: dict[str, tuple[Trip, float]] = field(default_factory=dict)  # sent, not yet answered
 
     def headers(self) -> dict[str, str]:
         return {
@@ -475,6 +478,9 @@ async def staff_reader(run: Run, counsellor: Counsellor) -> None:
                 counsellor.pongs.append(now - counsellor.ping_sent)
                 counsellor.ping_sent = None
                 continue
+            if frame.get("type") in {"reply.sent", "reply.refused"}:
+                reply_answered(run, counsellor, frame, now)
+                continue
             if frame.get("type") != "console.event":
                 counsellor.other_frames[str(frame.get("type"))] += 1
                 continue
@@ -490,7 +496,8 @@ async def staff_reader(run: Run, counsellor: Counsellor) -> None:
             trip = child.pending
             if trip is not None and math.isnan(trip.t1):
                 trip.t1 = now
-                task = asyncio.create_task(post_reply(run, counsellor, child, trip))
+                send = send_reply if run.args.reply_via == "socket" else post_reply
+                task = asyncio.create_task(send(run, counsellor, child, trip))
                 run.reply_tasks.add(task)
                 task.add_done_callback(run.reply_tasks.discard)
     except ConnectionClosed as exc:
@@ -513,11 +520,43 @@ async def pinger(counsellor: Counsellor, done: asyncio.Event) -> None:
         counsellor.pings_unanswered += 1
 
 
+def reply_text(child: Child, trip: Trip) -> str:
+    rng = random.Random(trip.chat * 1000 + trip.number)
+    return rng.choice(REPLIES_KM if child.language == "km" else REPLIES_EN)
+
+
+async def send_reply(run: Run, counsellor: Counsellor, child: Child, trip: Trip) -> None:
+    """As the console sends a reply while its socket is open; answered by "reply.sent"."""
+    ref = f"{trip.chat}-{trip.number}"
+    counsellor.replies[ref] = (trip, time.perf_counter())
+    frame = {"type": "reply", "id": ref, "contact": child.contact, "text": reply_text(child, trip)}
+    try:
+        await counsellor.ws.send(json.dumps(frame))
+    except Exception as exc:
+        counsellor.replies.pop(ref, None)
+        run.reply_errors[type(exc).__name__] += 1
+
+
+def reply_answered(run: Run, counsellor: Counsellor, frame: dict[str, Any], now: float) -> None:
+    pending = counsellor.replies.pop(str(frame.get("id")), None)
+    if pending is None:
+        run.reply_errors["answer for no reply sent"] += 1
+        return
+    trip, began = pending
+    if frame["type"] == "reply.sent":
+        trip.reply_status = "sent"
+        run.replies_posted += 1
+    else:
+        trip.reply_status = f"refused: {frame.get('reason')}"
+        run.reply_errors[trip.reply_status] += 1
+    trip.reply_answered = now
+    run.reply_seconds.append(now - began)
+
+
 async def post_reply(run: Run, counsellor: Counsellor, child: Child, trip: Trip) -> None:
     import aiohttp
 
-    rng = random.Random(trip.chat * 1000 + trip.number)
-    text = rng.choice(REPLIES_KM if child.language == "km" else REPLIES_EN)
+    text = reply_text(child, trip)
     began = time.perf_counter()
     try:
         async with counsellor.http.post(
@@ -526,7 +565,7 @@ async def post_reply(run: Run, counsellor: Counsellor, child: Child, trip: Trip)
             headers=counsellor.headers(),
         ) as response:
             await response.read()
-            trip.reply_status = response.status
+            trip.reply_status = str(response.status)
         run.replies_posted += response.status == 200
         if response.status != 200:
             run.reply_errors[f"HTTP {response.status}"] += 1
@@ -798,6 +837,8 @@ def reproduce_command(args: argparse.Namespace, scenario: str) -> str:
     parts += ["--duration", f"{args.duration:g}", "--messages", str(args.messages)]
     parts += ["--counsellors", str(args.counsellors), "--start-rate", f"{args.start_rate:g}"]
     parts += ["--timeout", f"{args.timeout:g}", "--seed", str(args.seed)]
+    if args.reply_via != "socket":
+        parts += ["--reply-via", args.reply_via]
     if args.settings != DEFAULT_SETTINGS:
         parts += ["--settings", args.settings]
     if scenario == "two":
@@ -1020,7 +1061,7 @@ def report(
                 owner_dup += max(0, got - expected)
             else:
                 strays += got
-    reply_posts = sum(1 for t in trips if t.reply_status == 200)
+    reply_posts = sum(1 for t in trips if t.reply_status in {"sent", "200"})
     child_lost = max(0, reply_posts - sum(c.helpline_frames for c in children))
     child_dup = sum(len(c.seqs) - len(set(c.seqs)) for c in children)
     child_unexpected = sum(c.unexpected_frames for c in children)
@@ -1049,6 +1090,10 @@ def report(
         "dup": "OK" if owner_dup == child_dup == db_dup == 0 else "FAILED",
     }
     layer = "Redis channel layer (channels_redis)" if scenario == "two" else "in-memory channel layer"
+    if args.reply_via == "socket":
+        via, answer = 'over the console socket ({"type": "reply"}, confirmed by "reply.sent")', "confirmed"
+    else:
+        via, answer = "by POST /console/<id>/reply/ (the form's fallback)", "POST answered"
     lines = [
         f"Helpline web chat round-trip benchmark: {SCENARIOS[scenario]}",
         f"database: {version}; {layer}",
@@ -1079,7 +1124,7 @@ def report(
         f"{math.ceil(args.chats / max(1, args.counsellors))} chats each, each chat taken on arrival with "
         "POST /console/<id>/take/; with all chats active, "
         f"then {args.messages} messages per chat over {args.duration:g} s "
-        f"(~{planned / args.duration:.1f} messages/s), each answered by POST /console/<id>/reply/ as soon "
+        f"(~{planned / args.duration:.1f} messages/s), each answered {via} as soon "
         f"as the counsellor's socket shows it; round trip timeout {args.timeout:g} s",
         f"setup (migrate, collectstatic, counsellors) {setup_s:.1f} s",
         "",
@@ -1104,10 +1149,10 @@ def report(
         f"                       t2-t0 {spread([x for x in round_trip if not math.isinf(x)])}",
         f"  round trip p95 by time sent: {timeline}",
         f"  breakdown: child's ack {spread(acks)}",
-        f"             reply POST answered {spread(run.reply_seconds)}",
-        f"             counsellor's socket -> child's reply frame (t2-t1, includes the POST) "
+        f"             reply {answer} {spread(run.reply_seconds)}",
+        f"             counsellor's socket -> child's reply frame (t2-t1, includes sending the reply) "
         f"{spread(after_reply)}",
-        f"  reply POST errors: {counts(run.reply_errors)}",
+        f"  reply errors: {counts(run.reply_errors)}",
         "",
         "frames (lost / duplicated):",
         f"  counsellor's own socket, 'message' events for their chats: {owner_lost} lost, "
@@ -1115,8 +1160,8 @@ def report(
         f"  other consoles' sockets: {strays} 'message' events for chats they do not hold "
         "(0 expected: a message goes to the chat's holder and supervisors only)",
         f"  children, reply frames: {child_lost} lost, {child_dup} duplicated seq, "
-        f"{child_unexpected} late (after the child had given up waiting); {reply_posts} replies posted "
-        f"(200), {replies_stored} stored",
+        f"{child_unexpected} late (after the child had given up waiting); {reply_posts} replies "
+        f"confirmed, {replies_stored} stored",
         f"  database: {len(stored)} inbound rows for {len(stored_ids)} distinct ids; "
         f"{len(acked)} acknowledged, "
         f"{len(sent)} sent; {db_lost} acknowledged but not stored, {db_dup} duplicated rows",
@@ -1171,6 +1216,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="round trip timeout, s (default 30)")
     parser.add_argument("--redis-db", type=int, default=12, help="Redis database for scenario two")
     parser.add_argument("--seed", type=int, default=1280)
+    parser.add_argument(
+        "--reply-via",
+        choices=["socket", "post"],
+        default="socket",
+        help="how counsellors send replies: over the console socket, as the console does while it is "
+        "open (default), or by the form's POST, its fallback",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data directory and logs")
     parser.add_argument(
         "--settings",

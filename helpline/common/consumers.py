@@ -3,11 +3,18 @@ who completed the second factor and passes the safeguarding gate; otherwise it i
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.sessions.models import Session
+from django.db.models import Exists
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from helpline.accounts.models import Staff
@@ -16,6 +23,10 @@ from helpline.accounts.vetting import vetting_status
 from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
+CLOSE_TOO_BIG, CLOSE_BAD = 1009, 4400
+MAX_STAFF_FRAME = 8192  # a reply of 1000 characters, escaped, fits
+
+log = logging.getLogger("helpline.live")
 
 
 class DirectDispatch:
@@ -84,6 +95,80 @@ class StaffPresenceConsumer(StaffConsumer):
     async def console_event(self, event: dict[str, Any]) -> None:
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "console.event"})
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_STAFF_FRAME:
+            log.warning("staff frame refused: binary or too large")
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            log.warning("staff frame refused: not json")
+            await self.close(code=CLOSE_BAD)
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "reply":
+            await self._reply(content)
+
+    async def _reply(self, frame: dict[str, Any]) -> None:
+        """A reply written in the console, sent over this socket: no page request per message.
+        Checked as a form post would be, at the time of each reply: the person is still active,
+        signed in, vetted and allowed the console, and the contact is theirs to write to."""
+        ref, contact, text = frame.get("id"), frame.get("contact"), frame.get("text")
+        if not isinstance(ref, str | int) or len(str(ref)) > 64:
+            await self.send_json({"type": "reply.refused", "id": None, "reason": "bad frame"})
+            return
+        if not isinstance(contact, str) or not isinstance(text, str):
+            await self.send_json({"type": "reply.refused", "id": ref, "reason": "bad frame"})
+            return
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        outcome = await database_sync_to_async(_socket_reply, thread_sensitive=False)(
+            self.staff.pk, session_key, contact, text
+        )
+        if outcome is None:  # no longer allowed at all: as a page would redirect, the socket ends
+            await self.close(code=CLOSE_REFUSED)
+            return
+        await self.send_json({"type": f"reply.{outcome[0]}", "id": ref, **outcome[1]})
+
+
+def _socket_reply(
+    staff_id: Any, session_key: str | None, contact_id: str, text: str
+) -> tuple[str, dict[str, Any]] | None:
+    """("sent", {seq}) or ("refused", {reason, message}); None when the person may no longer use
+    the console at all."""
+    from helpline.conversations.console_reply import ReplyRefused, console_reply
+
+    staff = _still_allowed(staff_id, session_key, Permission.CONSOLE)
+    if staff is None:
+        return None
+    with translation.override(staff.language):
+        try:
+            message = console_reply(staff, contact_id, text)
+        except Http404:
+            log.warning("staff reply refused: contact not found or not theirs")
+            return "refused", {
+                "reason": "not found",
+                "message": str(_("This contact is not yours to reply to.")),
+            }
+        except ReplyRefused as refused:
+            return "refused", {"reason": "invalid", "message": str(refused.message)}
+    return "sent", {"seq": message.seq, "contact": contact_id}
+
+
+def _still_allowed(staff_id: Any, session_key: str | None, permission: Permission) -> Staff | None:
+    """The staff member afresh (one query with their session), if still active, signed in and
+    vetted, with a role that has the permission."""
+    if not session_key:
+        return None
+    session = Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+    staff = Staff.objects.filter(pk=staff_id, is_active=True).annotate(live=Exists(session)).first()
+    if staff is None or not staff.live:  # type: ignore[attr-defined]
+        return None
+    if not role_has(staff.role, permission) or vetting_status(staff).blocked:
+        return None
+    return staff

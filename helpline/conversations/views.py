@@ -6,7 +6,6 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
@@ -15,6 +14,7 @@ from helpline.accounts.permissions import Permission
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import access_contact
 from helpline.conversations import services
+from helpline.conversations.console_reply import ReplyRefused, console_reply
 from helpline.conversations.models import CannedReply, Conversation
 
 
@@ -53,15 +53,11 @@ def reply_form(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 @access(requires(Permission.CONSOLE))
 @require_POST
 def reply(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    """The form's fallback when the console's socket is down (the socket carries replies
+    otherwise); answers with the new message only, appended by the form."""
     assert isinstance(request.user, Staff)
-    contact, conversation = _conversation(request.user, contact_id)
-    text = request.POST.get("text", "")
-    if conversation is None:
-        return HttpResponse(_("This contact has no conversation to reply to."), status=400)
-    if not text.strip() or len(text) > services.MAX_REPLY:
-        return HttpResponse(
-            _("Write a reply of up to %(n)d characters.") % {"n": services.MAX_REPLY}, status=400
-        )
-    services.text_reply(request.user, contact=contact, text=text)
-    messages = list(conversation.messages.select_related("author"))
-    return render(request, "conversations/_thread.html", {"contact": contact, "messages": messages})
+    try:
+        message = console_reply(request.user, contact_id, request.POST.get("text", ""))
+    except ReplyRefused as refused:
+        return HttpResponse(refused.message, status=400)
+    return render(request, "conversations/_message.html", {"m": message})

@@ -68,9 +68,17 @@ def test_child_chats_in_khmer_resumes_after_a_drop_and_leaves_no_trace(
     expect(console).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
     expect(console.locator("#thread-messages")).to_contain_text(HELLO)
 
+    # The reply travels over the console's live socket, not as a page request; the box empties
+    # once the server confirms it stored the reply.
+    posts: list[str] = []
+    console.on("request", lambda r: posts.append(r.url) if "/reply/" in r.url else None)
+    expect(console.locator("body[data-live=open]")).to_have_count(1)
     console.locator("#reply-text").fill(REPLY)
     console.locator("form.reply button[type=submit]").click()
     expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text([REPLY])
+    expect(console.locator("#reply-text")).to_have_value("")
+    expect(console.locator("#thread-messages")).to_contain_text(REPLY)
+    assert posts == []
 
     # The child's connection drops; they keep typing; it comes back and nothing is lost or doubled.
     child_context.set_offline(True)
@@ -123,5 +131,37 @@ def test_a_high_risk_message_jumps_the_queue(
     board = board_context.new_page()
     board.goto("/wallboard/")
     expect(board.locator(".tile.alert")).to_be_visible()
+    for page in (first, second):  # leave the queue empty for the next test (the server is shared)
+        page.locator("[data-helpline-chat] .exit").click()
+        expect(page).to_have_url("about:blank")
     for context in (first_context, second_context, board_context):
         context.close()
+
+
+def test_without_the_live_socket_the_reply_form_posts_and_appends_the_reply(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    child_context, child = child_page(chromium, helpline_server)
+    open_and_start(child)
+    send(child, HELLO)
+    expect(child.locator("[data-helpline-chat] .msg.you.pending")).to_have_count(0)
+
+    counsellor_context = chromium.new_context(
+        base_url=helpline_server.url, storage_state=staff_session("counsellor")
+    )
+    counsellor_context.set_default_timeout(15_000)
+    counsellor_context.add_init_script("delete window.WebSocket")  # a network that blocks sockets
+    console = counsellor_context.new_page()
+    posts: list[int] = []
+    console.on("response", lambda r: posts.append(r.status) if "/reply/" in r.url else None)
+    console.goto("/console/")
+    console.locator("#console-lists form[action$='/take/'] button").first.click()
+    expect(console.locator("#thread-messages")).to_contain_text(HELLO)
+    console.locator("#reply-text").fill(REPLY)
+    console.locator("form.reply button[type=submit]").click()
+    expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text([REPLY])
+    expect(console.locator("#thread-messages li.msg.out")).to_have_count(1)
+    expect(console.locator("#reply-text")).to_have_value("")
+    assert posts == [200]
+    child_context.close()
+    counsellor_context.close()

@@ -115,13 +115,45 @@
       document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: data }));
     }, wait);
   }
+  // Replies go over this socket while it is open (no page request per message); the form posts
+  // as usual when it is not. The text stays in the box until the server confirms it was stored.
+  var socket = null, pendingReplies = {}, nextReply = 1;
+  function settle(id, failure) {
+    var form = pendingReplies[id];
+    if (!form) { return; }
+    delete pendingReplies[id];
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = false; }
+    var notice = form.querySelector("[data-reply-notice]");
+    if (notice) { notice.textContent = failure || ""; }
+    if (!failure) {
+      form.reset();
+      var area = form.querySelector("[data-sms-parts]");
+      if (area) { area.dispatchEvent(new Event("input")); area.focus(); }
+    }
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.reply[data-contact]")) { return; }
+    if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
+    var text = form.querySelector("[name=text]").value;
+    if (!text.trim()) { return; }  // the server's own answer explains an empty reply
+    event.preventDefault();
+    var id = String(nextReply++);
+    pendingReplies[id] = form;
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    socket.send(JSON.stringify({ type: "reply", id: id, contact: form.getAttribute("data-contact"), text: text }));
+  });
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/staff/");
-    socket.onopen = function () { delay = 1000; };
+    socket = new WebSocket(scheme + window.location.host + "/ws/staff/");
+    socket.onopen = function () { delay = 1000; document.body.setAttribute("data-live", "open"); };
     socket.onmessage = function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "reply.sent") { settle(data.id, ""); return; }
+      if (data.type === "reply.refused") { settle(data.id, data.message || data.reason); return; }
       if (data.type === "console.event" && data.reason === "screen_pop" && data.contact) {
         // A call was just answered on this counsellor's phone: open its record at once.
         window.location.assign("/console/" + data.contact + "/");
@@ -130,6 +162,12 @@
       if (data.type === "console.event") { changed(data); }
     };
     socket.onclose = function () {
+      document.body.setAttribute("data-live", "closed");
+      // A reply sent but not confirmed may or may not be stored: say so rather than send twice.
+      Object.keys(pendingReplies).forEach(function (id) {
+        var notice = pendingReplies[id].querySelector("[data-reply-notice]");
+        settle(id, notice ? notice.getAttribute("data-unconfirmed") : "?");
+      });
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };

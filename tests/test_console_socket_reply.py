@@ -1,0 +1,201 @@
+"""Replies written in the console travel over the console's socket: checked as a form post would be
+(the person still active, signed in and vetted; the contact theirs), stored and audited before the
+child hears them; anything else is refused and changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+from helpline.accounts.models import PoliceCheck, Staff
+from helpline.audit.models import AuditEvent
+from helpline.common.consumers import CLOSE_BAD, CLOSE_REFUSED, CLOSE_TOO_BIG
+from helpline.contacts import services as contact_services
+from helpline.contacts.models import Contact
+from helpline.conversations.models import Direction, Message
+from tests.test_chat_socket import run, start_chat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+db = sync_to_async
+
+
+class StaffSocket:
+    def __init__(self, client: Client) -> None:
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        scope = {
+            "type": "websocket",
+            "path": "/ws/staff/",
+            "raw_path": b"/ws/staff/",
+            "query_string": b"",
+            "headers": [
+                (b"cookie", cookie.encode()),
+                (b"origin", b"http://127.0.0.1"),
+                (b"host", b"127.0.0.1"),
+            ],
+            "subprotocols": [],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        self.app = ApplicationCommunicator(application, scope)
+
+    async def open(self) -> None:
+        await self.app.send_input({"type": "websocket.connect"})
+        assert (await self.app.receive_output(5))["type"] == "websocket.accept"
+        assert json.loads((await self.app.receive_output(5))["text"])["type"] == "hello"
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        text = frame if isinstance(frame, str) else json.dumps(frame)
+        await self.app.send_input({"type": "websocket.receive", "text": text})
+
+    async def receive_until(self, *kinds: str) -> dict[str, Any]:
+        """The next frame of one of these kinds (console events in between are skipped), or the close."""
+        for _ in range(50):
+            output = await self.app.receive_output(5)
+            if output["type"] == "websocket.close":
+                return {"type": "__closed__", "code": output.get("code")}
+            frame = json.loads(output["text"])
+            if frame["type"] in kinds:
+                return frame
+        raise AssertionError(f"no {kinds}")
+
+    async def close(self) -> None:
+        await self.app.send_input({"type": "websocket.disconnect", "code": 1000})
+        await self.app.wait(5)
+
+
+def take_waiting(counsellor: Staff) -> Contact:
+    contact = Contact.objects.get()
+    contact_services.contact_take(counsellor, contact=contact)
+    return contact
+
+
+def test_a_reply_over_the_console_socket_is_stored_audited_and_reaches_the_child(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(counsellor)
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        contact = await db(take_waiting)(counsellor)
+        console = StaffSocket(client)
+        await console.open()
+        await console.send({"type": "reply", "id": "r1", "contact": str(contact.pk), "text": "ខ្ញុំនៅទីនេះ"})
+        ack = await console.receive_until("reply.sent", "reply.refused")
+        assert ack == {"type": "reply.sent", "id": "r1", "seq": 1, "contact": str(contact.pk)}
+        frame = await child.receive_until("message")
+        assert frame == {"type": "message", "seq": 1, "text": "ខ្ញុំនៅទីនេះ", "from": "helpline"}
+        stored = await db(Message.objects.get)(direction=Direction.OUTBOUND)
+        assert stored.text == "ខ្ញុំនៅទីនេះ" and stored.author_id == counsellor.pk
+        audited = await db(AuditEvent.objects.filter(action="text.reply", actor=counsellor).count)()
+        assert audited == 1
+        await console.close()
+        await child.disconnect()
+
+    run(scenario)
+
+
+def test_a_reply_to_someone_elses_contact_or_an_empty_one_is_refused_and_stores_nothing(
+    counsellor: Staff, make_persona: Callable[..., Staff], client_for: Callable[[Staff], Client]
+) -> None:
+    other = make_persona("counsellor", username="other")
+    client = client_for(other)
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        contact = await db(take_waiting)(counsellor)
+        console = StaffSocket(client)
+        await console.open()
+        await console.send({"type": "reply", "id": 7, "contact": str(contact.pk), "text": "hello"})
+        refused = await console.receive_until("reply.sent", "reply.refused")
+        assert refused["id"] == 7 and refused["reason"] == "not found"
+        await console.send({"type": "reply", "id": 8, "contact": "not-a-uuid", "text": "hello"})
+        assert (await console.receive_until("reply.sent", "reply.refused"))["reason"] == "not found"
+        await console.send({"type": "reply", "id": 9, "contact": str(contact.pk), "text": ["x"]})
+        assert (await console.receive_until("reply.sent", "reply.refused"))["reason"] == "bad frame"
+        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        await console.close()
+        await child.disconnect()
+
+    run(scenario)
+
+
+def test_an_empty_or_too_long_reply_is_refused_with_the_reason(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(counsellor)
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        contact = await db(take_waiting)(counsellor)
+        console = StaffSocket(client)
+        await console.open()
+        for ref, text in (("a", "   "), ("b", "x" * 1001)):
+            await console.send({"type": "reply", "id": ref, "contact": str(contact.pk), "text": text})
+            refused = await console.receive_until("reply.sent", "reply.refused")
+            assert refused["id"] == ref and refused["reason"] == "invalid" and "1000" in refused["message"]
+        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        await console.close()
+        await child.disconnect()
+
+    run(scenario)
+
+
+def test_a_lapse_or_a_sign_out_after_the_socket_opened_ends_it_at_the_next_reply(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(counsellor)
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        contact = await db(take_waiting)(counsellor)
+        console = StaffSocket(client)
+        await console.open()
+        await db(PoliceCheck.objects.filter(staff=counsellor).delete)()
+        await console.send({"type": "reply", "id": "r", "contact": str(contact.pk), "text": "hello"})
+        assert await console.receive_until("reply.sent") == {"type": "__closed__", "code": CLOSE_REFUSED}
+        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        await child.disconnect()
+
+    run(scenario)
+
+
+def test_a_reply_after_signing_out_closes_the_socket(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(counsellor)
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        contact = await db(take_waiting)(counsellor)
+        console = StaffSocket(client)
+        await console.open()
+        await db(client.logout)()
+        await console.send({"type": "reply", "id": "r", "contact": str(contact.pk), "text": "hello"})
+        assert await console.receive_until("reply.sent") == {"type": "__closed__", "code": CLOSE_REFUSED}
+        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        await child.disconnect()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(("text", "code"), [("{not json", CLOSE_BAD), ("x" * 9000, CLOSE_TOO_BIG)])
+def test_a_bad_staff_frame_closes_the_socket(
+    counsellor: Staff, client_for: Callable[[Staff], Client], text: str, code: int
+) -> None:
+    client = client_for(counsellor)
+
+    async def scenario() -> None:
+        console = StaffSocket(client)
+        await console.open()
+        await console.send(text)
+        assert await console.receive_until("pong") == {"type": "__closed__", "code": code}
+
+    run(scenario)
