@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -75,6 +76,25 @@ def test_the_number_is_stored_encrypted_and_linked_by_hash(db: None) -> None:
     assert "12345678" not in "".join(stored)
     assert caller_for_address(parse_address("+85512345678")).pk == caller.pk
     assert Caller.objects.count() == 1
+
+
+def test_rotating_the_field_keys_keeps_histories_linked_and_old_numbers_readable(db: None) -> None:
+    """A new field key goes in front of the old ones: new writes use it, old ones still decrypt,
+    and a caller from before the rotation is still found by their number."""
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    from helpline.common.crypto import decrypt_text
+
+    caller = caller_for_address(parse_address("012 345 678"))
+    before = Caller.objects.get(pk=caller.pk)
+    new_key = Fernet.generate_key().decode()
+    with override_settings(FIELD_KEYS=[new_key, *django_settings.FIELD_KEYS]):
+        assert caller_for_address(parse_address("+85512345678")).pk == caller.pk
+        assert "12345678" in decrypt_text(before.address_encrypted)
+        other = caller_for_address(parse_address("097 777 7777"))
+        assert Fernet(new_key.encode()).decrypt(other.address_encrypted.encode())  # the new key wrote it
+    assert Caller.objects.count() == 2
 
 
 def test_withheld_caller_is_a_valid_contact_with_no_history(counsellor: Staff) -> None:

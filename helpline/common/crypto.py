@@ -1,7 +1,8 @@
 """Field encryption and keyed hashing of client identifiers.
 
 Encryption uses MultiFernet over HELPLINE_FIELD_KEYS (first key encrypts, all keys decrypt, so keys
-can be rotated). Keyed hashes link a caller's history without storing the number in clear text.
+can be rotated). Keyed hashes link a caller's history without storing the number in clear text;
+their key (HELPLINE_IDENTITY_KEY, by default the oldest field key) never rotates.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def decrypt_text(token: str) -> str:
 
 
 def keyed_hash(value: str, *, purpose: str) -> str:
-    """HMAC-SHA256 of value under a key derived from the first field key and the purpose."""
-    base = settings.FIELD_KEYS[0].encode()
+    """HMAC-SHA256 of value under a key derived from the identity key and the purpose. Not from
+    the newest field key: rotating encryption keys must not change these hashes."""
+    base = settings.IDENTITY_KEY.encode()
     key = hmac.new(base, f"helpline:{purpose}".encode(), hashlib.sha256).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
