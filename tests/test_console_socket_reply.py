@@ -94,8 +94,8 @@ def test_a_reply_over_the_console_socket_is_stored_audited_and_reaches_the_child
         assert frame == {"type": "message", "seq": 1, "text": "ខ្ញុំនៅទីនេះ", "from": "helpline"}
         stored = await db(Message.objects.get)(direction=Direction.OUTBOUND)
         assert stored.text == "ខ្ញុំនៅទីនេះ" and stored.author_id == counsellor.pk
-        audited = await db(AuditEvent.objects.filter(action="text.reply", actor=counsellor).count)()
-        assert audited == 1
+        audited = await db(list)(AuditEvent.objects.filter(action="text.reply", actor=counsellor))
+        assert len(audited) == 1 and audited[0].client_ip == "127.0.0.1"
         await console.close()
         await child.disconnect()
 

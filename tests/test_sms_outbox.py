@@ -280,6 +280,8 @@ def test_console_shows_waiting_sms_and_the_thread(
     assert "ខ្ញុំខ្លាច" in thread
     sent = client.post(f"/console/{contact.pk}/reply/", {"text": "ខ្ញុំនៅទីនេះ ដើម្បីស្តាប់អ្នក"})
     assert sent.status_code == 200 and "ខ្ញុំនៅទីនេះ" in sent.content.decode()
+    assert "<ol" not in sent.content.decode()  # the new message only, appended by the form
+    assert AuditEvent.objects.get(action="text.reply").client_ip == "127.0.0.1"
     assert client.post(f"/console/{contact.pk}/reply/", {"text": "  "}).status_code == 400
     assert client.post(f"/console/{contact.pk}/reply/", {"text": "x" * 1001}).status_code == 400
 

@@ -35,11 +35,13 @@ def audit_record(
     record_id: object = "",
     reason: str = "",
     request: HttpRequest | None = None,
+    client_ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. Runs inside the caller's transaction (as a savepoint) when there is one,
-    so the audit row commits or rolls back together with the change it describes. No savepoint of
-    its own: if the append fails, the change it describes must not commit either."""
+        so the audit row commits or rolls back together with the change it describes. No savepoint of
+        its own: if the append fails, the change it describes must not commit either. `client_ip`
+    is for work that arrives without a request (a frame on a staff socket)."""
     with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # only after a test flush: migrations create the row
@@ -52,7 +54,7 @@ def audit_record(
             record_id=str(record_id or ""),
             action=action,
             reason=reason,
-            client_ip=client_address(request),
+            client_ip=client_address(request) or client_ip,
             detail=detail or {},
             prev_hash=head.last_hash,
             **_actor_fields(actor),

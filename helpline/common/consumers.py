@@ -127,8 +127,9 @@ class StaffPresenceConsumer(StaffConsumer):
             await self.send_json({"type": "reply.refused", "id": ref, "reason": "bad frame"})
             return
         session_key = getattr(self.scope.get("session"), "session_key", None)
+        client = self.scope.get("client") or (None, None)  # uvicorn applies --proxy-headers here
         outcome = await database_sync_to_async(_socket_reply, thread_sensitive=False)(
-            self.staff.pk, session_key, contact, text
+            self.staff.pk, session_key, contact, text, client[0]
         )
         if outcome is None:  # no longer allowed at all: as a page would redirect, the socket ends
             await self.close(code=CLOSE_REFUSED)
@@ -137,7 +138,7 @@ class StaffPresenceConsumer(StaffConsumer):
 
 
 def _socket_reply(
-    staff_id: Any, session_key: str | None, contact_id: str, text: str
+    staff_id: Any, session_key: str | None, contact_id: str, text: str, client_ip: str | None
 ) -> tuple[str, dict[str, Any]] | None:
     """("sent", {seq}) or ("refused", {reason, message}); None when the person may no longer use
     the console at all."""
@@ -148,7 +149,7 @@ def _socket_reply(
         return None
     with translation.override(staff.language):
         try:
-            message = console_reply(staff, contact_id, text)
+            message = console_reply(staff, contact_id, text, client_ip=client_ip)
         except Http404:
             log.warning("staff reply refused: contact not found or not theirs")
             return "refused", {

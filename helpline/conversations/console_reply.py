@@ -20,7 +20,7 @@ class ReplyRefused(Exception):
         self.message = message
 
 
-def console_reply(staff: Staff, contact_id: UUID | str, text: str) -> Message:
+def console_reply(staff: Staff, contact_id: UUID | str, text: str, *, client_ip: str | None) -> Message:
     """Raises Http404 for a contact this person may not write to (missing or not theirs alike),
     ReplyRefused for a reply that cannot be sent."""
     contact = access_contact(staff, contact_id, for_write=True)
@@ -29,4 +29,4 @@ def console_reply(staff: Staff, contact_id: UUID | str, text: str) -> Message:
         raise ReplyRefused(_("This contact has no conversation to reply to."))
     if not text.strip() or len(text) > MAX_REPLY:
         raise ReplyRefused(_("Write a reply of up to %(n)d characters.") % {"n": MAX_REPLY})
-    return text_reply(staff, contact=contact, text=text, conversation=conversation)
+    return text_reply(staff, contact=contact, text=text, conversation=conversation, client_ip=client_ip)

@@ -293,7 +293,12 @@ def _queue_automatic_replies(
 
 
 def text_reply(
-    actor: Staff, *, contact: Contact, text: str, conversation: Conversation | None = None
+    actor: Staff,
+    *,
+    contact: Contact,
+    text: str,
+    conversation: Conversation | None = None,
+    client_ip: str | None = None,
 ) -> Message:
     """A counsellor's reply, queued in the database and sent by the worker (a chat reply is pushed
     to the child's socket instead). `conversation`, when the caller has it, saves reading it again;
@@ -312,6 +317,7 @@ def text_reply(
             action="text.reply",
             record_type="contact",
             record_id=contact.pk,
+            client_ip=client_ip,
             detail={"message": str(message.pk), "parts": message.parts},
         )
     contact_id, holder = contact.pk, contact.counsellor_id

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.common.requests import client_address
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import access_contact
 from helpline.conversations import services
@@ -57,7 +58,9 @@ def reply(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     otherwise); answers with the new message only, appended by the form."""
     assert isinstance(request.user, Staff)
     try:
-        message = console_reply(request.user, contact_id, request.POST.get("text", ""))
+        message = console_reply(
+            request.user, contact_id, request.POST.get("text", ""), client_ip=client_address(request)
+        )
     except ReplyRefused as refused:
         return HttpResponse(refused.message, status=400)
     return render(request, "conversations/_message.html", {"m": message})
