@@ -45,7 +45,8 @@ of them per contact is checked against the messages stored (lost / duplicated fr
 consoles are checked to receive none, and so are the children's reply frames and the rows in the
 database.
 
-Results are printed and written to bench/results/chat-<scenario>.txt. The load generator (this
+Results are printed and written to bench/results/chat-<scenario>.txt (-reply-post.txt for
+--reply-via post). The load generator (this
 process, asyncio with uvloop when installed) shares the machine with the servers, PostgreSQL and
 Redis; its event-loop lag and every process's CPU time are reported alongside.
 """
@@ -961,6 +962,7 @@ def run_scenario(args: argparse.Namespace, scenario: str) -> int:
     print(text, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.settings == DEFAULT_SETTINGS else "-" + args.settings.replace(".", "-")
+    suffix += "" if args.reply_via == "socket" else f"-reply-{args.reply_via}"
     (RESULTS / f"{RESULT_NAMES[scenario]}{suffix}.txt").write_text(text)
     if args.keep:
         print(f"kept: {work}", flush=True)
@@ -1101,7 +1103,8 @@ def report(
         f"machine: {machine_line()}",
         f"load average (1/5/15 min) before the run: {loads[0]}; after: {loads[1]}",
         f"open files: {fd_line}",
-        f"command: {reproduce_command(args, scenario)}   (or: make bench-chat)",
+        f"command: {reproduce_command(args, scenario)}"
+        + ("   (or: make bench-chat)" if args.reply_via == "socket" else ""),
         *(
             [
                 f"SETTINGS: {args.settings} instead of {DEFAULT_SETTINGS} "
