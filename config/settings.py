@@ -50,10 +50,18 @@ else:
     # Development only: fixed keys so a local checkout runs without set-up. Never used with DEBUG off.
     SECRET_KEY = SECRET_KEY or "django-insecure-helpline-development-only-key-do-not-use-in-production"
     FIELD_KEYS = FIELD_KEYS or ["ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMzJieXQ="]
-# The key of the keyed hashes that link a caller's contacts (their number is never stored in
-# clear). It must never change, or every history would split: by default the oldest field key
-# (last in the list), which stays put when a new field key is put in front of it.
-IDENTITY_KEY = os.environ.get("HELPLINE_IDENTITY_KEY", "").strip() or (FIELD_KEYS[-1] if FIELD_KEYS else "")
+# The key of the keyed hashes that link a caller's contacts and match blocked senders (numbers
+# are never stored in clear). It must never change, or every history would split: by default the
+# one field key; once field keys are rotated (more than one), it must be named, so that which key
+# it is never depends on the order of the list.
+IDENTITY_KEY = os.environ.get("HELPLINE_IDENTITY_KEY", "").strip()
+if not IDENTITY_KEY:
+    if len(FIELD_KEYS) > 1:
+        refuse_to_start(
+            "HELPLINE_FIELD_KEYS holds more than one key but HELPLINE_IDENTITY_KEY is not set: "
+            "set it to the field key used before the first rotation"
+        )
+    IDENTITY_KEY = FIELD_KEYS[0] if FIELD_KEYS else ""
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]

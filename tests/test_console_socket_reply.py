@@ -15,12 +15,14 @@ from django.conf import settings
 from django.test import Client
 
 from config.asgi import application
+from helpline.accounts import services as accounts
 from helpline.accounts.models import PoliceCheck, Staff
 from helpline.audit.models import AuditEvent
 from helpline.common.consumers import CLOSE_BAD, CLOSE_REFUSED, CLOSE_TOO_BIG
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Contact
 from helpline.conversations.models import Direction, Message
+from tests.factories import persona
 from tests.test_chat_socket import run, start_chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -148,9 +150,43 @@ def test_an_empty_or_too_long_reply_is_refused_with_the_reason(
     run(scenario)
 
 
-def test_a_lapse_or_a_sign_out_after_the_socket_opened_ends_it_at_the_next_reply(
-    counsellor: Staff, client_for: Callable[[Staff], Client]
+def _lapse(counsellor: Staff) -> None:
+    PoliceCheck.objects.filter(staff=counsellor).delete()
+
+
+def _new_password(counsellor: Staff) -> None:
+    counsellor.set_password("a-new-password-for-this-test-9")
+    counsellor.save()
+
+
+def _deactivate(counsellor: Staff) -> None:
+    Staff.objects.filter(pk=counsellor.pk).update(is_active=False)
+
+
+def _everywhere(counsellor: Staff) -> None:
+    accounts.staff_sign_out_everywhere(counsellor)
+
+
+def _second_factor_reset(counsellor: Staff) -> None:
+    accounts.otp_reset(persona("administrator", username="admin-reset"), staff=counsellor)
+
+
+@pytest.mark.parametrize(
+    "end",
+    [_lapse, _new_password, _deactivate, _everywhere, _second_factor_reset, "logout"],
+    ids=[
+        "vetting lapsed",
+        "new password",
+        "deactivated",
+        "signed out everywhere",
+        "second factor reset",
+        "logout",
+    ],
+)
+def test_whatever_ends_a_session_on_pages_ends_it_on_the_socket_at_the_next_reply(
+    counsellor: Staff, client_for: Callable[[Staff], Client], end: Callable[[Staff], None] | str
 ) -> None:
+    """Refused with a reason, then closed; nothing stored. The socket opened while all was well."""
     client = client_for(counsellor)
 
     async def scenario() -> None:
@@ -158,8 +194,10 @@ def test_a_lapse_or_a_sign_out_after_the_socket_opened_ends_it_at_the_next_reply
         contact = await db(take_waiting)(counsellor)
         console = StaffSocket(client)
         await console.open()
-        await db(PoliceCheck.objects.filter(staff=counsellor).delete)()
+        await db(client.logout if end == "logout" else end)(*(() if end == "logout" else (counsellor,)))
         await console.send({"type": "reply", "id": "r", "contact": str(contact.pk), "text": "hello"})
+        refused = await console.receive_until("reply.sent", "reply.refused")
+        assert refused["type"] == "reply.refused" and refused["reason"] == "signed out"
         assert await console.receive_until("reply.sent") == {"type": "__closed__", "code": CLOSE_REFUSED}
         assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
         await child.disconnect()
@@ -167,9 +205,10 @@ def test_a_lapse_or_a_sign_out_after_the_socket_opened_ends_it_at_the_next_reply
     run(scenario)
 
 
-def test_a_reply_after_signing_out_closes_the_socket(
+def test_text_no_database_can_store_is_refused_not_a_crash(
     counsellor: Staff, client_for: Callable[[Staff], Client]
 ) -> None:
+    """A NUL, or half of an emoji (a lone surrogate, which JSON.stringify sends as it is)."""
     client = client_for(counsellor)
 
     async def scenario() -> None:
@@ -177,10 +216,14 @@ def test_a_reply_after_signing_out_closes_the_socket(
         contact = await db(take_waiting)(counsellor)
         console = StaffSocket(client)
         await console.open()
-        await db(client.logout)()
-        await console.send({"type": "reply", "id": "r", "contact": str(contact.pk), "text": "hello"})
-        assert await console.receive_until("reply.sent") == {"type": "__closed__", "code": CLOSE_REFUSED}
-        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        for ref, text in (("nul", "a\x00b"), ("half", "a\ud83d b")):  # json.dumps escapes both
+            await console.send({"type": "reply", "id": ref, "contact": str(contact.pk), "text": text})
+            refused = await console.receive_until("reply.sent", "reply.refused")
+            assert refused["id"] == ref and refused["reason"] == "invalid", refused
+        await console.send({"type": "reply", "id": "ok", "contact": str(contact.pk), "text": "ខ្ញុំនៅទីនេះ 🙂"})
+        assert (await console.receive_until("reply.sent", "reply.refused"))["type"] == "reply.sent"
+        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 1
+        await console.close()
         await child.disconnect()
 
     run(scenario)

@@ -51,6 +51,20 @@ def test_refuses_to_start_without_the_field_encryption_key(tmp_path: Path) -> No
     assert len(lines) == 1 and "HELPLINE_FIELD_KEYS" in lines[0]
 
 
+def test_rotated_field_keys_need_the_identity_key_named(tmp_path: Path) -> None:
+    """With two field keys, which one keys the caller hashes must not depend on their order."""
+    keys = f"{GOOD_FIELD_KEY[::-1]},{GOOD_FIELD_KEY}"
+    env = {"SECRET_KEY": GOOD_SECRET, "HELPLINE_FIELD_KEYS": keys}
+    result = run_manage(["check"], env, tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "HELPLINE_IDENTITY_KEY" in lines[0]
+    code = "from django.conf import settings as s; print(s.IDENTITY_KEY == s.FIELD_KEYS[1])"
+    named = run_manage(["shell", "-c", code], env | {"HELPLINE_IDENTITY_KEY": GOOD_FIELD_KEY}, tmp_path)
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.strip() == "True"
+
+
 def test_deploy_check_reports_nothing_in_production(tmp_path: Path) -> None:
     env = {"SECRET_KEY": "k7#" + GOOD_SECRET + "Zq!9", "HELPLINE_FIELD_KEYS": GOOD_FIELD_KEY}
     result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)

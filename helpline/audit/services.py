@@ -39,8 +39,8 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. Runs inside the caller's transaction (as a savepoint) when there is one,
-        so the audit row commits or rolls back together with the change it describes. No savepoint of
-        its own: if the append fails, the change it describes must not commit either. `client_ip`
+    so the audit row commits or rolls back together with the change it describes. No savepoint of
+    its own: if the append fails, the change it describes must not commit either. `client_ip`
     is for work that arrives without a request (a frame on a staff socket)."""
     with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()

@@ -10,10 +10,13 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db.models import Exists
+from django.db.models import Subquery
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -23,7 +26,7 @@ from helpline.accounts.vetting import vetting_status
 from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
-CLOSE_TOO_BIG, CLOSE_BAD = 1009, 4400
+CLOSE_UNSUPPORTED, CLOSE_TOO_BIG, CLOSE_BAD = 1003, 1009, 4400
 MAX_STAFF_FRAME = 8192  # a reply of 1000 characters, escaped, fits
 
 log = logging.getLogger("helpline.live")
@@ -96,8 +99,12 @@ class StaffPresenceConsumer(StaffConsumer):
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "console.event"})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_STAFF_FRAME:
-            log.warning("staff frame refused: binary or too large")
+        if text_data is None:
+            log.warning("staff frame refused: binary")
+            await self.close(code=CLOSE_UNSUPPORTED)
+            return
+        if len(text_data) > MAX_STAFF_FRAME:
+            log.warning("staff frame refused: too large")
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:
@@ -128,10 +135,20 @@ class StaffPresenceConsumer(StaffConsumer):
             return
         session_key = getattr(self.scope.get("session"), "session_key", None)
         client = self.scope.get("client") or (None, None)  # uvicorn applies --proxy-headers here
-        outcome = await database_sync_to_async(_socket_reply, thread_sensitive=False)(
-            self.staff.pk, session_key, contact, text, client[0]
-        )
+        try:
+            outcome = await database_sync_to_async(_socket_reply, thread_sensitive=False)(
+                self.staff.pk, session_key, contact, text, client[0]
+            )
+        except Exception as exc:  # logged without the text; the counsellor keeps it and may retry
+            log.error("staff reply failed: %s", type(exc).__name__)
+            await self.send_json({"type": "reply.refused", "id": ref, "reason": "error"})
+            return
         if outcome is None:  # no longer allowed at all: as a page would redirect, the socket ends
+            with translation.override(self.staff.language):
+                message = _("You are signed out, or your vetting is not current. Reload the page.")
+            await self.send_json(
+                {"type": "reply.refused", "id": ref, "reason": "signed out", "message": str(message)}
+            )
             await self.close(code=CLOSE_REFUSED)
             return
         await self.send_json({"type": f"reply.{outcome[0]}", "id": ref, **outcome[1]})
@@ -162,13 +179,26 @@ def _socket_reply(
 
 
 def _still_allowed(staff_id: Any, session_key: str | None, permission: Permission) -> Staff | None:
-    """The staff member afresh (one query with their session), if still active, signed in and
-    vetted, with a role that has the permission."""
+    """The staff member afresh (one query with their session), if still active, vetted, with a
+    role that has the permission, and their session still current as a page would find it:
+    signed in with both factors, and not ended by signing out everywhere, a new password or a
+    reset second factor (those change the session hash; they do not delete sessions)."""
     if not session_key:
         return None
     session = Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
-    staff = Staff.objects.filter(pk=staff_id, is_active=True).annotate(live=Exists(session)).first()
-    if staff is None or not staff.live:  # type: ignore[attr-defined]
+    staff = (
+        Staff.objects.filter(pk=staff_id, is_active=True)
+        .annotate(session_data=Subquery(session.values("session_data")[:1]))
+        .first()
+    )
+    if staff is None or not staff.session_data:  # type: ignore[attr-defined]
+        return None
+    data = SessionStore().decode(staff.session_data)  # type: ignore[attr-defined]
+    if (
+        str(data.get(SESSION_KEY)) != staff._meta.pk.value_to_string(staff)  # type: ignore[union-attr]
+        or not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), staff.get_session_auth_hash())
+        or not data.get(DEVICE_ID_SESSION_KEY)
+    ):
         return None
     if not role_has(staff.role, permission) or vetting_status(staff).blocked:
         return None

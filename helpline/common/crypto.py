@@ -2,7 +2,7 @@
 
 Encryption uses MultiFernet over HELPLINE_FIELD_KEYS (first key encrypts, all keys decrypt, so keys
 can be rotated). Keyed hashes link a caller's history without storing the number in clear text;
-their key (HELPLINE_IDENTITY_KEY, by default the oldest field key) never rotates.
+their key (HELPLINE_IDENTITY_KEY, by default the one field key) never rotates.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ checks either way (the contact is theirs to write to, it has a thread, the text 
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from django.utils.functional import Promise
@@ -12,6 +13,8 @@ from helpline.accounts.models import Staff
 from helpline.contacts.selectors import access_contact
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.services import MAX_REPLY, text_reply
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class ReplyRefused(Exception):
@@ -29,4 +32,6 @@ def console_reply(staff: Staff, contact_id: UUID | str, text: str, *, client_ip:
         raise ReplyRefused(_("This contact has no conversation to reply to."))
     if not text.strip() or len(text) > MAX_REPLY:
         raise ReplyRefused(_("Write a reply of up to %(n)d characters.") % {"n": MAX_REPLY})
+    if _UNSTORABLE.search(text):  # a NUL, or half of a broken emoji: no database takes them
+        raise ReplyRefused(_("This reply contains characters that cannot be sent. Type it again."))
     return text_reply(staff, contact=contact, text=text, conversation=conversation, client_ip=client_ip)

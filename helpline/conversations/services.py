@@ -203,7 +203,9 @@ def contact_announce(
 def next_seq(conversation: Conversation, *, touched_at: dt.datetime | None = None) -> int:
     """The next message number in this thread (the row update also locks the thread); with
     `touched_at`, also the time of its last message, in the same write."""
-    if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite 3.35+
+    if connection.vendor == "postgresql" or (
+        connection.vendor == "sqlite" and connection.features.can_return_columns_from_insert  # 3.35+
+    ):
         # One statement instead of an update and a read: this runs for every message.
         meta = Conversation._meta
         params: list[Any] = []
@@ -214,7 +216,8 @@ def next_seq(conversation: Conversation, *, touched_at: dt.datetime | None = Non
             params.append(field.get_db_prep_value(touched_at, connection))  # type: ignore[union-attr]
         params.append(meta.pk.get_db_prep_value(conversation.pk, connection))  # type: ignore[union-attr]
         quote = connection.ops.quote_name
-        table, key, seq = quote(meta.db_table), quote(meta.pk.column), quote("last_seq")  # type: ignore[union-attr]
+        table, key = quote(meta.db_table), quote(meta.pk.column)  # type: ignore[union-attr]
+        seq = quote(meta.get_field("last_seq").column)  # type: ignore[union-attr]
         # Identifiers come from the model and are quoted; the values are parameters.
         sql = f"UPDATE {table} SET {seq} = {seq} + 1{touched} WHERE {key} = %s RETURNING {seq}"  # noqa: S608
         with connection.cursor() as cursor:

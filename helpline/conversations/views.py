@@ -29,7 +29,8 @@ def _conversation(staff: Staff, contact_id: UUID) -> tuple[Contact, Conversation
 def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     assert isinstance(request.user, Staff)
     contact, conversation = _conversation(request.user, contact_id)
-    messages = list(conversation.messages.select_related("author")) if conversation else []
+    # In thread order (seq), the order the child sees; two messages can share a moment.
+    messages = list(conversation.messages.select_related("author").order_by("seq")) if conversation else []
     return render(request, "conversations/_thread.html", {"contact": contact, "messages": messages})
 
 

@@ -53,6 +53,9 @@ def test_silent_call_takes_one_keystroke(page: Any, helpline_server: HelplineSer
     page.goto("/console/")
     page.locator("form.start button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
+    # The URL changes before the deferred console.js has run; its key handler is bound by then.
+    page.wait_for_load_state("domcontentloaded")
+    expect(page.locator('[data-hotkey="1"]')).to_be_visible()
     page.keyboard.press("Alt+1")
     expect(page).to_have_url(re.compile(r"/console/$"))
     expect(page.locator(".contact-list li[aria-current]")).to_have_count(0)

@@ -117,11 +117,16 @@
   }
   // Replies go over this socket while it is open (no page request per message); the form posts
   // as usual when it is not. The text stays in the box until the server confirms it was stored.
-  var socket = null, pendingReplies = {}, nextReply = 1;
+  // A socket can look open after the network has gone (a sleeping laptop, a dropped Wi-Fi): a
+  // reply not confirmed in time closes it, so the notice shows and the form takes over.
+  var CONFIRM_MS = 10000;
+  var socket = null, pendingReplies = {}, replyTimers = {}, nextReply = 1;
   function settle(id, failure) {
     var form = pendingReplies[id];
     if (!form) { return; }
     delete pendingReplies[id];
+    clearTimeout(replyTimers[id]);
+    delete replyTimers[id];
     var button = form.querySelector("button[type=submit]");
     if (button) { button.disabled = false; }
     var notice = form.querySelector("[data-reply-notice]");
@@ -143,6 +148,10 @@
     pendingReplies[id] = form;
     var button = form.querySelector("button[type=submit]");
     if (button) { button.disabled = true; }
+    var notice = form.querySelector("[data-reply-notice]");
+    if (notice) { notice.textContent = ""; }
+    var sentOn = socket;
+    replyTimers[id] = setTimeout(function () { if (sentOn.readyState === WebSocket.OPEN) { sentOn.close(); } }, CONFIRM_MS);
     socket.send(JSON.stringify({ type: "reply", id: id, contact: form.getAttribute("data-contact"), text: text }));
   });
   function connect() {
