@@ -23,6 +23,7 @@ from helpline.contacts import services as contact_services
 from helpline.contacts.models import Contact
 from helpline.conversations.models import Direction, Message
 from tests.factories import persona
+from tests.sockets import staff_scope
 from tests.test_chat_socket import run, start_chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,21 +33,7 @@ db = sync_to_async
 class StaffSocket:
     def __init__(self, client: Client) -> None:
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-        scope = {
-            "type": "websocket",
-            "path": "/ws/staff/",
-            "raw_path": b"/ws/staff/",
-            "query_string": b"",
-            "headers": [
-                (b"cookie", cookie.encode()),
-                (b"origin", b"http://127.0.0.1"),
-                (b"host", b"127.0.0.1"),
-            ],
-            "subprotocols": [],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
-        self.app = ApplicationCommunicator(application, scope)
+        self.app = ApplicationCommunicator(application, staff_scope(cookie))
 
     async def open(self) -> None:
         await self.app.send_input({"type": "websocket.connect"})
@@ -68,6 +55,13 @@ class StaffSocket:
                 return frame
         raise AssertionError(f"no {kinds}")
 
+    async def reply(self, contact: Contact | str, text: Any, ref: str | int = "r") -> dict[str, Any]:
+        """Send a reply as the console does; the server's answer to it (or the close)."""
+        await self.send(
+            {"type": "reply", "id": ref, "contact": str(getattr(contact, "pk", contact)), "text": text}
+        )
+        return await self.receive_until("reply.sent", "reply.refused")
+
     async def close(self) -> None:
         await self.app.send_input({"type": "websocket.disconnect", "code": 1000})
         await self.app.wait(5)
@@ -79,18 +73,27 @@ def take_waiting(counsellor: Staff) -> Contact:
     return contact
 
 
+async def held_chat(holder: Staff, client: Client) -> tuple[Any, Contact, StaffSocket]:
+    """A child's chat taken by `holder`, and the console socket of whoever `client` signed in."""
+    child, _started = await start_chat()
+    contact = await db(take_waiting)(holder)
+    console = StaffSocket(client)
+    await console.open()
+    return child, contact, console
+
+
+async def replies_stored() -> int:
+    return await db(Message.objects.filter(direction=Direction.OUTBOUND).count)()
+
+
 def test_a_reply_over_the_console_socket_is_stored_audited_and_reaches_the_child(
     counsellor: Staff, client_for: Callable[[Staff], Client]
 ) -> None:
     client = client_for(counsellor)
 
     async def scenario() -> None:
-        child, _started = await start_chat()
-        contact = await db(take_waiting)(counsellor)
-        console = StaffSocket(client)
-        await console.open()
-        await console.send({"type": "reply", "id": "r1", "contact": str(contact.pk), "text": "ខ្ញុំនៅទីនេះ"})
-        ack = await console.receive_until("reply.sent", "reply.refused")
+        child, contact, console = await held_chat(counsellor, client)
+        ack = await console.reply(contact, "ខ្ញុំនៅទីនេះ", ref="r1")
         assert ack == {"type": "reply.sent", "id": "r1", "seq": 1, "contact": str(contact.pk)}
         frame = await child.receive_until("message")
         assert frame == {"type": "message", "seq": 1, "text": "ខ្ញុំនៅទីនេះ", "from": "helpline"}
@@ -104,46 +107,42 @@ def test_a_reply_over_the_console_socket_is_stored_audited_and_reaches_the_child
     run(scenario)
 
 
-def test_a_reply_to_someone_elses_contact_or_an_empty_one_is_refused_and_stores_nothing(
+def test_a_reply_to_someone_elses_contact_or_a_malformed_one_is_refused_and_stores_nothing(
     counsellor: Staff, make_persona: Callable[..., Staff], client_for: Callable[[Staff], Client]
 ) -> None:
-    other = make_persona("counsellor", username="other")
-    client = client_for(other)
+    client = client_for(make_persona("counsellor", username="other"))
 
     async def scenario() -> None:
-        child, _started = await start_chat()
-        contact = await db(take_waiting)(counsellor)
-        console = StaffSocket(client)
-        await console.open()
-        await console.send({"type": "reply", "id": 7, "contact": str(contact.pk), "text": "hello"})
-        refused = await console.receive_until("reply.sent", "reply.refused")
+        child, contact, console = await held_chat(counsellor, client)
+        refused = await console.reply(contact, "hello", ref=7)
         assert refused["id"] == 7 and refused["reason"] == "not found"
-        await console.send({"type": "reply", "id": 8, "contact": "not-a-uuid", "text": "hello"})
-        assert (await console.receive_until("reply.sent", "reply.refused"))["reason"] == "not found"
-        await console.send({"type": "reply", "id": 9, "contact": str(contact.pk), "text": ["x"]})
-        assert (await console.receive_until("reply.sent", "reply.refused"))["reason"] == "bad frame"
-        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        assert (await console.reply("not-a-uuid", "hello"))["reason"] == "not found"
+        assert (await console.reply(contact, ["x"]))["reason"] == "bad frame"
+        assert await replies_stored() == 0
         await console.close()
         await child.disconnect()
 
     run(scenario)
 
 
-def test_an_empty_or_too_long_reply_is_refused_with_the_reason(
-    counsellor: Staff, client_for: Callable[[Staff], Client]
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("   ", "1000"), ("x" * 1001, "1000"), ("a\x00b", "cannot be sent"), ("a\ud83d b", "cannot be sent")],
+    ids=["empty", "too long", "NUL", "half an emoji"],
+)
+def test_a_reply_that_cannot_be_sent_is_refused_with_the_reason_and_stores_nothing(
+    counsellor: Staff, client_for: Callable[[Staff], Client], text: str, says: str
 ) -> None:
+    """Half an emoji is a lone surrogate, which JSON.stringify sends as it is; no database takes
+    it, nor a NUL: refused, not a crash."""
     client = client_for(counsellor)
 
     async def scenario() -> None:
-        child, _started = await start_chat()
-        contact = await db(take_waiting)(counsellor)
-        console = StaffSocket(client)
-        await console.open()
-        for ref, text in (("a", "   "), ("b", "x" * 1001)):
-            await console.send({"type": "reply", "id": ref, "contact": str(contact.pk), "text": text})
-            refused = await console.receive_until("reply.sent", "reply.refused")
-            assert refused["id"] == ref and refused["reason"] == "invalid" and "1000" in refused["message"]
-        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
+        child, contact, console = await held_chat(counsellor, client)
+        refused = await console.reply(contact, text, ref="x")
+        assert refused["id"] == "x" and refused["reason"] == "invalid" and says in refused["message"]
+        assert await replies_stored() == 0
+        assert (await console.reply(contact, "ខ្ញុំនៅទីនេះ 🙂"))["type"] == "reply.sent"  # still open
         await console.close()
         await child.disconnect()
 
@@ -190,40 +189,12 @@ def test_whatever_ends_a_session_on_pages_ends_it_on_the_socket_at_the_next_repl
     client = client_for(counsellor)
 
     async def scenario() -> None:
-        child, _started = await start_chat()
-        contact = await db(take_waiting)(counsellor)
-        console = StaffSocket(client)
-        await console.open()
+        child, contact, console = await held_chat(counsellor, client)
         await db(client.logout if end == "logout" else end)(*(() if end == "logout" else (counsellor,)))
-        await console.send({"type": "reply", "id": "r", "contact": str(contact.pk), "text": "hello"})
-        refused = await console.receive_until("reply.sent", "reply.refused")
+        refused = await console.reply(contact, "hello")
         assert refused["type"] == "reply.refused" and refused["reason"] == "signed out"
         assert await console.receive_until("reply.sent") == {"type": "__closed__", "code": CLOSE_REFUSED}
-        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 0
-        await child.disconnect()
-
-    run(scenario)
-
-
-def test_text_no_database_can_store_is_refused_not_a_crash(
-    counsellor: Staff, client_for: Callable[[Staff], Client]
-) -> None:
-    """A NUL, or half of an emoji (a lone surrogate, which JSON.stringify sends as it is)."""
-    client = client_for(counsellor)
-
-    async def scenario() -> None:
-        child, _started = await start_chat()
-        contact = await db(take_waiting)(counsellor)
-        console = StaffSocket(client)
-        await console.open()
-        for ref, text in (("nul", "a\x00b"), ("half", "a\ud83d b")):  # json.dumps escapes both
-            await console.send({"type": "reply", "id": ref, "contact": str(contact.pk), "text": text})
-            refused = await console.receive_until("reply.sent", "reply.refused")
-            assert refused["id"] == ref and refused["reason"] == "invalid", refused
-        await console.send({"type": "reply", "id": "ok", "contact": str(contact.pk), "text": "ខ្ញុំនៅទីនេះ 🙂"})
-        assert (await console.receive_until("reply.sent", "reply.refused"))["type"] == "reply.sent"
-        assert await db(Message.objects.filter(direction=Direction.OUTBOUND).count)() == 1
-        await console.close()
+        assert await replies_stored() == 0
         await child.disconnect()
 
     run(scenario)

@@ -14,6 +14,7 @@ from django.test import Client
 from config.asgi import application
 from helpline.accounts.models import Staff
 from helpline.common.consumers import CLOSE_REFUSED
+from tests.sockets import staff_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,20 +23,7 @@ def connect(cookie: str) -> tuple[bool, object]:
     """Speak the ASGI websocket protocol to the real application (as uvicorn does)."""
 
     async def run() -> tuple[bool, object]:
-        scope = {
-            "type": "websocket",
-            "path": "/ws/staff/",
-            "raw_path": b"/ws/staff/",
-            "query_string": b"",
-            "headers": [
-                (b"cookie", cookie.encode()),
-                (b"origin", b"http://127.0.0.1"),
-                (b"host", b"127.0.0.1"),
-            ],
-            "subprotocols": [],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = staff_scope(cookie)
         app = ApplicationCommunicator(application, scope)
         await app.send_input({"type": "websocket.connect"})
         first = await app.receive_output(timeout=5)

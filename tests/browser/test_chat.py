@@ -49,24 +49,43 @@ def send(page: Any, text: str) -> None:
     page.locator("[data-helpline-chat] textarea").press("Enter")
 
 
-def test_child_chats_in_khmer_resumes_after_a_drop_and_leaves_no_trace(
-    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
-) -> None:
-    child_context, child = child_page(chromium, helpline_server)
-    open_and_start(child)
-    send(child, HELLO)
-    expect(child.locator("[data-helpline-chat] .msg.you")).to_have_text([HELLO])
-    expect(child.locator("[data-helpline-chat] .msg.you.pending")).to_have_count(0)  # stored, acknowledged
+def child_says_hello(chromium: Any, server: HelplineServer) -> tuple[Any, Any]:
+    """A child opens the chat, starts it in Khmer and writes; the message is stored (acknowledged)."""
+    context, page = child_page(chromium, server)
+    open_and_start(page)
+    send(page, HELLO)
+    expect(page.locator("[data-helpline-chat] .msg.you.pending")).to_have_count(0)
+    return context, page
 
-    counsellor_context = chromium.new_context(
-        base_url=helpline_server.url, storage_state=staff_session("counsellor")
-    )
-    counsellor_context.set_default_timeout(15_000)
-    console = counsellor_context.new_page()
+
+def counsellor_takes_the_chat(
+    chromium: Any,
+    server: HelplineServer,
+    staff_session: Callable[[str], dict[str, Any]],
+    *,
+    before: Callable[[Any], object] = lambda context: None,
+    watch: Callable[[Any], object] = lambda page: None,
+) -> tuple[Any, Any]:
+    """A counsellor opens the console in their own browser and takes the waiting chat."""
+    context = chromium.new_context(base_url=server.url, storage_state=staff_session("counsellor"))
+    context.set_default_timeout(15_000)
+    before(context)
+    console = context.new_page()
+    watch(console)
     console.goto("/console/")
     console.locator("#console-lists form[action$='/take/'] button").first.click()
     expect(console).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
     expect(console.locator("#thread-messages")).to_contain_text(HELLO)
+    return context, console
+
+
+def test_child_chats_in_khmer_resumes_after_a_drop_and_leaves_no_trace(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    child_context, child = child_says_hello(chromium, helpline_server)
+    expect(child.locator("[data-helpline-chat] .msg.you")).to_have_text([HELLO])
+
+    counsellor_context, console = counsellor_takes_the_chat(chromium, helpline_server, staff_session)
 
     # The reply travels over the console's live socket, not as a page request; the box empties
     # once the server confirms it stored the reply.
@@ -141,22 +160,17 @@ def test_a_high_risk_message_jumps_the_queue(
 def test_without_the_live_socket_the_reply_form_posts_and_appends_the_reply(
     chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
 ) -> None:
-    child_context, child = child_page(chromium, helpline_server)
-    open_and_start(child)
-    send(child, HELLO)
-    expect(child.locator("[data-helpline-chat] .msg.you.pending")).to_have_count(0)
-
-    counsellor_context = chromium.new_context(
-        base_url=helpline_server.url, storage_state=staff_session("counsellor")
-    )
-    counsellor_context.set_default_timeout(15_000)
-    counsellor_context.add_init_script("delete window.WebSocket")  # a network that blocks sockets
-    console = counsellor_context.new_page()
+    child_context, child = child_says_hello(chromium, helpline_server)
     posts: list[int] = []
-    console.on("response", lambda r: posts.append(r.status) if "/reply/" in r.url else None)
-    console.goto("/console/")
-    console.locator("#console-lists form[action$='/take/'] button").first.click()
-    expect(console.locator("#thread-messages")).to_contain_text(HELLO)
+    counsellor_context, console = counsellor_takes_the_chat(
+        chromium,
+        helpline_server,
+        staff_session,
+        before=lambda context: context.add_init_script("delete window.WebSocket"),  # sockets blocked
+        watch=lambda page: page.on(
+            "response", lambda r: posts.append(r.status) if "/reply/" in r.url else None
+        ),
+    )
     console.locator("#reply-text").fill(REPLY)
     console.locator("form.reply button[type=submit]").click()
     expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text([REPLY])
