@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -86,3 +87,16 @@ def english_outside_requests() -> object:
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def agents(settings: Any) -> dict[str, Staff]:
+    """Three counsellors with phone extensions 1001-1003, keyed by extension (voice tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast set-up
+    team = {}
+    for extension, username in (("1001", "dara"), ("1002", "sreymom"), ("1003", "vibol")):
+        staff = persona(Role.COUNSELLOR, username=username)
+        staff.extension = extension
+        staff.save()
+        team[extension] = staff
+    return team

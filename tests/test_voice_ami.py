@@ -18,13 +18,12 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import Staff
 from helpline.channels.ami.adapter import to_call_event
 from helpline.contacts.models import Channel, Contact, Status
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from tests import ami_scenarios as sc
 from tests.ami_server import ConnectorThread, ThreadedAMIServer, encode
-from tests.factories import persona
 
 # Transactional: the connector's thread must see what the test wrote, and the test what it wrote.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,18 +102,6 @@ def logs() -> Iterator[Records]:
         text = handler.text()
         for number in CALLERS:  # never a phone number in the logs, whatever happened
             assert number not in text and number.lstrip("+0") not in text, f"{number} logged"
-
-
-@pytest.fixture
-def agents(settings: Any) -> dict[str, Staff]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast set-up
-    team = {}
-    for extension, username in (("1001", "dara"), ("1002", "sreymom"), ("1003", "vibol")):
-        staff = persona(Role.COUNSELLOR, username=username)
-        staff.extension = extension
-        staff.save()
-        team[extension] = staff
-    return team
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
 from helpline.channels.ami.adapter import to_call_event
 from helpline.contacts.models import Contact
@@ -16,7 +16,6 @@ from helpline.voice import services
 from helpline.voice.models import VoiceCall, VoiceEvent
 from helpline.voice.services import CallEvent, voice_event, voice_events
 from tests import ami_scenarios as sc
-from tests.factories import persona
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +29,6 @@ MORNING = [  # (recording, seconds after T0): every scenario of the AMI suite in
     (sc.TIMEOUT_TO_VOICEMAIL, 120),
     (sc.TRANSFERRED_OUT, 140),
 ]
-
-
-@pytest.fixture
-def agents(settings: Any) -> dict[str, Staff]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    team = {}
-    for extension, username in (("1001", "dara"), ("1002", "sreymom"), ("1003", "vibol")):
-        staff = persona(Role.COUNSELLOR, username=username)
-        staff.extension = extension
-        staff.save()
-        team[extension] = staff
-    return team
 
 
 def morning() -> list[CallEvent]:

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import Staff
 from helpline.contacts.models import Kind, Status
 from helpline.contacts.services import contact_close_quick
 from helpline.routing.models import Offer
 from helpline.routing.queue import queue
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from helpline.voice.services import CallEvent, voice_events
-from tests.factories import persona
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +26,6 @@ def ev(kind: str, seconds: float, call: str = "c1", **extra: Any) -> CallEvent:
     return CallEvent(
         call_id=call, kind=kind, at=T0 + dt.timedelta(seconds=seconds), queue="helpline", **extra
     )
-
-
-@pytest.fixture
-def agents(settings: Any) -> dict[str, Staff]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    team = {}
-    for extension, username in (("1001", "dara"), ("1002", "sreymom")):
-        staff = persona(Role.COUNSELLOR, username=username)
-        staff.extension = extension
-        staff.save()
-        team[extension] = staff
-    return team
 
 
 def test_a_leave_without_a_reason_ends_nothing(agents: dict[str, Staff]) -> None:

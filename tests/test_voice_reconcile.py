@@ -11,14 +11,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import Staff
 from helpline.channels.ami.adapter import to_call_event
 from helpline.contacts.models import Contact, Status
 from helpline.conversations import live
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from helpline.voice.services import voice_event
 from tests import ami_scenarios as sc
-from tests.factories import persona
 
 pytestmark = pytest.mark.django_db
 
@@ -64,18 +63,6 @@ ALL_CALLS = {ANSWERED, ABANDONED, NO_ANSWER, SHORT, LOG_ONLY}
 
 def at(epoch: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
-
-
-@pytest.fixture
-def agents(settings: object) -> dict[str, Staff]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-    team = {}
-    for extension, username in (("1001", "dara"), ("1002", "sreymom"), ("1003", "vibol")):
-        staff = persona(Role.COUNSELLOR, username=username)
-        staff.extension = extension
-        staff.save()
-        team[extension] = staff
-    return team
 
 
 @pytest.fixture
