@@ -354,3 +354,27 @@ def test_supervisor_maintains_canned_replies_and_blocks(
     assert refused.status_code == 403
     assert client.post("/text-settings/", {"section": "delete-block", "pk": "not-a-uuid"}).status_code == 400
     assert client_for(counsellor).get("/text-settings/").status_code == 403
+
+
+def test_demo_mode_without_a_sending_gateway_keeps_replies_on_the_machine(
+    counsellor: Staff, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`make run` (demo, no Kannel sendsms URL) shows a reply sent, and nothing leaves the machine;
+    outside demo mode the same set-up fails the reply, as it must."""
+    with override_settings(HELPLINE_ENV={"HELPLINE_KANNEL_SECRET": SECRET}, DEMO=True):
+        contact = answered(counsellor)
+        reply = services.text_reply(counsellor, contact=contact, text="ខ្ញុំនៅទីនេះ")
+        with caplog.at_level("INFO", logger="helpline.sms"):
+            outbox.deliver_due()
+        reply.refresh_from_db()
+        assert reply.status == DeliveryStatus.SENT and reply.provider_message_id == f"demo-{reply.pk}"
+        assert (
+            "kept on this machine" in caplog.text
+            and "ខ្ញុំ" not in caplog.text
+            and "12345678" not in caplog.text
+        )
+    with override_settings(HELPLINE_ENV={"HELPLINE_KANNEL_SECRET": SECRET}, DEMO=False):
+        second = services.text_reply(counsellor, contact=contact, text="ម្តងទៀត")
+        outbox.deliver_due()
+        second.refresh_from_db()
+        assert second.status == DeliveryStatus.FAILED and "not configured" in second.error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from helpline.channels.base import TextGateway
 
 _OVERRIDES: dict[str, TextGateway] = {}
@@ -13,12 +15,23 @@ def gateway(name: str) -> TextGateway:
     if name == "kannel":
         from helpline.channels.kannel.adapter import KannelGateway
 
-        return KannelGateway()
+        kannel = KannelGateway()
+        return _demo_unless(kannel.config.sendsms_url, kannel)
     if name == "twilio":
         from helpline.channels.twilio.adapter import TwilioGateway
 
-        return TwilioGateway()
+        # In demo mode the auth token may be the demo secret (for inbound signatures): real
+        # sending needs one given in the environment.
+        return _demo_unless(settings.HELPLINE_ENV.get("HELPLINE_TWILIO_AUTH_TOKEN"), TwilioGateway())
     raise KeyError(name)
+
+
+def _demo_unless(can_send: object, real: TextGateway) -> TextGateway:
+    if settings.DEMO and not can_send:
+        from helpline.channels.demo import DemoGateway
+
+        return DemoGateway(real.name)
+    return real
 
 
 def use_gateway(name: str, implementation: TextGateway | None) -> None:
