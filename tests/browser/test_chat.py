@@ -179,3 +179,39 @@ def test_without_the_live_socket_the_reply_form_posts_and_appends_the_reply(
     assert posts == [200]
     child_context.close()
     counsellor_context.close()
+
+
+def test_the_open_thread_reloads_for_its_own_chat_only(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    """Another child writing moves the lists, not the counsellor's open thread; the open chat's
+    own message reloads it."""
+    held_context, held = child_says_hello(chromium, helpline_server)
+    reloads: list[str] = []
+    counsellor_context, console = counsellor_takes_the_chat(
+        chromium,
+        helpline_server,
+        staff_session,
+        watch=lambda page: page.on(
+            "request",
+            lambda r: (
+                reloads.append(r.url.split("/")[-2]) if "/thread/" in r.url or "/lists/" in r.url else None
+            ),
+        ),
+    )
+    expect(console.locator("body[data-live=open]")).to_have_count(1)
+    console.wait_for_timeout(1500)  # the first load's requests are over
+    reloads.clear()
+
+    other_context, other = child_says_hello(chromium, helpline_server)  # waits in the queue
+    send(other, "ខ្ញុំនៅតែរង់ចាំ")
+    expect(other.locator("[data-helpline-chat] .msg.you.pending")).to_have_count(0)
+    console.wait_for_timeout(2500)  # events are gathered for up to a second
+    assert "lists" in reloads and "thread" not in reloads, reloads
+
+    send(held, OFFLINE_TEXT)
+    expect(console.locator("#thread-messages")).to_contain_text(OFFLINE_TEXT)
+    for page in (held, other):
+        page.locator("[data-helpline-chat] .exit").click()
+    for context in (held_context, other_context, counsellor_context):
+        context.close()

@@ -106,13 +106,18 @@
   if (!document.getElementById("console-lists") || !window.WebSocket) { return; }
   var delay = 1000;
   // At most one refresh a second however busy the floor is: every console hears every event.
-  var pending = null, last = 0;
+  // The event names every contact that changed meanwhile, so the open thread reloads only when
+  // it is one of them (a long thread is not re-read for a message in another chat).
+  var pending = null, last = 0, contacts = {};
   function changed(data) {
+    if (data.contact) { contacts[data.contact] = true; }
     if (pending) { return; }
     var wait = Math.max(0, 1000 - (Date.now() - last));
     pending = setTimeout(function () {
       pending = null; last = Date.now();
-      document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: data }));
+      var detail = { contacts: Object.keys(contacts) };
+      contacts = {};
+      document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: detail }));
     }, wait);
   }
   // Replies go over this socket while it is open (no page request per message); the form posts
@@ -157,7 +162,12 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + window.location.host + "/ws/staff/");
-    socket.onopen = function () { delay = 1000; document.body.setAttribute("data-live", "open"); };
+    socket.onopen = function () {
+      delay = 1000;
+      // Back after a drop: whatever changed meanwhile was not heard, so everything reloads.
+      if (document.body.getAttribute("data-live") === "closed") { changed({ contact: "*" }); }
+      document.body.setAttribute("data-live", "open");
+    };
     socket.onmessage = function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
