@@ -195,6 +195,9 @@ def test_whatever_ends_a_session_on_pages_ends_it_on_the_socket_at_the_next_repl
         assert refused["type"] == "reply.refused" and refused["reason"] == "signed out"
         assert await console.receive_until("reply.sent") == {"type": "__closed__", "code": CLOSE_REFUSED}
         assert await replies_stored() == 0
+        if end is _lapse:  # refused by the safeguarding gate: recorded, as on a page
+            refusals = AuditEvent.objects.filter(action="access.refused", actor=counsellor)
+            assert "police check" in (await db(refusals.get)()).reason
         await child.disconnect()
 
     run(scenario)

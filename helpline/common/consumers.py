@@ -23,6 +23,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_status
+from helpline.audit.services import audit_record
 from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
@@ -200,6 +201,17 @@ def _still_allowed(staff_id: Any, session_key: str | None, permission: Permissio
         or not data.get(DEVICE_ID_SESSION_KEY)
     ):
         return None
-    if not role_has(staff.role, permission) or vetting_status(staff).blocked:
+    if not role_has(staff.role, permission):
+        return None
+    status = vetting_status(staff)
+    if status.blocked:  # recorded as a page's refusal is, in the person's language
+        with translation.override(staff.language):
+            reason = "safeguarding gate: " + "; ".join(str(r) for r in status.reasons)
+        audit_record(
+            staff,
+            action="access.refused",
+            reason=reason,
+            detail={"path": "/ws/staff/", "method": "reply"},
+        )
         return None
     return staff
