@@ -62,7 +62,6 @@ def _str(data: dict[str, Any], name: str, limit: int) -> str:
 @require_POST
 def voice_events(request: HttpRequest) -> HttpResponse:
     from helpline.voice.services import (
-        LEAVE_REASONS,
         CallEvent,
         DatabaseUnavailable,
         EventRejected,
@@ -102,7 +101,7 @@ def voice_events(request: HttpRequest) -> HttpResponse:
         )
         if not event.call_id:
             raise ValueError("call_id")
-        if kind == "leave" and event.hung_up_by not in LEAVE_REASONS:
+        if event.says_nothing:
             raise ValueError("hung_up_by")  # a leave that does not say why could be the answer coming
         outcome = voice_event(event)
     except (ValueError, EventRejected) as exc:

@@ -90,6 +90,11 @@ class CallEvent:
     def valid(self) -> bool:
         return self.kind in KINDS and bool(self.call_id) and len(self.call_id) <= 64
 
+    @property
+    def says_nothing(self) -> bool:
+        """A leave without one of LEAVE_REASONS: it may be the answer coming, so it ends nothing."""
+        return self.kind == "leave" and self.hung_up_by not in LEAVE_REASONS
+
 
 class EventRejected(ValueError):
     pass
@@ -268,7 +273,7 @@ class _Batch:
         work = self.work.get(event.call_id)
         created = work is None
         if work is None:
-            if event.kind == "hangup" or (event.kind == "leave" and event.hung_up_by not in LEAVE_REASONS):
+            if event.kind == "hangup" or event.says_nothing:
                 return "ignored"  # says nothing of a call we never saw join (or of no queue call at all)
             work = self.work[event.call_id] = _new_call(event)
         contact = work.contact
@@ -382,7 +387,7 @@ def _apply(batch: _Batch, work: _Work, event: CallEvent) -> tuple[str, UUID | No
         )
     elif event.kind == "leave":
         # Only a leave that says why ends a call (see LEAVE_REASONS); a connect after it reopens it.
-        if call.answered_at is not None or event.hung_up_by not in LEAVE_REASONS:
+        if call.answered_at is not None or event.says_nothing:
             return "ignored", None
         wait = event.hold if event.hold is not None else int((event.at - call.joined_at).total_seconds())
         _end_unanswered(call, contact, event, wait=wait, by=event.hung_up_by)
