@@ -214,3 +214,12 @@ def test_blocked_chat_words_match_whole_words_only(supervisor: Staff) -> None:
     assert keyword_blocked("you idiot") and keyword_blocked("អាឆ្កែ")
     assert not keyword_blocked("idiotic question")  # letters inside another word do not count
     assert not keyword_blocked("ខ្ញុំត្រូវការជំនួយ")
+
+
+def test_a_blocked_keyword_with_no_word_in_it_is_found_as_written(supervisor: Staff) -> None:
+    from helpline.conversations.chat import keyword_blocked
+    from helpline.conversations.models import BlockedKeyword
+
+    BlockedKeyword.objects.create(keyword="🖕🖕", created_by=supervisor)
+    assert keyword_blocked("you 🖕🖕 there") and keyword_blocked("🖕🖕🖕")
+    assert not keyword_blocked("🖕 once") and not keyword_blocked("ខ្ញុំត្រូវការជំនួយ 🙏")

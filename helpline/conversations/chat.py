@@ -10,6 +10,7 @@ import math
 import secrets
 import threading
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -133,10 +134,23 @@ def forget_keywords(**_: object) -> None:
 
 
 @lru_cache(maxsize=4)
-def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """Keywords as word sequences; those with no word in them at all (a row of emoji, say) are
+    kept apart, to be found as they are written."""
     from helpline.contacts.search_text import words
 
-    return tuple(found for k in keywords if (found := tuple(words(k))))
+    as_words, as_written = [], []
+    for keyword in keywords:
+        found = tuple(words(keyword))
+        if found:
+            as_words.append(found)
+        elif normalised := _plain(keyword).strip():
+            as_written.append(normalised)
+    return tuple(as_words), tuple(as_written)
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
@@ -152,8 +166,11 @@ def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
         cache.set(KEYWORDS_KEY, keywords, KEYWORDS_SECONDS)
     if not keywords:
         return False
+    as_words, as_written = _segmented(keywords)
+    if as_written and any(k in _plain(text) for k in as_written):
+        return True
     found = words(text) if found is None else found
-    return any(contains_words(found, segmented) for segmented in _segmented(keywords))
+    return any(contains_words(found, segmented) for segmented in as_words)
 
 
 def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Message, bool]:
