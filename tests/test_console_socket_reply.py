@@ -197,7 +197,8 @@ def test_whatever_ends_a_session_on_pages_ends_it_on_the_socket_at_the_next_repl
         assert await replies_stored() == 0
         if end is _lapse:  # refused by the safeguarding gate: recorded, as on a page
             refusals = AuditEvent.objects.filter(action="access.refused", actor=counsellor)
-            assert "police check" in (await db(refusals.get)()).reason
+            refusal = await db(refusals.get)()
+            assert "police check" in refusal.reason and refusal.client_ip == "127.0.0.1"
         await child.disconnect()
 
     run(scenario)

@@ -221,5 +221,8 @@ def test_a_blocked_keyword_with_no_word_in_it_is_found_as_written(supervisor: St
     from helpline.conversations.models import BlockedKeyword
 
     BlockedKeyword.objects.create(keyword="🖕🖕", created_by=supervisor)
+    BlockedKeyword.objects.create(keyword="?", created_by=supervisor)  # punctuation: never a keyword
     assert keyword_blocked("you 🖕🖕 there") and keyword_blocked("🖕🖕🖕")
+    assert keyword_blocked("🖕🏻🖕")  # a skin tone does not hide it
     assert not keyword_blocked("🖕 once") and not keyword_blocked("ខ្ញុំត្រូវការជំនួយ 🙏")
+    assert not keyword_blocked("are you there?")

@@ -162,7 +162,7 @@ def _socket_reply(
     the console at all."""
     from helpline.conversations.console_reply import ReplyRefused, console_reply
 
-    staff = _still_allowed(staff_id, session_key, Permission.CONSOLE)
+    staff = _still_allowed(staff_id, session_key, Permission.CONSOLE, client_ip=client_ip)
     if staff is None:
         return None
     with translation.override(staff.language):
@@ -179,7 +179,9 @@ def _socket_reply(
     return "sent", {"seq": message.seq, "contact": contact_id}
 
 
-def _still_allowed(staff_id: Any, session_key: str | None, permission: Permission) -> Staff | None:
+def _still_allowed(
+    staff_id: Any, session_key: str | None, permission: Permission, *, client_ip: str | None = None
+) -> Staff | None:
     """The staff member afresh (one query with their session), if still active, vetted, with a
     role that has the permission, and their session still current as a page would find it:
     signed in with both factors, and not ended by signing out everywhere, a new password or a
@@ -211,6 +213,7 @@ def _still_allowed(staff_id: Any, session_key: str | None, permission: Permissio
             staff,
             action="access.refused",
             reason=reason,
+            client_ip=client_ip,
             detail={"path": "/ws/staff/", "method": "reply"},
         )
         return None

@@ -135,8 +135,9 @@ def forget_keywords(**_: object) -> None:
 
 @lru_cache(maxsize=4)
 def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
-    """Keywords as word sequences; those with no word in them at all (a row of emoji, say) are
-    kept apart, to be found as they are written."""
+    """Keywords as word sequences; those with no word in them but a symbol (a row of emoji, say)
+    are kept apart, to be found as they are written. Punctuation alone ("?", "...") is never a
+    keyword: it would refuse every child who asks a question."""
     from helpline.contacts.search_text import words
 
     as_words, as_written = [], []
@@ -144,13 +145,17 @@ def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], 
         found = tuple(words(keyword))
         if found:
             as_words.append(found)
-        elif normalised := _plain(keyword).strip():
-            as_written.append(normalised)
+        elif any(unicodedata.category(c).startswith("S") for c in keyword):
+            as_written.append(_plain(keyword).strip())
     return tuple(as_words), tuple(as_written)
 
 
+# Emoji variation selectors and skin tones: the same emoji may come with or without them.
+_EMOJI_VARIANTS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
+
+
 def _plain(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
+    return unicodedata.normalize("NFC", text).casefold().translate(_EMOJI_VARIANTS)
 
 
 def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
@@ -167,8 +172,10 @@ def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
     if not keywords:
         return False
     as_words, as_written = _segmented(keywords)
-    if as_written and any(k in _plain(text) for k in as_written):
-        return True
+    if as_written:
+        plain = _plain(text)
+        if any(k in plain for k in as_written):
+            return True
     found = words(text) if found is None else found
     return any(contains_words(found, segmented) for segmented in as_words)
 

@@ -215,3 +215,38 @@ def test_the_open_thread_reloads_for_its_own_chat_only(
         page.locator("[data-helpline-chat] .exit").click()
     for context in (held_context, other_context, counsellor_context):
         context.close()
+
+
+def test_a_reply_not_confirmed_in_time_is_left_in_the_box_with_a_warning(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    """A network that swallows what the console sends (the socket still looks open): after ten
+    seconds the console stops waiting, keeps the text, says it is unconfirmed and reconnects."""
+    child_context, child = child_says_hello(chromium, helpline_server)
+    swallowed: list[str] = []
+
+    def swallow_replies(route: Any) -> None:
+        server = route.connect_to_server()
+        route.on_message(lambda m: swallowed.append(m) if '"reply"' in str(m) else server.send(m))
+        server.on_message(route.send)
+
+    counsellor_context, console = counsellor_takes_the_chat(
+        chromium,
+        helpline_server,
+        staff_session,
+        watch=lambda page: page.route_web_socket(re.compile(r"/ws/staff/"), swallow_replies),
+    )
+    expect(console.locator("body[data-live=open]")).to_have_count(1)
+    console.locator("#reply-text").fill(REPLY)
+    console.locator("form.reply button[type=submit]").click()
+    expect(console.locator("form.reply button[type=submit]")).to_be_disabled()
+    notice = console.locator("[data-reply-notice]")
+    expect(notice).to_have_text(str(notice.get_attribute("data-unconfirmed")), timeout=15_000)
+    expect(console.locator("form.reply button[type=submit]")).to_be_enabled()
+    expect(console.locator("#reply-text")).to_have_value(REPLY)  # kept, not sent twice
+    expect(console.locator("body[data-live=open]")).to_have_count(1, timeout=15_000)  # back again
+    assert len(swallowed) == 1
+    expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_count(0)
+    child.locator("[data-helpline-chat] .exit").click()
+    child_context.close()
+    counsellor_context.close()

@@ -156,7 +156,7 @@
     var notice = form.querySelector("[data-reply-notice]");
     if (notice) { notice.textContent = ""; }
     var sentOn = socket;
-    replyTimers[id] = setTimeout(function () { if (sentOn.readyState === WebSocket.OPEN) { sentOn.close(); } }, CONFIRM_MS);
+    replyTimers[id] = setTimeout(function () { if (sentOn === socket) { dropped(sentOn); } }, CONFIRM_MS);
     socket.send(JSON.stringify({ type: "reply", id: id, contact: form.getAttribute("data-contact"), text: text }));
   });
   function connect() {
@@ -172,7 +172,12 @@
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
       if (data.type === "reply.sent") { settle(data.id, ""); return; }
-      if (data.type === "reply.refused") { settle(data.id, data.message || data.reason); return; }
+      if (data.type === "reply.refused") {
+        // "error": the server failed midway, so the reply may or may not be stored.
+        var form = pendingReplies[data.id], notice = form && form.querySelector("[data-reply-notice]");
+        settle(data.id, data.reason === "error" && notice ? notice.getAttribute("data-unconfirmed") : (data.message || data.reason));
+        return;
+      }
       if (data.type === "console.event" && data.reason === "screen_pop" && data.contact) {
         // A call was just answered on this counsellor's phone: open its record at once.
         window.location.assign("/console/" + data.contact + "/");
@@ -180,16 +185,23 @@
       }
       if (data.type === "console.event") { changed(data); }
     };
-    socket.onclose = function () {
-      document.body.setAttribute("data-live", "closed");
-      // A reply sent but not confirmed may or may not be stored: say so rather than send twice.
-      Object.keys(pendingReplies).forEach(function (id) {
-        var notice = pendingReplies[id].querySelector("[data-reply-notice]");
-        settle(id, notice ? notice.getAttribute("data-unconfirmed") : "?");
-      });
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 30000);
-    };
+    socket.onclose = function () { dropped(this); };
+  }
+  // The socket is gone, or counted as gone: a dead network can hold a close for a minute, so a
+  // reply left unconfirmed does not wait for it. Its handlers are detached and a new one opened.
+  function dropped(gone) {
+    if (gone !== socket) { return; }
+    gone.onopen = gone.onmessage = gone.onclose = null;
+    if (gone.readyState === WebSocket.OPEN || gone.readyState === WebSocket.CONNECTING) { gone.close(); }
+    socket = null;
+    document.body.setAttribute("data-live", "closed");
+    // A reply sent but not confirmed may or may not be stored: say so rather than send twice.
+    Object.keys(pendingReplies).forEach(function (id) {
+      var notice = pendingReplies[id].querySelector("[data-reply-notice]");
+      settle(id, notice ? notice.getAttribute("data-unconfirmed") : "?");
+    });
+    setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 30000);
   }
   connect();
 })();
