@@ -337,3 +337,18 @@ def test_numbers_in_attributes_are_never_grouped(counsellor: Staff) -> None:
         with translation.override(language):
             html = Template('<textarea maxlength="{{ n }}"></textarea>').render(Context({"n": 1000}))
         assert 'maxlength="1000"' in html, html
+
+
+def test_half_an_emoji_or_a_nul_from_a_child_is_stored_not_a_crash() -> None:
+    """A cheap phone's keyboard can leave half of an emoji (a lone surrogate, which a browser's
+    JSON carries as it is); no database takes it, nor a NUL. The child's words are kept."""
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        await child.send({"type": "message", "id": "m1", "text": "ខ្ញុំ \ud83d ខ្លាច\x00"})
+        assert (await child.receive_until("ack"))["seq"] == 1
+        stored = await db(Message.objects.get)(direction=Direction.INBOUND)
+        assert stored.text == "ខ្ញុំ \ufffd ខ្លាច\ufffd"
+        await child.disconnect()
+
+    run(scenario)

@@ -116,7 +116,11 @@ def test_no_published_policy_blocks_everyone(db: None, client_for: ClientFor) ->
 def test_blocked_staff_websocket_is_refused(lapsed: Staff) -> None:
     from helpline.common.consumers import StaffConsumer
 
-    assert StaffConsumer._allowed(lapsed, {"otp_device_id": "x"}, StaffConsumer.permission) is False
+    allowed = StaffConsumer._allowed(
+        lapsed, {"otp_device_id": "x"}, StaffConsumer.permission, client_ip="127.0.0.1", on="connect"
+    )
+    assert allowed is False
+    assert AuditEvent.objects.filter(action="access.refused", actor=lapsed, client_ip="127.0.0.1").exists()
 
 
 def test_administrator_sees_who_is_blocked_and_why(

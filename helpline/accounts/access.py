@@ -20,8 +20,10 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_status
 from helpline.audit.services import audit_record
@@ -66,6 +68,27 @@ def is_verified(user: object) -> bool:
     """True once the session passed the second factor (django-otp adds is_verified to users)."""
     check = getattr(user, "is_verified", None)
     return bool(check()) if callable(check) else False
+
+
+def safeguarding_refused(
+    staff: Staff, *, detail: dict[str, str], request: HttpRequest | None = None, client_ip: str | None = None
+) -> bool:
+    """The safeguarding gate, for pages and sockets alike: True (and the refusal audited) when this
+    person lacks a signed current policy or a valid police check."""
+    status = vetting_status(staff)
+    if not status.blocked:
+        return False
+    with translation.override(staff.language or None):  # the person's language, as their pages
+        reasons = "; ".join(str(r) for r in status.reasons)
+    audit_record(
+        staff,
+        action="access.refused",
+        reason="safeguarding gate: " + reasons,
+        request=request,
+        client_ip=client_ip,
+        detail=detail,
+    )
+    return True
 
 
 def rule_of(view: Callable[..., Any]) -> AccessRule | None:
@@ -127,15 +150,11 @@ def check_access(request: HttpRequest, rule: AccessRule) -> HttpResponse | None:
     if rule.level == "verified":
         return None
     assert rule.permission is not None
-    status = vetting_status(user)  # type: ignore[arg-type]
-    if status.blocked:
-        audit_record(
-            user,  # type: ignore[arg-type]
-            action="access.refused",
-            reason="safeguarding gate: " + "; ".join(str(r) for r in status.reasons),
-            request=request,
-            detail={"path": request.path[:200], "method": request.method or ""},
-        )
+    if safeguarding_refused(
+        user,  # type: ignore[arg-type]
+        request=request,
+        detail={"path": request.path[:200], "method": request.method or ""},
+    ):
         if wants_json(request):
             return JsonResponse({"detail": _("Your vetting is not current.")}, status=403)
         return redirect("accounts:profile")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from helpline.common.text import storable
+
 
 @dataclass(frozen=True)
 class InboundText:
@@ -17,6 +19,9 @@ class InboundText:
     sender: str  # as the gateway gave it; normalised later
     recipient: str
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", storable(self.text))  # every gateway's text, once
 
 
 @dataclass(frozen=True)

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import json
 import logging
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
-from django.db.models import Subquery
+from django.conf import settings
+from django.contrib import auth
 from django.http import Http404
-from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from helpline.accounts.access import safeguarding_refused
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.accounts.vetting import vetting_status
-from helpline.audit.services import audit_record
 from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
@@ -51,17 +49,25 @@ class StaffConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     staff: Staff
 
     @staticmethod
-    def _allowed(staff: Any, session: Any, permission: Permission) -> bool:
+    def _allowed(staff: Any, session: Any, permission: Permission, *, client_ip: str | None, on: str) -> bool:
+        """Signed in with both factors, allowed this, and through the safeguarding gate (a refusal
+        there is audited, as on a page)."""
         if not isinstance(staff, Staff) or not staff.is_active:
             return False
         if session is None or not session.get(DEVICE_ID_SESSION_KEY):
             return False
-        return not vetting_status(staff).blocked and role_has(staff.role, permission)
+        if not role_has(staff.role, permission):
+            return False
+        detail = {"path": "/ws/staff/", "method": on}
+        return not safeguarding_refused(staff, detail=detail, client_ip=client_ip)
+
+    def _client_ip(self) -> str | None:
+        return (self.scope.get("client") or (None, None))[0]  # uvicorn applies --proxy-headers here
 
     async def connect(self) -> None:
         staff = self.scope.get("user")
         allowed = await database_sync_to_async(self._allowed)(
-            staff, self.scope.get("session"), self.permission
+            staff, self.scope.get("session"), self.permission, client_ip=self._client_ip(), on="connect"
         )
         if not allowed:
             await self.close(code=CLOSE_REFUSED)
@@ -135,10 +141,9 @@ class StaffPresenceConsumer(StaffConsumer):
             await self.send_json({"type": "reply.refused", "id": ref, "reason": "bad frame"})
             return
         session_key = getattr(self.scope.get("session"), "session_key", None)
-        client = self.scope.get("client") or (None, None)  # uvicorn applies --proxy-headers here
         try:
             outcome = await database_sync_to_async(_socket_reply, thread_sensitive=False)(
-                self.staff.pk, session_key, contact, text, client[0]
+                self.staff.pk, session_key, contact, text, self._client_ip()
             )
         except Exception as exc:  # logged without the text; the counsellor keeps it and may retry
             log.error("staff reply failed: %s", type(exc).__name__)
@@ -182,39 +187,15 @@ def _socket_reply(
 def _still_allowed(
     staff_id: Any, session_key: str | None, permission: Permission, *, client_ip: str | None = None
 ) -> Staff | None:
-    """The staff member afresh (one query with their session), if still active, vetted, with a
-    role that has the permission, and their session still current as a page would find it:
-    signed in with both factors, and not ended by signing out everywhere, a new password or a
-    reset second factor (those change the session hash; they do not delete sessions)."""
+    """The person afresh from their session, as a page would find them: Django's own check of the
+    session (signing out, signing out everywhere, a new password or a reset second factor end it),
+    then the same gate as at connect."""
     if not session_key:
         return None
-    session = Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
-    staff = (
-        Staff.objects.filter(pk=staff_id, is_active=True)
-        .annotate(session_data=Subquery(session.values("session_data")[:1]))
-        .first()
-    )
-    if staff is None or not staff.session_data:  # type: ignore[attr-defined]
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    request = SimpleNamespace(session=store(session_key))  # all that get_user reads
+    staff = auth.get_user(request)  # type: ignore[arg-type]
+    if not isinstance(staff, Staff) or staff.pk != staff_id:
         return None
-    data = SessionStore().decode(staff.session_data)  # type: ignore[attr-defined]
-    if (
-        str(data.get(SESSION_KEY)) != staff._meta.pk.value_to_string(staff)  # type: ignore[union-attr]
-        or not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), staff.get_session_auth_hash())
-        or not data.get(DEVICE_ID_SESSION_KEY)
-    ):
-        return None
-    if not role_has(staff.role, permission):
-        return None
-    status = vetting_status(staff)
-    if status.blocked:  # recorded as a page's refusal is, in the person's language
-        with translation.override(staff.language):
-            reason = "safeguarding gate: " + "; ".join(str(r) for r in status.reasons)
-        audit_record(
-            staff,
-            action="access.refused",
-            reason=reason,
-            client_ip=client_ip,
-            detail={"path": "/ws/staff/", "method": "reply"},
-        )
-        return None
-    return staff
+    allowed = StaffConsumer._allowed(staff, request.session, permission, client_ip=client_ip, on="reply")
+    return staff if allowed else None

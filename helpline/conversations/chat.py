@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from helpline.audit.services import audit_record
 from helpline.common.crypto import keyed_hash
+from helpline.common.text import storable
 from helpline.contacts.identity import Address, caller_for_address
 from helpline.contacts.models import Channel, Contact, Status
 from helpline.conversations.models import (
@@ -96,7 +97,7 @@ def chat_start(*, language: str, nickname: str, age: int | None, client_address:
             conversation=conversation,
             token_hash=_token_hash(token),
             language=contact.language,
-            nickname=nickname[:40],
+            nickname=storable(nickname[:40]),
             age=age,
             origin_hash=digest,
             started_at=now,
@@ -183,6 +184,7 @@ def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
 def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Message, bool]:
     """Store the child's message once per client id. Returns (message, is_new)."""
     provider_id = f"{session.conversation_id}:{client_id}"
+    text = storable(text)
     if session.left_at is not None:
         existing = Message.objects.filter(provider="webchat", provider_message_id=provider_id).first()
         if existing is not None:

@@ -18,6 +18,7 @@ from helpline.channels.base import InboundRejected, InboundText
 from helpline.channels.config import short_codes
 from helpline.channels.sms_parts import sms_parts
 from helpline.common.crypto import keyed_hash
+from helpline.common.text import storable
 from helpline.contacts.identity import AddressError, caller_for_address, parse_address
 from helpline.contacts.models import Caller, Channel, Contact, Status
 from helpline.conversations import hours, live
@@ -306,7 +307,7 @@ def text_reply(
     """A counsellor's reply, queued in the database and sent by the worker (a chat reply is pushed
     to the child's socket instead). `conversation`, when the caller has it, saves reading it again;
     no lock is needed here, next_seq's row update locks the thread."""
-    text = text.strip()
+    text = storable(text.strip())
     if not text or len(text) > MAX_REPLY:
         raise ValueError("empty or too long")
     if conversation is None:

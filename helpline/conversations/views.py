@@ -12,23 +12,16 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.common.requests import client_address
-from helpline.contacts.models import Contact
-from helpline.contacts.selectors import access_contact
 from helpline.conversations import services
-from helpline.conversations.console_reply import ReplyRefused, console_reply
-from helpline.conversations.models import CannedReply, Conversation
-
-
-def _conversation(staff: Staff, contact_id: UUID) -> tuple[Contact, Conversation | None]:
-    contact = access_contact(staff, contact_id, for_write=True)
-    return contact, Conversation.objects.filter(contact=contact).select_related("contact").first()
+from helpline.conversations.console_reply import ReplyRefused, console_reply, writable_conversation
+from helpline.conversations.models import CannedReply
 
 
 @access(requires(Permission.CONSOLE))
 @require_http_methods(["GET"])
 def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     assert isinstance(request.user, Staff)
-    contact, conversation = _conversation(request.user, contact_id)
+    contact, conversation = writable_conversation(request.user, contact_id)
     # In thread order (seq), the order the child sees; two messages can share a moment.
     messages = list(conversation.messages.select_related("author").order_by("seq")) if conversation else []
     return render(request, "conversations/_thread.html", {"contact": contact, "messages": messages})
@@ -38,7 +31,7 @@ def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 @require_http_methods(["GET"])
 def reply_form(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     assert isinstance(request.user, Staff)
-    contact, conversation = _conversation(request.user, contact_id)
+    contact, conversation = writable_conversation(request.user, contact_id)
     canned = CannedReply.objects.filter(is_active=True)
     return render(
         request,

@@ -99,6 +99,29 @@
   }
 })();
 
+// The reply form's end, by socket or by post: the box empties only when the reply was stored;
+// otherwise the text stays and the notice says why.
+(function () {
+  "use strict";
+  function done(form, failure) {
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = false; }
+    var notice = form.querySelector("[data-reply-notice]");
+    if (notice) { notice.textContent = failure || ""; }
+    if (!failure) { form.reset(); }
+    var area = form.querySelector("[data-sms-parts]");
+    if (area) { area.dispatchEvent(new Event("input")); if (!failure) { area.focus(); } }
+  }
+  window.helplineReplyDone = done;
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form.reply")) { return; }
+    var xhr = event.detail.xhr, notice = form.querySelector("[data-reply-notice]");
+    // A 400 carries the reason as plain text; anything else failed on the way.
+    done(form, event.detail.successful ? "" : (xhr && xhr.status === 400 ? xhr.responseText : notice.getAttribute("data-failed")));
+  });
+})();
+
 // Live console: the server pushes a small event when a contact changes (a new message, a reply
 // sent, a delivery report); the lists and the open thread refresh themselves. Reconnects.
 (function () {
@@ -132,15 +155,7 @@
     delete pendingReplies[id];
     clearTimeout(replyTimers[id]);
     delete replyTimers[id];
-    var button = form.querySelector("button[type=submit]");
-    if (button) { button.disabled = false; }
-    var notice = form.querySelector("[data-reply-notice]");
-    if (notice) { notice.textContent = failure || ""; }
-    if (!failure) {
-      form.reset();
-      var area = form.querySelector("[data-sms-parts]");
-      if (area) { area.dispatchEvent(new Event("input")); area.focus(); }
-    }
+    window.helplineReplyDone(form, failure);
   }
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
