@@ -245,8 +245,13 @@ SECURE_HSTS_SECONDS = env_int("HELPLINE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-if env_bool("HELPLINE_BEHIND_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy, `serve` lets uvicorn take the client's address and scheme from
+# X-Forwarded-For/-Proto, but only on connections from HELPLINE_TRUSTED_PROXIES. (No
+# SECURE_PROXY_SSL_HEADER: Django would believe that header from any client.)
+BEHIND_PROXY = env_bool("HELPLINE_BEHIND_PROXY", False)
+TRUSTED_PROXIES = [
+    h.strip() for h in os.environ.get("HELPLINE_TRUSTED_PROXIES", "127.0.0.1").split(",") if h.strip()
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -303,6 +308,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_client_address": {"()": "helpline.common.logs.NoClientAddress"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -310,5 +316,8 @@ LOGGING = {
         # At DEBUG panoramisk logs every AMI message, callers' numbers included.
         "panoramisk": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
+        # uvicorn writes each websocket's address ("1.2.3.4:5678 - WebSocket /chat/ws/ [accepted]"):
+        # for the chat, that is a child's address. Its handlers stay uvicorn's own.
+        "uvicorn.error": {"filters": ["no_client_address"]},
     },
 }

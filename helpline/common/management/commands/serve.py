@@ -1,15 +1,54 @@
-"""Serve HTTP and websockets (uvicorn) together with the background worker; Ctrl-C stops both."""
+"""Serve HTTP and websockets (uvicorn) together with the background worker; Ctrl-C stops both.
+
+`serve` supervises its children: one that dies (a database restart makes the task worker exit) is
+started again after a back-off, while the others keep running. Children end with `serve` even when
+it is killed outright (see `helpline.common.supervise`), so no orphan keeps the port or a second
+worker runs beside the next one.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from helpline.common.supervise import Child, Supervisor
+
+
+def server_argv(python: str, *, host: str, port: int, workers: int) -> list[str]:
+    argv = [
+        python,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-server-header",
+        # No access log: webhook URLs carry a gateway secret, a child's number and their text.
+        "--no-access-log",
+        # Chat frames are a few hundred bytes: compressing them costs CPU on every frame and
+        # a compressor's memory on every open socket, for next to no saving.
+        "--ws-per-message-deflate",
+        "false",
+    ]
+    if settings.BEHIND_PROXY:
+        # The client's address (sign-in lockout, audit) comes from X-Forwarded-For only when the
+        # connection is from a proxy we were told to trust; anyone else could forge it.
+        argv += ["--proxy-headers", "--forwarded-allow-ips", ",".join(settings.TRUSTED_PROXIES)]
+    else:
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: without a proxy, a client on
+        # this machine (or a tunnel ending here) could pick its own address.
+        argv.append("--no-proxy-headers")
+    return argv
 
 
 class Command(BaseCommand):
@@ -22,64 +61,32 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
-        commands = [
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                options["host"],
-                "--port",
-                str(options["port"]),
-                "--workers",
-                str(options["workers"]),
-                "--no-server-header",
-                "--proxy-headers",
-                # No access log: webhook URLs carry a gateway secret, a child's number and their text.
-                "--no-access-log",
-                # Chat frames are a few hundred bytes: compressing them costs CPU on every frame and
-                # a compressor's memory on every open socket, for next to no saving.
-                "--ws-per-message-deflate",
-                "false",
-            ],
-            [python, "manage.py", "db_worker", "--interval", "1"],
+        children = [
+            Child(
+                "server",
+                server_argv(python, host=options["host"], port=options["port"], workers=options["workers"]),
+            ),
+            # --no-reload: with debug on, the worker would otherwise run in a reloader's child that
+            # outlives a signal to its parent.
+            Child("worker", [python, "manage.py", "db_worker", "--interval", "1", "--no-reload"]),
         ]
-        names = ["server", "worker"]
         # With Redis the connector runs as its own process; without it, inside the server (see
         # helpline/voice/in_process.py), so that its screen-pops reach the counsellors' sockets.
         if os.environ.get("ASTERISK_AMI_URL") and os.environ.get("REDIS_URL"):
-            commands.append([python, "manage.py", "voice_ami"])
-            names.append("voice connector")
-        children = [subprocess.Popen(cmd) for cmd in commands]  # noqa: S603 (fixed argv)
-        url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
-        stopping = False
+            children.append(Child("voice connector", [python, "manage.py", "voice_ami"]))
+        supervisor = Supervisor(children, log=self.stderr.write)
 
         def stop(signum: int, frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
+            supervisor.stopping = True
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        exit_code = 0
+        supervisor.start_all()
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
         try:
-            while not stopping:
-                for name, child in zip(names, children, strict=True):
-                    if child.poll() is not None:
-                        self.stderr.write(f"{name} stopped (exit {child.returncode}); stopping all")
-                        exit_code = child.returncode or 1
-                        stopping = True
+            while not supervisor.stopping:
+                supervisor.tend(time.monotonic())
                 time.sleep(0.5)
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            deadline = time.monotonic() + 10
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
-        if exit_code:
-            raise SystemExit(exit_code)
+            supervisor.stop_all()
