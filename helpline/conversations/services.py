@@ -46,10 +46,13 @@ class Received:
     new_contact: bool
 
 
-FIRST_REPLY_KM = "សួស្តី! អ្នកបានទាក់ទងមកខ្សែទូរស័ព្ទជំនួយកុមារ ១២៨០។ អ្នកប្រឹក្សារបស់យើងនឹងឆ្លើយតបឆាប់ៗនេះ។"
+# A child reads these: addressed as ប្អូន, numbers to dial in Latin digits (as on the helpline's
+# posters). Existing installations get them through migration conversations 0003 unless edited.
+FIRST_REPLY_KM = "សួស្ដី! នេះជាខ្សែទូរស័ព្ទជំនួយកុមារ 1280។ អ្នកប្រឹក្សានឹងឆ្លើយប្អូនឆាប់ៗ។"
 FIRST_REPLY_EN = "Hello! You have reached Child Helpline 1280. A counsellor will answer you soon."
 CLOSED_REPLY_KM = (
-    "ខ្សែទូរស័ព្ទជំនួយកុមារ ១២៨០ មិនទាន់បើកនៅពេលនេះទេ។ សូមផ្ញើសារម្តងទៀតពេលក្រោយ។ ប្រសិនបើបន្ទាន់ សូមទូរស័ព្ទទៅប៉ូលិសលេខ ១១៧។"
+    "ខ្សែទូរស័ព្ទជំនួយកុមារ 1280 បិទនៅពេលនេះ។ សូមប្អូនផ្ញើសារមកម្ដងទៀតពេលក្រោយ។ "
+    "បើមានរឿងបន្ទាន់ សូមទូរស័ព្ទទៅប៉ូលិសលេខ 117។"
 )
 
 

@@ -10,10 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from helpline.conversations.models import CannedReply
 from helpline.conversations.services import text_settings
 
+# Sent to children: the counsellor says បង of themself and addresses the child as ប្អូន.
 CANNED = [
-    ("Welcome", "km", "សួស្តី ខ្ញុំជាអ្នកប្រឹក្សា។ អ្នកអាចប្រាប់ខ្ញុំពីអ្វីដែលកំពុងកើតឡើងបាន។"),
-    ("Still there?", "km", "ខ្ញុំនៅទីនេះនៅឡើយ។ អ្នកអាចសរសេរមកពេលណាក៏បាន។"),
-    ("Safety first", "km", "តើអ្នកមានសុវត្ថិភាពនៅពេលនេះទេ?"),
+    ("Welcome", "km", "សួស្ដី ប្អូន! បងជាអ្នកប្រឹក្សា។ ប្អូនអាចប្រាប់បងពីអ្វីដែលកំពុងកើតឡើងបាន។"),
+    ("Still there?", "km", "បងនៅទីនេះនៅឡើយ។ ប្អូនអាចសរសេរមកពេលណាក៏បាន។"),
+    ("Safety first", "km", "តើប្អូនមានសុវត្ថិភាពនៅពេលនេះទេ?"),
+    ("Closing", "km", "អរគុណដែលបានសរសេរមក 1280។ ប្អូនអាចទាក់ទងមកយើងម្ដងទៀតបានគ្រប់ពេល ទាំងយប់ទាំងថ្ងៃ។"),
     ("Welcome", "en", "Hello, I am a counsellor. You can tell me what is happening."),
     ("Closing", "en", "Thank you for writing to 1280. You can contact us again at any time, day or night."),
 ]
