@@ -21,7 +21,12 @@ Conventions
   code, ``local`` is False and ``children`` is empty.
 
 Khmer follows the terms used by Cambodian child-protection organisations (អំពើហិង្សា, សុខភាពផ្លូវចិត្ត,
-ការជួញដូរមនុស្ស, ការរំលោភបំពានផ្លូវភេទ ...); the subscript ដ spelling (ផ្ដល់, ម្ដាយ, កណ្ដាល) is used throughout.
+ការជួញដូរមនុស្ស, ការរំលោភបំពានផ្លូវភេទ ...) and the project's Khmer glossary; the subscript ដ spelling
+(ផ្ដល់, ម្ដាយ, កណ្ដាល) is used throughout (tests/test_khmer_glossary.py checks both).
+
+These lists reach the database once: ``taxonomy_sync`` creates missing terms and never overwrites one.
+A changed label therefore also needs a data migration that updates the rows still holding the old
+default (as contacts 0003 does), or existing installations keep the old wording.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ _CHI_REASONS: list[TermData] = [
                 "Other harmful traditional practices",
                 "ទំនៀមទម្លាប់ប្រពៃណីផ្សេងទៀតដែលបង្កគ្រោះថ្នាក់",
             ),
-            _term("violence.emotional", "Mental/emotional violence", "អំពើហិង្សាលើផ្លូវចិត្ត ឬអារម្មណ៍"),
+            _term("violence.emotional", "Mental/emotional violence", "អំពើហិង្សាផ្លូវចិត្ត"),
             _term(
                 "violence.neglect",
                 "Neglect or negligent treatment",
@@ -128,7 +133,7 @@ _CHI_REASONS: list[TermData] = [
                 "Online sexual exploitation",
                 "ការកេងប្រវ័ញ្ចផ្លូវភេទតាមអនឡាញ",
             ),
-            _term("violence.physical", "Physical violence", "អំពើហិង្សាលើរាងកាយ"),
+            _term("violence.physical", "Physical violence", "អំពើហិង្សាផ្លូវកាយ"),
             _term("violence.sexual", "Sexual violence", "អំពើហិង្សាផ្លូវភេទ"),
             _other("violence"),
         ],
@@ -145,16 +150,16 @@ _CHI_REASONS: list[TermData] = [
             ),
             _term("mental_health.behavioural", "Behavioural problems", "បញ្ហាអាកប្បកិរិយា"),
             _term("mental_health.self_concept", "Concerns about the self", "ការព្រួយបារម្ភអំពីខ្លួនឯង"),
-            _term("mental_health.anger", "Emotional distress: anger", "ភាពតានតឹងផ្លូវអារម្មណ៍៖ កំហឹង"),
+            _term("mental_health.anger", "Emotional distress: anger", "បញ្ហាផ្លូវអារម្មណ៍៖ កំហឹង"),
             _term(
                 "mental_health.fear_anxiety",
                 "Emotional distress: fear and anxiety",
-                "ភាពតានតឹងផ្លូវអារម្មណ៍៖ ការភ័យខ្លាច និងការថប់បារម្ភ",
+                "បញ្ហាផ្លូវអារម្មណ៍៖ ការភ័យខ្លាច និងការថប់បារម្ភ",
             ),
             _term(
                 "mental_health.mood",
                 "Emotional distress: mood",
-                "ភាពតានតឹងផ្លូវអារម្មណ៍៖ អារម្មណ៍ក្រៀមក្រំ ឬប្រែប្រួល",
+                "បញ្ហាផ្លូវអារម្មណ៍៖ អារម្មណ៍ក្រៀមក្រំ ឬប្រែប្រួល",
             ),
             _term(
                 "mental_health.neurodevelopmental",
@@ -231,7 +236,7 @@ _CHI_REASONS: list[TermData] = [
     _category(
         "discrimination",
         "Discrimination and exclusion",
-        "ការរើសអើង និងការមិនរាប់បញ្ចូល",
+        "ការរើសអើង និងការផាត់ចេញពីសង្គម",
         [
             _term("discrimination.ethnicity", "Ethnicity/nationality", "ជាតិពន្ធុ/សញ្ជាតិ"),
             _term("discrimination.financial", "Financial situation", "ស្ថានភាពហិរញ្ញវត្ថុ"),
@@ -295,7 +300,7 @@ _CHI_REASONS: list[TermData] = [
     _category(
         "sexuality",
         "Sexuality",
-        "ភេទភាព",
+        "ផ្លូវភេទ",
         [
             _term(
                 "sexuality.sogi",
@@ -346,37 +351,37 @@ _LOCAL_REASONS: list[TermData] = [
             _local(
                 "trafficking.sexual_exploitation",
                 "Sexual exploitation",
-                "ការជួញដូរដើម្បីកេងប្រវ័ញ្ចផ្លូវភេទ",
+                "ការជួញដូរមនុស្សដើម្បីកេងប្រវ័ញ្ចផ្លូវភេទ",
                 chi="violence.commercial_sexual_exploitation",
             ),
             _local(
                 "trafficking.forced_labour",
                 "Forced labour",
-                "ការជួញដូរដើម្បីពលកម្មដោយបង្ខំ",
+                "ការជួញដូរមនុស្សដើម្បីពលកម្មដោយបង្ខំ",
                 chi="violence.child_labour",
             ),
             _local(
                 "trafficking.forced_marriage",
                 "Forced marriage",
-                "ការជួញដូរដើម្បីបង្ខំឱ្យរៀបការ",
+                "ការជួញដូរមនុស្សដើម្បីបង្ខំឱ្យរៀបការ",
                 chi="violence.child_marriage",
             ),
             _local(
                 "trafficking.domestic_servitude",
                 "Domestic servitude",
-                "ការជួញដូរដើម្បីបម្រើការងារតាមផ្ទះដោយបង្ខំ",
+                "ការជួញដូរមនុស្សដើម្បីបម្រើការងារតាមផ្ទះដោយបង្ខំ",
                 chi="violence.child_labour",
             ),
             _local(
                 "trafficking.organ_removal",
                 "Organ removal",
-                "ការជួញដូរដើម្បីកាត់យកសរីរាង្គ",
+                "ការជួញដូរមនុស្សដើម្បីកាត់យកសរីរាង្គ",
                 chi="violence.other",
             ),
             _local(
                 "trafficking.drug_trade",
                 "Trafficking for drug trade",
-                "ការជួញដូរដើម្បីប្រើក្នុងការលក់ ឬដឹកជញ្ជូនគ្រឿងញៀន",
+                "ការជួញដូរមនុស្សដើម្បីប្រើក្នុងការលក់ ឬដឹកជញ្ជូនគ្រឿងញៀន",
                 chi="violence.child_labour",
             ),
             _local("trafficking.other", "Unspecified/other", "មិនបានបញ្ជាក់/ផ្សេងៗ", chi="violence.other"),
@@ -398,19 +403,19 @@ _LOCAL_REASONS: list[TermData] = [
             _local(
                 "online_harms.sextortion",
                 "Sextortion",
-                "ការគំរាមកំហែងជំរិតផ្លូវភេទតាមអនឡាញ",
+                "ការជំរិតដោយគំរាមផ្សព្វផ្សាយរូបភាពផ្លូវភេទ",
                 chi="violence.online_sexual_exploitation",
             ),
             _local(
                 "online_harms.grooming",
                 "Grooming",
-                "ការបញ្ឆោតទាក់ទាញកុមារតាមអនឡាញក្នុងគោលបំណងផ្លូវភេទ",
+                "ការលួងលោមកុមារតាមអនឡាញក្នុងគោលបំណងផ្លូវភេទ",
                 chi="violence.online_sexual_abuse",
             ),
             _local(
                 "online_harms.pornography",
                 "Exposure to pornography",
-                "ការប៉ះពាល់នឹងរូបភាព ឬវីដេអូអាសអាភាស",
+                "ការឃើញ ឬត្រូវគេបង្ហាញរូបភាព ឬវីដេអូអាសអាភាស",
                 chi="violence.online_sexual_abuse",
             ),
             _local(
@@ -527,7 +532,7 @@ _VULNERABLE_GROUP: list[TermData] = [
     _term(
         "on_the_move_involuntary",
         "Child on the move (involuntarily, incl. trafficked)",
-        "កុមារធ្វើចំណាកស្រុក (ដោយបង្ខំ រួមទាំងកុមាររងគ្រោះពីការជួញដូរ)",
+        "កុមារធ្វើចំណាកស្រុក (ដោយបង្ខំ រួមទាំងកុមាររងគ្រោះពីការជួញដូរមនុស្ស)",
     ),
     _term("disability", "Child with disability", "កុមារមានពិការភាព"),
     _term("lgbtqi", "LGBTQI+/SOGIESC child", "កុមារ LGBTQI+/SOGIESC"),
