@@ -346,7 +346,7 @@ OPENINGS: dict[str, list[Phrase]] = {
         ("កុមារចង់និយាយជាមួយអ្នកប្រឹក្សា។", "Child wanted to talk with a counsellor."),
     ],
     "about_child": [
-        ("អ្នកទូរស័ព្ទមកព្រួយបារម្ភអំពីកុមារម្នាក់។", "Caller is worried about a child they know."),
+        ("អ្នកទាក់ទងព្រួយបារម្ភអំពីកុមារម្នាក់។", "Caller is worried about a child they know."),
         (
             "មនុស្សពេញវ័យម្នាក់ទាក់ទងមកអំពីកុមារក្នុងសហគមន៍។",
             "An adult contacted us about a child in their community.",
@@ -399,7 +399,7 @@ BODIES: dict[str, list[Phrase]] = {
     ],
     "violence.neglect": [
         (
-            "អ្នកទូរស័ព្ទមកបារម្ភថាកុមារនៅជិតផ្ទះមិនត្រូវបានមើលថែគ្រប់គ្រាន់។",
+            "អ្នកទាក់ទងបារម្ភថាកុមារនៅជិតផ្ទះមិនត្រូវបានមើលថែគ្រប់គ្រាន់។",
             "Caller is concerned a child nearby is not being looked after.",
         ),
     ],
@@ -560,7 +560,7 @@ BODIES: dict[str, list[Phrase]] = {
     ],
     "access_to_services.education": [
         (
-            "អ្នកទូរស័ព្ទសួរអំពីអាហារូបករណ៍ និងការចុះឈ្មោះចូលរៀន។",
+            "អ្នកទាក់ទងសួរអំពីអាហារូបករណ៍ និងការចុះឈ្មោះចូលរៀន។",
             "Caller asked about scholarships and school enrolment.",
         ),
     ],
@@ -572,7 +572,7 @@ BODIES: dict[str, list[Phrase]] = {
     ],
     "non_counselling": [
         (
-            "អ្នកទូរស័ព្ទសួរអំពីសេវារបស់ខ្សែទូរស័ព្ទជំនួយកុមារ ១២៨០។",
+            "អ្នកទាក់ទងសួរអំពីសេវារបស់ខ្សែទូរស័ព្ទជំនួយកុមារ 1280។",
             "Caller asked what the 1280 child helpline does.",
         ),
     ],
@@ -580,13 +580,13 @@ BODIES: dict[str, list[Phrase]] = {
         ("ឪពុកម្ដាយសួរពីរបៀបនិយាយជាមួយកូនជំទង់។", "Parent asked how to talk with a teenage child."),
     ],
     "non_counselling.other_services": [
-        ("អ្នកទូរស័ព្ទសុំលេខទំនាក់ទំនងរបស់សេវាផ្សេងទៀត។", "Caller asked for the contact details of another service."),
+        ("អ្នកទាក់ទងសុំលេខទំនាក់ទំនងរបស់សេវាផ្សេងទៀត។", "Caller asked for the contact details of another service."),
     ],
     "non_counselling.thanks": [
         ("កុមារទាក់ទងមកដើម្បីអរគុណអ្នកប្រឹក្សា។", "Child got in touch to thank the counsellor."),
     ],
     "non_counselling.complaint": [
-        ("អ្នកទូរស័ព្ទរង់ចាំយូរពេក ហើយចង់ផ្ដល់មតិកែលម្អ។", "Caller waited too long and wanted to give feedback."),
+        ("អ្នកទាក់ទងរង់ចាំយូរពេក ហើយចង់ផ្ដល់មតិកែលម្អ។", "Caller waited too long and wanted to give feedback."),
     ],
 }
 # Bodies (by their English text) told by an adult about a child rather than by the child.
