@@ -31,6 +31,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.SERVICE_SETTINGS: {S, A},
     Permission.WALLBOARD: {S, A},
     Permission.ASSIGN: {S},
+    Permission.STAFF_EXTENSIONS: {S, A},
 }
 
 

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     SERVICE_SETTINGS = "service_settings"  # opening hours, automatic replies, canned replies, blocks
     WALLBOARD = "wallboard"  # the live floor
     ASSIGN = "assign"  # give or transfer a contact to a counsellor
+    STAFF_EXTENSIONS = "staff_extensions"  # set the phone extension calls are credited and popped to
 
 
 _ALL_ROLES = frozenset(Role)
@@ -47,6 +48,8 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.SERVICE_SETTINGS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.WALLBOARD: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.ASSIGN: frozenset({Role.SUPERVISOR}),
+    # Supervisors run the floor and know who sits at which phone; administrators keep staff records.
+    Permission.STAFF_EXTENSIONS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
 }
 
 
@@ -62,6 +65,7 @@ class Scope(StrEnum):
     CONTACTS_READ = "contacts:read"
     CONTACTS_WRITE = "contacts:write"
     CALLERS_READ = "callers:read"
+    EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 
 SCOPE_CHOICES = [(s.value, s.value) for s in Scope]
