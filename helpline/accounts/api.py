@@ -63,7 +63,7 @@ class ExtensionOut(Schema):
 
 @router.put(
     "/staff/{username}/extension",
-    response=with_errors(ExtensionOut, 404, 409),
+    response=with_errors(ExtensionOut, 400, 404, 409),
     summary="Set the phone extension an active staff member answers calls on",
 )
 @api_access(permission=Permission.STAFF_EXTENSIONS, scope=Scope.EXTENSIONS_WRITE)
