@@ -68,7 +68,7 @@ class Scope(StrEnum):
     AUDIT_READ = "audit:read"
     CONTACTS_READ = "contacts:read"
     CONTACTS_WRITE = "contacts:write"
-    CALLERS_READ = "callers:read"
+    CALLERS_READ = "callers:read"  # look a caller up by address; history shows only what contacts:read does
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 
