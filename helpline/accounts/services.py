@@ -25,6 +25,7 @@ from helpline.accounts.models import (
     TrainingRecord,
 )
 from helpline.accounts.permissions import Scope
+from helpline.accounts.signals import announce_access_changed
 from helpline.audit.services import audit_record
 
 TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)
@@ -111,6 +112,8 @@ def staff_update(
         if not is_active:
             staff.session_generation += 1  # a deactivated account loses its open sessions at once
         staff.save()
+        if changes:  # a live connection may no longer be theirs, or hear what the old role heard
+            announce_access_changed([str(staff.pk)])
         audit_record(
             actor,
             action="staff.update",
@@ -182,6 +185,7 @@ def staff_sign_out_everywhere(actor: Staff, *, request: HttpRequest | None = Non
     with transaction.atomic():
         Staff.objects.filter(pk=actor.pk).update(session_generation=actor.session_generation + 1)
         actor.session_generation += 1
+        announce_access_changed([str(actor.pk)])
         audit_record(
             actor, action="auth.sign_out_everywhere", record_type="staff", record_id=actor.pk, request=request
         )
@@ -223,6 +227,7 @@ def otp_reset(actor: Staff, *, staff: Staff, request: HttpRequest | None = None)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=staff).delete()
         Staff.objects.filter(pk=staff.pk).update(session_generation=staff.session_generation + 1)
+        announce_access_changed([str(staff.pk)])
         audit_record(actor, action="auth.2fa_reset", record_type="staff", record_id=staff.pk, request=request)
 
 
@@ -246,6 +251,7 @@ def policy_publish(
             effective_date=effective_date,
             published_by=actor,
         )
+        announce_access_changed(None)  # unsigned, it blocks everyone once in effect
         audit_record(
             actor,
             action="policy.publish",
