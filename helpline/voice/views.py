@@ -17,10 +17,9 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.services import audit_record
-from helpline.contacts.models import Status
 from helpline.voice import selectors, services
 from helpline.voice.callbacks import CallbackRefused, callback_make, callback_reveal
-from helpline.voice.models import Callback, VoiceCall, VoiceSettings
+from helpline.voice.models import VoiceCall, VoiceSettings
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -96,14 +95,7 @@ def callback_number(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     """The number to dial, for the one who made the call-back and while it is open; each showing
     is an audited reveal (the page is reached by a redirect, so a reload makes no second call-back)."""
     staff = _staff(request)
-    found = (
-        Callback.objects.filter(contact_id=contact_id, made_by=staff)
-        .exclude(contact__status=Status.CLOSED)
-        .select_related("contact__caller")
-        .first()
-    )
-    if found is None:
-        raise Http404
+    found = selectors.access_callback(staff, contact_id)
     try:
         number = callback_reveal(staff, callback=found, request=request)
     except CallbackRefused as exc:
