@@ -644,7 +644,7 @@ def measure(args: argparse.Namespace) -> tuple[list[str], bool]:
     # Caller history.
     heavy, typical, heavy_note, typical_note = sample_callers(rng, args.history_iterations)
     for caller in (heavy + typical)[: args.warmup * 2]:
-        caller_history(caller)
+        caller_history(supervisor, caller)
     series = {
         "heavy": Series(f"heavy ({heavy_note.split(':')[0]})"),
         "typical": Series("typical (random callers)"),
@@ -653,10 +653,10 @@ def measure(args: argparse.Namespace) -> tuple[list[str], bool]:
     order = [("heavy", c) for c in heavy] + [("typical", c) for c in typical]
     rng.shuffle(order)
     for group_name, caller in order:
-        ms = timed(functools.partial(caller_history, caller))
+        ms = timed(functools.partial(caller_history, supervisor, caller))
         series[group_name].add(ms, caller)
         mixed.add(ms, caller)
-    lines.append("caller history: selectors.caller_history(caller)")
+    lines.append("caller history: selectors.caller_history(supervisor, caller)")
     lines.append(f"  heavy = {heavy_note}; typical = {typical_note}")
     lines += [series["heavy"].line(), series["typical"].line(), mixed.line()]
     p95 = mixed.percentile(95)

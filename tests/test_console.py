@@ -188,7 +188,7 @@ def test_caller_history_counts_by_kind_and_week(counsellor: Staff) -> None:
     services.contact_close_quick(counsellor, contact=old, kind=Kind.HANG_UP)
     recent = services.contact_start(counsellor, channel=Channel.SMS, address=NUMBER)
     services.contact_close_quick(counsellor, contact=recent, kind=Kind.TESTING)
-    history = caller_history(recent.caller)
+    history = caller_history(counsellor, recent.caller)
     assert history.total == 2
     assert history.counts == {"hang_up": 1, "testing": 1}
     assert history.counts_this_week == {"testing": 1}

@@ -70,7 +70,7 @@ def test_list_filters_and_pages(counsellor: Staff) -> None:
 def test_caller_history_by_address(counsellor: Staff) -> None:
     for _ in range(2):
         silent_call(counsellor)
-    auth = token("callers:read")
+    auth = token("callers:read", "contacts:read")
     body = Client().get("/api/v1/callers/history", {"address": "tel:+85512345678"}, **auth).json()
     assert body["known"] is True and body["total"] == 2
     assert body["counts_by_kind"] == {"silent": 2} and len(body["last_contacts"]) == 2

@@ -27,10 +27,12 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.CONTACT_SEARCH: {S, M, A},
     Permission.CONTACT_CORRECT_ANY: {S},
     Permission.CALLER_REVEAL: {S, M},
+    Permission.CALL_BACK: {S},
     Permission.TAXONOMY_MANAGE: {S, A},
     Permission.SERVICE_SETTINGS: {S, A},
     Permission.WALLBOARD: {S, A},
     Permission.ASSIGN: {S},
+    Permission.STAFF_EXTENSIONS: {S, A},
 }
 
 
@@ -42,6 +44,11 @@ def test_every_permission_has_a_row_in_the_table() -> None:
 @pytest.mark.parametrize("role", list(Role))
 def test_permission_cell(role: Role, permission: Permission) -> None:
     assert role_has(role, permission) is (role in EXPECTED[permission])
+
+
+def test_only_those_who_may_see_a_number_at_the_console_call_back() -> None:
+    """A call-back shows the caller's number and is made from the console."""
+    assert RULES[Permission.CALL_BACK] <= RULES[Permission.CALLER_REVEAL] & RULES[Permission.CONSOLE]
 
 
 def test_data_officer_never_gets_client_data() -> None:

@@ -1,9 +1,12 @@
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja reads the annotations at import time.
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 
+from helpline.accounts import services
 from helpline.accounts.api_auth import Principal, api_access
+from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, Scope
 from helpline.common.api_schemas import with_errors
 
@@ -42,3 +45,37 @@ def me(request: HttpRequest) -> MeOut:
         language=None,
         scopes=sorted(principal.scopes),
     )
+
+
+class ExtensionIn(Schema):
+    extension: str = Field(
+        ...,
+        max_length=32,
+        pattern=f"^(|{services.EXTENSION_PATTERN.pattern})$",
+        description='the extension calls are answered on, as the PBX names it; "" clears it',
+    )
+
+
+class ExtensionOut(Schema):
+    username: str
+    extension: str
+
+
+@router.put(
+    "/staff/{username}/extension",
+    response=with_errors(ExtensionOut, 400, 404, 409),
+    summary="Set the phone extension an active staff member answers calls on",
+)
+@api_access(permission=Permission.STAFF_EXTENSIONS, scope=Scope.EXTENSIONS_WRITE)
+def set_extension(request: HttpRequest, username: str, payload: ExtensionIn) -> ExtensionOut:
+    principal: Principal = request.auth  # type: ignore[attr-defined]
+    staff = Staff.objects.filter(username=username[:64], is_active=True).first()
+    if staff is None:
+        raise HttpError(404, "no active staff member with that username")
+    try:
+        services.staff_set_extension(
+            principal.actor, staff=staff, extension=payload.extension, request=request
+        )
+    except services.ExtensionTaken as exc:
+        raise HttpError(409, str(exc)) from exc
+    return ExtensionOut(username=staff.username, extension=staff.extension)

@@ -6,10 +6,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Role, Staff
 from helpline.accounts.permissions import SCOPE_CHOICES
+from helpline.accounts.services import EXTENSION_PATTERN, extension_clean
 
 
 class SignInForm(forms.Form):
@@ -108,4 +110,25 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Integration name"), max_length=100)
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class ExtensionField(forms.CharField):
+    def to_python(self, value: Any) -> str:
+        return extension_clean(str(super().to_python(value)))
+
+
+class ExtensionForm(forms.Form):
+    extension = ExtensionField(
+        label=_("Phone extension"),
+        max_length=32,
+        required=False,
+        help_text=_("Calls answered on this extension are recorded as theirs. Leave empty to clear."),
+        validators=[
+            RegexValidator(
+                f"^{EXTENSION_PATTERN.pattern}$",
+                message=_("Use up to 32 letters or digits (and . _ -), as the phone system names it."),
+            )
+        ],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 8}),
     )

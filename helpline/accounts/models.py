@@ -56,7 +56,8 @@ class Staff(AbstractBaseUser):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.KHMER)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
-    # The phone extension this person answers calls on; the PBX connector finds them by it.
+    # The phone extension this person answers calls on; the PBX connector finds them by it, so two
+    # active staff never share one (staff_set_extension, and the constraint below).
     extension = models.CharField(_("phone extension"), max_length=32, blank=True, db_index=True)
     # Bumped by "sign out everywhere": every session signed with the old value stops validating.
     session_generation = models.PositiveIntegerField(default=0)
@@ -70,6 +71,13 @@ class Staff(AbstractBaseUser):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["extension"],
+                condition=models.Q(is_active=True) & ~models.Q(extension=""),
+                name="staff_extension_unique_among_active",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -22,10 +22,12 @@ class Permission(StrEnum):
     CONTACT_SEARCH = "contact_search"  # every contact, not only one's own
     CONTACT_CORRECT_ANY = "contact_correct_any"  # correct another counsellor's contact
     CALLER_REVEAL = "caller_reveal"  # see a caller's number, with a reason
+    CALL_BACK = "call_back"  # call a missed caller back: shows the number, so CONSOLE and CALLER_REVEAL
     TAXONOMY_MANAGE = "taxonomy_manage"  # extend the code lists
     SERVICE_SETTINGS = "service_settings"  # opening hours, automatic replies, canned replies, blocks
     WALLBOARD = "wallboard"  # the live floor
     ASSIGN = "assign"  # give or transfer a contact to a counsellor
+    STAFF_EXTENSIONS = "staff_extensions"  # set the phone extension calls are credited and popped to
 
 
 _ALL_ROLES = frozenset(Role)
@@ -43,10 +45,15 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.CONTACT_SEARCH: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}),
     Permission.CONTACT_CORRECT_ANY: frozenset({Role.SUPERVISOR}),
     Permission.CALLER_REVEAL: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
+    # A call-back shows the child's number, which counsellors and volunteers never see (not even
+    # for calls they answered): only someone at the console who may see numbers makes one.
+    Permission.CALL_BACK: frozenset({Role.SUPERVISOR}),
     Permission.TAXONOMY_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
     Permission.SERVICE_SETTINGS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.WALLBOARD: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.ASSIGN: frozenset({Role.SUPERVISOR}),
+    # Supervisors run the floor and know who sits at which phone; administrators keep staff records.
+    Permission.STAFF_EXTENSIONS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
 }
 
 
@@ -61,7 +68,8 @@ class Scope(StrEnum):
     AUDIT_READ = "audit:read"
     CONTACTS_READ = "contacts:read"
     CONTACTS_WRITE = "contacts:write"
-    CALLERS_READ = "callers:read"
+    CALLERS_READ = "callers:read"  # look a caller up by address; history shows only what contacts:read does
+    EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 
 SCOPE_CHOICES = [(s.value, s.value) for s in Scope]

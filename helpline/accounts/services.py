@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +25,7 @@ from helpline.accounts.models import (
     TrainingRecord,
 )
 from helpline.accounts.permissions import Scope
+from helpline.accounts.signals import announce_access_changed
 from helpline.audit.services import audit_record
 
 TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)
@@ -31,6 +33,25 @@ TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)
 
 class ServiceError(ValueError):
     """A request that cannot be carried out as asked; the message is safe to show."""
+
+
+class ExtensionTaken(ServiceError):
+    """Another active staff member answers calls on this extension."""
+
+    def __init__(self, extension: str, holder: Staff | None) -> None:
+        super().__init__(f"extension {extension} belongs to {holder.username if holder else 'someone else'}")
+        self.extension = extension
+        self.holder = holder
+
+
+# What a PBX names an agent by (Asterisk's extension_of gives "1001" from "PJSIP/1001").
+EXTENSION_PATTERN = re.compile(r"[0-9A-Za-z_.-]{1,32}")
+# Typed on a Khmer keyboard, ១០០១ is 1001 to the phone system.
+KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+
+
+def extension_clean(value: str) -> str:
+    return value.strip().translate(KHMER_DIGITS)
 
 
 # --- Staff ---------------------------------------------------------------------------------
@@ -78,6 +99,10 @@ def staff_update(
     if role not in Role.values:
         raise ServiceError(f"unknown role: {role}")
     with transaction.atomic():
+        if is_active and not staff.is_active and staff.extension:
+            holder = _extension_holder(staff.extension, besides=staff)
+            if holder is not None:  # back from leave, but their phone went to someone else
+                raise ExtensionTaken(staff.extension, holder)
         changes: dict[str, list[object]] = {}
         if staff.role != role:
             changes["role"] = [staff.role, role]
@@ -87,6 +112,8 @@ def staff_update(
         if not is_active:
             staff.session_generation += 1  # a deactivated account loses its open sessions at once
         staff.save()
+        if changes:  # a live connection may no longer be theirs, or hear what the old role heard
+            announce_access_changed([str(staff.pk)])
         audit_record(
             actor,
             action="staff.update",
@@ -96,6 +123,45 @@ def staff_update(
             detail=changes,
         )
     return staff
+
+
+def _extension_holder(extension: str, *, besides: Staff) -> Staff | None:
+    return Staff.objects.filter(is_active=True, extension=extension).exclude(pk=besides.pk).first()
+
+
+def staff_set_extension(
+    actor: Staff | ApiToken | str | None,
+    *,
+    staff: Staff,
+    extension: str,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Set (or, with "", clear) the extension this person answers calls on: calls answered there
+    are credited to them and pop up on their console. False when nothing changed."""
+    extension = extension_clean(extension)
+    if extension and not EXTENSION_PATTERN.fullmatch(extension):
+        raise ServiceError("an extension is 1 to 32 letters, digits, '.', '_' or '-'")
+    if extension == staff.extension:
+        return False
+    with transaction.atomic():
+        holder = _extension_holder(extension, besides=staff) if extension and staff.is_active else None
+        if holder is not None:
+            raise ExtensionTaken(extension, holder)
+        try:
+            with transaction.atomic():  # another writer may take it between the check and here
+                Staff.objects.filter(pk=staff.pk).update(extension=extension)
+        except IntegrityError as exc:
+            raise ExtensionTaken(extension, _extension_holder(extension, besides=staff)) from exc
+        audit_record(
+            actor,
+            action="staff.extension",
+            record_type="staff",
+            record_id=staff.pk,
+            request=request,
+            detail={"extension": [staff.extension, extension]},
+        )
+    staff.extension = extension
+    return True
 
 
 def staff_set_language(actor: Staff, *, language: str, request: HttpRequest | None = None) -> None:
@@ -119,6 +185,7 @@ def staff_sign_out_everywhere(actor: Staff, *, request: HttpRequest | None = Non
     with transaction.atomic():
         Staff.objects.filter(pk=actor.pk).update(session_generation=actor.session_generation + 1)
         actor.session_generation += 1
+        announce_access_changed([str(actor.pk)])
         audit_record(
             actor, action="auth.sign_out_everywhere", record_type="staff", record_id=actor.pk, request=request
         )
@@ -160,6 +227,7 @@ def otp_reset(actor: Staff, *, staff: Staff, request: HttpRequest | None = None)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=staff).delete()
         Staff.objects.filter(pk=staff.pk).update(session_generation=staff.session_generation + 1)
+        announce_access_changed([str(staff.pk)])
         audit_record(actor, action="auth.2fa_reset", record_type="staff", record_id=staff.pk, request=request)
 
 
@@ -183,6 +251,7 @@ def policy_publish(
             effective_date=effective_date,
             published_by=actor,
         )
+        announce_access_changed(None)  # unsigned, it blocks everyone once in effect
         audit_record(
             actor,
             action="policy.publish",

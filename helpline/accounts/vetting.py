@@ -76,6 +76,44 @@ def vetting_status(staff: Staff, on: dt.date | None = None) -> VettingStatus:
     )
 
 
+def vetted(staff: QuerySet[Staff], on: dt.date | None = None) -> QuerySet[Staff]:
+    """Those of `staff` who pass the safeguarding gate on that day, in one query: the rule of
+    vetting_status (the current policy signed, a police check issued and not yet expired)."""
+    on = on or today()
+    policy = current_policy(on)
+    if policy is None:
+        return staff.none()
+    return staff.filter(
+        Exists(PolicySignature.objects.filter(staff=OuterRef("pk"), policy=policy)),
+        Exists(PoliceCheck.objects.filter(staff=OuterRef("pk"), issued_on__lte=on, expires_on__gte=on)),
+    )
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def vetting_holds_until(staff: Staff, status: VettingStatus | None = None) -> dt.datetime | None:
+    """The moment this person's current vetting lapses by the calendar alone: the local midnight
+    after their police check's last day, or when a policy version already published takes effect
+    (unsigned, it blocks). None when nothing is due. Every other change to vetting is a write that
+    announces itself (accounts.signals.access_changed)."""
+    on = today()
+    status = status or vetting_status(staff, on)
+    moments = []
+    if status.police_check_expires is not None and status.police_check_expires >= on:
+        moments.append(_start_of(status.police_check_expires + dt.timedelta(days=1)))
+    upcoming = (
+        PolicyVersion.objects.filter(effective_date__gt=on)
+        .order_by("effective_date")
+        .values_list("effective_date", flat=True)
+        .first()
+    )
+    if upcoming is not None:
+        moments.append(_start_of(upcoming))
+    return min(moments) if moments else None
+
+
 @dataclass(frozen=True)
 class StaffVettingRow:
     staff: Staff

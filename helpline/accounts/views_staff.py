@@ -14,6 +14,7 @@ from helpline.accounts import services
 from helpline.accounts.access import access, requires
 from helpline.accounts.forms import (
     ApiTokenForm,
+    ExtensionForm,
     PoliceCheckForm,
     PolicyVersionForm,
     StaffCreateForm,
@@ -77,9 +78,13 @@ def staff_detail(request: HttpRequest, staff_id: UUID) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if edit.is_valid():
-            services.staff_update(_actor(request), staff=staff, request=request, **edit.cleaned_data)
-            messages.success(request, _("Saved."))
-            return redirect("accounts:staff_detail", staff_id=staff.pk)
+            try:
+                services.staff_update(_actor(request), staff=staff, request=request, **edit.cleaned_data)
+            except services.ExtensionTaken as taken:
+                edit.add_error("is_active", _taken_message(taken))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("accounts:staff_detail", staff_id=staff.pk)
         status = 400
     return render(
         request,
@@ -187,3 +192,62 @@ def api_token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
     services.api_token_revoke(_actor(request), token=token, request=request)
     messages.success(request, _("Token revoked."))
     return redirect("accounts:api_tokens")
+
+
+def _taken_message(taken: services.ExtensionTaken) -> str:
+    return _("Extension %(extension)s is %(name)s's: clear it there first.") % {
+        "extension": taken.extension,
+        "name": taken.holder.display_name if taken.holder else "—",
+    }
+
+
+def _extensions_page(
+    request: HttpRequest, *, failed: Staff | None = None, form: ExtensionForm | None = None
+) -> HttpResponse:
+    rows = [
+        (
+            s,
+            form
+            if failed is not None and s.pk == failed.pk
+            else ExtensionForm(initial={"extension": s.extension}),
+        )
+        for s in Staff.objects.filter(is_active=True).order_by("username")
+    ]
+    return render(
+        request, "accounts/extensions.html", {"rows": rows}, status=400 if failed is not None else 200
+    )
+
+
+@access(requires(Permission.STAFF_EXTENSIONS))
+@require_http_methods(["GET"])
+def extensions(request: HttpRequest) -> HttpResponse:
+    """Who answers calls on which phone: supervisors and administrators keep it right, or no call
+    is credited and nobody gets the screen-pop."""
+    return _extensions_page(request)
+
+
+@access(requires(Permission.STAFF_EXTENSIONS))
+@require_POST
+def extension_set(request: HttpRequest, staff_id: UUID) -> HttpResponse:
+    staff = Staff.objects.filter(pk=staff_id, is_active=True).first()
+    if staff is None:
+        raise Http404
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = services.staff_set_extension(
+                _actor(request), staff=staff, extension=form.cleaned_data["extension"], request=request
+            )
+        except services.ExtensionTaken as taken:
+            form.add_error("extension", _taken_message(taken))
+        else:
+            if changed:
+                messages.success(
+                    request,
+                    _("%(name)s answers calls on extension %(extension)s.")
+                    % {"name": staff.display_name, "extension": staff.extension}
+                    if staff.extension
+                    else _("%(name)s has no extension now.") % {"name": staff.display_name},
+                )
+            return redirect("accounts:extensions")
+    return _extensions_page(request, failed=staff, form=form)

@@ -1,8 +1,18 @@
 """Websocket base: the same gate as pages. A socket is accepted only for a signed-in staff member
-who completed the second factor and passes the safeguarding gate; otherwise it is closed."""
+who completed the second factor and passes the safeguarding gate; otherwise it is closed.
+
+And it stays behind the gate while open: the moment the person's vetting lapses it hears nothing
+more and closes. A lapse by the calendar (a police check's last day ends, a published policy takes
+effect) is known in advance: the socket holds that moment, checks it before every event (no query)
+and wakes at it. Any other change is a write that announces itself (accounts.signals.access_changed:
+a new policy, a deactivation or new role, signing out everywhere, a reset authenticator) and the
+socket checks again at once. A check every RECHECK_SECONDS catches what no write announced here (a
+change made by another process without a shared channel layer, or straight in the database)."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import logging
 from importlib import import_module
@@ -15,18 +25,20 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from helpline.accounts.access import safeguarding_refused
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.vetting import vetting_holds_until
 from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
 CLOSE_UNSUPPORTED, CLOSE_TOO_BIG, CLOSE_BAD = 1003, 1009, 4400
 MAX_STAFF_FRAME = 8192  # a reply of 1000 characters, escaped, fits
+RECHECK_SECONDS, RETRY_SECONDS = 60.0, 5.0
 
 log = logging.getLogger("helpline.live")
 
@@ -47,6 +59,9 @@ class DirectDispatch:
 class StaffConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
     permission: Permission = Permission.HOME
     staff: Staff
+    holds_until: dt.datetime | None = None  # when vetting lapses by the calendar, unless renewed
+    ended = False
+    watcher: asyncio.Task[None] | None = None
 
     @staticmethod
     def _allowed(staff: Any, session: Any, permission: Permission, *, client_ip: str | None, on: str) -> bool:
@@ -61,13 +76,24 @@ class StaffConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
         detail = {"path": "/ws/staff/", "method": on}
         return not safeguarding_refused(staff, detail=detail, client_ip=client_ip)
 
+    @classmethod
+    def _admit(
+        cls, staff: Any, session: Any, permission: Permission, *, client_ip: str | None
+    ) -> tuple[bool, dt.datetime | None]:
+        if not cls._allowed(staff, session, permission, client_ip=client_ip, on="connect"):
+            return False, None
+        return True, vetting_holds_until(staff)
+
     def _client_ip(self) -> str | None:
         return (self.scope.get("client") or (None, None))[0]  # uvicorn applies --proxy-headers here
 
+    def _session_key(self) -> str | None:
+        return getattr(self.scope.get("session"), "session_key", None)
+
     async def connect(self) -> None:
         staff = self.scope.get("user")
-        allowed = await database_sync_to_async(self._allowed)(
-            staff, self.scope.get("session"), self.permission, client_ip=self._client_ip(), on="connect"
+        allowed, self.holds_until = await database_sync_to_async(self._admit)(
+            staff, self.scope.get("session"), self.permission, client_ip=self._client_ip()
         )
         if not allowed:
             await self.close(code=CLOSE_REFUSED)
@@ -75,9 +101,70 @@ class StaffConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
         self.staff = staff
         await self.accept()
         await self.on_connected()
+        self.watcher = asyncio.ensure_future(self._watch())
 
     async def on_connected(self) -> None:
         """Subclasses join their groups here."""
+
+    async def on_access_ended(self) -> None:
+        """Subclasses leave their groups here."""
+
+    async def still_open(self) -> bool:
+        """Before anything is sent: False once this person's access has ended. Costs a comparison
+        of clocks, unless the calendar says their vetting may just have lapsed."""
+        if self.ended:
+            return False
+        if self.holds_until is not None and timezone.now() >= self.holds_until:
+            return await self.check_again()
+        return True
+
+    async def check_again(self) -> bool:
+        """The person afresh (session, account, role, vetting); the socket ends if they may no
+        longer have it, or if their role changed (their console reconnects and hears what the new
+        role hears)."""
+        if self.ended:
+            return False
+        found = await database_sync_to_async(_readmit, thread_sensitive=False)(
+            self.staff.pk, self._session_key(), self.permission, self._client_ip()
+        )
+        if found is None or found[0].role != self.staff.role:
+            await self._end()
+            return False
+        self.holds_until = found[1]
+        return True
+
+    async def _end(self) -> None:
+        self.ended = True
+        await self.on_access_ended()
+        with translation.override(self.staff.language):
+            message = _("You are signed out, or your vetting is not current. Reload the page.")
+        await self.send_json({"type": "access.ended", "message": str(message)})
+        await self.close(code=CLOSE_REFUSED)
+        if self.watcher is not None and self.watcher is not asyncio.current_task():
+            self.watcher.cancel()
+
+    async def _watch(self) -> None:
+        """Wake when vetting lapses by the calendar (and every RECHECK_SECONDS) to check again."""
+        while not self.ended:
+            wait = RECHECK_SECONDS
+            if self.holds_until is not None:
+                wait = min(wait, (self.holds_until - timezone.now()).total_seconds())
+            try:
+                await asyncio.sleep(max(0.0, wait))
+                if not await self.check_again():
+                    return
+            except asyncio.CancelledError:
+                return
+            except Exception:  # the database may be away: try again shortly (or at the next event)
+                log.warning("staff socket re-check failed", exc_info=False)
+                try:
+                    await asyncio.sleep(RETRY_SECONDS)
+                except asyncio.CancelledError:
+                    return
+
+    async def disconnect(self, code: int) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
 
 
 class StaffPresenceConsumer(StaffConsumer):
@@ -87,7 +174,7 @@ class StaffPresenceConsumer(StaffConsumer):
     groups_joined: list[str]
 
     async def on_connected(self) -> None:
-        self.groups_joined = [live.staff_group(self.staff.pk)]
+        self.groups_joined = [live.staff_group(self.staff.pk), live.STAFF_GROUP]
         if role_has(self.staff.role, Permission.CONSOLE):  # a table look-up, no database
             self.groups_joined.append(live.CONSOLE_GROUP)
         if role_has(self.staff.role, Permission.WALLBOARD):
@@ -97,15 +184,30 @@ class StaffPresenceConsumer(StaffConsumer):
                 await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "hello", "username": self.staff.username})
 
-    async def disconnect(self, code: int) -> None:
+    async def on_access_ended(self) -> None:
+        await self._leave_groups()
+
+    async def _leave_groups(self) -> None:
+        groups, self.groups_joined = getattr(self, "groups_joined", []), []
         if self.channel_layer is not None:
-            for group in getattr(self, "groups_joined", []):
+            for group in groups:
                 await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        await self._leave_groups()
+
     async def console_event(self, event: dict[str, Any]) -> None:
+        if event.get("reason") == live.ACCESS_CHANGED:
+            await self.check_again()
+            return
+        if not await self.still_open():
+            return
         await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "console.event"})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.ended:
+            return
         if text_data is None:
             log.warning("staff frame refused: binary")
             await self.close(code=CLOSE_UNSUPPORTED)
@@ -140,10 +242,9 @@ class StaffPresenceConsumer(StaffConsumer):
         if not isinstance(contact, str) or not isinstance(text, str):
             await self.send_json({"type": "reply.refused", "id": ref, "reason": "bad frame"})
             return
-        session_key = getattr(self.scope.get("session"), "session_key", None)
         try:
             outcome = await database_sync_to_async(_socket_reply, thread_sensitive=False)(
-                self.staff.pk, session_key, contact, text, self._client_ip()
+                self.staff.pk, self._session_key(), contact, text, self._client_ip()
             )
         except Exception as exc:  # logged without the text; the counsellor keeps it and may retry
             log.error("staff reply failed: %s", type(exc).__name__)
@@ -155,6 +256,8 @@ class StaffPresenceConsumer(StaffConsumer):
             await self.send_json(
                 {"type": "reply.refused", "id": ref, "reason": "signed out", "message": str(message)}
             )
+            self.ended = True
+            await self._leave_groups()
             await self.close(code=CLOSE_REFUSED)
             return
         await self.send_json({"type": f"reply.{outcome[0]}", "id": ref, **outcome[1]})
@@ -184,8 +287,21 @@ def _socket_reply(
     return "sent", {"seq": message.seq, "contact": contact_id}
 
 
+def _readmit(
+    staff_id: Any, session_key: str | None, permission: Permission, client_ip: str | None
+) -> tuple[Staff, dt.datetime | None] | None:
+    """The person afresh and when their vetting lapses by the calendar; None if no longer allowed."""
+    staff = _still_allowed(staff_id, session_key, permission, client_ip=client_ip, on="recheck")
+    return None if staff is None else (staff, vetting_holds_until(staff))
+
+
 def _still_allowed(
-    staff_id: Any, session_key: str | None, permission: Permission, *, client_ip: str | None = None
+    staff_id: Any,
+    session_key: str | None,
+    permission: Permission,
+    *,
+    client_ip: str | None = None,
+    on: str = "reply",
 ) -> Staff | None:
     """The person afresh from their session, as a page would find them: Django's own check of the
     session (signing out, signing out everywhere, a new password or a reset second factor end it),
@@ -197,5 +313,5 @@ def _still_allowed(
     staff = auth.get_user(request)  # type: ignore[arg-type]
     if not isinstance(staff, Staff) or staff.pk != staff_id:
         return None
-    allowed = StaffConsumer._allowed(staff, request.session, permission, client_ip=client_ip, on="reply")
+    allowed = StaffConsumer._allowed(staff, request.session, permission, client_ip=client_ip, on=on)
     return staff if allowed else None

@@ -323,7 +323,7 @@ def get_caller_history(request: HttpRequest, query: Query[HistoryQuery]) -> Call
         parsed = parse_address(query.address)
     except AddressError as exc:
         raise ValidationFailed({"address": [str(exc)]}) from exc
-    # Counts, dates and kinds only, never content: what the console shows beside any contact.
+    # Counts, dates and kinds only, never content, and only of contacts this principal may open.
     caller = caller_lookup(parsed)
     audit_record(
         principal.actor,
@@ -332,7 +332,7 @@ def get_caller_history(request: HttpRequest, query: Query[HistoryQuery]) -> Call
         record_id=caller.pk if caller else "",
         request=request,
     )
-    history = caller_history(caller)
+    history = caller_history(principal.actor, caller)
     return CallerHistoryOut(
         known=caller is not None and history.total > 0,
         total=history.total,

@@ -27,22 +27,33 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
+def sees_every_contact(viewer: Any) -> bool:
+    """Supervisors, case managers and administrators (vetting is checked at the door), and an
+    integration token with the read scope."""
+    if isinstance(viewer, Staff):
+        return (
+            viewer.is_active
+            and role_has(viewer.role, Permission.CLIENT_DATA)
+            and role_has(viewer.role, Permission.CONTACT_SEARCH)
+        )
+    from helpline.accounts.models import ApiToken
+
+    return isinstance(viewer, ApiToken) and viewer.is_active and "contacts:read" in viewer.scopes
+
+
 def contacts_visible_to(viewer: Any) -> QuerySet[Contact]:
     """Supervisors, case managers and administrators see every contact; counsellors and volunteers
     the contacts they handled; an integration token with the read scope sees all; nobody else any."""
     qs = Contact.objects.all()
-    if isinstance(viewer, Staff):
-        if not viewer.is_active or not role_has(viewer.role, Permission.CLIENT_DATA):
-            return qs.none()
-        if role_has(viewer.role, Permission.CONTACT_SEARCH):
-            return qs
-        if viewer.role in {Role.COUNSELLOR, Role.VOLUNTEER}:
-            return qs.filter(Q(counsellor=viewer) | Q(handlers=viewer)).distinct()
-        return qs.none()
-    from helpline.accounts.models import ApiToken
-
-    if isinstance(viewer, ApiToken) and viewer.is_active and "contacts:read" in viewer.scopes:
+    if sees_every_contact(viewer):
         return qs
+    if (
+        isinstance(viewer, Staff)
+        and viewer.is_active
+        and role_has(viewer.role, Permission.CLIENT_DATA)
+        and viewer.role in {Role.COUNSELLOR, Role.VOLUNTEER}
+    ):
+        return qs.filter(Q(counsellor=viewer) | Q(handlers=viewer)).distinct()
     return qs.none()
 
 
@@ -247,25 +258,46 @@ class CallerHistory:
         return lines
 
 
-def caller_history(caller: Caller | None, *, exclude: Contact | None = None, last: int = 5) -> CallerHistory:
-    """Counts by kind (all time and the last 7 days), the last few contacts, open cases."""
+def caller_history(
+    viewer: Any, caller: Caller | None, *, beside: Contact | None = None, last: int = 5
+) -> CallerHistory:
+    """What `viewer` may learn of a caller's contacts (other than `beside`, the one on screen):
+    counts by kind (all time and the last 7 days), the last few contacts, open cases.
+
+    The rule: a contact the viewer may not open is never listed (no id, link or date of it in
+    `last`), whoever asks. Counts (and the first contact's date) cover every contact of the caller
+    only for someone handling a contact from them (`beside` is theirs to write) or who sees every
+    contact anyway: a counsellor answering a child needs "3 silent calls from this number this
+    week" though colleagues took those calls. Anyone else (the API's look-up by address, a record
+    read but not handled) gets counts of the contacts they may open, so that a number cannot be
+    probed for a history its contacts would refuse."""
     if caller is None:
         return CallerHistory(caller=None, withheld=True)
     qs = Contact.objects.filter(caller=caller)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
+    if beside is not None:
+        qs = qs.exclude(pk=beside.pk)
+    everything = sees_every_contact(viewer)
+    # A subquery rather than contacts_visible_to's join: one row per contact, so counts stay true.
+    visible = qs if everything else qs.filter(pk__in=contacts_visible_to(viewer).values("pk"))
+    handling = beside is not None and contact_writable_by(viewer, beside)
+    counted = qs if everything or handling else visible
     week_ago = timezone.now() - dt.timedelta(days=7)
-    rows = qs.values("kind").annotate(n=Count("id"), week=Count("id", filter=Q(arrived_at__gte=week_ago)))
+    rows = counted.values("kind").annotate(
+        n=Count("id"), week=Count("id", filter=Q(arrived_at__gte=week_ago))
+    )
     counts = {r["kind"] or Status.ACTIVE: r["n"] for r in rows}
     week = {r["kind"] or Status.ACTIVE: r["week"] for r in rows if r["week"]}
     recent = [
         PastContact(**row)
-        for row in qs.order_by("-arrived_at").values("id", "arrived_at", "channel", "kind", "status")[:last]
+        for row in visible.order_by("-arrived_at", "-id").values(
+            "id", "arrived_at", "channel", "kind", "status"
+        )[:last]
     ]
     cases: list[str] = []
-    for provider in OPEN_CASE_PROVIDERS:
-        cases.extend(provider(caller))
-    first = qs.order_by("arrived_at").values_list("arrived_at", flat=True).first()
+    if everything or handling:
+        for provider in OPEN_CASE_PROVIDERS:
+            cases.extend(provider(caller))
+    first = counted.order_by("arrived_at").values_list("arrived_at", flat=True).first()
     return CallerHistory(
         caller=caller,
         withheld=False,

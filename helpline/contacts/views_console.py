@@ -79,7 +79,7 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         return redirect("contacts:detail", contact_id=contact.pk)
     draft = getattr(contact, "draft", None)
     initial = services.contact_form_data(contact) | (draft.data if draft else {})
-    history = caller_history(contact.caller, exclude=contact)
+    history = caller_history(staff, contact.caller, beside=contact)
     audit_record(staff, action="contact.view", record_type="contact", record_id=contact.pk, request=request)
     if contact.caller is not None:
         audit_record(
@@ -142,7 +142,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         status = 400
     context = _console_context(request, staff, contact) | {
         "form": form,
-        "history": caller_history(contact.caller, exclude=contact),
+        "history": caller_history(staff, contact.caller, beside=contact),
         "draft_revision": int(request.POST.get("_revision", "0") or 0),
         "draft_saved_at": None,
     }

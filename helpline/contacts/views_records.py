@@ -122,7 +122,7 @@ def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             "reasons": contact.reasons.select_related("parent"),
             "actions": contact.actions.all(),
             "vulnerable_groups": contact.vulnerable_groups.all(),
-            "history": caller_history(contact.caller, exclude=contact),
+            "history": caller_history(staff, contact.caller, beside=contact),
             "can_correct": contact_writable_by(staff, contact),
             "can_reveal": contact.caller is not None and role_has(staff.role, Permission.CALLER_REVEAL),
             "reveal_form": RevealForm(),

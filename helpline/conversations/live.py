@@ -22,6 +22,9 @@ log = logging.getLogger("helpline.live")
 
 CONSOLE_GROUP = "console"
 SUPERVISORS_GROUP = "supervisors"
+STAFF_GROUP = "staff"  # every staff member's live connection, whatever their role
+# Not for the browser: tells a staff socket to check its person's access again (and end if gone).
+ACCESS_CHANGED = "access_changed"
 
 # Changes inside one conversation: only its holder (and supervisors) need them.
 THREAD_REASONS = frozenset({"message", "reply", "sent", "delivery", "failed"})
@@ -101,3 +104,13 @@ def contact_changed(contact_id: UUID | str, *, reason: str, holder: UUID | str |
         push(CONSOLE_GROUP, event)
     if reason in STATE_REASONS:
         push(contact_group(contact_id), event)
+
+
+def access_changed(sender: Any, *, staff_ids: list[str] | None, **kwargs: Any) -> None:
+    """Receiver of accounts.signals.access_changed: the sockets of those concerned check again."""
+    event = {"reason": ACCESS_CHANGED}
+    if staff_ids is None:
+        push(STAFF_GROUP, event)
+    else:
+        for staff_id in staff_ids:
+            push(staff_group(staff_id), event)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.audit.services import audit_record
 from helpline.common.requests import client_address
 from helpline.conversations import services
 from helpline.conversations.console_reply import ReplyRefused, console_reply, writable_conversation
@@ -24,6 +25,16 @@ def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     contact, conversation = writable_conversation(request.user, contact_id)
     # In thread order (seq), the order the child sees; two messages can share a moment.
     messages = list(conversation.messages.select_related("author").order_by("seq")) if conversation else []
+    # Every read of a child's words is audited, as the contact page is: the console fetches the
+    # thread again on each new message, and each fetch is a read.
+    audit_record(
+        request.user,
+        action="thread.view",
+        record_type="contact",
+        record_id=contact.pk,
+        request=request,
+        detail={"messages": len(messages)},
+    )
     return render(request, "conversations/_thread.html", {"contact": contact, "messages": messages})
 
 

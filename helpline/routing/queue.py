@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import RULES, Permission
-from helpline.accounts.vetting import vetting_status
+from helpline.accounts.vetting import vetted
 from helpline.audit.services import audit_record
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Channel, Contact, Status
@@ -88,14 +88,23 @@ def expire_offers(now: dt.datetime) -> int:
     return len(expired)
 
 
+class AssignRefused(ValueError):
+    """The contact cannot go to that person: closed, or they may not take contacts now."""
+
+
+def may_take_contacts() -> QuerySet[Staff]:
+    """Who may be offered, assigned or transferred a contact: active, at the console, and through
+    the safeguarding gate today (a lapsed or refused person's pages show only the block)."""
+    return vetted(Staff.objects.filter(is_active=True, role__in=RULES[Permission.CONSOLE]))
+
+
 def _candidates() -> list[tuple[Staff, Presence]]:
-    roles = RULES[Permission.CONSOLE]
     rows = (
-        Presence.objects.filter(state=PresenceState.AVAILABLE, staff__is_active=True, staff__role__in=roles)
+        Presence.objects.filter(state=PresenceState.AVAILABLE, staff__in=may_take_contacts())
         .select_related("staff")
         .order_by("since")
     )
-    return [(p.staff, p) for p in rows if not vetting_status(p.staff).blocked]
+    return [(p.staff, p) for p in rows]
 
 
 def route(now: dt.datetime | None = None) -> list[Offer]:
@@ -105,6 +114,11 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     for key, at in list(_declined.items()):
         if now - at > DECLINE_MEMORY:
             _declined.pop(key, None)
+    # An offer to someone whose vetting lapsed (or who left) since it was made goes back to the queue
+    # (read first: a delete would take SQLite's write lock on every console refresh).
+    stale = list(Offer.objects.exclude(staff__in=may_take_contacts()).values_list("pk", flat=True))
+    if stale:
+        Offer.objects.filter(pk__in=stale).delete()
     offers: list[Offer] = []
     candidates = _candidates()
     if not candidates:
@@ -150,10 +164,12 @@ def assign(supervisor: Staff, *, contact: Contact, to: Staff) -> Contact:
     """A supervisor gives a waiting contact to a counsellor, or transfers an active one (the
     thread goes with it: it belongs to the contact)."""
     with transaction.atomic():
+        if not may_take_contacts().filter(pk=to.pk).exists():
+            raise AssignRefused("they may not take contacts now")
         Offer.objects.filter(contact=contact).delete()
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if locked.status == Status.CLOSED:
-            raise ValueError("a closed contact cannot be assigned")
+            raise AssignRefused("a closed contact cannot be assigned")
         previous = locked.counsellor_id
         now = timezone.now()
         if locked.status == Status.WAITING:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import RULES, Permission
+from helpline.accounts.permissions import Permission
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
@@ -73,9 +73,8 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = Staff.objects.filter(  # type: ignore[attr-defined]
-            is_active=True, role__in=RULES[Permission.CONSOLE]
-        ).order_by("username")
+        # Only those who may take a contact now: never someone whose vetting lapsed.
+        self.fields["to"].queryset = queue.may_take_contacts().order_by("username")  # type: ignore[attr-defined]
 
 
 @access(requires(Permission.ASSIGN))
@@ -85,7 +84,10 @@ def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     form = AssignForm(request.POST)
     if contact is None or not form.is_valid():
         return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
-    queue.assign(_staff(request), contact=contact, to=form.cleaned_data["to"])
+    try:
+        queue.assign(_staff(request), contact=contact, to=form.cleaned_data["to"])
+    except queue.AssignRefused:
+        return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
     messages.success(request, _("Assigned."))
     return redirect("routing:wallboard")
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from helpline.voice.models import CallState, VoiceCall
+from helpline.accounts.models import Staff
+from helpline.contacts.models import Status
+from helpline.voice.models import Callback, CallState, VoiceCall
 from helpline.voice.services import voice_settings
 
 
@@ -90,3 +94,16 @@ def missed_calls(since: dt.datetime) -> QuerySet[VoiceCall]:
         .prefetch_related("callbacks")
         .order_by("-joined_at")
     )
+
+
+def access_callback(viewer: Staff, contact_id: UUID) -> Callback:
+    """A call-back this person made and has not closed yet; the same 404 for any other."""
+    found = (
+        Callback.objects.filter(contact_id=contact_id, made_by=viewer)
+        .exclude(contact__status=Status.CLOSED)
+        .select_related("contact__caller")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

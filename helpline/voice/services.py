@@ -17,7 +17,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.audit.services import audit_record
@@ -473,32 +472,3 @@ def _connect(batch: _Batch, call: VoiceCall, contact: Contact, event: CallEvent)
         contact.counsellor = staff
     batch.handlers.add((contact.pk, staff.pk))
     return staff.pk
-
-
-def callback_make(actor: Staff, *, missed: VoiceCall, reason: str, caller_asked: bool) -> Contact:
-    """A counsellor calls a missed caller back, when the helpline's policy allows it or the caller
-    asked for it. The call-back is an outbound contact linked to the missed one."""
-    from helpline.voice.models import Callback
-
-    if not (voice_settings().callbacks_allowed or caller_asked):
-        raise PermissionError("call-backs are off unless the caller asked")
-    if missed.contact.caller_id is None:
-        raise ValueError("the number was withheld")
-    from helpline.contacts.services import contact_start
-
-    with transaction.atomic():
-        contact = contact_start(
-            actor, channel=Channel.VOICE, direction=Direction.OUTBOUND, caller=missed.contact.caller
-        )
-        Callback.objects.create(
-            missed=missed, contact=contact, made_by=actor, reason=reason[:200], made_at=timezone.now()
-        )
-        audit_record(
-            actor,
-            action="call.callback",
-            record_type="contact",
-            record_id=contact.pk,
-            reason=reason,
-            detail={"missed": str(missed.contact_id), "caller_asked": caller_asked},
-        )
-    return contact

@@ -6,8 +6,7 @@ import datetime as dt
 from uuid import UUID
 
 from django import forms
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission
+from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.services import audit_record
-from helpline.contacts.services import caller_reveal
 from helpline.voice import selectors, services
+from helpline.voice.callbacks import CallbackRefused, callback_make, callback_reveal
 from helpline.voice.models import VoiceCall, VoiceSettings
 
 
@@ -31,32 +30,50 @@ def _staff(request: HttpRequest) -> Staff:
 class CallbackForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Why call back?"), max_length=200)
     caller_asked = forms.BooleanField(label=gettext_lazy("The caller asked us to call back"), required=False)
+    safety_note_read = forms.BooleanField(
+        label=gettext_lazy("I have read the safe-contact note and calling back is safe"), required=False
+    )
 
 
 class VoiceSettingsForm(forms.ModelForm[VoiceSettings]):
     class Meta:
         model = VoiceSettings
         fields = ["callbacks_allowed", "service_level_seconds", "short_abandon_seconds"]
+        labels = {"callbacks_allowed": gettext_lazy("Missed callers may be called back without asking")}
+
+
+REFUSALS = {
+    "role": (403, gettext_lazy("Only a supervisor calls back: the number is not shown to counsellors.")),
+    "policy": (403, gettext_lazy("Call-backs are off: only when the caller asked for one.")),
+    "withheld": (400, gettext_lazy("The number was withheld: there is nobody to call back.")),
+    "safety_note": (
+        400,
+        gettext_lazy("Read the safe-contact note first, and call back only if it is safe to."),
+    ),
+}
 
 
 @access(requires(Permission.CONSOLE))
 @require_http_methods(["GET"])
 def missed(request: HttpRequest) -> HttpResponse:
+    """Every console user sees when calls were missed; only those who may call back see the
+    caller's safe-contact note and the call-back form (the number is theirs alone)."""
+    staff = _staff(request)
     since = timezone.now() - dt.timedelta(days=7)
-    calls = list(selectors.missed_calls(since)[:200])
-    audit_record(_staff(request), action="calls.missed_list", request=request)
+    calls = list(selectors.missed_calls(since).select_related("contact__caller")[:200])
+    audit_record(staff, action="calls.missed_list", request=request)
     return render(
         request,
         "voice/missed.html",
         {
             "calls": calls,
             "settings": services.voice_settings(),
-            "form": CallbackForm(),
+            "can_call_back": role_has(staff.role, Permission.CALL_BACK),
         },
     )
 
 
-@access(requires(Permission.CONSOLE))
+@access(requires(Permission.CALL_BACK))
 @require_POST
 def callback(request: HttpRequest, call_id: UUID) -> HttpResponse:
     staff = _staff(request)
@@ -65,22 +82,25 @@ def callback(request: HttpRequest, call_id: UUID) -> HttpResponse:
     if call is None or not form.is_valid():
         return HttpResponse(_("This call-back cannot be made."), status=400)
     try:
-        contact = services.callback_make(
-            staff,
-            missed=call,
-            reason=form.cleaned_data["reason"],
-            caller_asked=form.cleaned_data["caller_asked"],
-        )
-    except PermissionError:
-        return HttpResponse(_("Call-backs are off: only when the caller asked for one."), status=403)
-    except ValueError:
-        return HttpResponse(_("The number was withheld: there is nobody to call back."), status=400)
-    assert contact.caller is not None
-    number = caller_reveal(
-        staff, caller=contact.caller, reason=f"call-back: {form.cleaned_data['reason']}", request=request
-    )
-    messages.info(request, _("Call %(number)s now. Record the call in the console.") % {"number": number})
-    return redirect("contacts:console_contact", contact_id=contact.pk)
+        contact = callback_make(staff, missed=call, request=request, **form.cleaned_data)
+    except CallbackRefused as refused:
+        status, message = REFUSALS[refused.why]
+        return HttpResponse(message, status=status)
+    return redirect("voice:callback_number", contact_id=contact.pk)
+
+
+@access(requires(Permission.CALL_BACK))
+@require_http_methods(["GET"])
+def callback_number(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    """The number to dial, for the one who made the call-back and while it is open; each showing
+    is an audited reveal (the page is reached by a redirect, so a reload makes no second call-back)."""
+    staff = _staff(request)
+    found = selectors.access_callback(staff, contact_id)
+    try:
+        number = callback_reveal(staff, callback=found, request=request)
+    except CallbackRefused as exc:
+        raise Http404 from exc
+    return render(request, "voice/callback.html", {"callback": found, "number": number})
 
 
 @access(requires(Permission.WALLBOARD))

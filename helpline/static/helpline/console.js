@@ -186,6 +186,8 @@
     socket.onmessage = function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }
+      // Vetting lapsed, signed out elsewhere, or a new role: the page's own gate says what now.
+      if (data.type === "access.ended") { window.location.reload(); return; }
       if (data.type === "reply.sent") { settle(data.id, ""); return; }
       if (data.type === "reply.refused") {
         // "error": the server failed midway, so the reply may or may not be stored.
