@@ -75,7 +75,7 @@ def command_line(pid: int) -> str:
 
 
 def worker_pids(serve: Served) -> set[int]:
-    return {pid for pid in descendants(serve.process.pid) if "db_worker" in command_line(pid)}
+    return {pid for pid in descendants(serve.process.pid) if "manage.py worker" in command_line(pid)}
 
 
 @contextmanager

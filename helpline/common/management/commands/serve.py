@@ -1,8 +1,8 @@
 """Serve HTTP and websockets (uvicorn) together with the background worker; Ctrl-C stops both.
 
-`serve` supervises its children: one that dies (a database restart makes the task worker exit) is
-started again after a back-off, while the others keep running. Children end with `serve` even when
-it is killed outright (see `helpline.common.supervise`), so no orphan keeps the port or a second
+`serve` supervises its children: one that dies is started again after a back-off, while the others
+keep running (the task worker itself waits out a database restart). Children end with `serve` even
+when it is killed outright (see `helpline.common.supervise`), so no orphan keeps the port or a second
 worker runs beside the next one.
 """
 
@@ -66,9 +66,9 @@ class Command(BaseCommand):
                 "server",
                 server_argv(python, host=options["host"], port=options["port"], workers=options["workers"]),
             ),
-            # --no-reload: with debug on, the worker would otherwise run in a reloader's child that
-            # outlives a signal to its parent.
-            Child("worker", [python, "manage.py", "db_worker", "--interval", "1", "--no-reload"]),
+            # Helpline's worker: django-tasks' db_worker that waits out a database outage, and never
+            # runs in a reloader's child (which would outlive a signal to its parent).
+            Child("worker", [python, "manage.py", "worker", "--interval", "1"]),
         ]
         # With Redis the connector runs as its own process; without it, inside the server (see
         # helpline/voice/in_process.py), so that its screen-pops reach the counsellors' sockets.
