@@ -19,6 +19,8 @@ from django.core.management.base import BaseCommand
 
 from helpline.common.supervise import Child, Supervisor
 
+SERVER_FIRST_START_SECONDS = 30.0
+
 
 def server_argv(python: str, *, host: str, port: int, workers: int) -> list[str]:
     argv = [
@@ -65,6 +67,9 @@ class Command(BaseCommand):
             Child(
                 "server",
                 server_argv(python, host=options["host"], port=options["port"], workers=options["workers"]),
+                # A taken port or bad settings show within this on a busy machine; a server that dies
+                # later is started again. (It waits out a database outage: nothing makes it exit then.)
+                first_start_seconds=SERVER_FIRST_START_SECONDS,
             ),
             # Helpline's worker: django-tasks' db_worker that waits out a database outage, and never
             # runs in a reloader's child (which would outlive a signal to its parent).
@@ -84,6 +89,7 @@ class Command(BaseCommand):
         supervisor.start_all()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
+        self.stdout.flush()  # seen at once in a log file too, not when the buffer fills
         try:
             while not supervisor.stopping:
                 supervisor.tend(time.monotonic())
