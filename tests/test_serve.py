@@ -8,6 +8,7 @@ chat socket's log line carries no address.
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -129,9 +130,13 @@ def test_kill_9_of_serve_leaves_no_process_and_frees_the_port(tmp_path: Path) ->
         wait_for(lambda: worker_pids(serve), 20, "the worker runs", serve.log)
         tree = descendants(serve.process.pid)
         assert len(tree) >= 2  # the server and the worker at least
-        serve.process.send_signal(signal.SIGKILL)
-        serve.process.wait(timeout=5)
-        wait_for(lambda: not any(alive(pid) for pid in tree), 20, "every child of serve ended", serve.log)
+        # A child in a chat holds a socket open: the server must not wait for it to go.
+        with connect(f"ws://127.0.0.1:{serve.port}/ws/chat/", origin=serve.url) as chat:
+            chat.send(json.dumps({"type": "start", "language": "km"}))
+            assert json.loads(chat.recv(timeout=10))["type"] == "started"
+            serve.process.send_signal(signal.SIGKILL)
+            serve.process.wait(timeout=5)
+            wait_for(lambda: not any(alive(pid) for pid in tree), 20, "every child of serve ended", serve.log)
         assert port_free(serve.port)
 
 
