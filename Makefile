@@ -30,8 +30,12 @@ install-dev: $(VENV)/.dev-installed
 messages: install
 	HELPLINE_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
+# The demo's settings also go to <data dir>/local.env (mode 600), which manage.py reads when the
+# environment sets none of its own: `.venv/bin/python manage.py simulate` then works as the README shows.
 run: install messages
 	@export HELPLINE_DEBUG=1 HELPLINE_DEMO=1 HELPLINE_HTTPS=0; \
+	data="$${HELPLINE_DATA_DIR:-var}"; mkdir -p "$$data" && rm -f "$$data/local.env" && \
+	(umask 077 && printf '# Written by make run: the local demo (manage.py reads it). Never on a live helpline.\nHELPLINE_DEBUG=1\nHELPLINE_DEMO=1\nHELPLINE_HTTPS=0\nPORT=%s\n' "$(PORT)" > "$$data/local.env") && \
 	$(BIN)/python manage.py migrate --noinput -v 0 && \
 	$(BIN)/python manage.py seed_demo && \
 	exec $(BIN)/python manage.py serve --port $(PORT)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from helpline.accounts.api import router as accounts_router
 from helpline.accounts.api_auth import StaffSessionAuth, TokenAuth
+from helpline.common.outage import database_unavailable, unavailable_response
 from helpline.contacts.api import router as contacts_router
 
 api = NinjaAPI(
@@ -36,3 +38,12 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database is away (a restart): 503 and a line, as pages answer; anything else is a fault."""
+    if not database_unavailable(exc):
+        raise exc
+    return unavailable_response(request)

@@ -3,6 +3,8 @@
 Staff sockets accept only this site's origin; the chat socket also accepts the origins of the
 websites that embed the chat widget (HELPLINE_CHAT_ORIGINS)."""
 
+import contextlib
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
@@ -16,6 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator, OriginValid
 from django.conf import settings  # noqa: E402
 
 from config.websockets import chat_websocket_urlpatterns, staff_websocket_urlpatterns  # noqa: E402
+from helpline.common.outage import database_unavailable  # noqa: E402
 
 staff_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(staff_websocket_urlpatterns)))
 chat_sockets = OriginValidator(
@@ -24,9 +27,18 @@ chat_sockets = OriginValidator(
 
 
 async def websockets(scope, receive, send):  # type: ignore[no-untyped-def]
-    if scope.get("path", "").startswith("/ws/chat/"):
-        return await chat_sockets(scope, receive, send)
-    return await staff_sockets(scope, receive, send)
+    try:
+        if scope.get("path", "").startswith("/ws/chat/"):
+            return await chat_sockets(scope, receive, send)
+        return await staff_sockets(scope, receive, send)
+    except Exception as exc:
+        # The database is away (the staff socket's session is read before any consumer runs): close
+        # with "try again later" instead of a traceback; the console and the widget connect again.
+        if not database_unavailable(exc):
+            raise
+        logging.getLogger("helpline.live").warning("socket closed: the database is unavailable")
+        with contextlib.suppress(Exception):  # it may be closed already
+            await send({"type": "websocket.close", "code": 1013})
 
 
 router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that reads the session or the user: a database outage answers 503.
+    "helpline.common.outage.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpline.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,7 +138,14 @@ if DATABASE_URL:
     # a connection set-up per request. Each process has its own pool; size them together below
     # PostgreSQL's max_connections (default 100).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a pool that lives through a database restart: requests fail at
+        # once (503) while the database is away instead of waiting for the pool's timeout, and the
+        # pool connects again within seconds of its return (see helpline/common/postgresql).
+        DATABASES["default"]["ENGINE"] = "helpline.common.postgresql"
+    db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    db_options.setdefault("connect_timeout", 5)  # an unreachable host: give up a try after 5 s
+    db_options["pool"] = {
         "min_size": 2,
         "max_size": int(os.environ.get("HELPLINE_DB_POOL_SIZE", "16")),
         "timeout": 20,
@@ -308,7 +317,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_client_address": {"()": "helpline.common.logs.NoClientAddress"}},
+    "filters": {
+        "no_client_address": {"()": "helpline.common.logs.NoClientAddress"},
+        "outage_log_line": {"()": "helpline.common.outage.OutageLogLine"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -319,5 +331,7 @@ LOGGING = {
         # uvicorn writes each websocket's address ("1.2.3.4:5678 - WebSocket /chat/ws/ [accepted]"):
         # for the chat, that is a child's address. Its handlers stay uvicorn's own.
         "uvicorn.error": {"filters": ["no_client_address"]},
+        # A request failed because the database is away: one line, not a traceback each.
+        "django.request": {"filters": ["outage_log_line"]},
     },
 }

@@ -309,6 +309,10 @@ class Renderer:
     channel_counter: int = 0x0A1C
     trunk: str = "PJSIP/metfone"
     calls: list[Call] = field(default_factory=list)
+    # manager.conf `channelvars = FROM_DID,CDR(accountcode)`: Asterisk adds one `ChanVariable: NAME=value`
+    # line per variable to every channel snapshot (`DestChanVariable:` for the agent's channel), so with
+    # two or more the field repeats in every event.
+    channelvars: Sequence[tuple[str, str]] = ()
 
     def new_call(self, start: float) -> Call:
         call = Call(
@@ -326,7 +330,7 @@ class Renderer:
         self, recording: Recording, start: float | None = None
     ) -> tuple[Call, list[list[tuple[str, str]]]]:
         call = self.new_call(self.epoch if start is None else start)
-        return call, [block(recording, call, step) for step in recording.steps]
+        return call, [block(recording, call, step, self.channelvars) for step in recording.steps]
 
 
 def _caller_snapshot(recording: Recording, call: Call, state: str) -> list[tuple[str, str]]:
@@ -373,7 +377,9 @@ def _agent_snapshot(
     ]
 
 
-def block(recording: Recording, call: Call, step: Step) -> list[tuple[str, str]]:
+def block(
+    recording: Recording, call: Call, step: Step, channelvars: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
     offset, name, given = step
     fields = dict(given)
     agent = fields.pop("agent", "")
@@ -410,10 +416,12 @@ def block(recording: Recording, call: Call, step: Step) -> list[tuple[str, str]]
             ("Wrapuptime", "0"),
         ]
     caller = _caller_snapshot(recording, call, state)
+    caller += [("ChanVariable", f"{var}={value}") for var, value in channelvars]
     dest: list[tuple[str, str]] = []
     if agent:
         dest_state = "ringing" if name in {"AgentCalled", "DialBegin", "AgentRingNoAnswer"} else "up"
         dest = _agent_snapshot(recording, call, agent, leg, dest_state)
+        dest += [("DestChanVariable", f"{var}={value}") for var, value in channelvars]
     if name == "AgentCalled":
         interface, member = AGENTS[agent]
         tail = [("Queue", QUEUE), ("Interface", interface), ("MemberName", member)]
@@ -484,6 +492,13 @@ def block(recording: Recording, call: Call, step: Step) -> list[tuple[str, str]]
     else:
         tail = list(fields.items())
     return head + caller + dest + tail
+
+
+def readable_by(blocks: list[list[tuple[str, str]]], *classes: str) -> list[list[tuple[str, str]]]:
+    """The blocks an AMI user with `read = <classes>` receives: Asterisk sends an event only to sessions
+    whose read permission holds one of the event's classes (its `Privilege:` line less "all")."""
+    wanted = set(classes)
+    return [b for b in blocks if wanted & (set(dict(b)["Privilege"].split(",")) - {"all"})]
 
 
 def split_at(

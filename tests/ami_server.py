@@ -12,7 +12,9 @@ on port 5038, with `timestampevents=yes`:
 * events are `Event:` blocks in the same format, sent to every logged-in session that asked for events.
 
 A PBX restart is `stop()` (the `Shutdown` event, then every session closed and the port no longer
-listening) and `start()` again on the same port. `send_raw()` writes bytes as they are, to test what the
+listening) and `start()` again on the same port. A hung PBX is `hang()`: the sessions open now stay
+open but nothing is answered or sent on them any more (a deadlocked Asterisk keeps its sockets);
+sessions opened later are served as usual. `send_raw()` writes bytes as they are, to test what the
 connector does with malformed blocks.
 
 The server runs on an asyncio loop; `ThreadedAMIServer` runs it on a loop in its own thread and offers
@@ -73,10 +75,11 @@ class Session:
     authenticated: bool = False
     events: bool = True
     username: str = ""
+    hung: bool = False  # the PBX froze for this session: it reads actions and answers none
 
     @property
     def receives_events(self) -> bool:
-        return self.authenticated and self.events and not self.writer.is_closing()
+        return self.authenticated and self.events and not self.hung and not self.writer.is_closing()
 
 
 @dataclass
@@ -154,6 +157,12 @@ class AMIServer:
         await asyncio.sleep(down_for)
         await self.start()
 
+    def hang(self) -> int:
+        """Freeze every session open now (see the module's docstring); returns how many."""
+        for session in self.sessions:
+            session.hung = True
+        return len(self.sessions)
+
     async def wait_for_logins(self, count: int, timeout: float = 10) -> None:
         """Until `count` successful logins in all (the connector logs in again after a reconnect)."""
         assert self._login_changed is not None, "start the server first"
@@ -219,6 +228,8 @@ class AMIServer:
                 if not action:
                     continue
                 self.actions.append(action)
+                if session.hung:
+                    continue
                 if not await self._answer(session, action):
                     return
         except (ConnectionError, OSError):
@@ -332,6 +343,12 @@ class ThreadedAMIServer:
 
     def stop(self, *, announce: bool = True) -> None:
         self.call(self.server.stop(announce=announce))
+
+    def hang(self) -> int:
+        async def freeze() -> int:
+            return self.server.hang()
+
+        return self.call(freeze())
 
     def start(self) -> None:
         self.call(self.server.start())

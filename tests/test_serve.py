@@ -8,6 +8,7 @@ chat socket's log line carries no address.
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -75,7 +76,7 @@ def command_line(pid: int) -> str:
 
 
 def worker_pids(serve: Served) -> set[int]:
-    return {pid for pid in descendants(serve.process.pid) if "db_worker" in command_line(pid)}
+    return {pid for pid in descendants(serve.process.pid) if "manage.py worker" in command_line(pid)}
 
 
 @contextmanager
@@ -129,9 +130,13 @@ def test_kill_9_of_serve_leaves_no_process_and_frees_the_port(tmp_path: Path) ->
         wait_for(lambda: worker_pids(serve), 20, "the worker runs", serve.log)
         tree = descendants(serve.process.pid)
         assert len(tree) >= 2  # the server and the worker at least
-        serve.process.send_signal(signal.SIGKILL)
-        serve.process.wait(timeout=5)
-        wait_for(lambda: not any(alive(pid) for pid in tree), 20, "every child of serve ended", serve.log)
+        # A child in a chat holds a socket open: the server must not wait for it to go.
+        with connect(f"ws://127.0.0.1:{serve.port}/ws/chat/", origin=serve.url) as chat:
+            chat.send(json.dumps({"type": "start", "language": "km"}))
+            assert json.loads(chat.recv(timeout=10))["type"] == "started"
+            serve.process.send_signal(signal.SIGKILL)
+            serve.process.wait(timeout=5)
+            wait_for(lambda: not any(alive(pid) for pid in tree), 20, "every child of serve ended", serve.log)
         assert port_free(serve.port)
 
 
@@ -146,6 +151,13 @@ def test_a_worker_that_dies_is_started_again_and_the_server_keeps_answering(tmp_
         wait_for(lambda: worker_pids(serve) - {first}, 20, "a new worker started", serve.log)
         assert serve.process.poll() is None
         assert "worker stopped (exit -9); starting it again in 1 s" in serve.log.read_text()
+        # The worker started again dies with serve too.
+        tree = descendants(serve.process.pid)
+        assert worker_pids(serve) <= tree
+        serve.process.send_signal(signal.SIGKILL)
+        serve.process.wait(timeout=5)
+        wait_for(lambda: not any(alive(pid) for pid in tree), 20, "every child of serve ended", serve.log)
+        assert port_free(serve.port)
 
 
 def test_serve_stops_at_once_when_its_port_is_taken(tmp_path: Path) -> None:
@@ -195,6 +207,23 @@ def test_a_forged_forwarded_for_does_not_escape_the_sign_in_lockout(tmp_path: Pa
         codes = [sign_in_attempt(serve.url, "counsellor", f"203.0.113.{n}") for n in range(1, 8)]
     # The fifth failure from one address locks that name out, whatever address each claimed to be.
     assert codes == [400, 400, 400, 400, 429, 429, 429]
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [
+        ("10.0.0.2", [400, 400, 400, 400, 429, 429]),  # we are not that proxy: the header is ignored
+        ("127.0.0.1", [400] * 6),  # we are the proxy: each forwarded address is its own client
+    ],
+    ids=["from an address that is not the proxy", "from the trusted proxy"],
+)
+def test_behind_a_proxy_forwarded_for_is_believed_only_from_that_proxy(
+    tmp_path: Path, trusted: str, expected: list[int]
+) -> None:
+    extra = {"HELPLINE_BEHIND_PROXY": "1", "HELPLINE_TRUSTED_PROXIES": trusted}
+    with serving(tmp_path, **extra) as serve:
+        codes = [sign_in_attempt(serve.url, "counsellor", f"203.0.113.{n}") for n in range(1, 7)]
+    assert codes == expected
 
 
 def test_the_chat_socket_log_line_has_no_address(tmp_path: Path) -> None:

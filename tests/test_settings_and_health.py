@@ -89,7 +89,7 @@ def test_database_url_selects_postgresql_and_redis_url_the_redis_layer(tmp_path:
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
     out = run_manage(["shell", "-c", code], env, tmp_path).stdout.split()
-    assert out == ["django.db.backends.postgresql", "channels_redis.core.RedisChannelLayer"]
+    assert out == ["helpline.common.postgresql", "channels_redis.core.RedisChannelLayer"]
     out = run_manage(["shell", "-c", code], {"HELPLINE_DEBUG": "1"}, tmp_path).stdout.split()
     assert out == ["helpline.common.sqlite3", "channels.layers.InMemoryChannelLayer"]
 

@@ -668,3 +668,163 @@ def test_events_left_at_shutdown_are_logged_by_call_id(agents: dict[str, Staff],
         assert VoiceCall.objects.filter(state=CallState.ABANDONED).count() == 2
     finally:
         _close_worker_connections()
+
+
+# --- What real PBXs send (issue 11, point 10) -------------------------------------------------------------
+
+
+def test_two_channelvars_in_manager_conf_do_not_drop_the_calls(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff], logs: Records
+) -> None:
+    """`channelvars = FROM_DID,CDR(accountcode)`: every channel event repeats `ChanVariable:` (and the agent
+    events `DestChanVariable:`); panoramisk turns a repeated field into a list. The calls are recorded."""
+    renderer = sc.Renderer(channelvars=[("FROM_DID", sc.DID), ("CDR(accountcode)", "hotline")])
+    call, blocks = renderer.render(sc.ANSWERED)
+    assert sum(1 for key, _value in blocks[0] if key == "ChanVariable") == 2
+    abandoned, abandoned_blocks = renderer.render(sc.ABANDONED, start=sc.T0 + 30)
+    pbx.send(blocks + abandoned_blocks)
+    wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the answered call")
+    wait_until(call_state(abandoned.uniqueid, CallState.ABANDONED), what="the abandoned call")
+    voice = VoiceCall.objects.get(call_id=call.uniqueid)
+    assert voice.answered_at == at(8.614) and (voice.wait_seconds, voice.talk_seconds) == (8, 242)
+    assert voice.contact.counsellor == agents["1001"]
+    assert events_of(call.uniqueid) == ["join", "ring", "connect", "complete"]
+    assert "skipped" not in logs.text()
+
+
+def test_a_block_whose_followed_field_repeats_is_skipped_with_a_log_line_naming_it(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff], logs: Records
+) -> None:
+    call, blocks = render(sc.ANSWERED)
+    pbx.send_raw(
+        b"Event: QueueCallerJoin\r\nTimestamp: 1795143600.5\r\nUniqueid: 1795143600.1\r\n"
+        b"CallerIDNum: 012345678\r\nQueue: helpline\r\nQueue: other\r\nPosition: 1\r\n\r\n"
+    )
+    pbx.send(blocks)
+    wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
+    assert list(VoiceCall.objects.values_list("call_id", flat=True)) == [call.uniqueid]
+    skipped = [line for line in logs.lines if "skipped" in line]
+    assert skipped == ["WARNING helpline.voice ami QueueCallerJoin skipped: repeated field Queue"], skipped
+
+
+def _answer_pings(pbx: ThreadedAMIServer) -> int:
+    return sum(1 for action in pbx.server.actions if action.get("Action", "").lower() == "ping")
+
+
+def test_a_hung_pbx_is_noticed_and_the_connector_logs_in_again(
+    pbx: ThreadedAMIServer, agents: dict[str, Staff], logs: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PBX keeps the socket open but answers nothing (not even Ping): the connector drops that session
+    and logs in again, and calls after it are recorded. Timers shortened here; the production ones are
+    checked against the 30 s bound below."""
+    from helpline.voice.management.commands import voice_ami
+
+    monkeypatch.setattr(voice_ami, "PING_SECONDS", 1)
+    monkeypatch.setattr(voice_ami, "SILENCE_SECONDS", 2.5)
+    monkeypatch.setattr(voice_ami, "WATCH_SECONDS", 0.2)
+    running = ConnectorThread(pbx.url).start()
+    try:
+        pbx.wait_for_logins(1)
+        wait_until(lambda: _answer_pings(pbx) >= 2, what="pings answered")  # a healthy link stays up
+        assert pbx.logins == 1
+        hung_at = time.monotonic()
+        assert pbx.hang() == 1
+        pbx.wait_for_logins(2, timeout=10)
+        noticed = time.monotonic() - hung_at
+        assert 2.5 <= noticed < 2.5 + 1 + 0.2 + 2 + 1.5, noticed  # silence + ping + watch + reconnect
+        call, blocks = render(sc.ANSWERED)
+        pbx.send(blocks)
+        wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="a call after the reconnect")
+        assert running.running and running.error is None
+        assert "the PBX sent nothing for" in logs.text()
+    finally:
+        running.stop()
+
+
+def test_a_hung_pbx_is_noticed_within_30_seconds_with_the_production_timers() -> None:
+    from helpline.voice.management.commands import voice_ami
+
+    # The last answer came just before the PBX froze: silence is noticed at most SILENCE_SECONDS later
+    # (at the next check), then panoramisk connects again after its reconnect_timeout.
+    worst = voice_ami.SILENCE_SECONDS + voice_ami.WATCH_SECONDS + voice_ami.RECONNECT_SECONDS
+    assert voice_ami.PING_SECONDS < voice_ami.SILENCE_SECONDS / 2  # two pings unanswered, not one slow one
+    assert worst <= 30
+    manager = voice_ami.manager_from_url("ami://u:s@127.0.0.1:5038")
+    assert (manager.ping_interval, manager.reconnect_timeout) == (
+        voice_ami.PING_SECONDS,
+        voice_ami.RECONNECT_SECONDS,
+    )
+
+
+@pytest.mark.parametrize("hangup", ["with the caller's Hangup right after", "with no Hangup"])
+def test_a_queue_timeout_with_read_call_agent_is_a_timeout_with_its_wait(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff], logs: Records, hangup: str
+) -> None:
+    """The README's `read = call,agent` gives no dialplan events (no QUEUESTATUS): a QueueCallerLeave that
+    no AgentConnect follows is the queue letting the caller go unanswered, at the leave's time."""
+    from helpline.routing.queue import queue
+
+    call, blocks = render(sc.TIMEOUT_TO_VOICEMAIL)
+    visible = sc.readable_by(blocks, "call", "agent")
+    assert [dict(b)["Event"] for b in visible if dict(b)["Event"] == "VarSet"] == []
+    if hangup == "with no Hangup":
+        visible = visible[:-1]
+    pbx.send(visible)
+    wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the call to end on the queue timeout")
+    voice = VoiceCall.objects.get()
+    contact = only_contact()
+    assert voice.hung_up_by == "timeout" and not voice.short_abandon and voice.answered_at is None
+    assert voice.ended_at == contact.ended_at == at(60.410) and voice.wait_seconds == 60
+    assert contact.status == Status.ABANDONED and not queue().filter(pk=contact.pk).exists()
+    assert events_of(call.uniqueid) == ["join", "ring", "noanswer", "ring", "noanswer", "leave"]
+    assert "read = call,agent,dialplan" in logs.text()  # said once, so the operator can give the reason
+
+
+@pytest.mark.parametrize(
+    "recording", [sc.ANSWERED, sc.RINGALL_DECLINE_THEN_ANSWER, sc.TRANSFERRED], ids=lambda r: r.name
+)
+def test_answered_calls_with_read_call_agent_are_never_marked_left(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff], recording: sc.Recording
+) -> None:
+    from helpline.audit.models import AuditEvent
+
+    call, blocks = render(recording)
+    pbx.send(sc.readable_by(blocks, "call", "agent"))
+    wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
+    time.sleep(1.2 * 1.5)  # past the time a leave is held for an answer
+    voice = VoiceCall.objects.get()
+    assert voice.state == CallState.COMPLETED and voice.hung_up_by == "caller"
+    assert "leave" not in events_of(call.uniqueid)
+    assert not AuditEvent.objects.filter(action="call.leave").exists()
+
+
+def test_an_exit_key_with_dialplan_events_still_ends_on_the_hangup(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff]
+) -> None:
+    """With `dialplan` readable the connector sees VarSets, so a leave without QUEUESTATUS is an exit key
+    (not a timeout): the caller's Hangup ends the wait, as before."""
+    call, blocks = render(sc.EXIT_KEY)
+    pbx.send(blocks)
+    wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the call to end on the Hangup")
+    time.sleep(1.5 * 1.2)
+    voice = VoiceCall.objects.get()
+    assert voice.hung_up_by == "caller" and voice.ended_at == at(37.800)
+    assert events_of(call.uniqueid) == ["join", "ring", "hangup"]
+
+
+def test_a_call_first_heard_of_at_agent_complete_arrives_before_it_was_answered(
+    connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff]
+) -> None:
+    """The connector (re)started mid-call: AgentComplete is the first it hears of the call. Arrival is
+    the complete's end less talk and hold time, never after the answer."""
+    call, blocks = render(sc.RESTART)
+    _before, after = sc.split_at(blocks, sc.RESTART_AFTER)
+    pbx.send(after)
+    wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
+    voice = VoiceCall.objects.get()
+    contact = only_contact()
+    assert contact.arrived_at <= contact.answered_at <= contact.ended_at
+    assert voice.joined_at == contact.arrived_at and voice.answered_at == contact.answered_at
+    assert voice.answered_at == at(187.900) - dt.timedelta(seconds=180)
+    assert contact.arrived_at == at(187.900) - dt.timedelta(seconds=180 + 7)
+    assert (voice.wait_seconds, voice.talk_seconds) == (7, 180) and contact.wait_seconds == 7

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from helpline.accounts.access import PUBLIC, access
 from helpline.channels.config import _demo_secret
+from helpline.common import outage
 
 log = logging.getLogger("helpline.voice")
 
@@ -110,6 +111,7 @@ def voice_events(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": f"bad or missing field: {field}"}, status=400)
     except DatabaseUnavailable:
         log.warning("voice event not stored: the database is unavailable")
+        outage.mark(request)
         return JsonResponse({"detail": "not stored; send it again"}, status=503)
     if outcome == "failed":
         return JsonResponse({"detail": "not stored; send it again"}, status=503)

@@ -25,7 +25,8 @@ FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 # A child that has stayed up this long is healthy again: its next failure waits the first back-off.
 SETTLED_SECONDS = 60.0
-# A child that exits this soon after its very first start is misconfigured, not unlucky.
+# A child that exits this soon after its very first start is misconfigured, not unlucky. A child may
+# say how long its own start can take (the server's imports on a busy machine take longer than this).
 FIRST_START_SECONDS = 5.0
 
 
@@ -47,6 +48,7 @@ def _die_with_parent(parent: int) -> Callable[[], None] | None:
 class Child:
     name: str
     argv: Sequence[str]
+    first_start_seconds: float = FIRST_START_SECONDS
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     starts: int = 0
@@ -86,7 +88,7 @@ class Supervisor:
                 continue
             code = child.process.returncode
             up_for = now - child.started_at
-            if child.starts == 1 and up_for < FIRST_START_SECONDS:
+            if child.starts == 1 and up_for < child.first_start_seconds:
                 self.log(f"{child.name} could not start (exit {code}); stopping all")
                 self.exit_code = code or 1
                 self.stopping = True

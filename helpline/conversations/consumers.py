@@ -1,6 +1,10 @@
 """/ws/chat/: the child's side of a web chat. Anyone may connect (children do not sign in); each
 socket acts only on the chat it started or resumed. Frames that are not JSON objects, too large,
-for another conversation, or too many too fast close the socket; nothing is logged but the reason."""
+for another conversation, or too many too fast close the socket; nothing is logged but the reason.
+
+While the database is away (a restart) the socket tells the child, in their language, that the
+helpline is reconnecting (a `reconnecting` frame) and closes with 1013 (try again later): the widget
+keeps what the child wrote and resumes, or starts, once it can."""
 
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from helpline.common.consumers import DirectDispatch
+from helpline.common.outage import database_unavailable
 from helpline.contacts.models import Status
 from helpline.conversations import chat, live
 from helpline.conversations.models import ChatSession
@@ -30,6 +37,12 @@ FLOOD_FRAMES, FLOOD_SECONDS = 10, 10.0
 TICK_WAITING_SECONDS, TICK_ANSWERED_SECONDS = 3.0, 30.0
 
 CLOSE_TOO_BIG, CLOSE_BAD, CLOSE_FORBIDDEN, CLOSE_FLOOD = 1009, 4400, 4403, 4429
+CLOSE_TRY_AGAIN = 1013  # the database is away: the widget reconnects
+
+
+def reconnecting_text(language: str) -> str:
+    with translation.override(language if language in ("km", "en") else "km"):
+        return _("The helpline is reconnecting. Please wait a moment: your messages are not lost.")
 
 
 def _db(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
@@ -48,7 +61,14 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         self.ticker = None
         self.frames: deque[float] = deque()
         self.last_state = ""
+        self.language = "km"  # the child's, once a start frame says it
         await self.accept()
+
+    async def _database_away(self) -> None:
+        """Tell the child plainly, and close so that the widget comes back once the database is."""
+        log.warning("chat: the database is unavailable; the child is told to wait")
+        await self._send({"type": "reconnecting", "message": reconnecting_text(self.language)})
+        await self.close(code=CLOSE_TRY_AGAIN)
 
     def _client_address(self) -> str:
         client = self.scope.get("client") or ("", 0)
@@ -93,7 +113,12 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if handler is None:
             await self._refuse(CLOSE_BAD, "unknown frame type")
             return
-        await handler(frame)
+        try:
+            await handler(frame)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            await self._database_away()
 
     async def _ping(self, frame: dict[str, Any]) -> None:
         await self._send({"type": "pong"})
@@ -103,6 +128,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
             await self._refuse(CLOSE_BAD, "already started")
             return
         language = frame.get("language") if frame.get("language") in ("km", "en") else "km"
+        self.language = str(language)
         nickname = frame.get("nickname") if isinstance(frame.get("nickname"), str) else ""
         age = frame.get("age")
         if not (age is None or (isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 25)):
@@ -127,6 +153,8 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
 
     async def _resume(self, frame: dict[str, Any]) -> None:
         token, after = frame.get("token"), frame.get("after", 0)
+        if frame.get("language") in ("km", "en"):  # until the chat's own is read
+            self.language = str(frame["language"])
         if (
             self.session is not None
             or not isinstance(token, str)
@@ -141,6 +169,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
             await self._send({"type": "ended"})
             await self._refuse(CLOSE_FORBIDDEN, "unknown chat")
             return
+        self.language = self.session.language
         await self._join()
         await self._send({"type": "resumed", "conversation": str(self.session.conversation_id)})
         for message in await _db(chat.messages_after)(self.session, max(0, after)):
@@ -193,6 +222,10 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
                 await self._tick()
         except asyncio.CancelledError:
             pass
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            await self._database_away()
 
     async def _tick(self) -> None:
         """Tell the child where they are: their place in the queue, answered, or ended."""
@@ -224,7 +257,12 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
                     for group in self._groups():
                         await self.channel_layer.group_discard(group, self.channel_name)
             finally:  # the chat must be marked disconnected even if the layer fails
-                await _db(chat.chat_disconnected)(self.session.pk)
+                try:
+                    await _db(chat.chat_disconnected)(self.session.pk)
+                except Exception as exc:
+                    if not database_unavailable(exc):
+                        raise
+                    log.warning("chat: the database is unavailable; the disconnect is not recorded")
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))

@@ -31,6 +31,9 @@ def _strings(language: str) -> dict[str, str]:
             "answered": _("A counsellor is here with you."),
             "ended": _("The chat has ended. You can contact 1280 again at any time."),
             "reconnecting": _("Connection lost. Reconnecting…"),
+            "unavailable": _(
+                "The helpline is reconnecting. Please wait a moment: your messages are not lost."
+            ),
             "placeholder": _("Write your message"),
             "send": _("Send"),
             "exit": _("Leave quickly"),

@@ -321,17 +321,28 @@ class _Batch:
             audit_record(actor, action=action, record_type="contact", record_id=contact_id)
 
 
+def _arrival(event: CallEvent) -> dt.datetime:
+    """When the caller joined, as far as this event tells: the first event heard of a call may be its
+    AgentConnect or AgentComplete (the connector started mid-call), which say how long the caller
+    talked and waited; a call never arrives after it was answered."""
+    seconds = event.hold or 0
+    if event.kind == "complete":
+        seconds += event.talk or 0
+    return event.at - dt.timedelta(seconds=seconds) if event.kind in LEG_KINDS else event.at
+
+
 def _new_call(event: CallEvent) -> _Work:
     caller = None
     if not is_withheld(event.caller):
         # An unreadable caller id is treated as withheld (no caller on record).
         with contextlib.suppress(AddressError):
             caller = caller_for_address(parse_address(event.caller))
+    arrived = _arrival(event)
     contact = Contact(
         channel=Channel.VOICE,
         direction=Direction.INBOUND,
         status=Status.WAITING,
-        arrived_at=event.at,
+        arrived_at=arrived,
         caller=caller,
         caller_withheld=caller is None,
     )
@@ -339,7 +350,7 @@ def _new_call(event: CallEvent) -> _Work:
         call_id=event.call_id,
         contact=contact,
         queue=event.queue[:64],
-        joined_at=event.at,
+        joined_at=arrived,
         source=event.source,
     )
     return _Work(call, contact, True, {}, {})

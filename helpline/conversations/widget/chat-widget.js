@@ -14,7 +14,7 @@
   var exitUrl = (script && script.getAttribute("data-exit-url")) || CONFIG.exitUrl;
 
   var lang = (document.documentElement.lang || "km").indexOf("en") === 0 ? "en" : "km";
-  var state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, retry: 500, ended: false, started: false };
+  var state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, retry: 500, ended: false, started: false, away: false };
 
   function t(key) { return CONFIG.strings[lang][key]; }
   function uid() {
@@ -129,11 +129,17 @@
   }
 
   function onFrame(frame) {
-    if (frame.type === "started") {
-      state.token = frame.token;
-    } else if (frame.type === "resumed") {
+    if (frame.type === "started" || frame.type === "resumed") {
+      if (frame.type === "started") { state.token = frame.token; }
+      state.away = false;
+      state.retry = 500;
       setStatus("");
+      // Written while the chat was starting or reconnecting: sent now (each once: the ids say so).
       state.pending.forEach(function (p) { send({ type: "message", id: p.id, text: p.text }); });
+    } else if (frame.type === "reconnecting") {
+      // The helpline's database is away for a moment: say so, and come back (the socket closes).
+      state.away = true;
+      setStatus(t("unavailable"));
     } else if (frame.type === "queue") {
       setStatus(t("waiting").replace("{n}", String(frame.position)));
     } else if (frame.type === "answered") {
@@ -165,12 +171,11 @@
     var socket = new WebSocket(wsUrl);
     state.socket = socket;
     socket.onopen = function () {
-      state.retry = 500;
       if (first) {
         var age = ageSel.value ? parseInt(ageSel.value, 10) : null;
         socket.send(JSON.stringify({ type: "start", language: lang, nickname: $(".nick").value.slice(0, 40), age: age }));
       } else if (state.token) {
-        socket.send(JSON.stringify({ type: "resume", token: state.token, after: state.lastSeq }));
+        socket.send(JSON.stringify({ type: "resume", token: state.token, after: state.lastSeq, language: lang }));
       }
     };
     socket.onmessage = function (event) {
@@ -179,8 +184,13 @@
     };
     socket.onclose = function () {
       if (state.ended || state.socket !== socket) { return; }
-      setStatus(t("reconnecting"));
-      setTimeout(function () { if (!state.ended && state.token) { connect(false); } }, state.retry);
+      var away = state.away;
+      setStatus(t(away ? "unavailable" : "reconnecting"));
+      // A chat whose start met the outage starts again; one that had started resumes.
+      setTimeout(function () {
+        if (state.ended) { return; }
+        if (state.token) { connect(false); } else if (away) { connect(true); }
+      }, away ? Math.max(state.retry, 2000) : state.retry);
       state.retry = Math.min(state.retry * 2, 15000);
     };
   }

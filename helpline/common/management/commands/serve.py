@@ -1,8 +1,8 @@
 """Serve HTTP and websockets (uvicorn) together with the background worker; Ctrl-C stops both.
 
-`serve` supervises its children: one that dies (a database restart makes the task worker exit) is
-started again after a back-off, while the others keep running. Children end with `serve` even when
-it is killed outright (see `helpline.common.supervise`), so no orphan keeps the port or a second
+`serve` supervises its children: one that dies is started again after a back-off, while the others
+keep running (the task worker itself waits out a database restart). Children end with `serve` even
+when it is killed outright (see `helpline.common.supervise`), so no orphan keeps the port or a second
 worker runs beside the next one.
 """
 
@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from helpline.common.supervise import Child, Supervisor
+
+SERVER_FIRST_START_SECONDS = 30.0
 
 
 def server_argv(python: str, *, host: str, port: int, workers: int) -> list[str]:
@@ -65,10 +67,13 @@ class Command(BaseCommand):
             Child(
                 "server",
                 server_argv(python, host=options["host"], port=options["port"], workers=options["workers"]),
+                # A taken port or bad settings show within this on a busy machine; a server that dies
+                # later is started again. (It waits out a database outage: nothing makes it exit then.)
+                first_start_seconds=SERVER_FIRST_START_SECONDS,
             ),
-            # --no-reload: with debug on, the worker would otherwise run in a reloader's child that
-            # outlives a signal to its parent.
-            Child("worker", [python, "manage.py", "db_worker", "--interval", "1", "--no-reload"]),
+            # Helpline's worker: django-tasks' db_worker that waits out a database outage, and never
+            # runs in a reloader's child (which would outlive a signal to its parent).
+            Child("worker", [python, "manage.py", "worker", "--interval", "1"]),
         ]
         # With Redis the connector runs as its own process; without it, inside the server (see
         # helpline/voice/in_process.py), so that its screen-pops reach the counsellors' sockets.
@@ -84,6 +89,7 @@ class Command(BaseCommand):
         supervisor.start_all()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
+        self.stdout.flush()  # seen at once in a log file too, not when the buffer fills
         try:
             while not supervisor.stopping:
                 supervisor.tend(time.monotonic())

@@ -16,6 +16,7 @@ Only the server given with --url is contacted, and only a loopback one unless --
 from __future__ import annotations
 
 import math
+import os
 import random
 import threading
 import time
@@ -128,7 +129,11 @@ class Command(BaseCommand):
     help = "Send synthetic SMS traffic through the real Kannel or Twilio webhook of a running server."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8000", help="the server (default %(default)s)")
+        parser.add_argument(
+            "--url",
+            default=f"http://127.0.0.1:{os.environ.get('PORT') or 8000}",  # make run's port
+            help="the server (default %(default)s)",
+        )
         parser.add_argument("--provider", choices=["kannel", "twilio"], default="kannel")
         parser.add_argument("--rate", type=float, default=2.0, help="messages a second (default 2)")
         parser.add_argument("--duration", type=float, default=30.0, help="seconds (default 30)")

@@ -1,5 +1,7 @@
 """Run the Asterisk Manager Interface connector: `python manage.py voice_ami` (ASTERISK_AMI_URL,
-e.g. ami://user:secret@127.0.0.1:5038). Reconnects after the PBX restarts or the link drops.
+e.g. ami://user:secret@127.0.0.1:5038). Reconnects after the PBX restarts or the link drops, and
+after the PBX hangs: a session on which nothing (not even the answer to a Ping) arrives for
+SILENCE_SECONDS is dropped and opened again.
 
 panoramisk reads the stream on the event loop; each queue event is put in a queue and one task
 applies what has arrived since its last batch, in one transaction on the database thread. A quiet
@@ -11,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -22,20 +25,41 @@ from django.db import DatabaseError, close_old_connections, connection
 from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 
-from helpline.channels.ami.adapter import EVENT_KINDS, to_call_event
+from helpline.channels.ami.adapter import EVENT_KINDS, Reader
 from helpline.voice.services import CallEvent, DatabaseUnavailable, voice_events
 
 log = logging.getLogger("helpline.voice")
 
 BATCH_MAX = 100  # events per transaction: bounds how long a screen-pop may wait behind a batch
-RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between tries while the database is unreachable
+# Seconds between tries while the database is unreachable: short at the top, so that the events
+# kept meanwhile are applied within seconds of its return (a try costs nothing while it is away).
+RETRY_FIRST, RETRY_MAX = 0.5, 5.0
 DRAIN_SECONDS = 4  # at shutdown, for the events already read
+# A hung PBX keeps its socket open and answers nothing. panoramisk pings every PING_SECONDS and never
+# looks at the answer: a session that has heard nothing for SILENCE_SECONDS (two pings unanswered) is
+# dropped, checked every WATCH_SECONDS, and panoramisk connects again after RECONNECT_SECONDS. At
+# worst a hang is noticed and a new session opened SILENCE + WATCH + RECONNECT = 23 s after it began.
+PING_SECONDS = 5
+SILENCE_SECONDS = 20.0
+WATCH_SECONDS = 1.0
+RECONNECT_SECONDS = 2
 
 
 class SafeAMIProtocol(AMIProtocol):  # type: ignore[misc]
     """panoramisk handles every block of one read in a loop, and a block it cannot handle (two
     `Event:` lines make the event name a list) raises out of data_received: asyncio then drops the
-    session and the rest of the read. Here such a block is skipped and the others go on."""
+    session and the rest of the read. Here such a block is skipped and the others go on. It also
+    notes when the PBX last sent anything, for the watch on a hung PBX."""
+
+    last_heard: float = 0.0
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.last_heard = time.monotonic()
+
+    def data_received(self, data: bytes) -> None:
+        self.last_heard = time.monotonic()
+        super().data_received(data)
 
     def handle_message(self, message: Any) -> None:
         try:
@@ -53,9 +77,9 @@ def manager_from_url(url: str, **extra: Any) -> Manager:
         port=parsed.port or 5038,
         username=unquote(parsed.username or ""),
         secret=unquote(parsed.password or ""),
-        ping_delay=10,
-        ping_interval=10,
-        reconnect_timeout=2,
+        ping_delay=PING_SECONDS,
+        ping_interval=PING_SECONDS,
+        reconnect_timeout=RECONNECT_SECONDS,
         protocol_factory=SafeAMIProtocol,
         **extra,
     )
@@ -85,16 +109,25 @@ class Connector:
     def __init__(self) -> None:
         self.pending: deque[CallEvent] = deque()
         self.arrived = asyncio.Event()
+        self.reader = Reader()
 
     def on_event(self, manager: Any, message: Any) -> None:
         """panoramisk's callback, on the loop: read the block (cheap) and queue it."""
         try:
-            event = to_call_event(message)
+            events = self.reader.read(message, time.monotonic())
         except Exception:
             log.exception("ami event %s could not be read; the connector goes on", message.get("Event", "?"))
             return
-        if event is not None:
-            self.pending.append(event)
+        self._queue(events)
+
+    def flush_held(self, *, all_of_them: bool = False) -> None:
+        """Queue the held queue leaves that nothing settled in time (see adapter.Reader); at shutdown
+        every one, as nothing will settle them now."""
+        self._queue(self.reader.due(float("inf") if all_of_them else time.monotonic()))
+
+    def _queue(self, events: list[CallEvent]) -> None:
+        if events:
+            self.pending.extend(events)
             self.arrived.set()
 
     async def apply_forever(self) -> None:
@@ -143,12 +176,28 @@ class Connector:
             )
 
 
+async def watch(manager: Manager, connector: Connector) -> None:
+    """Every WATCH_SECONDS: queue the leaves held long enough, and drop a session the PBX went silent
+    on (panoramisk then connects again, as after a dropped link)."""
+    while True:
+        await asyncio.sleep(WATCH_SECONDS)
+        connector.flush_held()
+        protocol = manager.protocol
+        if not isinstance(protocol, SafeAMIProtocol) or protocol.closed:
+            continue
+        silent = time.monotonic() - protocol.last_heard
+        if silent > SILENCE_SECONDS:
+            log.warning("the PBX sent nothing for %.0f s (Ping unanswered); connecting again", silent)
+            protocol.transport.abort()  # asyncio calls connection_lost: panoramisk reconnects
+
+
 async def run(url: str, stop: asyncio.Event | None = None) -> None:
     manager = manager_from_url(url, loop=asyncio.get_running_loop())
     connector = Connector()
-    for name in EVENT_KINDS:
+    for name in (*EVENT_KINDS, "QueueCallerLeave"):
         manager.register_event(name, connector.on_event)
     applying = asyncio.ensure_future(connector.apply_forever())
+    watching = asyncio.ensure_future(watch(manager, connector))
     try:
         # Connect once: when the PBX is down, panoramisk itself tries again every reconnect_timeout
         # seconds, as after a dropped link. A second loop of ours would start a second chain of
@@ -159,7 +208,9 @@ async def run(url: str, stop: asyncio.Event | None = None) -> None:
             log.warning("AMI not reachable; trying again every %d s", manager.reconnect_timeout)
         await (stop.wait() if stop is not None else asyncio.Event().wait())
     finally:
+        watching.cancel()
         manager.close()
+        connector.flush_held(all_of_them=True)
         applying.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await applying

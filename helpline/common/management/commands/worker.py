@@ -1,0 +1,63 @@
+"""The background worker (django-tasks' database worker) that rides out a database outage.
+
+django-tasks-db's `db_worker` exits on the first error from the database; `serve` would start it
+again, but only after its back-off. This one waits for the database instead, trying again every
+RETRY_FIRST..RETRY_MAX seconds, and goes on with the tasks within seconds of its return. Its
+options are db_worker's, less --reload and --batch (a worker for `serve` and production).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
+
+from helpline.common.outage import database_unavailable
+
+log = logging.getLogger("helpline.worker")
+
+RETRY_FIRST, RETRY_MAX = 0.5, 5.0
+# A run that lasted this long reached the database: the next outage starts again at RETRY_FIRST.
+SETTLED_SECONDS = 30.0
+
+
+class SteadyWorker(Worker):
+    def run(self) -> None:
+        delay = RETRY_FIRST
+        while self.running:
+            started = time.monotonic()
+            try:
+                super().run()
+                return
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                if time.monotonic() - started >= SETTLED_SECONDS:
+                    delay = RETRY_FIRST
+                log.warning("database unavailable; the worker tries again in %.1f s", delay)
+                close_old_connections()  # the broken connection goes back to the pool, which drops it
+                time.sleep(delay)  # SIGTERM here ends the worker at once (db_worker's handler)
+                delay = min(delay * 2, RETRY_MAX)
+
+
+class Command(DbWorkerCommand):
+    help = "Run the background worker; it waits out a database outage instead of exiting."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.configure_logging(options["verbosity"])
+        worker = SteadyWorker(
+            queue_names=options["queue_name"].split(","),
+            interval=options["interval"],
+            batch=False,
+            backend_name=options["backend_name"],
+            startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"],
+            worker_id=options["worker_id"],
+            excluded_queue_names=[q for q in options["exclude_queues"].split(",") if q],
+        )
+        worker.configure_signals()
+        worker.run()
