@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: one over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 in every mode.
+    "helpline.common.body_limit.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpline.accounts.middleware.SessionActivityMiddleware",

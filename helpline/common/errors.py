@@ -32,3 +32,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _page(request, 500, "500.html", "Server error.")
+
+
+def too_large(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 413, "413.html", "Request body too large.")

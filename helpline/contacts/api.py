@@ -9,12 +9,14 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import field_validator
+from ninja.schema import DjangoGetter
+from pydantic import field_validator, model_validator
 
 from helpline.accounts.api_auth import Principal, api_access
 from helpline.accounts.permissions import Permission, Scope
 from helpline.audit.services import audit_record
 from helpline.common.api_schemas import with_errors
+from helpline.common.bounds import check_date, check_event_time
 from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, ContactEntryForm
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
@@ -129,6 +131,14 @@ def _iso_datetime(value: Any) -> Any:
     raise ValueError("use a date and time written YYYY-MM-DDTHH:MM[:SS][+07:00]")
 
 
+def _date_in_window(value: dt.date | None) -> dt.date | None:
+    return None if value is None else check_date(value)
+
+
+def _time_in_window(value: dt.datetime) -> dt.datetime:
+    return check_event_time(value)
+
+
 class ListFilters(Schema):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -145,6 +155,7 @@ class ListFilters(Schema):
     limit: int = Field(50, ge=1, le=200)
 
     _dates = field_validator("date_from", "date_to", mode="before")(_iso_date)
+    _dates_in_window = field_validator("date_from", "date_to")(_date_in_window)
 
 
 class Classification(Schema):
@@ -175,6 +186,7 @@ class ContactIn(Classification):
     idempotency_key: str | None = Field(None, max_length=80)
 
     _arrived = field_validator("arrived_at", mode="before")(_iso_datetime)
+    _arrived_in_window = field_validator("arrived_at")(_time_in_window)
 
 
 class ClassificationPatch(Schema):
@@ -196,6 +208,15 @@ class ClassificationPatch(Schema):
     summary: str | None = Field(None, max_length=10_000)
     version: int | None = Field(None, ge=1, description="the version you read; a mismatch gives 409")
     reason: str = Field("", max_length=500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        """A JSON object, not a list, a string or null (which would otherwise read as "no change")."""
+        raw = data._obj if isinstance(data, DjangoGetter) else data  # how ninja hands a body over
+        if not isinstance(raw, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
 
 
 def _form_data(values: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +300,8 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
     contact = access_contact(principal.actor, contact_id, for_write=True)
     given = payload.dict(exclude_unset=True)
     version, reason = given.pop("version", None), given.pop("reason", "")
+    if not given:  # nothing to change: no new version, no audit row
+        return contact_out(contact)
     merged = services.contact_form_data(contact) | dict(given.items())
     if not merged.get("kind"):
         raise ValidationFailed({"kind": ["required to classify a contact"]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from django import forms
@@ -18,6 +19,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.services import audit_record
+from helpline.common.bounds import bound_settings
 from helpline.contacts.services import caller_reveal
 from helpline.voice import selectors, services
 from helpline.voice.models import VoiceCall, VoiceSettings
@@ -37,6 +39,10 @@ class VoiceSettingsForm(forms.ModelForm[VoiceSettings]):
     class Meta:
         model = VoiceSettings
         fields = ["callbacks_allowed", "service_level_seconds", "short_abandon_seconds"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_settings(self)
 
 
 @access(requires(Permission.CONSOLE))
