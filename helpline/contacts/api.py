@@ -293,8 +293,9 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOu
     "/contacts/{contact_id}",
     response=with_errors(ContactOut, 400, 404, 409),
     summary="Classify or correct a contact",
+    description="Needs contacts:write and contacts:read (it answers with the contact).",
 )
-@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE)
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE, also=(Scope.CONTACTS_READ,))
 def patch_contact(request: HttpRequest, contact_id: UUID, payload: ClassificationPatch) -> ContactOut:
     principal: Principal = request.auth  # type: ignore[attr-defined]
     contact = access_contact(principal.actor, contact_id, for_write=True)
