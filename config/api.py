@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -37,9 +36,3 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
-
-
-@api.exception_handler(RequestDataTooBig)
-def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    """A body sent without a length, found too large as it is read (see common/body_limit.py)."""
-    return api.create_response(request, {"detail": "Request body too large."}, status=413)

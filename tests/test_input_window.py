@@ -315,3 +315,42 @@ def test_a_numeric_setting_out_of_bounds_is_refused(
     assert response.status_code == 400
     stored = VoiceSettings.objects.first()
     assert stored is None or (stored.service_level_seconds, stored.short_abandon_seconds) == (20, 5)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize("path", ["/api/v1/contacts", "/hooks/sms/kannel", "/accounts/sign-in/"])
+def test_a_body_over_the_limit_sent_without_a_length_is_a_413_too(
+    settings: Any, debug: bool, path: str
+) -> None:
+    """Chunked, as a client may send it behind uvicorn: the size is known only once read."""
+    from asgiref.sync import async_to_sync
+    from asgiref.testing import ApplicationCommunicator
+
+    from config.asgi import application
+
+    settings.DEBUG = debug
+    chunk = b"x" * 100_000
+    chunks = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // len(chunk) + 2
+
+    async def send() -> tuple[int, bytes]:
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/x-www-form-urlencoded")],
+            "client": ("127.0.0.1", 50123),
+            "server": ("127.0.0.1", 8000),
+        }
+        app = ApplicationCommunicator(application, scope)
+        for n in range(chunks):
+            await app.send_input({"type": "http.request", "body": chunk, "more_body": n < chunks - 1})
+        start = await app.receive_output(10)
+        body = await app.receive_output(10)
+        return start["status"], body.get("body", b"")
+
+    status, body = async_to_sync(send)()
+    assert status == 413, body[:300]
+    assert b"Traceback" not in body
