@@ -107,6 +107,8 @@ INLINE = [
     (re.compile(r"\son[a-z]+\s*=", re.I), "event handler attribute"),
     (re.compile(r"javascript:", re.I), "javascript: address"),
     (re.compile(r"\s(?:data-)?hx-on", re.I), "hx-on (inline script)"),
+    (re.compile(r"hx-trigger=\"[^\"]*\[", re.I), "hx-trigger filter (code evaluated by htmx)"),
+    (re.compile(r"hx-(?:vars|vals)=[\"']\s*(?:js|javascript):", re.I), "hx-vals/hx-vars code"),
 ]
 
 
