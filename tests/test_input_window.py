@@ -236,6 +236,8 @@ def test_a_patch_that_changes_nothing_writes_nothing(counsellor: Staff, body: di
     contact.refresh_from_db()
     assert contact.version == response.json()["version"]
     assert not AuditEvent.objects.filter(action="contact.correct").exists()
+    # What it answered is a read of the contact, audited as one.
+    assert AuditEvent.objects.filter(action="contact.view", record_id=str(contact.pk)).count() == 1
 
 
 def test_a_patch_that_changes_something_still_writes_a_version_and_an_audit_row(counsellor: Staff) -> None:

@@ -340,8 +340,8 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
     contact = access_contact(principal.actor, contact_id, for_write=True)
     given = payload.dict(exclude_unset=True)
     version, reason = given.pop("version", None), given.pop("reason", "")
-    if not given:  # nothing to change: no new version, no audit row
-        return contact_out(contact)
+    if not given:  # nothing to change: no new version, no correction; the answer is a read
+        return _read(request, principal, contact)
     merged = services.contact_form_data(contact) | dict(given.items())
     if not merged.get("kind"):
         raise ValidationFailed({"kind": ["required to classify a contact"]})
@@ -354,7 +354,17 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
         raise HttpError(409, "the contact changed since you read it; read it again") from exc
     except services.ContactError as exc:
         raise ValidationFailed({exc.field: [str(exc)]}) from exc
+    if updated.version == contact.version:  # the values it had: nothing was written
+        return _read(request, principal, updated)
     return contact_out(updated)
+
+
+def _read(request: HttpRequest, principal: Principal, contact: Contact) -> ContactOut:
+    """The contact as it stands, audited as a read (as GET /contacts/{id} is)."""
+    audit_record(
+        principal.actor, action="contact.view", record_type="contact", record_id=contact.pk, request=request
+    )
+    return contact_out(contact)
 
 
 class PastContactOut(Schema):
