@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "helpline.common",
@@ -91,9 +93,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: every answer gets the policy, a 413 and an error page too.
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads a body: one over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 in every mode.
+    "helpline.common.body_limit.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that reads the session or the user: a database outage answers 503.
     "helpline.common.outage.DatabaseUnavailableMiddleware",
+    # Inside WhiteNoise, so static files keep their long cache; everything else that a signed-in
+    # person or an API caller gets is never stored.
+    "helpline.common.cache.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "helpline.accounts.middleware.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "helpline.common.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -264,6 +274,7 @@ TRUSTED_PROXIES = [
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "helpline.common.errors.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HELPLINE_MAX_BODY_BYTES", 1_000_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
@@ -307,6 +318,27 @@ CHAT_EXIT_URL = os.environ.get("HELPLINE_CHAT_EXIT_URL", "https://www.google.com
 # Chats one address may start in an hour. Generous: many children share one address (a mobile
 # operator's NAT, a school's Wi-Fi), and a refused child may not try again.
 CHAT_STARTS_PER_ADDRESS_PER_HOUR = env_int("HELPLINE_CHAT_STARTS_PER_ADDRESS_PER_HOUR", 30)
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# Nothing inline without the page's nonce, nothing from anyone else. Pages are framed by nobody,
+# except the plain chat page (/chat/), which the websites in HELPLINE_CHAT_ORIGINS may frame
+# (see conversations/views_chat.py). The widget script itself runs in those websites' pages,
+# under their own policy: README's "Web chat" says what they must allow.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # Same-origin fetches and sockets (CSP 3 counts ws:/wss: to this host as 'self').
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 # --- Helpline policy knobs ----------------------------------------------------------------
 POLICE_CHECK_WARNING_DAYS = env_int("HELPLINE_POLICE_CHECK_WARNING_DAYS", 30)

@@ -352,3 +352,27 @@ def test_half_an_emoji_or_a_nul_from_a_child_is_stored_not_a_crash() -> None:
         await child.disconnect()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("client_id", ["m\ud83d", "m\x00", "m\x1b"], ids=["surrogate", "nul", "escape"])
+def test_a_message_id_no_database_keeps_is_refused_plainly_and_the_chat_goes_on(client_id: str) -> None:
+    """The widget makes its own ids; one holding half an emoji or a control character is refused
+    as any bad id is (close 4400), not a crash, and the child's chat resumes on a new socket."""
+
+    async def scenario() -> None:
+        child, started = await start_chat()
+        await child.send({"type": "message", "id": client_id, "text": "hello"})
+        frame = await child.receive()
+        while frame["type"] != "__closed__":  # queue places may come first
+            frame = await child.receive()
+        assert frame == {"type": "__closed__", "code": 4400}
+        again = ChildSocket()
+        await again.connect()
+        await again.send({"type": "resume", "token": started["token"], "after": 0})
+        assert (await again.receive_until("resumed"))["conversation"] == started["conversation"]
+        await again.send({"type": "message", "id": "m2", "text": "hello"})
+        assert (await again.receive_until("ack"))["seq"] == 1
+        await again.disconnect()
+
+    run(scenario)
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1

@@ -1,17 +1,19 @@
 """Who is calling the API: a signed-in staff member (session + CSRF + second factor) or an
 integration token (Authorization: Bearer ...). Each operation declares what it needs with
-@api_access; an operation without it is caught by the URL-walk test."""
+@api_access, checked as the caller is authenticated (before the body is read); an operation
+without it is caught by the URL-walk test."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from ninja.errors import HttpError
+from ninja.operation import Operation
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import contribute_operation_callback
 
 from helpline.accounts.access import is_verified
 from helpline.accounts.models import ApiToken, Staff
@@ -46,6 +48,10 @@ class Principal:
 
 
 class TokenAuth(HttpBearer):
+    def __init__(self, requirement: Requirement | None = None) -> None:
+        super().__init__()
+        self.requirement = requirement
+
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         found = api_token_authenticate(token)
         if found is None:
@@ -61,54 +67,82 @@ class TokenAuth(HttpBearer):
             request=request,
             detail={"path": request.path[:200], "method": request.method},
         )
-        return Principal(kind="token", token=found, scopes=frozenset(found.scopes))
+        principal = Principal(kind="token", token=found, scopes=frozenset(found.scopes))
+        _enforce(request, principal, self.requirement)
+        return principal
 
 
 class StaffSessionAuth(SessionAuth):
     """The browser session, with CSRF, and only once the second factor is done."""
 
+    def __init__(self, requirement: Requirement | None = None, csrf: bool = True) -> None:
+        super().__init__(csrf=csrf)
+        self.requirement = requirement
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
         user = request.user
         if user.is_authenticated and user.is_active and is_verified(user):
-            return Principal(kind="staff", staff=user)  # type: ignore[arg-type]
+            principal = Principal(kind="staff", staff=user)  # type: ignore[arg-type]
+            _enforce(request, principal, self.requirement)
+            return principal
         return None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What an operation needs: staff the permission (and a current vetting), tokens every scope."""
+
+    permission: Permission
+    scopes: tuple[Scope, ...]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def api_access(*, permission: Permission, scope: Scope) -> Callable[[F], F]:
-    """Staff need the permission (and to pass the safeguarding gate); tokens need the scope."""
+def api_access(*, permission: Permission, scope: Scope, also: tuple[Scope, ...] = ()) -> Callable[[F], F]:
+    """Declare who may call an operation. The check runs with authentication, before django-ninja
+    reads the body or the query: a caller who may not use the operation gets 403 whatever they
+    send, and learns nothing from validation errors (a 422 would say the operation exists and
+    what it takes). `also`: further scopes a token needs (see Scope)."""
+    requirement = Requirement(permission=permission, scopes=(scope, *also))
+
+    def contribute(operation: Operation) -> None:
+        auth = [TokenAuth(requirement), StaffSessionAuth(requirement)]
+        operation.auth_param = auth
+        operation._set_auth(auth)
 
     def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            principal: Principal = request.auth  # type: ignore[attr-defined]
-            refusal = _refusal(principal, permission, scope)
-            if refusal:
-                audit_record(
-                    principal.actor,
-                    action="access.refused",
-                    reason=refusal,
-                    request=request,
-                    detail={"path": request.path[:200]},
-                )
-                raise HttpError(403, refusal)
-            return func(request, *args, **kwargs)
-
-        setattr(wrapper, ATTRIBUTE, (permission, scope))
-        return wrapper  # type: ignore[return-value]
+        contribute_operation_callback(func, contribute)
+        setattr(func, ATTRIBUTE, requirement)
+        return func
 
     return decorate
 
 
-def _refusal(principal: Principal, permission: Permission, scope: Scope) -> str:
+def _enforce(request: HttpRequest, principal: Principal, requirement: Requirement | None) -> None:
+    """Raise 403 (audited) when the principal may not use the operation; ninja answers it."""
+    if requirement is None:
+        return
+    refusal = _refusal(principal, requirement)
+    if refusal:
+        audit_record(
+            principal.actor,
+            action="access.refused",
+            reason=refusal,
+            request=request,
+            detail={"path": request.path[:200]},
+        )
+        raise HttpError(403, refusal)
+
+
+def _refusal(principal: Principal, requirement: Requirement) -> str:
     if principal.kind == "token":
-        return "" if scope.value in principal.scopes else f"token lacks scope {scope.value}"
+        missing = [s.value for s in requirement.scopes if s.value not in principal.scopes]
+        return f"token lacks scope {' '.join(missing)}" if missing else ""
     staff = principal.staff
     assert staff is not None
     if vetting_status(staff).blocked:
         return "safeguarding gate: vetting is not current"
-    if not role_has(staff.role, permission):
-        return f"role {staff.role} lacks {permission.value}"
+    if not role_has(staff.role, requirement.permission):
+        return f"role {staff.role} lacks {requirement.permission.value}"
     return ""

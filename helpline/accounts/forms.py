@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from helpline.accounts.models import Role, Staff
 from helpline.accounts.permissions import SCOPE_CHOICES
 from helpline.accounts.services import EXTENSION_PATTERN, extension_clean
+from helpline.common.bounds import WindowDateField
 
 
 class SignInForm(forms.Form):
@@ -75,8 +76,8 @@ class StaffEditForm(forms.Form):
 
 class PoliceCheckForm(forms.Form):
     reference = forms.CharField(label=_("Certificate reference"), max_length=100, required=False)
-    issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = forms.DateField(label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = WindowDateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = WindowDateField(label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self) -> dict[str, Any]:
@@ -91,8 +92,8 @@ class PoliceCheckForm(forms.Form):
 
 class TrainingForm(forms.Form):
     course = forms.CharField(label=_("Course"), max_length=200)
-    completed_on = forms.DateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = forms.DateField(
+    completed_on = WindowDateField(label=_("Completed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = WindowDateField(
         label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -100,7 +101,7 @@ class TrainingForm(forms.Form):
 class PolicyVersionForm(forms.Form):
     version = forms.CharField(label=_("Version"), max_length=32)
     title = forms.CharField(label=_("Title"), max_length=200)
-    effective_date = forms.DateField(
+    effective_date = WindowDateField(
         label=_("Effective date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 16}))

@@ -62,7 +62,21 @@ def role_has(role: str, permission: Permission) -> bool:
 
 
 class Scope(StrEnum):
-    """What an integration token may do. Each API operation names the one scope it needs."""
+    """What an integration token may do. Each API operation names the scope it needs:
+
+    | operation | scopes |
+    | --- | --- |
+    | GET /me | me |
+    | GET /contacts, GET /contacts/{id} | contacts:read |
+    | POST /contacts | contacts:write |
+    | PATCH /contacts/{id} | contacts:write and contacts:read |
+    | GET /callers/history | callers:read |
+
+    PATCH needs contacts:read too, because it reads before it writes: it finds the contact among
+    those the token may see, and answers with the whole contact as it now stands (a write-only
+    token could otherwise read any contact by sending an empty change). A token that enters
+    contacts (POST) sees only what it sent.
+    """
 
     ME = "me"
     AUDIT_READ = "audit:read"

@@ -5,6 +5,7 @@ text or phone numbers."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from helpline.accounts.access import PUBLIC, access
 from helpline.channels.base import InboundRejected, InboundText
 from helpline.channels.kannel import adapter as kannel
 from helpline.channels.twilio import adapter as twilio
+from helpline.common.text import is_identifier
 from helpline.conversations import services
 
 log = logging.getLogger("helpline.sms")
@@ -31,7 +33,12 @@ def _receive(
 ) -> HttpResponse:
     try:
         verify(request)
-        result = services.text_receive(parse(request))
+        inbound = parse(request)
+        if not all(
+            is_identifier(v) for v in (inbound.provider_message_id, inbound.sender, inbound.recipient)
+        ):
+            raise InboundRejected(400, "control character in sender, recipient or message id")
+        result = services.text_receive(inbound)
     except InboundRejected as exc:
         log.warning("sms inbound refused: provider=%s status=%s reason=%s", provider, exc.status, exc.reason)
         return HttpResponse(exc.reason, status=exc.status, content_type="text/plain")
@@ -62,10 +69,13 @@ def kannel_delivery(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return HttpResponse("bad type", status=400)
     status = kannel.DLR_STATUS.get(kind)
-    message_id = request.GET.get("msg", "")
-    if status is None or len(message_id) != 36:
+    try:  # our message's id, which we put in the dlr-url
+        message_id = uuid.UUID(request.GET.get("msg", ""))
+    except ValueError:
+        message_id = None
+    if status is None or message_id is None:
         return HttpResponse("bad report", status=400)
-    found = services.delivery_report(message_id=message_id, status=status, provider="kannel")
+    found = services.delivery_report(message_id=str(message_id), status=status, provider="kannel")
     return HttpResponse("", status=200 if found else 404)
 
 

@@ -25,6 +25,8 @@ from django.views.decorators.http import require_POST
 from helpline.accounts.access import PUBLIC, access
 from helpline.channels.config import _demo_secret
 from helpline.common import outage
+from helpline.common.bounds import event_time_ok
+from helpline.common.text import is_identifier
 
 log = logging.getLogger("helpline.voice")
 
@@ -53,7 +55,7 @@ def _str(data: dict[str, Any], name: str, limit: int) -> str:
     value = data.get(name, "")
     if value is None:
         return ""
-    if not isinstance(value, str) or len(value) > limit:
+    if not isinstance(value, str) or len(value) > limit or not is_identifier(value):
         raise ValueError(name)
     return value
 
@@ -85,7 +87,7 @@ def voice_events(request: HttpRequest) -> HttpResponse:
         if kind not in EVENTS:
             raise ValueError("event")
         at = dt.datetime.fromisoformat(_str(data, "time", 40))
-        if at.tzinfo is None:
+        if not event_time_ok(at):  # a naive time, or one outside the sane window
             raise ValueError("time")
         event = CallEvent(
             call_id=_str(data, "call_id", 64),

@@ -33,6 +33,7 @@ from helpline.accounts.access import safeguarding_refused
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_holds_until
+from helpline.common.text import is_identifier
 from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
@@ -236,7 +237,7 @@ class StaffPresenceConsumer(StaffConsumer):
         Checked as a form post would be, at the time of each reply: the person is still active,
         signed in, vetted and allowed the console, and the contact is theirs to write to."""
         ref, contact, text = frame.get("id"), frame.get("contact"), frame.get("text")
-        if not isinstance(ref, str | int) or len(str(ref)) > 64:
+        if not isinstance(ref, str | int) or len(str(ref)) > 64 or not is_identifier(str(ref)):
             await self.send_json({"type": "reply.refused", "id": None, "reason": "bad frame"})
             return
         if not isinstance(contact, str) or not isinstance(text, str):

@@ -32,3 +32,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _page(request, 500, "500.html", "Server error.")
+
+
+def too_large(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 413, "413.html", "Request body too large.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a page that is too old, or without its cookie."""
+    return _page(request, 403, "403_csrf.html", "The form has expired: reload the page and try again.")

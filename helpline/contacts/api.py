@@ -9,13 +9,38 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import field_validator
+from ninja.schema import DjangoGetter
+from pydantic import StrictBool, field_validator, model_validator
 
 from helpline.accounts.api_auth import Principal, api_access
 from helpline.accounts.permissions import Permission, Scope
 from helpline.audit.services import audit_record
 from helpline.common.api_schemas import with_errors
+from helpline.common.bounds import check_date, check_event_time
+from helpline.common.text import storable
 from helpline.contacts import services
+from helpline.contacts.api_types import (
+    CONTACT_RULES,
+    PRINTABLE,
+    ActionCode,
+    Address,
+    Age,
+    CallerTypeCode,
+    Cursor,
+    DisabilityCode,
+    EventTime,
+    GenderCode,
+    IdempotencyKey,
+    LivingSituationCode,
+    Minutes,
+    ProvinceCode,
+    ReasonCode,
+    RegionCode,
+    RelationshipCode,
+    Version,
+    VulnerableGroupCode,
+    WindowDate,
+)
 from helpline.contacts.forms import ClassificationForm, ContactEntryForm
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
 from helpline.contacts.models import Channel, Contact, Direction, Kind, Language, Urgency
@@ -129,73 +154,108 @@ def _iso_datetime(value: Any) -> Any:
     raise ValueError("use a date and time written YYYY-MM-DDTHH:MM[:SS][+07:00]")
 
 
+def _date_in_window(value: dt.date | None) -> dt.date | None:
+    return None if value is None else check_date(value)
+
+
+def _time_in_window(value: dt.datetime) -> dt.datetime:
+    return check_event_time(value)
+
+
+def _words(value: str | None) -> str | None:
+    """Words are kept, a NUL or half an emoji in them repaired (as everywhere words come in)."""
+    return storable(value) if isinstance(value, str) else value
+
+
 class ListFilters(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: WindowDate | None = None
+    date_to: WindowDate | None = None
     channel: Channel | None = None
     kind: Kind | None = None
-    category: str | None = Field(None, max_length=64)
-    counsellor: str | None = Field(None, max_length=64)
-    province: str | None = Field(None, max_length=64)
+    category: str | None = Field(
+        None, max_length=64, pattern=PRINTABLE, description="a reason category or subcategory code"
+    )
+    counsellor: str | None = Field(None, max_length=64, pattern=PRINTABLE, description="a username")
+    province: str | None = Field(None, max_length=64, pattern=PRINTABLE, description="a province code")
     urgency: Urgency | None = None
     status: ContactStatus | None = None
-    address: str | None = Field(None, max_length=320, description="tel:+855..., matched by keyed hash")
-    text: str | None = Field(None, max_length=200)
-    cursor: str | None = Field(None, max_length=200)
+    address: Address | None = None
+    text: str | None = Field(None, max_length=200, pattern=PRINTABLE, description="words in the summary")
+    cursor: Cursor | None = None
     limit: int = Field(50, ge=1, le=200)
 
     _dates = field_validator("date_from", "date_to", mode="before")(_iso_date)
+    _dates_in_window = field_validator("date_from", "date_to")(_date_in_window)
 
 
 class Classification(Schema):
+    """Numbers and yes/no as JSON numbers and booleans: "12" or false for an age is refused, as the
+    schema says (lax parsing would take them)."""
+
     kind: Kind
     language: Language | None = None
-    caller_type: str | None = Field(None, max_length=64)
-    relationship: str | None = Field(None, max_length=64)
-    gender: str | None = Field(None, max_length=64)
-    age: int | None = Field(None, ge=0, le=25)
-    age_over_25: bool = False
-    province: str | None = Field(None, max_length=64)
-    region: str | None = Field(None, max_length=64)
-    living_situation: str | None = Field(None, max_length=64)
-    disability: str | None = Field(None, max_length=64)
-    vulnerable_groups: list[str] = Field(default_factory=list, max_length=20)
-    reasons: list[str] = Field(default_factory=list, max_length=20)
-    actions: list[str] = Field(default_factory=list, max_length=20)
+    caller_type: CallerTypeCode | None = None
+    relationship: RelationshipCode | None = None
+    gender: GenderCode | None = None
+    age: Age | None = None
+    age_over_25: StrictBool = False
+    province: ProvinceCode | None = None
+    region: RegionCode | None = None
+    living_situation: LivingSituationCode | None = None
+    disability: DisabilityCode | None = None
+    vulnerable_groups: list[VulnerableGroupCode] = Field(default_factory=list, max_length=20)
+    reasons: list[ReasonCode] = Field(default_factory=list, max_length=20)
+    actions: list[ActionCode] = Field(default_factory=list, max_length=20)
     urgency: Urgency | None = None
     summary: str = Field("", max_length=10_000)
+
+    _summary = field_validator("summary")(_words)
 
 
 class ContactIn(Classification):
     channel: Channel
     direction: Direction = Direction.INBOUND
-    address: str | None = Field(None, max_length=320, description="tel:+855..., webchat:..., email:...")
-    arrived_at: dt.datetime
-    duration_minutes: int | None = Field(None, ge=0, le=1440)
-    idempotency_key: str | None = Field(None, max_length=80)
+    address: Address | None = None
+    arrived_at: EventTime
+    duration_minutes: Minutes | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+    model_config = {"json_schema_extra": CONTACT_RULES}
 
     _arrived = field_validator("arrived_at", mode="before")(_iso_datetime)
+    _arrived_in_window = field_validator("arrived_at")(_time_in_window)
 
 
 class ClassificationPatch(Schema):
     kind: Kind | None = None
     language: Language | None = None
-    caller_type: str | None = Field(None, max_length=64)
-    relationship: str | None = Field(None, max_length=64)
-    gender: str | None = Field(None, max_length=64)
-    age: int | None = Field(None, ge=0, le=25)
-    age_over_25: bool | None = None
-    province: str | None = Field(None, max_length=64)
-    region: str | None = Field(None, max_length=64)
-    living_situation: str | None = Field(None, max_length=64)
-    disability: str | None = Field(None, max_length=64)
-    vulnerable_groups: list[str] | None = Field(None, max_length=20)
-    reasons: list[str] | None = Field(None, max_length=20)
-    actions: list[str] | None = Field(None, max_length=20)
+    caller_type: CallerTypeCode | None = None
+    relationship: RelationshipCode | None = None
+    gender: GenderCode | None = None
+    age: Age | None = None
+    age_over_25: StrictBool | None = None
+    province: ProvinceCode | None = None
+    region: RegionCode | None = None
+    living_situation: LivingSituationCode | None = None
+    disability: DisabilityCode | None = None
+    vulnerable_groups: list[VulnerableGroupCode] | None = Field(None, max_length=20)
+    reasons: list[ReasonCode] | None = Field(None, max_length=20)
+    actions: list[ActionCode] | None = Field(None, max_length=20)
     urgency: Urgency | None = None
     summary: str | None = Field(None, max_length=10_000)
-    version: int | None = Field(None, ge=1, description="the version you read; a mismatch gives 409")
+    version: Version | None = Field(None, description="the version you read; a mismatch gives 409")
     reason: str = Field("", max_length=500)
+
+    _texts = field_validator("summary", "reason")(_words)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        """A JSON object, not a list, a string or null (which would otherwise read as "no change")."""
+        raw = data._obj if isinstance(data, DjangoGetter) else data  # how ninja hands a body over
+        if not isinstance(raw, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
 
 
 def _form_data(values: dict[str, Any]) -> dict[str, Any]:
@@ -272,13 +332,16 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOu
     "/contacts/{contact_id}",
     response=with_errors(ContactOut, 400, 404, 409),
     summary="Classify or correct a contact",
+    description="Needs contacts:write and contacts:read (it answers with the contact).",
 )
-@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE)
+@api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE, also=(Scope.CONTACTS_READ,))
 def patch_contact(request: HttpRequest, contact_id: UUID, payload: ClassificationPatch) -> ContactOut:
     principal: Principal = request.auth  # type: ignore[attr-defined]
     contact = access_contact(principal.actor, contact_id, for_write=True)
     given = payload.dict(exclude_unset=True)
     version, reason = given.pop("version", None), given.pop("reason", "")
+    if not given:  # nothing to change: no new version, no correction; the answer is a read
+        return _read(request, principal, contact)
     merged = services.contact_form_data(contact) | dict(given.items())
     if not merged.get("kind"):
         raise ValidationFailed({"kind": ["required to classify a contact"]})
@@ -291,7 +354,17 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
         raise HttpError(409, "the contact changed since you read it; read it again") from exc
     except services.ContactError as exc:
         raise ValidationFailed({exc.field: [str(exc)]}) from exc
+    if updated.version == contact.version:  # the values it had: nothing was written
+        return _read(request, principal, updated)
     return contact_out(updated)
+
+
+def _read(request: HttpRequest, principal: Principal, contact: Contact) -> ContactOut:
+    """The contact as it stands, audited as a read (as GET /contacts/{id} is)."""
+    audit_record(
+        principal.actor, action="contact.view", record_type="contact", record_id=contact.pk, request=request
+    )
+    return contact_out(contact)
 
 
 class PastContactOut(Schema):
@@ -303,7 +376,7 @@ class PastContactOut(Schema):
 
 
 class HistoryQuery(Schema):
-    address: str = Field(..., min_length=1, max_length=320, description="tel:+855..., webchat:..., email:...")
+    address: Address
 
 
 class CallerHistoryOut(Schema):

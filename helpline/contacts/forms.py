@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpline.common.bounds import EventTimeField
 from helpline.contacts import taxonomy
 from helpline.contacts.identity import AddressError, is_withheld, parse_address
 from helpline.contacts.models import (
@@ -117,7 +118,7 @@ class ContactEntryForm(ClassificationForm):
         max_length=320,
         help_text=_("For example 012 345 678, or email:name@example.org. Leave empty if unknown."),
     )
-    arrived_at = forms.DateTimeField(
+    arrived_at = EventTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     duration_minutes = forms.IntegerField(

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from helpline.accounts.models import Role, Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.common.bounds import date_ok, event_time_ok
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
 from helpline.contacts.models import Caller, Channel, Contact, Kind, Status, Term
 from helpline.contacts.search_text import query_words
@@ -101,12 +102,20 @@ def _encode_cursor(contact: Contact) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
+    """The cursor's place, or None for anything _encode_cursor did not write (a cursor comes back
+    from the browser or an integration, so it is input like any other)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        return dt.datetime.fromisoformat(at), UUID(pk)
-    except (ValueError, TypeError, UnicodeDecodeError):
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
         return None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        return None
+    try:
+        at, pk = dt.datetime.fromisoformat(value[0]), UUID(value[1])
+    except ValueError:
+        return None
+    return (at, pk) if event_time_ok(at) else None
 
 
 class FilterError(ValueError):
@@ -118,6 +127,10 @@ class FilterError(ValueError):
 def contact_search(viewer: Any, filters: ContactFilters) -> QuerySet[Contact]:
     qs = contacts_visible_to(viewer)
     local = timezone.get_current_timezone()
+    for name in ("date_from", "date_to"):
+        day = getattr(filters, name)
+        if day and not date_ok(day):  # also keeps the day's start and end in range
+            raise FilterError(name, "use a date from 2000-01-01 to 2100-12-31")
     if filters.date_from:
         start = dt.datetime.combine(filters.date_from, dt.time.min, tzinfo=local)
         qs = qs.filter(arrived_at__gte=start)

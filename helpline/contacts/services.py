@@ -366,6 +366,8 @@ def contact_correct(
             raise ContactConflict
         merged = contact_form_data(locked) | data
         changed = _apply_classification(locked, merged) + _apply_many(locked, merged)
+        if not changed and locked.status == Status.CLOSED:
+            return locked  # nothing changed: no new version, no audit row
         if locked.status != Status.CLOSED:
             locked.status = Status.CLOSED
             _close_times(locked, timezone.now())

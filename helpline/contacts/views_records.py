@@ -17,6 +17,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.services import audit_record
+from helpline.common.bounds import WindowDateField
 from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ContactEntryForm, CorrectionForm, RevealForm, SafetyNoteForm
 from helpline.contacts.models import Caller, Channel, Kind, Status, Urgency, Vocabulary
@@ -39,10 +40,10 @@ def _staff(request: HttpRequest) -> Staff:
 
 
 class ContactFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = WindowDateField(
         label=gettext_lazy("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = WindowDateField(
         label=gettext_lazy("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     channel = forms.ChoiceField(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from helpline.common.consumers import DirectDispatch
 from helpline.common.outage import database_unavailable
+from helpline.common.text import is_identifier
 from helpline.contacts.models import Status
 from helpline.conversations import chat, live
 from helpline.conversations.models import ChatSession
@@ -183,7 +184,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if self.session is None:
             await self._refuse(CLOSE_BAD, "message before start")
             return
-        if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= 64 or not is_identifier(client_id):
             await self._refuse(CLOSE_BAD, "bad message id")
             return
         if not isinstance(text, str) or not text.strip() or len(text) > chat.MAX_TEXT:

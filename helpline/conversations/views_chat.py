@@ -6,12 +6,15 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from helpline.accounts.access import PUBLIC, access
@@ -69,6 +72,9 @@ def widget_js(request: HttpRequest) -> HttpResponse:
 
 @access(PUBLIC)
 @require_http_methods(["GET"])
-def chat_demo(request: HttpRequest) -> HttpResponse:
-    """A plain page with nothing but the widget, as on the helpline's website."""
-    return render(request, "conversations/chat_demo.html")
+@xframe_options_exempt  # framing is decided by the policy's frame-ancestors below
+def chat_demo(request: HttpRequest) -> HttpResponseBase:
+    """A plain page with nothing but the widget, as on the helpline's website. The websites that
+    may embed the chat (HELPLINE_CHAT_ORIGINS) may also put this page in a frame; nobody else."""
+    framable = csp_replace({"frame-ancestors": [SELF, *settings.CHAT_ORIGINS]})
+    return framable(lambda request: render(request, "conversations/chat_demo.html"))(request)

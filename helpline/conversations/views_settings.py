@@ -19,6 +19,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.services import audit_record
+from helpline.common.bounds import WindowDateField, bound_settings
 from helpline.contacts.identity import AddressError, parse_address
 from helpline.conversations.models import (
     BlockedAddress,
@@ -49,6 +50,10 @@ class TextSettingsForm(forms.ModelForm[TextSettings]):
             for name in ["first_reply_km", "first_reply_en", "closed_reply_km", "closed_reply_en"]
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_settings(self)
+
 
 class PeriodForm(forms.ModelForm[OpeningPeriod]):
     class Meta:
@@ -70,6 +75,7 @@ class HolidayForm(forms.ModelForm[Holiday]):
     class Meta:
         model = Holiday
         fields = ["date", "name", "reply_km", "reply_en"]
+        field_classes = {"date": WindowDateField}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "reply_km": forms.Textarea(attrs={"rows": 2}),

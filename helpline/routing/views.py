@@ -17,6 +17,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.services import audit_record
+from helpline.common.bounds import bound_settings
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
 from helpline.conversations.chat import sweep_abandoned
@@ -119,6 +120,10 @@ class SignalForm(forms.ModelForm[RiskSignal]):
             "phrases_km": forms.Textarea(attrs={"rows": 3}),
             "phrases_en": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_settings(self)
 
 
 @access(requires(Permission.SERVICE_SETTINGS))

@@ -20,6 +20,8 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 
 from helpline.accounts.models import Staff
 from helpline.audit.services import audit_record
+from helpline.common.bounds import event_time_ok
+from helpline.common.text import is_identifier
 from helpline.contacts.identity import AddressError, caller_for_address, is_withheld, parse_address
 from helpline.contacts.models import Channel, Contact, Direction, Status
 from helpline.conversations import live
@@ -87,7 +89,15 @@ class CallEvent:
 
     @property
     def valid(self) -> bool:
-        return self.kind in KINDS and bool(self.call_id) and len(self.call_id) <= 64
+        """A known kind, a call id, identifiers a database keeps, and a time in the sane window
+        (an event dated 9999 would break every page that shows the call's local time)."""
+        return (
+            self.kind in KINDS
+            and bool(self.call_id)
+            and len(self.call_id) <= 64
+            and all(is_identifier(v) for v in (self.call_id, self.queue, self.agent, self.hung_up_by))
+            and event_time_ok(self.at)
+        )
 
     @property
     def says_nothing(self) -> bool:
@@ -143,7 +153,7 @@ def voice_event(event: CallEvent) -> str:
     """Apply one event. Returns "applied", "duplicate" or "ignored" (and never raises on a
     well-formed event that arrives late, twice or out of order)."""
     if not event.valid:
-        raise EventRejected("unknown event or call id")
+        raise EventRejected("unknown event, bad call id or time")
     outcomes, pushes = voice_events([event])
     pushes.send()
     return outcomes[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from django import forms
@@ -17,6 +18,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.services import audit_record
+from helpline.common.bounds import bound_settings
 from helpline.voice import selectors, services
 from helpline.voice.callbacks import CallbackRefused, callback_make, callback_reveal
 from helpline.voice.models import VoiceCall, VoiceSettings
@@ -40,6 +42,10 @@ class VoiceSettingsForm(forms.ModelForm[VoiceSettings]):
         model = VoiceSettings
         fields = ["callbacks_allowed", "service_level_seconds", "short_abandon_seconds"]
         labels = {"callbacks_allowed": gettext_lazy("Missed callers may be called back without asking")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_settings(self)
 
 
 REFUSALS = {

@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.servers import Children, HelplineServer, free_port, helpline_server, log_tail
+from tests.servers import Children, HelplineServer, free_port, helpline_server, log_tail, wait_until_healthy
 
 BEARERBOX = Path("/usr/sbin/bearerbox")
 SMSBOX = Path("/usr/sbin/smsbox")
@@ -346,6 +346,28 @@ class KannelStack:
         except (urllib.error.URLError, OSError) as exc:
             return f"(no status: {exc})"
 
+    def stop_helpline(self) -> list[str]:
+        """Stop Helpline's server (as a restart does) until nothing listens on its port; returns
+        its command line, for start_helpline."""
+        name, process = next(
+            (n, p) for n, p, _log in self.children.started if n == "helpline server" and p.poll() is None
+        )
+        self.children.stop(process)
+
+        def refused() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.helpline.port), timeout=1).close()
+            except OSError:
+                return True
+            return False
+
+        wait_for(refused, 15, f"the {name} to stop listening")
+        return [str(arg) for arg in process.args]  # type: ignore[union-attr]
+
+    def start_helpline(self, argv: list[str]) -> None:
+        process = self.children.start("helpline server", argv, self.helpline.log_path, env=self.helpline.env)
+        wait_until_healthy(self.helpline.url, process, self.helpline.log_path)
+
     def diagnostics(self) -> str:
         return "\n".join(
             [
@@ -358,15 +380,31 @@ class KannelStack:
         )
 
 
-# Helpline's recipe (README, "SMS"), verbatim: every MO message goes to the webhook, and smsbox
-# sends no reply SMS of its own.
-README_SMS_SERVICE = """# Helpline's sms-service recipe from README, "SMS".
-group = sms-service
-keyword = default
-catch-all = true
-max-messages = 0
-get-url = "{get_url}"
-"""
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_recipe() -> tuple[str, str]:
+    """Helpline's Kannel recipe as README ("SMS") prints it: the settings of its `smsbox` group
+    (retries while Helpline does not answer) and its `sms-service` group (every MO message to the
+    webhook, no reply SMS of smsbox's own), with HOST and SECRET left in. Read from README itself,
+    so what the tests run is what operators are told to run."""
+    section = README.read_text().split("\n## SMS\n", 1)[1].split("\n## ", 1)[0]
+    for block in re.findall(r"```\n(.*?)```", section, re.S):
+        if "group = sms-service" in block and "group = smsbox" in block:
+            smsbox, service = block.split("group = sms-service", 1)
+            settings = smsbox.replace("group = smsbox", "").strip()
+            return settings, "group = sms-service" + service
+    raise AssertionError("README's SMS section has no Kannel recipe with smsbox and sms-service groups")
+
+
+def readme_sms_service(get_url: str) -> str:
+    """README's sms-service group, its HOST and SECRET filled in from a get-url of ours."""
+    parts = urllib.parse.urlsplit(get_url)
+    secret = urllib.parse.parse_qs(parts.query)["secret"][0]
+    _settings, service = readme_recipe()
+    filled = service.replace("HOST", parts.netloc).replace("SECRET", secret)
+    assert f'get-url = "{get_url}"' in filled, "README's get-url must match the one the tests use"
+    return '# Helpline\'s sms-service recipe from README, "SMS".\n' + filled
 
 
 def kannel_conf(
@@ -419,6 +457,7 @@ access-log = "{base}/smsbox-access.log"
 # bytes with coding=2&charset=UTF-16BE; the tests cover both.
 mo-recode = true
 # A request that fails (no answer, connection lost, 5xx) is sent again, once a second, 3 times.
+# (README's recipe, with its longer retries, is the readme_smsbox fixture's.)
 http-request-retry = 3
 http-queue-delay = 1
 
@@ -429,7 +468,7 @@ password = "{password}"
 max-messages = 10
 concatenation = true
 
-{README_SMS_SERVICE.format(get_url=get_url)}"""
+{readme_sms_service(get_url)}"""
 
 
 @pytest.fixture(scope="session")
@@ -524,10 +563,11 @@ def kannel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KannelStack]:
 
 @pytest.fixture
 def readme_smsbox(kannel: KannelStack) -> Iterator[Path]:
-    """A second smsbox on the same bearerbox, set up exactly as README's recipe says (no mo-recode,
-    no retries); it gets the MO messages to README_SHORT_CODE. Yields its log."""
+    """A second smsbox on the same bearerbox, set up exactly as README's recipe says (its smsbox
+    settings, no mo-recode); it gets the MO messages to README_SHORT_CODE. Yields its log."""
     conf = kannel.base / "readme-smsbox.conf"
     log = kannel.base / "readme-smsbox.out"
+    smsbox_settings, _service = readme_recipe()
     conf.write_text(
         f"""group = core
 smsbox-port = {kannel.smsbox_port}
@@ -537,8 +577,13 @@ smsbox-id = readme
 bearerbox-host = 127.0.0.1
 sendsms-port = {free_port()}
 sendsms-interface = 127.0.0.1
+log-file = "{kannel.base}/readme-smsbox.log"
+log-level = 1
+access-log = "{kannel.base}/readme-smsbox-access.log"
+# README's smsbox settings:
+{smsbox_settings}
 
-{README_SMS_SERVICE.format(get_url=kannel.get_url)}"""
+{readme_sms_service(kannel.get_url)}"""
     )
     process = kannel.children.start(
         "readme smsbox",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +184,37 @@ def test_khmer_through_readme_recipe_without_mo_recode(kannel: KannelStack, read
         [seen[0].param("id")],
     )
     assert seen[0].status == 200 and stored == [(KHMER_IN,)], (seen[0].status, stored)
+
+
+def test_a_text_sent_while_helpline_restarts_arrives_once(kannel: KannelStack, readme_smsbox: Path) -> None:
+    """README's recipe keeps a text that smsbox could not hand over: Helpline is down when the
+    text arrives, smsbox tries again until Helpline is back, and the text is stored once."""
+    number = "85512345695"
+    text = f"restart-{secrets.token_hex(4)}"
+    argv = kannel.stop_helpline()
+    try:
+        kannel.smsc.send_text(number, README_SHORT_CODE, text)
+        wait_for(
+            lambda: [r for r in kannel.proxy.requests(text) if r.status is None],
+            WAIT,
+            f"smsbox to try the text while Helpline is down\n{log_tail(readme_smsbox)}",
+        )
+        time.sleep(1)
+    finally:
+        kannel.start_helpline(argv)
+
+    rows = wait_for(
+        lambda: inbound(kannel, text), WAIT, f"the text once Helpline is back\n{kannel.diagnostics()}"
+    )
+    time.sleep(6)  # longer than README's http-queue-delay: a late retry would show now
+    assert len(inbound(kannel, text)) == 1, "stored once"
+    seen = kannel.proxy.requests(text)
+    assert [r.status for r in seen][-1] == 200 and all(r.status is None for r in seen[:-1]), seen
+    assert len(seen) >= 2 and {r.param("id") for r in seen} == {rows[0][2]}
+    # What README warns of: Kannel's access log holds every get-url whole (the secret, the number,
+    # the text) and its log file every number and text.
+    access_log = (kannel.base / "readme-smsbox-access.log").read_text(errors="replace")
+    smsbox_log = (kannel.base / "readme-smsbox.log").read_text(errors="replace")
+    secret = urllib.parse.parse_qs(urllib.parse.urlsplit(kannel.get_url).query)["secret"][0]
+    assert f"secret={secret}" in access_log and number in access_log and text in access_log
+    assert number in smsbox_log and text in smsbox_log

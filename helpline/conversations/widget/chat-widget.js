@@ -30,8 +30,10 @@
   host.setAttribute("data-helpline-chat", "");
   document.body.appendChild(host);
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-  root.innerHTML =
-    '<style>' +
+  // The styles go in as a constructed style sheet: no <style> element, so a website whose
+  // Content-Security-Policy allows no inline style (as Helpline's own pages do) still shows the
+  // widget as drawn. Browsers without constructed sheets get a <style> carrying the script's nonce.
+  var css =
     ':host{all:initial}*{box-sizing:border-box;font-family:"Noto Sans Khmer","Khmer OS System","Khmer OS",system-ui,sans-serif}' +
     '.open{position:fixed;right:16px;bottom:16px;z-index:2147483000;background:#1f6feb;color:#fff;border:0;border-radius:24px;padding:12px 18px;font-size:16px;box-shadow:0 2px 8px rgba(0,0,0,.25);cursor:pointer}' +
     '.panel{position:fixed;right:12px;bottom:12px;z-index:2147483001;width:min(360px,calc(100vw - 24px));height:min(560px,calc(100vh - 24px));background:#fff;border:1px solid #ccd;border-radius:12px;display:none;flex-direction:column;box-shadow:0 4px 16px rgba(0,0,0,.3);font-size:16px;color:#1d2430}' +
@@ -47,8 +49,8 @@
     '.pre{padding:12px;display:flex;flex-direction:column;gap:10px}.pre label{font-size:14px;display:flex;flex-direction:column;gap:4px}' +
     '.pre input,.pre select{font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}.langs{display:flex;gap:8px}' +
     '.langs button{flex:1;padding:8px;border:1px solid #ccd;border-radius:8px;background:#fff;font-size:15px}.langs button[aria-pressed=true]{border-color:#1f6feb;font-weight:700}' +
-    '.go{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:10px;font-size:16px}.hint{font-size:12px;color:#5b6472}' +
-    '</style>' +
+    '.go{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:10px;font-size:16px}.hint{font-size:12px;color:#5b6472}';
+  root.innerHTML =
     '<button class="open" type="button" part="open"></button>' +
     '<section class="panel" role="dialog" aria-modal="false">' +
     '<div class="head"><strong class="title"></strong><button class="exit" type="button"></button><button class="close" type="button" aria-label="">×</button></div>' +
@@ -61,6 +63,16 @@
     '<div class="body" aria-live="polite" hidden></div>' +
     '<form hidden><textarea rows="2" maxlength="1000" autocomplete="off"></textarea><button class="send" type="submit"></button></form>' +
     '</section>';
+  if (root !== host && "adoptedStyleSheets" in root && window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    var style = document.createElement("style");
+    if (script && script.nonce) { style.nonce = script.nonce; }
+    style.textContent = css;
+    root.insertBefore(style, root.firstChild);
+  }
 
   function $(sel) { return root.querySelector(sel); }
   var openBtn = $(".open"), panel = $(".panel"), statusEl = $(".status"), body = $(".body"), form = $("form");

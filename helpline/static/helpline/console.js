@@ -141,6 +141,13 @@
       var detail = { contacts: Object.keys(contacts) };
       contacts = {};
       document.body.dispatchEvent(new CustomEvent("helpline:contact-changed", { detail: detail }));
+      // The open thread is told only when it is one of them (decided here: an htmx trigger
+      // filter would be code evaluated from an attribute, which the policy forbids).
+      var thread = document.getElementById("thread-messages");
+      var mine = thread && thread.getAttribute("data-contact");
+      if (mine && (detail.contacts.indexOf(mine) >= 0 || detail.contacts.indexOf("*") >= 0)) {
+        thread.dispatchEvent(new CustomEvent("helpline:thread-changed", { detail: detail }));
+      }
     }, wait);
   }
   // Replies go over this socket while it is open (no page request per message); the form posts

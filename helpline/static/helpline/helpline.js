@@ -1,3 +1,13 @@
+// "Back" links: the page before, as the browser's back button (no inline script: the policy
+// allows none); the link's own address when there is no page before.
+document.addEventListener("click", function (event) {
+  var link = event.target instanceof Element ? event.target.closest("[data-history-back]") : null;
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
+
 // Idle sign-out on screen: after the idle time with no input, leave the page so that nothing a
 // counsellor was looking at stays visible on an unattended screen. The server expires the session too.
 (function () {
