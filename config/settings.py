@@ -301,6 +301,8 @@ CHAT_STARTS_PER_ADDRESS_PER_HOUR = env_int("HELPLINE_CHAT_STARTS_PER_ADDRESS_PER
 
 # --- Helpline policy knobs ----------------------------------------------------------------
 POLICE_CHECK_WARNING_DAYS = env_int("HELPLINE_POLICE_CHECK_WARNING_DAYS", 30)
+# Risk triage's second scorer (helpline/routing/context.py): "char-ngram", or "off" for keywords alone.
+TRIAGE_MODEL = os.environ.get("HELPLINE_TRIAGE_MODEL", "char-ngram")
 API_TOKEN_TOUCH_SECONDS = 60
 
 # --- Logging: no bodies, no tokens, no personal data --------------------------------------
