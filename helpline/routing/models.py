@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from helpline.common.models import TimeStampedModel
+from helpline.common.models import TimeStampedModel, UUIDModel
 from helpline.contacts.models import Contact
 
 
@@ -95,7 +97,7 @@ class Triage(models.Model):
         return f"triage {self.contact_id}: {self.score}"
 
     @property
-    def model_part(self) -> dict[str, object]:
+    def model_part(self) -> dict[str, Any]:
         found = (self.explanation or {}).get("model") or {}
         return found if isinstance(found, dict) else {}
 
@@ -105,7 +107,7 @@ class TriageVerdict(models.TextChoices):
     TOO_LOW = "too_low", _("Risk set too low")
 
 
-class TriageMark(models.Model):
+class TriageMark(UUIDModel):
     """A counsellor's word that a contact's triage was wrong: counted for supervisors, and with a
     supervisor's approval exported (with the child's words) as a labelled example for the corpus."""
 
