@@ -196,9 +196,8 @@ def main() -> None:
         f"flagged = score >= {urgent} (urgent)",
         f"machine: {machine_line()}; load average {load_average()}",
         f"command: .venv/bin/python bench/triage.py --part {args.part}",
-        f"second scorer: {context.NAME} (threshold {context.THRESHOLD}), "(
-            f"built in {build_seconds:.1f} s" if built else f"OFF: {context.status().reason}"
-        ),
+        f"second scorer: {context.NAME} (threshold {context.THRESHOLD}), "
+        + (f"built in {build_seconds:.1f} s" if built else f"OFF: {context.status().reason}"),
         "",
     ]
     table("keyword signals alone", keyword, part, lines)

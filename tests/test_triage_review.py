@@ -175,3 +175,17 @@ def test_a_phrase_is_previewed_on_the_last_30_days_before_it_is_saved(
     assert client_for(counsellor).post("/risk-signals/preview/", form).status_code == 403
     assert not Contact.objects.filter(triage__isnull=False).exists()  # a preview changes nothing
     assert not Triage.objects.exists()
+
+
+def test_a_server_process_builds_the_model_in_the_background_on_its_first_request(
+    fresh_model: None, client: Client, db: None
+) -> None:
+    import threading
+
+    context._warming.clear()
+    with override_settings(TRIAGE_MODEL_WARM=True):
+        assert client.get("/healthz").status_code == 200
+        [thread] = [t for t in threading.enumerate() if t.name == "triage-model-warm-up"]
+        thread.join(timeout=120)
+    assert context.status().state == "on" and context.model() is not None
+    context._warming.clear()

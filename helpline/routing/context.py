@@ -32,7 +32,7 @@ log = logging.getLogger("helpline.routing")
 NAME = "char-ngram"
 # The probability from which a message counts as risk. Chosen on the training part by 5-fold
 # cross-validation (bench/triage.py --choose-threshold), not on the held-out part.
-THRESHOLD = 0.70
+THRESHOLD = 0.72
 NGRAMS = (2, 4)
 C = 30.0
 RETRY_SECONDS = 300  # after a failed build, try again this much later (not on every message)
@@ -171,6 +171,17 @@ def model() -> ContextModel | None:
             _status.state, _status.reason = "on", ""
             _model = built
     return _model
+
+
+_warming = threading.Event()
+
+
+def warm_up(**_: object) -> None:
+    """On a process's first request, build the model in the background (request_started)."""
+    if _warming.is_set() or not getattr(settings, "TRIAGE_MODEL_WARM", False) or not enabled():
+        return
+    _warming.set()
+    threading.Thread(target=model, name="triage-model-warm-up", daemon=True).start()
 
 
 def status(*, load: bool = False) -> Status:
