@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from helpline.common.text import normalise
 from helpline.contacts.search_text import index_text
@@ -16,7 +16,7 @@ BATCH = 2000
 
 
 def renormalised(stored: str) -> str:
-    """Stored words (already segmented) put in today's normal form: microseconds a row, where
+    """Stored words (already segmented) put in today's normal form: about 50 µs a row, where
     segmenting the summary again costs about a millisecond."""
     found = normalise(stored)  # words stay apart: the spaces between them are kept
     return f" {found} " if found else ""
@@ -34,6 +34,13 @@ def rebuild_search_text(
     again (exact, slow) instead of renormalising the stored words (fast)."""
     changed = seen = 0
     last = None
+    meta = model._meta
+    pk_field = meta.pk
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('search_text').column)} = %s "
+        f"WHERE {quote(pk_field.column)} = %s"
+    )
     while True:
         rows = model.objects.order_by("pk")
         if last is not None:
@@ -46,10 +53,11 @@ def rebuild_search_text(
         for pk, summary, stored in page:
             fresh = index_text(summary) if resegment else renormalised(stored)
             if fresh != stored:
-                updates.append(model(pk=pk, search_text=fresh))
+                updates.append((fresh, pk_field.get_db_prep_value(pk, connection)))
         if updates:
-            with transaction.atomic():
-                model.objects.bulk_update(updates, ["search_text"], batch_size=500)
+            # One prepared UPDATE a row (executemany): bulk_update's CASE statement is ten times slower.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(sql, updates)
         changed += len(updates)
         seen += len(page)
         if progress is not None:
