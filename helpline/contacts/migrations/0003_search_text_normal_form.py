@@ -1,7 +1,8 @@
 """Stored search words to the normal form shared with triage and blocked words (Khmer spelling
 variants made one, repeats folded). Outside one transaction: batches of 2,000 rows, each committed,
 so a large table is never locked whole. Stored words are renormalised, not segmented again (100,000
-rows in 18 s on the project's 2-CPU machine under load, SQLite); `manage.py rebuild_search_text --resegment` does the exact rebuild."""
+rows in 18 s on the project's 2-CPU machine under load, SQLite); `manage.py rebuild_search_text
+--resegment` does the exact rebuild."""
 
 from django.db import migrations
 
