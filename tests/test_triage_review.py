@@ -189,3 +189,15 @@ def test_a_server_process_builds_the_model_in_the_background_on_its_first_reques
         thread.join(timeout=120)
     assert context.status().state == "on" and context.model() is not None
     context._warming.clear()
+
+
+def test_the_fast_scoring_path_gives_scikit_learns_probabilities(db: None) -> None:
+    from helpline.common.text import normalise
+    from helpline.routing.corpus import split
+
+    model = context.model()
+    assert model is not None
+    for example in split("heldout"):
+        form = normalise(example.text)
+        expected = model.classifier.predict_proba(model.vectoriser.transform([form]))[0, 1]
+        assert abs(model.probability(form) - expected) < 1e-9, example.id

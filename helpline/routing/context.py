@@ -16,6 +16,7 @@ words of the message that weighed most and the nearest labelled examples (their 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -73,27 +74,49 @@ class ContextModel:
         self.classifier = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
         self.classifier.fit(self.matrix, [e.is_risk for e in train])
         self.coef = self.classifier.coef_[0]
+        self.intercept = float(self.classifier.intercept_[0])
         self.features = self.vectoriser.get_feature_names_out()
+        # Scoring one message through scikit-learn's transform and predict_proba costs about 2 ms,
+        # nearly all of it input checking; the same arithmetic on the fitted weights takes a tenth.
+        self.analyse = self.vectoriser.build_analyzer()
+        self.vocabulary: dict[str, int] = dict(self.vectoriser.vocabulary_)
+        self.idf = self.vectoriser.idf_
+
+    def vector(self, form: str) -> tuple[list[int], list[float]]:
+        """The message's TF-IDF vector (sublinear tf, L2-normalised) as (columns, values)."""
+        counts: Counter[int] = Counter()
+        for gram in self.analyse(form):
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                counts[column] += 1
+        columns = list(counts)
+        values = [(1.0 + math.log(counts[j])) * float(self.idf[j]) for j in columns]
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        return columns, [v / norm for v in values]
 
     def probability(self, form: str) -> float:
-        return float(self.classifier.predict_proba(self.vectoriser.transform([form]))[0, 1])
+        columns, values = self.vector(form)
+        return self._sigmoid(columns, values)
+
+    def _sigmoid(self, columns: list[int], values: list[float]) -> float:
+        z = self.intercept + sum(v * float(self.coef[j]) for j, v in zip(columns, values, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
 
     def assess(self, form: str, words: Callable[[], list[str]] | None = None) -> Assessment:
         """`form`: the message in normal form; `words`: gives its segmented words, asked for only
         when the message is found risky (to name the words that weighed most)."""
-        vector = self.vectoriser.transform([form])
-        probability = float(self.classifier.predict_proba(vector)[0, 1])
+        columns, values = self.vector(form)
+        probability = self._sigmoid(columns, values)
         if probability < THRESHOLD:
             return Assessment(probability, False)
         found = words() if words is not None else form.split()
-        return Assessment(probability, True, *self._explain(vector, form, found))
+        return Assessment(probability, True, *self._explain(columns, values, form, found))
 
     def _explain(
-        self, vector: Any, form: str, words: list[str]
+        self, columns: list[int], values: list[float], form: str, words: list[str]
     ) -> tuple[str, tuple[str, ...], tuple[dict[str, str], ...]]:
-        row = vector.tocoo()
         weighed = sorted(
-            ((value * self.coef[j], self.features[j]) for j, value in zip(row.col, row.data, strict=True)),
+            ((v * float(self.coef[j]), str(self.features[j])) for j, v in zip(columns, values, strict=True)),
             reverse=True,
         )
         spans = _spans(form, words)
@@ -108,7 +131,7 @@ class ContextModel:
             covered = " ".join(w for start, stop, w in spans if start < end and stop > at) or gram.strip()
             if covered not in named:
                 named.append(covered)
-        similarity = (self.matrix @ vector.T).toarray().ravel()
+        similarity = self.matrix[:, columns] @ values
         order = similarity.argsort()[::-1]
         near = [self.examples[i] for i in order[:5] if self.examples[i].is_risk][:3]
         topic = Counter(e.topic for e in near).most_common(1)[0][0] if near else ""

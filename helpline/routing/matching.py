@@ -65,6 +65,15 @@ class Prepared:
     compact: str
     segment: Callable[[str], list[str]] | None = None
     found: list[str] | None = None
+    _latin: tuple[list[str], frozenset[str]] | None = None
+
+    @property
+    def latin(self) -> tuple[list[str], frozenset[str]]:
+        """The Latin-letter words, in order and as a set (to skip phrases at once)."""
+        if self._latin is None:
+            found = LATIN_WORD.findall(self.form)
+            self._latin = (found, frozenset(found))
+        return self._latin
 
     @property
     def words(self) -> list[str]:
@@ -150,10 +159,6 @@ def contains_words(haystack: list[str], needle: tuple[str, ...]) -> bool:
     )
 
 
-def _latin_hit(form: str, needle: tuple[str, ...]) -> bool:
-    return contains_words(LATIN_WORD.findall(form), needle)
-
-
 def best_match(rules: Rules, text: Prepared) -> Phrase | None:
     """The heaviest phrase of one signal found in the text, exclusions blanked out first."""
     body, form = text.compact, text.form
@@ -161,6 +166,9 @@ def best_match(rules: Rules, text: Prepared) -> Phrase | None:
     for excluded in blanked:
         body = body.replace(excluded, " | ")
         form = form.replace(excluded, " | ")
+    latin, present = text.latin if not blanked else (LATIN_WORD.findall(form), frozenset())
+    if blanked:
+        present = frozenset(latin)
     best: Phrase | None = None
     for phrase in rules.phrases:
         if best is not None and phrase.weight <= best.weight:
@@ -171,7 +179,7 @@ def best_match(rules: Rules, text: Prepared) -> Phrase | None:
             # A word left only inside an exclusion is gone: it must still be in the blanked body.
             hit = phrase.form in body and contains_words([w for w in text.words if w in body], phrase.words)
         else:
-            hit = _latin_hit(form, phrase.words)
+            hit = phrase.words[0] in present and contains_words(latin, phrase.words)
         if hit:
             best = phrase
     return best
