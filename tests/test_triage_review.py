@@ -201,3 +201,22 @@ def test_the_fast_scoring_path_gives_scikit_learns_probabilities(db: None) -> No
         form = normalise(example.text)
         expected = model.classifier.predict_proba(model.vectoriser.transform([form]))[0, 1]
         assert abs(model.probability(form) - expected) < 1e-9, example.id
+
+
+def test_while_the_model_is_being_built_a_message_is_scored_by_keywords_at_once(
+    fresh_model: None, db: None
+) -> None:
+    import time
+
+    context._warming.set()  # a background build has started (it holds the lock)
+    assert context._status.lock.acquire(timeout=5)
+    try:
+        started = time.monotonic()
+        scored = score_text("ខ្ញុំចង់ស្លាប់")
+        assert time.monotonic() - started < 2  # did not wait for the build
+        assert scored.model is None and scored.points == {"suicide": 20}
+        board = wallboard()
+        assert board.second_scorer_starting and not board.second_scorer_on
+    finally:
+        context._status.lock.release()
+        context._warming.clear()

@@ -161,6 +161,7 @@ class Status:
 
 _status = Status()
 _model: ContextModel | None = None
+_warming = threading.Event()  # set once a process has started building in the background
 
 
 def enabled() -> bool:
@@ -177,7 +178,11 @@ def model() -> ContextModel | None:
         return None
     if _status.state == "off" and time.monotonic() - _status.failed_at < RETRY_SECONDS:
         return None
-    with _status.lock:
+    # While the background warm-up builds it, a message does not wait: keywords score it alone and
+    # the contact is queued at once. Without a warm-up (tests, a first use), it is built here.
+    if not _status.lock.acquire(blocking=not _warming.is_set()):
+        return None
+    try:
         if _model is None:
             started = time.monotonic()
             try:
@@ -193,10 +198,9 @@ def model() -> ContextModel | None:
             _status.seconds_to_build = time.monotonic() - started
             _status.state, _status.reason = "on", ""
             _model = built
+    finally:
+        _status.lock.release()
     return _model
-
-
-_warming = threading.Event()
 
 
 def warm_up(**_: object) -> None:

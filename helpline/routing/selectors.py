@@ -28,6 +28,7 @@ class Wallboard:
     at: dt.datetime
     second_scorer_on: bool = True  # the context model of triage (helpline.routing.context)
     second_scorer_reason: str = ""
+    second_scorer_starting: bool = False
 
     @property
     def longest_wait(self) -> str:
@@ -83,4 +84,5 @@ def wallboard(now: dt.datetime | None = None) -> Wallboard:
         at=now,
         second_scorer_on=scorer.state == "on",
         second_scorer_reason=scorer.reason,
+        second_scorer_starting=scorer.state == "not_loaded",
     )
