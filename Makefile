@@ -124,3 +124,11 @@ bench-voice: install-dev
 .PHONY: bench-chat
 bench-chat: install-dev messages
 	$(BIN)/python bench/chat.py --scenario both $(BENCH_ARGS)
+
+# Risk triage on the labelled corpus's held-out part (helpline/routing/corpus/): recall and false
+# positives per topic and overall, for keyword signals, the second scorer and both, and the time per
+# message. Prints, asserts nothing; also writes bench/results/triage.txt. All messages and what went
+# wrong: make bench-triage BENCH_ARGS="--part all --misses".
+.PHONY: bench-triage
+bench-triage: install-dev
+	$(BIN)/python bench/triage.py $(BENCH_ARGS)

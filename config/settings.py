@@ -342,6 +342,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Helpline policy knobs ----------------------------------------------------------------
 POLICE_CHECK_WARNING_DAYS = env_int("HELPLINE_POLICE_CHECK_WARNING_DAYS", 30)
+# Risk triage's second scorer (helpline/routing/context.py): "char-ngram", or "off" for keywords alone.
+TRIAGE_MODEL = os.environ.get("HELPLINE_TRIAGE_MODEL", "char-ngram")
+# Build it in the background on a process's first request (a second or two), not on its first message.
+TRIAGE_MODEL_WARM = env_bool("HELPLINE_TRIAGE_WARM", True)
 API_TOKEN_TOUCH_SECONDS = 60
 
 # --- Logging: no bodies, no tokens, no personal data --------------------------------------

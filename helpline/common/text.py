@@ -1,8 +1,10 @@
-"""Text as a database can keep it."""
+"""Text as a database can keep it, and text as it is compared: one normal form of Khmer and English,
+used alike by risk triage, summary search and blocked-word matching."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
@@ -22,3 +24,78 @@ def is_identifier(value: str) -> bool:
     it cannot be repaired as words are; one holding a control character (a NUL, which PostgreSQL
     refuses) or half an emoji is refused where it comes in."""
     return not _NOT_IN_IDENTIFIERS.search(value)
+
+
+# Characters that change nothing a reader sees: zero-width space, non-joiner, joiner, word joiner,
+# byte-order mark, soft hyphen, Khmer's invisible inherent vowels, emoji variation selectors and
+# skin tones (the same emoji comes with or without them).
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x17B4, 0x17B5, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)]
+)
+_SAME_LETTER = {
+    0x17A3: "\u17a2",  # deprecated ឣ is អ
+    0x17A4: "\u17a2\u17b6",  # deprecated ឤ is អា
+    0x17B2: "\u17b1",  # ឲ (in ឲ្យ) is a variant of ឱ
+    **{0x17E0 + d: str(d) for d in range(10)},  # Khmer digits read as the same numbers
+}
+_COENG_DA, _COENG_TA = "\u17d2\u178a", "\u17d2\u178f"  # ្ដ and ្ត look alike: one form
+_AOY = re.compile("\u17a2\u17c4\u1799")  # អោយ, a common spelling of ឱ្យ
+_OY = "\u17b1\u17d2\u1799"
+# A letter, mark or stop typed again and again ("ណាស់ៗៗ", "pleeease", "!!!"); not digits (2000 stays
+# 2000) nor emoji (a row of them may be a blocked keyword of its own).
+_RUN = re.compile("([^0-9\u2600-\u27bf\U0001f000-\U0001faff])\\1+")
+# A run of two or more marks after a Khmer consonant: subscripts (coeng + consonant) and signs.
+_MARK = "\u17d2.|[\u17b6-\u17d1\u17d3\u17dd]"
+_MARKS = re.compile(f"(?:{_MARK}){{2,}}", re.DOTALL)
+_ONE_MARK = re.compile(_MARK, re.DOTALL)
+
+
+def _mark_rank(mark: str) -> int:
+    """Canonical order of the marks after a Khmer consonant: subscripts (coeng + consonant) first,
+    then the register shifters and robat, then the vowel, then the signs (ំ ះ ់ …)."""
+    code = ord(mark[0])
+    if code == 0x17D2:
+        return 0
+    if code in (0x17C9, 0x17CA, 0x17CC):
+        return 1
+    if 0x17B6 <= code <= 0x17C5:
+        return 2
+    return 3
+
+
+def _sorted_marks(run: re.Match[str]) -> str:
+    return "".join(sorted(_ONE_MARK.findall(run.group()), key=_mark_rank))
+
+
+def _reorder_khmer(text: str) -> str:
+    """Marks typed in another order than Unicode's (ំុ for ុំ, ោ៉ for ៉ោ) render alike but differ as
+    code points: each run of marks is put in one order (a stable sort, so subscripts keep theirs)."""
+    return _MARKS.sub(_sorted_marks, text)
+
+
+_MAPPED = {**_INVISIBLE, **_SAME_LETTER}
+_NEEDS_MAP = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_MAPPED)) + "]")
+
+
+def _once(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    if _NEEDS_MAP.search(text):  # rare: translate() looks every character up, a search is faster
+        text = text.translate(_MAPPED)
+    text = text.casefold()
+    # Repeats first: a subscript typed twice (្ដដ) must fold before ្ដ becomes ្ត.
+    text = _reorder_khmer(_RUN.sub(r"\1", text)).replace(_COENG_DA, _COENG_TA)
+    return " ".join(_AOY.sub(_OY, _RUN.sub(r"\1", text)).split())
+
+
+def normalise(text: str) -> str:
+    """The form in which text is compared (never shown): Khmer spelling variants that are different
+    code points made one (្ដ/្ត, ឱ្យ/ឲ្យ/អោយ, ុំ/ំុ and other mark orders), zero-width characters
+    dropped, a letter repeated in a row kept once (not digits: 2000 stays 2000; not emoji), case folded,
+    spaces collapsed. Latin-script Khmer is left as it is. Idempotent (tests/test_text_normalise.py)."""
+    result = _once(text or "")
+    for _ in range(3):  # one step can make room for another (a repeat exposed by a dropped mark)
+        again = _once(result)
+        if again == result:
+            return result
+        result = again
+    return result

@@ -7,8 +7,9 @@ khmer-nltk; a search for one word then matches it inside a sentence, and never h
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from helpline.common.text import normalise
 
 KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 WORD = re.compile(r"[\w\u1780-\u17ff\u19e0-\u19ff]+", re.UNICODE)
@@ -26,8 +27,9 @@ def _segmenter():  # type: ignore[no-untyped-def]
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words; Khmer runs are segmented, other scripts split on non-word characters."""
-    text = unicodedata.normalize("NFC", text or "").lower()
+    """Words in normal form (helpline.common.text.normalise: the same form triage and blocked words
+    compare); Khmer runs are segmented, other scripts split on non-word characters."""
+    text = normalise(text)
     result: list[str] = []
     for chunk in WORD.findall(text):
         if KHMER.search(chunk):

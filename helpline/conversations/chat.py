@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from helpline.audit.services import audit_record
 from helpline.common.crypto import keyed_hash
-from helpline.common.text import storable
+from helpline.common.text import normalise, storable
 from helpline.contacts.identity import Address, caller_for_address
 from helpline.contacts.models import Channel, Contact, Status
 from helpline.conversations.models import (
@@ -147,16 +147,8 @@ def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], 
         if found:
             as_words.append(found)
         elif any(unicodedata.category(c).startswith("S") for c in keyword):
-            as_written.append(_plain(keyword).strip())
+            as_written.append(normalise(keyword))
     return tuple(as_words), tuple(as_written)
-
-
-# Emoji variation selectors and skin tones: the same emoji may come with or without them.
-_EMOJI_VARIANTS = dict.fromkeys([0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)])
-
-
-def _plain(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold().translate(_EMOJI_VARIANTS)
 
 
 def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
@@ -174,7 +166,7 @@ def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
         return False
     as_words, as_written = _segmented(keywords)
     if as_written:
-        plain = _plain(text)
+        plain = normalise(text)
         if any(k in plain for k in as_written):
             return True
     found = words(text) if found is None else found

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.core.signals import request_started
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 
@@ -19,9 +20,11 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_default_signals, sender=self, dispatch_uid="routing_default_signals")
+        from helpline.routing.context import warm_up
         from helpline.routing.models import RiskSignal, RoutingSettings
         from helpline.routing.triage import forget_cached
 
+        request_started.connect(warm_up, dispatch_uid="routing-triage-model-warm-up")
         for model in (RiskSignal, RoutingSettings):
             post_save.connect(forget_cached, sender=model, dispatch_uid=f"forget-{model.__name__}")
             post_delete.connect(forget_cached, sender=model, dispatch_uid=f"forget-del-{model.__name__}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from helpline.common.models import TimeStampedModel
+from helpline.common.models import TimeStampedModel, UUIDModel
 from helpline.contacts.models import Contact
 
 
@@ -42,17 +44,31 @@ class Offer(models.Model):
         return f"offer of {self.contact_id} to {self.staff_id}"
 
 
+PHRASE_HELP = _('One a line. "phrase = 5" gives that phrase its own weight instead of the signal\'s.')
+
+
 class RiskSignal(TimeStampedModel):
     """A sign that a child may be at risk, with the words that show it, maintained by supervisors.
-    Phrases are matched as whole (segmented) words, in Khmer and English."""
+    Matched in normal form (helpline.routing.matching): Khmer as substrings, short Khmer and Latin
+    letters as whole words, pronoun variants included, exclusions blanked out first."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     label_en = models.CharField(_("English label"), max_length=120)
     label_km = models.CharField(_("Khmer label"), max_length=120)
-    phrases_km = models.TextField(_("Khmer words and phrases, one a line"), blank=True)
-    phrases_en = models.TextField(_("English words and phrases, one a line"), blank=True)
+    phrases_km = models.TextField(_("Khmer words and phrases, one a line"), blank=True, help_text=PHRASE_HELP)
+    phrases_en = models.TextField(
+        _("English words and Khmer in Latin letters, one a line"), blank=True, help_text=PHRASE_HELP
+    )
+    exclusions = models.TextField(
+        _("Exclusions, one a line"),
+        blank=True,
+        help_text=_("Idioms and everyday words that contain a phrase but mean something else (សើចចង់ស្លាប់)."),
+    )
     weight = models.PositiveSmallIntegerField(_("weight"), default=10)
     is_active = models.BooleanField(_("active"), default=True)
+    # The digest of the words as shipped (default_signals.py): while the row still matches it, no
+    # supervisor has edited it and a release may improve it; empty for a supervisor's own signal.
+    shipped_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-weight", "code"]
@@ -72,10 +88,47 @@ class Triage(models.Model):
     score = models.PositiveIntegerField(default=0, db_index=True)
     signals = models.ManyToManyField(RiskSignal, blank=True, related_name="+")
     matched = models.JSONField(default=list, blank=True)  # the phrases that matched, for display
+    # What each scorer added, to explain the score and to add only what is new: {"signals": {code:
+    # points}, "model": {"points", "probability", "topic", "words", "nearest"}}.
+    explanation = models.JSONField(default=dict, blank=True)
     scored_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"triage {self.contact_id}: {self.score}"
+
+    @property
+    def model_part(self) -> dict[str, Any]:
+        found = (self.explanation or {}).get("model") or {}
+        return found if isinstance(found, dict) else {}
+
+
+class TriageVerdict(models.TextChoices):
+    TOO_HIGH = "too_high", _("Risk set too high")
+    TOO_LOW = "too_low", _("Risk set too low")
+
+
+class TriageMark(UUIDModel):
+    """A counsellor's word that a contact's triage was wrong: counted for supervisors, and with a
+    supervisor's approval exported (with the child's words) as a labelled example for the corpus."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="triage_marks")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("verdict"), max_length=16, choices=TriageVerdict.choices)
+    score = models.PositiveIntegerField(default=0)  # the score as it was when marked
+    marked_at = models.DateTimeField()
+    text_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text_approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-marked_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "staff"], name="triage_mark_once_per_counsellor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} on {self.contact_id}"
 
 
 class RoutingSettings(models.Model):

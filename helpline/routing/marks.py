@@ -1,0 +1,95 @@
+"""Counsellors' word that a triage was wrong (too high, too low): recorded, counted for supervisors,
+and with a supervisor's approval exported as a labelled example (the export is in
+conversations.triage_review: it reads the child's messages, which live above this app)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.services import audit_record
+from helpline.contacts.models import Contact
+from helpline.routing.models import Triage, TriageMark, TriageVerdict
+
+
+class NotAllowed(Exception):
+    """The person may not approve a child's words for export."""
+
+
+def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
+    """One mark per counsellor and contact: marking again changes the verdict (and withdraws any
+    approval: a supervisor approved the example with its old label)."""
+    if verdict not in TriageVerdict.values:
+        raise ValueError("unknown verdict")
+    score = Triage.objects.filter(contact=contact).values_list("score", flat=True).first() or 0
+    with transaction.atomic():
+        mark = TriageMark.objects.select_for_update().filter(contact=contact, staff=staff).first()
+        if mark is not None and mark.verdict == verdict:
+            return mark
+        before = mark.verdict if mark else ""
+        if mark is None:
+            mark = TriageMark(contact=contact, staff=staff)
+        mark.verdict, mark.score, mark.marked_at = verdict, score, timezone.now()
+        mark.text_approved_by, mark.text_approved_at = None, None
+        mark.save()
+        audit_record(
+            staff,
+            action="triage.mark",
+            record_type="contact",
+            record_id=contact.pk,
+            detail={"verdict": verdict, "before": before, "score": score},
+        )
+    return mark
+
+
+def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
+    """A supervisor allows the child's words of this contact to leave as a labelled example."""
+    if not role_has(staff.role, Permission.CLIENT_DATA) or not role_has(
+        staff.role, Permission.SERVICE_SETTINGS
+    ):
+        raise NotAllowed
+    with transaction.atomic():
+        if mark.text_approved_at is not None:
+            return mark
+        mark.text_approved_by, mark.text_approved_at = staff, timezone.now()
+        mark.save(update_fields=["text_approved_by", "text_approved_at"])
+        audit_record(
+            staff,
+            action="triage.mark_approve",
+            record_type="contact",
+            record_id=mark.contact_id,
+            detail={"mark": str(mark.pk), "verdict": mark.verdict},
+        )
+    return mark
+
+
+@dataclass(frozen=True)
+class MarkCounts:
+    too_high: int
+    too_low: int
+    approved: int
+    since: dt.datetime
+
+
+def mark_counts(days: int = 30, now: dt.datetime | None = None) -> MarkCounts:
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    rows = dict(
+        TriageMark.objects.filter(marked_at__gte=since)
+        .values_list("verdict")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    approved = TriageMark.objects.filter(marked_at__gte=since, text_approved_at__isnull=False).count()
+    return MarkCounts(
+        int(rows.get(TriageVerdict.TOO_HIGH, 0)), int(rows.get(TriageVerdict.TOO_LOW, 0)), approved, since
+    )
+
+
+def recent_marks(limit: int = 20) -> list[TriageMark]:
+    return list(TriageMark.objects.select_related("staff", "text_approved_by")[:limit])

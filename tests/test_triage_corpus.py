@@ -1,0 +1,58 @@
+"""The labelled corpus triage is trained and measured on: its shape, balance and held-out part."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from helpline.routing import corpus
+from helpline.routing.corpus import examples, parse
+
+
+def test_the_corpus_has_enough_messages_balanced_across_topics_and_labels() -> None:
+    found = examples()
+    assert len(found) >= 300
+    assert len({e.id for e in found}) == len(found)
+    assert len({e.text for e in found}) == len(found)
+    by_topic_label = Counter((e.topic, e.label) for e in found)
+    for topic in corpus.TOPICS:
+        risk, ordinary = by_topic_label[(topic, "risk")], by_topic_label[(topic, "ordinary")]
+        assert risk >= 15 and ordinary >= 15, topic
+        assert abs(risk - ordinary) <= 3, topic
+
+
+def test_a_third_is_held_out_in_every_topic_and_label() -> None:
+    found = examples()
+    for topic in corpus.TOPICS:
+        for label in corpus.LABELS:
+            group = [e for e in found if e.topic == topic and e.label == label]
+            held = [e for e in group if e.split == "heldout"]
+            assert 0.25 <= len(held) / len(group) <= 0.4, (topic, label)
+
+
+def test_the_corpus_writes_as_children_write() -> None:
+    texts = [e.text for e in examples()]
+    langs = Counter(e.lang for e in examples())
+    assert langs["km"] >= 150 and langs["km-Latn"] >= 40 and langs["en"] >= 40
+    # Spelling variants that are different code points, each in several messages.
+    for variant in ("\u17c6\u17bb", "\u17d2\u178f\u17b6\u1799", "\u17b2\u17d2\u1799", "អោយ", "\u200b"):
+        assert sum(variant in t for t in texts) >= 3, variant
+    for pronoun in ("ញុំ", "អញ", "គ្នា", "ប្អូន", "អូន", "កូន", "knhom", "oun"):
+        assert sum(pronoun in t for t in texts) >= 3, pronoun
+    assert all(e.gloss.strip() for e in examples())
+
+
+def test_a_line_with_an_unknown_topic_is_refused() -> None:
+    row = {
+        "id": "x",
+        "split": "train",
+        "topic": "boredom",
+        "label": "risk",
+        "lang": "en",
+        "text": "hi",
+        "gloss": "hi",
+    }
+    with pytest.raises(ValueError):
+        parse(json.dumps(row))
