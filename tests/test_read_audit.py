@@ -36,6 +36,8 @@ from helpline.channels.base import InboundText
 from helpline.contacts import services as contacts
 from helpline.contacts.models import Channel, Contact, Kind, Status
 from helpline.conversations.services import text_receive, text_reply
+from helpline.routing.marks import triage_mark
+from helpline.routing.models import TriageVerdict
 from helpline.voice.callbacks import callback_make
 from helpline.voice.models import VoiceCall
 from helpline.voice.services import CallEvent, voice_event
@@ -108,6 +110,8 @@ def seeded(db: None, settings: Any) -> Seeded:
     called_back = callback_make(
         supervisor, missed=missed, reason="asked", caller_asked=True, safety_note_read=True
     )
+    # Dara says the triage of the conversation she holds was too low (the marks pages list it).
+    mark = triage_mark(dara, contact=held, verdict=TriageVerdict.TOO_LOW)
     token, raw = api_token_create(None, name="walker", scopes=[s.value for s in Scope])
     return Seeded(
         people=people,
@@ -122,6 +126,7 @@ def seeded(db: None, settings: Any) -> Seeded:
             "token_id": [str(token.pk)],
             "kind": ["silent"],
             "username": ["dara"],
+            "mark_id": [str(mark.pk)],
         },
         caller_id=str(caller.pk),
     )
