@@ -26,7 +26,7 @@ urlpatterns = [
     path("accounts/", include("helpline.accounts.urls")),
     path("audit/", include("helpline.audit.urls")),
     path("", include("helpline.contacts.urls")),
-    path("hooks/", include("helpline.channels.urls")),
+    path("hooks/", include("config.hooks")),
     path("", include("helpline.conversations.urls")),
     path("", include("helpline.routing.urls")),
     path("", include("helpline.voice.urls")),

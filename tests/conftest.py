@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -68,6 +68,21 @@ def lapsed(db: None) -> Staff:
 @pytest.fixture
 def client_for() -> Callable[[Staff], Client]:
     return signed_in_client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_writer_per_record() -> Iterator[None]:
+    """Throughout the suite, a Contact or Offer saved or deleted from outside its app fails the test
+    (tests/test_single_writer.py scans the source for the queryset writes that send no signal)."""
+    from django.db.models.signals import pre_delete, pre_save
+
+    from tests.writers import guard
+
+    pre_save.connect(guard, dispatch_uid="one-writer-save")
+    pre_delete.connect(guard, dispatch_uid="one-writer-delete")
+    yield
+    pre_save.disconnect(dispatch_uid="one-writer-save")
+    pre_delete.disconnect(dispatch_uid="one-writer-delete")
 
 
 @pytest.fixture(autouse=True)

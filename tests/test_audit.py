@@ -15,6 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
 from helpline.audit.models import AppendOnlyError, AuditEvent
 from helpline.audit.selectors import audit_chain_verify
 from helpline.audit.services import audit_record
@@ -24,7 +25,9 @@ ClientFor = Callable[[Staff], Client]
 
 def write_events(n: int, actor: Staff | None = None) -> None:
     for i in range(n):
-        audit_record(actor, action="test.event", record_type="thing", record_id=i, detail={"i": i})
+        audit_record(
+            actor, action=AuditAction.TRAINING_RECORD, record_type="thing", record_id=i, detail={"i": i}
+        )
 
 
 def verify_output() -> str:
@@ -112,9 +115,9 @@ def test_verify_notices_the_last_events_removed(db: None) -> None:
 def test_audit_row_rolls_back_with_the_change_it_describes(db: None) -> None:
     write_events(1)
     with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(None, action="test.doomed")
+        audit_record(None, action=AuditAction.POLICY_PUBLISH)
         raise RuntimeError("the write failed")
-    assert not AuditEvent.objects.filter(action="test.doomed").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.POLICY_PUBLISH).exists()
     write_events(1)
     assert audit_chain_verify().intact
 
@@ -146,7 +149,7 @@ def test_supervisor_browses_and_filters_and_browsing_is_audited(
 ) -> None:
     write_events(3, actor=counsellor)
     client = client_for(supervisor)
-    page = client.get("/audit/", {"actor": "counsellor", "action": "test."})
+    page = client.get("/audit/", {"actor": "counsellor", "action": "training."})
     assert page.status_code == 200
     shown = list(page.context["page"])
     assert len(shown) == 3 and all(e.actor_label == "counsellor" for e in shown)

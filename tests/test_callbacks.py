@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
+from helpline.channels.calls import CallEvent
 from helpline.contacts.models import Contact, Direction
 from helpline.contacts.services import caller_safety_note_set
 from helpline.voice.models import Callback, VoiceCall
-from helpline.voice.services import CallEvent, voice_event
+from helpline.voice.services import voice_event
 from tests.factories import persona
 
 ClientFor = Callable[[Staff], Client]

@@ -16,8 +16,9 @@ from helpline.accounts import services
 from helpline.accounts.models import Role, Staff
 from helpline.accounts.permissions import Scope
 from helpline.audit.models import AuditEvent
+from helpline.channels.calls import CallEvent
 from helpline.contacts.models import Contact
-from helpline.voice.services import CallEvent, voice_event
+from helpline.voice.services import voice_event
 from tests.factories import persona
 
 ClientFor = Callable[[Staff], Client]
@@ -45,7 +46,7 @@ def test_a_supervisor_or_administrator_sets_an_extension_and_calls_are_credited_
     assert extension_of(counsellor) == "1001"
     event = AuditEvent.objects.get(action="staff.extension")
     assert (event.actor, event.record_id) == (actor, str(counsellor.pk))
-    assert event.detail == {"extension": ["", "1001"]}
+    assert event.changes == {"extension": ["", "1001"]}
     voice_event(CallEvent("c1", "join", T0, caller="+85512345678"))
     voice_event(CallEvent("c1", "connect", T0 + dt.timedelta(seconds=5), agent="1001", hold=5))
     assert Contact.objects.get().counsellor == counsellor

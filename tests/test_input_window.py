@@ -18,13 +18,14 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.accounts.services import api_token_create
 from helpline.audit.models import AuditEvent
+from helpline.channels.calls import CallEvent
 from helpline.channels.voice_http import sign
 from helpline.common import bounds
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Channel, Contact, Kind
 from helpline.conversations.models import Message
 from helpline.voice.models import VoiceCall, VoiceEvent, VoiceSettings
-from helpline.voice.services import CallEvent, EventRejected, voice_event
+from helpline.voice.services import EventRejected, voice_event
 
 ClientFor = Callable[[Staff], Client]
 VOICE_SECRET = "voice-test-secret-0123456789"

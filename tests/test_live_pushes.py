@@ -10,7 +10,7 @@ from typing import Any
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
-from helpline.conversations import live
+from helpline.common import live
 
 
 def listen(groups: dict[str, list[str]], action: Any) -> dict[str, list[dict[str, Any]]]:

@@ -33,6 +33,7 @@ from helpline.accounts.permissions import Scope
 from helpline.accounts.services import api_token_create
 from helpline.audit.models import AuditEvent
 from helpline.channels.base import InboundText
+from helpline.channels.calls import CallEvent
 from helpline.contacts import services as contacts
 from helpline.contacts.models import Channel, Contact, Kind, Status
 from helpline.conversations.services import text_receive, text_reply
@@ -40,7 +41,7 @@ from helpline.routing.marks import triage_mark
 from helpline.routing.models import TriageVerdict
 from helpline.voice.callbacks import callback_make
 from helpline.voice.models import VoiceCall
-from helpline.voice.services import CallEvent, voice_event
+from helpline.voice.services import voice_event
 from tests.conftest import signed_in_client
 from tests.factories import persona
 from tests.sockets import staff_scope

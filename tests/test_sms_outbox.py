@@ -321,7 +321,7 @@ def test_a_new_message_is_pushed_to_console_sockets(gateway: FakeGateway, db: No
     state = async_to_sync(listen)()
     contact = sms_in(msg_id="push-1")
     # on_commit does not fire inside a test transaction: push as the commit hook would.
-    from helpline.conversations import live
+    from helpline.common import live
 
     live.contact_changed(contact.pk, reason="message")
     event = async_to_sync(layer.receive)(state["channel"])

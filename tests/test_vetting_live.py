@@ -24,9 +24,10 @@ from hypothesis import strategies as st
 from helpline.accounts.models import PoliceCheck, PolicySignature, PolicyVersion, Role, Staff
 from helpline.accounts.vetting import vetted, vetting_holds_until, vetting_status
 from helpline.audit.models import AuditEvent
+from helpline.common import live
 from helpline.common.consumers import CLOSE_REFUSED
+from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Channel, Contact, Status
-from helpline.conversations import live
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
 from tests.factories import current_policy_version, persona
@@ -230,7 +231,7 @@ def test_the_wallboard_does_not_offer_a_lapsed_counsellor_and_refuses_to_assign_
     contact.refresh_from_db()
     assert contact.status == Status.WAITING and contact.counsellor is None
     assert not AuditEvent.objects.filter(action="contact.assign").exists()
-    with pytest.raises(queue.AssignRefused):
+    with pytest.raises(AssignRefused):
         queue.assign(supervisor, contact=contact, to=lapsed)
     contact.refresh_from_db()
     assert contact.counsellor is None

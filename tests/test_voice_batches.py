@@ -11,10 +11,11 @@ import pytest
 from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
 from helpline.channels.ami.adapter import to_call_event
+from helpline.channels.calls import CallEvent
 from helpline.contacts.models import Contact
 from helpline.voice import services
 from helpline.voice.models import VoiceCall, VoiceEvent
-from helpline.voice.services import CallEvent, voice_event, voice_events
+from helpline.voice.services import voice_event, voice_events
 from tests import ami_scenarios as sc
 
 pytestmark = pytest.mark.django_db

@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
+from helpline.channels.calls import CallEvent
 from helpline.channels.voice_http import sign
 from helpline.contacts.models import Contact, Direction, Status
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent, VoiceSettings
 from helpline.voice.selectors import call_figures
-from helpline.voice.services import CallEvent, voice_event
+from helpline.voice.services import voice_event
 
 SECRET = "voice-test-secret-0123456789"
 ClientFor = Callable[[Staff], Client]

@@ -10,12 +10,13 @@ import pytest
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
+from helpline.channels.calls import CallEvent
 from helpline.contacts.models import Kind, Status
 from helpline.contacts.services import contact_close_quick
 from helpline.routing.models import Offer
 from helpline.routing.queue import queue
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
-from helpline.voice.services import CallEvent, voice_events
+from helpline.voice.services import voice_events
 
 pytestmark = pytest.mark.django_db
 

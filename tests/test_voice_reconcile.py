@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 
 from helpline.accounts.models import Staff
 from helpline.channels.ami.adapter import to_call_event
+from helpline.common import live
 from helpline.contacts.models import Contact, Status
-from helpline.conversations import live
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from helpline.voice.services import voice_event
 from tests import ami_scenarios as sc

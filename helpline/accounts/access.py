@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_status
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.requests import wants_json
 
@@ -82,7 +83,7 @@ def safeguarding_refused(
         reasons = "; ".join(str(r) for r in status.reasons)
     audit_record(
         staff,
-        action="access.refused",
+        action=AuditAction.ACCESS_REFUSED,
         reason="safeguarding gate: " + reasons,
         request=request,
         client_ip=client_ip,
@@ -99,7 +100,7 @@ def _refuse(request: HttpRequest, *, reason: str, status: int = 403) -> HttpResp
     user = request.user if request.user.is_authenticated else None
     audit_record(
         user,  # type: ignore[arg-type]
-        action="access.refused",
+        action=AuditAction.ACCESS_REFUSED,
         reason=reason,
         request=request,
         detail={"path": request.path[:200], "method": request.method or ""},
@@ -115,7 +116,7 @@ def _refuse(request: HttpRequest, *, reason: str, status: int = 403) -> HttpResp
 def _to_login(request: HttpRequest) -> HttpResponse:
     audit_record(
         None,
-        action="access.refused",
+        action=AuditAction.ACCESS_REFUSED,
         reason="not signed in",
         request=request,
         detail={"path": request.path[:200], "method": request.method or ""},

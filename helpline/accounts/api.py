@@ -5,7 +5,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from helpline.accounts import services
-from helpline.accounts.api_auth import Principal, api_access
+from helpline.accounts.api_auth import ApiCaller, api_access
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, Scope
 from helpline.common.api_schemas import with_errors
@@ -25,7 +25,7 @@ class MeOut(Schema):
 @router.get("/me", response=with_errors(MeOut), summary="Who is calling: identity, role and scopes")
 @api_access(permission=Permission.HOME, scope=Scope.ME)
 def me(request: HttpRequest) -> MeOut:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     if principal.staff is not None:
         staff = principal.staff
         return MeOut(
@@ -68,7 +68,7 @@ class ExtensionOut(Schema):
 )
 @api_access(permission=Permission.STAFF_EXTENSIONS, scope=Scope.EXTENSIONS_WRITE)
 def set_extension(request: HttpRequest, username: str, payload: ExtensionIn) -> ExtensionOut:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     staff = Staff.objects.filter(username=username[:64], is_active=True).first()
     if staff is None:
         raise HttpError(404, "no active staff member with that username")

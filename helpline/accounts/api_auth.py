@@ -18,23 +18,28 @@ from ninja.utils import contribute_operation_callback
 from helpline.accounts.access import is_verified
 from helpline.accounts.models import ApiToken, Staff
 from helpline.accounts.permissions import Permission, Scope, role_has
+from helpline.accounts.principals import Principal
 from helpline.accounts.services import api_token_authenticate
 from helpline.accounts.vetting import vetting_status
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 
 ATTRIBUTE = "helpline_api_access"
 
 
 @dataclass(frozen=True)
-class Principal:
+class ApiCaller:
     kind: str  # "staff" or "token"
     staff: Staff | None = None
     token: ApiToken | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
 
     @property
-    def actor(self) -> Staff | ApiToken | None:
-        return self.staff if self.kind == "staff" else self.token
+    def actor(self) -> Principal:
+        found = self.staff if self.kind == "staff" else self.token
+        if found is None:  # authenticate() always sets the one its kind names
+            raise RuntimeError("an API caller with neither staff member nor token")
+        return found
 
     @property
     def name(self) -> str:
@@ -52,22 +57,25 @@ class TokenAuth(HttpBearer):
         super().__init__()
         self.requirement = requirement
 
-    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+    def authenticate(self, request: HttpRequest, token: str) -> ApiCaller | None:
         found = api_token_authenticate(token)
         if found is None:
             audit_record(
-                None, action="api.token_rejected", request=request, detail={"path": request.path[:200]}
+                None,
+                action=AuditAction.API_TOKEN_REJECTED,
+                request=request,
+                detail={"path": request.path[:200]},
             )
             return None
         audit_record(
             found,
-            action="api.token_use",
+            action=AuditAction.API_TOKEN_USE,
             record_type="api_token",
             record_id=found.pk,
             request=request,
             detail={"path": request.path[:200], "method": request.method},
         )
-        principal = Principal(kind="token", token=found, scopes=frozenset(found.scopes))
+        principal = ApiCaller(kind="token", token=found, scopes=frozenset(found.scopes))
         _enforce(request, principal, self.requirement)
         return principal
 
@@ -79,10 +87,10 @@ class StaffSessionAuth(SessionAuth):
         super().__init__(csrf=csrf)
         self.requirement = requirement
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiCaller | None:
         user = request.user
         if user.is_authenticated and user.is_active and is_verified(user):
-            principal = Principal(kind="staff", staff=user)  # type: ignore[arg-type]
+            principal = ApiCaller(kind="staff", staff=user)  # type: ignore[arg-type]
             _enforce(request, principal, self.requirement)
             return principal
         return None
@@ -119,7 +127,7 @@ def api_access(*, permission: Permission, scope: Scope, also: tuple[Scope, ...] 
     return decorate
 
 
-def _enforce(request: HttpRequest, principal: Principal, requirement: Requirement | None) -> None:
+def _enforce(request: HttpRequest, principal: ApiCaller, requirement: Requirement | None) -> None:
     """Raise 403 (audited) when the principal may not use the operation; ninja answers it."""
     if requirement is None:
         return
@@ -127,7 +135,7 @@ def _enforce(request: HttpRequest, principal: Principal, requirement: Requiremen
     if refusal:
         audit_record(
             principal.actor,
-            action="access.refused",
+            action=AuditAction.ACCESS_REFUSED,
             reason=refusal,
             request=request,
             detail={"path": request.path[:200]},
@@ -135,7 +143,7 @@ def _enforce(request: HttpRequest, principal: Principal, requirement: Requiremen
         raise HttpError(403, refusal)
 
 
-def _refusal(principal: Principal, requirement: Requirement) -> str:
+def _refusal(principal: ApiCaller, requirement: Requirement) -> str:
     if principal.kind == "token":
         missing = [s.value for s in requirement.scopes if s.value not in principal.scopes]
         return f"token lacks scope {' '.join(missing)}" if missing else ""

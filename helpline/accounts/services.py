@@ -26,6 +26,7 @@ from helpline.accounts.models import (
 )
 from helpline.accounts.permissions import Scope
 from helpline.accounts.signals import announce_access_changed
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 
 TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)
@@ -78,7 +79,7 @@ def staff_create(
         )
         audit_record(
             actor,
-            action="staff.create",
+            action=AuditAction.STAFF_CREATE,
             record_type="staff",
             record_id=staff.pk,
             request=request,
@@ -116,11 +117,11 @@ def staff_update(
             announce_access_changed([str(staff.pk)])
         audit_record(
             actor,
-            action="staff.update",
+            action=AuditAction.STAFF_UPDATE,
             record_type="staff",
             record_id=staff.pk,
             request=request,
-            detail=changes,
+            changes={name: (old, new) for name, (old, new) in changes.items()},
         )
     return staff
 
@@ -154,11 +155,11 @@ def staff_set_extension(
             raise ExtensionTaken(extension, _extension_holder(extension, besides=staff)) from exc
         audit_record(
             actor,
-            action="staff.extension",
+            action=AuditAction.STAFF_EXTENSION,
             record_type="staff",
             record_id=staff.pk,
             request=request,
-            detail={"extension": [staff.extension, extension]},
+            changes={"extension": (staff.extension, extension)},
         )
     staff.extension = extension
     return True
@@ -172,7 +173,7 @@ def staff_set_language(actor: Staff, *, language: str, request: HttpRequest | No
         actor.language = language
         audit_record(
             actor,
-            action="staff.language",
+            action=AuditAction.STAFF_LANGUAGE,
             record_type="staff",
             record_id=actor.pk,
             request=request,
@@ -187,7 +188,11 @@ def staff_sign_out_everywhere(actor: Staff, *, request: HttpRequest | None = Non
         actor.session_generation += 1
         announce_access_changed([str(actor.pk)])
         audit_record(
-            actor, action="auth.sign_out_everywhere", record_type="staff", record_id=actor.pk, request=request
+            actor,
+            action=AuditAction.AUTH_SIGN_OUT_EVERYWHERE,
+            record_type="staff",
+            record_id=actor.pk,
+            request=request,
         )
 
 
@@ -210,14 +215,18 @@ def otp_enrolment_confirm(
     staff: Staff, *, device: TOTPDevice, code: str, request: HttpRequest | None = None
 ) -> bool:
     if not device.verify_token(code):
-        audit_record(staff, action="auth.2fa_enrol_failed", request=request)
+        audit_record(staff, action=AuditAction.AUTH_2FA_ENROL_FAILED, request=request)
         return False
     with transaction.atomic():
         TOTPDevice.objects.filter(user=staff).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save()
         audit_record(
-            staff, action="auth.2fa_enrolled", record_type="staff", record_id=staff.pk, request=request
+            staff,
+            action=AuditAction.AUTH_2FA_ENROLLED,
+            record_type="staff",
+            record_id=staff.pk,
+            request=request,
         )
     return True
 
@@ -228,7 +237,9 @@ def otp_reset(actor: Staff, *, staff: Staff, request: HttpRequest | None = None)
         TOTPDevice.objects.filter(user=staff).delete()
         Staff.objects.filter(pk=staff.pk).update(session_generation=staff.session_generation + 1)
         announce_access_changed([str(staff.pk)])
-        audit_record(actor, action="auth.2fa_reset", record_type="staff", record_id=staff.pk, request=request)
+        audit_record(
+            actor, action=AuditAction.AUTH_2FA_RESET, record_type="staff", record_id=staff.pk, request=request
+        )
 
 
 # --- Vetting -------------------------------------------------------------------------------
@@ -254,7 +265,7 @@ def policy_publish(
         announce_access_changed(None)  # unsigned, it blocks everyone once in effect
         audit_record(
             actor,
-            action="policy.publish",
+            action=AuditAction.POLICY_PUBLISH,
             record_type="policy",
             record_id=policy.pk,
             request=request,
@@ -270,7 +281,7 @@ def policy_sign(actor: Staff, *, policy: PolicyVersion, request: HttpRequest | N
         if created:
             audit_record(
                 actor,
-                action="policy.sign",
+                action=AuditAction.POLICY_SIGN,
                 record_type="policy",
                 record_id=policy.pk,
                 request=request,
@@ -306,7 +317,7 @@ def police_check_record(
         )
         audit_record(
             actor or verifier,
-            action="police_check.record",
+            action=AuditAction.POLICE_CHECK_RECORD,
             record_type="staff",
             record_id=staff.pk,
             request=request,
@@ -333,7 +344,11 @@ def training_record(
             recorded_by=actor,
         )
         audit_record(
-            actor, action="training.record", record_type="staff", record_id=staff.pk, request=request
+            actor,
+            action=AuditAction.TRAINING_RECORD,
+            record_type="staff",
+            record_id=staff.pk,
+            request=request,
         )
     return record
 
@@ -370,7 +385,7 @@ def api_token_create(
         )
         audit_record(
             actor,
-            action="api_token.create",
+            action=AuditAction.API_TOKEN_CREATE,
             record_type="api_token",
             record_id=token.pk,
             request=request,
@@ -386,7 +401,11 @@ def api_token_revoke(actor: Staff, *, token: ApiToken, request: HttpRequest | No
             token.revoked_by = actor
             token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
             audit_record(
-                actor, action="api_token.revoke", record_type="api_token", record_id=token.pk, request=request
+                actor,
+                action=AuditAction.API_TOKEN_REVOKE,
+                record_type="api_token",
+                record_id=token.pk,
+                request=request,
             )
 
 

@@ -12,6 +12,7 @@ from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 
 # staff_ids: the people concerned, or None for everyone (a new policy version).
@@ -25,13 +26,13 @@ def announce_access_changed(staff_ids: list[str] | None) -> None:
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: HttpRequest, user: Staff, **kwargs: Any) -> None:
-    audit_record(user, action="auth.password_ok", request=request)
+    audit_record(user, action=AuditAction.AUTH_PASSWORD_OK, request=request)
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: HttpRequest, user: Staff | None, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(user, action="auth.sign_out", request=request)
+        audit_record(user, action=AuditAction.AUTH_SIGN_OUT, request=request)
 
 
 @receiver(user_login_failed)
@@ -40,4 +41,4 @@ def _login_failed(
 ) -> None:
     username = str(credentials.get("username", ""))[:64]
     staff = Staff.objects.filter(username=username).first() if username else None
-    audit_record(staff, action="auth.password_failed", request=request)
+    audit_record(staff, action=AuditAction.AUTH_PASSWORD_FAILED, request=request)

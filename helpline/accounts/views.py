@@ -19,6 +19,7 @@ from helpline.accounts.access import PUBLIC, SIGNED_IN, VERIFIED, access, is_ver
 from helpline.accounts.forms import CodeForm, LanguageForm, SignInForm, SignPolicyForm
 from helpline.accounts.models import Staff
 from helpline.accounts.vetting import current_policy, vetting_status
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 
 NEXT_KEY = "helpline_next"
@@ -84,7 +85,11 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 ok = services.otp_enrolment_confirm(staff, device=device, code=code, request=request)
             else:
                 ok = bool(device.verify_token(code))
-                audit_record(staff, action="auth.2fa_ok" if ok else "auth.2fa_failed", request=request)
+                audit_record(
+                    staff,
+                    action=AuditAction.AUTH_2FA_OK if ok else AuditAction.AUTH_2FA_FAILED,
+                    request=request,
+                )
             if ok:
                 otp_login(request, device)
                 next_url = _safe_next(request, request.session.pop(NEXT_KEY, None))

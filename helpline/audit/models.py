@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
     # Who acted, as text: a username, "token:<name>" for an API token, or "anonymous".
     actor_label = models.CharField(_("actor"), max_length=120)
     role = models.CharField(_("role"), max_length=32, blank=True)
+    # An AuditAction value (no choices on the column: a new kind needs no migration).
     action = models.CharField(_("action"), max_length=64, db_index=True)
     record_type = models.CharField(_("record type"), max_length=64, blank=True, db_index=True)
     record_id = models.CharField(_("record id"), max_length=64, blank=True, db_index=True)
@@ -45,6 +46,9 @@ class AuditEvent(models.Model):
     client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # Small structured facts (a path, a filter). Never client content or secrets.
     detail = models.JSONField(default=dict, blank=True)
+    # What a change changed: {field: [old, new]}. None on reads and on rows written before it existed
+    # (the hash covers it only when present, so those rows still verify).
+    changes = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -66,20 +70,23 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("audit events cannot be deleted")
 
     def payload(self) -> str:
+        fields: list[Any] = [
+            self.seq,
+            self.at.isoformat(),
+            str(self.actor_id or ""),
+            self.actor_label,
+            self.role,
+            self.action,
+            self.record_type,
+            self.record_id,
+            self.reason,
+            self.client_ip or "",
+            self.detail,
+        ]
+        if self.changes:
+            fields.append(self.changes)
         return json.dumps(
-            [
-                self.seq,
-                self.at.isoformat(),
-                str(self.actor_id or ""),
-                self.actor_label,
-                self.role,
-                self.action,
-                self.record_type,
-                self.record_id,
-                self.reason,
-                self.client_ip or "",
-                self.detail,
-            ],
+            fields,
             sort_keys=True,
             ensure_ascii=False,
             separators=(",", ":"),

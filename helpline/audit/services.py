@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from helpline.accounts.models import ApiToken, Staff
+from helpline.accounts.principals import Actor
+from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditChainHead, AuditEvent
 from helpline.common.requests import client_address
 
-if TYPE_CHECKING:
-    from helpline.accounts.models import ApiToken, Staff
 
-
-def _actor_fields(actor: Any) -> dict[str, Any]:
-    from helpline.accounts.models import ApiToken, Staff
-
+def _actor_fields(actor: Actor | None) -> dict[str, Any]:
     if isinstance(actor, Staff):
         return {"actor": actor, "actor_label": actor.username, "role": actor.role}
     if isinstance(actor, ApiToken):
@@ -27,21 +26,37 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
     return {"actor": None, "actor_label": "anonymous", "role": ""}
 
 
+def _plain(value: Any) -> Any:
+    """A value as JSON keeps it: ids and times as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return (
+            sorted(_plain(v) for v in value)
+            if isinstance(value, set | frozenset)
+            else [_plain(v) for v in value]
+        )
+    return str(value)
+
+
 def audit_record(
-    actor: Staff | ApiToken | str | None,
+    actor: Actor | None,
     *,
-    action: str,
+    action: AuditAction,
     record_type: str = "",
     record_id: object = "",
     reason: str = "",
     request: HttpRequest | None = None,
     client_ip: str | None = None,
     detail: dict[str, Any] | None = None,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> AuditEvent:
     """Append one event. Runs inside the caller's transaction (as a savepoint) when there is one,
     so the audit row commits or rolls back together with the change it describes. No savepoint of
     its own: if the append fails, the change it describes must not commit either. `client_ip`
-    is for work that arrives without a request (a frame on a staff socket)."""
+    is for work that arrives without a request (a frame on a staff socket). `changes`: each changed
+    field's old and new value, for those who read a record's history (no client text in it)."""
+    action = AuditAction(action)  # a free string is refused here, not stored as a new kind
     with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # only after a test flush: migrations create the row
@@ -56,6 +71,7 @@ def audit_record(
             reason=reason,
             client_ip=client_address(request) or client_ip,
             detail=detail or {},
+            changes={k: [_plain(a), _plain(b)] for k, (a, b) in changes.items()} if changes else None,
             prev_hash=head.last_hash,
             **_actor_fields(actor),
         )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.audit.actions import AuditAction
 from helpline.audit.forms import AuditFilterForm
 from helpline.audit.selectors import audit_events_filtered
 from helpline.audit.services import audit_record
@@ -26,7 +27,7 @@ def audit_browse(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, Staff)
     audit_record(
         request.user,
-        action="audit.browse",
+        action=AuditAction.AUDIT_BROWSE,
         record_type="audit",
         request=request,
         detail={k: str(v) for k, v in filters.items()} | {"page": page.number},

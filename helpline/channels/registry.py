@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from helpline.channels.base import TextGateway
+from helpline.channels.kannel.adapter import KannelGateway
+from helpline.channels.twilio.adapter import TwilioGateway
 
 _OVERRIDES: dict[str, TextGateway] = {}
 
@@ -13,13 +15,9 @@ def gateway(name: str) -> TextGateway:
     if name in _OVERRIDES:
         return _OVERRIDES[name]
     if name == "kannel":
-        from helpline.channels.kannel.adapter import KannelGateway
-
         kannel = KannelGateway()
         return _demo_unless(kannel.config.sendsms_url, kannel)
     if name == "twilio":
-        from helpline.channels.twilio.adapter import TwilioGateway
-
         # In demo mode the auth token may be the demo secret (for inbound signatures): real
         # sending needs one given in the environment.
         return _demo_unless(settings.HELPLINE_ENV.get("HELPLINE_TWILIO_AUTH_TOKEN"), TwilioGateway())
@@ -28,7 +26,7 @@ def gateway(name: str) -> TextGateway:
 
 def _demo_unless(can_send: object, real: TextGateway) -> TextGateway:
     if settings.DEMO and not can_send:
-        from helpline.channels.demo import DemoGateway
+        from helpline.channels.demo import DemoGateway  # deferred: demo code loads only in demo mode
 
         return DemoGateway(real.name)
     return real

@@ -1,4 +1,5 @@
-"""POST /hooks/voice/events: a provider-neutral call event, for PBXs other than Asterisk.
+"""The HTTP call event format, for PBXs other than Asterisk: its signature and its parsing into a
+CallEvent. The endpoint itself (POST /hooks/voice/events) is voice's: helpline/voice/webhooks.py.
 
 Body (JSON): {"call_id", "event", "caller", "queue", "agent", "time", ["position", "hold", "talk",
 "hung_up_by"]}; header X-Helpline-Signature: sha256=<hex HMAC-SHA256 of the raw body with the
@@ -14,24 +15,21 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import logging
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from helpline.accounts.access import PUBLIC, access
+from helpline.channels.calls import CallEvent
 from helpline.channels.config import _demo_secret
-from helpline.common import outage
 from helpline.common.bounds import event_time_ok
 from helpline.common.text import is_identifier
 
-log = logging.getLogger("helpline.voice")
-
 EVENTS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer", "leave"}
 MAX_BODY = 4096
+
+
+class SignatureRefused(Exception):
+    """The signature is missing or wrong: nothing of the body may be read."""
 
 
 def voice_secret() -> str:
@@ -40,6 +38,12 @@ def voice_secret() -> str:
 
 def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(body: bytes, given: str) -> None:
+    secret = voice_secret()
+    if not secret or not given or not hmac.compare_digest(given, sign(body, secret)):
+        raise SignatureRefused
 
 
 def _int(data: dict[str, Any], name: str) -> int | None:
@@ -60,61 +64,32 @@ def _str(data: dict[str, Any], name: str, limit: int) -> str:
     return value
 
 
-@csrf_exempt
-@access(PUBLIC)
-@require_POST
-def voice_events(request: HttpRequest) -> HttpResponse:
-    from helpline.voice.services import (
-        CallEvent,
-        DatabaseUnavailable,
-        EventRejected,
-        voice_event,
+def parse_event(body: bytes) -> CallEvent:
+    """A verified body as a CallEvent; ValueError naming the bad field otherwise."""
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("body")
+    kind = _str(data, "event", 16)
+    if kind not in EVENTS:
+        raise ValueError("event")
+    at = dt.datetime.fromisoformat(_str(data, "time", 40))
+    if not event_time_ok(at):  # a naive time, or one outside the sane window
+        raise ValueError("time")
+    event = CallEvent(
+        call_id=_str(data, "call_id", 64),
+        kind=kind,
+        at=at,
+        caller=_str(data, "caller", 40),
+        queue=_str(data, "queue", 64),
+        agent=_str(data, "agent", 32),
+        position=_int(data, "position"),
+        hold=_int(data, "hold"),
+        talk=_int(data, "talk"),
+        hung_up_by=_str(data, "hung_up_by", 16),
+        source="http",
     )
-
-    body = request.body
-    if len(body) > MAX_BODY:  # before signing it: no hashing of whatever size anyone sends
-        return JsonResponse({"detail": "body too large"}, status=413)
-    secret = voice_secret()
-    given = request.headers.get("X-Helpline-Signature", "")
-    if not secret or not given or not hmac.compare_digest(given, sign(body, secret)):
-        log.warning("voice event refused: signature missing or wrong")
-        return JsonResponse({"detail": "signature missing or wrong"}, status=403)
-    try:
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            raise ValueError("body")
-        kind = _str(data, "event", 16)
-        if kind not in EVENTS:
-            raise ValueError("event")
-        at = dt.datetime.fromisoformat(_str(data, "time", 40))
-        if not event_time_ok(at):  # a naive time, or one outside the sane window
-            raise ValueError("time")
-        event = CallEvent(
-            call_id=_str(data, "call_id", 64),
-            kind=kind,
-            at=at,
-            caller=_str(data, "caller", 40),
-            queue=_str(data, "queue", 64),
-            agent=_str(data, "agent", 32),
-            position=_int(data, "position"),
-            hold=_int(data, "hold"),
-            talk=_int(data, "talk"),
-            hung_up_by=_str(data, "hung_up_by", 16),
-            source="http",
-        )
-        if not event.call_id:
-            raise ValueError("call_id")
-        if event.says_nothing:
-            raise ValueError("hung_up_by")  # a leave that does not say why could be the answer coming
-        outcome = voice_event(event)
-    except (ValueError, EventRejected) as exc:
-        field = str(exc) if str(exc).isidentifier() else "body"
-        log.warning("voice event refused: bad %s", field)
-        return JsonResponse({"detail": f"bad or missing field: {field}"}, status=400)
-    except DatabaseUnavailable:
-        log.warning("voice event not stored: the database is unavailable")
-        outage.mark(request)
-        return JsonResponse({"detail": "not stored; send it again"}, status=503)
-    if outcome == "failed":
-        return JsonResponse({"detail": "not stored; send it again"}, status=503)
-    return JsonResponse({"result": outcome})
+    if not event.call_id:
+        raise ValueError("call_id")
+    if event.says_nothing:
+        raise ValueError("hung_up_by")  # a leave that does not say why could be the answer coming
+    return event

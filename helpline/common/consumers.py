@@ -33,8 +33,8 @@ from helpline.accounts.access import safeguarding_refused
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_holds_until
+from helpline.common import live
 from helpline.common.text import is_identifier
-from helpline.conversations import live
 
 CLOSE_REFUSED = 4403
 CLOSE_UNSUPPORTED, CLOSE_TOO_BIG, CLOSE_BAD = 1003, 1009, 4400
@@ -269,7 +269,10 @@ def _socket_reply(
 ) -> tuple[str, dict[str, Any]] | None:
     """("sent", {seq}) or ("refused", {reason, message}); None when the person may no longer use
     the console at all."""
-    from helpline.conversations.console_reply import ReplyRefused, console_reply
+    from helpline.conversations.console_reply import (  # deferred: moves with the console
+        ReplyRefused,
+        console_reply,
+    )
 
     staff = _still_allowed(staff_id, session_key, Permission.CONSOLE, client_ip=client_ip)
     if staff is None:

@@ -12,8 +12,9 @@ from ninja.errors import HttpError
 from ninja.schema import DjangoGetter
 from pydantic import StrictBool, field_validator, model_validator
 
-from helpline.accounts.api_auth import Principal, api_access
+from helpline.accounts.api_auth import ApiCaller, api_access
 from helpline.accounts.permissions import Permission, Scope
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.api_schemas import with_errors
 from helpline.common.bounds import check_date, check_event_time
@@ -286,7 +287,7 @@ def _valid(form: ClassificationForm) -> dict[str, Any]:
 )
 @api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_READ)
 def list_contacts(request: HttpRequest, filters: Query[ListFilters]) -> ContactPage:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     values: dict[str, Any] = {
         k: getattr(v, "value", v) for k, v in filters.dict().items() if v not in (None, "")
     }
@@ -297,7 +298,7 @@ def list_contacts(request: HttpRequest, filters: Query[ListFilters]) -> ContactP
         raise ValidationFailed({exc.field: [str(exc)]}) from exc
     audit_record(
         principal.actor,
-        action="contact.search",
+        action=AuditAction.CONTACT_SEARCH,
         record_type="contact",
         request=request,
         detail={k: str(v) for k, v in values.items() if k != "address"},
@@ -308,10 +309,14 @@ def list_contacts(request: HttpRequest, filters: Query[ListFilters]) -> ContactP
 @router.get("/contacts/{contact_id}", response=with_errors(ContactOut, 404), summary="One contact")
 @api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_READ)
 def get_contact(request: HttpRequest, contact_id: UUID) -> ContactOut:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     contact = access_contact(principal.actor, contact_id)
     audit_record(
-        principal.actor, action="contact.view", record_type="contact", record_id=contact.pk, request=request
+        principal.actor,
+        action=AuditAction.CONTACT_VIEW,
+        record_type="contact",
+        record_id=contact.pk,
+        request=request,
     )
     return contact_out(contact)
 
@@ -322,7 +327,7 @@ def get_contact(request: HttpRequest, contact_id: UUID) -> ContactOut:
 @api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE)
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOut]:
     """Walk-in, email or integration entry. A repeated idempotency_key returns the first (200)."""
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     data = _valid(ContactEntryForm(_form_data(payload.dict())))
     contact, created = services.contact_enter(principal.actor, data=data, request=request)
     return Status(201 if created else 200, contact_out(contact))
@@ -336,7 +341,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[ContactOu
 )
 @api_access(permission=Permission.CLIENT_DATA, scope=Scope.CONTACTS_WRITE, also=(Scope.CONTACTS_READ,))
 def patch_contact(request: HttpRequest, contact_id: UUID, payload: ClassificationPatch) -> ContactOut:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     contact = access_contact(principal.actor, contact_id, for_write=True)
     given = payload.dict(exclude_unset=True)
     version, reason = given.pop("version", None), given.pop("reason", "")
@@ -359,10 +364,14 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
     return contact_out(updated)
 
 
-def _read(request: HttpRequest, principal: Principal, contact: Contact) -> ContactOut:
+def _read(request: HttpRequest, principal: ApiCaller, contact: Contact) -> ContactOut:
     """The contact as it stands, audited as a read (as GET /contacts/{id} is)."""
     audit_record(
-        principal.actor, action="contact.view", record_type="contact", record_id=contact.pk, request=request
+        principal.actor,
+        action=AuditAction.CONTACT_VIEW,
+        record_type="contact",
+        record_id=contact.pk,
+        request=request,
     )
     return contact_out(contact)
 
@@ -391,7 +400,7 @@ class CallerHistoryOut(Schema):
 @router.get("/callers/history", response=with_errors(CallerHistoryOut), summary="A caller's earlier contacts")
 @api_access(permission=Permission.CLIENT_DATA, scope=Scope.CALLERS_READ)
 def get_caller_history(request: HttpRequest, query: Query[HistoryQuery]) -> CallerHistoryOut:
-    principal: Principal = request.auth  # type: ignore[attr-defined]
+    principal: ApiCaller = request.auth  # type: ignore[attr-defined]
     try:
         parsed = parse_address(query.address)
     except AddressError as exc:
@@ -400,7 +409,7 @@ def get_caller_history(request: HttpRequest, query: Query[HistoryQuery]) -> Call
     caller = caller_lookup(parsed)
     audit_record(
         principal.actor,
-        action="caller.history",
+        action=AuditAction.CALLER_HISTORY,
         record_type="caller",
         record_id=caller.pk if caller else "",
         request=request,

@@ -5,7 +5,7 @@ from django.db.models.signals import post_migrate
 
 
 def _load_code_lists(sender: AppConfig, **kwargs: Any) -> None:
-    from helpline.contacts.taxonomy import taxonomy_sync
+    from helpline.contacts.taxonomy import taxonomy_sync  # deferred: apps.py loads before the app registry
 
     taxonomy_sync()
 

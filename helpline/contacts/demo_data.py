@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.crypto import encrypt_text
 from helpline.contacts.identity import Address, address_hash, parse_address
@@ -1172,7 +1173,7 @@ def create_demo_contacts(*, today: dt.date | None = None, seed: int = SEED) -> i
             through.objects.bulk_create(through_rows, batch_size=BATCH)
         audit_record(
             None,
-            action="demo.seed_contacts",
+            action=AuditAction.DEMO_SEED_CONTACTS,
             detail={"contacts": len(rows), "callers": len(new_callers), "days": DAYS},
         )
     return len(rows)

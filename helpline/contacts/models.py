@@ -106,6 +106,10 @@ class Urgency(models.TextChoices):
     NON_CRITICAL = "non_critical", _("Non-critical")
 
 
+# How far up the queue an urgency puts a contact: triage only ever raises it.
+URGENCY_RANK = {"": 0, Urgency.NON_CRITICAL: 1, Urgency.URGENT: 2, Urgency.CRITICAL: 3}
+
+
 class Language(models.TextChoices):
     KHMER = "km", _("Khmer")
     ENGLISH = "en", _("English")

@@ -8,17 +8,18 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import ApiToken, Role, Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.principals import Principal
 from helpline.common.bounds import date_ok, event_time_ok
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
 from helpline.contacts.models import Caller, Channel, Contact, Kind, Status, Term
@@ -28,7 +29,7 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-def sees_every_contact(viewer: Any) -> bool:
+def sees_every_contact(viewer: Principal) -> bool:
     """Supervisors, case managers and administrators (vetting is checked at the door), and an
     integration token with the read scope."""
     if isinstance(viewer, Staff):
@@ -37,12 +38,11 @@ def sees_every_contact(viewer: Any) -> bool:
             and role_has(viewer.role, Permission.CLIENT_DATA)
             and role_has(viewer.role, Permission.CONTACT_SEARCH)
         )
-    from helpline.accounts.models import ApiToken
 
     return isinstance(viewer, ApiToken) and viewer.is_active and "contacts:read" in viewer.scopes
 
 
-def contacts_visible_to(viewer: Any) -> QuerySet[Contact]:
+def contacts_visible_to(viewer: Principal) -> QuerySet[Contact]:
     """Supervisors, case managers and administrators see every contact; counsellors and volunteers
     the contacts they handled; an integration token with the read scope sees all; nobody else any."""
     qs = Contact.objects.all()
@@ -58,23 +58,22 @@ def contacts_visible_to(viewer: Any) -> QuerySet[Contact]:
     return qs.none()
 
 
-def contact_writable_by(viewer: Any, contact: Contact) -> bool:
+def contact_writable_by(viewer: Principal, contact: Contact) -> bool:
     if isinstance(viewer, Staff):
         if role_has(viewer.role, Permission.CONTACT_CORRECT_ANY):
             return True
         return contact.counsellor_id == viewer.pk or contact.handlers.filter(pk=viewer.pk).exists()
-    from helpline.accounts.models import ApiToken
 
     return isinstance(viewer, ApiToken) and viewer.is_active and "contacts:write" in viewer.scopes
 
 
-def access_contact(viewer: Any, contact_id: UUID | str, *, for_write: bool = False) -> Contact:
+def access_contact(viewer: Principal, contact_id: UUID | str, *, for_write: bool = False) -> Contact:
     """The contact, or the same 404 whether it is missing or not for this viewer."""
     try:
         contact = contacts_visible_to(viewer).select_related("caller").get(pk=contact_id)
-    except (Contact.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-    except Exception as exc:  # a malformed UUID raises ValidationError
+    except (Contact.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        # Not found, or an id that is no UUID (ValidationError). A database error is not caught:
+        # an outage is a 503, never "not found".
         raise Http404 from exc
     if for_write and not contact_writable_by(viewer, contact):
         raise Http404
@@ -124,7 +123,7 @@ class FilterError(ValueError):
         self.field = field
 
 
-def contact_search(viewer: Any, filters: ContactFilters) -> QuerySet[Contact]:
+def contact_search(viewer: Principal, filters: ContactFilters) -> QuerySet[Contact]:
     qs = contacts_visible_to(viewer)
     local = timezone.get_current_timezone()
     for name in ("date_from", "date_to"):
@@ -193,7 +192,7 @@ class Page:
 
 
 def contact_page(
-    viewer: Any, filters: ContactFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE
+    viewer: Principal, filters: ContactFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page:
     """Newest first, keyset-paginated: the first page costs the same at a million contacts."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
@@ -272,7 +271,7 @@ class CallerHistory:
 
 
 def caller_history(
-    viewer: Any, caller: Caller | None, *, beside: Contact | None = None, last: int = 5
+    viewer: Principal, caller: Caller | None, *, beside: Contact | None = None, last: int = 5
 ) -> CallerHistory:
     """What `viewer` may learn of a caller's contacts (other than `beside`, the one on screen):
     counts by kind (all time and the last 7 days), the last few contacts, open cases.

@@ -11,7 +11,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
+from helpline.accounts.principals import Principal
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.common import live
 from helpline.contacts import taxonomy
 from helpline.contacts.forms import MULTI_TERMS, SINGLE_TERMS
 from helpline.contacts.identity import caller_address, caller_for_address, parse_address
@@ -28,8 +31,6 @@ from helpline.contacts.models import (
 )
 from helpline.contacts.search_text import index_text
 
-Actor = Staff | Any  # a Staff member or an ApiToken (integrations)
-
 
 class ContactConflict(Exception):
     """The contact changed since the form was loaded (someone else saved first)."""
@@ -43,7 +44,7 @@ class ContactError(ValueError):
         self.field = field
 
 
-def _staff_or_none(actor: Any) -> Staff | None:
+def _staff_or_none(actor: Principal) -> Staff | None:
     return actor if isinstance(actor, Staff) else None
 
 
@@ -99,7 +100,7 @@ def contact_start(
             contact.handlers.add(actor)
             audit_record(
                 actor,
-                action="contact.start",
+                action=AuditAction.CONTACT_START,
                 record_type="contact",
                 record_id=contact.pk,
                 request=request,
@@ -119,8 +120,6 @@ class AlreadyTaken(Exception):
 
 def _announce(contact_id: object, reason: str) -> None:
     """After commit, tell consoles (and a child waiting in a chat) that the contact changed."""
-    from helpline.conversations import live  # consoles and sockets sit above contacts
-
     transaction.on_commit(lambda: live.contact_changed(str(contact_id), reason=reason))
 
 
@@ -140,7 +139,11 @@ def contact_take(actor: Staff, *, contact: Contact, request: HttpRequest | None 
         contact.refresh_from_db()
         contact.handlers.add(actor)
         audit_record(
-            actor, action="contact.take", record_type="contact", record_id=contact.pk, request=request
+            actor,
+            action=AuditAction.CONTACT_TAKE,
+            record_type="contact",
+            record_id=contact.pk,
+            request=request,
         )
         _announce(contact.pk, "taken")
     return contact
@@ -216,6 +219,7 @@ def contact_record(
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if version is not None and locked.version != version:
             raise ContactConflict
+        before = contact_form_data(locked)
         changed = _apply_classification(locked, data) + _apply_many(locked, data)
         was_open = locked.status != Status.CLOSED
         if was_open:
@@ -228,11 +232,12 @@ def contact_record(
         ContactDraft.objects.filter(contact=locked).delete()
         audit_record(
             actor,
-            action="contact.record" if was_open else "contact.update",
+            action=AuditAction.CONTACT_RECORD if was_open else AuditAction.CONTACT_UPDATE,
             record_type="contact",
             record_id=locked.pk,
             request=request,
             detail={"kind": locked.kind, "fields": sorted(changed)},
+            changes=_coded_changes(before, contact_form_data(locked)),
         )
         if was_open:
             _announce(locked.pk, "closed")
@@ -257,7 +262,7 @@ def contact_close_quick(
         ContactDraft.objects.filter(contact=locked).delete()
         audit_record(
             actor,
-            action="contact.record",
+            action=AuditAction.CONTACT_RECORD,
             record_type="contact",
             record_id=locked.pk,
             request=request,
@@ -288,7 +293,7 @@ def contact_draft_save(
             draft.save()
         audit_record(
             actor,
-            action="contact.draft_save",
+            action=AuditAction.CONTACT_DRAFT_SAVE,
             record_type="contact",
             record_id=contact.pk,
             request=request,
@@ -298,7 +303,7 @@ def contact_draft_save(
 
 
 def contact_enter(
-    actor: Any,
+    actor: Principal,
     *,
     data: dict[str, Any],
     request: HttpRequest | None = None,
@@ -336,7 +341,7 @@ def contact_enter(
                 contact.handlers.add(staff)
             audit_record(
                 actor,
-                action="contact.enter",
+                action=AuditAction.CONTACT_ENTER,
                 record_type="contact",
                 record_id=contact.pk,
                 request=request,
@@ -351,7 +356,7 @@ def contact_enter(
 
 
 def contact_correct(
-    actor: Any,
+    actor: Principal,
     *,
     contact: Contact,
     data: dict[str, Any],
@@ -364,7 +369,8 @@ def contact_correct(
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if version is not None and locked.version != version:
             raise ContactConflict
-        merged = contact_form_data(locked) | data
+        before = contact_form_data(locked)
+        merged = before | data
         changed = _apply_classification(locked, merged) + _apply_many(locked, merged)
         if not changed and locked.status == Status.CLOSED:
             return locked  # nothing changed: no new version, no audit row
@@ -376,14 +382,25 @@ def contact_correct(
         locked.save()
         audit_record(
             actor,
-            action="contact.correct",
+            action=AuditAction.CONTACT_CORRECT,
             record_type="contact",
             record_id=locked.pk,
             reason=reason,
             request=request,
             detail={"fields": sorted(changed)},
+            changes=_coded_changes(before, contact_form_data(locked)),
         )
     return locked
+
+
+def _coded_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The coding that changed, old and new. The summary is the child's story, not coding: the
+    audit trail says it changed (detail's fields) but never holds its text."""
+    return {
+        name: (before.get(name), value)
+        for name, value in after.items()
+        if name != "summary" and before.get(name) != value
+    }
 
 
 def contact_form_data(contact: Contact) -> dict[str, Any]:
@@ -411,7 +428,7 @@ def caller_reveal(actor: Staff, *, caller: Caller, reason: str, request: HttpReq
     with transaction.atomic():
         audit_record(
             actor,
-            action="caller.reveal",
+            action=AuditAction.CALLER_REVEAL,
             record_type="caller",
             record_id=caller.pk,
             reason=reason.strip()[:500],
@@ -427,7 +444,11 @@ def caller_safety_note_set(
         Caller.objects.filter(pk=caller.pk).update(safety_note=note, updated_at=timezone.now())
         caller.safety_note = note
         audit_record(
-            actor, action="caller.safety_note", record_type="caller", record_id=caller.pk, request=request
+            actor,
+            action=AuditAction.CALLER_SAFETY_NOTE,
+            record_type="caller",
+            record_id=caller.pk,
+            request=request,
         )
     return caller
 

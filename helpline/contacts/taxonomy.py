@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from helpline.contacts.models import Term, Vocabulary
+from helpline.contacts.taxonomy_data import iter_terms
 
 
 def taxonomy_sync() -> tuple[int, int]:
     """Create shipped terms that are missing; never overwrite what an administrator edited.
     Returns (created, already present). Running it twice changes nothing."""
-    from helpline.contacts.taxonomy_data import iter_terms
 
     created = present = 0
     with transaction.atomic():

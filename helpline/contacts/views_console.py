@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
@@ -80,10 +81,16 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     draft = getattr(contact, "draft", None)
     initial = services.contact_form_data(contact) | (draft.data if draft else {})
     history = caller_history(staff, contact.caller, beside=contact)
-    audit_record(staff, action="contact.view", record_type="contact", record_id=contact.pk, request=request)
+    audit_record(
+        staff, action=AuditAction.CONTACT_VIEW, record_type="contact", record_id=contact.pk, request=request
+    )
     if contact.caller is not None:
         audit_record(
-            staff, action="caller.history", record_type="caller", record_id=contact.caller.pk, request=request
+            staff,
+            action=AuditAction.CALLER_HISTORY,
+            record_type="caller",
+            record_id=contact.caller.pk,
+            request=request,
         )
     context = _console_context(request, staff, contact) | {
         "form": ClassificationForm(initial=initial),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import WindowDateField
 from helpline.contacts import services, taxonomy
@@ -85,7 +86,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         else:
             audit_record(
                 staff,
-                action="contact.search",
+                action=AuditAction.CONTACT_SEARCH,
                 record_type="contact",
                 request=request,
                 detail={k: str(v) for k, v in filters.__dict__.items() if v and k != "address"}
@@ -114,7 +115,9 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     staff = _staff(request)
     contact = access_contact(staff, contact_id)
-    audit_record(staff, action="contact.view", record_type="contact", record_id=contact.pk, request=request)
+    audit_record(
+        staff, action=AuditAction.CONTACT_VIEW, record_type="contact", record_id=contact.pk, request=request
+    )
     return render(
         request,
         "contacts/detail.html",
@@ -166,7 +169,9 @@ def contact_correct(request: HttpRequest, contact_id: UUID) -> HttpResponse:
                 )
             return redirect("contacts:detail", contact_id=contact.pk)
         return render(request, "contacts/correct.html", {"form": form, "contact": contact}, status=400)
-    audit_record(staff, action="contact.view", record_type="contact", record_id=contact.pk, request=request)
+    audit_record(
+        staff, action=AuditAction.CONTACT_VIEW, record_type="contact", record_id=contact.pk, request=request
+    )
     form = CorrectionForm(initial=services.contact_form_data(contact))
     return render(request, "contacts/correct.html", {"form": form, "contact": contact})
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Term, Vocabulary
 
@@ -72,7 +73,7 @@ def code_lists(request: HttpRequest) -> HttpResponse:
                     Term.objects.filter(pk=term.pk).update(is_active=not term.is_active)
                     audit_record(
                         staff,
-                        action="code_list.toggle",
+                        action=AuditAction.CODE_LIST_TOGGLE,
                         record_type="term",
                         record_id=term.pk,
                         request=request,
@@ -95,7 +96,7 @@ def code_lists(request: HttpRequest) -> HttpResponse:
                 )
                 audit_record(
                     staff,
-                    action="code_list.add",
+                    action=AuditAction.CODE_LIST_ADD,
                     record_type="term",
                     record_id=term.pk,
                     request=request,

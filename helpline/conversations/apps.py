@@ -9,7 +9,7 @@ class ConversationsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from helpline.accounts.signals import access_changed
-        from helpline.conversations import live
+        from helpline.common import live
         from helpline.conversations.chat import forget_keywords
         from helpline.conversations.models import BlockedKeyword
 

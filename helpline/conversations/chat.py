@@ -20,11 +20,14 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.crypto import keyed_hash
 from helpline.common.text import normalise, storable
 from helpline.contacts.identity import Address, caller_for_address
+from helpline.contacts.intake import contact_abandon, contact_waiting_open
 from helpline.contacts.models import Channel, Contact, Status
+from helpline.contacts.search_text import words
 from helpline.conversations.models import (
     BlockedAddress,
     BlockedKeyword,
@@ -35,6 +38,8 @@ from helpline.conversations.models import (
     Message,
 )
 from helpline.conversations.services import contact_announce, inbound_stored, next_seq
+from helpline.routing.queue import queue
+from helpline.routing.triage import contains_words, score_text
 
 MAX_TEXT = 1000
 ABANDON_AFTER = dt.timedelta(minutes=2)
@@ -81,13 +86,8 @@ def chat_start(*, language: str, nickname: str, age: int | None, client_address:
     now = timezone.now()
     with transaction.atomic():
         caller = caller_for_address(Address("webchat", str(session_id)))
-        contact = Contact.objects.create(
-            channel=Channel.WEBCHAT,
-            status=Status.WAITING,
-            caller=caller,
-            arrived_at=now,
-            language=language if language in ("km", "en") else "km",
-            age=age,
+        contact = contact_waiting_open(
+            channel=Channel.WEBCHAT, caller=caller, arrived_at=now, language=language, age=age
         )
         conversation = Conversation.objects.create(
             channel=Channel.WEBCHAT, gateway="webchat", caller=caller, contact=contact, last_message_at=now
@@ -103,7 +103,9 @@ def chat_start(*, language: str, nickname: str, age: int | None, client_address:
             started_at=now,
             last_seen_at=now,
         )
-        audit_record("gateway:webchat", action="chat.start", record_type="contact", record_id=contact.pk)
+        audit_record(
+            "gateway:webchat", action=AuditAction.CHAT_START, record_type="contact", record_id=contact.pk
+        )
         contact_id = contact.pk
         transaction.on_commit(lambda: contact_announce(contact_id, "chat", waiting=True))
     return Started(session, token)
@@ -139,7 +141,6 @@ def _segmented(keywords: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], 
     """Keywords as word sequences; those with no word in them but a symbol (a row of emoji, say)
     are kept apart, to be found as they are written. Punctuation alone ("?", "...") is never a
     keyword: it would refuse every child who asks a question."""
-    from helpline.contacts.search_text import words
 
     as_words, as_written = [], []
     for keyword in keywords:
@@ -155,8 +156,6 @@ def keyword_blocked(text: str, *, found: list[str] | None = None) -> bool:
     """Whole words only (Khmer segmented first): a short blocked word must not stop a child's
     message just because its letters appear inside another word. The list is read at most every
     few seconds per process and segmented once per version."""
-    from helpline.contacts.search_text import words
-    from helpline.routing.triage import contains_words
 
     keywords = cache.get(KEYWORDS_KEY)
     if keywords is None:
@@ -182,9 +181,6 @@ def chat_receive(session: ChatSession, *, client_id: str, text: str) -> tuple[Me
         if existing is not None:
             return existing, False  # a resend of what was stored before the chat ended
         raise ChatRefused("chat ended")
-    from helpline.contacts.search_text import words
-    from helpline.routing.triage import score_text
-
     # Segmented once, before the transaction (it is CPU time), for both checks. A resend of a
     # stored message is found by the unique provider id below, not looked up first: resends are
     # rare and the look-up would cost every message a query.
@@ -232,9 +228,10 @@ def chat_leave(session: ChatSession) -> None:
         ChatSession.objects.filter(pk=session.pk).update(left_at=now, connected=False)
         Conversation.objects.filter(pk=session.conversation_id).update(is_open=False)
         contact = Contact.objects.select_for_update().get(conversation__pk=session.conversation_id)
-        if contact.status == Status.WAITING:
-            Contact.objects.filter(pk=contact.pk).update(status=Status.ABANDONED, ended_at=now)
-        audit_record("gateway:webchat", action="chat.leave", record_type="contact", record_id=contact.pk)
+        contact_abandon(contact_id=contact.pk, at=now)
+        audit_record(
+            "gateway:webchat", action=AuditAction.CHAT_LEAVE, record_type="contact", record_id=contact.pk
+        )
         contact_id = contact.pk
         transaction.on_commit(lambda: contact_announce(contact_id, "left", waiting=False))
 
@@ -265,7 +262,6 @@ class _QueueSnapshot:
         self.positions: dict[uuid.UUID, int] = {}
 
     def position(self, contact_id: uuid.UUID) -> int | None:
-        from helpline.routing.queue import queue
 
         with self.lock:
             age = time.monotonic() - self.read_at

@@ -21,11 +21,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from helpline.common import live
 from helpline.common.consumers import DirectDispatch
 from helpline.common.outage import database_unavailable
 from helpline.common.text import is_identifier
 from helpline.contacts.models import Status
-from helpline.conversations import chat, live
+from helpline.conversations import chat
 from helpline.conversations.models import ChatSession
 
 log = logging.getLogger("helpline.chat")

@@ -14,11 +14,12 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.channels.base import GatewayError, OutboundText
 from helpline.channels.registry import gateway
+from helpline.common import live
 from helpline.contacts.identity import caller_address
-from helpline.conversations import live
 from helpline.conversations.models import DeliveryStatus, Direction, Message
 
 log = logging.getLogger("helpline.outbox")
@@ -115,7 +116,7 @@ def _finish(message: Message, status: str, error: str) -> None:
         Message.objects.filter(pk=message.pk).update(status=status, error=error)
         audit_record(
             f"outbox:{message.provider}",
-            action="text.failed",
+            action=AuditAction.TEXT_FAILED,
             record_type="contact",
             record_id=message.conversation.contact_id,
             detail={"message": str(message.pk)},

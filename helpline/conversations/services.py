@@ -6,22 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.channels.base import InboundRejected, InboundText
 from helpline.channels.config import short_codes
 from helpline.channels.sms_parts import sms_parts
+from helpline.common import live
 from helpline.common.crypto import keyed_hash
 from helpline.common.text import storable
 from helpline.contacts.identity import AddressError, caller_for_address, parse_address
+from helpline.contacts.intake import contact_waiting_open
 from helpline.contacts.models import Caller, Channel, Contact, Status
-from helpline.conversations import hours, live
+from helpline.conversations import hours
 from helpline.conversations.models import (
     BlockedAddress,
     Conversation,
@@ -30,9 +33,9 @@ from helpline.conversations.models import (
     Message,
     TextSettings,
 )
-
-if TYPE_CHECKING:
-    from helpline.routing.triage import Score
+from helpline.conversations.tasks import kick
+from helpline.routing.events import after_queue_change
+from helpline.routing.triage import Score, score_text, triage_contact
 
 log = logging.getLogger("helpline.sms")
 
@@ -117,7 +120,6 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     if is_blocked(address.uri):
         raise InboundRejected(403, "sender is blocked")
     config = text_settings()
-    from helpline.routing.triage import score_text
 
     scored = score_text(inbound.text)
     now = timezone.now()
@@ -133,13 +135,7 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
             conversation = _open_conversation(caller, channel, now, config.idle_close_hours)
             new_contact = conversation is None
             if conversation is None:
-                contact = Contact.objects.create(
-                    channel=channel,
-                    status=Status.WAITING,
-                    caller=caller,
-                    arrived_at=now,
-                    language="km",
-                )
+                contact = contact_waiting_open(channel=channel, caller=caller, arrived_at=now)
                 conversation = Conversation.objects.create(
                     channel=channel,
                     gateway=inbound.provider,
@@ -175,13 +171,12 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
 def inbound_stored(conversation: Conversation, message: Message, *, gateway: str, scored: Score) -> None:
     """The end of storing a child's text (SMS or chat), inside its transaction: the risk triage,
     the audit row, and after commit the live pushes and routing."""
-    from helpline.routing.triage import triage_contact
 
     _triage, newly_high = triage_contact(conversation.contact, message.text, scored=scored)
     # Last: the audit chain's head stays locked until commit, serialising every writer.
     audit_record(
         f"gateway:{gateway}",
-        action="text.receive",
+        action=AuditAction.TEXT_RECEIVE,
         record_type="contact",
         record_id=conversation.contact_id,
         detail={"message": str(message.pk)},
@@ -198,7 +193,6 @@ def contact_announce(
 ) -> None:
     """After commit: tell consoles (and the child's socket) what changed, and route the queue."""
     live.contact_changed(contact_id, reason=reason, holder=holder)  # type: ignore[arg-type]
-    from helpline.routing.events import after_queue_change
 
     after_queue_change(contact_id, high_risk=high_risk, waiting=waiting)
 
@@ -276,7 +270,6 @@ def _queue(
 
 
 def _kick_outbox() -> None:
-    from helpline.conversations.tasks import kick
 
     kick()
 
@@ -320,7 +313,7 @@ def text_reply(
         message = _queue(conversation, text, author=actor, automatic=False, now=timezone.now())
         audit_record(
             actor,
-            action="text.reply",
+            action=AuditAction.TEXT_REPLY,
             record_type="contact",
             record_id=contact.pk,
             client_ip=client_ip,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.requests import client_address
 from helpline.conversations import services
@@ -29,7 +30,7 @@ def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     # thread again on each new message, and each fetch is a read.
     audit_record(
         request.user,
-        action="thread.view",
+        action=AuditAction.THREAD_VIEW,
         record_type="contact",
         record_id=contact.pk,
         request=request,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import WindowDateField, bound_settings
 from helpline.contacts.identity import AddressError, parse_address
@@ -137,7 +138,7 @@ def text_settings(request: HttpRequest) -> HttpResponse:
                     form.save()
                     audit_record(
                         staff,
-                        action="text_settings.update",
+                        action=AuditAction.TEXT_SETTINGS_UPDATE,
                         request=request,
                         detail={"fields": sorted(form.changed_data)},
                     )
@@ -160,7 +161,7 @@ def text_settings(request: HttpRequest) -> HttpResponse:
                     else:
                         assert isinstance(form2, forms.ModelForm)
                         form2.save()
-                    audit_record(staff, action=f"text_settings.add_{section}", request=request)
+                    audit_record(staff, action=AuditAction(f"text_settings.add_{section}"), request=request)
                 messages.success(request, _("Saved."))
                 return redirect("conversations:settings")
             bound[section] = form2
@@ -173,7 +174,9 @@ def text_settings(request: HttpRequest) -> HttpResponse:
                 except (ValueError, ValidationError):
                     return HttpResponse(_("Unknown entry."), status=400)
                 if deleted:
-                    audit_record(staff, action=f"text_settings.remove_{section[7:]}", request=request)
+                    audit_record(
+                        staff, action=AuditAction(f"text_settings.remove_{section[7:]}"), request=request
+                    )
             return redirect("conversations:settings")
         elif section == "retire-canned":
             pk = request.POST.get("pk", "")

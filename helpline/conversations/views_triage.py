@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
 
@@ -39,7 +40,7 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
     show_text = role_has(staff.role, Permission.CLIENT_DATA)
     audit_record(
         staff,
-        action="risk_signal.preview",
+        action=AuditAction.RISK_SIGNAL_PREVIEW,
         request=request,
         detail={
             "matched": preview.matched,
@@ -63,7 +64,7 @@ def marks_export(request: HttpRequest) -> HttpResponse:
     body, count, with_text = triage_review.export_lines()
     audit_record(
         _staff(request),
-        action="triage.marks_export",
+        action=AuditAction.TRIAGE_MARKS_EXPORT,
         request=request,
         detail={"marks": count, "with_text": with_text},
     )

@@ -6,10 +6,12 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _default_signals(sender: AppConfig, **kwargs: Any) -> None:
-    from helpline.routing.default_signals import ensure_default_signals
+    from helpline.routing.default_signals import (
+        ensure_default_signals,  # deferred: apps.py loads before models
+    )
 
     ensure_default_signals()
-    from helpline.routing.triage import forget_cached
+    from helpline.routing.triage import forget_cached  # deferred: apps.py loads before models
 
     forget_cached()
 

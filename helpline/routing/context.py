@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
+from helpline.common.text import normalise
 from helpline.routing import corpus
 
 log = logging.getLogger("helpline.routing")
@@ -61,8 +62,6 @@ class ContextModel:
     def __init__(self, examples: tuple[corpus.Example, ...]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-
-        from helpline.common.text import normalise
 
         train = [e for e in examples if e.split == "train"]
         if not train or len({e.label for e in train}) < 2:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from helpline.routing.models import RiskSignal
+
 
 @dataclass(frozen=True)
 class DefaultSignal:
@@ -452,7 +454,6 @@ def ensure_default_signals() -> tuple[int, int]:
     """Add the default signals a installation lacks, and bring to this release's words those a
     supervisor has not edited (their words still match what was shipped). Returns (created, updated).
     A supervisor's edit (or own signal) is never touched; retiring a signal is not an edit of its words."""
-    from helpline.routing.models import RiskSignal
 
     now = timezone.now()
     created = updated = 0

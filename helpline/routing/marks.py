@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact
 from helpline.routing.models import Triage, TriageMark, TriageVerdict
@@ -40,7 +41,7 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
         mark.save()
         audit_record(
             staff,
-            action="triage.mark",
+            action=AuditAction.TRIAGE_MARK,
             record_type="contact",
             record_id=contact.pk,
             detail={"verdict": verdict, "before": before, "score": score},
@@ -61,7 +62,7 @@ def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
         mark.save(update_fields=["text_approved_by", "text_approved_at"])
         audit_record(
             staff,
-            action="triage.mark_approve",
+            action=AuditAction.TRIAGE_MARK_APPROVE,
             record_type="contact",
             record_id=mark.contact_id,
             detail={"mark": str(mark.pk), "verdict": mark.verdict},

@@ -4,6 +4,7 @@ available counsellor with room for them; an offer not taken in time returns to t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -14,10 +15,12 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import RULES, Permission
 from helpline.accounts.vetting import vetted
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.common import live
 from helpline.contacts import services as contact_services
+from helpline.contacts.intake import AssignRefused, contact_assign
 from helpline.contacts.models import Channel, Contact, Status
-from helpline.conversations import live
 from helpline.routing.models import Offer, Presence, PresenceState, Triage
 from helpline.routing.triage import routing_settings
 
@@ -47,9 +50,15 @@ def presence_set(staff: Staff, state: str) -> Presence:
     with transaction.atomic():
         presence = presence_of(staff)
         if presence.state != state:
+            was = presence.state
             presence.state, presence.since = state, timezone.now()
             presence.save(update_fields=["state", "since"])
-            audit_record(staff, action="presence.set", detail={"state": state})
+            audit_record(
+                staff,
+                action=AuditAction.PRESENCE_SET,
+                detail={"state": state},
+                changes={"state": (was, state)},
+            )
     if state != PresenceState.AVAILABLE:
         Offer.objects.filter(staff=staff).delete()
     live.push(live.SUPERVISORS_GROUP, {"reason": "presence"})
@@ -84,12 +93,10 @@ def expire_offers(now: dt.datetime) -> int:
         Offer.objects.filter(pk=offer.pk).delete()
         _declined[(offer.contact_id, offer.staff_id)] = now
         presence_set(offer.staff, PresenceState.AWAY)
-        audit_record(offer.staff, action="offer.expired", record_type="contact", record_id=offer.contact_id)
+        audit_record(
+            offer.staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
+        )
     return len(expired)
-
-
-class AssignRefused(ValueError):
-    """The contact cannot go to that person: closed, or they may not take contacts now."""
 
 
 def may_take_contacts() -> QuerySet[Staff]:
@@ -156,7 +163,7 @@ def offer_accept(staff: Staff, contact: Contact) -> Contact:
 def offer_decline(staff: Staff, contact: Contact) -> None:
     if Offer.objects.filter(contact=contact, staff=staff).delete()[0]:
         _declined[(contact.pk, staff.pk)] = timezone.now()
-        audit_record(staff, action="offer.declined", record_type="contact", record_id=contact.pk)
+        audit_record(staff, action=AuditAction.OFFER_DECLINED, record_type="contact", record_id=contact.pk)
     route()
 
 
@@ -167,25 +174,14 @@ def assign(supervisor: Staff, *, contact: Contact, to: Staff) -> Contact:
         if not may_take_contacts().filter(pk=to.pk).exists():
             raise AssignRefused("they may not take contacts now")
         Offer.objects.filter(contact=contact).delete()
-        locked = Contact.objects.select_for_update().get(pk=contact.pk)
-        if locked.status == Status.CLOSED:
-            raise AssignRefused("a closed contact cannot be assigned")
-        previous = locked.counsellor_id
-        now = timezone.now()
-        if locked.status == Status.WAITING:
-            locked.answered_at = now
-            locked.wait_seconds = max(0, int((now - locked.arrived_at).total_seconds()))
-        locked.status = Status.ACTIVE
-        locked.counsellor = to
-        locked.version += 1
-        locked.save()
-        locked.handlers.add(to)
+        locked, previous = contact_assign(contact_id=contact.pk, to=to)
         audit_record(
             supervisor,
-            action="contact.assign",
+            action=AuditAction.CONTACT_ASSIGN,
             record_type="contact",
             record_id=locked.pk,
             detail={"to": str(to.pk), "from": str(previous or "")},
+            changes={"counsellor": (previous, to.pk)},
         )
     live.push(live.staff_group(to.pk), {"reason": "assigned", "contact": str(contact.pk)})
     live.contact_changed(contact.pk, reason="assigned")
@@ -195,3 +191,8 @@ def assign(supervisor: Staff, *, contact: Contact, to: Staff) -> Contact:
 def waiting_counts() -> dict[str, int]:
     rows = queue().values("channel").annotate(n=Count("id")).order_by()
     return {r["channel"]: r["n"] for r in rows}
+
+
+def offers_withdraw(contact_ids: Iterable[UUID]) -> None:
+    """Contacts answered or gone elsewhere (a call picked up at a phone): no counsellor is offered them."""
+    Offer.objects.filter(contact_id__in=list(contact_ids)).delete()

@@ -15,6 +15,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from helpline.common.text import normalise
+from helpline.contacts.intake import contact_urgency_raise
 from helpline.contacts.models import Contact, Urgency
 from helpline.contacts.search_text import words
 from helpline.routing import context
@@ -30,8 +31,6 @@ from helpline.routing.matching import (
 from helpline.routing.models import RiskSignal, RoutingSettings, Triage
 
 __all__ = ["contains_words", "score_text", "triage_contact"]
-
-URGENCY_RANK = {"": 0, Urgency.NON_CRITICAL: 1, Urgency.URGENT: 2, Urgency.CRITICAL: 3}
 
 
 @dataclass(frozen=True)
@@ -180,9 +179,8 @@ def triage_contact(contact: Contact, text: str, *, scored: Score | None = None) 
             wanted = Urgency.CRITICAL
         elif triage.score >= config.high_risk_score:
             wanted = Urgency.URGENT
-        if wanted and URGENCY_RANK[wanted] > URGENCY_RANK.get(contact.urgency, 0):
-            Contact.objects.filter(pk=contact.pk).update(urgency=wanted)
-            contact.urgency = wanted
+        if wanted:
+            contact_urgency_raise(contact=contact, urgency=wanted)
     newly_high = before < config.high_risk_score <= triage.score
     return triage, newly_high
 

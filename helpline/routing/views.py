@@ -16,8 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import bound_settings
+from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.selectors import access_contact
 from helpline.contacts.services import AlreadyTaken
@@ -88,7 +90,7 @@ def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
     try:
         queue.assign(_staff(request), contact=contact, to=form.cleaned_data["to"])
-    except queue.AssignRefused:
+    except AssignRefused:
         return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
     messages.success(request, _("Assigned."))
     return redirect("routing:wallboard")
@@ -100,7 +102,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     sweep_abandoned()
     queue.route()
     figures = wallboard_figures()
-    audit_record(_staff(request), action="wallboard.view", request=request)
+    audit_record(_staff(request), action=AuditAction.WALLBOARD_VIEW, request=request)
     template = "routing/_wallboard.html" if getattr(request, "htmx", False) else "routing/wallboard.html"
     return render(
         request,
@@ -143,13 +145,18 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
                     signal.is_active = not signal.is_active
                     signal.save()
                     audit_record(
-                        staff, action="risk_signal.toggle", record_type="risk_signal", record_id=signal.pk
+                        staff,
+                        action=AuditAction.RISK_SIGNAL_TOGGLE,
+                        record_type="risk_signal",
+                        record_id=signal.pk,
                     )
             return redirect("routing:risk_signals")
         if form.is_valid():
             with transaction.atomic():
                 saved = form.save()
-                audit_record(staff, action="risk_signal.save", record_type="risk_signal", record_id=saved.pk)
+                audit_record(
+                    staff, action=AuditAction.RISK_SIGNAL_SAVE, record_type="risk_signal", record_id=saved.pk
+                )
             messages.success(request, _("Saved."))
             return redirect("routing:risk_signals")
         status = 400

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Channel, Contact, Direction
 from helpline.contacts.services import caller_reveal, contact_start
@@ -58,7 +59,7 @@ def callback_make(
         )
         audit_record(
             actor,
-            action="call.callback",
+            action=AuditAction.CALL_CALLBACK,
             record_type="contact",
             record_id=contact.pk,
             reason=reason,

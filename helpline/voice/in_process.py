@@ -8,6 +8,8 @@ import logging
 import os
 from typing import Any
 
+from helpline.voice.management.commands.voice_ami import run
+
 log = logging.getLogger("helpline.voice")
 
 
@@ -22,8 +24,6 @@ async def lifespan(scope: Any, receive: Any, send: Any) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             if wanted():
-                from helpline.voice.management.commands.voice_ami import run
-
                 task = asyncio.ensure_future(run(os.environ["ASTERISK_AMI_URL"], stop))
                 log.info("Asterisk connector running inside the server")
             await send({"type": "lifespan.startup.complete"})

@@ -19,27 +19,19 @@ from uuid import UUID
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 
 from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction, call_action
 from helpline.audit.services import audit_record
-from helpline.common.bounds import event_time_ok
-from helpline.common.text import is_identifier
+from helpline.channels.calls import LEG_KINDS, CallEvent
+from helpline.common import live
 from helpline.contacts.identity import AddressError, caller_for_address, is_withheld, parse_address
+from helpline.contacts.intake import Batch, contacts_write_batch
 from helpline.contacts.models import Channel, Contact, Direction, Status
-from helpline.conversations import live
-from helpline.routing.models import Offer
+from helpline.routing.queue import offers_withdraw
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent, VoiceSettings
 
 log = logging.getLogger("helpline.voice")
 
-# "hangup": the caller's channel ended (AMI Hangup); it ends only a call still queued or ringing.
-KINDS = {"join", "ring", "noanswer", "connect", "complete", "abandon", "transfer", "leave", "hangup"}
 FINAL = {CallState.COMPLETED, CallState.ABANDONED}
-# Why the queue let a caller go unanswered. A leave says nothing by itself (Asterisk's QueueCallerLeave
-# also comes just before AgentConnect), so only a leave with one of these reasons ends a call:
-# queue_log's EXITWITHTIMEOUT, EXITEMPTY, EXITWITHKEY; AMI's QUEUESTATUS variable; the HTTP endpoint.
-LEAVE_REASONS = frozenset({"timeout", "empty", "full", "key", "withdrawn"})
-# Keyed by the leg's start in whole seconds, not by the agent: AMI names the agent by interface,
-# queue_log by member name. A copy from the other source may round to the next second.
-LEG_KINDS = {"connect", "transfer", "complete"}
 # The contact fields a call event may change: compared before and after, and only those written.
 CONTACT_FIELDS = (
     "status",
@@ -51,58 +43,6 @@ CONTACT_FIELDS = (
     "counsellor_id",
 )
 CALL_FIELDS = tuple(f.attname for f in VoiceCall._meta.concrete_fields if not f.primary_key)
-
-
-@dataclass(frozen=True)
-class CallEvent:
-    call_id: str
-    kind: str
-    at: dt.datetime
-    caller: str = field(default="", repr=False)  # a child's number: never in a repr, log or error page
-    queue: str = ""
-    agent: str = ""  # the answering extension
-    position: int | None = None
-    hold: int | None = None
-    talk: int | None = None
-    hung_up_by: str = ""
-    source: str = "ami"
-
-    @property
-    def key(self) -> str:
-        return self.keys[0]
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """The key this event is stored under, then those the same event from another source may have
-        been stored under. Whole seconds: AMI Timestamps carry microseconds, queue_log only seconds."""
-        second = int(self.at.timestamp())
-        if self.kind in {"ring", "noanswer"}:  # may repeat for one agent: their time tells them apart
-            return (f"{self.call_id}:{self.kind}:{self.agent}:{second}"[:200],)
-        if self.kind in LEG_KINDS:
-            # One leg's connect and complete: by when the leg started (a complete's end minus its talk
-            # time), so the same agent answering both legs of a transfer gives two legs, not a duplicate.
-            start = second - self.talk if self.kind == "complete" and self.talk is not None else second
-            return tuple(f"{self.call_id}:{self.kind}:@{s}" for s in (start, start - 1, start + 1))
-        if self.kind == "leave":
-            return (f"{self.call_id}:leave:{self.hung_up_by}"[:200],)
-        return (f"{self.call_id}:{self.kind}:",)
-
-    @property
-    def valid(self) -> bool:
-        """A known kind, a call id, identifiers a database keeps, and a time in the sane window
-        (an event dated 9999 would break every page that shows the call's local time)."""
-        return (
-            self.kind in KINDS
-            and bool(self.call_id)
-            and len(self.call_id) <= 64
-            and all(is_identifier(v) for v in (self.call_id, self.queue, self.agent, self.hung_up_by))
-            and event_time_ok(self.at)
-        )
-
-    @property
-    def says_nothing(self) -> bool:
-        """A leave without one of LEAVE_REASONS: it may be the answer coming, so it ends nothing."""
-        return self.kind == "leave" and self.hung_up_by not in LEAVE_REASONS
 
 
 class EventRejected(ValueError):
@@ -231,7 +171,7 @@ class _Batch:
         self.work: dict[str, _Work] = {}
         self.staff: dict[str, Staff] = {}
         self.handlers: set[tuple[UUID, UUID]] = set()  # (contact id, staff id)
-        self.audits: list[tuple[str, str, UUID]] = []  # (actor, action, contact id)
+        self.audits: list[tuple[str, AuditAction, UUID]] = []  # (actor, action, contact id)
         self.stored: list[VoiceEvent] = []
         self.unoffered: set[UUID] = set()  # stored contacts no longer waiting: nobody may be offered them
         self.pushes = Pushes()
@@ -298,7 +238,7 @@ class _Batch:
             return outcome
         if created or handlers != len(self.handlers) or _changed(contact, before):
             # A write of the client's record (created, answered, handed on, ended) is audited; a ring is not.
-            self.audits.append((f"pbx:{event.source}", f"call.{event.kind}", contact.pk))
+            self.audits.append((f"pbx:{event.source}", call_action(event.kind), contact.pk))
         if push_to is not None:
             self.pushes.pops.append((push_to, contact.pk))
         self.pushes.changed.pop(contact.pk, None)
@@ -307,26 +247,20 @@ class _Batch:
 
     def write(self) -> None:
         new = [w for w in self.work.values() if w.new]
+        batch = Batch(created=[w.contact for w in new], handlers=set(self.handlers))
+        batch.changed = [
+            (w.contact, _changed(w.contact, w.contact_before)) for w in self.work.values() if not w.new
+        ]
+        contacts_write_batch(batch)  # first: the calls refer to their contacts
         if new:
-            Contact.objects.bulk_create([w.contact for w in new])  # ids are made in Python: calls know them
             VoiceCall.objects.bulk_create([w.call for w in new])
         for w in self.work.values():
-            if w.new:
-                continue
-            fields = _changed(w.call, w.call_before)
+            fields = [] if w.new else _changed(w.call, w.call_before)
             if fields:
                 w.call.save(update_fields=fields)
-            fields = _changed(w.contact, w.contact_before)
-            if fields:
-                w.contact.save(update_fields=[*fields, "updated_at"])
         VoiceEvent.objects.bulk_create(self.stored)
         if self.unoffered:  # answered or gone: withdraw any offer of the caller to a counsellor
-            Offer.objects.filter(contact_id__in=self.unoffered).delete()
-        if self.handlers:
-            through = Contact.handlers.through
-            through.objects.bulk_create(
-                [through(contact_id=c, staff_id=s) for c, s in self.handlers], ignore_conflicts=True
-            )
+            offers_withdraw(self.unoffered)
         for actor, action, contact_id in self.audits:
             audit_record(actor, action=action, record_type="contact", record_id=contact_id)
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import bound_settings
 from helpline.voice import selectors, services
@@ -67,7 +68,7 @@ def missed(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
     since = timezone.now() - dt.timedelta(days=7)
     calls = list(selectors.missed_calls(since).select_related("contact__caller")[:200])
-    audit_record(staff, action="calls.missed_list", request=request)
+    audit_record(staff, action=AuditAction.CALLS_MISSED_LIST, request=request)
     return render(
         request,
         "voice/missed.html",
@@ -116,7 +117,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            audit_record(_staff(request), action="voice_settings.update", request=request)
+            audit_record(_staff(request), action=AuditAction.VOICE_SETTINGS_UPDATE, request=request)
             return redirect("voice:figures")
         return render(request, "voice/figures.html", {"form": form}, status=400)
     by = "hour" if request.GET.get("by") == "hour" else "day"

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from helpline.voice.services import CallEvent
+from helpline.channels.calls import CallEvent
 
 log = logging.getLogger("helpline.voice")
 

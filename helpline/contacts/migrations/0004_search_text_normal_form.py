@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from helpline.contacts.search_index import rebuild_search_text
+    from helpline.contacts.search_index import rebuild_search_text  # deferred: loaded when it runs
 
     rebuild_search_text(apps.get_model("contacts", "Contact"))
 

@@ -60,7 +60,7 @@ SHIPPED_BEFORE = [
 
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from helpline.routing.default_signals import CONTENT_FIELDS, digest
+    from helpline.routing.default_signals import CONTENT_FIELDS, digest  # deferred: loaded when it runs
 
     RiskSignal = apps.get_model("routing", "RiskSignal")
     for code, label_km, label_en, weight, phrases_km, phrases_en in SHIPPED_BEFORE:

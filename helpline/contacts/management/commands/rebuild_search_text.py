@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact
 from helpline.contacts.search_index import BATCH, rebuild_search_text
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         )
         audit_record(
             "maintenance",
-            action="contacts.search_text_rebuild",
+            action=AuditAction.CONTACTS_SEARCH_TEXT_REBUILD,
             detail={"changed": changed, "resegment": bool(options["resegment"])},
         )
         self.stdout.write(f"Search words rebuilt: {changed} rows changed.")

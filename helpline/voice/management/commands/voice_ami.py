@@ -26,7 +26,8 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 
 from helpline.channels.ami.adapter import EVENT_KINDS, Reader
-from helpline.voice.services import CallEvent, DatabaseUnavailable, voice_events
+from helpline.channels.calls import CallEvent
+from helpline.voice.services import DatabaseUnavailable, voice_events
 
 log = logging.getLogger("helpline.voice")
 

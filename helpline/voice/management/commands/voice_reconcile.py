@@ -10,8 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from helpline.channels.ami.adapter import extension_of
+from helpline.channels.calls import CallEvent
 from helpline.voice.models import VoiceCall
-from helpline.voice.services import CallEvent, voice_events
+from helpline.voice.services import voice_events
 
 BATCH = 200
 

@@ -1,6 +1,6 @@
-"""Gateway webhooks. Each verifies its request before reading it, answers a repeat of a message
-it already has with success (so the gateway stops retrying), and logs refusals without message
-text or phone numbers."""
+"""SMS gateway webhooks (/hooks/sms/...). Each verifies its request before reading it, answers a
+repeat of a message it already has with success (so the gateway stops retrying), and logs refusals
+without message text or phone numbers."""
 
 from __future__ import annotations
 

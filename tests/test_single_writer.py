@@ -1,0 +1,81 @@
+"""One app writes each record type: `contacts` writes Contact, `routing` writes Offer. Other apps call
+their services. Two checks: a scan of the source (queryset writes send no signals, so only the source
+shows them), and, for every test in the suite, a save or delete of one of these records from a module
+outside its app fails (tests/conftest.py connects the guard)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.writers import OWNERS, WrongWriter
+
+ROOT = Path(__file__).resolve().parent.parent / "helpline"
+WRITES = {"create", "bulk_create", "update", "delete", "get_or_create", "update_or_create", "bulk_update"}
+
+
+def _writes(path: Path) -> list[tuple[int, str]]:
+    """(line, model) of each write of an owned model's rows that this module makes."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = ast.unparse(node.func.value)
+        for model in OWNERS:
+            if node.func.attr in WRITES and (
+                f"{model}.objects" in receiver or f"{model}.handlers" in receiver
+            ):
+                found.append((node.lineno, model))
+            elif node.func.attr == "save" and receiver.split(".")[-1] == model.lower():
+                found.append((node.lineno, model))  # contact.save(), offer.save()
+    return found
+
+
+def _outside_owner() -> list[str]:
+    bad = []
+    for path in sorted(ROOT.rglob("*.py")):
+        app = path.relative_to(ROOT).parts[0]
+        if "migrations" in path.parts:
+            continue
+        for line, model in _writes(path):
+            if OWNERS[model] != app:
+                bad.append(f"{path.relative_to(ROOT.parent)}:{line} writes {model} ({OWNERS[model]} owns it)")
+    return bad
+
+
+def test_only_the_owning_app_writes_its_records() -> None:
+    assert _outside_owner() == []
+
+
+def test_the_scan_finds_a_write_from_another_app() -> None:
+    probe = ROOT / "voice" / "_writer_probe.py"
+    probe.write_text(
+        "def f(contact, offer):\n"
+        "    Contact.objects.filter(pk=1).update(status='x')\n"
+        "    contact.save()\n"
+        "    Offer.objects.create()\n"
+    )
+    try:
+        assert [m for _line, m in _writes(probe)] == ["Contact", "Contact", "Offer"]
+        assert len([b for b in _outside_owner() if "_writer_probe" in b]) == 3
+    finally:
+        probe.unlink()
+
+
+@pytest.mark.django_db
+def test_the_guard_refuses_a_save_from_another_app() -> None:
+    import importlib
+
+    from helpline.contacts.models import Contact
+
+    probe = ROOT / "voice" / "_guard_probe.py"
+    probe.write_text("def write(contact):\n    contact.save()\n")
+    try:
+        module = importlib.import_module("helpline.voice._guard_probe")
+        with pytest.raises(WrongWriter, match="only contacts's services write it"):
+            module.write(Contact(channel="sms", status="waiting"))
+    finally:
+        probe.unlink()
+    assert not Contact.objects.exists()

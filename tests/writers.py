@@ -1,0 +1,33 @@
+"""Which app may write which record type, and who is writing one now (for the suite-wide guard)."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+HELPLINE = Path(__file__).resolve().parent.parent / "helpline"
+
+# model name: the app whose services alone write it
+OWNERS = {"Contact": "contacts", "Offer": "routing"}
+
+
+class WrongWriter(AssertionError):
+    pass
+
+
+def writer_of(_instance: object) -> str | None:
+    """The app of the innermost project frame on the stack (None when only tests and Django write)."""
+    for frame in inspect.stack(context=0)[1:]:
+        path = Path(frame.filename)
+        if HELPLINE in path.parents and "migrations" not in path.parts:
+            return path.relative_to(HELPLINE).parts[0]
+    return None
+
+
+def guard(sender: type, instance: object, **_kwargs: object) -> None:
+    owner = OWNERS.get(sender.__name__)
+    if owner is None:
+        return
+    app = writer_of(instance)
+    if app is not None and app != owner:
+        raise WrongWriter(f"{sender.__name__} written from helpline/{app}/; only {owner}'s services write it")
