@@ -79,6 +79,7 @@ class AuditAction(models.TextChoices):
     TEXT_SETTINGS_REMOVE_HOLIDAY = "text_settings.remove_holiday"
     TEXT_SETTINGS_REMOVE_KEYWORD = "text_settings.remove_keyword"
     TEXT_SETTINGS_REMOVE_PERIOD = "text_settings.remove_period"
+    TEXT_SETTINGS_RETIRE_CANNED = "text_settings.retire_canned"
     TEXT_SETTINGS_UPDATE = "text_settings.update"
     THREAD_VIEW = "thread.view"
     TRAINING_RECORD = "training.record"

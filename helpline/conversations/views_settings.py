@@ -7,8 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +16,6 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
-from helpline.audit.actions import AuditAction
-from helpline.audit.services import audit_record
 from helpline.common.bounds import WindowDateField, bound_settings
 from helpline.contacts.identity import AddressError, parse_address
 from helpline.conversations.models import (
@@ -30,8 +26,14 @@ from helpline.conversations.models import (
     OpeningPeriod,
     TextSettings,
 )
-from helpline.conversations.services import blocked_hash
 from helpline.conversations.services import text_settings as load_text_settings
+from helpline.conversations.settings_services import (
+    UnknownEntry,
+    canned_reply_retire,
+    text_settings_add,
+    text_settings_remove,
+    text_settings_update,
+)
 
 
 class TextSettingsForm(forms.ModelForm[TextSettings]):
@@ -113,12 +115,6 @@ FORMS: dict[str, type[forms.BaseForm]] = {
     "block": BlockForm,
     "keyword": KeywordForm,
 }
-DELETABLE: dict[str, Any] = {
-    "period": OpeningPeriod,
-    "holiday": Holiday,
-    "block": BlockedAddress,
-    "keyword": BlockedKeyword,
-}
 
 
 @access(requires(Permission.SERVICE_SETTINGS))
@@ -132,59 +128,27 @@ def text_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         section = request.POST.get("section", "")
         if section == "settings":
-            form = TextSettingsForm(request.POST, instance=text_settings_row)
+            form = TextSettingsForm(request.POST, instance=load_text_settings())
             if form.is_valid():
-                with transaction.atomic():
-                    form.save()
-                    audit_record(
-                        staff,
-                        action=AuditAction.TEXT_SETTINGS_UPDATE,
-                        request=request,
-                        detail={"fields": sorted(form.changed_data)},
-                    )
+                text_settings_update(staff, settings=text_settings_row, data=form.cleaned_data)
                 messages.success(request, _("Saved."))
                 return redirect("conversations:settings")
             bound["settings"] = form
         elif section in FORMS:
             form2 = FORMS[section](request.POST)
             if form2.is_valid():
-                with transaction.atomic():
-                    if section == "keyword":
-                        BlockedKeyword.objects.get_or_create(
-                            keyword=form2.cleaned_data["keyword"].strip(), defaults={"created_by": staff}
-                        )
-                    elif section == "block":
-                        BlockedAddress.objects.update_or_create(
-                            address_hash=blocked_hash(form2.cleaned_data["address"]),
-                            defaults={"reason": form2.cleaned_data["reason"], "blocked_by": staff},
-                        )
-                    else:
-                        assert isinstance(form2, forms.ModelForm)
-                        form2.save()
-                    audit_record(staff, action=AuditAction(f"text_settings.add_{section}"), request=request)
+                text_settings_add(staff, section=section, data=form2.cleaned_data)
                 messages.success(request, _("Saved."))
                 return redirect("conversations:settings")
             bound[section] = form2
-        elif section.startswith("delete-") and section[7:] in DELETABLE:
-            model = DELETABLE[section[7:]]
-            pk = request.POST.get("pk", "")
-            with transaction.atomic():
-                try:
-                    deleted = model.objects.filter(pk=pk).delete()[0] if pk and len(pk) < 40 else 0
-                except (ValueError, ValidationError):
-                    return HttpResponse(_("Unknown entry."), status=400)
-                if deleted:
-                    audit_record(
-                        staff, action=AuditAction(f"text_settings.remove_{section[7:]}"), request=request
-                    )
-            return redirect("conversations:settings")
-        elif section == "retire-canned":
-            pk = request.POST.get("pk", "")
-            if pk and len(pk) < 40:
-                try:
-                    CannedReply.objects.filter(pk=pk).update(is_active=False)
-                except ValidationError:
-                    return HttpResponse(_("Unknown reply."), status=400)
+        elif section.startswith("delete-") or section == "retire-canned":
+            try:
+                if section == "retire-canned":
+                    canned_reply_retire(staff, pk=request.POST.get("pk", ""))
+                else:
+                    text_settings_remove(staff, section=section[7:], pk=request.POST.get("pk", ""))
+            except UnknownEntry:
+                return HttpResponse(_("Unknown entry."), status=400)
             return redirect("conversations:settings")
         status = 400
     return render(
