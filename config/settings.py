@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "helpline.conversations",
     "helpline.routing",
     "helpline.voice",
+    "helpline.console",
 ]
 
 MIDDLEWARE = [
@@ -133,7 +134,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "helpline.common.context_processors.navigation",
+                "helpline.console.context_processors.navigation",
                 "csp.context_processors.nonce",
             ],
         },

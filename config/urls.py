@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
+from config import health
 from config.api import api
 from helpline.accounts.access import API, PUBLIC, access
-from helpline.common import views as common_views
+from helpline.console import views_home
 
 
 def _declare_api(patterns: list) -> list:  # type: ignore[type-arg]
@@ -20,9 +21,10 @@ def _declare_api(patterns: list) -> list:  # type: ignore[type-arg]
 
 api_patterns, api_app, api_namespace = api.urls
 urlpatterns = [
-    path("", common_views.home, name="home"),
-    path("healthz", common_views.healthz, name="healthz"),
-    path("readyz", common_views.readyz, name="readyz"),
+    path("", views_home.home, name="home"),  # by its plain name: every page's header links to it
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include("helpline.console.urls")),
     path("accounts/", include("helpline.accounts.urls")),
     path("audit/", include("helpline.audit.urls")),
     path("", include("helpline.contacts.urls")),

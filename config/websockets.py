@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.common.consumers import StaffPresenceConsumer
+from helpline.console.consumers import StaffPresenceConsumer
 from helpline.conversations.consumers import ChatConsumer
 
 staff_websocket_urlpatterns = [

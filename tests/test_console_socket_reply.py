@@ -18,7 +18,7 @@ from config.asgi import application
 from helpline.accounts import services as accounts
 from helpline.accounts.models import PoliceCheck, Staff
 from helpline.audit.models import AuditEvent
-from helpline.common.consumers import CLOSE_BAD, CLOSE_REFUSED, CLOSE_TOO_BIG
+from helpline.console.consumers import CLOSE_BAD, CLOSE_REFUSED, CLOSE_TOO_BIG
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Contact
 from helpline.conversations.models import Direction, Message

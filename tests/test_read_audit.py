@@ -182,7 +182,7 @@ def test_every_view_that_shows_a_childs_words_or_record_audits_the_read(seeded: 
                     )
     # The walk reached the pages known to show these (so a seeding or sign-in mistake cannot pass).
     assert {
-        "contacts:console_contact",
+        "console:contact",
         "contacts:detail",
         "contacts:correct",
         "conversations:thread",

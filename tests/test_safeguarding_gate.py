@@ -114,7 +114,7 @@ def test_no_published_policy_blocks_everyone(db: None, client_for: ClientFor) ->
 
 
 def test_blocked_staff_websocket_is_refused(lapsed: Staff) -> None:
-    from helpline.common.consumers import StaffConsumer
+    from helpline.console.consumers import StaffConsumer
 
     allowed = StaffConsumer._allowed(
         lapsed, {"otp_device_id": "x"}, StaffConsumer.permission, client_ip="127.0.0.1", on="connect"

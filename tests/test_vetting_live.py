@@ -25,7 +25,7 @@ from helpline.accounts.models import PoliceCheck, PolicySignature, PolicyVersion
 from helpline.accounts.vetting import vetted, vetting_holds_until, vetting_status
 from helpline.audit.models import AuditEvent
 from helpline.common import live
-from helpline.common.consumers import CLOSE_REFUSED
+from helpline.console.consumers import CLOSE_REFUSED
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Channel, Contact, Status
 from helpline.routing import queue

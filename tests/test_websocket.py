@@ -13,7 +13,7 @@ from django.test import Client
 
 from config.asgi import application
 from helpline.accounts.models import Staff
-from helpline.common.consumers import CLOSE_REFUSED
+from helpline.console.consumers import CLOSE_REFUSED
 from tests.sockets import staff_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -22,8 +22,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from helpline.common import live
-from helpline.common.consumers import DirectDispatch
 from helpline.common.outage import database_unavailable
+from helpline.common.sockets import DirectDispatch
 from helpline.common.text import is_identifier
 from helpline.contacts.models import Status
 from helpline.conversations import chat

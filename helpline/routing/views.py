@@ -1,4 +1,4 @@
-"""Presence, offers, assignment, the wallboard, and the risk signals supervisors maintain."""
+"""The risk signals supervisors maintain, and counsellors' marks on a triage."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,103 +15,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.audit.actions import AuditAction
-from helpline.audit.services import audit_record
 from helpline.common.bounds import bound_settings
-from helpline.contacts.intake import AssignRefused
-from helpline.contacts.models import Contact, Status
 from helpline.contacts.selectors import access_contact
-from helpline.contacts.services import AlreadyTaken
-from helpline.conversations.chat import sweep_abandoned
-from helpline.routing import marks, queue
-from helpline.routing.models import Offer, PresenceState, RiskSignal, TriageMark, TriageVerdict
-from helpline.routing.selectors import wallboard as wallboard_figures
+from helpline.routing import marks
+from helpline.routing.models import RiskSignal, TriageMark, TriageVerdict
+from helpline.routing.signal_settings import risk_signal_save, risk_signal_toggle
 
 
 def _staff(request: HttpRequest) -> Staff:
     assert isinstance(request.user, Staff)
     return request.user
-
-
-@access(requires(Permission.CONSOLE))
-@require_POST
-def presence(request: HttpRequest) -> HttpResponse:
-    state = request.POST.get("state", "")
-    if state not in PresenceState.values:
-        return HttpResponse(_("Unknown presence."), status=400)
-    queue.presence_set(_staff(request), state)
-    queue.route()
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/console/") else "contacts:console")
-
-
-@access(requires(Permission.CONSOLE))
-@require_POST
-def offer_accept(request: HttpRequest, contact_id: UUID) -> HttpResponse:
-    staff = _staff(request)
-    contact = Contact.objects.filter(pk=contact_id, offer__staff=staff).first()
-    if contact is None:
-        return HttpResponse(_("This offer has ended."), status=409)
-    try:
-        queue.offer_accept(staff, contact)
-    except AlreadyTaken:
-        return HttpResponse(_("Someone else has already answered this contact."), status=409)
-    return redirect("contacts:console_contact", contact_id=contact.pk)
-
-
-@access(requires(Permission.CONSOLE))
-@require_POST
-def offer_decline(request: HttpRequest, contact_id: UUID) -> HttpResponse:
-    staff = _staff(request)
-    contact = Contact.objects.filter(pk=contact_id, offer__staff=staff).first()
-    if contact is not None:
-        queue.offer_decline(staff, contact)
-    return redirect("contacts:console")
-
-
-class AssignForm(forms.Form):
-    to = forms.ModelChoiceField(
-        queryset=Staff.objects.none(), label=_("Counsellor"), to_field_name="username"
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only those who may take a contact now: never someone whose vetting lapsed.
-        self.fields["to"].queryset = queue.may_take_contacts().order_by("username")  # type: ignore[attr-defined]
-
-
-@access(requires(Permission.ASSIGN))
-@require_POST
-def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
-    contact = Contact.objects.filter(pk=contact_id).exclude(status=Status.CLOSED).first()
-    form = AssignForm(request.POST)
-    if contact is None or not form.is_valid():
-        return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
-    try:
-        queue.assign(_staff(request), contact=contact, to=form.cleaned_data["to"])
-    except AssignRefused:
-        return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
-    messages.success(request, _("Assigned."))
-    return redirect("routing:wallboard")
-
-
-@access(requires(Permission.WALLBOARD))
-@require_http_methods(["GET"])
-def wallboard(request: HttpRequest) -> HttpResponse:
-    sweep_abandoned()
-    queue.route()
-    figures = wallboard_figures()
-    audit_record(_staff(request), action=AuditAction.WALLBOARD_VIEW, request=request)
-    template = "routing/_wallboard.html" if getattr(request, "htmx", False) else "routing/wallboard.html"
-    return render(
-        request,
-        template,
-        {
-            "board": figures,
-            "assign_form": AssignForm(),
-            "waiting": list(queue.queue().select_related("triage")[:50]),
-        },
-    )
 
 
 class SignalForm(forms.ModelForm[RiskSignal]):
@@ -139,24 +51,10 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if "toggle" in request.POST:
-            signal = RiskSignal.objects.filter(code=request.POST.get("toggle", "")[:50]).first()
-            if signal is not None:
-                with transaction.atomic():
-                    signal.is_active = not signal.is_active
-                    signal.save()
-                    audit_record(
-                        staff,
-                        action=AuditAction.RISK_SIGNAL_TOGGLE,
-                        record_type="risk_signal",
-                        record_id=signal.pk,
-                    )
+            risk_signal_toggle(staff, code=request.POST.get("toggle", "")[:50])
             return redirect("routing:risk_signals")
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save()
-                audit_record(
-                    staff, action=AuditAction.RISK_SIGNAL_SAVE, record_type="risk_signal", record_id=saved.pk
-                )
+            risk_signal_save(staff, signal=editing, data=form.cleaned_data)
             messages.success(request, _("Saved."))
             return redirect("routing:risk_signals")
         status = 400
@@ -186,7 +84,7 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         return HttpResponse(_("Choose too high or too low."), status=400)
     marks.triage_mark(staff, contact=contact, verdict=verdict)
     messages.success(request, _("Thank you: supervisors will review this triage."))
-    return redirect("contacts:console_contact", contact_id=contact.pk)
+    return redirect("console:contact", contact_id=contact.pk)
 
 
 @access(requires(Permission.SERVICE_SETTINGS))
@@ -203,7 +101,3 @@ def triage_mark_approve(request: HttpRequest, mark_id: UUID) -> HttpResponse:
         )
     messages.success(request, _("The child's words may now be exported with this mark."))
     return redirect("routing:risk_signals")
-
-
-def offers_for(staff: Staff) -> list[Offer]:
-    return list(Offer.objects.filter(staff=staff).select_related("contact"))

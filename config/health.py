@@ -1,25 +1,13 @@
-"""Home page and health checks."""
+"""Health checks for load balancers and supervisors of the process: public, touching nothing else."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from helpline.accounts.access import PUBLIC, access, requires
-from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.access import PUBLIC, access
 from helpline.common import outage
-
-
-@access(requires(Permission.HOME))
-@require_http_methods(["GET"])
-def home(request: HttpRequest) -> HttpResponse:
-    staff = request.user
-    assert isinstance(staff, Staff)
-    can = {p.value: role_has(staff.role, p) for p in Permission}
-    return render(request, "home.html", {"can": can})
 
 
 @access(PUBLIC)

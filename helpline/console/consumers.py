@@ -19,7 +19,6 @@ from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -34,7 +33,9 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.vetting import vetting_holds_until
 from helpline.common import live
+from helpline.common.sockets import DirectDispatch
 from helpline.common.text import is_identifier
+from helpline.conversations.console_reply import ReplyRefused, console_reply
 
 CLOSE_REFUSED = 4403
 CLOSE_UNSUPPORTED, CLOSE_TOO_BIG, CLOSE_BAD = 1003, 1009, 4400
@@ -42,19 +43,6 @@ MAX_STAFF_FRAME = 8192  # a reply of 1000 characters, escaped, fits
 RECHECK_SECONDS, RETRY_SECONDS = 60.0, 5.0
 
 log = logging.getLogger("helpline.live")
-
-
-class DirectDispatch:
-    """Hands each frame and pushed event straight to its handler. Channels first runs
-    close_old_connections on the one shared database thread for every message; with hundreds of
-    sockets that queue alone delays every event. Consumers using this touch the database only
-    through database_sync_to_async, which closes stale connections itself."""
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"no handler for message type {message['type']}")
-        await handler(message)
 
 
 class StaffConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
@@ -269,11 +257,6 @@ def _socket_reply(
 ) -> tuple[str, dict[str, Any]] | None:
     """("sent", {seq}) or ("refused", {reason, message}); None when the person may no longer use
     the console at all."""
-    from helpline.conversations.console_reply import (  # deferred: moves with the console
-        ReplyRefused,
-        console_reply,
-    )
-
     staff = _still_allowed(staff_id, session_key, Permission.CONSOLE, client_ip=client_ip)
     if staff is None:
         return None

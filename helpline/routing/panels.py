@@ -1,32 +1,31 @@
-"""The console's routing panel (presence and offers), kept in routing so contacts need not know it."""
+"""Routing's panels for the console: presence and offers, and a contact's triage explained."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import template
-
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.common.panels import Panel
+from helpline.contacts.models import Contact
 from helpline.routing.models import Offer, PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.queue import presence_of, route
 from helpline.routing.triage import routing_settings
 
-register = template.Library()
 
-
-@register.inclusion_tag("routing/_console_panel.html")
-def routing_panel(staff: Staff) -> dict[str, Any]:
+def presence_panel(staff: Staff) -> Panel:
     route()  # expire stale offers and make new ones on every refresh of the console lists
-    return {
-        "presence": presence_of(staff),
-        "states": PresenceState.choices,
-        "offers": list(Offer.objects.filter(staff=staff).select_related("contact__triage")),
-    }
+    return Panel(
+        "routing/_console_panel.html",
+        {
+            "presence": presence_of(staff),
+            "states": PresenceState.choices,
+            "offers": list(Offer.objects.filter(staff=staff).select_related("contact__triage")),
+        },
+    )
 
 
-@register.inclusion_tag("routing/_triage.html")
-def triage_badge(contact: Any, staff: Staff | None = None) -> dict[str, Any]:
+def triage_panel(contact: Contact, staff: Staff | None = None) -> Panel:
     """The contact's score explained: each scorer, what it added and why; and, for the counsellor
     holding the contact, a way to say the triage was wrong."""
     triage = Triage.objects.filter(contact=contact).prefetch_related("signals").first()
@@ -50,12 +49,15 @@ def triage_badge(contact: Any, staff: Staff | None = None) -> dict[str, Any]:
                 ],
             }
     mark = TriageMark.objects.filter(contact=contact, staff=staff).first() if staff is not None else None
-    return {
-        "contact": contact,
-        "triage": triage,
-        "signal_parts": signal_parts,
-        "model": model,
-        "high_risk_score": routing_settings().high_risk_score,
-        "can_mark": staff is not None and role_has(staff.role, Permission.CONSOLE),
-        "mark": mark,
-    }
+    return Panel(
+        "routing/_triage.html",
+        {
+            "contact": contact,
+            "triage": triage,
+            "signal_parts": signal_parts,
+            "model": model,
+            "high_risk_score": routing_settings().high_risk_score,
+            "can_mark": staff is not None and role_has(staff.role, Permission.CONSOLE),
+            "mark": mark,
+        },
+    )

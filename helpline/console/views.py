@@ -19,6 +19,7 @@ from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
+from helpline.routing import panels as routing_panels
 
 # One click each, in the order counsellors meet them; the digit is the keyboard shortcut.
 QUICK_KINDS = [
@@ -44,6 +45,8 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
+        "presence_panel": routing_panels.presence_panel(staff),
+        "triage_panel": routing_panels.triage_panel(contact, staff) if contact is not None else None,
     }
 
 
@@ -51,7 +54,7 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
 @require_http_methods(["GET"])
 def console(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    return render(request, "contacts/console.html", _console_context(request, staff, None))
+    return render(request, "console/console.html", _console_context(request, staff, None))
 
 
 @access(requires(Permission.CONSOLE))
@@ -60,7 +63,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
     form = StartContactForm(request.POST)
     if not form.is_valid():
         context = _console_context(request, _staff(request), None) | {"start_form": form}
-        return render(request, "contacts/console.html", context, status=400)
+        return render(request, "console/console.html", context, status=400)
     contact = services.contact_start(
         _staff(request),
         channel=form.cleaned_data["channel"],
@@ -68,7 +71,7 @@ def contact_start(request: HttpRequest) -> HttpResponse:
         idempotency_key=form.cleaned_data["idempotency_key"] or None,
         request=request,
     )
-    return redirect("contacts:console_contact", contact_id=contact.pk)
+    return redirect("console:contact", contact_id=contact.pk)
 
 
 @access(requires(Permission.CONSOLE))
@@ -98,7 +101,7 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         "draft_revision": draft.revision if draft else 0,
         "draft_saved_at": draft.saved_at if draft else None,
     }
-    return render(request, "contacts/console.html", context)
+    return render(request, "console/console.html", context)
 
 
 @access(requires(Permission.CONSOLE))
@@ -121,7 +124,7 @@ def draft_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     }
     draft = services.contact_draft_save(staff, contact=contact, data=data, revision=revision, request=request)
     return render(
-        request, "contacts/_draft_status.html", {"saved_at": draft.saved_at, "revision": draft.revision}
+        request, "console/_draft_status.html", {"saved_at": draft.saved_at, "revision": draft.revision}
     )
 
 
@@ -144,7 +147,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             form.add_error(None, _("Someone else saved this contact meanwhile. Reload to see their changes."))
             status = 409
         else:
-            return redirect("contacts:console")
+            return redirect("console:console")
     else:
         status = 400
     context = _console_context(request, staff, contact) | {
@@ -153,7 +156,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         "draft_revision": int(request.POST.get("_revision", "0") or 0),
         "draft_saved_at": None,
     }
-    return render(request, "contacts/console.html", context, status=status)
+    return render(request, "console/console.html", context, status=status)
 
 
 @access(requires(Permission.CONSOLE))
@@ -164,7 +167,7 @@ def contact_quick(request: HttpRequest, contact_id: UUID, kind: str) -> HttpResp
         return HttpResponseBadRequest(_("Not a one-click kind."))
     contact = access_contact(staff, contact_id, for_write=True)
     services.contact_close_quick(staff, contact=contact, kind=kind, request=request)
-    return redirect("contacts:console")
+    return redirect("console:console")
 
 
 @access(requires(Permission.CONSOLE))
@@ -174,7 +177,7 @@ def console_lists(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
     current = request.GET.get("current", "")
     context = _console_context(request, staff, None) | {"current_id": current}
-    return render(request, "contacts/_console_lists.html", context)
+    return render(request, "console/_lists.html", context)
 
 
 @access(requires(Permission.CONSOLE))
@@ -188,4 +191,4 @@ def contact_take(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         services.contact_take(staff, contact=contact, request=request)
     except services.AlreadyTaken:
         return HttpResponse(_("Someone else has already answered this contact."), status=409)
-    return redirect("contacts:console_contact", contact_id=contact.pk)
+    return redirect("console:contact", contact_id=contact.pk)

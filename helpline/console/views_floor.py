@@ -1,0 +1,118 @@
+"""The floor: presence, offers, assignment and the supervisor's wallboard."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from helpline.accounts.access import access, requires
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission
+from helpline.audit.actions import AuditAction
+from helpline.audit.services import audit_record
+from helpline.contacts.intake import AssignRefused
+from helpline.contacts.models import Contact, Status
+from helpline.contacts.services import AlreadyTaken
+from helpline.conversations.chat import sweep_abandoned
+from helpline.routing import queue
+from helpline.routing.models import Offer, PresenceState
+from helpline.routing.selectors import wallboard as wallboard_figures
+from helpline.voice.panels import calls_today_panel
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def presence(request: HttpRequest) -> HttpResponse:
+    state = request.POST.get("state", "")
+    if state not in PresenceState.values:
+        return HttpResponse(_("Unknown presence."), status=400)
+    queue.presence_set(_staff(request), state)
+    queue.route()
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/console/") else "console:console")
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def offer_accept(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    contact = Contact.objects.filter(pk=contact_id, offer__staff=staff).first()
+    if contact is None:
+        return HttpResponse(_("This offer has ended."), status=409)
+    try:
+        queue.offer_accept(staff, contact)
+    except AlreadyTaken:
+        return HttpResponse(_("Someone else has already answered this contact."), status=409)
+    return redirect("console:contact", contact_id=contact.pk)
+
+
+@access(requires(Permission.CONSOLE))
+@require_POST
+def offer_decline(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    contact = Contact.objects.filter(pk=contact_id, offer__staff=staff).first()
+    if contact is not None:
+        queue.offer_decline(staff, contact)
+    return redirect("console:console")
+
+
+class AssignForm(forms.Form):
+    to = forms.ModelChoiceField(
+        queryset=Staff.objects.none(), label=_("Counsellor"), to_field_name="username"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only those who may take a contact now: never someone whose vetting lapsed.
+        self.fields["to"].queryset = queue.may_take_contacts().order_by("username")  # type: ignore[attr-defined]
+
+
+@access(requires(Permission.ASSIGN))
+@require_POST
+def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    contact = Contact.objects.filter(pk=contact_id).exclude(status=Status.CLOSED).first()
+    form = AssignForm(request.POST)
+    if contact is None or not form.is_valid():
+        return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
+    try:
+        queue.assign(_staff(request), contact=contact, to=form.cleaned_data["to"])
+    except AssignRefused:
+        return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
+    messages.success(request, _("Assigned."))
+    return redirect("console:wallboard")
+
+
+@access(requires(Permission.WALLBOARD))
+@require_http_methods(["GET"])
+def wallboard(request: HttpRequest) -> HttpResponse:
+    sweep_abandoned()
+    queue.route()
+    figures = wallboard_figures()
+    audit_record(_staff(request), action=AuditAction.WALLBOARD_VIEW, request=request)
+    template = "console/_wallboard.html" if getattr(request, "htmx", False) else "console/wallboard.html"
+    return render(
+        request,
+        template,
+        {
+            "board": figures,
+            "assign_form": AssignForm(),
+            "waiting": list(queue.queue().select_related("triage")[:50]),
+            "calls_panel": calls_today_panel(),
+        },
+    )
+
+
+def offers_for(staff: Staff) -> list[Offer]:
+    return list(Offer.objects.filter(staff=staff).select_related("contact"))
