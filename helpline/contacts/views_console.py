@@ -39,7 +39,6 @@ def _staff(request: HttpRequest) -> Staff:
 def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
     return {
         "open_contacts": list(my_open_contacts(staff).select_related("caller")[:50]),
-        "waiting": list(waiting_contacts()[:50]),
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],

@@ -265,13 +265,13 @@ class _QueueSnapshot:
         self.positions: dict[uuid.UUID, int] = {}
 
     def position(self, contact_id: uuid.UUID) -> int | None:
-        from helpline.routing.queue import queue
+        from helpline.routing.selectors import waiting_queue
 
         with self.lock:
             age = time.monotonic() - self.read_at
             # A contact missing from a snapshot may have arrived since: read again, if not just read.
             if age > SNAPSHOT_SECONDS or (contact_id not in self.positions and age > 0.25):
-                ids = queue().values_list("pk", flat=True)[:QUEUE_SHOWN]
+                ids = waiting_queue().values_list("pk", flat=True)[:QUEUE_SHOWN]
                 self.positions = {pk: n for n, pk in enumerate(ids, start=1)}
                 self.read_at = time.monotonic()
             return self.positions.get(contact_id)

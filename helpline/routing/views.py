@@ -24,6 +24,7 @@ from helpline.contacts.services import AlreadyTaken
 from helpline.conversations.chat import sweep_abandoned
 from helpline.routing import marks, queue
 from helpline.routing.models import Offer, PresenceState, RiskSignal, TriageMark, TriageVerdict
+from helpline.routing.selectors import waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
 
 
@@ -108,7 +109,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         {
             "board": figures,
             "assign_form": AssignForm(),
-            "waiting": list(queue.queue().select_related("triage")[:50]),
+            "waiting": list(waiting_queue().select_related("triage")[:50]),
         },
     )
 

@@ -8,8 +8,10 @@ from django import template
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.routing.models import Offer, PresenceState, RiskSignal, Triage, TriageMark
+from helpline.contacts.models import Contact
+from helpline.routing.models import PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.queue import presence_of, route
+from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
 
 register = template.Library()
@@ -21,8 +23,16 @@ def routing_panel(staff: Staff) -> dict[str, Any]:
     return {
         "presence": presence_of(staff),
         "states": PresenceState.choices,
-        "offers": list(Offer.objects.filter(staff=staff).select_related("contact__triage")),
+        # The contacts offered to this counsellor, head of the queue first (Alt+A accepts it).
+        "offered": list(waiting_queue().filter(offer__staff=staff)),
     }
+
+
+@register.simple_tag
+def queue_waiting(limit: int = 50) -> list[Contact]:
+    """The console's "Waiting" list: the head of the queue, in the order contacts are answered
+    (the offers and the wallboard read the same order)."""
+    return list(waiting_queue()[:limit])
 
 
 @register.inclusion_tag("routing/_triage.html")
