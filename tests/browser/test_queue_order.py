@@ -35,6 +35,14 @@ def an_sms_arrives(server: HelplineServer, text: str) -> None:
 def test_a_later_critical_chat_is_listed_and_picked_before_an_earlier_ordinary_sms(
     chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
 ) -> None:
+    # Earlier tests share the server: a chat whose quick exit never reached it would still wait.
+    end_waiting_chats = (
+        "from helpline.conversations.chat import chat_leave; "
+        "from helpline.conversations.models import ChatSession; "
+        "[chat_leave(s) for s in ChatSession.objects.filter(left_at__isnull=True, "
+        "conversation__contact__status='waiting')]"
+    )
+    _manage(_server_env(helpline_server.data_dir), "shell", "-c", end_waiting_chats)
     an_sms_arrives(helpline_server, ORDINARY_SMS)
     child_context, child = child_page(chromium, helpline_server)
     open_and_start(child)
