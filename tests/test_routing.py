@@ -16,7 +16,7 @@ from helpline.contacts import services as contact_services
 from helpline.contacts.models import Channel, Contact, Status, Urgency
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState, RiskSignal, Triage
-from helpline.routing.selectors import wallboard
+from helpline.routing.selectors import waiting_queue, wallboard
 from helpline.routing.triage import score_text, triage_contact
 from tests.factories import persona
 
@@ -58,16 +58,16 @@ def test_triage_marks_urgent_and_explains_itself(db: None) -> None:
 def test_high_risk_jumps_the_queue_ahead_of_an_earlier_ordinary_contact(db: None) -> None:
     earlier = waiting(minutes_ago=10)
     later = waiting(minutes_ago=1)
-    assert list(queue.queue()) == [earlier, later]
+    assert list(waiting_queue()) == [earlier, later]
     triage_contact(later, "ខ្ញុំចង់សម្លាប់ខ្លួន")
-    assert list(queue.queue()) == [later, earlier]
+    assert list(waiting_queue()) == [later, earlier]
 
 
 def test_ordinary_contacts_wait_in_arrival_order_across_channels(db: None) -> None:
     chat = waiting(Channel.WEBCHAT, minutes_ago=3)
     sms = waiting(Channel.SMS, minutes_ago=5)
     call = waiting(Channel.VOICE, minutes_ago=1)
-    assert list(queue.queue()) == [sms, chat, call]
+    assert list(waiting_queue()) == [sms, chat, call]
 
 
 def test_waiting_contacts_are_offered_to_available_counsellors_with_room(counsellor: Staff) -> None:

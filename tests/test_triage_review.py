@@ -17,9 +17,9 @@ from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Channel, Contact, Status, Urgency
 from helpline.conversations.models import Conversation, DeliveryStatus, Direction, Message
-from helpline.routing import context, queue
+from helpline.routing import context
 from helpline.routing.models import Triage, TriageMark
-from helpline.routing.selectors import wallboard
+from helpline.routing.selectors import waiting_queue, wallboard
 from helpline.routing.triage import score_text, triage_contact
 
 ClientFor = Callable[[Staff], Client]
@@ -61,7 +61,7 @@ def test_risk_without_a_listed_phrase_is_caught_by_the_second_scorer_and_explain
     later = sms_contact(PLAN, minutes_ago=1)
     triage, newly_high = triage_contact(later, PLAN, scored=scored)
     assert newly_high and Contact.objects.get(pk=later.pk).urgency == Urgency.URGENT
-    assert list(queue.queue()) == [later, earlier]  # moved up; the ordinary one still waits
+    assert list(waiting_queue()) == [later, earlier]  # moved up; the ordinary one still waits
     part = triage.model_part
     assert part["scorer"] == "char-ngram" and part["probability"] >= context.THRESHOLD
     assert part["words"] and part["nearest"] and all(n["gloss"] for n in part["nearest"])
@@ -84,12 +84,12 @@ def test_a_score_never_goes_down_and_nothing_scored_is_hidden(db: None) -> None:
     first = sms_contact("hello", minutes_ago=5)
     second = sms_contact("hi", minutes_ago=3)
     assert triage_contact(first, "what time is it")[0] is None  # nothing found: nothing written
-    assert list(queue.queue()) == [first, second]  # arrival order
+    assert list(waiting_queue()) == [first, second]  # arrival order
     triage, _ = triage_contact(second, "ខ្ញុំចង់ស្លាប់")
     score = triage.score
     again, _ = triage_contact(second, "ញុំកាត់ដៃពេលធ្វើម្ហូប")  # a lighter signal adds, never lowers
     assert again.score >= score
-    assert list(queue.queue()) == [second, first]
+    assert list(waiting_queue()) == [second, first]
 
 
 def test_when_the_model_cannot_load_keywords_still_work_and_the_wallboard_says_so(

@@ -328,7 +328,7 @@ def test_a_call_transferred_out_of_the_queue_ends(
 def test_unknown_extension_answers_without_a_counsellor_and_logs_no_number(
     connector: ConnectorThread, pbx: ThreadedAMIServer, logs: Records
 ) -> None:
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
 
     call, blocks = render(sc.UNKNOWN_EXTENSION)
     pbx.send(blocks)
@@ -339,7 +339,7 @@ def test_unknown_extension_answers_without_a_counsellor_and_logs_no_number(
     assert contact.answered_at == at(6.012) and contact.counsellor is None
     assert not contact.handlers.exists()
     assert contact.status != Status.WAITING  # answered: not left in the waiting queue
-    assert not queue().filter(pk=contact.pk).exists()
+    assert not waiting_queue().filter(pk=contact.pk).exists()
     warnings = [line for line in logs.lines if line.startswith("WARNING helpline.voice")]
     assert any("extension that belongs to nobody" in line for line in warnings), warnings
     assert sc.UNKNOWN_EXTENSION.caller not in logs.text()
@@ -348,7 +348,7 @@ def test_unknown_extension_answers_without_a_counsellor_and_logs_no_number(
 def test_a_caller_who_leaves_on_the_queue_timeout_is_not_left_waiting(
     connector: ConnectorThread, pbx: ThreadedAMIServer
 ) -> None:
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
 
     renderer = sc.Renderer()
     call, blocks = renderer.render(sc.TIMEOUT_TO_VOICEMAIL)
@@ -357,7 +357,7 @@ def test_a_caller_who_leaves_on_the_queue_timeout_is_not_left_waiting(
     wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the call to end on the timeout")
     voice = VoiceCall.objects.get()
     contact = only_contact()
-    assert not queue().filter(pk=contact.pk).exists()
+    assert not waiting_queue().filter(pk=contact.pk).exists()
     # Missed, not answered: on the supervisors' list, but not a short abandon (the caller waited).
     assert voice.hung_up_by == "timeout" and not voice.short_abandon
     assert voice.ended_at == at(60.415) and voice.wait_seconds == 60 and voice.answered_at is None
@@ -547,7 +547,7 @@ def test_ringall_a_member_who_declines_does_not_turn_the_answer_into_a_missed_ca
 ) -> None:
     """1001 declines while 1002 still rings, so the caller is back to waiting when 1002 answers and
     Asterisk sends QueueCallerLeave just before AgentConnect: the answer stands, with its screen-pop."""
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
 
     sreymom = agents["1002"]
     pops = Subscriber(connector, f"staff-{sreymom.pk}")
@@ -559,7 +559,7 @@ def test_ringall_a_member_who_declines_does_not_turn_the_answer_into_a_missed_ca
     contact = only_contact()
     assert voice.state == CallState.CONNECTED and voice.answered_at == at(9.402) and voice.ended_at is None
     assert contact.status == Status.ACTIVE and contact.counsellor == sreymom and contact.ended_at is None
-    assert not queue().filter(pk=contact.pk).exists()
+    assert not waiting_queue().filter(pk=contact.pk).exists()
     pbx.send(rest)
     wait_until(call_state(call.uniqueid, CallState.COMPLETED), what="the call to complete")
     voice = VoiceCall.objects.get()
@@ -571,14 +571,14 @@ def test_a_caller_who_leaves_on_an_exit_key_is_not_left_waiting(
     connector: ConnectorThread, pbx: ThreadedAMIServer, agents: dict[str, Staff]
 ) -> None:
     """An exit key sets no QUEUESTATUS: the Hangup of the caller's channel ends the wait."""
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
 
     call, blocks = render(sc.EXIT_KEY)
     pbx.send(blocks)
     wait_until(call_state(call.uniqueid, CallState.ABANDONED), what="the call to end on the Hangup")
     voice = VoiceCall.objects.get()
     contact = only_contact()
-    assert contact.status == Status.ABANDONED and not queue().filter(pk=contact.pk).exists()
+    assert contact.status == Status.ABANDONED and not waiting_queue().filter(pk=contact.pk).exists()
     assert voice.ended_at == contact.ended_at == at(37.800) and voice.answered_at is None
     assert voice.hung_up_by == "caller" and voice.wait_seconds == 37 and not voice.short_abandon
     assert events_of(call.uniqueid) == ["join", "ring", "hangup"]
@@ -762,7 +762,7 @@ def test_a_queue_timeout_with_read_call_agent_is_a_timeout_with_its_wait(
 ) -> None:
     """The README's `read = call,agent` gives no dialplan events (no QUEUESTATUS): a QueueCallerLeave that
     no AgentConnect follows is the queue letting the caller go unanswered, at the leave's time."""
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
 
     call, blocks = render(sc.TIMEOUT_TO_VOICEMAIL)
     visible = sc.readable_by(blocks, "call", "agent")
@@ -775,7 +775,7 @@ def test_a_queue_timeout_with_read_call_agent_is_a_timeout_with_its_wait(
     contact = only_contact()
     assert voice.hung_up_by == "timeout" and not voice.short_abandon and voice.answered_at is None
     assert voice.ended_at == contact.ended_at == at(60.410) and voice.wait_seconds == 60
-    assert contact.status == Status.ABANDONED and not queue().filter(pk=contact.pk).exists()
+    assert contact.status == Status.ABANDONED and not waiting_queue().filter(pk=contact.pk).exists()
     assert events_of(call.uniqueid) == ["join", "ring", "noanswer", "ring", "noanswer", "leave"]
     assert "read = call,agent,dialplan" in logs.text()  # said once, so the operator can give the reason
 

@@ -14,7 +14,7 @@ from helpline.channels.calls import CallEvent
 from helpline.contacts.models import Kind, Status
 from helpline.contacts.services import contact_close_quick
 from helpline.routing.models import Offer
-from helpline.routing.queue import queue
+from helpline.routing.selectors import waiting_queue
 from helpline.voice.models import CallState, VoiceCall, VoiceEvent
 from helpline.voice.services import voice_events
 
@@ -80,7 +80,7 @@ def test_a_hangup_while_ringing_ends_the_call_and_withdraws_its_offer(agents: di
     assert outcomes == ["applied"]
     call = VoiceCall.objects.get()
     assert call.state == CallState.ABANDONED and call.hung_up_by == "caller" and call.wait_seconds == 12
-    assert call.contact.status == Status.ABANDONED and not queue().filter(pk=contact.pk).exists()
+    assert call.contact.status == Status.ABANDONED and not waiting_queue().filter(pk=contact.pk).exists()
     assert not Offer.objects.exists()
 
 

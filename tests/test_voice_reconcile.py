@@ -212,7 +212,7 @@ EXITS_LOG = f"""\
 def test_callers_the_queue_let_go_are_missed_calls_not_left_waiting(
     agents: dict[str, Staff], tmp_path: Path
 ) -> None:
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
     from helpline.voice.selectors import missed_calls
 
     path = tmp_path / "queue_log"
@@ -233,7 +233,7 @@ def test_callers_the_queue_let_go_are_missed_calls_not_left_waiting(
     assert not timed.short_abandon and not emptied.short_abandon
     for call in (timed, emptied):
         assert call.contact.status == Status.ABANDONED and call.contact.counsellor is None
-    assert not queue().exists()
+    assert not waiting_queue().exists()
     assert set(missed_calls(at(1795140000)).values_list("call_id", flat=True)) == {TIMED_OUT, EMPTIED}
     assert "added 0 calls and 0 events" in reconcile(path)
 
@@ -277,7 +277,7 @@ def test_a_transfer_out_of_the_queue_ends_the_call_with_its_talk_time(
 
 
 def test_a_caller_who_left_on_an_exit_key_is_a_missed_call(agents: dict[str, Staff], tmp_path: Path) -> None:
-    from helpline.routing.queue import queue
+    from helpline.routing.selectors import waiting_queue
 
     call_id = "1795143600.2728"
     path = tmp_path / "queue_log"
@@ -293,7 +293,7 @@ def test_a_caller_who_left_on_an_exit_key_is_a_missed_call(agents: dict[str, Sta
         1,
         14,
     )
-    assert call.contact.status == Status.ABANDONED and not queue().exists() and not call.short_abandon
+    assert call.contact.status == Status.ABANDONED and not waiting_queue().exists() and not call.short_abandon
 
 
 def test_a_replay_that_names_agents_by_member_name_adds_no_talk_time(

@@ -20,6 +20,7 @@ from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
 from helpline.routing import panels as routing_panels
+from helpline.routing.selectors import waiting_queue
 
 # One click each, in the order counsellors meet them; the digit is the keyboard shortcut.
 QUICK_KINDS = [
@@ -41,7 +42,7 @@ def _staff(request: HttpRequest) -> Staff:
 def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
     return {
         "open_contacts": list(my_open_contacts(staff).select_related("caller")[:50]),
-        "waiting": list(waiting_contacts()[:50]),
+        "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],

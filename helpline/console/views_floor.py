@@ -23,6 +23,7 @@ from helpline.contacts.services import AlreadyTaken
 from helpline.conversations.chat import sweep_abandoned
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
+from helpline.routing.selectors import waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
 from helpline.voice.panels import calls_today_panel
 
@@ -108,7 +109,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         {
             "board": figures,
             "assign_form": AssignForm(),
-            "waiting": list(queue.queue().select_related("triage")[:50]),
+            "waiting": list(waiting_queue().select_related("triage")[:50]),
             "calls_panel": calls_today_panel(),
         },
     )

@@ -329,5 +329,6 @@ def my_open_contacts(staff: Staff) -> QuerySet[Contact]:
 
 
 def waiting_contacts() -> QuerySet[Contact]:
-    """Contacts nobody has answered yet, oldest first (routing orders them by risk later)."""
-    return Contact.objects.filter(status=Status.WAITING, counsellor__isnull=True).order_by("arrived_at")
+    """Contacts nobody has answered yet, in no order: the order they are answered in is routing's
+    (helpline.routing.selectors.waiting_queue), the one every list of the queue shows."""
+    return Contact.objects.filter(status=Status.WAITING, counsellor__isnull=True)

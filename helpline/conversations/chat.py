@@ -38,7 +38,7 @@ from helpline.conversations.models import (
     Message,
 )
 from helpline.conversations.services import contact_announce, inbound_stored, next_seq
-from helpline.routing.queue import queue
+from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import contains_words, score_text
 
 MAX_TEXT = 1000
@@ -267,7 +267,7 @@ class _QueueSnapshot:
             age = time.monotonic() - self.read_at
             # A contact missing from a snapshot may have arrived since: read again, if not just read.
             if age > SNAPSHOT_SECONDS or (contact_id not in self.positions and age > 0.25):
-                ids = queue().values_list("pk", flat=True)[:QUEUE_SHOWN]
+                ids = waiting_queue().values_list("pk", flat=True)[:QUEUE_SHOWN]
                 self.positions = {pk: n for n, pk in enumerate(ids, start=1)}
                 self.read_at = time.monotonic()
             return self.positions.get(contact_id)

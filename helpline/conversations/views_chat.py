@@ -42,6 +42,8 @@ def _strings(language: str) -> dict[str, str]:
             "exit": _("Leave quickly"),
             "exit_hint": _("Leaves this page at once."),
             "refused": _("This message could not be sent."),
+            "sending": _("Sending…"),
+            "resend": _("Send again"),
             "close": _("Close"),
             "you": _("You"),
             "counsellor": _("Counsellor"),

@@ -8,8 +8,9 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.panels import Panel
 from helpline.contacts.models import Contact
-from helpline.routing.models import Offer, PresenceState, RiskSignal, Triage, TriageMark
+from helpline.routing.models import PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.queue import presence_of, route
+from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
 
 
@@ -20,7 +21,8 @@ def presence_panel(staff: Staff) -> Panel:
         {
             "presence": presence_of(staff),
             "states": PresenceState.choices,
-            "offers": list(Offer.objects.filter(staff=staff).select_related("contact__triage")),
+            # The contacts offered to this counsellor, head of the queue first (Alt+A accepts it).
+            "offered": list(waiting_queue().filter(offer__staff=staff)),
         },
     )
 

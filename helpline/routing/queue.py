@@ -1,5 +1,6 @@
-"""One queue across channels: risk first, then waiting time. Waiting contacts are offered to an
-available counsellor with room for them; an offer not taken in time returns to the queue."""
+"""One queue across channels, in waiting_queue()'s order (urgency, risk, waiting time). Waiting
+contacts are offered to an available counsellor with room for them; an offer not taken in time
+returns to the queue."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
@@ -21,22 +21,13 @@ from helpline.common import live
 from helpline.contacts import services as contact_services
 from helpline.contacts.intake import AssignRefused, contact_assign
 from helpline.contacts.models import Channel, Contact, Status
-from helpline.routing.models import Offer, Presence, PresenceState, Triage
+from helpline.routing.models import Offer, Presence, PresenceState
+from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
 
 VOICE_CHANNELS = {Channel.VOICE}
 DECLINE_MEMORY = dt.timedelta(minutes=2)
 _declined: dict[tuple[UUID, UUID], dt.datetime] = {}
-
-
-def queue() -> QuerySet[Contact]:
-    """Waiting contacts in the order they should be answered."""
-    risk = Subquery(Triage.objects.filter(contact=OuterRef("pk")).values("score")[:1])
-    return (
-        Contact.objects.filter(status=Status.WAITING, counsellor__isnull=True)
-        .annotate(risk=Coalesce(risk, Value(0)))
-        .order_by(F("risk").desc(), "arrived_at", "id")
-    )
 
 
 def presence_of(staff: Staff) -> Presence:
@@ -131,7 +122,7 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     if not candidates:
         return offers
     seconds = routing_settings().offer_seconds
-    for contact in queue().filter(offer__isnull=True)[:50]:
+    for contact in waiting_queue().filter(offer__isnull=True)[:50]:
         for staff, presence in candidates:
             if (contact.pk, staff.pk) in _declined or not _has_room(staff, presence, contact.channel):
                 continue
@@ -189,7 +180,7 @@ def assign(supervisor: Staff, *, contact: Contact, to: Staff) -> Contact:
 
 
 def waiting_counts() -> dict[str, int]:
-    rows = queue().values("channel").annotate(n=Count("id")).order_by()
+    rows = waiting_queue().values("channel").annotate(n=Count("id")).order_by()
     return {r["channel"]: r["n"] for r in rows}
 
 

@@ -1,18 +1,40 @@
-"""Figures for the supervisor wallboard: the floor as it is now, and today's abandoned contacts."""
+"""The queue in the order contacts should be answered (one order for the console's list, the
+wallboard and the offers), and the figures of the supervisor wallboard."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.contacts.models import Channel, Contact, Status, Urgency
+from helpline.contacts.selectors import waiting_contacts
 from helpline.routing import context
-from helpline.routing.models import Presence, PresenceState
-from helpline.routing.queue import queue
+from helpline.routing.models import Presence, PresenceState, Triage
+
+# Critical before urgent before the rest, whatever their scores: a counsellor's or triage's
+# urgency is the first word on who is answered next.
+URGENCY_RANK = Case(
+    When(urgency=Urgency.CRITICAL, then=Value(0)),
+    When(urgency=Urgency.URGENT, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def waiting_queue() -> QuerySet[Contact]:
+    """Waiting contacts in the order they should be answered: urgency (critical first), then risk
+    score, then the longest wait. Every list of the queue and every offer reads this order."""
+    risk = Subquery(Triage.objects.filter(contact=OuterRef("pk")).values("score")[:1])
+    return (
+        waiting_contacts()
+        .annotate(urgency_rank=URGENCY_RANK, risk=Coalesce(risk, Value(0)))
+        .order_by("urgency_rank", F("risk").desc(), "arrived_at", "id")
+    )
 
 
 @dataclass(frozen=True)
@@ -48,7 +70,7 @@ class Wallboard:
 
 def wallboard(now: dt.datetime | None = None) -> Wallboard:
     now = now or timezone.now()
-    waiting = list(queue()[:500])
+    waiting = list(waiting_queue()[:500])
     by_channel = {c.value: 0 for c in Channel}
     for contact in waiting:
         by_channel[contact.channel] = by_channel.get(contact.channel, 0) + 1

@@ -2,6 +2,9 @@
 // Child-safe by design: no cookies, no localStorage or sessionStorage, no third-party requests;
 // the conversation lives only in this page's memory, and "Leave quickly" replaces the page in the
 // browser's history. A dropped connection resumes where it left off without losing or repeating.
+// A message shows as sent only once the server has confirmed it: until then it says "Sending…",
+// and one the server refused, or did not confirm in time, says it was not sent and offers to send
+// it again. The message box is there only while the chat is on (not before it starts or after).
 (function () {
   "use strict";
   if (window.__helplineChat) { return; }
@@ -14,7 +17,10 @@
   var exitUrl = (script && script.getAttribute("data-exit-url")) || CONFIG.exitUrl;
 
   var lang = (document.documentElement.lang || "km").indexOf("en") === 0 ? "en" : "km";
-  var state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, retry: 500, ended: false, started: false, away: false };
+  // pending: what the child wrote and the server has not confirmed ({id, text, failed, timer});
+  // live: this socket's chat has started or resumed, so messages may go now.
+  var state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, retry: 500, ended: false, started: false, away: false, live: false };
+  var CONFIRM_MS = 10000;  // a message sent on an open socket and not confirmed by then has failed
 
   function t(key) { return CONFIG.strings[lang][key]; }
   function uid() {
@@ -43,8 +49,10 @@
     '.body{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}' +
     '.status{font-size:14px;color:#5b6472;padding:4px 10px;border-bottom:1px solid #eef}' +
     '.msg{max-width:85%;padding:7px 10px;border-radius:12px;line-height:1.6;white-space:pre-wrap;word-wrap:break-word}' +
-    '.you{align-self:flex-end;background:#e8f0fe}.helpline{align-self:flex-start;background:#f1f7f3}.pending{opacity:.6}' +
-    'form{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e6ea}textarea{flex:1;resize:none;font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}' +
+    '.you{align-self:flex-end;background:#e8f0fe}.helpline{align-self:flex-start;background:#f1f7f3}' +
+    '.note{display:block;font-size:13px;color:#5b6472}.pending .text{color:#5b6472}.failed{background:#fdecea;border:1px solid #b42318}.failed .note{color:#b42318}' +
+    '.resend{margin-top:4px;background:#fff;color:#b42318;border:1px solid #b42318;border-radius:8px;padding:4px 10px;font-size:14px;cursor:pointer}' +
+    '[hidden]{display:none!important}form{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e6ea}textarea{flex:1;resize:none;font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}' +
     'button.send{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:0 14px;font-size:15px}' +
     '.pre{padding:12px;display:flex;flex-direction:column;gap:10px}.pre label{font-size:14px;display:flex;flex-direction:column;gap:4px}' +
     '.pre input,.pre select{font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}.langs{display:flex;gap:8px}' +
@@ -106,6 +114,7 @@
   // --- Quick exit: leave at once, keep nothing -------------------------------------------------
   function quickExit() {
     try { if (state.socket && state.socket.readyState === 1) { state.socket.send(JSON.stringify({ type: "leave" })); } } catch (e) { /* leaving anyway */ }
+    state.pending.forEach(function (p) { clearTimeout(p.timer); });
     state = { token: null, lastSeq: 0, seen: {}, pending: [], socket: null, ended: true };
     root.innerHTML = "";
     document.title = "";
@@ -120,7 +129,10 @@
     var el = document.createElement("div");
     el.className = "msg " + who;
     if (id) { el.setAttribute("data-id", id); }
-    el.textContent = text;
+    var words = document.createElement("span");
+    words.className = "text";
+    words.textContent = text;
+    el.appendChild(words);
     var later = null;
     if (seq) {
       el.setAttribute("data-seq", String(seq));
@@ -140,14 +152,74 @@
     return false;
   }
 
+  // --- The child's own messages: sending, sent (confirmed), or not sent with a resend ----------
+  function mark(id, how) {
+    var el = body.querySelector('[data-id="' + id + '"]');
+    if (!el) { return; }
+    el.classList.remove("pending", "failed");
+    var old = el.querySelectorAll(".note,.resend");
+    for (var i = 0; i < old.length; i++) { el.removeChild(old[i]); }
+    if (how === "sent") { return; }
+    el.classList.add(how === "sending" ? "pending" : "failed");
+    var note = document.createElement("span");
+    note.className = "note";
+    note.textContent = t(how === "sending" ? "sending" : "refused");
+    el.appendChild(note);
+    if (how === "failed" && !state.ended) {
+      var again = document.createElement("button");
+      again.type = "button"; again.className = "resend"; again.textContent = t("resend");
+      again.addEventListener("click", function () { resend(id); });
+      el.appendChild(again);
+    }
+  }
+  function find(id) {
+    for (var i = 0; i < state.pending.length; i++) { if (state.pending[i].id === id) { return state.pending[i]; } }
+    return null;
+  }
+  function transmit(p) {
+    if (!state.live || p.failed || !send({ type: "message", id: p.id, text: p.text })) { return; }
+    clearTimeout(p.timer);
+    p.timer = setTimeout(function () { failed(p.id); }, CONFIRM_MS);
+  }
+  function confirmed(id) {
+    var p = find(id);
+    if (p) { clearTimeout(p.timer); }
+    state.pending = state.pending.filter(function (q) { return q.id !== id; });
+    mark(id, "sent");
+  }
+  function failed(id) {
+    var p = find(id);
+    if (!p) { return; }
+    clearTimeout(p.timer); p.failed = true;
+    mark(id, "failed");
+  }
+  function resend(id) {
+    var p = find(id);
+    if (!p || state.ended) { return; }
+    p.failed = false;
+    mark(id, "sending");
+    transmit(p);  // or, while reconnecting, as soon as the chat is back
+  }
+  // The socket went: nothing more can be confirmed on it; what was sending is sent again on resume.
+  function socketGone() {
+    state.live = false;
+    state.pending.forEach(function (p) { clearTimeout(p.timer); });
+  }
+  function chatOver() {
+    state.ended = true; state.live = false;
+    form.hidden = true; input.disabled = true;
+    state.pending.forEach(function (p) { clearTimeout(p.timer); p.failed = true; mark(p.id, "failed"); });
+  }
+
   function onFrame(frame) {
     if (frame.type === "started" || frame.type === "resumed") {
       if (frame.type === "started") { state.token = frame.token; }
       state.away = false;
       state.retry = 500;
       setStatus("");
+      state.live = true;
       // Written while the chat was starting or reconnecting: sent now (each once: the ids say so).
-      state.pending.forEach(function (p) { send({ type: "message", id: p.id, text: p.text }); });
+      state.pending.forEach(transmit);
     } else if (frame.type === "reconnecting") {
       // The helpline's database is away for a moment: say so, and come back (the socket closes).
       state.away = true;
@@ -157,11 +229,11 @@
     } else if (frame.type === "answered") {
       setStatus(t("answered"));
     } else if (frame.type === "ended") {
-      setStatus(t("ended")); state.ended = true; form.hidden = true;
+      setStatus(t("ended")); chatOver();
     } else if (frame.type === "ack") {
-      state.pending = state.pending.filter(function (p) { return p.id !== frame.id; });
+      confirmed(frame.id);
       var mine = body.querySelector('[data-id="' + frame.id + '"]');
-      if (mine) { mine.classList.remove("pending"); mine.setAttribute("data-seq", String(frame.seq)); }
+      if (mine) { mine.setAttribute("data-seq", String(frame.seq)); }
       state.seen[frame.seq] = true;
       state.lastSeq = Math.max(state.lastSeq, frame.seq);
     } else if (frame.type === "message") {
@@ -169,13 +241,15 @@
       state.seen[frame.seq] = true;
       state.lastSeq = Math.max(state.lastSeq, frame.seq);
       if (frame.from === "you") {
-        if (frame.id && body.querySelector('[data-id="' + frame.id + '"]')) { return; }
+        // Stored before a drop whose ack never came: the server has it, so it was sent.
+        if (frame.id && body.querySelector('[data-id="' + frame.id + '"]')) { confirmed(frame.id); return; }
         bubble(frame.text, "you", frame.id, frame.seq);
       } else {
         bubble(frame.text, "helpline", null, frame.seq);
       }
     } else if (frame.type === "refused") {
-      setStatus(t("refused"));
+      if (frame.id) { failed(frame.id); return; }  // this message was not stored: say so by it
+      setStatus(t("refused")); chatOver();  // the chat itself was refused
     }
   }
 
@@ -196,6 +270,7 @@
     };
     socket.onclose = function () {
       if (state.ended || state.socket !== socket) { return; }
+      socketGone();
       var away = state.away;
       setStatus(t(away ? "unavailable" : "reconnecting"));
       // A chat whose start met the outage starts again; one that had started resumes.
@@ -210,7 +285,7 @@
   $(".go").addEventListener("click", function () {
     if (state.started) { return; }
     state.started = true;
-    $(".pre").hidden = true; $(".pre").style.display = "none";
+    $(".pre").hidden = true;
     body.hidden = false; form.hidden = false;
     connect(true);
     input.focus();
@@ -220,10 +295,11 @@
     e.preventDefault();
     var text = input.value.trim();
     if (!text || state.ended) { return; }
-    var id = uid();
-    state.pending.push({ id: id, text: text });
-    bubble(text, "you pending", id);
-    send({ type: "message", id: id, text: text });
+    var entry = { id: uid(), text: text, failed: false, timer: null };
+    state.pending.push(entry);
+    bubble(text, "you", entry.id);
+    mark(entry.id, "sending");
+    transmit(entry);  // now if the chat is on; otherwise once it starts or resumes
     input.value = "";
   });
   input.addEventListener("keydown", function (e) {
