@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "helpline.routing",
     "helpline.voice",
 ]
+if DEMO:
+    # Demo data and traffic simulators (seed_demo, simulate): absent from a live helpline.
+    INSTALLED_APPS.append("helpline.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -6,8 +6,8 @@ other non-data contacts. Callers come back: a child may call silently several ti
 some people test or prank the line again and again, a few numbers are withheld.
 
 Nothing here describes a real person: summaries are assembled from generic, non-graphic sentences.
-The rows are built in memory and written with bulk_create in one transaction (the per-contact
-services audit each write and would take minutes); one audit event records the whole batch.
+The month is written by contacts' batch service (contacts_seed_finished): rows built in memory and
+bulk inserted in one transaction, one audit event for the whole batch.
 """
 
 from __future__ import annotations
@@ -26,22 +26,8 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
-from helpline.audit.services import audit_record
-from helpline.common.crypto import encrypt_text
-from helpline.contacts.identity import Address, address_hash, parse_address
-from helpline.contacts.models import (
-    DATA_KINDS,
-    NON_DATA_KINDS,
-    Caller,
-    Channel,
-    Contact,
-    Direction,
-    Kind,
-    Status,
-    Term,
-    Urgency,
-)
-from helpline.contacts.search_text import index_text
+from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS, Channel, Contact, Kind, Urgency
+from helpline.contacts.services import ContactError, FinishedContact, contacts_seed_finished
 
 SEED = 1280
 DAYS = 30
@@ -1031,33 +1017,43 @@ def generate_month(today: dt.date, tz: dt.tzinfo, *, seed: int = SEED) -> list[D
     return MonthGenerator(random.Random(seed), today, tz).build()
 
 
-# --- Writing --------------------------------------------------------------------------------------
+# --- Writing (through contacts' own service) -----------------------------------------------------
 
 
 def demo_contacts_present() -> bool:
     return Contact.objects.filter(idempotency_key__startswith=KEY_PREFIX).exists()
 
 
-class _SearchText:
-    """search_text of a summary made of parts: each part is segmented once (Khmer costs ~1 ms)."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str] = {}
-
-    def __call__(self, parts: Sequence[str]) -> str:
-        found: list[str] = []
-        for part in parts:
-            words = self.cache.get(part)
-            if words is None:
-                words = self.cache[part] = index_text(part).strip()
-            if words:
-                found.append(words)
-        return f" {' '.join(found)} " if found else ""
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _finished(n: int, c: DemoContact, counsellor_id: uuid.UUID) -> FinishedContact:
+    terms = {
+        "caller_type": c.caller_type,
+        "relationship": c.relationship,
+        "gender": c.gender,
+        "province": c.province,
+        "region": c.region,
+        "living_situation": c.living_situation,
+        "disability": c.disability,
+    }
+    return FinishedContact(
+        idempotency_key=f"{KEY_PREFIX}{n}",
+        channel=c.channel,
+        kind=c.kind,
+        arrived_at=c.arrived_at,
+        counsellor_id=counsellor_id,
+        address=c.address,
+        withheld=c.withheld,
+        wait_seconds=c.wait_seconds,
+        talk_seconds=c.talk_seconds,
+        language=c.language,
+        terms={name: code for name, code in terms.items() if code},
+        reasons=c.reasons,
+        actions=c.actions,
+        vulnerable_groups=c.vulnerable_groups,
+        age=c.age,
+        age_over_25=c.age_over_25,
+        urgency=c.urgency,
+        summary_parts=c.summary_parts,
+    )
 
 
 def create_demo_contacts(*, today: dt.date | None = None, seed: int = SEED) -> int | None:
@@ -1073,107 +1069,13 @@ def create_demo_contacts(*, today: dt.date | None = None, seed: int = SEED) -> i
         missing = sorted(set(DEMO_COUNSELLORS) - set(staff))
         if missing:
             raise DemoDataError(f"demo staff missing ({', '.join(missing)}): run seed_demo")
-        terms = {(v, code): pk for v, code, pk in Term.objects.values_list("vocabulary", "code", "pk")}
-
-        def term(vocabulary: str, code: str) -> int | None:
-            if not code:
-                return None
-            try:
-                return terms[(vocabulary, code)]
-            except KeyError:
-                raise DemoDataError(f"code list term missing: {vocabulary} {code}") from None
-
-        # Callers first: one row per address, linked by keyed hash as identity.caller_for_address does.
-        hashes: dict[str, str] = {}
-        parsed: dict[str, Address] = {}
-        for spec in month:
-            if spec.address and spec.address not in hashes:
-                address = parse_address(spec.address)
-                parsed[spec.address] = address
-                hashes[spec.address] = address_hash(address)
-        caller_ids: dict[str, uuid.UUID] = {}
-        all_hashes = list(hashes.values())
-        for chunk in _chunks(all_hashes, BATCH):
-            caller_ids.update(Caller.objects.filter(address_hash__in=chunk).values_list("address_hash", "pk"))
-        new_callers = [
-            Caller(
-                id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                address_hash=digest,
-                address_encrypted=encrypt_text(parsed[raw].uri),
-                scheme=parsed[raw].scheme,
+        try:
+            return contacts_seed_finished(
+                None,
+                contacts=[_finished(n, c, staff[c.counsellor]) for n, c in enumerate(month, start=1)],
+                action=AuditAction.DEMO_SEED_CONTACTS,
+                detail={"days": DAYS},
+                new_id=lambda: uuid.UUID(int=rng.getrandbits(128), version=4),
             )
-            for raw, digest in hashes.items()
-            if digest not in caller_ids
-        ]
-        Caller.objects.bulk_create(new_callers, batch_size=BATCH)
-        caller_ids.update((c.address_hash, c.pk) for c in new_callers)
-
-        search_text = _SearchText()
-        rows: list[Contact] = []
-        reasons: list[Any] = []
-        actions: list[Any] = []
-        groups: list[Any] = []
-        handlers: list[Any] = []
-        reason_through = Contact.reasons.through
-        action_through = Contact.actions.through
-        group_through = Contact.vulnerable_groups.through
-        handler_through = Contact.handlers.through
-        for n, c in enumerate(month, start=1):
-            answered = c.arrived_at + dt.timedelta(seconds=c.wait_seconds)
-            counsellor_id = staff[c.counsellor]
-            contact = Contact(
-                id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                channel=c.channel,
-                direction=Direction.INBOUND,
-                status=Status.CLOSED,
-                kind=c.kind,
-                caller_id=caller_ids[hashes[c.address]] if c.address else None,
-                caller_withheld=c.withheld,
-                arrived_at=c.arrived_at,
-                answered_at=answered,
-                ended_at=answered + dt.timedelta(seconds=c.talk_seconds),
-                wait_seconds=c.wait_seconds,
-                talk_seconds=c.talk_seconds,
-                counsellor_id=counsellor_id,
-                created_by_id=counsellor_id,
-                language=c.language,
-                caller_type_id=term("caller_type", c.caller_type),
-                relationship_id=term("relationship", c.relationship),
-                gender_id=term("gender", c.gender),
-                age=c.age,
-                age_over_25=c.age_over_25,
-                province_id=term("province", c.province),
-                region_id=term("region", c.region),
-                living_situation_id=term("living_situation", c.living_situation),
-                disability_id=term("disability", c.disability),
-                urgency=c.urgency,
-                summary=c.summary,
-                search_text=search_text(c.summary_parts),
-                idempotency_key=f"{KEY_PREFIX}{n}",
-            )
-            rows.append(contact)
-            handlers.append(handler_through(contact_id=contact.pk, staff_id=counsellor_id))
-            reasons.extend(
-                reason_through(contact_id=contact.pk, term_id=term("reason", r)) for r in c.reasons
-            )
-            actions.extend(
-                action_through(contact_id=contact.pk, term_id=term("action", a)) for a in c.actions
-            )
-            groups.extend(
-                group_through(contact_id=contact.pk, term_id=term("vulnerable_group", g))
-                for g in c.vulnerable_groups
-            )
-        Contact.objects.bulk_create(rows, batch_size=BATCH)
-        for through, through_rows in (
-            (handler_through, handlers),
-            (reason_through, reasons),
-            (action_through, actions),
-            (group_through, groups),
-        ):
-            through.objects.bulk_create(through_rows, batch_size=BATCH)
-        audit_record(
-            None,
-            action=AuditAction.DEMO_SEED_CONTACTS,
-            detail={"contacts": len(rows), "callers": len(new_callers), "days": DAYS},
-        )
-    return len(rows)
+        except ContactError as exc:
+            raise DemoDataError(str(exc)) from exc
