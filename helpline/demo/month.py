@@ -19,7 +19,7 @@ import random
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,10 +32,7 @@ from helpline.contacts.services import ContactError, FinishedContact, contacts_s
 SEED = 1280
 DAYS = 30
 KEY_PREFIX = "demo-"
-BATCH = 500
 DEMO_COUNSELLORS = {"counsellor": 45.0, "volunteer": 35.0, "supervisor": 20.0}
-
-T = TypeVar("T")
 
 
 class DemoDataError(RuntimeError):
