@@ -10,12 +10,14 @@ import pytest
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.contacts.models import Caller, Contact, Kind, Status
 from helpline.contacts.search_text import index_text
 from helpline.contacts.services import ContactError, FinishedContact, contacts_seed_finished
 
 ADDRESS = "tel:+85512345678"
+SEED = AuditAction.DEMO_SEED_CONTACTS
 
 
 def finished(counsellor: Staff, key: str, **fields: object) -> FinishedContact:
@@ -44,7 +46,7 @@ def test_a_batch_writes_closed_coded_contacts_with_shared_callers_and_one_audit_
     batch = [finished(counsellor, "seed-1"), finished(counsellor, "seed-2", address=None, withheld=True)]
     batch.append(finished(counsellor, "seed-3"))
 
-    written = contacts_seed_finished(None, contacts=batch, action="test.seed", detail={"days": 1})
+    written = contacts_seed_finished(None, contacts=batch, action=SEED, detail={"days": 1})
 
     assert written == 3
     first = Contact.objects.get(idempotency_key="seed-1")
@@ -61,15 +63,15 @@ def test_a_batch_writes_closed_coded_contacts_with_shared_callers_and_one_audit_
     assert Contact.objects.get(idempotency_key="seed-3").caller == first.caller
     withheld = Contact.objects.get(idempotency_key="seed-2")
     assert withheld.caller is None and withheld.caller_withheld
-    (event,) = AuditEvent.objects.filter(action="test.seed")
+    (event,) = AuditEvent.objects.filter(action=SEED)
     assert event.detail == {"contacts": 3, "callers": 1, "days": 1}
 
 
 def test_a_caller_already_on_record_is_reused(counsellor: Staff) -> None:
-    contacts_seed_finished(None, contacts=[finished(counsellor, "seed-1")], action="test.seed")
-    contacts_seed_finished(None, contacts=[finished(counsellor, "seed-2")], action="test.seed")
+    contacts_seed_finished(None, contacts=[finished(counsellor, "seed-1")], action=SEED)
+    contacts_seed_finished(None, contacts=[finished(counsellor, "seed-2")], action=SEED)
     assert Caller.objects.count() == 1
-    details = AuditEvent.objects.filter(action="test.seed").order_by("seq").values_list("detail", flat=True)
+    details = AuditEvent.objects.filter(action=SEED).order_by("seq").values_list("detail", flat=True)
     assert [d["callers"] for d in details] == [1, 0]
 
 
@@ -77,7 +79,7 @@ def test_a_code_not_in_the_code_lists_writes_nothing(counsellor: Staff) -> None:
     batch = [finished(counsellor, "seed-1"), finished(counsellor, "seed-2", reasons=["no.such_reason"])]
     events = AuditEvent.objects.count()
     with pytest.raises(ContactError, match=r"code list term missing: reason no\.such_reason"):
-        contacts_seed_finished(None, contacts=batch, action="test.seed")
+        contacts_seed_finished(None, contacts=batch, action=SEED)
     assert not Contact.objects.exists()
     assert not Caller.objects.exists()
     assert AuditEvent.objects.count() == events
