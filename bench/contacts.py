@@ -241,12 +241,12 @@ class Writer:
 
 
 def build_templates(rng: random.Random) -> list[Template]:
-    """Months of demo contacts (helpline.contacts.demo_data) as templates for the bench rows."""
+    """Months of demo contacts (helpline.demo.month) as templates for the bench rows."""
     from django.utils import timezone
 
-    from helpline.contacts.demo_data import MonthGenerator
     from helpline.contacts.models import Term
     from helpline.contacts.search_text import index_text
+    from helpline.demo.month import MonthGenerator
 
     terms = {(v, c): pk for v, c, pk in Term.objects.values_list("vocabulary", "code", "pk")}
     cache: dict[str, str] = {}

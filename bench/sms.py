@@ -148,7 +148,7 @@ class LoadReport:
 
 def plan(rate: float, duration: float, senders: int, duplicates: float, seed: int) -> list[Planned]:
     """The schedule: `rate` requests a second, a share of them repeats of earlier messages."""
-    from helpline.conversations.management.commands.simulate import TEXTS_EN, TEXTS_KM
+    from helpline.demo.management.commands.simulate import TEXTS_EN, TEXTS_KM
 
     rng = random.Random(seed)
     total = round(rate * duration)

@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "helpline.voice",
     "helpline.console",
 ]
+if DEMO:
+    # Demo data and traffic simulators (seed_demo, simulate): absent from a live helpline.
+    INSTALLED_APPS.append("helpline.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,6 +12,11 @@ os.environ.setdefault("HELPLINE_DATA_DIR", tempfile.mkdtemp(prefix="helpline-tes
 from config.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# The demo app is loaded whatever HELPLINE_DEMO says, so its commands can be tested with DEMO
+# turned on per test (they still refuse without it); tests/test_demo_app.py checks a process
+# with demo mode off, where it is absent.
+if "helpline.demo" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS.append("helpline.demo")  # noqa: F405
 # Tests build triage's second scorer when they first use it, never in a background thread.
 TRIAGE_MODEL_WARM = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -125,8 +125,8 @@ ALLOWED = {
 # it is matched against what they type (risk-signal phrases; that file is reworked separately).
 # Migrations keep the old texts they replace.
 NOT_SCANNED = {
-    "helpline/conversations/simulate_chat.py",
-    "helpline/conversations/management/commands/simulate.py",
+    "helpline/demo/simulate_chat.py",
+    "helpline/demo/management/commands/simulate.py",
     "helpline/routing/default_signals.py",
 }
 
@@ -231,7 +231,7 @@ def test_khmer_in_code_and_templates_spells_the_listed_words_as_the_dictionary_d
     assert {
         "helpline/contacts/taxonomy_data.py",
         "helpline/conversations/services.py",
-        "helpline/conversations/management/commands/seed_demo_texts.py",
+        "helpline/demo/management/commands/seed_demo_texts.py",
         "helpline/templates/500.html",
     } <= scanned
     errors = _spelling_errors(texts)
@@ -342,8 +342,8 @@ def test_the_widget_a_child_loads_says_ប្អូន_and_1280(settings, tmp_pa
 
 
 def test_automatic_replies_and_canned_replies_speak_to_the_child_as_ប្អូន() -> None:
-    from helpline.conversations.management.commands.seed_demo_texts import CANNED
     from helpline.conversations.services import CLOSED_REPLY_KM, FIRST_REPLY_KM
+    from helpline.demo.management.commands.seed_demo_texts import CANNED
 
     replies = {"first reply": FIRST_REPLY_KM, "closed reply": CLOSED_REPLY_KM}
     replies |= {f"canned {title!r}": text for title, language, text in CANNED if language == "km"}

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import CommandError
 
-from helpline.conversations import consumers, simulate_chat
-from helpline.conversations.simulate_chat import simulate_chats
+from helpline.conversations import consumers
+from helpline.demo import simulate_chat
+from helpline.demo.simulate_chat import simulate_chats
 from tests.servers import HelplineServer, helpline_server
 
 

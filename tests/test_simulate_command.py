@@ -25,11 +25,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HelplineServer]
 
 def simulate(server: HelplineServer, *args: str) -> subprocess.CompletedProcess[str]:
     """The command in its own process, with the server's environment (so the secrets come from
-    HELPLINE_KANNEL_SECRET / HELPLINE_TWILIO_AUTH_TOKEN, as an operator's would)."""
+    HELPLINE_KANNEL_SECRET / HELPLINE_TWILIO_AUTH_TOKEN, as an operator's would) in demo mode,
+    the only mode that has the command."""
     return subprocess.run(
         [sys.executable, "manage.py", "simulate", "--url", server.url, *args],
         cwd=PROJECT_DIR,
-        env=server.env,
+        env={**server.env, "HELPLINE_DEMO": "1"},
         capture_output=True,
         text=True,
         timeout=120,
@@ -53,7 +54,7 @@ def test_simulated_kannel_traffic_is_stored_once_each(server: HelplineServer) ->
     assert "p99" in result.stdout
     assert stored(server, "kannel") == (20, 20)
     # Khmer arrives intact: the texts are the command's own, unchanged.
-    from helpline.conversations.management.commands.simulate import TEXTS_EN, TEXTS_KM
+    from helpline.demo.management.commands.simulate import TEXTS_EN, TEXTS_KM
 
     texts = {t for (t,) in server.query("SELECT text FROM conversations_message WHERE direction = 'in'")}
     assert texts and texts <= set(TEXTS_KM) | set(TEXTS_EN)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 
 from helpline.channels.base import TextGateway
@@ -9,6 +11,8 @@ from helpline.channels.kannel.adapter import KannelGateway
 from helpline.channels.twilio.adapter import TwilioGateway
 
 _OVERRIDES: dict[str, TextGateway] = {}
+# Demo mode's stand-in for a gateway that cannot send, given by the demo app when it is installed.
+_STAND_IN: list[Callable[[str], TextGateway]] = []
 
 
 def gateway(name: str) -> TextGateway:
@@ -25,11 +29,14 @@ def gateway(name: str) -> TextGateway:
 
 
 def _demo_unless(can_send: object, real: TextGateway) -> TextGateway:
-    if settings.DEMO and not can_send:
-        from helpline.channels.demo import DemoGateway  # deferred: demo code loads only in demo mode
-
-        return DemoGateway(real.name)
+    if settings.DEMO and not can_send and _STAND_IN:
+        return _STAND_IN[0](real.name)
     return real
+
+
+def use_stand_in(factory: Callable[[str], TextGateway]) -> None:
+    """In demo mode, a gateway with no way to send is replaced by factory(name)."""
+    _STAND_IN[:] = [factory]
 
 
 def use_gateway(name: str, implementation: TextGateway | None) -> None:

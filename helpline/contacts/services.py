@@ -4,7 +4,10 @@ these functions save a contact."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -15,9 +18,16 @@ from helpline.accounts.principals import Principal
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common import live
+from helpline.common.crypto import encrypt_text
 from helpline.contacts import taxonomy
 from helpline.contacts.forms import MULTI_TERMS, SINGLE_TERMS
-from helpline.contacts.identity import caller_address, caller_for_address, parse_address
+from helpline.contacts.identity import (
+    Address,
+    address_hash,
+    caller_address,
+    caller_for_address,
+    parse_address,
+)
 from helpline.contacts.models import (
     NON_DATA_KINDS,
     Caller,
@@ -27,6 +37,7 @@ from helpline.contacts.models import (
     Direction,
     Kind,
     Status,
+    Term,
     Vocabulary,
 )
 from helpline.contacts.search_text import index_text
@@ -453,8 +464,178 @@ def caller_safety_note_set(
     return caller
 
 
+# --- Finished contacts written in bulk (the demo's month) ----------------------------------------
+
+BATCH = 500
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FinishedContact:
+    """A closed inbound contact for contacts_seed_finished. Terms are codes of the code lists;
+    the summary is given as sentences, each indexed for search once per batch."""
+
+    idempotency_key: str
+    channel: str
+    kind: str
+    arrived_at: dt.datetime
+    counsellor_id: uuid.UUID
+    address: str | None = None  # a channel address URI; None: withheld or none (walk-in)
+    withheld: bool = False
+    wait_seconds: int = 0
+    talk_seconds: int = 0
+    language: str = "km"
+    terms: Mapping[str, str] = field(default_factory=dict)  # single-term vocabulary -> code
+    reasons: Sequence[str] = ()
+    actions: Sequence[str] = ()
+    vulnerable_groups: Sequence[str] = ()
+    age: int | None = None
+    age_over_25: bool = False
+    urgency: str = ""
+    summary_parts: Sequence[str] = ()
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _SearchText:
+    """search_text of a summary made of parts: each part is segmented once (Khmer costs ~1 ms)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, parts: Sequence[str]) -> str:
+        found: list[str] = []
+        for part in parts:
+            words = self.cache.get(part)
+            if words is None:
+                words = self.cache[part] = index_text(part).strip()
+            if words:
+                found.append(words)
+        return f" {' '.join(found)} " if found else ""
+
+
+def _seed_callers(
+    contacts: Sequence[FinishedContact], new_id: Callable[[], uuid.UUID]
+) -> tuple[dict[str, uuid.UUID], int]:
+    """Caller ids by address URI: one row per address, linked by keyed hash as
+    identity.caller_for_address does; returns them and how many were new."""
+    hashes: dict[str, str] = {}
+    parsed: dict[str, Address] = {}
+    for c in contacts:
+        if c.address and c.address not in hashes:
+            parsed[c.address] = parse_address(c.address)
+            hashes[c.address] = address_hash(parsed[c.address])
+    by_hash: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(list(hashes.values()), BATCH):
+        by_hash.update(Caller.objects.filter(address_hash__in=chunk).values_list("address_hash", "pk"))
+    new_callers = [
+        Caller(
+            id=new_id(),
+            address_hash=digest,
+            address_encrypted=encrypt_text(parsed[raw].uri),
+            scheme=parsed[raw].scheme,
+        )
+        for raw, digest in hashes.items()
+        if digest not in by_hash
+    ]
+    Caller.objects.bulk_create(new_callers, batch_size=BATCH)
+    by_hash.update((c.address_hash, c.pk) for c in new_callers)
+    return {raw: by_hash[digest] for raw, digest in hashes.items()}, len(new_callers)
+
+
+class _Terms:
+    """Term ids by vocabulary and code, read once for a batch."""
+
+    def __init__(self) -> None:
+        self.ids = {(v, code): pk for v, code, pk in Term.objects.values_list("vocabulary", "code", "pk")}
+
+    def __call__(self, vocabulary: str, code: str) -> int | None:
+        if not code:
+            return None
+        try:
+            return self.ids[(vocabulary, code)]
+        except KeyError:
+            raise ContactError(vocabulary, f"code list term missing: {vocabulary} {code}") from None
+
+
+def _finished_row(
+    c: FinishedContact, *, id: uuid.UUID, caller_id: uuid.UUID | None, term: _Terms, search_text: _SearchText
+) -> Contact:
+    answered = c.arrived_at + dt.timedelta(seconds=c.wait_seconds)
+    return Contact(
+        id=id,
+        channel=c.channel,
+        direction=Direction.INBOUND,
+        status=Status.CLOSED,
+        kind=c.kind,
+        caller_id=caller_id,
+        caller_withheld=c.withheld,
+        arrived_at=c.arrived_at,
+        answered_at=answered,
+        ended_at=answered + dt.timedelta(seconds=c.talk_seconds),
+        wait_seconds=c.wait_seconds,
+        talk_seconds=c.talk_seconds,
+        counsellor_id=c.counsellor_id,
+        created_by_id=c.counsellor_id,
+        language=c.language,
+        age=c.age,
+        age_over_25=c.age_over_25,
+        urgency=c.urgency,
+        summary=" ".join(c.summary_parts),
+        search_text=search_text(c.summary_parts),
+        idempotency_key=c.idempotency_key,
+        **{f"{name}_id": term(v, c.terms.get(name, "")) for name, v in SINGLE_TERMS.items()},
+    )
+
+
+def contacts_seed_finished(
+    actor: Principal | None,
+    *,
+    contacts: Sequence[FinishedContact],
+    action: AuditAction,
+    detail: Mapping[str, Any] | None = None,
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> int:
+    """Write many closed contacts at once (rows built in memory, bulk inserts: the per-contact
+    services would audit each one and take minutes), with one audit row `action` for the batch.
+    new_id makes the ids (callers first, then contacts): a seeded one makes a batch reproducible.
+    Raises ContactError when a code is not in the code lists; nothing is written then."""
+    term = _Terms()
+    search_text = _SearchText()
+    many = (
+        (Contact.reasons.through, Vocabulary.REASON, "reasons"),
+        (Contact.actions.through, Vocabulary.ACTION, "actions"),
+        (Contact.vulnerable_groups.through, Vocabulary.VULNERABLE_GROUP, "vulnerable_groups"),
+    )
+    with transaction.atomic():
+        callers, new_callers = _seed_callers(contacts, new_id)
+        rows: list[Contact] = []
+        links: dict[Any, list[Any]] = {Contact.handlers.through: []} | {t: [] for t, _v, _n in many}
+        for c in contacts:
+            caller_id = callers[c.address] if c.address else None
+            row = _finished_row(c, id=new_id(), caller_id=caller_id, term=term, search_text=search_text)
+            rows.append(row)
+            links[Contact.handlers.through].append(
+                Contact.handlers.through(contact_id=row.pk, staff_id=c.counsellor_id)
+            )
+            for through, vocabulary, name in many:
+                links[through].extend(
+                    through(contact_id=row.pk, term_id=term(vocabulary, code)) for code in getattr(c, name)
+                )
+        Contact.objects.bulk_create(rows, batch_size=BATCH)
+        for through, through_rows in links.items():
+            through.objects.bulk_create(through_rows, batch_size=BATCH)
+        audit_record(
+            actor, action=action, detail={"contacts": len(rows), "callers": new_callers, **(detail or {})}
+        )
+    return len(rows)
+
+
 __all__ = [
-    "Channel", "ContactConflict", "ContactError", "Kind", "caller_reveal", "caller_safety_note_set",
-    "contact_close_quick", "contact_correct", "contact_draft_save", "contact_enter",
-    "contact_form_data", "contact_record", "contact_start",
+    "Channel", "ContactConflict", "ContactError", "FinishedContact", "Kind", "caller_reveal",
+    "caller_safety_note_set", "contact_close_quick", "contact_correct", "contact_draft_save",
+    "contact_enter", "contact_form_data", "contact_record", "contact_start", "contacts_seed_finished",
 ]  # fmt: skip

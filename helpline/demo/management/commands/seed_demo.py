@@ -13,9 +13,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from helpline.accounts import services
-from helpline.accounts.demo import load_or_create_demo_secrets, totp_base32
 from helpline.accounts.models import ApiToken, PolicyVersion, Role, Staff
 from helpline.accounts.permissions import Scope
+from helpline.demo.credentials import load_or_create_demo_secrets, totp_base32
 
 DEMO_STAFF = [
     # username, full name, role, language

@@ -33,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from twilio.request_validator import RequestValidator
 
 from helpline.channels.config import kannel_config, short_codes, twilio_config
-from helpline.conversations import simulate_chat
+from helpline.demo import simulate_chat
 
 MAX_RATE = 500.0
 MAX_DURATION = 3600.0

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from helpline.contacts.demo_data import DemoDataError, create_demo_contacts, demo_contacts_present
+from helpline.demo.month import DemoDataError, create_demo_contacts, demo_contacts_present
 
 
 class Command(BaseCommand):
