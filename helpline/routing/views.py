@@ -18,6 +18,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.services import audit_record
 from helpline.common.bounds import bound_settings
+from helpline.common.text import NotAnIdentifier, lookup_key
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.selectors import access_contact
 from helpline.contacts.services import AlreadyTaken
@@ -132,12 +133,17 @@ class SignalForm(forms.ModelForm[RiskSignal]):
 @require_http_methods(["GET", "POST"])
 def risk_signals(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    editing = RiskSignal.objects.filter(code=request.GET.get("edit", "")[:50]).first()
+    try:
+        edit = lookup_key(request.GET.get("edit", ""), limit=50)
+        toggle = lookup_key(request.POST.get("toggle", ""), limit=50)
+    except NotAnIdentifier:
+        return HttpResponse(_("No risk signal has this code."), status=400)
+    editing = RiskSignal.objects.filter(code=edit).first() if edit else None
     form = SignalForm(request.POST or None, instance=editing)
     status = 200
     if request.method == "POST":
         if "toggle" in request.POST:
-            signal = RiskSignal.objects.filter(code=request.POST.get("toggle", "")[:50]).first()
+            signal = RiskSignal.objects.filter(code=toggle).first()
             if signal is not None:
                 with transaction.atomic():
                     signal.is_active = not signal.is_active
