@@ -16,16 +16,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.websockets import chat_websocket_urlpatterns, has_route, staff_websocket_urlpatterns  # noqa: E402
+from helpline.common.origins import ChatOriginValidator  # noqa: E402
 from helpline.common.outage import database_unavailable  # noqa: E402
 
 staff_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(staff_websocket_urlpatterns)))
-chat_sockets = OriginValidator(
-    URLRouter(chat_websocket_urlpatterns), [*settings.ALLOWED_HOSTS, *settings.CHAT_ORIGINS]
-)
+chat_sockets = ChatOriginValidator(URLRouter(chat_websocket_urlpatterns))
 
 
 async def refuse_unknown_path(
