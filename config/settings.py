@@ -357,6 +357,7 @@ LOGGING = {
     "filters": {
         "no_client_address": {"()": "helpline.common.logs.NoClientAddress"},
         "outage_log_line": {"()": "helpline.common.outage.OutageLogLine"},
+        "pool_warnings": {"()": "helpline.common.outage.PoolWarnings"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
@@ -370,5 +371,7 @@ LOGGING = {
         "uvicorn.error": {"filters": ["no_client_address"]},
         # A request failed because the database is away: one line, not a traceback each.
         "django.request": {"filters": ["outage_log_line"]},
+        # The pool warns at every failed attempt to connect: the gate logs an outage once instead.
+        "psycopg.pool": {"filters": ["pool_warnings"]},
     },
 }
