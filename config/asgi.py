@@ -6,6 +6,8 @@ websites that embed the chat widget (HELPLINE_CHAT_ORIGINS)."""
 import contextlib
 import logging
 import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -14,19 +16,30 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from config.websockets import chat_websocket_urlpatterns, staff_websocket_urlpatterns  # noqa: E402
+from config.websockets import chat_websocket_urlpatterns, has_route, staff_websocket_urlpatterns  # noqa: E402
+from helpline.common.origins import ChatOriginValidator  # noqa: E402
 from helpline.common.outage import database_unavailable  # noqa: E402
 
 staff_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(staff_websocket_urlpatterns)))
-chat_sockets = OriginValidator(
-    URLRouter(chat_websocket_urlpatterns), [*settings.ALLOWED_HOSTS, *settings.CHAT_ORIGINS]
-)
+chat_sockets = ChatOriginValidator(URLRouter(chat_websocket_urlpatterns))
+
+
+async def refuse_unknown_path(
+    receive: Callable[[], Awaitable[dict[str, Any]]], send: Callable[[dict[str, Any]], Awaitable[None]]
+) -> None:
+    """No socket lives here: closed before it is accepted (the server answers 403), as a page
+    that does not exist answers 404, without a traceback."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        logging.getLogger("helpline.live").info("socket refused: no such path")
+        await send({"type": "websocket.close", "code": 4404})
 
 
 async def websockets(scope, receive, send):  # type: ignore[no-untyped-def]
+    if not has_route(scope.get("path", "")):
+        return await refuse_unknown_path(receive, send)
     try:
         if scope.get("path", "").startswith("/ws/chat/"):
             return await chat_sockets(scope, receive, send)

@@ -315,7 +315,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Text gateways (read through helpline.channels.config; tests override this mapping) -----
 HELPLINE_ENV = os.environ
 PUBLIC_URL = os.environ.get("HELPLINE_PUBLIC_URL", "").rstrip("/")
-# Websites allowed to embed the chat widget (host names, e.g. childhelplinecambodia.org).
+# Websites allowed to embed the chat widget: host names (childhelplinecambodia.org, on the default
+# port) or origins with a port (https://partner.example.org:8443); see helpline/common/origins.py.
 CHAT_ORIGINS = [h.strip() for h in os.environ.get("HELPLINE_CHAT_ORIGINS", "").split(",") if h.strip()]
 # Where quick exit sends the child: a neutral page that replaces the chat in the browser's history.
 CHAT_EXIT_URL = os.environ.get("HELPLINE_CHAT_EXIT_URL", "https://www.google.com/search?q=weather")
@@ -360,6 +361,7 @@ LOGGING = {
     "filters": {
         "no_client_address": {"()": "helpline.common.logs.NoClientAddress"},
         "outage_log_line": {"()": "helpline.common.outage.OutageLogLine"},
+        "pool_warnings": {"()": "helpline.common.outage.PoolWarnings"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
@@ -373,5 +375,7 @@ LOGGING = {
         "uvicorn.error": {"filters": ["no_client_address"]},
         # A request failed because the database is away: one line, not a traceback each.
         "django.request": {"filters": ["outage_log_line"]},
+        # The pool warns at every failed attempt to connect: the gate logs an outage once instead.
+        "psycopg.pool": {"filters": ["pool_warnings"]},
     },
 }

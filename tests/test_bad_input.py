@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from helpline.accounts.models import Staff
 from helpline.accounts.services import api_token_create
 from helpline.audit.models import AuditEvent
+from helpline.contacts.models import Contact, ContactDraft, Status
 from tests.factories import PASSWORD, totp_now
 
 ClientFor = Callable[[Staff], Client]
@@ -137,3 +138,61 @@ def test_unknown_url_is_404_not_500(db: None) -> None:
 
 def test_wrong_method_is_405(db: None) -> None:
     assert Client().delete("/healthz").status_code == 405
+
+
+# --- The console's draft and save -------------------------------------------------------------------
+
+
+def _active_contact(client: Client) -> Contact:
+    response = client.post("/console/start/", {"channel": "voice", "address": "012 345 678"})
+    assert response.status_code == 302
+    return Contact.objects.latest("created_at")
+
+
+def test_a_nul_in_a_draft_is_repaired_and_the_words_are_kept(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    """A NUL (which PostgreSQL's JSON refuses) becomes U+FFFD as everywhere words come in."""
+    client = client_for(counsellor)
+    contact = _active_contact(client)
+    response = client.post(
+        f"/console/{contact.pk}/draft/",
+        {
+            "summary": "ក្មេង\x00ស្រី",
+            "reasons": ["violence.physical", "x\x00"],
+            "sum\x00": "y",
+            "_revision": "1",
+        },
+    )
+    assert response.status_code == 200
+    data = ContactDraft.objects.get(contact=contact).data
+    assert data["summary"] == "ក្មេង\ufffdស្រី"
+    assert data["reasons"] == ["violence.physical", "x\ufffd"]
+    assert not any("\x00" in key for key in data)
+
+
+@pytest.mark.parametrize(
+    "revision",
+    ["1" * 30, "-1", "x", "1e3", "٣"],
+    ids=["30-digits", "negative", "letters", "exp", "arabic-digit"],
+)
+def test_a_draft_revision_that_is_not_a_small_whole_number_is_a_400(
+    counsellor: Staff, client_for: ClientFor, revision: str
+) -> None:
+    client = client_for(counsellor)
+    contact = _active_contact(client)
+    response = client.post(f"/console/{contact.pk}/draft/", {"summary": "x", "_revision": revision})
+    assert response.status_code == 400
+    assert not ContactDraft.objects.filter(contact=contact).exists()
+
+
+@pytest.mark.parametrize("revision", ["x", "1" * 30, "-1"], ids=["letters", "30-digits", "negative"])
+def test_a_save_with_a_bad_revision_is_a_400_and_changes_nothing(
+    counsellor: Staff, client_for: ClientFor, revision: str
+) -> None:
+    client = client_for(counsellor)
+    contact = _active_contact(client)
+    response = client.post(f"/console/{contact.pk}/save/", {"summary": "x", "_revision": revision})
+    assert response.status_code == 400
+    contact.refresh_from_db()
+    assert contact.status == Status.ACTIVE

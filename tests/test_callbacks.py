@@ -135,3 +135,32 @@ def test_a_withheld_number_cannot_be_called_back(supervisor: Staff, client_for: 
     response = call_back(client_for(supervisor), call)
     assert response.status_code == 400  # type: ignore[attr-defined]
     assert not Callback.objects.exists()
+
+
+def test_a_repeated_call_back_reuses_the_open_one(
+    supervisor: Staff, client_for: ClientFor, make_persona: Callable[..., Staff]
+) -> None:
+    call = missed_call()
+    client = client_for(supervisor)
+    first = call_back(client, call)
+    again = call_back(client, call)  # a double click, a resent form, a second try
+    outbound = Contact.objects.get(direction=Direction.OUTBOUND)
+    assert first["Location"] == again["Location"] == f"/calls/call-backs/{outbound.pk}/"  # type: ignore[index]
+    assert Callback.objects.count() == 1 and AuditEvent.objects.filter(action="call.callback").count() == 1
+    # A colleague is told someone is calling back already, and gets no number.
+    colleague = client_for(make_persona(Role.SUPERVISOR, username="other-supervisor"))
+    refused = call_back(colleague, call)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "85512345678" not in refused.content.decode()  # type: ignore[attr-defined]
+    assert Contact.objects.filter(direction=Direction.OUTBOUND).count() == 1
+
+
+def test_once_the_call_back_is_closed_a_new_one_may_be_made(supervisor: Staff, client_for: ClientFor) -> None:
+    from helpline.contacts.services import contact_close_quick
+
+    call = missed_call()
+    client = client_for(supervisor)
+    call_back(client, call)
+    contact_close_quick(supervisor, contact=Contact.objects.get(direction=Direction.OUTBOUND), kind="hang_up")
+    call_back(client, call)
+    assert Contact.objects.filter(direction=Direction.OUTBOUND).count() == 2

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
-from django.test import Client
+from django.test import Client, override_settings
 
 from config.asgi import application
 from helpline.accounts.models import Staff
@@ -307,6 +307,35 @@ def test_foreign_origins_are_refused() -> None:
         assert (await child.connect())["type"] == "websocket.close"
 
     run(scenario)
+
+
+def _chat_origin_accepted(origin: bytes, host: bytes = b"127.0.0.1") -> bool:
+    async def scenario() -> bool:
+        child = ChildSocket(origin=origin)
+        child.app.scope["headers"] = [(b"origin", origin), (b"host", host)]
+        first = await child.connect()
+        if first["type"] == "websocket.accept":
+            await child.disconnect()
+            return True
+        return False
+
+    return async_to_sync(scenario)()
+
+
+@override_settings(CHAT_ORIGINS=["school.example.org", "https://ngo.example.org:8443"])
+def test_a_chat_origin_is_matched_with_its_scheme_and_port() -> None:
+    # A host name stands for its site on the default port; an origin with a port, for that port.
+    assert _chat_origin_accepted(b"https://school.example.org")
+    assert not _chat_origin_accepted(b"https://school.example.org:8443")
+    assert not _chat_origin_accepted(b"http://school.example.org:8080")
+    assert _chat_origin_accepted(b"https://ngo.example.org:8443")
+    assert not _chat_origin_accepted(b"https://ngo.example.org")
+    assert not _chat_origin_accepted(b"http://ngo.example.org:8443")
+    # The helpline's own chat page: the origin the browser talks to, port and all.
+    assert _chat_origin_accepted(b"http://127.0.0.1:8000", host=b"127.0.0.1:8000")
+    assert not _chat_origin_accepted(b"http://127.0.0.1:9999", host=b"127.0.0.1:8000")
+    assert not _chat_origin_accepted(b"http://evil.example:8000", host=b"evil.example:8000")
+    assert not _chat_origin_accepted(b"null")
 
 
 def test_widget_script_is_served_with_both_languages() -> None:

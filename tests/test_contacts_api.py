@@ -12,6 +12,7 @@ from django.test import Client
 from helpline.accounts.models import Role, Staff
 from helpline.accounts.services import api_token_create
 from helpline.contacts import services
+from helpline.contacts.forms import ClassificationForm
 from helpline.contacts.models import Channel, Contact, Kind
 from tests.factories import persona
 
@@ -193,3 +194,89 @@ def test_bad_patch_names_the_field_and_changes_nothing(counsellor: Staff, client
 def test_malformed_history_address_is_422(db: None) -> None:
     response = Client().get("/api/v1/callers/history", {"address": "tel:12"}, **token("callers:read"))
     assert response.status_code == 422 and "address" in response.content.decode()
+
+
+def _counselling(counsellor: Staff) -> Contact:
+    contact = services.contact_start(counsellor, channel=Channel.VOICE, address=NUMBER)
+    data = {"kind": "counselling", "reasons": ["family.caregiver"], "gender": "male", "age": 12}
+    form = ClassificationForm(data)
+    assert form.is_valid(), form.errors
+    return services.contact_record(counsellor, contact=contact, data=form.cleaned_data, version=None)
+
+
+PATCH_SCHEMA = "/api/v1/openapi.json"
+
+
+def _patch_body_schema() -> dict[str, Any]:
+    spec = Client().get(PATCH_SCHEMA).json()
+    body = spec["paths"]["/api/v1/contacts/{contact_id}"]["patch"]["requestBody"]["content"]
+    ref = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    return dict(spec["components"]["schemas"][ref]["properties"])
+
+
+def _nullable(prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "null" or any(p.get("type") == "null" for p in prop.get("anyOf", []))
+
+
+@pytest.mark.parametrize(
+    "field", ["kind", "reasons", "actions", "vulnerable_groups", "age_over_25", "summary"]
+)
+def test_a_field_the_server_refuses_null_for_is_not_nullable_in_the_schema(
+    counsellor: Staff, field: str
+) -> None:
+    """Null is refused (leave the field out, or send [] / false / "" to clear it), and the schema says so."""
+    contact = _counselling(counsellor)
+    response = Client().patch(
+        f"/api/v1/contacts/{contact.pk}",
+        {field: None},
+        content_type="application/json",
+        **token("contacts:write", "contacts:read"),
+    )
+    assert response.status_code == 422 and field in response.content.decode()
+    assert not _nullable(_patch_body_schema()[field])
+    contact.refresh_from_db()
+    assert contact.kind == Kind.COUNSELLING and contact.age == 12
+
+
+@pytest.mark.parametrize("field", ["gender", "age", "province", "urgency"])
+def test_null_clears_a_single_value_as_the_schema_says(counsellor: Staff, field: str) -> None:
+    contact = _counselling(counsellor)
+    response = Client().patch(
+        f"/api/v1/contacts/{contact.pk}",
+        {field: None},
+        content_type="application/json",
+        **token("contacts:write", "contacts:read"),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()[field] in (None, "")
+    assert _nullable(_patch_body_schema()[field])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"age": 12}, {"province": "battambang", "gender": "male"}, {"reasons": ["family.caregiver"]}],
+    ids=["age", "province-and-gender", "reasons"],
+)
+def test_coding_a_contact_of_a_kind_that_carries_none_is_refused_naming_the_fields(
+    counsellor: Staff, change: dict[str, Any]
+) -> None:
+    contact = silent_call(counsellor)
+    response = Client().patch(
+        f"/api/v1/contacts/{contact.pk}",
+        change,
+        content_type="application/json",
+        **token("contacts:write", "contacts:read"),
+    )
+    assert response.status_code == 422
+    for field in change:
+        assert field in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.kind == Kind.SILENT and contact.age is None and contact.version == 2
+    # Changing the kind to one that carries coding, in the same request, is fine.
+    both = Client().patch(
+        f"/api/v1/contacts/{contact.pk}",
+        {"kind": "counselling", "reasons": ["family.caregiver"], **change},
+        content_type="application/json",
+        **token("contacts:write", "contacts:read"),
+    )
+    assert both.status_code == 200, both.content

@@ -373,6 +373,7 @@ def test_an_outage_answers_503_at_once_and_everything_is_stored_once_after_it(
     sids = [f"SM{tag}{n:030d}"[:34] for n in range(2)]
     http_call = voice_call(f"{tag}-http-call", "012345671")
     assert kannel(h, f"{tag}-first").status == 200
+    log_start = len(h.log.read_bytes())
 
     if how == "connections refused":
         _sql(f'ALTER DATABASE "{h.database}" WITH ALLOW_CONNECTIONS false')
@@ -480,3 +481,10 @@ def test_an_outage_answers_503_at_once_and_everything_is_stored_once_after_it(
     log = h.log.read_text()
     assert "Traceback" not in log, h.tail()
     assert "stopping all" not in log
+    # The outage and the recovery logged once by each process that uses the database (the server
+    # and the worker), not a psycopg.pool warning for every attempt to connect.
+    during = h.log.read_bytes()[log_start:].decode(errors="replace").splitlines()
+    pool_lines = [line for line in during if " psycopg.pool " in line]
+    assert len(pool_lines) <= 2, "\n".join(pool_lines)
+    assert sum("database unavailable (" in line for line in during) <= 2, "\n".join(during[-40:])
+    assert sum("database back after" in line for line in during) <= 2, "\n".join(during[-40:])

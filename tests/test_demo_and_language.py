@@ -110,3 +110,29 @@ def test_dates_and_numbers_follow_the_language() -> None:
 
 def test_times_are_shown_in_phnom_penh_time() -> None:
     assert timezone.get_current_timezone_name() == "Asia/Phnom_Penh"
+
+
+def test_a_khmer_page_shows_djangos_own_form_errors_in_khmer(db: None) -> None:
+    """Django's messages ("This field is required.", "Enter a whole number.", ...) come from our
+    catalogue, in Khmer, where Django's own Khmer has none or a poor one."""
+    from helpline.accounts.models import Role
+    from helpline.contacts.models import Contact
+    from tests.conftest import signed_in_client
+    from tests.factories import persona
+
+    client = signed_in_client(persona(Role.COUNSELLOR, username="kh", language="km"))
+    client.post("/console/start/", {"channel": "voice", "address": "012 345 678"})
+    contact = Contact.objects.get()
+    response = client.post(
+        f"/console/{contact.pk}/save/",
+        {"kind": "", "age": "x", "province": "atlantis", "summary": "a" * 10_001},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) >= {"kind", "age", "province", "summary"}
+    shown = [str(message) for messages in errors.values() for message in messages]
+    assert all(KHMER.search(message) for message in shown), shown
+    page = response.content.decode()
+    for english in ("This field is required", "Enter a whole number", "Select a valid choice", "Ensure this"):
+        assert english not in page
+    assert "ចំនួនគត់" in page  # "a whole number"; Django's own Khmer says "fill in all numbers"

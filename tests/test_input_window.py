@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
+from twilio.request_validator import RequestValidator
 
 from helpline.accounts.models import Staff
 from helpline.accounts.services import api_token_create
@@ -24,12 +25,14 @@ from helpline.common import bounds
 from helpline.contacts import services as contact_services
 from helpline.contacts.models import Channel, Contact, Kind
 from helpline.conversations.models import Message
+from helpline.routing.models import RiskSignal
 from helpline.voice.models import VoiceCall, VoiceEvent, VoiceSettings
 from helpline.voice.services import EventRejected, voice_event
 
 ClientFor = Callable[[Staff], Client]
 VOICE_SECRET = "voice-test-secret-0123456789"
 KANNEL_SECRET = "kannel-test-secret-0123456789"
+TWILIO_TOKEN = "twilio-test-token-0123456789"
 ENV = {
     "HELPLINE_VOICE_SECRET": VOICE_SECRET,
     "HELPLINE_KANNEL_SECRET": KANNEL_SECRET,
@@ -357,3 +360,38 @@ def test_a_body_over_the_limit_sent_without_a_length_is_a_413_too(
     status, body = async_to_sync(send)()
     assert status == 413, body[:300]
     assert b"Traceback" not in body
+
+
+# --- Lookups by a code or an id from outside --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code", ["exam\x00stress", "\x00", "exam\x1bstress"], ids=["nul", "only-nul", "escape"]
+)
+def test_a_risk_signal_code_with_a_nul_is_a_400_on_page_and_toggle(
+    supervisor: Staff, client_for: ClientFor, code: str
+) -> None:
+    client = client_for(supervisor)
+    assert client.get("/risk-signals/", {"edit": code}).status_code == 400
+    before = list(RiskSignal.objects.values_list("code", "is_active"))
+    assert client.post("/risk-signals/", {"toggle": code}).status_code == 400
+    assert list(RiskSignal.objects.values_list("code", "is_active")) == before
+
+
+def twilio_status(params: dict[str, str]) -> Any:
+    url = "http://testserver/hooks/sms/twilio/status"
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    return Client().post("/hooks/sms/twilio/status", params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+@pytest.mark.parametrize("sid", ["SM\x001", "SM\x1b1", "\x00"], ids=["nul", "escape", "only-nul"])
+def test_a_twilio_status_with_a_control_character_in_the_message_sid_is_a_400(db: None, sid: str) -> None:
+    with override_settings(HELPLINE_ENV=ENV | {"HELPLINE_TWILIO_AUTH_TOKEN": TWILIO_TOKEN}):
+        response = twilio_status({"MessageSid": sid, "MessageStatus": "delivered"})
+    assert response.status_code == 400
+
+
+def test_a_twilio_status_for_an_unknown_message_is_still_a_404(db: None) -> None:
+    with override_settings(HELPLINE_ENV=ENV | {"HELPLINE_TWILIO_AUTH_TOKEN": TWILIO_TOKEN}):
+        response = twilio_status({"MessageSid": "SM0001", "MessageStatus": "delivered"})
+    assert response.status_code == 404

@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.db import IntegrityError, OperationalError, connection
 
-from helpline.common.outage import PROBE_SECONDS, DatabaseGate, database_unavailable
+from helpline.common.outage import PROBE_SECONDS, DatabaseGate, PoolWarnings, database_unavailable
 
 
 class Clock:
@@ -50,3 +50,32 @@ def test_only_a_broken_link_to_postgresql_counts_as_the_database_being_away() ->
     )
     assert not database_unavailable(IntegrityError("duplicate key"))
     assert not database_unavailable(ValueError("not the database"))
+
+
+def _pool_warning(message: str) -> logging.LogRecord:
+    return logging.LogRecord("psycopg.pool", logging.WARNING, "pool.py", 680, message, ("pool-1", "x"), None)
+
+
+def test_pool_warnings_are_dropped_during_an_outage_and_not_repeated_outside_one() -> None:
+    clock = Clock()
+    gate = DatabaseGate(clock=clock)
+    kept = PoolWarnings(gate, clock=clock)
+    # The database goes away: every pooled connection is found broken at once; one line says so.
+    broken = [kept.filter(_pool_warning("discarding broken connection: %s")) for _ in range(16)]
+    assert broken == [True] + [False] * 15
+    gate.failed("OperationalError")  # logged once by the gate
+    for _ in range(30):  # a probe a second, and the pool's own retries
+        clock.now += 0.5
+        assert not kept.filter(_pool_warning("error connecting in %r: %s"))
+    gate.succeeded()  # logged once by the gate
+    clock.now += PoolWarnings.REPEAT_SECONDS
+    assert kept.filter(_pool_warning("discarding broken connection: %s"))  # a new event, said again
+    error = logging.LogRecord("psycopg.pool", logging.ERROR, "pool.py", 1, "x", None, None)
+    assert kept.filter(error)  # errors are never dropped
+
+
+def test_the_pool_logger_is_filtered_in_the_settings() -> None:
+    from django.conf import settings
+
+    assert "pool_warnings" in settings.LOGGING["loggers"]["psycopg.pool"]["filters"]
+    assert any(isinstance(f, PoolWarnings) for f in logging.getLogger("psycopg.pool").filters)

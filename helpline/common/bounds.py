@@ -94,6 +94,22 @@ class EventTimeField(forms.DateTimeField):
     default_validators = [_time_in_window]
 
 
+# The most a 32-bit integer column holds (PostgreSQL's integer): a counter from a form or a page stays below.
+MAX_COUNTER = 2**31 - 1
+_DIGITS = frozenset("0123456789")
+
+
+def counter_or_none(text: str | None, *, default: int | None = None) -> int | None:
+    """A revision or version number a page sends back: ASCII digits from 0 to MAX_COUNTER, or None
+    (the caller answers 400). Empty or missing gives the default."""
+    if not text:
+        return default
+    if len(text) > 10 or not _DIGITS.issuperset(text):  # int() also takes "٣", " 1", "1_0"
+        return None
+    value = int(text)
+    return value if value <= MAX_COUNTER else None
+
+
 # The bounds of every number a supervisor or administrator sets on a settings page: (least, most).
 SETTING_LIMITS: dict[str, tuple[int, int]] = {
     # voice

@@ -140,3 +140,33 @@ class OutageLogLine(logging.Filter):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info, record.exc_text = None, None
         return True
+
+
+class PoolWarnings(logging.Filter):
+    """psycopg.pool warns at every failed attempt to connect (each probe, each of the pool's own
+    retries) and at every broken connection it discards: during an outage a flood of lines for a
+    cause the gate logs once ("database unavailable ...", then "database back after ..."). While
+    the gate is down they are dropped; otherwise one of a kind per REPEAT_SECONDS is kept (a dropped
+    database breaks every pooled connection at once, before the gate knows)."""
+
+    REPEAT_SECONDS = 60.0
+
+    def __init__(
+        self, watched: DatabaseGate | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self._gate = watched or gate
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or record.levelno >= logging.ERROR:
+            return True
+        if self._gate.down:
+            return False
+        now, kind = self._clock(), str(record.msg)
+        last = self._last.get(kind)
+        if last is not None and now - last < self.REPEAT_SECONDS:
+            return False
+        self._last[kind] = now
+        return True

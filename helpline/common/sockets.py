@@ -13,7 +13,22 @@ class DirectDispatch:
     sockets that queue alone delays every event. Consumers using this touch the database only
     through database_sync_to_async, which closes stale connections itself."""
 
+    closed = False  # this consumer sent websocket.close
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def send_until_closed(message: dict[str, Any]) -> None:
+            # Once closed the server refuses anything more (uvicorn raises, a traceback in the log):
+            # frames already on their way and pushed events are dropped here, quietly.
+            if self.closed:
+                return
+            self.closed = message.get("type") == "websocket.close"
+            await send(message)
+
+        await super().__call__(scope, receive, send_until_closed)  # type: ignore[misc]
+
     async def dispatch(self, message: dict[str, Any]) -> None:
+        if self.closed and message["type"] == "websocket.receive":
+            return  # a frame sent before the client heard of the close: nobody is listening
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"no handler for message type {message['type']}")

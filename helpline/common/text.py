@@ -26,6 +26,19 @@ def is_identifier(value: str) -> bool:
     return not _NOT_IN_IDENTIFIERS.search(value)
 
 
+class NotAnIdentifier(ValueError):
+    """A code or id from outside that no record can have: the caller answers 400."""
+
+
+def lookup_key(value: str, *, limit: int) -> str:
+    """A code or id from a query or form to look a record up by: the value itself, or NotAnIdentifier
+    when it holds a control character (PostgreSQL refuses a NUL in a query; no record has one) or is
+    longer than the field holds."""
+    if len(value) > limit or not is_identifier(value):
+        raise NotAnIdentifier(value[:20])
+    return value
+
+
 # Characters that change nothing a reader sees: zero-width space, non-joiner, joiner, word joiner,
 # byte-order mark, soft hyphen, Khmer's invisible inherent vowels, emoji variation selectors and
 # skin tones (the same emoji comes with or without them).

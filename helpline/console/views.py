@@ -15,6 +15,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.common.bounds import counter_or_none
 from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
@@ -110,9 +111,8 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 def draft_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     staff = _staff(request)
     contact = access_contact(staff, contact_id, for_write=True)
-    try:
-        revision = int(request.POST.get("_revision", "0"))
-    except ValueError:
+    revision = counter_or_none(request.POST.get("_revision"), default=0)
+    if revision is None:
         return HttpResponseBadRequest(_("The form could not be read. Reload the page."))
     if contact.status == Status.CLOSED:
         return HttpResponse(_("Already saved."), status=409)
@@ -135,9 +135,9 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     staff = _staff(request)
     contact = access_contact(staff, contact_id, for_write=True)
     form = ClassificationForm(request.POST)
-    try:
-        version = int(request.POST.get("_version", "")) if request.POST.get("_version") else None
-    except ValueError:
+    version = counter_or_none(request.POST.get("_version"))
+    revision = counter_or_none(request.POST.get("_revision"), default=0)
+    if revision is None or (version is None and request.POST.get("_version")):
         return HttpResponseBadRequest(_("The form could not be read. Reload the page."))
     if form.is_valid():
         try:
@@ -154,7 +154,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     context = _console_context(request, staff, contact) | {
         "form": form,
         "history": caller_history(staff, contact.caller, beside=contact),
-        "draft_revision": int(request.POST.get("_revision", "0") or 0),
+        "draft_revision": revision,
         "draft_saved_at": None,
     }
     return render(request, "console/console.html", context, status=status)

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.schema import DjangoGetter
 from pydantic import StrictBool, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from helpline.accounts.api_auth import ApiCaller, api_access
 from helpline.accounts.permissions import Permission, Scope
@@ -42,9 +43,9 @@ from helpline.contacts.api_types import (
     VulnerableGroupCode,
     WindowDate,
 )
-from helpline.contacts.forms import ClassificationForm, ContactEntryForm
+from helpline.contacts.forms import CODING_FIELDS, ClassificationForm, ContactEntryForm
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
-from helpline.contacts.models import Channel, Contact, Direction, Kind, Language, Urgency
+from helpline.contacts.models import DATA_KINDS, Channel, Contact, Direction, Kind, Language, Urgency
 from helpline.contacts.models import Status as ContactStatus
 from helpline.contacts.selectors import (
     ContactFilters,
@@ -227,27 +228,51 @@ class ContactIn(Classification):
     _arrived_in_window = field_validator("arrived_at")(_time_in_window)
 
 
+def _not_null(value: Any) -> Any:
+    """Left out is "no change"; null is no value for a field that always has one."""
+    if value is None:
+        raise ValueError("not null: leave it out to keep it, or send [], false or an empty string")
+    return value
+
+
 class ClassificationPatch(Schema):
-    kind: Kind | None = None
-    language: Language | None = None
+    """Only the fields given change. Null clears a single value (gender, age, province ...); a field
+    that always has a value (kind, language, the lists, age_over_25, summary) takes no null, and the
+    schema says so."""
+
+    kind: Kind | SkipJsonSchema[None] = None
+    language: Language | SkipJsonSchema[None] = None
     caller_type: CallerTypeCode | None = None
     relationship: RelationshipCode | None = None
     gender: GenderCode | None = None
     age: Age | None = None
-    age_over_25: StrictBool | None = None
+    age_over_25: StrictBool | SkipJsonSchema[None] = None
     province: ProvinceCode | None = None
     region: RegionCode | None = None
     living_situation: LivingSituationCode | None = None
     disability: DisabilityCode | None = None
-    vulnerable_groups: list[VulnerableGroupCode] | None = Field(None, max_length=20)
-    reasons: list[ReasonCode] | None = Field(None, max_length=20)
-    actions: list[ActionCode] | None = Field(None, max_length=20)
+    vulnerable_groups: list[VulnerableGroupCode] | SkipJsonSchema[None] = Field(None, max_length=20)
+    reasons: list[ReasonCode] | SkipJsonSchema[None] = Field(None, max_length=20)
+    actions: list[ActionCode] | SkipJsonSchema[None] = Field(None, max_length=20)
     urgency: Urgency | None = None
-    summary: str | None = Field(None, max_length=10_000)
-    version: Version | None = Field(None, description="the version you read; a mismatch gives 409")
+    summary: str | SkipJsonSchema[None] = Field(None, max_length=10_000)
+    version: Version | SkipJsonSchema[None] = Field(
+        None, description="the version you read; a mismatch gives 409"
+    )
     reason: str = Field("", max_length=500)
 
     _texts = field_validator("summary", "reason")(_words)
+    _never_null = field_validator(
+        "kind",
+        "language",
+        "age_over_25",
+        "vulnerable_groups",
+        "reasons",
+        "actions",
+        "summary",
+        "version",
+        mode="before",
+    )(_not_null)
 
     @model_validator(mode="before")
     @classmethod
@@ -350,6 +375,7 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
     merged = services.contact_form_data(contact) | dict(given.items())
     if not merged.get("kind"):
         raise ValidationFailed({"kind": ["required to classify a contact"]})
+    _refuse_coding_it_cannot_carry(str(getattr(merged["kind"], "value", merged["kind"])), given)
     data = _valid(ClassificationForm(_form_data(merged)))
     try:
         updated = services.contact_correct(
@@ -362,6 +388,17 @@ def patch_contact(request: HttpRequest, contact_id: UUID, payload: Classificatio
     if updated.version == contact.version:  # the values it had: nothing was written
         return _read(request, principal, updated)
     return contact_out(updated)
+
+
+def _refuse_coding_it_cannot_carry(kind: str, given: dict[str, Any]) -> None:
+    """A silent call, a prank ... carries no coding: an age or a reason given for one is refused by
+    name (the form would drop it without a word), unless the same request makes it a data kind."""
+    if kind in DATA_KINDS:
+        return
+    refused = [name for name in CODING_FIELDS if given.get(name) not in (None, "", [], False)]
+    if refused:
+        message = f"does not apply to a {kind} contact (change its kind to classify it)"
+        raise ValidationFailed({name: [message] for name in refused})
 
 
 def _read(request: HttpRequest, principal: ApiCaller, contact: Contact) -> ContactOut:

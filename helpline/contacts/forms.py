@@ -39,6 +39,8 @@ MULTI_TERMS = {
     "vulnerable_groups": Vocabulary.VULNERABLE_GROUP,
     "actions": Vocabulary.ACTION,
 }
+# What a non-data contact (silent, hang-up, prank ...) does not carry: it is counted, nothing more.
+CODING_FIELDS = (*SINGLE_TERMS, *MULTI_TERMS, "reasons", "age", "age_over_25", "urgency")
 CLASSIFICATION_FIELDS = [
     "kind", "language", "caller_type", "relationship", "gender", "age", "age_over_25", "province",
     "region", "living_situation", "disability", "vulnerable_groups", "reasons", "urgency", "actions",

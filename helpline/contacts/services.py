@@ -19,6 +19,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common import live
 from helpline.common.crypto import encrypt_text
+from helpline.common.text import is_identifier, storable
 from helpline.contacts import taxonomy
 from helpline.contacts.forms import MULTI_TERMS, SINGLE_TERMS
 from helpline.contacts.identity import (
@@ -283,6 +284,15 @@ def contact_close_quick(
     return locked
 
 
+def _storable_value(value: Any) -> Any:
+    """A draft keeps the counsellor's words as typed, a NUL (PostgreSQL's JSON takes none) repaired."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list):
+        return [_storable_value(item) for item in value]
+    return value
+
+
 def contact_draft_save(
     actor: Staff,
     *,
@@ -292,7 +302,11 @@ def contact_draft_save(
     request: HttpRequest | None = None,
 ) -> ContactDraft:
     """Keep the form in progress. An older revision arriving late never overwrites a newer one."""
-    clean = {k: v for k, v in data.items() if isinstance(k, str) and len(k) < 64}
+    clean = {
+        k: _storable_value(v)
+        for k, v in data.items()
+        if isinstance(k, str) and len(k) < 64 and is_identifier(k)
+    }
     with transaction.atomic():
         draft = ContactDraft.objects.select_for_update().filter(contact=contact).first()
         if draft is None:

@@ -20,7 +20,7 @@ from helpline.channels.config import short_codes
 from helpline.channels.sms_parts import sms_parts
 from helpline.common import live
 from helpline.common.crypto import keyed_hash
-from helpline.common.text import storable
+from helpline.common.text import is_identifier, storable
 from helpline.contacts.identity import AddressError, caller_for_address, parse_address
 from helpline.contacts.intake import contact_waiting_open
 from helpline.contacts.models import Caller, Channel, Contact, Status
@@ -326,8 +326,8 @@ def text_reply(
 
 def delivery_report(*, message_id: str, status: str, provider: str, provider_message_id: str = "") -> bool:
     """Record a gateway's delivery report against our message; False when it matches nothing."""
-    if status not in DeliveryStatus.values:
-        return False
+    if status not in DeliveryStatus.values or not is_identifier(provider_message_id):
+        return False  # no message has a NUL in its id, and PostgreSQL refuses to look for one
     qs = Message.objects.filter(direction=Direction.OUTBOUND, provider=provider)
     if message_id:
         qs = qs.filter(pk=message_id)

@@ -98,12 +98,12 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
 def twilio_status(request: HttpRequest) -> HttpResponse:
     try:
         twilio.verify(request)
+        report = twilio.parse_status(request)
     except InboundRejected as exc:
         log.warning("twilio status refused: %s", exc.reason)
         return HttpResponse(exc.reason, status=exc.status)
-    status = twilio.STATUS.get(request.POST.get("MessageStatus", ""))
-    sid = request.POST.get("MessageSid", "")
-    if status is None or not sid or len(sid) > 128:
+    if report is None:
         return HttpResponse("", status=204)  # queued/sending and the like: nothing to record
+    sid, status = report
     found = services.delivery_report(message_id="", provider_message_id=sid, status=status, provider="twilio")
     return HttpResponse("", status=200 if found else 404)

@@ -16,6 +16,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.bounds import bound_settings
+from helpline.common.text import NotAnIdentifier, lookup_key
 from helpline.contacts.selectors import access_contact
 from helpline.routing import marks
 from helpline.routing.models import RiskSignal, TriageMark, TriageVerdict
@@ -46,12 +47,17 @@ class SignalForm(forms.ModelForm[RiskSignal]):
 @require_http_methods(["GET", "POST"])
 def risk_signals(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    editing = RiskSignal.objects.filter(code=request.GET.get("edit", "")[:50]).first()
+    try:
+        edit = lookup_key(request.GET.get("edit", ""), limit=50)
+        toggle = lookup_key(request.POST.get("toggle", ""), limit=50)
+    except NotAnIdentifier:
+        return HttpResponse(_("No risk signal has this code."), status=400)
+    editing = RiskSignal.objects.filter(code=edit).first() if edit else None
     form = SignalForm(request.POST or None, instance=editing)
     status = 200
     if request.method == "POST":
         if "toggle" in request.POST:
-            risk_signal_toggle(staff, code=request.POST.get("toggle", "")[:50])
+            risk_signal_toggle(staff, code=toggle)
             return redirect("routing:risk_signals")
         if form.is_valid():
             risk_signal_save(staff, signal=editing, data=form.cleaned_data)

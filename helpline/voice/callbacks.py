@@ -13,7 +13,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.contacts.models import Channel, Contact, Direction
+from helpline.contacts.models import Channel, Contact, Direction, Status
 from helpline.contacts.services import caller_reveal, contact_start
 from helpline.voice.models import Callback, VoiceCall
 from helpline.voice.services import voice_settings
@@ -22,7 +22,8 @@ from helpline.voice.services import voice_settings
 class CallbackRefused(Exception):
     """Why a call-back cannot be made: "role" (the number is not for this person), "policy"
     (call-backs are off and the caller did not ask), "withheld" (no number to call), "safety_note"
-    (the caller's safe-contact note was not confirmed as read)."""
+    (the caller's safe-contact note was not confirmed as read), "taken" (a colleague's call-back to
+    this caller is open)."""
 
     def __init__(self, why: str) -> None:
         super().__init__(why)
@@ -39,7 +40,8 @@ def callback_make(
     request: HttpRequest | None = None,
 ) -> Contact:
     """An outbound contact linked to the missed one, when the helpline's policy allows call-backs
-    or the caller asked for one. The number is shown afterwards by callback_reveal."""
+    or the caller asked for one. The number is shown afterwards by callback_reveal. Made again while
+    it is open, the same call-back is returned (no second contact, no second audit row)."""
     if not role_has(actor.role, Permission.CALL_BACK):
         raise CallbackRefused("role")
     if not (voice_settings().callbacks_allowed or caller_asked):
@@ -51,6 +53,16 @@ def callback_make(
     if has_note and not safety_note_read:
         raise CallbackRefused("safety_note")
     with transaction.atomic():
+        VoiceCall.objects.select_for_update().filter(pk=missed.pk).first()  # one call-back at a time
+        open_one = (
+            Callback.objects.filter(missed=missed)
+            .exclude(contact__status=Status.CLOSED)
+            .select_related("contact")
+        ).first()
+        if open_one is not None:  # a double click or a resent form: the call-back already made
+            if open_one.made_by_id != actor.pk:
+                raise CallbackRefused("taken")
+            return open_one.contact
         contact = contact_start(
             actor, channel=Channel.VOICE, direction=Direction.OUTBOUND, caller=caller, request=request
         )

@@ -57,6 +57,7 @@ REFUSALS = {
         400,
         gettext_lazy("Read the safe-contact note first, and call back only if it is safe to."),
     ),
+    "taken": (409, gettext_lazy("A colleague is calling this caller back already.")),
 }
 
 

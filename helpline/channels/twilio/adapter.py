@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from helpline.channels.base import InboundRejected, InboundText, OutboundText, PermanentError, RetryableError
 from helpline.channels.config import TwilioConfig, twilio_config
+from helpline.common.text import NotAnIdentifier, lookup_key
 
 MAX_TEXT = 2000
 TIMEOUT = (3.05, 10)
@@ -46,6 +47,19 @@ def parse_inbound(request: HttpRequest) -> InboundText:
     if len(text) > MAX_TEXT or len(message_id) > 128 or len(sender) > 40 or len(recipient) > 40:
         raise InboundRejected(413, "request too large")
     return InboundText("twilio", message_id, sender, recipient, text)
+
+
+def parse_status(request: HttpRequest) -> tuple[str, str] | None:
+    """A status callback as (MessageSid, our delivery status), None for a status we do not record
+    (queued, sending); InboundRejected(400) for a MessageSid no message can have."""
+    status = STATUS.get(request.POST.get("MessageStatus", ""))
+    sid = request.POST.get("MessageSid", "")
+    if status is None or not sid:
+        return None
+    try:
+        return lookup_key(sid, limit=128), status
+    except NotAnIdentifier:
+        raise InboundRejected(400, "control character in MessageSid or MessageSid too long") from None
 
 
 class TwilioGateway:
