@@ -21,7 +21,6 @@ from helpline.common.bounds import bound_settings
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.selectors import access_contact
 from helpline.contacts.services import AlreadyTaken
-from helpline.conversations.chat import sweep_abandoned
 from helpline.routing import marks, queue
 from helpline.routing.models import Offer, PresenceState, RiskSignal, TriageMark, TriageVerdict
 from helpline.routing.selectors import wallboard as wallboard_figures
@@ -97,8 +96,6 @@ def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 @access(requires(Permission.WALLBOARD))
 @require_http_methods(["GET"])
 def wallboard(request: HttpRequest) -> HttpResponse:
-    sweep_abandoned()
-    queue.route()
     figures = wallboard_figures()
     audit_record(_staff(request), action="wallboard.view", request=request)
     template = "routing/_wallboard.html" if getattr(request, "htmx", False) else "routing/wallboard.html"

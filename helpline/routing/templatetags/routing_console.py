@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.routing.models import Offer, PresenceState, RiskSignal, Triage, TriageMark
-from helpline.routing.queue import presence_of, route
+from helpline.routing.models import Offer, Presence, PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.triage import routing_settings
 
 register = template.Library()
@@ -17,9 +17,11 @@ register = template.Library()
 
 @register.inclusion_tag("routing/_console_panel.html")
 def routing_panel(staff: Staff) -> dict[str, Any]:
-    route()  # expire stale offers and make new ones on every refresh of the console lists
+    # Reads only: offers are made and expired by the scheduler (routing/jobs.py), and someone who
+    # never set a presence is shown offline without a row being made for them.
+    presence = Presence.objects.filter(staff=staff).first() or Presence(staff=staff, since=timezone.now())
     return {
-        "presence": presence_of(staff),
+        "presence": presence,
         "states": PresenceState.choices,
         "offers": list(Offer.objects.filter(staff=staff).select_related("contact__triage")),
     }
