@@ -4,4 +4,3 @@ from django.apps import AppConfig
 class OperationsConfig(AppConfig):
     name = "helpline.operations"
     label = "operations"
-    verbose_name = "Operations"

@@ -54,7 +54,9 @@ class DeclinedOffer(models.Model):
     declined_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["contact", "staff"], name="one_decline_per_counsellor")]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "staff"], name="one_decline_per_counsellor")
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff_id} declined {self.contact_id}"
