@@ -301,10 +301,10 @@ def offered_to(env: dict[str, str]) -> list[str]:
 
 def start_scheduler(env: dict[str, str], children: Children, tmp_path: Path) -> Path:
     log = tmp_path / "scheduler.log"
-    children.start("scheduler", [sys.executable, "manage.py", "scheduler"], log, env=env)
+    process = children.start("scheduler", [sys.executable, "manage.py", "scheduler"], log, env=env)
     deadline = time.monotonic() + 60
     while "scheduler " not in log.read_text(errors="replace"):
-        children.check_alive()
+        assert process.poll() is None, log_tail(log)
         assert time.monotonic() < deadline, log_tail(log)
         time.sleep(0.2)
     return log
@@ -344,3 +344,15 @@ def test_a_decline_made_in_one_process_holds_in_the_scheduler_process(
         "queue.presence_set(Staff.objects.get(username='second'), 'available')",
     )
     wait_until(lambda: offered_to(env) == ["second"], 20, log)
+
+
+def test_a_scheduler_stops_at_once_when_told_to_even_while_its_first_ticks_start(
+    data_dir: tuple[dict[str, str], Children, Path],
+) -> None:
+    env, children, tmp_path = data_dir
+    for _ in range(3):
+        log = start_scheduler(env, children, tmp_path)
+        _name, process, _log = children.started[-1]
+        process.terminate()  # as serve's death sends it, while the first ticks are being started
+        assert process.wait(timeout=10) == 0, log_tail(log)
+        log.unlink()

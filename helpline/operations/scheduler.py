@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from django.db import close_old_connections
 from django.utils import timezone
@@ -27,10 +27,10 @@ def _tick(job: Periodic, holder: str) -> None:
         close_old_connections()
 
 
-def build_scheduler(jobs: Sequence[Periodic], *, holder: str) -> BlockingScheduler:
+def build_scheduler(jobs: Sequence[Periodic], *, holder: str) -> BackgroundScheduler:
     """Every job at once, then on its interval. A tick still running when the next is due is not
     run twice (max_instances=1), and ticks missed while the process was stalled run once."""
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=max(1, len(jobs)))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone=dt.UTC,

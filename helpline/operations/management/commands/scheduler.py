@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -34,14 +35,24 @@ class Command(BaseCommand):
                 run_periodic(job, holder=holder)
             return
         scheduler = build_scheduler(jobs, holder=holder)
+        stopping = False
 
         def stop(signum: int, frame: Any) -> None:
-            scheduler.shutdown(wait=False)
+            # Only a flag: the handler runs on the main thread wherever it is, possibly holding a
+            # lock that stopping the scheduler would take.
+            nonlocal stopping
+            stopping = True
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        scheduler.start()
         log.info("scheduler %s runs %s", holder, ", ".join(f"{j.name} every {j.seconds:g} s" for j in jobs))
         try:
-            scheduler.start()
+            while not stopping:
+                time.sleep(0.5)
         finally:
-            release_all(jobs, holder=holder)
+            scheduler.shutdown(wait=False)
+            try:
+                release_all(jobs, holder=holder)
+            except Exception:  # the database is away: the leases simply run out
+                log.warning("could not release the scheduler's leases", exc_info=True)
