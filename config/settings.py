@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "helpline.conversations",
     "helpline.routing",
     "helpline.voice",
+    "helpline.operations",
     "helpline.console",
 ]
 if DEMO:
@@ -369,6 +370,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # At DEBUG panoramisk logs every AMI message, callers' numbers included.
         "panoramisk": {"level": "INFO"},
+        # At INFO APScheduler logs every tick of every job (one every 2 s): failures are ours to log.
+        "apscheduler": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
         # uvicorn writes each websocket's address ("1.2.3.4:5678 - WebSocket /chat/ws/ [accepted]"):
         # for the chat, that is a child's address. Its handlers stay uvicorn's own.

@@ -79,6 +79,10 @@ def worker_pids(serve: Served) -> set[int]:
     return {pid for pid in descendants(serve.process.pid) if "manage.py worker" in command_line(pid)}
 
 
+def scheduler_pids(serve: Served) -> set[int]:
+    return {pid for pid in descendants(serve.process.pid) if "manage.py scheduler" in command_line(pid)}
+
+
 @contextmanager
 def serving(tmp_path: Path, **extra: str) -> Iterator[Served]:
     env = server_env(tmp_path / "data", extra)
@@ -128,8 +132,9 @@ def port_free(port: int) -> bool:
 def test_kill_9_of_serve_leaves_no_process_and_frees_the_port(tmp_path: Path) -> None:
     with serving(tmp_path) as serve:
         wait_for(lambda: worker_pids(serve), 20, "the worker runs", serve.log)
+        wait_for(lambda: scheduler_pids(serve), 20, "the scheduler runs", serve.log)
         tree = descendants(serve.process.pid)
-        assert len(tree) >= 2  # the server and the worker at least
+        assert len(tree) >= 3  # the server, the worker and the scheduler at least
         # A child in a chat holds a socket open: the server must not wait for it to go.
         with connect(f"ws://127.0.0.1:{serve.port}/ws/chat/", origin=serve.url) as chat:
             chat.send(json.dumps({"type": "start", "language": "km"}))

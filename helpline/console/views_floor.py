@@ -20,7 +20,6 @@ from helpline.audit.services import audit_record
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
-from helpline.conversations.chat import sweep_abandoned
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
 from helpline.routing.selectors import waiting_queue
@@ -98,8 +97,6 @@ def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 @access(requires(Permission.WALLBOARD))
 @require_http_methods(["GET"])
 def wallboard(request: HttpRequest) -> HttpResponse:
-    sweep_abandoned()
-    queue.route()
     figures = wallboard_figures()
     audit_record(_staff(request), action=AuditAction.WALLBOARD_VIEW, request=request)
     template = "console/_wallboard.html" if getattr(request, "htmx", False) else "console/wallboard.html"

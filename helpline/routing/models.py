@@ -44,6 +44,24 @@ class Offer(models.Model):
         return f"offer of {self.contact_id} to {self.staff_id}"
 
 
+class DeclinedOffer(models.Model):
+    """A counsellor declined (or let run out) an offer of this contact: for a while it is offered to
+    someone else. Kept in the database so every process that routes knows it, and a restart does not
+    forget it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    declined_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "staff"], name="one_decline_per_counsellor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} declined {self.contact_id}"
+
+
 PHRASE_HELP = _('One a line. "phrase = 5" gives that phrase its own weight instead of the signal\'s.')
 
 

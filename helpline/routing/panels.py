@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.panels import Panel
 from helpline.contacts.models import Contact
-from helpline.routing.models import PresenceState, RiskSignal, Triage, TriageMark
-from helpline.routing.queue import presence_of, route
+from helpline.routing.models import Presence, PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
 
 
 def presence_panel(staff: Staff) -> Panel:
-    route()  # expire stale offers and make new ones on every refresh of the console lists
+    # Reads only: offers are made and expired by the scheduler (routing/jobs.py), and someone who
+    # never set a presence is shown offline without a row being made for them.
+    presence = Presence.objects.filter(staff=staff).first() or Presence(staff=staff, since=timezone.now())
     return Panel(
         "routing/_console_panel.html",
         {
-            "presence": presence_of(staff),
+            "presence": presence,
             "states": PresenceState.choices,
             # The contacts offered to this counsellor, head of the queue first (Alt+A accepts it).
             "offered": list(waiting_queue().filter(offer__staff=staff)),

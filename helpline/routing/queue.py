@@ -21,13 +21,12 @@ from helpline.common import live
 from helpline.contacts import services as contact_services
 from helpline.contacts.intake import AssignRefused, contact_assign
 from helpline.contacts.models import Channel, Contact, Status
-from helpline.routing.models import Offer, Presence, PresenceState
+from helpline.routing.models import DeclinedOffer, Offer, Presence, PresenceState
 from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
 
 VOICE_CHANNELS = {Channel.VOICE}
 DECLINE_MEMORY = dt.timedelta(minutes=2)
-_declined: dict[tuple[UUID, UUID], dt.datetime] = {}
 
 
 def presence_of(staff: Staff) -> Presence:
@@ -76,13 +75,29 @@ def _has_room(staff: Staff, presence: Presence, channel: str) -> bool:
     return voice == 0 and text < presence.text_capacity
 
 
+def _remember_decline(offer_contact_id: object, staff: Staff, now: dt.datetime) -> None:
+    DeclinedOffer.objects.update_or_create(
+        contact_id=offer_contact_id, staff=staff, defaults={"declined_at": now}
+    )
+
+
+def _declined_pairs(now: dt.datetime) -> set[tuple[object, object]]:
+    """Who declined what within DECLINE_MEMORY; older declines are forgotten (read first: a delete
+    takes SQLite's write lock even when nothing matches)."""
+    since = now - DECLINE_MEMORY
+    old = DeclinedOffer.objects.filter(declined_at__lt=since)
+    if old.exists():
+        old.delete()
+    return set(DeclinedOffer.objects.filter(declined_at__gte=since).values_list("contact_id", "staff_id"))
+
+
 def expire_offers(now: dt.datetime) -> int:
     """Offers not taken in time go back to the queue; the counsellor who missed one is set away,
     so the next contact is not offered to an empty chair."""
     expired = list(Offer.objects.filter(expires_at__lte=now).select_related("staff"))
     for offer in expired:
         Offer.objects.filter(pk=offer.pk).delete()
-        _declined[(offer.contact_id, offer.staff_id)] = now
+        _remember_decline(offer.contact_id, offer.staff, now)
         presence_set(offer.staff, PresenceState.AWAY)
         audit_record(
             offer.staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
@@ -109,9 +124,7 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     """Offer each waiting contact, in queue order, to the available counsellor idle longest."""
     now = now or timezone.now()
     expire_offers(now)
-    for key, at in list(_declined.items()):
-        if now - at > DECLINE_MEMORY:
-            _declined.pop(key, None)
+    declined = _declined_pairs(now)
     # An offer to someone whose vetting lapsed (or who left) since it was made goes back to the queue
     # (read first: a delete would take SQLite's write lock on every console refresh).
     stale = list(Offer.objects.exclude(staff__in=may_take_contacts()).values_list("pk", flat=True))
@@ -124,7 +137,7 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     seconds = routing_settings().offer_seconds
     for contact in waiting_queue().filter(offer__isnull=True)[:50]:
         for staff, presence in candidates:
-            if (contact.pk, staff.pk) in _declined or not _has_room(staff, presence, contact.channel):
+            if (contact.pk, staff.pk) in declined or not _has_room(staff, presence, contact.channel):
                 continue
             try:
                 with transaction.atomic():
@@ -152,9 +165,12 @@ def offer_accept(staff: Staff, contact: Contact) -> Contact:
 
 
 def offer_decline(staff: Staff, contact: Contact) -> None:
-    if Offer.objects.filter(contact=contact, staff=staff).delete()[0]:
-        _declined[(contact.pk, staff.pk)] = timezone.now()
-        audit_record(staff, action=AuditAction.OFFER_DECLINED, record_type="contact", record_id=contact.pk)
+    with transaction.atomic():
+        if Offer.objects.filter(contact=contact, staff=staff).delete()[0]:
+            _remember_decline(contact.pk, staff, timezone.now())
+            audit_record(
+                staff, action=AuditAction.OFFER_DECLINED, record_type="contact", record_id=contact.pk
+            )
     route()
 
 

@@ -121,7 +121,8 @@ def score_text(text: str, *, found: list[str] | None = None, with_model: bool = 
 def routing_settings() -> RoutingSettings:
     found = cache.get(SETTINGS_KEY)
     if found is None:
-        found, _created = RoutingSettings.objects.get_or_create(pk=1)
+        # Defaults until someone saves the settings: reading them (a page, a template tag) writes nothing.
+        found = RoutingSettings.objects.filter(pk=1).first() or RoutingSettings(pk=1)
         cache.set(SETTINGS_KEY, found, CACHE_SECONDS)
     return found  # type: ignore[no-any-return]
 

@@ -1,4 +1,5 @@
-"""Serve HTTP and websockets (uvicorn) together with the background worker; Ctrl-C stops both.
+"""Serve HTTP and websockets (uvicorn) together with the background worker and the scheduler;
+Ctrl-C stops them all.
 
 `serve` supervises its children: one that dies is started again after a back-off, while the others
 keep running (the task worker itself waits out a database restart). Children end with `serve` even
@@ -54,7 +55,7 @@ def server_argv(python: str, *, host: str, port: int, workers: int) -> list[str]
 
 
 class Command(BaseCommand):
-    help = "Run the ASGI server and the task worker until interrupted."
+    help = "Run the ASGI server, the task worker and the scheduler until interrupted."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -74,6 +75,10 @@ class Command(BaseCommand):
             # Helpline's worker: django-tasks' db_worker that waits out a database outage, and never
             # runs in a reloader's child (which would outlive a signal to its parent).
             Child("worker", [python, "manage.py", "worker", "--interval", "1"]),
+            # Periodic work (offer expiry, chat sweeps) runs here, never in a page view. Its live
+            # pushes reach the server's sockets only through Redis (REDIS_URL); without it, the
+            # consoles and the wallboard see its changes at their next poll.
+            Child("scheduler", [python, "manage.py", "scheduler"]),
         ]
         # With Redis the connector runs as its own process; without it, inside the server (see
         # helpline/voice/in_process.py), so that its screen-pops reach the counsellors' sockets.
