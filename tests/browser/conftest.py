@@ -79,6 +79,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Chosen before the server starts, since the server reads its allowed chat origins at start.
+WEBSITE_PORT = _free_port()
+
+
 def _server_env(data_dir: Path) -> dict[str, str]:
     """The environment a demo server gets: the parent's, minus anything pointing it at another
     database, channel layer or settings module (pytest-django sets the test settings here)."""
@@ -96,6 +100,9 @@ def _server_env(data_dir: Path) -> dict[str, str]:
         HELPLINE_DATA_DIR=str(data_dir),
         # Quick exit must leave for a page that loads without the internet.
         HELPLINE_CHAT_EXIT_URL="about:blank",
+        # The other website that embeds the widget (tests/browser/test_csp.py): its origin, port
+        # and all, as a helpline lists the sites allowed to open chats.
+        HELPLINE_CHAT_ORIGINS=f"http://localhost:{WEBSITE_PORT}",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import re
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import HelplineServer
+from tests.browser.conftest import WEBSITE_PORT, HelplineServer
 from tests.browser.test_chat import (
     HELLO,
     OFFLINE_TEXT,
@@ -125,12 +124,6 @@ def test_wallboard_runs_without_a_violation(
     context.close()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def strict_website(helpline_server: HelplineServer) -> Iterator[str]:
     """Another website (another origin: localhost, not 127.0.0.1) that embeds the widget as the
@@ -157,7 +150,7 @@ def strict_website(helpline_server: HelplineServer) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    port = _free_port()
+    port = WEBSITE_PORT  # the origin the server lists in HELPLINE_CHAT_ORIGINS
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
