@@ -55,7 +55,8 @@ def audit_record(
     so the audit row commits or rolls back together with the change it describes. No savepoint of
     its own: if the append fails, the change it describes must not commit either. `client_ip`
     is for work that arrives without a request (a frame on a staff socket). `changes`: each changed
-    field's old and new value, for those who read a record's history (no client text in it)."""
+    field's old and new value, for those who read a record's history. Never a client's data (the
+    trail cannot be erased with the record): staff, settings and routing changes only."""
     action = AuditAction(action)  # a free string is refused here, not stored as a new kind
     with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()

@@ -231,7 +231,6 @@ def contact_record(
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if version is not None and locked.version != version:
             raise ContactConflict
-        before = contact_form_data(locked)
         changed = _apply_classification(locked, data) + _apply_many(locked, data)
         was_open = locked.status != Status.CLOSED
         if was_open:
@@ -249,7 +248,6 @@ def contact_record(
             record_id=locked.pk,
             request=request,
             detail={"kind": locked.kind, "fields": sorted(changed)},
-            changes=_coded_changes(before, contact_form_data(locked)),
         )
         if was_open:
             _announce(locked.pk, "closed")
@@ -394,8 +392,7 @@ def contact_correct(
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if version is not None and locked.version != version:
             raise ContactConflict
-        before = contact_form_data(locked)
-        merged = before | data
+        merged = contact_form_data(locked) | data
         changed = _apply_classification(locked, merged) + _apply_many(locked, merged)
         if not changed and locked.status == Status.CLOSED:
             return locked  # nothing changed: no new version, no audit row
@@ -413,19 +410,8 @@ def contact_correct(
             reason=reason,
             request=request,
             detail={"fields": sorted(changed)},
-            changes=_coded_changes(before, contact_form_data(locked)),
         )
     return locked
-
-
-def _coded_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """The coding that changed, old and new. The summary is the child's story, not coding: the
-    audit trail says it changed (detail's fields) but never holds its text."""
-    return {
-        name: (before.get(name), value)
-        for name, value in after.items()
-        if name != "summary" and before.get(name) != value
-    }
 
 
 def contact_form_data(contact: Contact) -> dict[str, Any]:
