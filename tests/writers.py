@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
+import sys
 from pathlib import Path
 
 HELPLINE = Path(__file__).resolve().parent.parent / "helpline"
@@ -16,11 +16,14 @@ class WrongWriter(AssertionError):
 
 
 def writer_of(_instance: object) -> str | None:
-    """The app of the innermost project frame on the stack (None when only tests and Django write)."""
-    for frame in inspect.stack(context=0)[1:]:
-        path = Path(frame.filename)
+    """The app of the innermost project frame on the stack (None when only tests and Django write).
+    Walks the frames themselves: inspect.stack() would look up every frame's source file on each save."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
         if HELPLINE in path.parents and "migrations" not in path.parts:
             return path.relative_to(HELPLINE).parts[0]
+        frame = frame.f_back  # type: ignore[assignment]
     return None
 
 
