@@ -210,7 +210,7 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "helpline.common.layers.ThrottledInMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 
 # --- Background work ----------------------------------------------------------------------

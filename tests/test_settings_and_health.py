@@ -91,7 +91,7 @@ def test_database_url_selects_postgresql_and_redis_url_the_redis_layer(tmp_path:
     out = run_manage(["shell", "-c", code], env, tmp_path).stdout.split()
     assert out == ["helpline.common.postgresql", "channels_redis.core.RedisChannelLayer"]
     out = run_manage(["shell", "-c", code], {"HELPLINE_DEBUG": "1"}, tmp_path).stdout.split()
-    assert out == ["helpline.common.sqlite3", "channels.layers.InMemoryChannelLayer"]
+    assert out == ["helpline.common.sqlite3", "helpline.common.layers.ThrottledInMemoryChannelLayer"]
 
 
 def test_idle_timeout_is_configurable(tmp_path: Path) -> None:
