@@ -316,3 +316,30 @@ def test_vetted_agrees_with_the_gate_for_anyone(
             vetted(Staff.objects.filter(pk__in=[s.pk for s in made])).values_list("pk", flat=True)
         ) == (through_gate)
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_console_open_past_the_layers_group_expiry_still_hears_events(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    """The layer forgets a membership a day after it was made; each re-check renews it."""
+    client = client_for(counsellor)
+
+    async def scenario() -> None:
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        console = StaffSocket(client)
+        await console.open()
+        a_day_ago = timezone.now().timestamp() - layer.group_expiry - 60
+        for members in layer.groups.values():
+            for name in members:
+                members[name] = a_day_ago
+        await db(live.access_changed)(None, staff_ids=[str(counsellor.pk)])  # the periodic re-check
+        assert await hears(console, await console_event())  # the next walk would have dropped it
+        layer._cleaned_at = -1e9  # walk now
+        layer._clean_expired()
+        assert await hears(console, await console_event())
+        await console.close()
+
+    run(scenario)

@@ -120,7 +120,12 @@ class StaffConsumer(DirectDispatch, AsyncJsonWebsocketConsumer):
             await self._end()
             return False
         self.holds_until = found[1]
+        await self.on_rechecked()
         return True
+
+    async def on_rechecked(self) -> None:
+        """Subclasses renew their group memberships here: a channel layer drops a membership after
+        its group_expiry (a day), and a console on a 24-hour floor may stay open longer."""
 
     async def _end(self) -> None:
         self.ended = True
@@ -175,6 +180,11 @@ class StaffPresenceConsumer(StaffConsumer):
 
     async def on_access_ended(self) -> None:
         await self._leave_groups()
+
+    async def on_rechecked(self) -> None:
+        if self.channel_layer is not None:
+            for group in getattr(self, "groups_joined", []):
+                await self.channel_layer.group_add(group, self.channel_name)
 
     async def _leave_groups(self) -> None:
         groups, self.groups_joined = getattr(self, "groups_joined", []), []
