@@ -54,8 +54,14 @@ def contacts_visible_to(viewer: Principal) -> QuerySet[Contact]:
         and role_has(viewer.role, Permission.CLIENT_DATA)
         and viewer.role in {Role.COUNSELLOR, Role.VOLUNTEER}
     ):
-        return qs.filter(Q(counsellor=viewer) | Q(handlers=viewer)).distinct()
+        # EXISTS, not a join: a join needs DISTINCT over every column of the contact.
+        return qs.filter(Q(counsellor=viewer) | Q(_handled_by(viewer)))
     return qs.none()
+
+
+def _handled_by(viewer: Staff) -> Exists:
+    through = Contact.handlers.through
+    return Exists(through.objects.filter(contact=OuterRef("pk"), staff=viewer))
 
 
 def contact_writable_by(viewer: Principal, contact: Contact) -> bool:
@@ -67,10 +73,14 @@ def contact_writable_by(viewer: Principal, contact: Contact) -> bool:
     return isinstance(viewer, ApiToken) and viewer.is_active and "contacts:write" in viewer.scopes
 
 
-def access_contact(viewer: Principal, contact_id: UUID | str, *, for_write: bool = False) -> Contact:
-    """The contact, or the same 404 whether it is missing or not for this viewer."""
+def access_contact(
+    viewer: Principal, contact_id: UUID | str, *, for_write: bool = False, with_caller: bool = True
+) -> Contact:
+    """The contact, or the same 404 whether it is missing or not for this viewer. `with_caller`
+    False: its caller is not read with it (a reply on a busy chat needs the contact alone)."""
+    visible = contacts_visible_to(viewer)
     try:
-        contact = contacts_visible_to(viewer).select_related("caller").get(pk=contact_id)
+        contact = (visible.select_related("caller") if with_caller else visible).get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         # Not found, or an id that is no UUID (ValidationError). A database error is not caught:
         # an outage is a 503, never "not found".

@@ -23,8 +23,11 @@ class ReplyRefused(Exception):
 
 def writable_conversation(staff: Staff, contact_id: UUID | str) -> tuple[Contact, Conversation | None]:
     """The contact (Http404 unless this person may write to it) and its text thread, if any."""
-    contact = access_contact(staff, contact_id, for_write=True)
-    return contact, Conversation.objects.filter(contact=contact).select_related("contact").first()
+    contact = access_contact(staff, contact_id, for_write=True, with_caller=False)
+    conversation = Conversation.objects.filter(contact=contact).first()
+    if conversation is not None:
+        conversation.contact = contact  # read once, above
+    return contact, conversation
 
 
 def console_reply(staff: Staff, contact_id: UUID | str, text: str, *, client_ip: str | None) -> Message:
