@@ -58,10 +58,11 @@ router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
 
 
 async def application(scope, receive, send):  # type: ignore[no-untyped-def]
-    """The router, plus a lifespan that runs the Asterisk connector inside this process when the
-    channel layer is in memory: a screen-pop must reach sockets held by this same process."""
+    """The router, plus a lifespan (config/lifespan.py) that prepares triage before the first
+    request and runs the Asterisk connector inside this process when the channel layer is in
+    memory: a screen-pop must reach sockets held by this same process."""
     if scope["type"] == "lifespan":
-        from helpline.voice.in_process import lifespan
+        from config.lifespan import lifespan
 
         return await lifespan(scope, receive, send)
     return await router(scope, receive, send)

@@ -210,7 +210,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "helpline.common.layers.ThrottledInMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {
+            "BACKEND": "helpline.common.layers.ThrottledInMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
     }
 
 # --- Background work ----------------------------------------------------------------------

@@ -254,3 +254,13 @@ def test_proxy_headers_are_passed_only_behind_a_proxy(settings: pytest.FixtureRe
     settings.TRUSTED_PROXIES = ["10.0.0.2", "10.0.0.3"]  # type: ignore[attr-defined]
     argv = server_argv("python", host="127.0.0.1", port=8000, workers=1)
     assert argv[argv.index("--proxy-headers") + 1 :][:2] == ["--forwarded-allow-ips", "10.0.0.2,10.0.0.3"]
+
+
+def test_triage_is_ready_before_the_server_listens(tmp_path: Path) -> None:
+    """The second scorer is built and the Khmer segmenter loaded during startup: the first
+    message is not scored without it, nor slowed by its building."""
+    with serving(tmp_path) as served:
+        log = served.log.read_text()
+        ready = log.find("second triage scorer ready")
+        listening = log.find("Uvicorn running on")
+        assert 0 <= ready < listening, log_tail(served.log)

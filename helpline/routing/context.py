@@ -202,6 +202,18 @@ def model() -> ContextModel | None:
     return _model
 
 
+def prepare() -> None:
+    """Build the model now, before this server process takes its first message (the ASGI
+    lifespan's startup, config/lifespan.py). Built lazily instead, its training (a second or more
+    of CPU) ran beside the first minutes' messages and held the interpreter from them: the
+    inbound SMS benchmark's first seconds answered in seconds, not milliseconds."""
+    if not getattr(settings, "TRIAGE_MODEL_WARM", False) or not enabled():
+        return
+    _warming.set()  # the request_started warm-up has nothing left to do
+    if model() is not None:
+        log.info("second triage scorer ready (built in %.1f s)", _status.seconds_to_build)
+
+
 def warm_up(**_: object) -> None:
     """On a process's first request, build the model in the background (request_started)."""
     if _warming.is_set() or not getattr(settings, "TRIAGE_MODEL_WARM", False) or not enabled():
