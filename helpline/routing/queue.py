@@ -91,14 +91,21 @@ def _declined_pairs(now: dt.datetime) -> set[tuple[object, object]]:
     return set(DeclinedOffer.objects.filter(declined_at__gte=since).values_list("contact_id", "staff_id"))
 
 
+def _answered_since(staff: Staff, since: dt.datetime) -> bool:
+    """They took a contact after this moment: someone is at the desk."""
+    return Contact.objects.filter(counsellor=staff, status=Status.ACTIVE, answered_at__gte=since).exists()
+
+
 def expire_offers(now: dt.datetime) -> int:
     """Offers not taken in time go back to the queue; the counsellor who missed one is set away,
-    so the next contact is not offered to an empty chair."""
+    so the next contact is not offered to an empty chair. One who took another contact since the
+    offer was made is busy with it, not away: their offer simply lapses."""
     expired = list(Offer.objects.filter(expires_at__lte=now).select_related("staff"))
     for offer in expired:
         Offer.objects.filter(pk=offer.pk).delete()
         _remember_decline(offer.contact_id, offer.staff, now)
-        presence_set(offer.staff, PresenceState.AWAY)
+        if not _answered_since(offer.staff, offer.offered_at):
+            presence_set(offer.staff, PresenceState.AWAY)
         audit_record(
             offer.staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
         )
