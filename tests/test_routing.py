@@ -148,7 +148,11 @@ def test_supervisor_assigns_and_transfers_with_the_thread(
     contact.refresh_from_db()
     assert contact.status == Status.ACTIVE and contact.counsellor == counsellor
     other = persona(Role.VOLUNTEER, username="vol")
-    assert client.post(f"/wallboard/assign/{contact.pk}/", {"to": "vol"}).status_code == 302
+    queue.presence_set(other, PresenceState.AVAILABLE)
+    # One someone holds is reassigned with a reason (tests/test_transfer.py has the rest).
+    assert client.post(f"/wallboard/assign/{contact.pk}/", {"to": "vol"}).status_code == 400
+    moved = client.post(f"/console/{contact.pk}/transfer/", {"to": "vol", "reason": "she speaks Kuy"})
+    assert moved.status_code == 302
     contact.refresh_from_db()
     assert contact.counsellor == other and set(contact.handlers.all()) == {counsellor, other}
     assert client.post(f"/wallboard/assign/{contact.pk}/", {"to": "nobody"}).status_code == 400
