@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from helpline.accounts.models import PoliceCheck, Role, Staff
+from helpline.audit.models import AuditEvent
 from helpline.channels.base import InboundText
 from helpline.contacts import services as contact_services
-from helpline.audit.models import AuditEvent
 from helpline.contacts.models import Channel, Contact, ContactTransfer, Kind, Status, Urgency
 from helpline.contacts.selectors import access_contact
 from helpline.contacts.transfer import TransferRefused, access_transferable

@@ -59,7 +59,9 @@ class TransferForm(forms.Form):
                 "n": r.active,
             }
             choices.append((r.staff.username, label))
-        self.fields["to"].choices = choices
+        to = self.fields["to"]
+        assert isinstance(to, forms.ChoiceField)
+        to.choices = choices
 
     def receiver(self) -> Staff | None:
         """The colleague chosen, or None for the queue (after is_valid())."""

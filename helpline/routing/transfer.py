@@ -35,9 +35,10 @@ class Receiver:
 def receivers(contact: Contact) -> list[Receiver]:
     """Everyone who may be handed this contact, whatever their presence, by name (the picker says
     each one's presence and load; the transfer checks them)."""
-    people = list(
-        queue.may_take_contacts().exclude(pk=contact.counsellor_id).order_by("full_name", "username")
-    )
+    who = queue.may_take_contacts()
+    if contact.counsellor_id is not None:
+        who = who.exclude(pk=contact.counsellor_id)
+    people = list(who.order_by("full_name", "username"))
     states = dict(Presence.objects.filter(staff__in=people).values_list("staff_id", "state"))
     active = dict(
         Contact.objects.filter(status=Status.ACTIVE, counsellor__in=people)
