@@ -106,6 +106,22 @@ def test_an_offer_not_taken_returns_to_the_queue_and_the_counsellor_is_set_away(
     assert AuditEvent.objects.filter(action="offer.expired", actor=counsellor).exists()
 
 
+def test_an_offer_lapsing_after_its_counsellor_took_another_contact_does_not_set_them_away(
+    counsellor: Staff,
+) -> None:
+    first, second = waiting(minutes_ago=2), waiting(minutes_ago=1)
+    queue.presence_set(counsellor, PresenceState.AVAILABLE)
+    offers = queue.route()
+    assert {o.contact for o in offers} == {first, second}  # room for three texts: both offered
+    queue.offer_accept(counsellor, first)
+    queue.route(now=offers[0].expires_at + dt.timedelta(seconds=1))
+    # The other offer simply lapses: they are at their desk, busy with the contact they took.
+    assert not Offer.objects.filter(contact=second, staff=counsellor).exists()
+    assert queue.presence_of(counsellor).state == PresenceState.AVAILABLE
+    assert Contact.objects.get(pk=second.pk).status == Status.WAITING
+    assert AuditEvent.objects.filter(action="offer.expired", actor=counsellor).exists()
+
+
 def test_a_declined_offer_goes_to_someone_else(counsellor: Staff, db: None) -> None:
     other = persona(Role.VOLUNTEER, username="vol")
     contact = waiting()
@@ -132,7 +148,11 @@ def test_supervisor_assigns_and_transfers_with_the_thread(
     contact.refresh_from_db()
     assert contact.status == Status.ACTIVE and contact.counsellor == counsellor
     other = persona(Role.VOLUNTEER, username="vol")
-    assert client.post(f"/wallboard/assign/{contact.pk}/", {"to": "vol"}).status_code == 302
+    queue.presence_set(other, PresenceState.AVAILABLE)
+    # One someone holds is reassigned with a reason (tests/test_transfer.py has the rest).
+    assert client.post(f"/wallboard/assign/{contact.pk}/", {"to": "vol"}).status_code == 400
+    moved = client.post(f"/console/{contact.pk}/transfer/", {"to": "vol", "reason": "she speaks Kuy"})
+    assert moved.status_code == 302
     contact.refresh_from_db()
     assert contact.counsellor == other and set(contact.handlers.all()) == {counsellor, other}
     assert client.post(f"/wallboard/assign/{contact.pk}/", {"to": "nobody"}).status_code == 400

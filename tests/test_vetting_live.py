@@ -243,8 +243,12 @@ def test_a_contact_is_not_transferred_to_someone_whose_vetting_lapsed(
     contact = waiting()
     queue.assign(supervisor, contact=contact, to=counsellor)
     other = persona(Role.VOLUNTEER, username="vol")
+    queue.presence_set(other, PresenceState.AVAILABLE)
     PoliceCheck.objects.filter(staff=other).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
-    assert client_for(supervisor).post(f"/wallboard/assign/{contact.pk}/", {"to": "vol"}).status_code == 400
+    client = client_for(supervisor)
+    url = f"/console/{contact.pk}/transfer/"
+    assert 'value="vol"' not in client.get(url).content.decode()
+    assert client.post(url, {"to": "vol", "reason": "she knows the family"}).status_code == 400
     contact.refresh_from_db()
     assert contact.counsellor == counsellor
 

@@ -29,7 +29,7 @@ ACCESS_CHANGED = "access_changed"
 # Changes inside one conversation: only its holder (and supervisors) need them.
 THREAD_REASONS = frozenset({"message", "reply", "sent", "delivery", "failed"})
 # Changes of a contact's state that the person on the other end must learn of.
-STATE_REASONS = frozenset({"assigned", "taken", "closed", "left"})
+STATE_REASONS = frozenset({"assigned", "taken", "requeued", "closed", "left"})
 
 
 def staff_group(staff_id: UUID | str) -> str:

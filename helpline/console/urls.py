@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.console import views, views_floor
+from helpline.console import views, views_floor, views_transfer
 
 app_name = "console"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("console/<uuid:contact_id>/draft/", views.draft_save, name="draft"),
     path("console/<uuid:contact_id>/save/", views.contact_save, name="save"),
     path("console/<uuid:contact_id>/quick/<slug:kind>/", views.contact_quick, name="quick"),
+    path("console/<uuid:contact_id>/transfer/", views_transfer.transfer, name="transfer"),
     path("wallboard/", views_floor.wallboard, name="wallboard"),
     path("wallboard/assign/<uuid:contact_id>/", views_floor.assign, name="assign"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,10 +16,12 @@ from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import counter_or_none
+from helpline.console.views_transfer import TransferForm
 from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
-from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
+from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTransfer, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
+from helpline.contacts.transfer import access_transferable, latest_transfers
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
 
@@ -35,14 +37,22 @@ QUICK_KINDS = [
 ]
 
 
+def _given_to(transfer: ContactTransfer | None, staff: Staff) -> ContactTransfer | None:
+    return transfer if transfer is not None and transfer.to_staff_id == staff.pk else None
+
+
 def _staff(request: HttpRequest) -> Staff:
     assert isinstance(request.user, Staff)
     return request.user
 
 
 def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    mine = list(my_open_contacts(staff).select_related("caller")[:50])
+    handed = latest_transfers([c.pk for c in mine] + ([contact.pk] if contact is not None else []))
     return {
-        "open_contacts": list(my_open_contacts(staff).select_related("caller")[:50]),
+        # Each with the transfer that gave it to this counsellor, if that is how it came.
+        "open_contacts": [(c, _given_to(handed.get(c.pk), staff)) for c in mine],
+        "transfer_notice": handed.get(contact.pk) if contact is not None else None,
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
@@ -76,6 +86,14 @@ def contact_start(request: HttpRequest) -> HttpResponse:
     return redirect("console:contact", contact_id=contact.pk)
 
 
+def _may_transfer(staff: Staff, contact: Contact) -> bool:
+    try:
+        access_transferable(staff, contact.pk)
+    except Http404:
+        return False
+    return True
+
+
 @access(requires(Permission.CONSOLE))
 @require_http_methods(["GET"])
 def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
@@ -98,6 +116,7 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             request=request,
         )
     context = _console_context(request, staff, contact) | {
+        "transfer_form": TransferForm(contact=contact) if _may_transfer(staff, contact) else None,
         "form": ClassificationForm(initial=initial),
         "history": history,
         "draft_revision": draft.revision if draft else 0,

@@ -22,7 +22,7 @@ from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
-from helpline.routing.selectors import waiting_queue
+from helpline.routing.selectors import active_contacts, waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
 from helpline.voice.panels import calls_today_panel
 
@@ -82,7 +82,7 @@ class AssignForm(forms.Form):
 @access(requires(Permission.ASSIGN))
 @require_POST
 def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
-    contact = Contact.objects.filter(pk=contact_id).exclude(status=Status.CLOSED).first()
+    contact = Contact.objects.filter(pk=contact_id, status=Status.WAITING).first()
     form = AssignForm(request.POST)
     if contact is None or not form.is_valid():
         return HttpResponse(_("This contact cannot be assigned to that person."), status=400)
@@ -107,6 +107,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "board": figures,
             "assign_form": AssignForm(),
             "waiting": list(waiting_queue().select_related("triage")[:50]),
+            "active": list(active_contacts()[:100]),
             "calls_panel": calls_today_panel(),
         },
     )

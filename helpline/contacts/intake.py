@@ -16,7 +16,7 @@ from helpline.contacts.models import URGENCY_RANK, Caller, Contact, Status, Urge
 
 
 class AssignRefused(ValueError):
-    """The contact cannot go to that person: closed, or they may not take contacts now."""
+    """The contact cannot go to that person: no longer waiting, or they may not take contacts now."""
 
 
 def contact_waiting_open(
@@ -54,11 +54,12 @@ def contact_urgency_raise(*, contact: Contact, urgency: str) -> bool:
 def contact_assign(
     *, contact_id: UUID, to: Staff, now: dt.datetime | None = None
 ) -> tuple[Contact, UUID | None]:
-    """Give a waiting contact to a counsellor or hand an active one on (its thread goes with it).
-    Returns the contact and the counsellor who held it before. Run inside the caller's transaction."""
+    """Give a waiting contact to a counsellor (one someone holds is handed on with a reason:
+    contacts.transfer). Returns the contact and the counsellor who held it before. Run inside the
+    caller's transaction."""
     locked = Contact.objects.select_for_update().get(pk=contact_id)
-    if locked.status == Status.CLOSED:
-        raise AssignRefused("a closed contact cannot be assigned")
+    if locked.status != Status.WAITING or locked.counsellor_id is not None:
+        raise AssignRefused("only a waiting contact is assigned")
     previous = locked.counsellor_id
     now = now or timezone.now()
     if locked.status == Status.WAITING:

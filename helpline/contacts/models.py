@@ -244,3 +244,27 @@ class ContactDraft(UUIDModel):
 
     def __str__(self) -> str:
         return f"draft of {self.contact_id}"
+
+
+class ContactTransfer(UUIDModel):
+    """A contact handed on: to a colleague, or back to the queue (`to` empty), by its holder or a
+    supervisor, with the reason shown to whoever answers it next. Kept with the contact (the audit
+    row names this record and who moved it, never the reason: the trail outlives the contact)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="transfers")
+    from_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["contact", "-at"], name="contact_transfer_latest")]
+
+    def __str__(self) -> str:
+        return f"transfer of {self.contact_id}"

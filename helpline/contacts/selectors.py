@@ -68,6 +68,10 @@ def contact_writable_by(viewer: Principal, contact: Contact) -> bool:
     if isinstance(viewer, Staff):
         if role_has(viewer.role, Permission.CONTACT_CORRECT_ANY):
             return True
+        if contact.status in (Status.WAITING, Status.ACTIVE):
+            # An open contact is written (and its child answered) by whoever holds it now: one
+            # handed to a colleague or back to the queue is no longer the giver's.
+            return contact.counsellor_id is not None and contact.counsellor_id == viewer.pk
         return contact.counsellor_id == viewer.pk or contact.handlers.filter(pk=viewer.pk).exists()
 
     return isinstance(viewer, ApiToken) and viewer.is_active and "contacts:write" in viewer.scopes

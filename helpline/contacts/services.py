@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -142,8 +144,11 @@ def contact_take(actor: Staff, *, contact: Contact, request: HttpRequest | None 
         taken = Contact.objects.filter(pk=contact.pk, status=Status.WAITING, counsellor__isnull=True).update(
             status=Status.ACTIVE,
             counsellor=actor,
-            answered_at=now,
-            wait_seconds=max(0, int((now - contact.arrived_at).total_seconds())),
+            # One handed back to the queue keeps its first answer and wait (the child's figures).
+            answered_at=Coalesce(F("answered_at"), Value(now)),
+            wait_seconds=Coalesce(
+                F("wait_seconds"), Value(max(0, int((now - contact.arrived_at).total_seconds())))
+            ),
             updated_at=now,
         )
         if not taken:

@@ -31,6 +31,7 @@ from helpline.contacts.selectors import (
     contact_writable_by,
     contacts_visible_to,
 )
+from helpline.contacts.transfer import OPEN, transfers_any
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 
@@ -128,6 +129,8 @@ def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             "vulnerable_groups": contact.vulnerable_groups.all(),
             "history": caller_history(staff, contact.caller, beside=contact),
             "can_correct": contact_writable_by(staff, contact),
+            # Supervisors reassign an open contact from its record too (the console's transfer page).
+            "can_reassign": transfers_any(staff) and contact.status in OPEN,
             "can_reveal": contact.caller is not None and role_has(staff.role, Permission.CALLER_REVEAL),
             "reveal_form": RevealForm(),
             "safety_form": SafetyNoteForm(

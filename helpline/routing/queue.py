@@ -68,14 +68,15 @@ def load(staff: Staff) -> tuple[int, int]:
     return voice, text
 
 
-def _has_room(staff: Staff, presence: Presence, channel: str) -> bool:
+def has_room(staff: Staff, presence: Presence, channel: str) -> bool:
     voice, text = load(staff)
     if channel in VOICE_CHANNELS:  # a call needs the counsellor's whole attention
         return text == 0 and voice < presence.voice_capacity
     return voice == 0 and text < presence.text_capacity
 
 
-def _remember_decline(offer_contact_id: object, staff: Staff, now: dt.datetime) -> None:
+def remember_decline(offer_contact_id: object, staff: Staff, now: dt.datetime) -> None:
+    """For a while, offer this contact to someone else before them."""
     DeclinedOffer.objects.update_or_create(
         contact_id=offer_contact_id, staff=staff, defaults={"declined_at": now}
     )
@@ -91,14 +92,22 @@ def _declined_pairs(now: dt.datetime) -> set[tuple[object, object]]:
     return set(DeclinedOffer.objects.filter(declined_at__gte=since).values_list("contact_id", "staff_id"))
 
 
+def _answered_since(staff: Staff, since: dt.datetime) -> bool:
+    """They took (or were handed) a contact after this moment: someone is at the desk. Taking one
+    stamps it (`updated_at`) even when it was answered before and went back to the queue."""
+    return Contact.objects.filter(counsellor=staff, status=Status.ACTIVE, updated_at__gte=since).exists()
+
+
 def expire_offers(now: dt.datetime) -> int:
     """Offers not taken in time go back to the queue; the counsellor who missed one is set away,
-    so the next contact is not offered to an empty chair."""
+    so the next contact is not offered to an empty chair. One who took another contact since the
+    offer was made is busy with it, not away: their offer simply lapses."""
     expired = list(Offer.objects.filter(expires_at__lte=now).select_related("staff"))
     for offer in expired:
         Offer.objects.filter(pk=offer.pk).delete()
-        _remember_decline(offer.contact_id, offer.staff, now)
-        presence_set(offer.staff, PresenceState.AWAY)
+        remember_decline(offer.contact_id, offer.staff, now)
+        if not _answered_since(offer.staff, offer.offered_at):
+            presence_set(offer.staff, PresenceState.AWAY)
         audit_record(
             offer.staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
         )
@@ -137,7 +146,7 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     seconds = routing_settings().offer_seconds
     for contact in waiting_queue().filter(offer__isnull=True)[:50]:
         for staff, presence in candidates:
-            if (contact.pk, staff.pk) in declined or not _has_room(staff, presence, contact.channel):
+            if (contact.pk, staff.pk) in declined or not has_room(staff, presence, contact.channel):
                 continue
             try:
                 with transaction.atomic():
@@ -167,7 +176,7 @@ def offer_accept(staff: Staff, contact: Contact) -> Contact:
 def offer_decline(staff: Staff, contact: Contact) -> None:
     with transaction.atomic():
         if Offer.objects.filter(contact=contact, staff=staff).delete()[0]:
-            _remember_decline(contact.pk, staff, timezone.now())
+            remember_decline(contact.pk, staff, timezone.now())
             audit_record(
                 staff, action=AuditAction.OFFER_DECLINED, record_type="contact", record_id=contact.pk
             )
@@ -175,11 +184,13 @@ def offer_decline(staff: Staff, contact: Contact) -> None:
 
 
 def assign(supervisor: Staff, *, contact: Contact, to: Staff) -> Contact:
-    """A supervisor gives a waiting contact to a counsellor, or transfers an active one (the
-    thread goes with it: it belongs to the contact)."""
+    """A supervisor gives a waiting contact to a counsellor. One someone holds is reassigned with a
+    reason (helpline.routing.transfer)."""
     with transaction.atomic():
         if not may_take_contacts().filter(pk=to.pk).exists():
             raise AssignRefused("they may not take contacts now")
+        if contact.status != Status.WAITING or contact.counsellor_id is not None:
+            raise AssignRefused("only a waiting contact is assigned; one someone holds is transferred")
         Offer.objects.filter(contact=contact).delete()
         locked, previous = contact_assign(contact_id=contact.pk, to=to)
         audit_record(

@@ -37,6 +37,17 @@ def waiting_queue() -> QuerySet[Contact]:
     )
 
 
+def active_contacts() -> QuerySet[Contact]:
+    """Contacts someone holds now, for supervisors to reassign: the most urgent first, then the
+    longest held."""
+    return (
+        Contact.objects.filter(status=Status.ACTIVE)
+        .select_related("counsellor")
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "answered_at", "id")
+    )
+
+
 @dataclass(frozen=True)
 class Wallboard:
     waiting_by_channel: dict[str, int]

@@ -122,6 +122,18 @@
   });
 })();
 
+// The transfer control: a refusal (400, 409) comes back as the form with its errors, swapped in
+// place like a success would be (htmx leaves error answers unswapped otherwise).
+(function () {
+  "use strict";
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.target;  // the element that asked (beforeSwap's detail names no elt)
+    if (!form.matches || !form.matches("form.transfer")) { return; }
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (status === 400 || status === 409) { event.detail.shouldSwap = true; event.detail.isError = false; }
+  });
+})();
+
 // Live console: the server pushes a small event when a contact changes (a new message, a reply
 // sent, a delivery report); the lists and the open thread refresh themselves. Reconnects.
 (function () {
@@ -206,6 +218,11 @@
         // A call was just answered on this counsellor's phone: open its record at once.
         window.location.assign("/console/" + data.contact + "/");
         return;
+      }
+      if (data.type === "console.event" && data.reason === "transferred" && data.to_you) {
+        // Said aloud and shown at once; the list, fetched next, names who and why.
+        var notice = document.getElementById("live-notice");
+        if (notice) { notice.textContent = notice.getAttribute("data-transferred"); notice.hidden = false; }
       }
       if (data.type === "console.event") { changed(data); }
     };
