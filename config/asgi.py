@@ -19,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.websockets import chat_websocket_urlpatterns, has_route, staff_websocket_urlpatterns  # noqa: E402
+from helpline.common import live_relay  # noqa: E402
 from helpline.common.origins import ChatOriginValidator  # noqa: E402
 from helpline.common.outage import database_unavailable  # noqa: E402
 
@@ -57,11 +58,21 @@ async def websockets(scope, receive, send):  # type: ignore[no-untyped-def]
 router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
 
 
-async def application(scope, receive, send):  # type: ignore[no-untyped-def]
-    """The router, plus a lifespan that runs the Asterisk connector inside this process when the
-    channel layer is in memory: a screen-pop must reach sockets held by this same process."""
-    if scope["type"] == "lifespan":
-        from helpline.voice.in_process import lifespan
+async def lifespan(scope: Any, receive: Any, send: Any) -> None:
+    """While the server runs: this process holds the sockets, and when the channel layer is in
+    memory it relays the live events other processes stored (the worker's "sent", the scheduler's
+    offers) and runs the Asterisk connector, since a screen-pop must reach sockets held here."""
+    from helpline.voice.in_process import lifespan as voice_lifespan
 
+    relay = live_relay.start()
+    try:
+        return await voice_lifespan(scope, receive, send)
+    finally:
+        await live_relay.stop(relay)
+
+
+async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+    """The router, plus the lifespan above."""
+    if scope["type"] == "lifespan":
         return await lifespan(scope, receive, send)
     return await router(scope, receive, send)
