@@ -20,6 +20,7 @@ from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
+from helpline.conversations.chat import children_left
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
 
@@ -41,8 +42,11 @@ def _staff(request: HttpRequest) -> Staff:
 
 
 def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    open_contacts = list(my_open_contacts(staff).select_related("caller")[:50])
     return {
-        "open_contacts": list(my_open_contacts(staff).select_related("caller")[:50]),
+        "open_contacts": open_contacts,
+        # Chats whose child left (quick exit, a closed page, a lost connection): say so in the list.
+        "children_left": children_left([c.pk for c in open_contacts if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
