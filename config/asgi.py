@@ -58,9 +58,9 @@ router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
 
 
 async def application(scope, receive, send):  # type: ignore[no-untyped-def]
-    """The router, plus a lifespan (config/lifespan.py) that prepares triage before the first
-    request and runs the Asterisk connector inside this process when the channel layer is in
-    memory: a screen-pop must reach sockets held by this same process."""
+    """The router, plus a lifespan (config/lifespan.py): while the server runs it prepares triage
+    before the first request, relays the live events other processes stored when the channel layer
+    is in memory, and runs the Asterisk connector, since a screen-pop must reach sockets held here."""
     if scope["type"] == "lifespan":
         from config.lifespan import lifespan
 

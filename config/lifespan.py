@@ -1,11 +1,15 @@
 """The server process's start and stop (the ASGI lifespan): what must be ready before the first
-request is built here, then the Asterisk connector starts (helpline.voice.in_process)."""
+request is built here; while the server runs, this process holds the sockets, so it relays the
+live events other processes stored when the channel layer is in memory (the worker's "sent", the
+scheduler's offers: helpline.common.live_relay) and runs the Asterisk connector
+(helpline.voice.in_process)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from helpline.common import live_relay
 from helpline.contacts.search_text import words
 from helpline.routing import context
 from helpline.voice.in_process import lifespan as voice_lifespan
@@ -26,4 +30,8 @@ async def lifespan(scope: Any, receive: Any, send: Any) -> None:
             await asyncio.to_thread(_prepare)
         return message
 
-    await voice_lifespan(scope, receive_prepared, send)
+    relay = live_relay.start()
+    try:
+        await voice_lifespan(scope, receive_prepared, send)
+    finally:
+        await live_relay.stop(relay)

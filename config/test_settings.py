@@ -29,3 +29,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     SQLITE_WRITER_QUEUE = False
     # A file, not the shared in-memory database: WAL, locking and threads behave as in production.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["HELPLINE_DATA_DIR"], "test.sqlite3")}  # noqa: F405
+
+# The suite serves its sockets in its own process (channels communicators), without an ASGI
+# server starting: its pushes go straight to the in-memory layer (helpline.common.live).
+LIVE_SOCKETS_HERE = True

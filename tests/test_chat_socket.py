@@ -66,8 +66,10 @@ class ChildSocket:
                 raise AssertionError(f"closed waiting for {kind}: {frame}")
         raise AssertionError(f"no {kind}")
 
-    async def disconnect(self) -> None:
-        await self.app.send_input({"type": "websocket.disconnect", "code": 1001})
+    async def disconnect(self, code: int = 1006) -> None:
+        """The connection goes: by default as a network drop does (no close frame; the chat may
+        resume); 1001 is a browser leaving the page (closed, reloaded), which ends the chat."""
+        await self.app.send_input({"type": "websocket.disconnect", "code": code})
         with contextlib.suppress(Exception):  # the consumer's ticker is cancelled on disconnect
             await self.app.wait(2)
 
@@ -211,7 +213,7 @@ def test_a_child_who_never_comes_back_is_counted_abandoned_after_the_grace_time(
     from django.utils import timezone
 
     assert chat.sweep_abandoned(timezone.now()) == 0
-    assert chat.sweep_abandoned(timezone.now() + chat.ABANDON_AFTER * 2) == 1
+    assert chat.sweep_abandoned(timezone.now() + chat.CHILD_GONE_AFTER * 2) == 1
     assert Contact.objects.get().status == Status.ABANDONED
 
 

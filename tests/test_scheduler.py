@@ -58,8 +58,9 @@ def two_available_counsellors() -> tuple[Staff, Staff]:
 def test_the_apps_declare_offers_chat_sweeps_and_quiet_threads() -> None:
     seconds = {j.name: j.seconds for j in periodic_jobs()}
     assert seconds == {
+        "common.live_events_prune": 60.0,
         "routing.offers": 2.0,
-        "conversations.abandoned_chats": 15.0,
+        "conversations.abandoned_chats": 10.0,
         "conversations.quiet_threads": 60.0,
     }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 HELPLINE = Path(__file__).resolve().parent.parent / "helpline"
 
 # model name: the app whose services alone write it
-OWNERS = {"Contact": "contacts", "ContactTransfer": "contacts", "Offer": "routing"}
+OWNERS = {"Contact": "contacts", "ContactTransfer": "contacts", "Offer": "routing", "LiveEvent": "common"}
 
 
 class WrongWriter(AssertionError):

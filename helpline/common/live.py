@@ -5,7 +5,13 @@ Who hears what: a change to the queue (a contact arrives, is taken, leaves) goes
 a change inside a conversation someone holds (a message, a reply, a delivery report) goes to its
 holder and the supervisors only, so a busy floor does not flood every console with every message.
 A change of a contact's state also goes to the contact's own group, where a child's chat socket
-listens to learn at once that a counsellor answered or the chat ended."""
+listens to learn at once that a counsellor answered or the chat ended.
+
+Without Redis the channel layer lives in the memory of one process, and only the server process
+holds sockets. A push made anywhere else (the task worker marking a reply sent, the scheduler
+moving an offer, a command) is written to a small table instead, which the server reads twice a
+second and hands to its own layer (helpline.common.live_relay). With Redis every process sends
+straight to the shared layer."""
 
 from __future__ import annotations
 
@@ -16,7 +22,12 @@ from typing import Any
 from uuid import UUID
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.common.models import LiveEvent
 
 log = logging.getLogger("helpline.live")
 
@@ -51,12 +62,16 @@ def push(group: str, event: dict[str, Any]) -> None:
     handed to that loop and not waited for: waiting would hold the thread, and with it the next
     database call of every socket in the process, for as long as the loop is busy. With Redis two
     such sends may overtake each other; chat frames carry their seq and the widget orders by it.
-    Elsewhere (the task worker, commands) it is sent before returning."""
+    Elsewhere (the task worker, commands) it is sent before returning, or, without Redis, stored
+    for the server process to relay once the caller's transaction commits."""
     layer = get_channel_layer()
     if layer is None:
         return
     message = {"type": "console.event", **event}
     loop = _server_loop()
+    if loop is None and _relayed(layer):
+        transaction.on_commit(lambda: _store(group, message))
+        return
     if loop is not None:
         try:
             loop.call_soon_threadsafe(_start_send, layer, group, message)
@@ -70,6 +85,32 @@ def push(group: str, event: dict[str, Any]) -> None:
 
 
 _sending: set[asyncio.Task[None]] = set()
+_holds_sockets = False
+
+
+def sockets_here() -> None:
+    """This process serves the sockets (called as the ASGI server starts): its pushes go straight
+    to its own layer, and it relays what other processes stored."""
+    global _holds_sockets
+    _holds_sockets = True
+
+
+def _relayed(layer: Any) -> bool:
+    """Whether a push from this process must go through the database to reach any socket: the layer
+    is in this process's memory and no socket is served here. LIVE_SOCKETS_HERE says a process
+    holds sockets without an ASGI server's start (the suite's in-process sockets)."""
+    return (
+        isinstance(layer, InMemoryChannelLayer)
+        and not _holds_sockets
+        and not getattr(settings, "LIVE_SOCKETS_HERE", False)
+    )
+
+
+def _store(group: str, message: dict[str, Any]) -> None:
+    try:
+        LiveEvent.objects.create(group=group, event=message, created_at=timezone.now())
+    except Exception:  # best effort, as a push: the page shows the truth on its next load
+        log.warning("live push to %s could not be stored for the server", group, exc_info=False)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:

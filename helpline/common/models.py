@@ -22,3 +22,17 @@ class TimeStampedModel(UUIDModel):
 
     class Meta:
         abstract = True
+
+
+class LiveEvent(models.Model):
+    """A live push made in a process without sockets (the task worker, the scheduler, a command)
+    while there is no Redis: the server process reads it, hands it to its own channel layer and
+    deletes it (helpline.common.live_relay). Rows a server never took are pruned by age."""
+
+    id = models.BigAutoField(primary_key=True)
+    group = models.CharField(max_length=200)
+    event = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"live event {self.pk} for {self.group}"

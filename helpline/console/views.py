@@ -22,6 +22,7 @@ from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTransfer, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
 from helpline.contacts.transfer import access_transferable, latest_transfers
+from helpline.conversations.chat import children_left
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
 
@@ -53,6 +54,8 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         # Each with the transfer that gave it to this counsellor, if that is how it came.
         "open_contacts": [(c, _given_to(handed.get(c.pk), staff)) for c in mine],
         "transfer_notice": handed.get(contact.pk) if contact is not None else None,
+        # Chats whose child left (quick exit, a closed page, a lost connection): say so in the list.
+        "children_left": children_left([c.pk for c in mine if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,

@@ -42,7 +42,10 @@ from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import contains_words, score_text
 
 MAX_TEXT = 1000
-ABANDON_AFTER = dt.timedelta(minutes=2)
+# A child whose connection dropped (no page closed: that ends the chat at once, see consumers.py)
+# has this long to come back; the widget tries again within 15 s. Longer, and a counsellor may
+# answer a child who is gone.
+CHILD_GONE_AFTER = dt.timedelta(seconds=60)
 
 
 class ChatRefused(Exception):
@@ -222,10 +225,15 @@ def chat_disconnected(session_id: uuid.UUID) -> None:
 
 
 def chat_leave(session: ChatSession) -> None:
-    """The child closed the chat (or pressed quick exit). Unanswered, it counts as abandoned."""
+    """The child left: quick exit, a closed or reloaded page, or a connection lost for good.
+    Unanswered, the chat counts as abandoned and leaves the queue; answered, it stays with its
+    counsellor to record, who is told that the child left. Once only."""
     now = timezone.now()
     with transaction.atomic():
-        ChatSession.objects.filter(pk=session.pk).update(left_at=now, connected=False)
+        if not ChatSession.objects.filter(pk=session.pk, left_at__isnull=True).update(
+            left_at=now, connected=False
+        ):
+            return  # already left
         Conversation.objects.filter(pk=session.conversation_id).update(is_open=False)
         contact = Contact.objects.select_for_update().get(conversation__pk=session.conversation_id)
         contact_abandon(contact_id=contact.pk, at=now)
@@ -237,19 +245,27 @@ def chat_leave(session: ChatSession) -> None:
 
 
 def sweep_abandoned(now: dt.datetime | None = None) -> int:
-    """Chats whose child went away unanswered (no reconnect within the grace time) are abandoned."""
+    """Chats whose child went away (no reconnect within the grace time), answered or not, are left."""
     now = now or timezone.now()
     stale = ChatSession.objects.filter(
         connected=False,
         left_at__isnull=True,
-        last_seen_at__lt=now - ABANDON_AFTER,
-        conversation__contact__status=Status.WAITING,
+        last_seen_at__lt=now - CHILD_GONE_AFTER,
+        conversation__contact__status__in=(Status.WAITING, Status.ACTIVE),
     ).select_related("conversation")
     count = 0
     for session in stale:
         chat_leave(session)
         count += 1
     return count
+
+
+def children_left(contact_ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:
+    """When the child of each of these chats left, for those whose child did."""
+    rows = ChatSession.objects.filter(
+        conversation__contact_id__in=contact_ids, left_at__isnull=False
+    ).values_list("conversation__contact_id", "left_at")
+    return {contact_id: left_at for contact_id, left_at in rows if left_at is not None}
 
 
 class _QueueSnapshot:

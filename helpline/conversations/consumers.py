@@ -40,6 +40,7 @@ TICK_WAITING_SECONDS, TICK_ANSWERED_SECONDS = 3.0, 30.0
 
 CLOSE_TOO_BIG, CLOSE_BAD, CLOSE_FORBIDDEN, CLOSE_FLOOD = 1009, 4400, 4403, 4429
 CLOSE_TRY_AGAIN = 1013  # the database is away: the widget reconnects
+CLOSE_PAGE_GONE = 1001  # "going away": what a browser sends as it closes or leaves the page
 
 
 def reconnecting_text(language: str) -> str:
@@ -260,7 +261,12 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
                         await self.channel_layer.group_discard(group, self.channel_name)
             finally:  # the chat must be marked disconnected even if the layer fails
                 try:
-                    await _db(chat.chat_disconnected)(self.session.pk)
+                    if code == CLOSE_PAGE_GONE:
+                        # The page was closed, reloaded or left: the chat's token lived only in
+                        # its memory, so nobody can resume it. It ends now, not after a grace time.
+                        await _db(chat.chat_leave)(self.session)
+                    else:
+                        await _db(chat.chat_disconnected)(self.session.pk)
                 except Exception as exc:
                     if not database_unavailable(exc):
                         raise

@@ -7,8 +7,9 @@ from helpline.common.periodic import Periodic
 from helpline.conversations.chat import sweep_abandoned
 from helpline.conversations.quiet import close_quiet_conversations
 
-# A chat is abandoned ABANDON_AFTER (2 min) after its child went away: 15 s late at most is fine.
-ABANDONED_CHATS_SECONDS = 15.0
+# A chat whose connection dropped is left CHILD_GONE_AFTER (60 s) later, 10 s late at most: a
+# counsellor should not pick up a child who is gone. (A closed page ends its chat at once.)
+ABANDONED_CHATS_SECONDS = 10.0
 # Threads close after hours of quiet: a minute late is nothing.
 QUIET_THREADS_SECONDS = 60.0
 

@@ -15,6 +15,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.requests import client_address
 from helpline.conversations import services
+from helpline.conversations.chat import children_left
 from helpline.conversations.console_reply import ReplyRefused, console_reply, writable_conversation
 from helpline.conversations.models import CannedReply
 
@@ -36,7 +37,10 @@ def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         request=request,
         detail={"messages": len(messages)},
     )
-    return render(request, "conversations/_thread.html", {"contact": contact, "messages": messages})
+    left_at = children_left([contact.pk]).get(contact.pk)
+    return render(
+        request, "conversations/_thread.html", {"contact": contact, "messages": messages, "left_at": left_at}
+    )
 
 
 @access(requires(Permission.CONSOLE))
@@ -51,6 +55,7 @@ def reply_form(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         {
             "contact": contact,
             "conversation": conversation,
+            "left_at": children_left([contact.pk]).get(contact.pk),
             "canned": canned,
             "max_length": services.MAX_REPLY,
         },

@@ -41,6 +41,7 @@ def _strings(language: str) -> dict[str, str]:
             "send": _("Send"),
             "exit": _("Leave quickly"),
             "exit_hint": _("Leaves this page at once."),
+            "leave_ends": _("Closing or reloading this page ends the chat."),
             "refused": _("This message could not be sent."),
             "sending": _("Sending…"),
             "resend": _("Send again"),

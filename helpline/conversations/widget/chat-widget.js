@@ -5,6 +5,9 @@
 // A message shows as sent only once the server has confirmed it: until then it says "Sending…",
 // and one the server refused, or did not confirm in time, says it was not sent and offers to send
 // it again. The message box is there only while the chat is on (not before it starts or after).
+// Leaving the page ends the chat: its token lives only in this page's memory, and nothing the child
+// could note or that the browser keeps may let someone else on a shared phone read it again. The
+// child is told so while the chat is on, and asked by the browser before the page goes.
 (function () {
   "use strict";
   if (window.__helplineChat) { return; }
@@ -57,7 +60,8 @@
     '.pre{padding:12px;display:flex;flex-direction:column;gap:10px}.pre label{font-size:14px;display:flex;flex-direction:column;gap:4px}' +
     '.pre input,.pre select{font-size:16px;padding:6px;border:1px solid #ccd;border-radius:8px}.langs{display:flex;gap:8px}' +
     '.langs button{flex:1;padding:8px;border:1px solid #ccd;border-radius:8px;background:#fff;font-size:15px}.langs button[aria-pressed=true]{border-color:#1f6feb;font-weight:700}' +
-    '.go{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:10px;font-size:16px}.hint{font-size:12px;color:#5b6472}';
+    '.go{background:#1f6feb;color:#fff;border:0;border-radius:8px;padding:10px;font-size:16px}.hint{font-size:12px;color:#5b6472}' +
+    '.keep{margin:0;font-size:13px;color:#5b6472;padding:4px 10px;border-bottom:1px solid #eef}';
   root.innerHTML =
     '<button class="open" type="button" part="open"></button>' +
     '<section class="panel" role="dialog" aria-modal="false">' +
@@ -68,6 +72,7 @@
     '<label><span class="l-age"></span><select class="age"><option value=""></option></select></label>' +
     '<button class="go" type="button"></button><p class="hint"></p></div>' +
     '<div class="status" role="status" aria-live="polite" hidden></div>' +
+    '<p class="keep" hidden></p>' +
     '<div class="body" aria-live="polite" hidden></div>' +
     '<form hidden><textarea rows="2" maxlength="1000" autocomplete="off"></textarea><button class="send" type="submit"></button></form>' +
     '</section>';
@@ -98,6 +103,7 @@
     $(".l-age").textContent = t("age");
     $(".go").textContent = t("start");
     $(".hint").textContent = t("exit_hint");
+    $(".keep").textContent = t("leave_ends");
     $(".send").textContent = t("send");
     input.placeholder = t("placeholder");
     panel.setAttribute("lang", lang);
@@ -207,7 +213,7 @@
   }
   function chatOver() {
     state.ended = true; state.live = false;
-    form.hidden = true; input.disabled = true;
+    form.hidden = true; input.disabled = true; $(".keep").hidden = true;
     state.pending.forEach(function (p) { clearTimeout(p.timer); p.failed = true; mark(p.id, "failed"); });
   }
 
@@ -286,7 +292,7 @@
     if (state.started) { return; }
     state.started = true;
     $(".pre").hidden = true;
-    body.hidden = false; form.hidden = false;
+    body.hidden = false; form.hidden = false; $(".keep").hidden = false;
     connect(true);
     input.focus();
   });
@@ -302,6 +308,23 @@
     transmit(entry);  // now if the chat is on; otherwise once it starts or resumes
     input.value = "";
   });
+  // --- Leaving the page ends the chat ---------------------------------------------------------
+  // While it is on, the browser asks before the page closes or reloads (quick exit never asks: it
+  // ends the chat first). If the child goes, the helpline hears it at once, so the chat leaves the
+  // queue and the counsellor sees that the child left, instead of answering nobody.
+  function chatOn() { return state.started && !state.ended; }
+  window.addEventListener("beforeunload", function (e) {
+    if (!chatOn()) { return; }
+    e.preventDefault();
+    e.returnValue = t("leave_ends");
+    return t("leave_ends");
+  });
+  window.addEventListener("pagehide", function () {
+    if (!chatOn()) { return; }
+    send({ type: "leave" });
+    setStatus(t("ended")); chatOver();
+  });
+
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
   });

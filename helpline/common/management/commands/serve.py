@@ -76,8 +76,8 @@ class Command(BaseCommand):
             # runs in a reloader's child (which would outlive a signal to its parent).
             Child("worker", [python, "manage.py", "worker", "--interval", "1"]),
             # Periodic work (offer expiry, chat sweeps) runs here, never in a page view. Its live
-            # pushes reach the server's sockets only through Redis (REDIS_URL); without it, the
-            # consoles and the wallboard see its changes at their next poll.
+            # pushes reach the server's sockets through Redis (REDIS_URL) or, without it, through
+            # the server's relay (helpline/common/live_relay.py).
             Child("scheduler", [python, "manage.py", "scheduler"]),
         ]
         # With Redis the connector runs as its own process; without it, inside the server (see
