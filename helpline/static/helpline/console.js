@@ -197,7 +197,7 @@ function helplineNormalise(text) {
     var notice = form.querySelector("[data-reply-notice]");
     if (notice) { notice.textContent = failure || ""; }
     if (!failure) { form.reset(); }
-    var area = form.querySelector("[data-sms-parts]");
+    var area = form.querySelector("[data-reply-text]");
     if (area) { area.dispatchEvent(new Event("input")); if (!failure) { area.focus(); } }
   }
   window.helplineReplyDone = done;
@@ -337,12 +337,13 @@ function helplineNormalise(text) {
   }
   window.helplineSmsParts = parts;
   function bind(root) {
-    root.querySelectorAll("[data-sms-parts]").forEach(function (area) {
+    root.querySelectorAll("[data-reply-text]").forEach(function (area) {
       if (area.dataset.bound) { return; }
       area.dataset.bound = "1";
       var form = area.closest("form");
-      var out = form.querySelector("[data-sms-count]");
+      var out = area.hasAttribute("data-sms-parts") && form.querySelector("[data-sms-count]");
       var update = function () {
+        if (!out) { return; }  // a chat reply: no SMS to count
         var p = parts(area.value);
         out.textContent = out.getAttribute("data-template")
           .replace("{chars}", String(area.value.length)).replace("{parts}", String(p.parts)).replace("{encoding}", p.encoding);
