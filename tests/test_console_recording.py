@@ -98,7 +98,9 @@ def _contact_from(number: str, at: dt.datetime) -> Contact:
     return intake.contact_waiting_open(channel=Channel.SMS, caller=caller, arrived_at=at)
 
 
-def test_the_caller_pane_names_earlier_contacts_only_as_links(counsellor: Staff, client_for: ClientFor) -> None:
+def test_the_caller_pane_names_earlier_contacts_only_as_links(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
     client = client_for(counsellor)
     now = timezone.now()
     earlier = _contact_from("012 345 678", now - dt.timedelta(days=2))
@@ -117,9 +119,7 @@ def test_the_caller_pane_names_earlier_contacts_only_as_links(counsellor: Staff,
     assert "1 earlier contact in all" in pane
 
 
-def test_a_chat_is_not_called_a_first_contact_from_a_number(
-    counsellor: Staff, client_for: ClientFor
-) -> None:
+def test_a_chat_is_not_called_a_first_contact_from_a_number(counsellor: Staff, client_for: ClientFor) -> None:
     caller = caller_for_address(parse_address("webchat:3f1c"))
     chat = intake.contact_waiting_open(channel=Channel.WEBCHAT, caller=caller, arrived_at=timezone.now())
     lines = caller_history(counsellor, caller, beside=chat).gentle_lines()

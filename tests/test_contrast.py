@@ -48,11 +48,11 @@ def rules_of(css: str) -> list[Rule]:
     found = []
     for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
         body = re.sub(r"var\((--[\w-]+)\)", lambda m: variables.get(m[1], m[0]).strip(), body)
-        declarations = dict(
-            (name.strip().lower(), value.strip())
+        declarations = {
+            name.strip().lower(): value.strip()
             for name, _colon, value in (d.partition(":") for d in body.split(";"))
             if _colon
-        )
+        }
         colour = HEX.search(declarations.get("color", "") or "")
         background = HEX.search(
             declarations.get("background-color", "") or declarations.get("background", "") or ""

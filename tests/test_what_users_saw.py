@@ -108,7 +108,11 @@ def chat_answered(counsellor: Staff) -> Contact:
     caller = caller_for_address(parse_address("webchat:7a7a"))
     contact = intake.contact_waiting_open(channel=Channel.WEBCHAT, caller=caller, arrived_at=timezone.now())
     Conversation.objects.create(
-        channel=Channel.WEBCHAT, gateway="webchat", contact=contact, caller=caller, last_message_at=timezone.now()
+        channel=Channel.WEBCHAT,
+        gateway="webchat",
+        contact=contact,
+        caller=caller,
+        last_message_at=timezone.now(),
     )
     return contact_services.contact_take(counsellor, contact=contact)
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import PoliceCheck, PolicySignature, PolicyVersion, Staff
 
-
 NO_POLICY = _("No Child Protection Policy has been published yet.")
 POLICY_NOT_SIGNED = _("The current Child Protection Policy has not been signed.")
 NO_POLICE_CHECK = _("No police check is on record.")

@@ -117,7 +117,10 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     shown = _shown(figures, waiting)
     if request.session.get(WALLBOARD_SHOWN) != shown:
         audit_record(
-            _staff(request), action=AuditAction.WALLBOARD_VIEW, request=request, detail={"waiting": len(waiting)}
+            _staff(request),
+            action=AuditAction.WALLBOARD_VIEW,
+            request=request,
+            detail={"waiting": len(waiting)},
         )
         request.session[WALLBOARD_SHOWN] = shown
     template = "console/_wallboard.html" if getattr(request, "htmx", False) else "console/wallboard.html"

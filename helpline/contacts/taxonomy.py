@@ -92,7 +92,9 @@ def reason_groups() -> list[ReasonGroup]:
                 ReasonChoice(
                     code=sub.code,
                     label=sub.label,
-                    search=normalise(f"{sub.label_en} {sub.label_km} {category.label_en} {category.label_km}"),
+                    search=normalise(
+                        f"{sub.label_en} {sub.label_km} {category.label_en} {category.label_km}"
+                    ),
                 )
                 for sub in children[category.pk]
             ],

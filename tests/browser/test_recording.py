@@ -70,7 +70,12 @@ def test_a_silent_call_takes_one_key_after_a_screen_pop(
     now = dt.datetime.now(dt.UTC)
     call = {"call_id": f"silent-{int(time.time())}", "queue": "1280", "caller": "+85512345611"}
     assert post_call_event(helpline_server, {**call, "event": "join", "time": now.isoformat()}) == 200
-    connect = {**call, "event": "connect", "agent": "1002", "time": (now + dt.timedelta(seconds=3)).isoformat()}
+    connect = {
+        **call,
+        "event": "connect",
+        "agent": "1002",
+        "time": (now + dt.timedelta(seconds=3)).isoformat(),
+    }
     assert post_call_event(helpline_server, connect) == 200
     expect(page).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
     short_id = page.url.rstrip("/").rsplit("/", 1)[1][:8].upper()
@@ -169,7 +174,7 @@ def test_every_reason_is_reachable_by_mouse_and_the_filter_finds_both_languages(
     assert width <= client_width, (width, client_width)
     left, right = box.evaluate("b => { const r = b.getBoundingClientRect(); return [r.left, r.right]; }")
     edges = reasons.evaluate_all(
-        "all => all.map(b => { const r = b.closest('label').getBoundingClientRect(); return [r.left, r.right]; })"
+        "all => all.map(b => b.closest('label').getBoundingClientRect()).map(r => [r.left, r.right])"
     )
     assert all(left - 1 <= a and b <= right + 1 for a, b in edges), edges
     # The last reason, by mouse.

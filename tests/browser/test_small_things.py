@@ -59,9 +59,8 @@ def test_the_chat_widget_is_a_named_dialog_that_takes_the_keyboard(
     box = page.locator("[data-helpline-chat] textarea")
     expect(box).to_have_attribute("aria-label", re.compile(r"\S"))
     page.locator("[data-helpline-chat] .close").click()
-    assert page.evaluate(
-        "() => document.querySelector('[data-helpline-chat]').shadowRoot.activeElement.classList.contains('open')"
-    )
+    back_on_the_button = "() => document.querySelector('[data-helpline-chat]').shadowRoot.activeElement"
+    assert page.evaluate(back_on_the_button + ".classList.contains('open')")
     context.close()
 
 
@@ -69,12 +68,16 @@ def test_the_code_lists_fit_a_1440_pixel_screen(
     chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
 ) -> None:
     context = chromium.new_context(
-        base_url=helpline_server.url, storage_state=staff_session("supervisor"), viewport={"width": 1440, "height": 900}
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1440, "height": 900},
     )
     page = context.new_page()
     for vocabulary in ["reason", "action", "caller_type"]:
         page.goto(f"/code-lists/?list={vocabulary}")
         expect(page.locator("main table")).to_be_visible()
-        width, room = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        width, room = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
         assert width <= room, (vocabulary, width, room)
     context.close()
