@@ -1,6 +1,10 @@
 """Every URL here must carry an access rule (helpline.accounts.access); a test walks them all."""
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
 from config import health
 from config.api import api
@@ -19,11 +23,19 @@ def _declare_api(patterns: list) -> list:  # type: ignore[type-arg]
     return patterns
 
 
+@access(PUBLIC)
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Where a browser looks when a page names no icon (a JSON answer, a file): the page's icon."""
+    return redirect(static("helpline/favicon.svg"), permanent=True)
+
+
 api_patterns, api_app, api_namespace = api.urls
 urlpatterns = [
     path("", views_home.home, name="home"),  # by its plain name: every page's header links to it
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("helpline.console.urls")),
     path("accounts/", include("helpline.accounts.urls")),
     path("audit/", include("helpline.audit.urls")),

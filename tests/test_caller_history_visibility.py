@@ -2,8 +2,8 @@
 random contacts, counsellors and handlers, /api/v1/callers/history lists exactly the newest of the
 contacts the same principal's list finds by that number, counts exactly those, and every contact
 listed opens (/api/v1/contacts/{id}) while every other contact of the number does not. The
-console's caller pane keeps its counts for the counsellor handling the caller, but lists only
-contacts its viewer may open."""
+console's caller pane (the contacts before the one on screen) keeps its counts for the counsellor
+handling the caller, but lists only contacts its viewer may open."""
 
 from __future__ import annotations
 
@@ -152,7 +152,10 @@ def test_the_caller_pane_keeps_counts_for_the_handler_but_lists_only_what_the_vi
             if beside.caller is None:
                 assert history.withheld and not history.last and history.total == 0
                 continue
-            same_caller = [c for c in contacts if c.caller_id == beside.caller_id and c.pk != beside.pk]
+            # The pane beside a contact tells what came before it, never a later contact.
+            same_caller = [
+                c for c in contacts if c.caller_id == beside.caller_id and c.arrived_at < beside.arrived_at
+            ]
             assert {p.id for p in history.last} <= visible  # never a contact they may not open
             newest_visible = sorted(
                 (c for c in same_caller if c.pk in visible), key=lambda c: (c.arrived_at, c.pk), reverse=True

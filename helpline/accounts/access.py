@@ -71,12 +71,28 @@ def is_verified(user: object) -> bool:
     return bool(check()) if callable(check) else False
 
 
+# The gate's answer for this request, kept so that the page's menu need not ask again.
+_BLOCKED_ATTRIBUTE = "_helpline_vetting_blocked"
+
+
+def vetting_blocked(request: HttpRequest, staff: Staff) -> bool:
+    """Whether this person's vetting has lapsed, as the gate found it for this request (asked
+    here only for pages the gate does not guard, such as the profile)."""
+    found = getattr(request, _BLOCKED_ATTRIBUTE, None)
+    if found is None:
+        found = vetting_status(staff).blocked
+        setattr(request, _BLOCKED_ATTRIBUTE, found)
+    return bool(found)
+
+
 def safeguarding_refused(
     staff: Staff, *, detail: dict[str, str], request: HttpRequest | None = None, client_ip: str | None = None
 ) -> bool:
     """The safeguarding gate, for pages and sockets alike: True (and the refusal audited) when this
     person lacks a signed current policy or a valid police check."""
     status = vetting_status(staff)
+    if request is not None:
+        setattr(request, _BLOCKED_ATTRIBUTE, status.blocked)
     if not status.blocked:
         return False
     with translation.override(staff.language or None):  # the person's language, as their pages

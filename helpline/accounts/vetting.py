@@ -17,6 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import PoliceCheck, PolicySignature, PolicyVersion, Staff
 
+NO_POLICY = _("No Child Protection Policy has been published yet.")
+POLICY_NOT_SIGNED = _("The current Child Protection Policy has not been signed.")
+NO_POLICE_CHECK = _("No police check is on record.")
+POLICE_CHECK_EXPIRED = _("The police check has expired.")
+# Every reason the gate gives, so that a refusal in the audit trail reads in its reader's language.
+VETTING_REASONS = (NO_POLICY, POLICY_NOT_SIGNED, NO_POLICE_CHECK, POLICE_CHECK_EXPIRED)
+
 
 @dataclass(frozen=True)
 class VettingStatus:
@@ -82,13 +89,13 @@ def vetting_status(staff: Staff, on: dt.date | None = None) -> VettingStatus:
     policy_id, signed, expires = _vetting_row(staff.pk, on)
     reasons: list[str | Promise] = []
     if policy_id is None:
-        reasons.append(_("No Child Protection Policy has been published yet."))
+        reasons.append(NO_POLICY)
     elif not signed:
-        reasons.append(_("The current Child Protection Policy has not been signed."))
+        reasons.append(POLICY_NOT_SIGNED)
     if expires is None:
-        reasons.append(_("No police check is on record."))
+        reasons.append(NO_POLICE_CHECK)
     elif expires < on:
-        reasons.append(_("The police check has expired."))
+        reasons.append(POLICE_CHECK_EXPIRED)
     return VettingStatus(
         reasons=reasons,
         police_check_expires=expires,

@@ -1,96 +1,98 @@
 """Every kind of audit event, by type (as Zulip's AuditLogEventType): a case timeline and the reports
 read events by their type, and a typo in an action is an error at once, not a silent new action.
 
-The values are the strings stored since the first release: existing rows are members already."""
+The values are the strings stored since the first release: existing rows are members already. The
+labels are what the audit pages show, in the reader's language."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    ACCESS_REFUSED = "access.refused"
-    API_TOKEN_REJECTED = "api.token_rejected"
-    API_TOKEN_USE = "api.token_use"
-    API_TOKEN_CREATE = "api_token.create"
-    API_TOKEN_REVOKE = "api_token.revoke"
-    AUDIT_BROWSE = "audit.browse"
-    AUTH_2FA_ENROL_FAILED = "auth.2fa_enrol_failed"
-    AUTH_2FA_ENROLLED = "auth.2fa_enrolled"
-    AUTH_2FA_FAILED = "auth.2fa_failed"
-    AUTH_2FA_OK = "auth.2fa_ok"
-    AUTH_2FA_RESET = "auth.2fa_reset"
-    AUTH_PASSWORD_FAILED = "auth.password_failed"
-    AUTH_PASSWORD_OK = "auth.password_ok"
-    AUTH_SIGN_OUT = "auth.sign_out"
-    AUTH_SIGN_OUT_EVERYWHERE = "auth.sign_out_everywhere"
-    CALL_ABANDON = "call.abandon"
-    CALL_CALLBACK = "call.callback"
-    CALL_COMPLETE = "call.complete"
-    CALL_CONNECT = "call.connect"
-    CALL_HANGUP = "call.hangup"
-    CALL_JOIN = "call.join"
-    CALL_LEAVE = "call.leave"
-    CALL_NOANSWER = "call.noanswer"
-    CALL_RING = "call.ring"
-    CALL_TRANSFER = "call.transfer"
-    CALLER_HISTORY = "caller.history"
-    CALLER_REVEAL = "caller.reveal"
-    CALLER_SAFETY_NOTE = "caller.safety_note"
-    CALLS_MISSED_LIST = "calls.missed_list"
-    CHAT_LEAVE = "chat.leave"
-    CHAT_START = "chat.start"
-    CODE_LIST_ADD = "code_list.add"
-    CODE_LIST_TOGGLE = "code_list.toggle"
-    CONTACT_ASSIGN = "contact.assign"
-    CONTACT_CORRECT = "contact.correct"
-    CONTACT_DRAFT_SAVE = "contact.draft_save"
-    CONTACT_ENTER = "contact.enter"
-    CONTACT_RECORD = "contact.record"
-    CONTACT_REQUEUE = "contact.requeue"
-    CONTACT_SEARCH = "contact.search"
-    CONTACT_START = "contact.start"
-    CONTACT_TAKE = "contact.take"
-    CONTACT_TRANSFER = "contact.transfer"
-    CONTACT_UPDATE = "contact.update"
-    CONTACT_VIEW = "contact.view"
-    CONTACTS_SEARCH_TEXT_REBUILD = "contacts.search_text_rebuild"
-    DEMO_SEED_CONTACTS = "demo.seed_contacts"
-    OFFER_DECLINED = "offer.declined"
-    OFFER_EXPIRED = "offer.expired"
-    POLICE_CHECK_RECORD = "police_check.record"
-    POLICY_PUBLISH = "policy.publish"
-    POLICY_SIGN = "policy.sign"
-    PRESENCE_SET = "presence.set"
-    RISK_SIGNAL_PREVIEW = "risk_signal.preview"
-    RISK_SIGNAL_SAVE = "risk_signal.save"
-    RISK_SIGNAL_TOGGLE = "risk_signal.toggle"
-    STAFF_CREATE = "staff.create"
-    STAFF_EXTENSION = "staff.extension"
-    STAFF_LANGUAGE = "staff.language"
-    STAFF_UPDATE = "staff.update"
-    TEXT_FAILED = "text.failed"
-    TEXT_RECEIVE = "text.receive"
-    TEXT_REPLY = "text.reply"
-    TEXT_SETTINGS_ADD_BLOCK = "text_settings.add_block"
-    TEXT_SETTINGS_ADD_CANNED = "text_settings.add_canned"
-    TEXT_SETTINGS_ADD_HOLIDAY = "text_settings.add_holiday"
-    TEXT_SETTINGS_ADD_KEYWORD = "text_settings.add_keyword"
-    TEXT_SETTINGS_ADD_PERIOD = "text_settings.add_period"
-    TEXT_SETTINGS_REMOVE_BLOCK = "text_settings.remove_block"
-    TEXT_SETTINGS_REMOVE_HOLIDAY = "text_settings.remove_holiday"
-    TEXT_SETTINGS_REMOVE_KEYWORD = "text_settings.remove_keyword"
-    TEXT_SETTINGS_REMOVE_PERIOD = "text_settings.remove_period"
-    TEXT_SETTINGS_RETIRE_CANNED = "text_settings.retire_canned"
-    TEXT_SETTINGS_UPDATE = "text_settings.update"
-    THREAD_VIEW = "thread.view"
-    TRAINING_RECORD = "training.record"
-    TRIAGE_HIGH_RISK = "triage.high_risk"
-    TRIAGE_MARK = "triage.mark"
-    TRIAGE_MARK_APPROVE = "triage.mark_approve"
-    TRIAGE_MARKS_EXPORT = "triage.marks_export"
-    VOICE_SETTINGS_UPDATE = "voice_settings.update"
-    WALLBOARD_VIEW = "wallboard.view"
+    ACCESS_REFUSED = "access.refused", _("Access refused")
+    API_TOKEN_REJECTED = "api.token_rejected", _("API token rejected")
+    API_TOKEN_USE = "api.token_use", _("API token used")
+    API_TOKEN_CREATE = "api_token.create", _("API token created")
+    API_TOKEN_REVOKE = "api_token.revoke", _("API token revoked")
+    AUDIT_BROWSE = "audit.browse", _("Audit trail browsed")
+    AUTH_2FA_ENROL_FAILED = "auth.2fa_enrol_failed", _("Authenticator set-up failed")
+    AUTH_2FA_ENROLLED = "auth.2fa_enrolled", _("Authenticator set up")
+    AUTH_2FA_FAILED = "auth.2fa_failed", _("Wrong sign-in code")
+    AUTH_2FA_OK = "auth.2fa_ok", _("Sign-in code accepted")
+    AUTH_2FA_RESET = "auth.2fa_reset", _("Authenticator reset")
+    AUTH_PASSWORD_FAILED = "auth.password_failed", _("Wrong password")
+    AUTH_PASSWORD_OK = "auth.password_ok", _("Password accepted")
+    AUTH_SIGN_OUT = "auth.sign_out", _("Signed out")
+    AUTH_SIGN_OUT_EVERYWHERE = "auth.sign_out_everywhere", _("Signed out everywhere")
+    CALL_ABANDON = "call.abandon", _("Call abandoned")
+    CALL_CALLBACK = "call.callback", _("Call back made")
+    CALL_COMPLETE = "call.complete", _("Call ended")
+    CALL_CONNECT = "call.connect", _("Call answered")
+    CALL_HANGUP = "call.hangup", _("Call hung up")
+    CALL_JOIN = "call.join", _("Call entered the queue")
+    CALL_LEAVE = "call.leave", _("Call left the queue")
+    CALL_NOANSWER = "call.noanswer", _("Call not answered by a counsellor")
+    CALL_RING = "call.ring", _("Counsellor's phone rang")
+    CALL_TRANSFER = "call.transfer", _("Call transferred")
+    CALLER_HISTORY = "caller.history", _("Caller's history viewed")
+    CALLER_REVEAL = "caller.reveal", _("Caller's number shown")
+    CALLER_SAFETY_NOTE = "caller.safety_note", _("Safe-contact note saved")
+    CALLS_MISSED_LIST = "calls.missed_list", _("Missed calls listed")
+    CHAT_LEAVE = "chat.leave", _("Child left the chat")
+    CHAT_START = "chat.start", _("Chat started")
+    CODE_LIST_ADD = "code_list.add", _("Code list entry added")
+    CODE_LIST_TOGGLE = "code_list.toggle", _("Code list entry switched on or off")
+    CONTACT_ASSIGN = "contact.assign", _("Contact assigned")
+    CONTACT_CORRECT = "contact.correct", _("Contact corrected")
+    CONTACT_DRAFT_SAVE = "contact.draft_save", _("Contact draft saved")
+    CONTACT_ENTER = "contact.enter", _("Contact entered after the fact")
+    CONTACT_RECORD = "contact.record", _("Contact recorded")
+    CONTACT_REQUEUE = "contact.requeue", _("Contact sent back to the queue")
+    CONTACT_SEARCH = "contact.search", _("Contacts searched")
+    CONTACT_START = "contact.start", _("Contact started")
+    CONTACT_TAKE = "contact.take", _("Contact taken from the queue")
+    CONTACT_TRANSFER = "contact.transfer", _("Contact transferred")
+    CONTACT_UPDATE = "contact.update", _("Contact changed")
+    CONTACT_VIEW = "contact.view", _("Contact viewed")
+    CONTACTS_SEARCH_TEXT_REBUILD = "contacts.search_text_rebuild", _("Contact search index rebuilt")
+    DEMO_SEED_CONTACTS = "demo.seed_contacts", _("Demo contacts created")
+    OFFER_DECLINED = "offer.declined", _("Offer declined")
+    OFFER_EXPIRED = "offer.expired", _("Offer ran out")
+    POLICE_CHECK_RECORD = "police_check.record", _("Police check recorded")
+    POLICY_PUBLISH = "policy.publish", _("Policy published")
+    POLICY_SIGN = "policy.sign", _("Policy signed")
+    PRESENCE_SET = "presence.set", _("Presence changed")
+    RISK_SIGNAL_PREVIEW = "risk_signal.preview", _("Risk signal tried out")
+    RISK_SIGNAL_SAVE = "risk_signal.save", _("Risk signal saved")
+    RISK_SIGNAL_TOGGLE = "risk_signal.toggle", _("Risk signal switched on or off")
+    STAFF_CREATE = "staff.create", _("Staff member added")
+    STAFF_EXTENSION = "staff.extension", _("Phone extension set")
+    STAFF_LANGUAGE = "staff.language", _("Interface language changed")
+    STAFF_UPDATE = "staff.update", _("Staff member changed")
+    TEXT_FAILED = "text.failed", _("Text message failed")
+    TEXT_RECEIVE = "text.receive", _("Text message received")
+    TEXT_REPLY = "text.reply", _("Reply sent")
+    TEXT_SETTINGS_ADD_BLOCK = "text_settings.add_block", _("Blocked number added")
+    TEXT_SETTINGS_ADD_CANNED = "text_settings.add_canned", _("Canned reply added")
+    TEXT_SETTINGS_ADD_HOLIDAY = "text_settings.add_holiday", _("Holiday added")
+    TEXT_SETTINGS_ADD_KEYWORD = "text_settings.add_keyword", _("Keyword added")
+    TEXT_SETTINGS_ADD_PERIOD = "text_settings.add_period", _("Opening hours added")
+    TEXT_SETTINGS_REMOVE_BLOCK = "text_settings.remove_block", _("Blocked number removed")
+    TEXT_SETTINGS_REMOVE_HOLIDAY = "text_settings.remove_holiday", _("Holiday removed")
+    TEXT_SETTINGS_REMOVE_KEYWORD = "text_settings.remove_keyword", _("Keyword removed")
+    TEXT_SETTINGS_REMOVE_PERIOD = "text_settings.remove_period", _("Opening hours removed")
+    TEXT_SETTINGS_RETIRE_CANNED = "text_settings.retire_canned", _("Canned reply retired")
+    TEXT_SETTINGS_UPDATE = "text_settings.update", _("SMS and chat settings changed")
+    THREAD_VIEW = "thread.view", _("Conversation viewed")
+    TRAINING_RECORD = "training.record", _("Training recorded")
+    TRIAGE_HIGH_RISK = "triage.high_risk", _("High risk found by triage")
+    TRIAGE_MARK = "triage.mark", _("Triage marked wrong")
+    TRIAGE_MARK_APPROVE = "triage.mark_approve", _("Triage mark approved")
+    TRIAGE_MARKS_EXPORT = "triage.marks_export", _("Triage marks exported")
+    VOICE_SETTINGS_UPDATE = "voice_settings.update", _("Phone settings changed")
+    WALLBOARD_VIEW = "wallboard.view", _("Wallboard viewed")
 
 
 def call_action(kind: str) -> AuditAction:

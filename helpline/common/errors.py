@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from helpline.common.requests import wants_json
@@ -20,6 +21,14 @@ def _page(request: HttpRequest, status: int, template: str, detail: str) -> Http
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _page(request, 400, "400.html", "Bad request.")
+
+
+def bad_request_saying(request: HttpRequest, message: str) -> HttpResponse:
+    """A 400 inside the site's layout that says what could not be used: a bare line of text would
+    leave the person outside the site, with no menu to go on from."""
+    if wants_json(request):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import counter_or_none
 from helpline.console.views_transfer import TransferForm
-from helpline.contacts import services
+from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTransfer, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
@@ -62,6 +63,7 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
         "presence_panel": routing_panels.presence_panel(staff),
         "triage_panel": routing_panels.triage_panel(contact, staff) if contact is not None else None,
+        "reason_groups": taxonomy.reason_groups() if contact is not None else [],
     }
 
 
@@ -121,6 +123,7 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     context = _console_context(request, staff, contact) | {
         "transfer_form": TransferForm(contact=contact) if _may_transfer(staff, contact) else None,
         "form": ClassificationForm(initial=initial),
+        "chosen_reasons": initial.get("reasons") or [],
         "history": history,
         "draft_revision": draft.revision if draft else 0,
         "draft_saved_at": draft.saved_at if draft else None,
@@ -170,11 +173,14 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             form.add_error(None, _("Someone else saved this contact meanwhile. Reload to see their changes."))
             status = 409
         else:
+            # Said where the next contact starts, so a counsellor sees it was kept (and which one).
+            messages.success(request, _("Contact #%(id)s saved.") % {"id": contact.short_id})
             return redirect("console:console")
     else:
         status = 400
     context = _console_context(request, staff, contact) | {
         "form": form,
+        "chosen_reasons": request.POST.getlist("reasons"),
         "history": caller_history(staff, contact.caller, beside=contact),
         "draft_revision": revision,
         "draft_saved_at": None,
@@ -189,7 +195,11 @@ def contact_quick(request: HttpRequest, contact_id: UUID, kind: str) -> HttpResp
     if kind not in NON_DATA_KINDS:
         return HttpResponseBadRequest(_("Not a one-click kind."))
     contact = access_contact(staff, contact_id, for_write=True)
-    services.contact_close_quick(staff, contact=contact, kind=kind, request=request)
+    closed = services.contact_close_quick(staff, contact=contact, kind=kind, request=request)
+    messages.success(
+        request,
+        _("Contact #%(id)s recorded: %(kind)s.") % {"id": closed.short_id, "kind": closed.get_kind_display()},
+    )
     return redirect("console:console")
 
 

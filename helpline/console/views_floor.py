@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
-from helpline.routing.selectors import active_contacts, waiting_queue
+from helpline.routing.selectors import Wallboard, active_contacts, waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
 from helpline.voice.panels import calls_today_panel
 
@@ -94,11 +95,34 @@ def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     return redirect("console:wallboard")
 
 
+# What this session's wallboard last showed (a digest of the contacts and people on it).
+WALLBOARD_SHOWN = "wallboard_shown"
+
+
+def _shown(figures: Wallboard, waiting: list[Contact]) -> str:
+    """A digest of who is on the board: the waiting contacts (with their urgency and risk) and the
+    counsellors (with presence and load). The clock and the counts of the day are left out."""
+    rows = [f"c:{c.pk}:{c.urgency}:{getattr(c, 'risk', 0)}" for c in waiting]
+    rows += [f"s:{staff.pk}:{state}:{active}" for staff, state, active in figures.counsellors]
+    return hashlib.sha256("|".join(rows).encode()).hexdigest()[:32]
+
+
 @access(requires(Permission.WALLBOARD))
 @require_http_methods(["GET"])
 def wallboard(request: HttpRequest) -> HttpResponse:
     figures = wallboard_figures()
-    audit_record(_staff(request), action=AuditAction.WALLBOARD_VIEW, request=request)
+    waiting = list(waiting_queue().select_related("triage")[:50])
+    # Audited when this session first sees the board and whenever what it shows changes, not at
+    # every 5-second refresh: a shift on the wallboard was thousands of rows saying the same thing.
+    shown = _shown(figures, waiting)
+    if request.session.get(WALLBOARD_SHOWN) != shown:
+        audit_record(
+            _staff(request),
+            action=AuditAction.WALLBOARD_VIEW,
+            request=request,
+            detail={"waiting": len(waiting)},
+        )
+        request.session[WALLBOARD_SHOWN] = shown
     template = "console/_wallboard.html" if getattr(request, "htmx", False) else "console/wallboard.html"
     return render(
         request,
@@ -106,7 +130,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         {
             "board": figures,
             "assign_form": AssignForm(),
-            "waiting": list(waiting_queue().select_related("triage")[:50]),
+            "waiting": waiting,
             "active": list(active_contacts()[:100]),
             "calls_panel": calls_today_panel(),
         },

@@ -22,7 +22,7 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
 from helpline.common.bounds import date_ok, event_time_ok
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
-from helpline.contacts.models import Caller, Channel, Contact, Kind, Status, Term
+from helpline.contacts.models import AddressScheme, Caller, Channel, Contact, Kind, Status, Term
 from helpline.contacts.search_text import query_words
 
 PAGE_SIZE = 50
@@ -265,7 +265,13 @@ class CallerHistory:
         if self.withheld:
             return [_("The number is withheld, so earlier contacts cannot be linked.")]
         if not self.total:
-            return [_("First contact from this number.")]
+            scheme = self.caller.scheme if self.caller else ""
+            if scheme == AddressScheme.WEBCHAT:
+                # Each chat is a caller of its own: "first contact" would claim more than is known.
+                return [_("A web chat: the child's earlier chats, if any, cannot be linked to it.")]
+            if scheme == AddressScheme.TEL:
+                return [_("First contact from this number.")]
+            return [_("First contact from this address.")]
         labels = dict(Kind.choices)
         lines = []
         for kind, n in sorted(self.counts_this_week.items(), key=lambda kv: -kv[1]):
@@ -287,8 +293,8 @@ class CallerHistory:
 def caller_history(
     viewer: Principal, caller: Caller | None, *, beside: Contact | None = None, last: int = 5
 ) -> CallerHistory:
-    """What `viewer` may learn of a caller's contacts (other than `beside`, the one on screen):
-    counts by kind (all time and the last 7 days), the last few contacts, open cases.
+    """What `viewer` may learn of a caller's contacts (before `beside`, the one on screen): counts
+    by kind (all time and the last 7 days), the last few contacts, open cases.
 
     The rule: a contact the viewer may not open is never listed (no id, link or date of it in
     `last`), whoever asks. Counts (and the first contact's date) cover every contact of the caller
@@ -301,7 +307,8 @@ def caller_history(
         return CallerHistory(caller=None, withheld=True)
     qs = Contact.objects.filter(caller=caller)
     if beside is not None:
-        qs = qs.exclude(pk=beside.pk)
+        # Beside a contact, its history is what came before it: a later contact is not "earlier".
+        qs = qs.exclude(pk=beside.pk).filter(arrived_at__lt=beside.arrived_at)
     everything = sees_every_contact(viewer)
     # A subquery rather than contacts_visible_to's join: one row per contact, so counts stay true.
     visible = qs if everything else qs.filter(pk__in=contacts_visible_to(viewer).values("pk"))

@@ -39,6 +39,7 @@ from helpline.contacts.models import (
     ContactDraft,
     Direction,
     Kind,
+    Language,
     Status,
     Term,
     Vocabulary,
@@ -103,7 +104,8 @@ def contact_start(
                 arrived_at=arrived_at or now,
                 answered_at=now,
                 idempotency_key=idempotency_key or None,
-                language=actor.language or "km",
+                # The child's language, not the counsellor's screen: most children write and speak Khmer.
+                language=Language.KHMER,
             )
             contact.wait_seconds = max(0, int((now - contact.arrived_at).total_seconds()))
             if caller is not None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 
+from helpline.common.text import normalise
 from helpline.contacts.models import Term, Vocabulary
 from helpline.contacts.taxonomy_data import iter_terms
 
@@ -57,6 +59,46 @@ def reason_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         children[term.parent_id].append(term)
     return [
         (category.label, [(sub.code, sub.label) for sub in children[category.pk]])
+        for category in children[None]
+        if children[category.pk]
+    ]
+
+
+@dataclass(frozen=True)
+class ReasonChoice:
+    code: str
+    label: str
+    # Both languages' labels and the category's, in the normal form text is compared in: the
+    # console's filter finds "bully", "suic" or "រំលោភ" whichever language the page is in.
+    search: str
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    label: str
+    reasons: list[ReasonChoice]
+
+
+def reason_groups() -> list[ReasonGroup]:
+    """The reason choices as reason_choices(), each carrying its words to filter by."""
+    all_terms = terms(Vocabulary.REASON)
+    children: dict[int | None, list[Term]] = defaultdict(list)
+    for term in all_terms:
+        children[term.parent_id].append(term)
+    return [
+        ReasonGroup(
+            label=category.label,
+            reasons=[
+                ReasonChoice(
+                    code=sub.code,
+                    label=sub.label,
+                    search=normalise(
+                        f"{sub.label_en} {sub.label_km} {category.label_en} {category.label_km}"
+                    ),
+                )
+                for sub in children[category.pk]
+            ],
+        )
         for category in children[None]
         if children[category.pk]
     ]

@@ -21,7 +21,7 @@ from helpline.audit.services import audit_record
 from helpline.common.bounds import WindowDateField
 from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ContactEntryForm, CorrectionForm, RevealForm, SafetyNoteForm
-from helpline.contacts.models import Caller, Channel, Kind, Status, Urgency, Vocabulary
+from helpline.contacts.models import Caller, Channel, Kind, Language, Status, Urgency, Vocabulary
 from helpline.contacts.selectors import (
     ContactFilters,
     FilterError,
@@ -191,7 +191,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             return redirect("contacts:detail", contact_id=contact.pk)
         return render(request, "contacts/new.html", {"form": form}, status=400)
     form = ContactEntryForm(
-        initial={"channel": Channel.WALK_IN, "idempotency_key": uuid.uuid4().hex, "language": staff.language}
+        initial={"channel": Channel.WALK_IN, "idempotency_key": uuid.uuid4().hex, "language": Language.KHMER}
     )
     return render(request, "contacts/new.html", {"form": form})
 

@@ -16,6 +16,7 @@ from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.bounds import bound_settings
+from helpline.common.errors import bad_request_saying
 from helpline.common.text import NotAnIdentifier, lookup_key
 from helpline.contacts.selectors import access_contact
 from helpline.routing import marks
@@ -51,7 +52,7 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
         edit = lookup_key(request.GET.get("edit", ""), limit=50)
         toggle = lookup_key(request.POST.get("toggle", ""), limit=50)
     except NotAnIdentifier:
-        return HttpResponse(_("No risk signal has this code."), status=400)
+        return bad_request_saying(request, _("No risk signal has this code."))
     editing = RiskSignal.objects.filter(code=edit).first() if edit else None
     form = SignalForm(request.POST or None, instance=editing)
     status = 200

@@ -64,8 +64,8 @@
     '.keep{margin:0;font-size:13px;color:#5b6472;padding:4px 10px;border-bottom:1px solid #eef}';
   root.innerHTML =
     '<button class="open" type="button" part="open"></button>' +
-    '<section class="panel" role="dialog" aria-modal="false">' +
-    '<div class="head"><strong class="title"></strong><button class="exit" type="button"></button><button class="close" type="button" aria-label="">×</button></div>' +
+    '<section class="panel" role="dialog" aria-modal="false" aria-labelledby="hl-title">' +
+    '<div class="head"><strong class="title" id="hl-title"></strong><button class="exit" type="button"></button><button class="close" type="button" aria-label="">×</button></div>' +
     '<div class="pre"><p class="intro"></p>' +
     '<div class="langs"><button type="button" data-lang="km" lang="km">ខ្មែរ</button><button type="button" data-lang="en" lang="en">English</button></div>' +
     '<label><span class="l-nick"></span><input class="nick" maxlength="40" autocomplete="off"></label>' +
@@ -106,6 +106,7 @@
     $(".keep").textContent = t("leave_ends");
     $(".send").textContent = t("send");
     input.placeholder = t("placeholder");
+    input.setAttribute("aria-label", t("placeholder"));  // a placeholder alone is no label
     panel.setAttribute("lang", lang);
     root.querySelectorAll(".langs button").forEach(function (b) { b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === lang)); });
   }
@@ -114,8 +115,13 @@
   root.querySelectorAll(".langs button").forEach(function (b) {
     b.addEventListener("click", function () { lang = b.getAttribute("data-lang"); paint(); });
   });
-  openBtn.addEventListener("click", function () { panel.classList.add("shown"); openBtn.style.display = "none"; });
-  $(".close").addEventListener("click", function () { panel.classList.remove("shown"); openBtn.style.display = ""; });
+  // Opening moves the keyboard into the chat (its first field, or the message box once the chat is
+  // on); closing puts it back on the button that opened it.
+  openBtn.addEventListener("click", function () {
+    panel.classList.add("shown"); openBtn.style.display = "none";
+    (form.hidden ? $(".nick") : input).focus();
+  });
+  $(".close").addEventListener("click", function () { panel.classList.remove("shown"); openBtn.style.display = ""; openBtn.focus(); });
 
   // --- Quick exit: leave at once, keep nothing -------------------------------------------------
   function quickExit() {

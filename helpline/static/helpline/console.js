@@ -4,7 +4,8 @@
 (function () {
   "use strict";
 
-  // Alt+<key> presses the button marked data-hotkey="<key>"; Ctrl+Enter saves the contact.
+  // Alt+<key> presses the button marked data-hotkey="<key>", or moves to the field (or the first
+  // field inside the part) so marked; Ctrl+Enter saves the contact.
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey && event.key === "Enter") {
       var save = document.querySelector('#contact-form button[type="submit"]');
@@ -12,10 +13,31 @@
       return;
     }
     if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
-    var key = (event.key || "").toLowerCase();
+    // event.code: Alt+<letter> gives another character on some layouts (and on a Mac).
+    var key = /^(Key|Digit)/.test(event.code || "") ? event.code.slice(event.code.charAt(0) === "K" ? 3 : 5).toLowerCase() : (event.key || "").toLowerCase();
     var target = document.querySelector('[data-hotkey="' + key + '"]');
-    if (target) { event.preventDefault(); target.click(); }
+    if (!target) { return; }
+    event.preventDefault();
+    if (target.matches("button, a")) { target.click(); return; }
+    var field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+    if (target.tagName === "DETAILS") { target.open = true; }
+    if (field) { field.focus(); }
   });
+
+  // A draft's copy in this tab goes once its contact is no longer open here (saved, closed with one
+  // click, ended by the child, handed on): the console lists the contacts still open.
+  var consoleRoot = document.querySelector("[data-open-contacts]");
+  if (consoleRoot) {
+    var stillOpen = consoleRoot.getAttribute("data-open-contacts").split(/\s+/);
+    try {
+      for (var i = sessionStorage.length - 1; i >= 0; i--) {
+        var storedKey = sessionStorage.key(i);
+        if (storedKey && storedKey.indexOf("helpline-draft:") === 0 && stillOpen.indexOf(storedKey.slice(15)) === -1) {
+          sessionStorage.removeItem(storedKey);
+        }
+      }
+    } catch (e) { /* storage disabled: nothing kept */ }
+  }
 
   // A fresh idempotency key per start form: a double click starts one contact, not two.
   document.querySelectorAll("[data-fresh-key]").forEach(function (input) {
@@ -86,18 +108,84 @@
     try { sessionStorage.removeItem(storageKey); } catch (e) { /* nothing to clear */ }
   });
 
-  // Type to narrow the long list of reasons.
+  // Type to narrow the long list of reasons, in Khmer or English whatever the page's language:
+  // each reason carries both labels and its category's in the normal form of
+  // helpline/common/text.py normalise(); the words typed are put in the same form here.
   var filter = form.querySelector("[data-filter-reasons]");
   if (filter) {
-    filter.addEventListener("input", function () {
-      var needle = filter.value.trim().toLowerCase();
-      form.querySelectorAll(".reason-groups label").forEach(function (label) {
-        var match = !needle || label.textContent.toLowerCase().indexOf(needle) !== -1;
-        label.parentElement.style.display = match ? "" : "none";
+    var boxes = Array.prototype.slice.call(form.querySelectorAll(".reason-groups input[data-search]"));
+    var count = form.querySelector("[data-filter-count]");
+    var shown = function () { return boxes.filter(function (b) { return !b.closest("label").hidden; }); };
+    var apply = function () {
+      var needle = helplineNormalise(filter.value);
+      boxes.forEach(function (box) {
+        box.closest("label").hidden = !!needle && box.getAttribute("data-search").indexOf(needle) === -1;
       });
+      form.querySelectorAll(".reason-group").forEach(function (group) {
+        group.hidden = !group.querySelector("label.reason:not([hidden])");
+      });
+      if (count) {
+        count.textContent = needle ? count.getAttribute("data-template")
+          .replace("{shown}", String(shown().length)).replace("{total}", String(boxes.length)) : "";
+      }
+    };
+    filter.addEventListener("input", apply);
+    filter.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        // Enter would save the whole form: here it ticks the first reason found instead, and
+        // selects the words so that the next reason can be typed over them.
+        event.preventDefault();
+        var first = shown().filter(function (b) { return !b.checked; })[0];
+        if (first && filter.value.trim()) {
+          first.checked = true;
+          first.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+        filter.select();
+      } else if (event.key === "Escape" && filter.value) {
+        event.preventDefault();
+        filter.value = "";
+        apply();
+      }
+    });
+    apply();
+  }
+
+  // Recording starts at once: on opening a contact the keyboard is in its form (a text thread's
+  // reply box once it loads), or at the first field the server refused.
+  function focusStart() {
+    if (window.location.hash) { return; }  // a skip link or a link to a part: the browser's place
+    var error = form.querySelector(".errorlist");
+    var place = error && error.parentElement.querySelector("input:not([type=hidden]), select, textarea");
+    if (!place) {
+      place = form.querySelector('input[name="kind"]:checked') || form.querySelector('input[name="kind"]');
+    }
+    if (place) { place.focus(); }
+  }
+  focusStart();
+  var replyBox = document.getElementById("reply-box");
+  if (replyBox) {
+    var untouched = document.activeElement;
+    replyBox.addEventListener("htmx:afterSwap", function once() {
+      replyBox.removeEventListener("htmx:afterSwap", once);
+      var area = replyBox.querySelector("textarea");
+      if (area && document.activeElement === untouched && !form.querySelector(".errorlist")) { area.focus(); }
     });
   }
 })();
+
+// The normal form text is compared in (helpline/common/text.py normalise(), the parts that matter
+// for short words typed into a filter): invisible characters dropped, case folded, a letter typed
+// again and again kept once, the two look-alike Khmer subscripts made one, spaces collapsed.
+function helplineNormalise(text) {
+  "use strict";
+  var s = String(text || "").normalize("NFC")
+    .replace(/[\u200B\u200C\u200D\u2060\uFEFF\u00AD\u17B4\u17B5\uFE0E\uFE0F]/g, "")
+    .replace(/\u17B2/g, "\u17B1").replace(/\u17A3/g, "\u17A2")
+    .toLowerCase();
+  s = s.replace(/([^0-9\u2600-\u27bf\u{1f000}-\u{1faff}])\1+/gu, "$1").replace(/\u17D2\u178A/g, "\u17D2\u178F");
+  s = s.replace(/\u17A2\u17C4\u1799/g, "\u17B1\u17D2\u1799");
+  return s.split(/\s+/).filter(Boolean).join(" ");
+}
 
 // The reply form's end, by socket or by post: the box empties only when the reply was stored;
 // otherwise the text stays and the notice says why.
@@ -109,7 +197,7 @@
     var notice = form.querySelector("[data-reply-notice]");
     if (notice) { notice.textContent = failure || ""; }
     if (!failure) { form.reset(); }
-    var area = form.querySelector("[data-sms-parts]");
+    var area = form.querySelector("[data-reply-text]");
     if (area) { area.dispatchEvent(new Event("input")); if (!failure) { area.focus(); } }
   }
   window.helplineReplyDone = done;
@@ -266,12 +354,13 @@
   }
   window.helplineSmsParts = parts;
   function bind(root) {
-    root.querySelectorAll("[data-sms-parts]").forEach(function (area) {
+    root.querySelectorAll("[data-reply-text]").forEach(function (area) {
       if (area.dataset.bound) { return; }
       area.dataset.bound = "1";
       var form = area.closest("form");
-      var out = form.querySelector("[data-sms-count]");
+      var out = area.hasAttribute("data-sms-parts") && form.querySelector("[data-sms-count]");
       var update = function () {
+        if (!out) { return; }  // a chat reply: no SMS to count
         var p = parts(area.value);
         out.textContent = out.getAttribute("data-template")
           .replace("{chars}", String(area.value.length)).replace("{parts}", String(p.parts)).replace("{encoding}", p.encoding);

@@ -1,0 +1,70 @@
+"""The audit trail in its reader's language. Rows keep what was stored (the chain's hash covers
+it): an action's value and, for a refusal, a short English reason; the pages show their labels."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from helpline.accounts.models import Role
+from helpline.accounts.vetting import VETTING_REASONS
+from helpline.audit.actions import AuditAction
+
+_ROLE_LACKS = re.compile(r"^role (\S+) lacks (\S+)$")
+_TOKEN_LACKS = re.compile(r"^token lacks scope (.+)$")
+_GATE = "safeguarding gate: "
+_VETTING_NOT_CURRENT = gettext_lazy("Vetting is not current.")
+
+
+def action_label(action: str) -> str:
+    """The action's name in the active language; a value no member has (an old or foreign row)
+    as it was stored."""
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return action
+
+
+def role_label(role: str) -> str:
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role  # "integration" (a token) or a role since removed
+
+
+@cache
+def _vetting_reasons() -> dict[str, Promise]:
+    """Each gate reason as stored in any of the languages (the gate wrote the person's own),
+    back to its message."""
+    found: dict[str, Promise] = {"vetting is not current": _VETTING_NOT_CURRENT}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.update({str(reason): reason for reason in VETTING_REASONS})
+    return found
+
+
+def reason_label(reason: str) -> str:
+    """A refusal's stored reason in the active language. Anything else (a reason a person typed,
+    such as why a number was shown) is their words and is shown as written."""
+    if reason == "not signed in":
+        return _("Not signed in.")
+    if reason == "no access rule declared for this page":
+        return _("The page declares no access rule.")
+    if match := _ROLE_LACKS.match(reason):
+        return _("The role “%(role)s” does not give “%(permission)s”.") % {
+            "role": role_label(match[1]),
+            "permission": match[2],
+        }
+    if match := _TOKEN_LACKS.match(reason):
+        return _("The token lacks the scope “%(scopes)s”.") % {"scopes": match[1]}
+    if reason.startswith(_GATE):
+        known = _vetting_reasons()
+        parts = [str(known.get(part, part)) for part in reason[len(_GATE) :].split("; ")]
+        return _("Safeguarding gate: %(reasons)s") % {"reasons": " ".join(parts)}
+    return reason

@@ -1,0 +1,83 @@
+"""Small things a person saw, in a real browser: a draft's copy leaves the tab when its contact
+closes, the chat widget's dialog is named and takes the keyboard, and the code lists fit a
+1440-pixel screen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import HelplineServer
+
+pytestmark = pytest.mark.browser
+
+DRAFTS = "() => Object.keys(sessionStorage).filter(k => k.startsWith('helpline-draft:'))"
+
+
+def test_a_drafts_copy_leaves_the_tab_when_its_contact_closes(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    context = chromium.new_context(base_url=helpline_server.url, storage_state=staff_session("counsellor"))
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/console/")
+    page.locator("form.start button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
+    contact_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    page.locator("textarea[name=summary]").fill("The child called, then the line went quiet.")
+    expect(page.locator("#draft-status")).not_to_be_empty(timeout=10_000)
+    assert page.evaluate(DRAFTS) == [f"helpline-draft:{contact_id}"]
+    # Closed with one click (not by saving the form): the copy goes all the same.
+    page.locator('.quick form[action$="/quick/hang_up/"] button').click()
+    expect(page).to_have_url(re.compile(r"/console/$"))
+    expect(page.locator("ul.messages[role=status]")).to_be_visible()
+    assert page.evaluate(DRAFTS) == []
+    context.close()
+
+
+def test_the_chat_widget_is_a_named_dialog_that_takes_the_keyboard(
+    chromium: Any, helpline_server: HelplineServer
+) -> None:
+    context = chromium.new_context(base_url=helpline_server.url, viewport={"width": 400, "height": 780})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/chat/")
+    page.locator("[data-helpline-chat] .open").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_accessible_name(re.compile(r"\S"))
+    # The keyboard is in the dialog at once.
+    focused_inside = "() => { const h = document.querySelector('[data-helpline-chat]');"
+    focused_inside += " const a = h.shadowRoot ? h.shadowRoot.activeElement : document.activeElement;"
+    focused_inside += " return !!a && !!a.closest('.panel'); }"
+    assert page.evaluate(focused_inside)
+    # The message box (shown once the chat starts) carries its name: a placeholder alone is none.
+    box = page.locator("[data-helpline-chat] textarea")
+    expect(box).to_have_attribute("aria-label", re.compile(r"\S"))
+    page.locator("[data-helpline-chat] .close").click()
+    back_on_the_button = "() => document.querySelector('[data-helpline-chat]').shadowRoot.activeElement"
+    assert page.evaluate(back_on_the_button + ".classList.contains('open')")
+    context.close()
+
+
+def test_the_code_lists_fit_a_1440_pixel_screen(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1440, "height": 900},
+    )
+    page = context.new_page()
+    for vocabulary in ["reason", "action", "caller_type"]:
+        page.goto(f"/code-lists/?list={vocabulary}")
+        expect(page.locator("main table")).to_be_visible()
+        width, room = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width <= room, (vocabulary, width, room)
+    context.close()
