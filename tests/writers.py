@@ -8,7 +8,26 @@ from pathlib import Path
 HELPLINE = Path(__file__).resolve().parent.parent / "helpline"
 
 # model name: the app whose services alone write it
-OWNERS = {"Contact": "contacts", "Offer": "routing"}
+OWNERS = {
+    "Contact": "contacts",
+    "Offer": "routing",
+    **dict.fromkeys(
+        [
+            "Case",
+            "CaseNumber",
+            "CaseContact",
+            "PlanGoal",
+            "CaseNote",
+            "NoteRevision",
+            "CasePerson",
+            "CaseEvent",
+            "FollowUp",
+            "ConfidentialityBreak",
+            "CaseSettings",
+        ],
+        "cases",
+    ),
+}
 
 
 class WrongWriter(AssertionError):
