@@ -15,6 +15,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.cases import panels as case_panels
 from helpline.common.bounds import counter_or_none
 from helpline.contacts import services
 from helpline.contacts.forms import ClassificationForm, StartContactForm
@@ -49,6 +50,8 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
         "presence_panel": routing_panels.presence_panel(staff),
         "triage_panel": routing_panels.triage_panel(contact, staff) if contact is not None else None,
+        "case_panel": case_panels.contact_cases_panel(staff, contact) if contact is not None else None,
+        "follow_ups_panel": case_panels.follow_ups_panel(staff),
     }
 
 
