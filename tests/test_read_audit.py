@@ -146,7 +146,7 @@ def seeded(db: None, settings: Any) -> Seeded:
             "mark_id": [str(mark.pk)],
             "case_id": [str(case.pk)],
             # Actions on one part of a case answer only POST: any id will do.
-            **dict.fromkeys(["note_id", "goal_id", "follow_up_id", "break_id"], [str(uuid.uuid4())]),
+            **{key: [str(uuid.uuid4())] for key in ["note_id", "goal_id", "follow_up_id", "break_id"]},
         },
         caller_id=str(caller.pk),
     )

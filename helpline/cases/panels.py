@@ -26,7 +26,6 @@ def contact_cases_panel(staff: Staff, contact: Contact) -> Panel | None:
             "case_contact": contact,
             "linked_cases": linked,
             "offered_cases": offered[:5],
-            "instructions": selectors.caller_follow_up_instructions(staff, contact.caller),
         },
     )
 

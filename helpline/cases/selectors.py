@@ -316,15 +316,22 @@ def my_follow_ups(staff: Staff, *, within: dt.timedelta = dt.timedelta(days=1)) 
     )
 
 
-def caller_follow_up_instructions(principal: Principal, caller: Caller | None) -> list[FollowUp]:
-    """Safe-contact instructions of the open follow-ups on this caller's cases that the principal
-    may see: shown wherever someone is about to contact the child."""
+def caller_follow_ups_with_instructions(caller: Caller | None) -> list[FollowUp]:
+    """The open follow-ups on this caller's cases that carry safe-contact instructions. For those
+    about to contact the child (the holder of their contact, a call-back): safety before the rule
+    of who sees the case."""
     if caller is None:
         return []
-    cases = caller_open_cases(caller).filter(pk__in=cases_visible_to(principal).values("pk"))
     return list(
-        FollowUp.objects.filter(case__in=cases.values("pk"), status=FollowUpStatus.SCHEDULED)
+        FollowUp.objects.filter(
+            case__in=caller_open_cases(caller).values("pk"), status=FollowUpStatus.SCHEDULED
+        )
         .exclude(instructions="")
         .select_related("case")
         .order_by("due_at")[:10]
     )
+
+
+def safe_contact_lines(caller: Caller) -> list[str]:
+    """For the caller history (contacts.selectors.SAFE_CONTACT_PROVIDERS): "C-2026-00042: …"."""
+    return [f"{f.case.number}: {f.instructions}" for f in caller_follow_ups_with_instructions(caller)]
