@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "helpline.conversations",
     "helpline.routing",
     "helpline.voice",
+    "helpline.cases",
     "helpline.operations",
     "helpline.console",
 ]

@@ -33,6 +33,9 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.WALLBOARD: {S, A},
     Permission.ASSIGN: {S},
     Permission.STAFF_EXTENSIONS: {S, A},
+    Permission.CASES: {C, V, S, M},
+    Permission.CASE_SUPERVISE: {S},
+    Permission.CASE_ASSIGN: {S, M},
 }
 
 
@@ -57,3 +60,9 @@ def test_data_officer_never_gets_client_data() -> None:
 
 def test_unknown_role_is_denied_everything() -> None:
     assert not any(role_has("intruder", p) for p in Permission)
+
+
+def test_administrators_and_data_officers_never_read_a_case_file() -> None:
+    for permission in (Permission.CASES, Permission.CASE_SUPERVISE, Permission.CASE_ASSIGN):
+        assert not role_has(Role.ADMINISTRATOR, permission)
+        assert not role_has(Role.DATA_OFFICER, permission)

@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ from helpline.accounts.models import Role, Staff
 from helpline.accounts.permissions import Scope
 from helpline.accounts.services import api_token_create
 from helpline.audit.models import AuditEvent
+from helpline.cases import services as case_services
+from helpline.cases.followups import follow_up_schedule
 from helpline.channels.base import InboundText
 from helpline.channels.calls import CallEvent
 from helpline.contacts import services as contacts
@@ -55,6 +58,8 @@ MARKERS = {
     "reply": "zq7outbound",
     "safety note": "zq7safety",
     "number": "12777999",
+    "case note": "zq7casenote",
+    "follow-up instructions": "zq7instructions",
 }
 # Audit rows that say nothing of what was read.
 NOT_READS = {"access.refused", "api.token_use", "api.token_rejected"}
@@ -113,6 +118,17 @@ def seeded(db: None, settings: Any) -> Seeded:
     )
     # Dara says the triage of the conversation she holds was too low (the marks pages list it).
     mark = triage_mark(dara, contact=held, verdict=TriageVerdict.TOO_LOW)
+    # A case dara opened from the conversation: a note, and a follow-up with safe-contact instructions.
+    case = case_services.case_open(dara, contacts=[held])
+    case_services.note_add(dara, case=case, text=MARKERS["case note"])
+    follow_up_schedule(
+        dara,
+        case=case,
+        kind="call_back",
+        due_at=now + dt.timedelta(hours=1),
+        owner=dara,
+        instructions=MARKERS["follow-up instructions"],
+    )
     token, raw = api_token_create(None, name="walker", scopes=[s.value for s in Scope])
     return Seeded(
         people=people,
@@ -128,6 +144,9 @@ def seeded(db: None, settings: Any) -> Seeded:
             "kind": ["silent"],
             "username": ["dara"],
             "mark_id": [str(mark.pk)],
+            "case_id": [str(case.pk)],
+            # Actions on one part of a case answer only POST: any id will do.
+            **{key: [str(uuid.uuid4())] for key in ["note_id", "goal_id", "follow_up_id", "break_id"]},
         },
         caller_id=str(caller.pk),
     )
@@ -141,7 +160,11 @@ def urls(seeded: Seeded, route: str) -> list[tuple[str, set[str]]]:
         path = route
         for value in values:
             path = PARAM.sub(value, path, count=1)
-        named = {v for n, v in zip(names, values, strict=True) if n in {"contact_id", "caller_id", "call_id"}}
+        named = {
+            v
+            for n, v in zip(names, values, strict=True)
+            if n in {"contact_id", "caller_id", "call_id", "case_id"}
+        }
         out.append(("/" + path, named))
         if not names:  # lists and look-ups filter by number; others ignore it
             out.append((f"/{path}?address=tel:{NUMBER}", named))
@@ -168,7 +191,13 @@ def test_every_view_that_shows_a_childs_words_or_record_audits_the_read(seeded: 
         for path, named in urls(seeded, route):
             for who, client, headers in principals:
                 before = AuditEvent.objects.aggregate(m=Max("seq"))["m"] or 0
-                body = client.get(path, **headers).content.decode(errors="replace")  # type: ignore[arg-type]
+                response = client.get(path, **headers)  # type: ignore[arg-type]
+                content = (
+                    b"".join(response.streaming_content)  # type: ignore[attr-defined]
+                    if response.streaming
+                    else response.content
+                )
+                body = content.decode(errors="replace")
                 # What the request itself carried (the number it looked up) is not a read.
                 found = {what for what, marker in MARKERS.items() if marker in body and marker not in path}
                 if not found:
@@ -190,6 +219,7 @@ def test_every_view_that_shows_a_childs_words_or_record_audits_the_read(seeded: 
         "voice:callback_number",
         "api:get_contact",
         "api:list_contacts",
+        "cases:detail",
     } <= set(shown), shown
     assert {"message", "reply"} <= shown["conversations:thread"]
     assert not unaudited, "reads without an audit row:\n" + "\n".join(unaudited)

@@ -55,13 +55,14 @@ def two_available_counsellors() -> tuple[Staff, Staff]:
     return first, second
 
 
-def test_the_apps_declare_offers_chat_sweeps_and_quiet_threads() -> None:
+def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminders() -> None:
     seconds = {j.name: j.seconds for j in periodic_jobs()}
     assert seconds == {
         "common.live_events_prune": 60.0,
         "routing.offers": 2.0,
         "conversations.abandoned_chats": 10.0,
         "conversations.quiet_threads": 60.0,
+        "cases.follow_up_reminders": 60.0,
     }
 
 

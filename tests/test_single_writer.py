@@ -6,6 +6,7 @@ outside its app fails (tests/conftest.py connects the guard)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,8 @@ def _writes(path: Path) -> list[tuple[int, str]]:
             continue
         receiver = ast.unparse(node.func.value)
         for model in OWNERS:
-            if node.func.attr in WRITES and (
-                f"{model}.objects" in receiver or f"{model}.handlers" in receiver
-            ):
+            # By whole name: CaseContact.objects is not Contact.objects.
+            if node.func.attr in WRITES and re.search(rf"\b{model}\.(objects|handlers)\b", receiver):
                 found.append((node.lineno, model))
             elif node.func.attr == "save" and receiver.split(".")[-1] == model.lower():
                 found.append((node.lineno, model))  # contact.save(), offer.save()
@@ -62,6 +62,15 @@ def test_the_scan_finds_a_write_from_another_app(tmp_path: Path) -> None:
     )
     assert [m for _line, m in _writes(probe)] == ["Contact", "Contact", "Offer"]
     assert len(_outside_owner(tmp_path / "helpline")) == 3
+
+
+def test_the_scan_reads_model_names_whole(tmp_path: Path) -> None:
+    # CaseContact is the cases app's, not a Contact: writing one in cases is no write of a contact.
+    probe = tmp_path / "helpline" / "cases" / "_writer_probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("def f():\n    CaseContact.objects.create()\n")
+    assert [m for _line, m in _writes(probe)] == ["CaseContact"]
+    assert _outside_owner(tmp_path / "helpline") == []
 
 
 @pytest.mark.django_db

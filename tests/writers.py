@@ -8,7 +8,28 @@ from pathlib import Path
 HELPLINE = Path(__file__).resolve().parent.parent / "helpline"
 
 # model name: the app whose services alone write it
-OWNERS = {"Contact": "contacts", "ContactTransfer": "contacts", "Offer": "routing", "LiveEvent": "common"}
+OWNERS = {
+    "Contact": "contacts",
+    "ContactTransfer": "contacts",
+    "Offer": "routing",
+    "LiveEvent": "common",
+    **dict.fromkeys(
+        [
+            "Case",
+            "CaseNumber",
+            "CaseContact",
+            "PlanGoal",
+            "CaseNote",
+            "NoteRevision",
+            "CasePerson",
+            "CaseEvent",
+            "FollowUp",
+            "ConfidentialityBreak",
+            "CaseSettings",
+        ],
+        "cases",
+    ),
+}
 
 
 class WrongWriter(AssertionError):

@@ -28,6 +28,9 @@ class Permission(StrEnum):
     WALLBOARD = "wallboard"  # the live floor
     ASSIGN = "assign"  # give or transfer a contact to a counsellor
     STAFF_EXTENSIONS = "staff_extensions"  # set the phone extension calls are credited and popped to
+    CASES = "cases"  # open and work on cases (which ones: helpline.cases.selectors.cases_visible_to)
+    CASE_SUPERVISE = "case_supervise"  # approve closures, sign breaks off, the supervision board
+    CASE_ASSIGN = "case_assign"  # give a case to another counsellor or case manager
 
 
 _ALL_ROLES = frozenset(Role)
@@ -54,6 +57,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.ASSIGN: frozenset({Role.SUPERVISOR}),
     # Supervisors run the floor and know who sits at which phone; administrators keep staff records.
     Permission.STAFF_EXTENSIONS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    # Administrators run the system and data officers count: neither reads a case file.
+    Permission.CASES: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
+    Permission.CASE_SUPERVISE: frozenset({Role.SUPERVISOR}),
+    Permission.CASE_ASSIGN: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
 }
 
 

@@ -16,6 +16,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.cases import panels as case_panels
 from helpline.common.bounds import counter_or_none
 from helpline.console.views_transfer import TransferForm
 from helpline.contacts import services, taxonomy
@@ -64,6 +65,8 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         "presence_panel": routing_panels.presence_panel(staff),
         "triage_panel": routing_panels.triage_panel(contact, staff) if contact is not None else None,
         "reason_groups": taxonomy.reason_groups() if contact is not None else [],
+        "case_panel": case_panels.contact_cases_panel(staff, contact) if contact is not None else None,
+        "follow_ups_panel": case_panels.follow_ups_panel(staff),
     }
 
 

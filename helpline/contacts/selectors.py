@@ -226,6 +226,16 @@ def contact_page(
 
 # Open cases come from the cases app when it exists; contacts must not import it.
 OPEN_CASE_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+# So do the safe-contact instructions of follow-ups planned with the caller ("call only after 5 pm"):
+# shown wherever someone is about to contact the child.
+SAFE_CONTACT_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+
+
+def follow_up_instructions(caller: Caller | None) -> list[str]:
+    """For someone about to contact this caller (a call-back, the contact they hold)."""
+    if caller is None:
+        return []
+    return [line for provider in SAFE_CONTACT_PROVIDERS for line in provider(caller)]
 
 
 @dataclass(frozen=True)
@@ -255,6 +265,7 @@ class CallerHistory:
     first_at: dt.datetime | None = None
     last: list[PastContact] = field(default_factory=list)
     open_case_ids: list[str] = field(default_factory=list)
+    follow_up_instructions: list[str] = field(default_factory=list)
 
     @property
     def safety_note(self) -> str:
@@ -327,9 +338,11 @@ def caller_history(
         )[:last]
     ]
     cases: list[str] = []
+    instructions: list[str] = []
     if everything or handling:
         for provider in OPEN_CASE_PROVIDERS:
             cases.extend(provider(caller))
+        instructions = follow_up_instructions(caller)
     first = counted.order_by("arrived_at").values_list("arrived_at", flat=True).first()
     return CallerHistory(
         caller=caller,
@@ -340,6 +353,7 @@ def caller_history(
         first_at=first,
         last=recent,
         open_case_ids=cases,
+        follow_up_instructions=instructions,
     )
 
 

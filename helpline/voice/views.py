@@ -20,6 +20,7 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import bound_settings
+from helpline.contacts.selectors import follow_up_instructions
 from helpline.voice import selectors, services
 from helpline.voice.callbacks import CallbackRefused, callback_make, callback_reveal
 from helpline.voice.models import VoiceCall, VoiceSettings
@@ -108,7 +109,10 @@ def callback_number(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         number = callback_reveal(staff, callback=found, request=request)
     except CallbackRefused as exc:
         raise Http404 from exc
-    return render(request, "voice/callback.html", {"callback": found, "number": number})
+    instructions = follow_up_instructions(found.contact.caller)
+    return render(
+        request, "voice/callback.html", {"callback": found, "number": number, "instructions": instructions}
+    )
 
 
 @access(requires(Permission.WALLBOARD))

@@ -1,0 +1,116 @@
+"""Follow-ups: scheduled actions on a case (call the child back, check on a referral, a visit),
+each with a due time, an owner and safe-contact instructions. The scheduler reminds the owner
+when one falls due (jobs.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
+from helpline.cases.models import Case, CaseStatus, EventKind, FollowUp, FollowUpKind, FollowUpStatus
+from helpline.cases.selectors import cases_visible_to
+from helpline.cases.services import CaseConflict, CaseError, audit_case, clean_text, lock, record_event
+from helpline.common import live
+from helpline.common.bounds import LATEST_DATE
+
+FOLLOW_UP_DUE = "follow_up_due"  # the live event's reason: the owner's console panel reloads
+
+
+def _tell(owner_id: object, case: Case, reason: str) -> None:
+    event = {"reason": reason, "case": str(case.pk), "number": case.number}
+    transaction.on_commit(lambda: live.push(live.staff_group(str(owner_id)), event))
+
+
+def follow_up_schedule(
+    actor: Staff,
+    *,
+    case: Case,
+    kind: str,
+    due_at: dt.datetime,
+    owner: Staff,
+    instructions: str = "",
+    request: HttpRequest | None = None,
+) -> FollowUp:
+    if kind not in FollowUpKind.values:
+        raise CaseError("kind", _("Not a kind of follow-up."))
+    if due_at.tzinfo is None:
+        raise CaseError("due_at", _("Give a time with its time zone."))
+    if due_at < timezone.now() - dt.timedelta(minutes=1):
+        raise CaseError("due_at", _("The due time has passed: choose a time from now on."))
+    if due_at.date() > LATEST_DATE:
+        raise CaseError("due_at", _("Choose a time before 2101."))
+    # The owner must be able to open the case they are to act on.
+    if not cases_visible_to(owner).filter(pk=case.pk).exists():
+        raise CaseError("owner", _("This person cannot see the case: assign it to them first."))
+    text = clean_text(instructions, "instructions", required=False, limit=2000)
+    with transaction.atomic():
+        case = lock(case)
+        if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+            raise CaseConflict("case", _("A closed case, or one awaiting closure, takes no new follow-ups."))
+        follow_up = FollowUp.objects.create(
+            case=case, kind=kind, due_at=due_at, owner=owner, instructions=text, created_by=actor
+        )
+        record_event(
+            case,
+            actor,
+            EventKind.FOLLOW_UP_SCHEDULED,
+            summary=str(FollowUpKind(kind).label),
+            follow_up=follow_up.pk,
+            owner=owner.username,
+            due=due_at.isoformat(timespec="minutes"),
+        )
+        audit_case(actor, AuditAction.CASE_FOLLOW_UP_SCHEDULE, case, request=request, fields=["follow_ups"])
+        if owner.pk != actor.pk:
+            _tell(owner.pk, case, "follow_up_new")
+    return follow_up
+
+
+def follow_up_done(
+    actor: Staff, *, follow_up: FollowUp, outcome: str, request: HttpRequest | None = None
+) -> None:
+    """Record what happened; the case counts as touched today."""
+    text = clean_text(outcome, "outcome", limit=4000)
+    with transaction.atomic():
+        follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        case = lock(follow_up.case)
+        if follow_up.status != FollowUpStatus.SCHEDULED:
+            raise CaseConflict("follow_up", _("This follow-up is no longer open."))
+        now = timezone.now()
+        follow_up.status, follow_up.outcome, follow_up.done_at, follow_up.done_by = (
+            FollowUpStatus.DONE,
+            text,
+            now,
+            actor,
+        )
+        follow_up.save(update_fields=["status", "outcome", "done_at", "done_by", "updated_at"])
+        case.last_touch_at = now
+        case.save(update_fields=["last_touch_at", "updated_at"])
+        record_event(case, actor, EventKind.FOLLOW_UP_DONE, at=now, summary=text, follow_up=follow_up.pk)
+        audit_case(actor, AuditAction.CASE_FOLLOW_UP_DONE, case, request=request, fields=["follow_ups"])
+
+
+def follow_ups_remind_due(now: dt.datetime | None = None) -> int:
+    """For the scheduler: each open follow-up that fell due and was not yet announced is marked
+    and its owner told (live, on commit). The number of reminders sent."""
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        due = list(
+            FollowUp.objects.select_for_update(skip_locked=True)
+            .filter(status=FollowUpStatus.SCHEDULED, due_at__lte=now, reminded_at__isnull=True)
+            .select_related("case")
+            .order_by("due_at")[:200]
+        )
+        for follow_up in due:
+            follow_up.reminded_at = now
+            follow_up.save(update_fields=["reminded_at"])
+            audit_case("scheduler", AuditAction.CASE_FOLLOW_UP_REMIND, follow_up.case, fields=["follow_ups"])
+            _tell(follow_up.owner_id, follow_up.case, FOLLOW_UP_DUE)
+            sent += 1
+    return sent

@@ -1,0 +1,179 @@
+"""Forms that parse what the case pages send; the rules themselves live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import RULES, Permission
+from helpline.cases.models import (
+    BreakReason,
+    CaseStatus,
+    FollowUpKind,
+    GoalStatus,
+    PersonRole,
+    Recipient,
+    Risk,
+)
+from helpline.common.bounds import WindowDateField
+from helpline.contacts import taxonomy
+from helpline.contacts.models import Vocabulary
+
+BLANK: list[tuple[str, Any]] = [("", "—")]
+LOCAL_MINUTE = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def case_workers() -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    """Active staff whose role works on cases, by username."""
+    return forms.ModelChoiceField(
+        queryset=Staff.objects.filter(is_active=True, role__in=RULES[Permission.CASES]).order_by("username"),
+        to_field_name="username",
+        label=_("Owner"),
+    )
+
+
+class CaseFilterForm(forms.Form):
+    number = forms.CharField(label=_("Case number"), required=False, max_length=16)
+    nickname = forms.CharField(label=_("Nickname"), required=False, max_length=80)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=BLANK + CaseStatus.choices)
+    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=BLANK + Risk.choices)
+    assignee = forms.CharField(label=_("Assigned to (username)"), required=False, max_length=64)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    overdue = forms.BooleanField(label=_("With overdue follow-ups"), required=False)
+    opened_from = WindowDateField(
+        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    opened_to = WindowDateField(
+        label=_("Opened to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = BLANK + taxonomy.choices(Vocabulary.PROVINCE)  # type: ignore[attr-defined]
+
+
+class ProfileForm(forms.Form):
+    nickname = forms.CharField(label=_("Nickname"), required=False, max_length=80)
+    age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=25)
+    gender = forms.ChoiceField(label=_("Gender"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    risk = forms.ChoiceField(label=_("Risk"), choices=Risk.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["gender"].choices = BLANK + taxonomy.choices(Vocabulary.GENDER)  # type: ignore[attr-defined]
+        self.fields["province"].choices = BLANK + taxonomy.choices(Vocabulary.PROVINCE)  # type: ignore[attr-defined]
+
+
+class PersonForm(forms.Form):
+    role = forms.ChoiceField(label=_("Who"), choices=PersonRole.choices)
+    name = forms.CharField(label=_("Name or description"), max_length=200)
+    relationship = forms.CharField(label=_("Relationship to the child"), required=False, max_length=100)
+    age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=120)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteEditForm(NoteForm):
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class GoalForm(forms.Form):
+    text = forms.CharField(label=_("Goal"), max_length=500)
+    due_on = WindowDateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class GoalChangeForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+    due_on = WindowDateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AssignForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = case_workers()
+        self.fields["assignee"].label = _("Assign to")
+        self.order_fields(["assignee", "reason"])
+
+
+class FollowUpForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=FollowUpKind.choices)
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        input_formats=LOCAL_MINUTE,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    instructions = forms.CharField(
+        label=_("Safe-contact instructions"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "placeholder": _(
+                    "For example: call only after 5 pm; if an adult answers, say it is a wrong number."
+                ),
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"] = case_workers()
+        self.order_fields(["kind", "due_at", "owner", "instructions"])
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class BreakForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why confidentiality was broken"), choices=BLANK + BreakReason.choices)
+    disclosed = forms.CharField(
+        label=_("What was disclosed"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    recipient_kind = forms.ChoiceField(label=_("Told to"), choices=BLANK + Recipient.choices)
+    recipient = forms.CharField(label=_("Who exactly"), max_length=200)
+    disclosed_at = forms.DateTimeField(
+        label=_("When"),
+        input_formats=LOCAL_MINUTE,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    client_told_first = forms.BooleanField(label=_("The child was told first"), required=False)
+    not_told_why = forms.CharField(
+        label=_("If not, why not"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["decided_by"] = case_workers()
+        self.fields["decided_by"].label = _("Who decided")
+
+
+class SignOffForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("question", _("Question it"))]
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CaseSettingsForm(forms.Form):
+    stale_days = forms.IntegerField(
+        label=_("Days without a contact or follow-up"), min_value=1, max_value=365
+    )

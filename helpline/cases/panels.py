@@ -1,0 +1,38 @@
+"""Cases' panels for the console: the contact's cases (open one in one click, or link the contact
+to one of the caller's open cases), and the counsellor's follow-ups coming due."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission, role_has
+from helpline.cases import selectors
+from helpline.common.panels import Panel
+from helpline.contacts.models import Contact
+
+
+def contact_cases_panel(staff: Staff, contact: Contact) -> Panel | None:
+    """None for someone who does not work on cases (nothing shown)."""
+    if not role_has(staff.role, Permission.CASES):
+        return None
+    linked = list(selectors.cases_visible_to(staff).filter(links__contact=contact).order_by("-opened_at"))
+    # The caller's open cases, offered to whoever holds their new contact (caller history's
+    # open_case_ids): number and status only until linked.
+    offered = [c for c in selectors.caller_open_cases(contact.caller) if c.pk not in {x.pk for x in linked}]
+    return Panel(
+        "cases/_console_contact.html",
+        {
+            "case_contact": contact,
+            "linked_cases": linked,
+            "offered_cases": offered[:5],
+        },
+    )
+
+
+def follow_ups_panel(staff: Staff) -> Panel | None:
+    if not role_has(staff.role, Permission.CASES):
+        return None
+    return Panel(
+        "cases/_follow_ups.html", {"follow_ups": selectors.my_follow_ups(staff), "now": timezone.now()}
+    )

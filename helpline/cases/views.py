@@ -1,0 +1,200 @@
+"""Case list, export, the case page, and opening a case or linking a contact from the console.
+
+Thin: parse, one access call, one service call, render. A refused change is answered with the case
+page and the reason (400, or 409 when the case is not in the state the change assumed) and writes
+nothing."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from helpline.accounts.access import access, requires
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission, role_has
+from helpline.audit.actions import AuditAction
+from helpline.audit.services import audit_record
+from helpline.cases import forms, selectors, services
+from helpline.cases.models import Case, CaseStatus, SignOff
+from helpline.cases.services import CaseConflict, CaseError
+from helpline.contacts.selectors import access_contact
+
+
+def staff_of(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+def to_case(case: Case | UUID, anchor: str = "") -> HttpResponse:
+    pk = case.pk if isinstance(case, Case) else case
+    return redirect(reverse("cases:detail", kwargs={"case_id": pk}) + (f"#{anchor}" if anchor else ""))
+
+
+def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
+    supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
+    notes = list(case.notes.select_related("author").prefetch_related("revisions__written_by"))
+    profile = forms.ProfileForm(
+        initial={
+            "nickname": case.nickname,
+            "age": case.age,
+            "gender": case.gender.code if case.gender else "",
+            "province": case.province.code if case.province else "",
+            "risk": case.risk,
+        }
+    )
+    return {
+        "case": case,
+        "timeline": selectors.case_timeline(case),
+        "contacts": selectors.case_contacts(staff, case),
+        "goals": list(case.goals.all()),
+        "notes": notes,
+        "people": list(case.people.all()),
+        "follow_ups": list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at")),
+        "breaks": list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects")),
+        "supervises": supervises,
+        "can_assign": role_has(staff.role, Permission.CASE_ASSIGN),
+        "is_live": case.is_live,
+        "is_closed": case.status == CaseStatus.CLOSED,
+        "is_pending": case.status == CaseStatus.PENDING_CLOSURE,
+        "profile_form": profile,
+        "person_form": forms.PersonForm(),
+        "note_form": forms.NoteForm(),
+        "goal_form": forms.GoalForm(),
+        "goal_statuses": forms.GoalChangeForm.base_fields["status"].choices,  # type: ignore[attr-defined]
+        "assign_form": forms.AssignForm(),
+        "follow_up_form": forms.FollowUpForm(
+            initial={"owner": case.assignee.username if case.assignee else ""}
+        ),
+        "outcome_form": forms.OutcomeForm(),
+        "break_form": forms.BreakForm(initial={"decided_by": staff.username}),
+        "sign_off_form": forms.SignOffForm(),
+        "reason_form": forms.ReasonForm(),
+        "approved": SignOff.APPROVED,
+    } | extra
+
+
+def refused(request: HttpRequest, case: Case, exc: CaseError | str, *, status: int = 400) -> HttpResponse:
+    """The case page again, with why the change was refused; nothing was written."""
+    message = exc.message if isinstance(exc, CaseError) else exc
+    if isinstance(exc, CaseConflict):
+        status = 409
+    case.refresh_from_db()
+    context = case_context(staff_of(request), case, error=message)
+    return render(request, "cases/detail.html", context, status=status)
+
+
+def plain_refusal(exc: CaseError) -> HttpResponse:
+    """For actions taken from the console, where no case page is open."""
+    status = 409 if isinstance(exc, CaseConflict) else 400
+    return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def form_refused(request: HttpRequest, case: Case, form: Any) -> HttpResponse:
+    errors = "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(messages)}".lstrip(": ")
+        for name, messages in form.errors.items()
+    )
+    return refused(request, case, errors or _("The form could not be read. Reload the page."))
+
+
+@access(requires(Permission.CASES))
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    form = forms.CaseFilterForm(request.GET or None)
+    page, status = None, 200
+    if not request.GET or form.is_valid():
+        filters = _filters(form.cleaned_data if request.GET else {})
+        try:
+            page = selectors.case_page(staff, filters, cursor=request.GET.get("cursor") or None)
+        except selectors.FilterError as exc:
+            form.add_error(None, str(exc))
+            status = 400
+        else:
+            audit_record(
+                staff,
+                action=AuditAction.CASE_LIST,
+                record_type="case",
+                request=request,
+                detail={k: str(v) for k, v in (form.cleaned_data if request.GET else {}).items() if v},
+            )
+    else:
+        status = 400
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(
+        request,
+        "cases/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_export": page is not None},
+        status=status,
+    )
+
+
+def _filters(data: dict[str, Any]) -> selectors.CaseFilters:
+    return selectors.CaseFilters(**{k: v for k, v in data.items() if v})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@access(requires(Permission.CASES))
+@require_http_methods(["GET"])
+def case_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The list as CSV (numbers, states and places only), from the same selector as the list."""
+    staff = staff_of(request)
+    form = forms.CaseFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return HttpResponse(_("The filters could not be read."), status=400, content_type="text/plain")
+    filters = _filters(form.cleaned_data if request.GET else {})
+    audit_record(staff, action=AuditAction.CASE_EXPORT, record_type="case", request=request)
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in selectors.case_export_rows(staff, filters))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
+
+
+@access(requires(Permission.CASES))
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    staff = staff_of(request)
+    case = selectors.access_case(staff, case_id)
+    audit_record(staff, action=AuditAction.CASE_VIEW, record_type="case", record_id=case.pk, request=request)
+    return render(request, "cases/detail.html", case_context(staff, case))
+
+
+@access(requires(Permission.CASES))
+@require_POST
+def case_open(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    """One click from the console's contact: a case opened from it, assigned to whoever clicked."""
+    staff = staff_of(request)
+    contact = access_contact(staff, contact_id)
+    try:
+        case = services.case_open(staff, contacts=[contact], request=request)
+    except CaseError as exc:
+        return plain_refusal(exc)
+    return to_case(case)
+
+
+@access(requires(Permission.CASES))
+@require_POST
+def case_link(request: HttpRequest, case_id: UUID, contact_id: UUID) -> HttpResponse:
+    """Link a contact the user may see to a case (one they see, or the caller's open case offered
+    at the console)."""
+    staff = staff_of(request)
+    contact = access_contact(staff, contact_id)
+    case = selectors.access_case_for_link(staff, case_id, contact)
+    try:
+        services.case_link_contact(staff, case=case, contact=contact, request=request)
+    except CaseError as exc:
+        return plain_refusal(exc)
+    return to_case(case, "contacts")
