@@ -75,7 +75,7 @@ def test_the_case_page_says_the_same_for_missing_and_forbidden(
 
 
 def main(html: bytes) -> bytes:
-    return html.split(b'<main id="main">', 1)[1].split(b"</main>", 1)[0]
+    return html.split(b'<main id="main"', 1)[1].split(b">", 1)[1].split(b"</main>", 1)[0]
 
 
 ROLES = list(Role)
