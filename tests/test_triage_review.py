@@ -119,9 +119,9 @@ def test_a_counsellor_marks_a_triage_wrong_and_supervisors_count_it(
     contact = sms_contact("ក្ដៅចង់ងាប់ ភ្លើងដាច់")
     contact_services.contact_take(counsellor, contact=contact)
     client = client_for(counsellor)
-    # Nothing scored yet: no triage to call wrong, so no buttons for it.
+    # Nothing scored yet: nothing to call too high, only a risk triage may have missed.
     page = client.get(f"/console/{contact.pk}/").content.decode()
-    assert f"/console/{contact.pk}/triage-mark/" not in page and "Triage wrong?" not in page
+    assert 'value="too_high"' not in page and "Triage wrong?" not in page and "Risk missed?" in page
     triage, _high = triage_contact(contact, PLAN)
     assert triage is not None
     page = client.get(f"/console/{contact.pk}/").content.decode()

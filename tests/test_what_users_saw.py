@@ -128,12 +128,17 @@ def test_a_chat_reply_box_counts_no_sms(counsellor: Staff, client_for: ClientFor
 
 
 def test_no_triage_buttons_where_nothing_was_triaged(counsellor: Staff, client_for: ClientFor) -> None:
+    """A call has no triage to call wrong. A text thread triage found nothing in offers one thing:
+    to say it missed a risk (those marks are the examples the corpus most needs)."""
     client = client_for(counsellor)
     call = start(client)
     page = client.get(f"/console/{call.pk}/").content.decode()
     assert "triage-mark" not in page and "Triage wrong?" not in page
     chat = chat_answered(counsellor)
-    assert "Triage wrong?" not in client.get(f"/console/{chat.pk}/").content.decode()
+    page = client.get(f"/console/{chat.pk}/").content.decode()
+    assert "Triage wrong?" not in page and 'value="too_high"' not in page
+    assert "Risk missed?" in page and 'value="too_low"' in page
+    assert client.post(f"/console/{chat.pk}/triage-mark/", {"verdict": "too_low"}).status_code in (200, 302)
 
 
 def test_the_chat_page_is_khmer_throughout(client: Client, db: None) -> None:

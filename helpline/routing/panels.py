@@ -9,7 +9,7 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.panels import Panel
-from helpline.contacts.models import Contact
+from helpline.contacts.models import Channel, Contact
 from helpline.routing.models import Presence, PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
@@ -63,6 +63,7 @@ def triage_panel(contact: Contact, staff: Staff | None = None) -> Panel:
             "model": model,
             "high_risk_score": routing_settings().high_risk_score,
             "can_mark": staff is not None and role_has(staff.role, Permission.CONSOLE),
+            "is_text": contact.channel in (Channel.SMS, Channel.WEBCHAT),
             "mark": mark,
         },
     )
