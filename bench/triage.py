@@ -105,6 +105,12 @@ def out_of_fold(train: list, settings: dict, repeats: int) -> list:  # type: ign
 
 CANDIDATES: dict[str, dict[str, object]] = {
     "char 2-4 + words 1-2, C 30": {"ngrams": (2, 4), "word_ngrams": (1, 2), "c": 30.0},
+    "char 2-4 + words 1-2, C 30, lbfgs": {
+        "ngrams": (2, 4),
+        "word_ngrams": (1, 2),
+        "c": 30.0,
+        "solver": "lbfgs",
+    },
     "char 2-4, C 30": {"ngrams": (2, 4), "word_ngrams": None, "c": 30.0},
     "char 1-5, C 30": {"ngrams": (1, 5), "word_ngrams": None, "c": 30.0},
     "char 2-4, C 100": {"ngrams": (2, 4), "word_ngrams": None, "c": 100.0},

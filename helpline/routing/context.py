@@ -40,6 +40,9 @@ THRESHOLD = 0.81
 NGRAMS = (2, 4)
 WORD_NGRAMS: tuple[int, int] | None = (1, 2)
 C = 30.0
+# liblinear fits this corpus in a tenth of lbfgs's time (a quarter of a second against two or more
+# under load), which keeps the build at process start short; cross-validated the same.
+SOLVER = "liblinear"
 RETRY_SECONDS = 300  # after a failed build, try again this much later (not on every message)
 
 
@@ -87,6 +90,7 @@ class ContextModel:
         c: float = C,
         word_ngrams: tuple[int, int] | None = WORD_NGRAMS,
         words: Callable[[str], list[str]] = segment,
+        solver: str = SOLVER,
     ) -> None:
         from scipy.sparse import hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -106,7 +110,7 @@ class ContextModel:
             blocks.append(TfidfVectorizer(analyzer=lambda found: word_grams(found, span), sublinear_tf=True))
             inputs.append([words(t) for t in texts])
         self.matrix = hstack([b.fit_transform(i) for b, i in zip(blocks, inputs, strict=True)]).tocsr()
-        self.classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        self.classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", solver=solver)
         self.classifier.fit(self.matrix, [e.is_risk for e in train])
         self.coef = self.classifier.coef_[0]
         self.intercept = float(self.classifier.intercept_[0])
