@@ -44,9 +44,10 @@ def test_no_training_message_is_a_near_copy_of_a_held_out_one() -> None:
     train, held = corpus.split("train"), corpus.split("heldout")
     vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))
     vectoriser.fit([normalise(e.text) for e in (*train, *held)])
-    similarity = vectoriser.transform([normalise(e.text) for e in train]) @ vectoriser.transform(
-        [normalise(e.text) for e in held]
-    ).T
+    similarity = (
+        vectoriser.transform([normalise(e.text) for e in train])
+        @ vectoriser.transform([normalise(e.text) for e in held]).T
+    )
     too_close = [train[i].id for i in set(similarity.multiply(similarity > 0.6).nonzero()[0])]
     assert not too_close
 
