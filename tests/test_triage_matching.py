@@ -65,9 +65,16 @@ def test_the_defaults_no_longer_fire_on_everyday_words(db: None) -> None:
         "ម្ដាយញុំជួញដូរនៅផ្សារ",  # Mother trades at the market
         "ម៉ាក់បង្ខំខ្ញុំឱ្យរៀនគួរ",  # Mum forces me to study
         "សើចចង់ស្លាប់ហើយ",  # laughing to death
+        "ហ្គេមនេះឡូយចង់ងាប់",  # this game is cool "to death"
+        "ធុញចង់ងាប់ រៀនពេញមួយថ្ងៃ",  # bored to death
+        "ញុំវាយកូនហ្គោលជាមួយពូ",  # I play golf (កូនហ្គោល: a golf ball) with uncle
+        "ឆ្មាឆូតដៃញុំ",  # the cat scratched my arm
     ):
         assert score_text(ordinary, with_model=False).score == 0, ordinary
     assert score_text("ញុំកាត់ដៃពេលធ្វើម្ហូប", with_model=False).score == 5  # below urgent
+    # Insecticide is farm work; drinking it is the signal.
+    assert score_text("ម៉ាក់បាញ់ថ្នាំសម្លាប់សត្វល្អិតក្នុងស្រែ", with_model=False).score == 10
+    assert score_text("ញុំនឹងផឹកថ្នាំសម្លាប់សត្វល្អិតយប់នេះ", with_model=False).score == 20
 
 
 def test_the_defaults_cover_every_topic_and_the_reference_words(db: None) -> None:

@@ -204,7 +204,7 @@ def test_the_fast_scoring_path_gives_scikit_learns_probabilities(db: None) -> No
     assert model is not None
     for example in split("heldout"):
         form = normalise(example.text)
-        expected = model.classifier.predict_proba(model.vectoriser.transform([form]))[0, 1]
+        expected = model.classifier.predict_proba(model.transform([form]))[0, 1]
         assert abs(model.probability(form) - expected) < 1e-9, example.id
 
 
