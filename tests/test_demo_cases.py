@@ -4,6 +4,7 @@ closure awaiting approval; written by the cases services, demo only, seeding twi
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -13,7 +14,8 @@ from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone
 
-from helpline.accounts.models import Staff
+from helpline.accounts.models import Role, Staff
+from helpline.cases import followups, services
 from helpline.cases.models import (
     Case,
     CaseEvent,
@@ -27,6 +29,9 @@ from helpline.cases.models import (
     SignOff,
 )
 from helpline.cases.selectors import CaseFilters, case_search
+from helpline.cases.services import CaseError
+from tests.case_factories import contact_for
+from tests.factories import persona
 
 KHMER = range(0x1780, 0x1800)
 
@@ -97,3 +102,39 @@ def test_demo_cases_cover_every_state_and_seeding_twice_changes_nothing(db: None
     call_command("seed_demo", stdout=again)
     assert "Demo cases already present." in again.getvalue()
     assert (Case.objects.count(), CaseEvent.objects.count(), FollowUp.objects.count()) == rows
+
+
+def test_back_dated_history_stays_between_the_contacts_and_now(db: None) -> None:
+    """case_open and follow_up_schedule take the time it happened (the demo's history), never
+    before the case's contacts or its opening, nor in the future."""
+    counsellor = persona(Role.COUNSELLOR, username="counsellor")
+    contact = contact_for(counsellor, days_ago=5)
+    now = timezone.now()
+    for wrong in (contact.arrived_at - dt.timedelta(minutes=1), now + dt.timedelta(hours=1)):
+        with pytest.raises(CaseError):
+            services.case_open(counsellor, contacts=[contact], at=wrong)
+    assert not Case.objects.exists()
+    case = services.case_open(counsellor, contacts=[contact], at=contact.arrived_at + dt.timedelta(hours=1))
+    assert case.opened_at == contact.arrived_at + dt.timedelta(hours=1)
+    with pytest.raises(CaseError):
+        followups.follow_up_schedule(
+            counsellor,
+            case=case,
+            kind="call_back",
+            due_at=now,
+            owner=counsellor,
+            at=case.opened_at - dt.timedelta(hours=2),
+        )
+    late = followups.follow_up_schedule(
+        counsellor,
+        case=case,
+        kind="call_back",
+        due_at=now - dt.timedelta(days=1),
+        owner=counsellor,
+        at=case.opened_at,
+    )
+    assert late.due_at < now  # overdue from the start: planned days ago
+    with pytest.raises(CaseError):  # without `at`, a due time in the past is refused as ever
+        followups.follow_up_schedule(
+            counsellor, case=case, kind="call_back", due_at=now - dt.timedelta(days=1), owner=counsellor
+        )
