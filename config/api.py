@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from helpline.accounts.api import router as accounts_router
 from helpline.accounts.api_auth import StaffSessionAuth, TokenAuth
+from helpline.cases.api import router as cases_router
 from helpline.common.outage import database_unavailable, unavailable_response
 from helpline.contacts.api import router as contacts_router
 
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/", contacts_router)
+api.add_router("/", cases_router)
 
 
 @api.exception_handler(ValidationError)

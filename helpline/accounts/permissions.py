@@ -78,6 +78,8 @@ class Scope(StrEnum):
     | POST /contacts | contacts:write |
     | PATCH /contacts/{id} | contacts:write and contacts:read |
     | GET /callers/history | callers:read |
+    | GET /cases, GET /cases/{id}, GET /cases/{id}/timeline | cases:read |
+    | POST /cases, PATCH /cases/{id}, POST /cases/{id}/... | cases:write and cases:read |
 
     PATCH needs contacts:read too, because it reads before it writes: it finds the contact among
     those the token may see, and answers with the whole contact as it now stands (a write-only
@@ -90,6 +92,8 @@ class Scope(StrEnum):
     CONTACTS_READ = "contacts:read"
     CONTACTS_WRITE = "contacts:write"
     CALLERS_READ = "callers:read"  # look a caller up by address; history shows only what contacts:read does
+    CASES_READ = "cases:read"  # which cases: helpline.cases.selectors.cases_visible_to
+    CASES_WRITE = "cases:write"  # writes answer with the case, so they need cases:read too
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 

@@ -35,13 +35,21 @@ def follow_up_schedule(
     due_at: dt.datetime,
     owner: Staff,
     instructions: str = "",
+    at: dt.datetime | None = None,
     request: HttpRequest | None = None,
 ) -> FollowUp:
+    """`at`: when it was scheduled, for history written afterwards (demo data: a follow-up planned
+    last week and now overdue); between the case's opening and now. Pages and the API leave it out."""
+    now = timezone.now()
+    if at is not None:
+        if not case.opened_at <= at <= now:
+            raise CaseError("at", _("A follow-up is scheduled after the case opened and not later than now."))
+        now = at
     if kind not in FollowUpKind.values:
         raise CaseError("kind", _("Not a kind of follow-up."))
     if due_at.tzinfo is None:
         raise CaseError("due_at", _("Give a time with its time zone."))
-    if due_at < timezone.now() - dt.timedelta(minutes=1):
+    if due_at < now - dt.timedelta(minutes=1):
         raise CaseError("due_at", _("The due time has passed: choose a time from now on."))
     if due_at.date() > LATEST_DATE:
         raise CaseError("due_at", _("Choose a time before 2101."))
@@ -60,6 +68,7 @@ def follow_up_schedule(
             case,
             actor,
             EventKind.FOLLOW_UP_SCHEDULED,
+            at=now,
             summary=str(FollowUpKind(kind).label),
             follow_up=follow_up.pk,
             owner=owner.username,

@@ -235,6 +235,32 @@ def case_timeline(case: Case, *, limit: int = 500) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("-at", "-id")[:limit])
 
 
+@dataclass
+class TimelinePage:
+    items: list[CaseEvent]
+    next_cursor: str | None
+
+
+def _encode_event_cursor(event: CaseEvent) -> str:
+    raw = json.dumps([event.at.isoformat(), str(event.pk)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> TimelinePage:
+    """Newest first, keyset-paginated on (at, id) as the case list is on (opened_at, id)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    qs = case.events.select_related("actor")
+    if cursor:
+        decoded = _decode_cursor(cursor)
+        if decoded is None:
+            raise FilterError("cursor", "not a cursor from this timeline")
+        at, pk = decoded
+        qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+    items = list(qs.order_by("-at", "-id")[: limit + 1])
+    next_cursor = _encode_event_cursor(items[limit - 1]) if len(items) > limit else None
+    return TimelinePage(items=items[:limit], next_cursor=next_cursor)
+
+
 def case_contacts(principal: Principal, case: Case) -> list[tuple[Contact, bool]]:
     """The case's contacts, each with whether this principal may open it (a counsellor sees a
     case through one contact, not every contact a colleague took)."""

@@ -165,10 +165,13 @@ def case_open(
     contacts: Sequence[Contact],
     nickname: str = "",
     risk: str = Risk.LOW,
+    at: dt.datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """A case gathered from one contact or several, assigned to whoever opens it. The profile
-    starts from the newest contact's record (age, gender, province): one click at the console."""
+    starts from the newest contact's record (age, gender, province): one click at the console.
+    `at`: when it was opened, for history written afterwards (demo data); never before its newest
+    contact nor in the future. Pages and the API leave it out: now."""
     if not works_on_cases(actor):
         raise CaseError("actor", _("Your role does not work on cases."))
     if not contacts:
@@ -178,6 +181,10 @@ def case_open(
     _check_contacts(actor, contacts)
     newest = max(contacts, key=lambda c: c.arrived_at)
     now = timezone.now()
+    if at is not None:
+        if not newest.arrived_at <= at <= now:
+            raise CaseError("at", _("A case is opened after its contacts and not later than now."))
+        now = at
     with transaction.atomic():
         case = Case.objects.create(
             number=_next_number(now),
