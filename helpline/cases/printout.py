@@ -48,12 +48,12 @@ def summary_context(staff: Staff, case: Case, *, printed_at: dt.datetime) -> dic
 def summary_pdf(staff: Staff, case: Case, *, language: str, printed_at: dt.datetime) -> bytes:
     """The summary as PDF bytes. Khmer needs a font with its shaping tables: the page asks for the
     Khmer OS family (Debian's fonts-khmeros, `make system-deps-fonts`) and Pango shapes the clusters."""
-    from weasyprint import HTML  # deferred: WeasyPrint loads Pango and fonts, a second's start; only printing needs it
+    from weasyprint import HTML  # deferred: loads Pango and the fonts; only printing needs it
 
     with translation.override(language):
         html = render_to_string(
             "cases/print.html", summary_context(staff, case, printed_at=printed_at) | {"language": language}
         )
-    pdf = HTML(string=html).write_pdf()
-    assert pdf is not None
+    pdf = HTML(string=html).write_pdf()  # no target: the bytes
+    assert isinstance(pdf, bytes)
     return pdf
