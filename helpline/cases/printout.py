@@ -5,6 +5,7 @@ services.case_record_print."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -15,6 +16,7 @@ from helpline.cases import selectors
 from helpline.cases.models import Case, FollowUpStatus
 
 LANGUAGES = ("km", "en")
+STYLESHEET = Path(__file__).with_name("print.css")
 WHEN_FORMAT = "%Y-%m-%d %H:%M"  # the same digits in both languages: the watermark is read by auditors too
 
 
@@ -48,12 +50,13 @@ def summary_context(staff: Staff, case: Case, *, printed_at: dt.datetime) -> dic
 def summary_pdf(staff: Staff, case: Case, *, language: str, printed_at: dt.datetime) -> bytes:
     """The summary as PDF bytes. Khmer needs a font with its shaping tables: the page asks for the
     Khmer OS family (Debian's fonts-khmeros, `make system-deps-fonts`) and Pango shapes the clusters."""
-    from weasyprint import HTML  # deferred: loads Pango and the fonts; only printing needs it
+    from weasyprint import CSS, HTML  # deferred: loads Pango and the fonts; only printing needs it
 
     with translation.override(language):
         html = render_to_string(
             "cases/print.html", summary_context(staff, case, printed_at=printed_at) | {"language": language}
         )
-    pdf = HTML(string=html).write_pdf()  # no target: the bytes
+    sheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"))
+    pdf = HTML(string=html).write_pdf(stylesheets=[sheet])  # no target: the bytes
     assert isinstance(pdf, bytes)
     return pdf
