@@ -9,7 +9,7 @@ PORT ?= 8000
 export PORT
 
 .PHONY: run install install-dev messages test test-browser check lint format typecheck migrations-check \
-        messages-check lock system-deps-browser system-deps-sms test-kannel bench-sms clean
+        messages-check lock system-deps-fonts system-deps-browser system-deps-sms test-kannel bench-sms clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,9 +72,15 @@ lock: install-dev
 makemessages: install
 	HELPLINE_DEBUG=1 $(BIN)/python manage.py makemessages -l km -l en --ignore=.venv --ignore=var --no-obsolete
 
-system-deps-browser:
-	@command -v chromium >/dev/null && fc-list | grep -qi khmer || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-khmeros >/dev/null)
+# The Khmer font and Pango that the printed case summary (WeasyPrint) shapes Khmer with, as root:
+# needed wherever the server runs. Debian's fonts-khmeros (Khmer OS fonts, LGPL-2.1+).
+system-deps-fonts:
+	@fc-list | grep -qi "Khmer OS Content" && ldconfig -p | grep -q libpangoft2 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
+
+system-deps-browser: system-deps-fonts
+	@command -v chromium >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 # Kannel (bearerbox, smsbox) and its fake SMSC for `make test-kannel`, as root. Debian's package may
 # start its own Kannel on install (on the default ports); the tests run their own on free ports, so

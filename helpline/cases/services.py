@@ -442,3 +442,17 @@ def case_assign(
             reason=why,
         )
     return True
+
+
+# --- Printing ------------------------------------------------------------------------------------
+
+
+def case_record_print(
+    actor: Staff, *, case: Case, language: str, at: dt.datetime, request: HttpRequest | None = None
+) -> CaseEvent:
+    """A printed summary leaves the system on paper: who printed it, when (the time on its
+    watermark) and in which language go on the timeline and the audit trail together."""
+    with transaction.atomic():
+        event = record_event(case, actor, EventKind.PRINTED, at=at, language=language)
+        audit_case(actor, AuditAction.CASE_PRINT, case, request=request, fields=["summary"])
+    return event

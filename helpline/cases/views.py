@@ -13,15 +13,16 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
-from helpline.accounts.models import Staff
+from helpline.accounts.models import Language, Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.cases import forms, selectors, services
+from helpline.cases import forms, printout, selectors, services
 from helpline.cases.models import Case, CaseStatus, SignOff
 from helpline.cases.services import CaseConflict, CaseError
 from helpline.contacts.selectors import access_contact
@@ -77,6 +78,8 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "sign_off_form": forms.SignOffForm(),
         "reason_form": forms.ReasonForm(),
         "approved": SignOff.APPROVED,
+        "print_languages": Language.choices,
+        "print_language": printout.print_language(staff, None),
     } | extra
 
 
@@ -198,3 +201,21 @@ def case_link(request: HttpRequest, case_id: UUID, contact_id: UUID) -> HttpResp
     except CaseError as exc:
         return plain_refusal(exc)
     return to_case(case, "contacts")
+
+
+@access(requires(Permission.CASES))
+@require_POST
+def case_print(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """The summary PDF, answered by the POST that records the print: a printout exists only once it
+    is on the timeline and the trail, and no copy waits on the server for a later download. The PDF
+    is made first, so a failed rendering records nothing; its watermark carries the recorded time."""
+    staff = staff_of(request)
+    case = selectors.access_case(staff, case_id)
+    language = printout.print_language(staff, request.POST.get("language"))
+    now = timezone.now()
+    pdf = printout.summary_pdf(staff, case, language=language, printed_at=now)
+    services.case_record_print(staff, case=case, language=language, at=now, request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
