@@ -123,3 +123,23 @@ def test_an_answered_chat_whose_page_was_closed_says_so_at_once(counsellor: Staf
     client = client_for(counsellor)
     assert "The child left the chat" in client.get(f"/console/{contact.pk}/thread/").content.decode()
     assert "The child left" in client.get("/console/lists/").content.decode()
+
+
+def test_a_chat_whose_child_left_cannot_go_back_to_the_queue(
+    counsellor: Staff, supervisor: Staff, client_for: Any
+) -> None:
+    """Nobody is there to answer: back in the queue it would wait as a live urgent chat, and the
+    next child would be told they are behind it."""
+    a_critical_chat(then_close=DROPPED)
+    contact = Contact.objects.get()
+    contact_services.contact_take(counsellor, contact=contact)
+    assert chat.sweep_abandoned(timezone.now() + chat.CHILD_GONE_AFTER * 2) == 1
+    for person in (counsellor, supervisor):
+        client = client_for(person)
+        page = client.get(f"/console/{contact.pk}/transfer/").content.decode()
+        assert 'value="queue"' not in page
+        refused = client.post(f"/console/{contact.pk}/transfer/", {"to": "queue", "reason": "busy"})
+        assert refused.status_code == 400
+        contact.refresh_from_db()
+        assert contact.status == Status.ACTIVE and contact.counsellor == counsellor
+    assert not waiting_queue().exists()

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
-from helpline.contacts.models import Contact
+from helpline.contacts.models import Channel, Contact
 from helpline.contacts.transfer import (
     MAX_REASON,
     OPEN,
@@ -27,6 +27,7 @@ from helpline.contacts.transfer import (
     TransferRefused,
     access_transferable,
 )
+from helpline.conversations.chat import children_left
 from helpline.routing import transfer as routing_transfer
 
 QUEUE = "queue"
@@ -49,8 +50,11 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         rows = routing_transfer.receivers(contact)
         self.people = {r.staff.username: r.staff for r in rows}
+        # A chat whose child left has nobody to answer: back in the queue it would wait as a live
+        # (often urgent) chat that the next counsellor answers into the void.
+        self.child_left = contact.channel == Channel.WEBCHAT and bool(children_left([contact.pk]))
         choices: list[tuple[str, str]] = [("", _("Choose…"))]
-        if contact.channel in REQUEUE_CHANNELS and contact.counsellor_id is not None:
+        if contact.channel in REQUEUE_CHANNELS and contact.counsellor_id is not None and not self.child_left:
             choices.append((QUEUE, _("Back to the queue")))
         for r in rows:
             label = _("%(name)s (%(state)s, holds %(n)d)") % {
