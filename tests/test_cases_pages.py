@@ -349,3 +349,15 @@ def test_assignment_from_the_case_page_carries_a_reason(
     )
     case.refresh_from_db()
     assert case.assignee is not None and case.assignee.username == "manager"
+
+
+def test_the_trail_of_a_list_search_names_the_nickname_field_not_the_child(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    open_case(counsellor, nickname="Srey Mom")
+    listed = client_for(supervisor).get("/cases/", {"nickname": "Srey Mom", "risk": "low"})
+    assert listed.status_code == 200 and len(listed.context["page"].items) == 1
+    row = AuditEvent.objects.filter(action=AuditAction.CASE_LIST, actor=supervisor).latest("pk")
+    assert "Srey" not in str(row.detail) and "nickname" in str(row.detail)
+    assert row.detail["risk"] == "low"  # a code, not the child's words: kept
+

@@ -126,6 +126,14 @@ class CaseFilters:
     nickname: str = ""
 
 
+# Filters holding the child's own words: the trail names them, never what was typed.
+PERSONAL_FILTERS = frozenset({"nickname"})
+
+
+def filters_for_audit(values: dict[str, object]) -> dict[str, str]:
+    return {k: "given" if k in PERSONAL_FILTERS else str(v) for k, v in values.items() if v}
+
+
 class FilterError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

@@ -126,7 +126,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 action=AuditAction.CASE_LIST,
                 record_type="case",
                 request=request,
-                detail={k: str(v) for k, v in (form.cleaned_data if request.GET else {}).items() if v},
+                detail=selectors.filters_for_audit(form.cleaned_data if request.GET else {}),
             )
     else:
         status = 400
