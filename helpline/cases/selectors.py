@@ -3,9 +3,7 @@ none can show a case that access_case() refuses."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
@@ -32,7 +30,8 @@ from helpline.cases.models import (
     FollowUpStatus,
     SignOff,
 )
-from helpline.common.bounds import date_ok, event_time_ok
+from helpline.common.bounds import date_ok
+from helpline.common.paging import BadCursor, Page, keyset_page
 from helpline.contacts.models import Caller, Contact, Term
 from helpline.contacts.selectors import contact_writable_by, contacts_visible_to
 
@@ -175,45 +174,16 @@ def case_search(principal: Principal, filters: CaseFilters) -> QuerySet[Case]:
     return qs
 
 
-def _encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.opened_at.isoformat(), str(case.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
-            return None
-        at, pk = dt.datetime.fromisoformat(value[0]), UUID(value[1])
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return (at, pk) if event_time_ok(at) else None
-
-
-@dataclass
-class Page:
-    items: list[Case]
-    next_cursor: str | None
-    limit: int
-
-
 def case_page(
     principal: Principal, filters: CaseFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE
-) -> Page:
-    """Newest first, keyset-paginated."""
+) -> Page[Case]:
+    """Newest first, keyset-paginated (as contacts are)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     qs = case_search(principal, filters).select_related("assignee", "province")
-    if cursor:
-        decoded = _decode_cursor(cursor)
-        if decoded is None:
-            raise FilterError("cursor", "not a cursor from this list")
-        at, pk = decoded
-        qs = qs.filter(Q(opened_at__lt=at) | Q(opened_at=at, pk__lt=pk))
-    items = list(qs.order_by("-opened_at", "-id")[: limit + 1])
-    next_cursor = _encode_cursor(items[limit - 1]) if len(items) > limit else None
-    return Page(items=items[:limit], next_cursor=next_cursor, limit=limit)
+    try:
+        return keyset_page(qs, "opened_at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from this list") from exc
 
 
 EXPORT_HEADER = ["number", "status", "risk", "opened", "assignee", "province", "age"]
@@ -243,30 +213,13 @@ def case_timeline(case: Case, *, limit: int = 500) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("-at", "-id")[:limit])
 
 
-@dataclass
-class TimelinePage:
-    items: list[CaseEvent]
-    next_cursor: str | None
-
-
-def _encode_event_cursor(event: CaseEvent) -> str:
-    raw = json.dumps([event.at.isoformat(), str(event.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> TimelinePage:
+def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[CaseEvent]:
     """Newest first, keyset-paginated on (at, id) as the case list is on (opened_at, id)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    qs = case.events.select_related("actor")
-    if cursor:
-        decoded = _decode_cursor(cursor)
-        if decoded is None:
-            raise FilterError("cursor", "not a cursor from this timeline")
-        at, pk = decoded
-        qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
-    items = list(qs.order_by("-at", "-id")[: limit + 1])
-    next_cursor = _encode_event_cursor(items[limit - 1]) if len(items) > limit else None
-    return TimelinePage(items=items[:limit], next_cursor=next_cursor)
+    try:
+        return keyset_page(case.events.select_related("actor"), "at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from this timeline") from exc
 
 
 def case_contacts(principal: Principal, case: Case) -> list[tuple[Contact, bool]]:
