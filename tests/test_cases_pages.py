@@ -361,3 +361,13 @@ def test_the_trail_of_a_list_search_names_the_nickname_field_not_the_child(
     assert "Srey" not in str(row.detail) and "nickname" in str(row.detail)
     assert row.detail["risk"] == "low"  # a code, not the child's words: kept
 
+
+def test_the_export_keeps_a_spreadsheet_from_reading_a_cell_as_a_formula(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    # Usernames may start with "+", "-" or "@", each of which a spreadsheet reads as a formula.
+    open_case(persona(Role.COUNSELLOR, username="-1+1"))
+    export = client_for(supervisor).get("/cases/export.csv")
+    body = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    row = body.splitlines()[1].split(",")
+    assert row[4] == "'-1+1"

@@ -32,6 +32,7 @@ from helpline.cases.models import (
 )
 from helpline.common.bounds import date_ok
 from helpline.common.paging import BadCursor, Page, keyset_page
+from helpline.common.text import spreadsheet_cell
 from helpline.contacts.models import Caller, Contact, Term
 from helpline.contacts.selectors import contact_writable_by, contacts_visible_to
 
@@ -190,18 +191,22 @@ EXPORT_HEADER = ["number", "status", "risk", "opened", "assignee", "province", "
 
 
 def case_export_rows(principal: Principal, filters: CaseFilters) -> Iterator[list[str]]:
-    """The rows of a CSV export: no names, no notes (those stay on the case page)."""
+    """The rows of a CSV export: no names, no notes (those stay on the case page); no cell a
+    spreadsheet would run as a formula."""
     yield EXPORT_HEADER
     qs = case_search(principal, filters).select_related("assignee", "province").order_by("-opened_at", "-id")
     for case in qs.iterator(chunk_size=500):
         yield [
-            case.number,
-            case.status,
-            case.risk,
-            timezone.localtime(case.opened_at).isoformat(timespec="minutes"),
-            case.assignee.username if case.assignee else "",
-            case.province.code if case.province else "",
-            "" if case.age is None else str(case.age),
+            spreadsheet_cell(cell)
+            for cell in (
+                case.number,
+                case.status,
+                case.risk,
+                timezone.localtime(case.opened_at).isoformat(timespec="minutes"),
+                case.assignee.username if case.assignee else "",
+                case.province.code if case.province else "",
+                "" if case.age is None else str(case.age),
+            )
         ]
 
 
