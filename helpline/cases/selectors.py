@@ -89,9 +89,12 @@ def caller_open_cases(caller: Caller | None) -> QuerySet[Case]:
     return Case.objects.filter(Exists(linked), status__in=LIVE_STATUSES).order_by("-opened_at")
 
 
-def open_case_numbers(caller: Caller) -> list[str]:
+def open_case_numbers(viewer: Principal, caller: Caller) -> list[str]:
     """For the caller history (contacts.selectors.OPEN_CASE_PROVIDERS), which offers them only to
-    someone handling a contact of this caller or seeing every contact."""
+    someone handling a contact of this caller or seeing every contact; of those, only to someone
+    who works on cases (never an administrator or a token)."""
+    if _case_reader(viewer) is None:
+        return []
     return list(caller_open_cases(caller).values_list("number", flat=True)[:10])
 
 
@@ -324,6 +327,9 @@ def caller_follow_ups_with_instructions(caller: Caller | None) -> list[FollowUp]
     )
 
 
-def safe_contact_lines(caller: Caller) -> list[str]:
-    """For the caller history (contacts.selectors.SAFE_CONTACT_PROVIDERS): "C-2026-00042: …"."""
+def safe_contact_lines(viewer: Principal, caller: Caller) -> list[str]:
+    """For the caller history (contacts.selectors.SAFE_CONTACT_PROVIDERS): "C-2026-00042: …", to
+    someone who works on cases (everyone who contacts a child does)."""
+    if _case_reader(viewer) is None:
+        return []
     return [f"{f.case.number}: {f.instructions}" for f in caller_follow_ups_with_instructions(caller)]

@@ -189,18 +189,20 @@ def contact_page(
 
 # --- Caller history ---------------------------------------------------------------------------
 
-# Open cases come from the cases app when it exists; contacts must not import it.
-OPEN_CASE_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+# Open cases come from the cases app when it exists; contacts must not import it. Each provider is
+# given the viewer too: case numbers and instructions come from case files, which someone who sees
+# every contact but reads no case (an administrator, an integration token) is not given.
+OPEN_CASE_PROVIDERS: list[Callable[[Principal, Caller], list[str]]] = []
 # So do the safe-contact instructions of follow-ups planned with the caller ("call only after 5 pm"):
 # shown wherever someone is about to contact the child.
-SAFE_CONTACT_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+SAFE_CONTACT_PROVIDERS: list[Callable[[Principal, Caller], list[str]]] = []
 
 
-def follow_up_instructions(caller: Caller | None) -> list[str]:
+def follow_up_instructions(viewer: Principal, caller: Caller | None) -> list[str]:
     """For someone about to contact this caller (a call-back, the contact they hold)."""
     if caller is None:
         return []
-    return [line for provider in SAFE_CONTACT_PROVIDERS for line in provider(caller)]
+    return [line for provider in SAFE_CONTACT_PROVIDERS for line in provider(viewer, caller)]
 
 
 @dataclass(frozen=True)
@@ -306,8 +308,8 @@ def caller_history(
     instructions: list[str] = []
     if everything or handling:
         for provider in OPEN_CASE_PROVIDERS:
-            cases.extend(provider(caller))
-        instructions = follow_up_instructions(caller)
+            cases.extend(provider(viewer, caller))
+        instructions = follow_up_instructions(viewer, caller)
     first = counted.order_by("arrived_at").values_list("arrived_at", flat=True).first()
     return CallerHistory(
         caller=caller,
