@@ -86,6 +86,8 @@ def test_a_colleague_holding_the_childs_new_contact_is_offered_the_open_case(
     assert client.get(f"/cases/{case.pk}/").status_code == 200
     case.refresh_from_db()
     assert case.status == CaseStatus.ACTIVE and case.contacts.count() == 2
+    linked = client.get(f"/console/{new.pk}/").content
+    assert f"/cases/{case.pk}/link/".encode() not in linked and f"/cases/{case.pk}/".encode() in linked
 
 
 def test_linking_a_contact_the_user_cannot_see_is_refused_and_changes_nothing(
