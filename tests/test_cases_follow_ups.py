@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
+from helpline.accounts.services import api_token_create
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.cases import followups
@@ -143,3 +144,23 @@ def test_instructions_are_shown_on_the_call_back(
     response = call_back(client, call)
     page = client.get(response["Location"]).content.decode()  # type: ignore[index]
     assert SAFE in page and case.number in page
+
+
+def test_who_reads_no_case_gets_no_case_number_or_instruction_from_the_caller_history(
+    administrator: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    # Administrators see every contact but read no case file; an integration token reads none.
+    child = caller()
+    case = open_case(counsellor, who=child)
+    schedule(counsellor, case)
+    later = contact_for(counsellor, who=child)
+    page = client_for(administrator).get(f"/contacts/{later.pk}/")
+    assert page.status_code == 200 and later.short_id in page.content.decode()
+    assert SAFE not in page.content.decode() and case.number not in page.content.decode()
+    _token, raw = api_token_create(None, name="it", scopes=["callers:read", "contacts:read"])
+    body = (
+        Client()
+        .get("/api/v1/callers/history", {"address": "tel:+85512345678"}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+        .json()
+    )
+    assert body["total"] == 2 and body["open_case_ids"] == []

@@ -86,6 +86,8 @@ def test_a_colleague_holding_the_childs_new_contact_is_offered_the_open_case(
     assert client.get(f"/cases/{case.pk}/").status_code == 200
     case.refresh_from_db()
     assert case.status == CaseStatus.ACTIVE and case.contacts.count() == 2
+    linked = client.get(f"/console/{new.pk}/").content
+    assert f"/cases/{case.pk}/link/".encode() not in linked and f"/cases/{case.pk}/".encode() in linked
 
 
 def test_linking_a_contact_the_user_cannot_see_is_refused_and_changes_nothing(
@@ -349,3 +351,25 @@ def test_assignment_from_the_case_page_carries_a_reason(
     )
     case.refresh_from_db()
     assert case.assignee is not None and case.assignee.username == "manager"
+
+
+def test_the_trail_of_a_list_search_names_the_nickname_field_not_the_child(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    open_case(counsellor, nickname="Srey Mom")
+    listed = client_for(supervisor).get("/cases/", {"nickname": "Srey Mom", "risk": "low"})
+    assert listed.status_code == 200 and len(listed.context["page"].items) == 1
+    row = AuditEvent.objects.filter(action=AuditAction.CASE_LIST, actor=supervisor).latest("pk")
+    assert "Srey" not in str(row.detail) and "nickname" in str(row.detail)
+    assert row.detail["risk"] == "low"  # a code, not the child's words: kept
+
+
+def test_the_export_keeps_a_spreadsheet_from_reading_a_cell_as_a_formula(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    # Usernames may start with "+", "-" or "@", each of which a spreadsheet reads as a formula.
+    open_case(persona(Role.COUNSELLOR, username="-1+1"))
+    export = client_for(supervisor).get("/cases/export.csv")
+    body = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    row = body.splitlines()[1].split(",")
+    assert row[4] == "'-1+1"

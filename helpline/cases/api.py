@@ -191,7 +191,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseListFilters]) -> CasePag
         action=AuditAction.CASE_LIST,
         record_type="case",
         request=request,
-        detail={k: str(v) for k, v in values.items()},
+        detail=selectors.filters_for_audit(values),
     )
     return CasePage(items=[case_out(c) for c in page.items], next_cursor=page.next_cursor)
 

@@ -19,13 +19,13 @@ def contact_cases_panel(staff: Staff, contact: Contact) -> Panel | None:
     linked = list(selectors.cases_visible_to(staff).filter(links__contact=contact).order_by("-opened_at"))
     # The caller's open cases, offered to whoever holds their new contact (caller history's
     # open_case_ids): number and status only until linked.
-    offered = [c for c in selectors.caller_open_cases(contact.caller) if c.pk not in {x.pk for x in linked}]
+    offered = list(selectors.caller_open_cases(contact.caller).exclude(links__contact=contact)[:5])
     return Panel(
         "cases/_console_contact.html",
         {
             "case_contact": contact,
             "linked_cases": linked,
-            "offered_cases": offered[:5],
+            "offered_cases": offered,
         },
     )
 

@@ -3,9 +3,7 @@ none can show a case that access_case() refuses."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
@@ -32,7 +30,9 @@ from helpline.cases.models import (
     FollowUpStatus,
     SignOff,
 )
-from helpline.common.bounds import date_ok, event_time_ok
+from helpline.common.bounds import date_ok
+from helpline.common.paging import BadCursor, Page, keyset_page
+from helpline.common.text import spreadsheet_cell
 from helpline.contacts.models import Caller, Contact, Term
 from helpline.contacts.selectors import contact_writable_by, contacts_visible_to
 
@@ -89,9 +89,12 @@ def caller_open_cases(caller: Caller | None) -> QuerySet[Case]:
     return Case.objects.filter(Exists(linked), status__in=LIVE_STATUSES).order_by("-opened_at")
 
 
-def open_case_numbers(caller: Caller) -> list[str]:
+def open_case_numbers(viewer: Principal, caller: Caller) -> list[str]:
     """For the caller history (contacts.selectors.OPEN_CASE_PROVIDERS), which offers them only to
-    someone handling a contact of this caller or seeing every contact."""
+    someone handling a contact of this caller or seeing every contact; of those, only to someone
+    who works on cases (never an administrator or a token)."""
+    if _case_reader(viewer) is None:
+        return []
     return list(caller_open_cases(caller).values_list("number", flat=True)[:10])
 
 
@@ -124,6 +127,14 @@ class CaseFilters:
     opened_to: dt.date | None = None
     number: str = ""  # the whole number or its end ("42" finds C-2026-00042)
     nickname: str = ""
+
+
+# Filters holding the child's own words: the trail names them, never what was typed.
+PERSONAL_FILTERS = frozenset({"nickname"})
+
+
+def filters_for_audit(values: dict[str, object]) -> dict[str, str]:
+    return {k: "given" if k in PERSONAL_FILTERS else str(v) for k, v in values.items() if v}
 
 
 class FilterError(ValueError):
@@ -167,63 +178,38 @@ def case_search(principal: Principal, filters: CaseFilters) -> QuerySet[Case]:
     return qs
 
 
-def _encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.opened_at.isoformat(), str(case.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
-            return None
-        at, pk = dt.datetime.fromisoformat(value[0]), UUID(value[1])
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return (at, pk) if event_time_ok(at) else None
-
-
-@dataclass
-class Page:
-    items: list[Case]
-    next_cursor: str | None
-    limit: int
-
-
 def case_page(
     principal: Principal, filters: CaseFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE
-) -> Page:
-    """Newest first, keyset-paginated."""
+) -> Page[Case]:
+    """Newest first, keyset-paginated (as contacts are)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     qs = case_search(principal, filters).select_related("assignee", "province")
-    if cursor:
-        decoded = _decode_cursor(cursor)
-        if decoded is None:
-            raise FilterError("cursor", "not a cursor from this list")
-        at, pk = decoded
-        qs = qs.filter(Q(opened_at__lt=at) | Q(opened_at=at, pk__lt=pk))
-    items = list(qs.order_by("-opened_at", "-id")[: limit + 1])
-    next_cursor = _encode_cursor(items[limit - 1]) if len(items) > limit else None
-    return Page(items=items[:limit], next_cursor=next_cursor, limit=limit)
+    try:
+        return keyset_page(qs, "opened_at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from this list") from exc
 
 
 EXPORT_HEADER = ["number", "status", "risk", "opened", "assignee", "province", "age"]
 
 
 def case_export_rows(principal: Principal, filters: CaseFilters) -> Iterator[list[str]]:
-    """The rows of a CSV export: no names, no notes (those stay on the case page)."""
+    """The rows of a CSV export: no names, no notes (those stay on the case page); no cell a
+    spreadsheet would run as a formula."""
     yield EXPORT_HEADER
     qs = case_search(principal, filters).select_related("assignee", "province").order_by("-opened_at", "-id")
     for case in qs.iterator(chunk_size=500):
         yield [
-            case.number,
-            case.status,
-            case.risk,
-            timezone.localtime(case.opened_at).isoformat(timespec="minutes"),
-            case.assignee.username if case.assignee else "",
-            case.province.code if case.province else "",
-            "" if case.age is None else str(case.age),
+            spreadsheet_cell(cell)
+            for cell in (
+                case.number,
+                case.status,
+                case.risk,
+                timezone.localtime(case.opened_at).isoformat(timespec="minutes"),
+                case.assignee.username if case.assignee else "",
+                case.province.code if case.province else "",
+                "" if case.age is None else str(case.age),
+            )
         ]
 
 
@@ -235,30 +221,13 @@ def case_timeline(case: Case, *, limit: int = 500) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("-at", "-id")[:limit])
 
 
-@dataclass
-class TimelinePage:
-    items: list[CaseEvent]
-    next_cursor: str | None
-
-
-def _encode_event_cursor(event: CaseEvent) -> str:
-    raw = json.dumps([event.at.isoformat(), str(event.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> TimelinePage:
+def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[CaseEvent]:
     """Newest first, keyset-paginated on (at, id) as the case list is on (opened_at, id)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    qs = case.events.select_related("actor")
-    if cursor:
-        decoded = _decode_cursor(cursor)
-        if decoded is None:
-            raise FilterError("cursor", "not a cursor from this timeline")
-        at, pk = decoded
-        qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
-    items = list(qs.order_by("-at", "-id")[: limit + 1])
-    next_cursor = _encode_event_cursor(items[limit - 1]) if len(items) > limit else None
-    return TimelinePage(items=items[:limit], next_cursor=next_cursor)
+    try:
+        return keyset_page(case.events.select_related("actor"), "at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from this timeline") from exc
 
 
 def case_contacts(principal: Principal, case: Case) -> list[tuple[Contact, bool]]:
@@ -358,6 +327,9 @@ def caller_follow_ups_with_instructions(caller: Caller | None) -> list[FollowUp]
     )
 
 
-def safe_contact_lines(caller: Caller) -> list[str]:
-    """For the caller history (contacts.selectors.SAFE_CONTACT_PROVIDERS): "C-2026-00042: …"."""
+def safe_contact_lines(viewer: Principal, caller: Caller) -> list[str]:
+    """For the caller history (contacts.selectors.SAFE_CONTACT_PROVIDERS): "C-2026-00042: …", to
+    someone who works on cases (everyone who contacts a child does)."""
+    if _case_reader(viewer) is None:
+        return []
     return [f"{f.case.number}: {f.instructions}" for f in caller_follow_ups_with_instructions(caller)]

@@ -40,7 +40,9 @@ def to_case(case: Case | UUID, anchor: str = "") -> HttpResponse:
 
 def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
-    notes = list(case.notes.select_related("author").prefetch_related("revisions__written_by"))
+    notes = case.notes.select_related("author")
+    if supervises:  # only supervisors are shown a note's earlier text: nobody else's page loads it
+        notes = notes.prefetch_related("revisions__written_by")
     profile = forms.ProfileForm(
         initial={
             "nickname": case.nickname,
@@ -55,7 +57,7 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "timeline": selectors.case_timeline(case),
         "contacts": selectors.case_contacts(staff, case),
         "goals": list(case.goals.all()),
-        "notes": notes,
+        "notes": list(notes),
         "people": list(case.people.all()),
         "follow_ups": list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at")),
         "breaks": list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects")),
@@ -126,7 +128,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 action=AuditAction.CASE_LIST,
                 record_type="case",
                 request=request,
-                detail={k: str(v) for k, v in (form.cleaned_data if request.GET else {}).items() if v},
+                detail=selectors.filters_for_audit(form.cleaned_data if request.GET else {}),
             )
     else:
         status = 400

@@ -112,3 +112,12 @@ def normalise(text: str) -> str:
             return result
         result = again
     return result
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run: one starting as a formula would ("=", "+", "-", "@",
+    a tab or carriage return) is given a leading apostrophe, which spreadsheets show as text."""
+    return "'" + value if value.startswith(_FORMULA_START) else value

@@ -3,9 +3,7 @@ so a list can never show what a detail page refuses."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -20,7 +18,8 @@ from django.utils.translation import ngettext
 from helpline.accounts.models import ApiToken, Role, Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
-from helpline.common.bounds import date_ok, event_time_ok
+from helpline.common.bounds import date_ok
+from helpline.common.paging import BadCursor, Page, keyset_page
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
 from helpline.contacts.models import AddressScheme, Caller, Channel, Contact, Kind, Status, Term
 from helpline.contacts.search_text import query_words
@@ -109,28 +108,6 @@ class ContactFilters:
     text: str = ""
 
 
-def _encode_cursor(contact: Contact) -> str:
-    raw = json.dumps([contact.arrived_at.isoformat(), str(contact.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, UUID] | None:
-    """The cursor's place, or None for anything _encode_cursor did not write (a cursor comes back
-    from the browser or an integration, so it is input like any other)."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
-        return None
-    try:
-        at, pk = dt.datetime.fromisoformat(value[0]), UUID(value[1])
-    except ValueError:
-        return None
-    return (at, pk) if event_time_ok(at) else None
-
-
 class FilterError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -198,44 +175,34 @@ def _with_category(qs: QuerySet[Contact], category: str) -> QuerySet[Contact]:
     return qs.filter(Exists(through.objects.filter(contact_id=OuterRef("pk"), term_id__in=ids)))
 
 
-@dataclass
-class Page:
-    items: list[Contact]
-    next_cursor: str | None
-    limit: int
-
-
 def contact_page(
     viewer: Principal, filters: ContactFilters, *, cursor: str | None = None, limit: int = PAGE_SIZE
-) -> Page:
+) -> Page[Contact]:
     """Newest first, keyset-paginated: the first page costs the same at a million contacts."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     qs = contact_search(viewer, filters).select_related("counsellor", "province")
-    if cursor:
-        decoded = _decode_cursor(cursor)
-        if decoded is None:
-            raise FilterError("cursor", "not a cursor from this list")
-        at, pk = decoded
-        qs = qs.filter(Q(arrived_at__lt=at) | Q(arrived_at=at, pk__lt=pk))
-    items = list(qs.order_by("-arrived_at", "-id")[: limit + 1])
-    next_cursor = _encode_cursor(items[limit - 1]) if len(items) > limit else None
-    return Page(items=items[:limit], next_cursor=next_cursor, limit=limit)
+    try:
+        return keyset_page(qs, "arrived_at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from this list") from exc
 
 
 # --- Caller history ---------------------------------------------------------------------------
 
-# Open cases come from the cases app when it exists; contacts must not import it.
-OPEN_CASE_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+# Open cases come from the cases app when it exists; contacts must not import it. Each provider is
+# given the viewer too: case numbers and instructions come from case files, which someone who sees
+# every contact but reads no case (an administrator, an integration token) is not given.
+OPEN_CASE_PROVIDERS: list[Callable[[Principal, Caller], list[str]]] = []
 # So do the safe-contact instructions of follow-ups planned with the caller ("call only after 5 pm"):
 # shown wherever someone is about to contact the child.
-SAFE_CONTACT_PROVIDERS: list[Callable[[Caller], list[str]]] = []
+SAFE_CONTACT_PROVIDERS: list[Callable[[Principal, Caller], list[str]]] = []
 
 
-def follow_up_instructions(caller: Caller | None) -> list[str]:
+def follow_up_instructions(viewer: Principal, caller: Caller | None) -> list[str]:
     """For someone about to contact this caller (a call-back, the contact they hold)."""
     if caller is None:
         return []
-    return [line for provider in SAFE_CONTACT_PROVIDERS for line in provider(caller)]
+    return [line for provider in SAFE_CONTACT_PROVIDERS for line in provider(viewer, caller)]
 
 
 @dataclass(frozen=True)
@@ -341,8 +308,8 @@ def caller_history(
     instructions: list[str] = []
     if everything or handling:
         for provider in OPEN_CASE_PROVIDERS:
-            cases.extend(provider(caller))
-        instructions = follow_up_instructions(caller)
+            cases.extend(provider(viewer, caller))
+        instructions = follow_up_instructions(viewer, caller)
     first = counted.order_by("arrived_at").values_list("arrived_at", flat=True).first()
     return CallerHistory(
         caller=caller,

@@ -109,7 +109,7 @@ def callback_number(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         number = callback_reveal(staff, callback=found, request=request)
     except CallbackRefused as exc:
         raise Http404 from exc
-    instructions = follow_up_instructions(found.contact.caller)
+    instructions = follow_up_instructions(staff, found.contact.caller)
     return render(
         request, "voice/callback.html", {"callback": found, "number": number, "instructions": instructions}
     )
