@@ -290,6 +290,13 @@ def test_a_break_is_signed_off_and_once_approved_only_corrected(
     assert (
         boss.post(f"/cases/{case.pk}/breaks/{brk.pk}/sign-off/", {"decision": "question"}).status_code == 400
     )
+    # No decision chosen is no decision: the list starts empty, so a click alone approves nothing.
+    page = boss.get(f"/cases/{case.pk}/").content.decode()
+    decision = page[page.index('name="decision"') :]
+    assert decision.index('value=""') < decision.index('value="approve"')
+    assert boss.post(f"/cases/{case.pk}/breaks/{brk.pk}/sign-off/", {"comment": ""}).status_code == 400
+    brk.refresh_from_db()
+    assert brk.sign_off == SignOff.PENDING
     assert (
         boss.post(f"/cases/{case.pk}/breaks/{brk.pk}/sign-off/", {"decision": "approve"}).status_code == 302
     )
@@ -373,3 +380,15 @@ def test_the_export_keeps_a_spreadsheet_from_reading_a_cell_as_a_formula(
     body = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
     row = body.splitlines()[1].split(",")
     assert row[4] == "'-1+1"
+
+
+def test_a_follow_up_is_offered_only_to_colleagues_through_the_safeguarding_gate(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    from helpline.accounts.models import PoliceCheck
+
+    case = open_case(counsellor)
+    lapsed = persona(Role.COUNSELLOR, username="lapsing")
+    PoliceCheck.objects.filter(staff=lapsed).delete()
+    page = client_for(counsellor).get(f"/cases/{case.pk}/").content.decode()
+    assert 'value="lapsing"' not in page and f'value="{counsellor.username}"' in page

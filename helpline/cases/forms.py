@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import RULES, Permission
+from helpline.accounts.vetting import vetted
 from helpline.cases.models import (
     BreakReason,
     CaseStatus,
@@ -29,7 +30,10 @@ LOCAL_MINUTE = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 def case_workers() -> forms.ModelChoiceField:  # type: ignore[type-arg]
     """Active staff whose role works on cases, by username."""
     return forms.ModelChoiceField(
-        queryset=Staff.objects.filter(is_active=True, role__in=RULES[Permission.CASES]).order_by("username"),
+        # Only those through the safeguarding gate: a lapsed colleague could not open the case.
+        queryset=vetted(Staff.objects.filter(is_active=True, role__in=RULES[Permission.CASES])).order_by(
+            "username"
+        ),
         to_field_name="username",
         label=_("Owner"),
     )
@@ -73,7 +77,9 @@ class PersonForm(forms.Form):
     name = forms.CharField(label=_("Name or description"), max_length=200)
     relationship = forms.CharField(label=_("Relationship to the child"), required=False, max_length=100)
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=120)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(forms.Form):
@@ -162,7 +168,9 @@ class BreakForm(forms.Form):
 
 class SignOffForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("approve", _("Approve")), ("question", _("Question it"))]
+        # No default: a sign-off is a decision someone chose, never the first item of a list.
+        label=_("Decision"),
+        choices=[*BLANK, ("approve", _("Approve")), ("question", _("Question it"))],
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
