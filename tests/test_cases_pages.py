@@ -186,6 +186,41 @@ def test_a_follow_up_due_in_the_past_is_refused(counsellor: Staff, client_for: C
     assert snapshot() == before
 
 
+def test_a_refused_form_comes_back_as_it_was_typed_and_a_break_edits_from_what_it_says(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    """What the counsellor wrote is never lost to a refusal, whether the form or the service refused."""
+    case = open_case(counsellor)
+    client = client_for(counsellor)
+    page = client.post(
+        f"/cases/{case.pk}/follow-ups/",
+        {
+            "kind": "call_back",
+            "due_at": local_minute(timezone.now() - dt.timedelta(hours=2)),
+            "owner": "counsellor",
+            "instructions": "Call only after 5 pm; if an adult answers, say wrong number",
+        },
+    ).content.decode()
+    assert "Call only after 5 pm; if an adult answers, say wrong number</textarea>" in page
+    form = {"reason": "emergency", "disclosed": "her address", "recipient_kind": "partner", "recipient": ""}
+    page = client.post(f"/cases/{case.pk}/breaks/", form).content.decode()
+    assert "her address</textarea>" in page and "<details open>" in page
+    made = client.post(
+        f"/cases/{case.pk}/breaks/",
+        form
+        | {
+            "recipient": "Shelter",
+            "disclosed_at": local_minute(timezone.now()),
+            "client_told_first": "on",
+            "decided_by": "counsellor",
+        },
+    )
+    assert made.status_code == 302
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    edit = page[page.index("breaks/") :]
+    assert 'value="Shelter"' in edit  # the edit form starts from the break, not empty
+
+
 def test_closing_with_open_follow_ups_and_no_reason_is_refused(
     counsellor: Staff, client_for: ClientFor
 ) -> None:

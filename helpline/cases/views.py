@@ -38,6 +38,31 @@ def to_case(case: Case | UUID, anchor: str = "") -> HttpResponse:
     return redirect(reverse("cases:detail", kwargs={"case_id": pk}) + (f"#{anchor}" if anchor else ""))
 
 
+def _breaks_with_forms(staff: Staff, case: Case, edited: tuple[UUID, Any] | None) -> list[Any]:
+    """Each break with the form that edits (or corrects) it, starting from what it says."""
+    found = list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects"))
+    for b in found:
+        if edited is not None and edited[0] == b.pk:
+            setattr(b, "edit_form", edited[1])  # noqa: B010  # shown by the template, not stored
+            setattr(b, "edit_open", True)  # noqa: B010
+            continue
+        form = forms.BreakForm(
+            initial={
+                "reason": b.reason,
+                "disclosed": b.disclosed,
+                "recipient_kind": b.recipient_kind,
+                "recipient": b.recipient,
+                "disclosed_at": timezone.localtime(b.disclosed_at).strftime("%Y-%m-%dT%H:%M"),
+                "client_told_first": b.client_told_first,
+                "not_told_why": b.not_told_why,
+                "decided_by": b.decided_by.username if b.decided_by else staff.username,
+            }
+        )
+        setattr(b, "edit_form", form)  # noqa: B010
+        setattr(b, "edit_open", False)  # noqa: B010
+    return found
+
+
 def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
     notes = case.notes.select_related("author")
@@ -60,7 +85,7 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "notes": list(notes),
         "people": list(case.people.all()),
         "follow_ups": list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at")),
-        "breaks": list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects")),
+        "breaks": _breaks_with_forms(staff, case, extra.pop("edited_break", None)),
         "supervises": supervises,
         "can_assign": role_has(staff.role, Permission.CASE_ASSIGN),
         "is_live": case.is_live,
@@ -85,13 +110,42 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     } | extra
 
 
-def refused(request: HttpRequest, case: Case, exc: CaseError | str, *, status: int = 400) -> HttpResponse:
-    """The case page again, with why the change was refused; nothing was written."""
+# The context name each form has on the case page: a refused form is shown there again as it was
+# sent, its errors beside its fields, so nothing typed is lost.
+_FORM_NAMES: dict[type, str] = {
+    forms.ProfileForm: "profile_form",
+    forms.PersonForm: "person_form",
+    forms.NoteForm: "note_form",
+    forms.GoalForm: "goal_form",
+    forms.AssignForm: "assign_form",
+    forms.FollowUpForm: "follow_up_form",
+    forms.BreakForm: "break_form",
+    forms.SignOffForm: "sign_off_form",
+    forms.ReasonForm: "reason_form",
+}
+
+
+def refused(
+    request: HttpRequest,
+    case: Case,
+    exc: CaseError | str,
+    *,
+    status: int = 400,
+    form: Any = None,
+    brk: UUID | None = None,
+) -> HttpResponse:
+    """The case page again, with why the change was refused; nothing was written. `form`: the form
+    as it was sent, shown again in its place (`brk`: the break whose edit form it was)."""
     message = exc.message if isinstance(exc, CaseError) else exc
     if isinstance(exc, CaseConflict):
         status = 409
+    kept: dict[str, Any] = {}
+    if form is not None and brk is not None:
+        kept["edited_break"] = (brk, form)
+    elif form is not None and type(form) in _FORM_NAMES:
+        kept[_FORM_NAMES[type(form)]] = form
     case.refresh_from_db()
-    context = case_context(staff_of(request), case, error=message)
+    context = case_context(staff_of(request), case, error=message, **kept)
     return render(request, "cases/detail.html", context, status=status)
 
 
@@ -101,12 +155,14 @@ def plain_refusal(exc: CaseError) -> HttpResponse:
     return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def form_refused(request: HttpRequest, case: Case, form: Any) -> HttpResponse:
+def form_refused(request: HttpRequest, case: Case, form: Any, *, brk: UUID | None = None) -> HttpResponse:
+    """The case page again with `form` as it was sent. `brk`: the break whose edit form it was."""
     errors = "; ".join(
         f"{form.fields[name].label if name in form.fields else ''}: {' '.join(messages)}".lstrip(": ")
         for name, messages in form.errors.items()
     )
-    return refused(request, case, errors or _("The form could not be read. Reload the page."))
+    message = errors or _("The form could not be read. Reload the page.")
+    return refused(request, case, message, form=form, brk=brk)
 
 
 @access(requires(Permission.CASES))

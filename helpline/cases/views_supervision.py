@@ -50,7 +50,7 @@ def break_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         breaks.break_record(staff, case=case, facts=_facts(form), request=request)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "breaks")
 
 
@@ -63,14 +63,14 @@ def break_change(request: HttpRequest, case_id: UUID, break_id: UUID) -> HttpRes
     brk = _break_of(case, break_id)
     form = forms.BreakForm(request.POST)
     if not form.is_valid():
-        return form_refused(request, case, form)
+        return form_refused(request, case, form, brk=brk.pk)
     try:
         if request.POST.get("correction"):
             breaks.break_correct(staff, brk=brk, facts=_facts(form), request=request)
         else:
             breaks.break_edit(staff, brk=brk, facts=_facts(form), request=request)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form, brk=brk.pk)
     return to_case(case, "breaks")
 
 
@@ -92,7 +92,7 @@ def break_sign_off(request: HttpRequest, case_id: UUID, break_id: UUID) -> HttpR
             request=request,
         )
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "breaks")
 
 
@@ -113,7 +113,7 @@ def _reasoned(request: HttpRequest, case_id: UUID, action: str) -> HttpResponse:
         else:
             supervision.case_reopen(staff, case=case, reason=reason, request=request)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case)
 
 

@@ -41,7 +41,7 @@ def profile(request: HttpRequest, case_id: UUID) -> HttpResponse:
             request=request,
         )
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "profile")
 
 
@@ -56,7 +56,7 @@ def person_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         services.case_add_person(staff, case=case, request=request, **form.cleaned_data)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "people")
 
 
@@ -71,7 +71,7 @@ def note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         services.note_add(staff, case=case, text=form.cleaned_data["text"], request=request)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "notes")
 
 
@@ -95,7 +95,7 @@ def note_edit(request: HttpRequest, case_id: UUID, note_id: UUID) -> HttpRespons
             request=request,
         )
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "notes")
 
 
@@ -110,7 +110,7 @@ def goal_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         services.goal_add(staff, case=case, request=request, **form.cleaned_data)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "plan")
 
 
@@ -128,7 +128,7 @@ def goal_change(request: HttpRequest, case_id: UUID, goal_id: UUID) -> HttpRespo
     try:
         services.goal_change(staff, goal=goal, request=request, **form.cleaned_data)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "plan")
 
 
@@ -149,7 +149,7 @@ def assign(request: HttpRequest, case_id: UUID) -> HttpResponse:
             request=request,
         )
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case)
 
 
@@ -164,7 +164,7 @@ def follow_up_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     try:
         followups.follow_up_schedule(staff, case=case, request=request, **form.cleaned_data)
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     return to_case(case, "follow-ups")
 
 
@@ -184,7 +184,7 @@ def follow_up_done(request: HttpRequest, case_id: UUID, follow_up_id: UUID) -> H
             staff, follow_up=follow_up, outcome=form.cleaned_data["outcome"], request=request
         )
     except CaseError as exc:
-        return refused(request, case, exc)
+        return refused(request, case, exc, form=form)
     if request.POST.get("next") == "console":
         return HttpResponse(status=204, headers={"HX-Trigger": "helpline:contact-changed"})
     return to_case(case, "follow-ups")
