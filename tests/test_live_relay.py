@@ -133,3 +133,27 @@ def test_the_workers_sent_reaches_the_console_socket_without_redis(tmp_path: Pat
             assert sent["contact"] == contact_id
             assert time.monotonic() - started < 8
             assert server.query("SELECT count(*) FROM common_liveevent") == [(0,)]
+
+
+def _statements(run: Any) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        run()
+    return [q["sql"] for q in seen.captured_queries]
+
+
+def test_a_poll_of_an_empty_table_only_reads() -> None:
+    """Twice a second, all day: an empty poll must not begin a transaction (on SQLite that takes
+    the one writer's lock) nor write."""
+    statements = _statements(live_relay.take)
+    assert len(statements) == 1
+    assert statements[0].lstrip().upper().startswith("SELECT")
+
+
+def test_pruning_with_nothing_old_only_reads() -> None:
+    LiveEvent.objects.create(group="console", event={"reason": "x"}, created_at=timezone.now())
+    statements = _statements(live_relay.prune)
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
+    assert LiveEvent.objects.count() == 1
