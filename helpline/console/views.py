@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +23,7 @@ from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTransfer, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
-from helpline.contacts.transfer import access_transferable, latest_transfers
+from helpline.contacts.transfer import latest_transfers, may_transfer
 from helpline.conversations.chat import children_left
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
@@ -94,14 +94,6 @@ def contact_start(request: HttpRequest) -> HttpResponse:
     return redirect("console:contact", contact_id=contact.pk)
 
 
-def _may_transfer(staff: Staff, contact: Contact) -> bool:
-    try:
-        access_transferable(staff, contact.pk)
-    except Http404:
-        return False
-    return True
-
-
 @access(requires(Permission.CONSOLE))
 @require_http_methods(["GET"])
 def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
@@ -124,7 +116,7 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             request=request,
         )
     context = _console_context(request, staff, contact) | {
-        "transfer_form": TransferForm(contact=contact) if _may_transfer(staff, contact) else None,
+        "transfer_form": TransferForm(contact=contact) if may_transfer(staff, contact) else None,
         "form": ClassificationForm(initial=initial),
         "chosen_reasons": initial.get("reasons") or [],
         "history": history,
