@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from websockets.sync.client import connect
 
@@ -136,9 +137,6 @@ def test_the_workers_sent_reaches_the_console_socket_without_redis(tmp_path: Pat
 
 
 def _statements(run: Any) -> list[str]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as seen:
         run()
     return [q["sql"] for q in seen.captured_queries]
