@@ -49,7 +49,9 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user
 
 
-def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+def _lists_context(staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    """What console/_lists.html shows: read on every page and on each refresh of the lists (every
+    ten seconds and at each change, on every open console)."""
     mine = list(my_open_contacts(staff).select_related("caller")[:50])
     handed = latest_transfers([c.pk for c in mine] + ([contact.pk] if contact is not None else []))
     return {
@@ -59,10 +61,15 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         # Chats whose child left (quick exit, a closed page, a lost connection): say so in the list.
         "children_left": children_left([c.pk for c in mine if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
+        "presence_panel": routing_panels.presence_panel(staff),
+    }
+
+
+def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    return _lists_context(staff, contact) | {
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
-        "presence_panel": routing_panels.presence_panel(staff),
         "triage_panel": routing_panels.triage_panel(contact, staff) if contact is not None else None,
         "reason_groups": taxonomy.reason_groups() if contact is not None else [],
         "case_panel": case_panels.contact_cases_panel(staff, contact) if contact is not None else None,
@@ -204,7 +211,7 @@ def console_lists(request: HttpRequest) -> HttpResponse:
     """The waiting and my-contacts lists alone, refreshed live when something changes."""
     staff = _staff(request)
     current = request.GET.get("current", "")
-    context = _console_context(request, staff, None) | {"current_id": current}
+    context = _lists_context(staff, None) | {"current_id": current}
     return render(request, "console/_lists.html", context)
 
 
