@@ -155,3 +155,14 @@ def test_pruning_with_nothing_old_only_reads() -> None:
     statements = _statements(live_relay.prune)
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
     assert LiveEvent.objects.count() == 1
+
+
+@NO_SOCKETS_HERE
+def test_one_change_told_to_several_groups_is_stored_in_one_write() -> None:
+    """The worker's "sent" goes to the holder and the supervisors (a state change to the child's
+    chat too): one insert, not one write per group."""
+    statements = _statements(lambda: live.contact_changed(uuid.uuid4(), reason="sent", holder=uuid.uuid4()))
+    assert len([s for s in statements if s.startswith("INSERT")]) == 1, statements
+    assert len([s for s in statements if s.startswith("BEGIN")]) <= 1, statements
+    assert sorted(LiveEvent.objects.values_list("group", flat=True))[-1] == live.SUPERVISORS_GROUP
+    assert LiveEvent.objects.count() == 2
