@@ -125,7 +125,6 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     context = _console_context(request, staff, contact) | {
         "transfer_form": TransferForm(contact=contact) if may_transfer(staff, contact) else None,
         "form": ClassificationForm(initial=initial),
-        "chosen_reasons": initial.get("reasons") or [],
         "history": history,
         "draft_revision": draft.revision if draft else 0,
         "draft_saved_at": draft.saved_at if draft else None,
@@ -182,7 +181,6 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         status = 400
     context = _console_context(request, staff, contact) | {
         "form": form,
-        "chosen_reasons": request.POST.getlist("reasons"),
         "history": caller_history(staff, contact.caller, beside=contact),
         "draft_revision": revision,
         "draft_saved_at": None,
