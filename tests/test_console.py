@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
@@ -44,6 +46,18 @@ def start(client: Client, **extra: str) -> Contact:
 
 def test_console_page_loads_for_counsellors(counsellor: Staff, client_for: ClientFor) -> None:
     assert client_for(counsellor).get("/console/").status_code == 200
+
+
+def test_the_lists_refresh_reads_only_what_the_lists_show(counsellor: Staff, client_for: ClientFor) -> None:
+    """Every open console reloads its lists every ten seconds and on every change: the follow-ups
+    panel and the reason groups beside them are not part of it and must not be read for it."""
+    client = client_for(counsellor)
+    client.get("/console/lists/")  # the session and settings read once
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get("/console/lists/").status_code == 200
+    read = " ".join(q["sql"] for q in seen.captured_queries)
+    assert "cases_followup" not in read
+    assert "contacts_term" not in read
 
 
 @pytest.mark.parametrize("role", [Role.DATA_OFFICER, Role.CASE_MANAGER, Role.ADMINISTRATOR])

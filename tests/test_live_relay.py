@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from websockets.sync.client import connect
 
@@ -133,3 +134,35 @@ def test_the_workers_sent_reaches_the_console_socket_without_redis(tmp_path: Pat
             assert sent["contact"] == contact_id
             assert time.monotonic() - started < 8
             assert server.query("SELECT count(*) FROM common_liveevent") == [(0,)]
+
+
+def _statements(run: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as seen:
+        run()
+    return [q["sql"] for q in seen.captured_queries]
+
+
+def test_a_poll_of_an_empty_table_only_reads() -> None:
+    """Twice a second, all day: an empty poll must not begin a transaction (on SQLite that takes
+    the one writer's lock) nor write."""
+    statements = _statements(live_relay.take)
+    assert len(statements) == 1
+    assert statements[0].lstrip().upper().startswith("SELECT")
+
+
+def test_pruning_with_nothing_old_only_reads() -> None:
+    LiveEvent.objects.create(group="console", event={"reason": "x"}, created_at=timezone.now())
+    statements = _statements(live_relay.prune)
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
+    assert LiveEvent.objects.count() == 1
+
+
+@NO_SOCKETS_HERE
+def test_one_change_told_to_several_groups_is_stored_in_one_write() -> None:
+    """The worker's "sent" goes to the holder and the supervisors (a state change to the child's
+    chat too): one insert, not one write per group."""
+    statements = _statements(lambda: live.contact_changed(uuid.uuid4(), reason="sent", holder=uuid.uuid4()))
+    assert len([s for s in statements if s.startswith("INSERT")]) == 1, statements
+    assert len([s for s in statements if s.startswith("BEGIN")]) <= 1, statements
+    assert sorted(LiveEvent.objects.values_list("group", flat=True))[-1] == live.SUPERVISORS_GROUP
+    assert LiveEvent.objects.count() == 2

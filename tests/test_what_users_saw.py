@@ -18,10 +18,11 @@ from helpline.audit.services import audit_record
 from helpline.contacts import intake
 from helpline.contacts import services as contact_services
 from helpline.contacts.identity import caller_for_address, parse_address
-from helpline.contacts.models import Channel, Contact
+from helpline.contacts.models import Channel, Contact, Urgency
 from helpline.conversations.models import Conversation
 from tests.factories import persona
 from tests.test_console import start
+from tests.test_transfer import held_by
 
 ClientFor = Callable[[Staff], Client]
 HTMX = {"HX-Request": "true"}
@@ -62,6 +63,20 @@ def test_the_wallboard_is_audited_when_first_seen_and_when_it_changes_not_at_eve
     assert wallboard_views() == 2  # a child waiting now: what the board shows changed
     client_for(supervisor).get("/wallboard/")  # another session's first look
     assert wallboard_views() == 3
+
+
+def test_the_wallboard_is_audited_again_when_a_held_contact_changes(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    """The board lists the contacts in progress too (each with its urgency): when one of them
+    turns critical, the board shows something new, and who saw it is recorded."""
+    held = held_by(counsellor)
+    client = client_for(supervisor)
+    client.get("/wallboard/")
+    assert wallboard_views() == 1
+    intake.contact_urgency_raise(contact=held, urgency=Urgency.CRITICAL)
+    client.get("/wallboard/", headers=HTMX)
+    assert wallboard_views() == 2
 
 
 def test_every_audit_action_has_a_name_in_each_language() -> None:

@@ -64,14 +64,24 @@ def push(group: str, event: dict[str, Any]) -> None:
     such sends may overtake each other; chat frames carry their seq and the widget orders by it.
     Elsewhere (the task worker, commands) it is sent before returning, or, without Redis, stored
     for the server process to relay once the caller's transaction commits."""
+    push_to([group], event)
+
+
+def push_to(groups: list[str], event: dict[str, Any]) -> None:
+    """push() of one event to several groups; stored for the relay, they are one write."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not groups:
         return
     message = {"type": "console.event", **event}
     loop = _server_loop()
     if loop is None and _relayed(layer):
-        transaction.on_commit(lambda: _store(group, message))
+        transaction.on_commit(lambda: _store(groups, message))
         return
+    for group in groups:
+        _send(layer, loop, group, message)
+
+
+def _send(layer: Any, loop: asyncio.AbstractEventLoop | None, group: str, message: dict[str, Any]) -> None:
     if loop is not None:
         try:
             loop.call_soon_threadsafe(_start_send, layer, group, message)
@@ -106,11 +116,12 @@ def _relayed(layer: Any) -> bool:
     )
 
 
-def _store(group: str, message: dict[str, Any]) -> None:
+def _store(groups: list[str], message: dict[str, Any]) -> None:
+    now = timezone.now()
     try:
-        LiveEvent.objects.create(group=group, event=message, created_at=timezone.now())
+        LiveEvent.objects.bulk_create([LiveEvent(group=g, event=message, created_at=now) for g in groups])
     except Exception:  # best effort, as a push: the page shows the truth on its next load
-        log.warning("live push to %s could not be stored for the server", group, exc_info=False)
+        log.warning("live push to %s could not be stored for the server", ", ".join(groups), exc_info=False)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -139,19 +150,15 @@ def contact_changed(contact_id: UUID | str, *, reason: str, holder: UUID | str |
     when the caller knows; without it the change goes to every console."""
     event = {"contact": str(contact_id), "reason": reason}
     if reason in THREAD_REASONS and holder is not None:
-        push(staff_group(holder), event)
-        push(SUPERVISORS_GROUP, event)
+        groups = [staff_group(holder), SUPERVISORS_GROUP]
     else:
-        push(CONSOLE_GROUP, event)
+        groups = [CONSOLE_GROUP]
     if reason in STATE_REASONS:
-        push(contact_group(contact_id), event)
+        groups.append(contact_group(contact_id))
+    push_to(groups, event)
 
 
 def access_changed(sender: Any, *, staff_ids: list[str] | None, **kwargs: Any) -> None:
     """Receiver of accounts.signals.access_changed: the sockets of those concerned check again."""
     event = {"reason": ACCESS_CHANGED}
-    if staff_ids is None:
-        push(STAFF_GROUP, event)
-    else:
-        for staff_id in staff_ids:
-            push(staff_group(staff_id), event)
+    push_to([STAFF_GROUP] if staff_ids is None else [staff_group(s) for s in staff_ids], event)

@@ -38,9 +38,13 @@ def take(limit: int = BATCH) -> list[tuple[str, dict[str, Any]]]:
 
 
 def prune(now: dt.datetime | None = None) -> int:
-    """Events no server took in time (scheduler job)."""
+    """Events no server took in time (scheduler job). Read first: a delete begins a transaction,
+    which on SQLite takes the writer's lock even when nothing matches, and usually nothing does."""
     cutoff = (now or timezone.now()) - KEEP
-    deleted, _ = LiveEvent.objects.filter(created_at__lt=cutoff).delete()
+    old = LiveEvent.objects.filter(created_at__lt=cutoff)
+    if not old.exists():
+        return 0
+    deleted, _ = old.delete()
     return deleted
 
 

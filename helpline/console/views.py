@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,7 +23,7 @@ from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ClassificationForm, StartContactForm
 from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTransfer, Kind, Status
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
-from helpline.contacts.transfer import access_transferable, latest_transfers
+from helpline.contacts.transfer import latest_transfers, may_transfer
 from helpline.conversations.chat import children_left
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
@@ -49,7 +49,9 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user
 
 
-def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+def _lists_context(staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    """What console/_lists.html shows: read on every page and on each refresh of the lists (every
+    ten seconds and at each change, on every open console)."""
     mine = list(my_open_contacts(staff).select_related("caller")[:50])
     handed = latest_transfers([c.pk for c in mine] + ([contact.pk] if contact is not None else []))
     return {
@@ -59,10 +61,15 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         # Chats whose child left (quick exit, a closed page, a lost connection): say so in the list.
         "children_left": children_left([c.pk for c in mine if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
+        "presence_panel": routing_panels.presence_panel(staff),
+    }
+
+
+def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+    return _lists_context(staff, contact) | {
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
-        "presence_panel": routing_panels.presence_panel(staff),
         "triage_panel": routing_panels.triage_panel(contact, staff) if contact is not None else None,
         "reason_groups": taxonomy.reason_groups() if contact is not None else [],
         "case_panel": case_panels.contact_cases_panel(staff, contact) if contact is not None else None,
@@ -94,14 +101,6 @@ def contact_start(request: HttpRequest) -> HttpResponse:
     return redirect("console:contact", contact_id=contact.pk)
 
 
-def _may_transfer(staff: Staff, contact: Contact) -> bool:
-    try:
-        access_transferable(staff, contact.pk)
-    except Http404:
-        return False
-    return True
-
-
 @access(requires(Permission.CONSOLE))
 @require_http_methods(["GET"])
 def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
@@ -124,9 +123,8 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             request=request,
         )
     context = _console_context(request, staff, contact) | {
-        "transfer_form": TransferForm(contact=contact) if _may_transfer(staff, contact) else None,
+        "transfer_form": TransferForm(contact=contact) if may_transfer(staff, contact) else None,
         "form": ClassificationForm(initial=initial),
-        "chosen_reasons": initial.get("reasons") or [],
         "history": history,
         "draft_revision": draft.revision if draft else 0,
         "draft_saved_at": draft.saved_at if draft else None,
@@ -183,7 +181,6 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         status = 400
     context = _console_context(request, staff, contact) | {
         "form": form,
-        "chosen_reasons": request.POST.getlist("reasons"),
         "history": caller_history(staff, contact.caller, beside=contact),
         "draft_revision": revision,
         "draft_saved_at": None,
@@ -212,7 +209,7 @@ def console_lists(request: HttpRequest) -> HttpResponse:
     """The waiting and my-contacts lists alone, refreshed live when something changes."""
     staff = _staff(request)
     current = request.GET.get("current", "")
-    context = _console_context(request, staff, None) | {"current_id": current}
+    context = _lists_context(staff, None) | {"current_id": current}
     return render(request, "console/_lists.html", context)
 
 

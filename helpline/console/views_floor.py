@@ -99,10 +99,12 @@ def assign(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 WALLBOARD_SHOWN = "wallboard_shown"
 
 
-def _shown(figures: Wallboard, waiting: list[Contact]) -> str:
-    """A digest of who is on the board: the waiting contacts (with their urgency and risk) and the
-    counsellors (with presence and load). The clock and the counts of the day are left out."""
+def _shown(figures: Wallboard, waiting: list[Contact], active: list[Contact]) -> str:
+    """A digest of who is on the board: the waiting contacts (with their urgency and risk), those in
+    progress (with their urgency and counsellor) and the counsellors (with presence and load). The
+    clock and the counts of the day are left out."""
     rows = [f"c:{c.pk}:{c.urgency}:{getattr(c, 'risk', 0)}" for c in waiting]
+    rows += [f"a:{c.pk}:{c.urgency}:{c.counsellor_id}" for c in active]
     rows += [f"s:{staff.pk}:{state}:{active}" for staff, state, active in figures.counsellors]
     return hashlib.sha256("|".join(rows).encode()).hexdigest()[:32]
 
@@ -114,7 +116,8 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     waiting = list(waiting_queue().select_related("triage")[:50])
     # Audited when this session first sees the board and whenever what it shows changes, not at
     # every 5-second refresh: a shift on the wallboard was thousands of rows saying the same thing.
-    shown = _shown(figures, waiting)
+    active = list(active_contacts()[:100])
+    shown = _shown(figures, waiting, active)
     if request.session.get(WALLBOARD_SHOWN) != shown:
         audit_record(
             _staff(request),
@@ -131,7 +134,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "board": figures,
             "assign_form": AssignForm(),
             "waiting": waiting,
-            "active": list(active_contacts()[:100]),
+            "active": active,
             "calls_panel": calls_today_panel(),
         },
     )

@@ -42,11 +42,16 @@ def transfers_any(staff: Staff) -> bool:
     return staff.is_active and role_has(staff.role, Permission.ASSIGN)
 
 
+def may_transfer(staff: Staff, contact: Contact) -> bool:
+    """Whether this person may hand on a contact they may already see."""
+    return transfers_any(staff) or contact.counsellor_id == staff.pk
+
+
 def access_transferable(staff: Staff, contact_id: UUID | str) -> Contact:
     """The contact, if this person may hand it on; the same 404 whether it is missing or not theirs
     (a closed one is found, and refused by the transfer itself)."""
     contact = access_contact(staff, contact_id)
-    if transfers_any(staff) or contact.counsellor_id == staff.pk:
+    if may_transfer(staff, contact):
         return contact
     raise Http404
 
@@ -84,7 +89,7 @@ def contact_transfer(
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if locked.status not in OPEN:
             raise TransferRefused(_("This contact is closed and cannot be transferred."), status=409)
-        if not transfers_any(actor) and locked.counsellor_id != actor.pk:
+        if not may_transfer(actor, locked):
             raise TransferRefused(_("This contact is no longer yours to transfer."), status=409)
         previous = locked.counsellor_id
         now = timezone.now()

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from helpline.accounts.models import Staff
 from helpline.contacts.models import Channel, Contact
 from helpline.contacts.selectors import access_contact
-from helpline.conversations.chat import children_left
 from helpline.conversations.models import Conversation, Message
 from helpline.conversations.services import MAX_REPLY, text_reply
 
@@ -37,7 +36,8 @@ def console_reply(staff: Staff, contact_id: UUID | str, text: str, *, client_ip:
     contact, conversation = writable_conversation(staff, contact_id)
     if conversation is None:
         raise ReplyRefused(_("This contact has no conversation to reply to."))
-    if conversation.channel == Channel.WEBCHAT and children_left([contact.pk]):
+    # A chat's thread closes when, and only when, its child leaves (chat.chat_leave): already read.
+    if conversation.channel == Channel.WEBCHAT and not conversation.is_open:
         raise ReplyRefused(_("The child left the chat: a reply would not reach them."))
     if not text.strip() or len(text) > MAX_REPLY:
         raise ReplyRefused(_("Write a reply of up to %(n)d characters.") % {"n": MAX_REPLY})
