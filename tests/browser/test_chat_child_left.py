@@ -107,7 +107,9 @@ def test_an_answered_chat_whose_child_closed_the_tab_says_the_child_left(
     contact_id = console.url.rstrip("/").split("/")[-1]
     mine = console.locator(f"#console-lists a[href$='/console/{contact_id}/']").locator("..")
     expect(mine.locator(".badge.child-left")).to_contain_text(LEFT)
-    # Nothing to write into the void: the reply box gave way to the notice once the page is read again.
+    # Nothing to write into the void: the reply box gives way to the notice at once, and stays so.
+    expect(console.locator("#reply-box .child-left")).to_contain_text(LEFT, timeout=PUSHED_MS)
+    expect(console.locator("#reply-text")).to_have_count(0)
     console.reload()
     expect(console.locator("#reply-box .child-left")).to_contain_text(LEFT)
     expect(console.locator("#reply-text")).to_have_count(0)

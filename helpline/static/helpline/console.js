@@ -312,6 +312,14 @@ function helplineNormalise(text) {
         var notice = document.getElementById("live-notice");
         if (notice) { notice.textContent = notice.getAttribute("data-transferred"); notice.hidden = false; }
       }
+      if (data.type === "console.event" && data.reason === "left" && data.contact) {
+        // The child of the open chat left: its reply box gives way to the notice at once.
+        var box = document.getElementById("reply-box");
+        var open = document.getElementById("thread-messages");
+        if (box && open && open.getAttribute("data-contact") === data.contact) {
+          box.dispatchEvent(new CustomEvent("helpline:child-left"));
+        }
+      }
       if (data.type === "console.event") { changed(data); }
     };
     socket.onclose = function () { dropped(this); };
