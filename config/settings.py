@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "helpline.routing",
     "helpline.voice",
     "helpline.cases",
+    "helpline.referrals",
     "helpline.operations",
     "helpline.console",
 ]

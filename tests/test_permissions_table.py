@@ -36,6 +36,9 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.CASES: {C, V, S, M},
     Permission.CASE_SUPERVISE: {S},
     Permission.CASE_ASSIGN: {S, M},
+    Permission.PARTNERS: {C, V, S, M},
+    Permission.PARTNERS_MANAGE: {S, M},
+    Permission.PARTNER_UNSUSPEND: {S},
 }
 
 

@@ -29,6 +29,22 @@ OWNERS = {
         ],
         "cases",
     ),
+    **dict.fromkeys(
+        [
+            "Partner",
+            "PartnerAssessment",
+            "PartnerDocument",
+            "MonitoringVisit",
+            "PartnerConcern",
+            "PartnerSuspension",
+            "ReferralNumber",
+            "Referral",
+            "ReferralEvent",
+            "ReferralToken",
+            "ReferralSettings",
+        ],
+        "referrals",
+    ),
 }
 
 
@@ -42,7 +58,8 @@ def writer_of(_instance: object) -> str | None:
     frame = sys._getframe(1)
     while frame is not None:
         path = Path(frame.f_code.co_filename)
-        if HELPLINE in path.parents and "migrations" not in path.parts:
+        # A model's own save() (an append-only base class) is plumbing, not the writer.
+        if HELPLINE in path.parents and "migrations" not in path.parts and path.name != "models.py":
             return path.relative_to(HELPLINE).parts[0]
         frame = frame.f_back  # type: ignore[assignment]
     return None

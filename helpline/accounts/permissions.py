@@ -31,6 +31,9 @@ class Permission(StrEnum):
     CASES = "cases"  # open and work on cases (which ones: helpline.cases.selectors.cases_visible_to)
     CASE_SUPERVISE = "case_supervise"  # approve closures, sign breaks off, the supervision board
     CASE_ASSIGN = "case_assign"  # give a case to another counsellor or case manager
+    PARTNERS = "partners"  # look partners up in the directory (to refer a case, to record a concern)
+    PARTNERS_MANAGE = "partners_manage"  # add and change partners, assessments, visits; import and export
+    PARTNER_UNSUSPEND = "partner_unsuspend"  # lift a suspension that a serious concern put on a partner
 
 
 _ALL_ROLES = frozenset(Role)
@@ -61,6 +64,11 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.CASES: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.CASE_SUPERVISE: frozenset({Role.SUPERVISOR}),
     Permission.CASE_ASSIGN: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
+    # Referrals are case work: whoever works on cases finds partners; the directory itself is kept by
+    # those who assess and monitor partners, and only a supervisor lifts a suspension.
+    Permission.PARTNERS: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
+    Permission.PARTNERS_MANAGE: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
+    Permission.PARTNER_UNSUSPEND: frozenset({Role.SUPERVISOR}),
 }
 
 
@@ -80,6 +88,10 @@ class Scope(StrEnum):
     | GET /callers/history | callers:read |
     | GET /cases, GET /cases/{id}, GET /cases/{id}/timeline | cases:read |
     | POST /cases, PATCH /cases/{id}, POST /cases/{id}/... | cases:write and cases:read |
+    | GET /partners, GET /partners/{id} | partners:read |
+    | POST /partners, PATCH /partners/{id}, POST /partners/{id}/concerns | partners:write and partners:read |
+    | GET /referrals, GET /referrals/{id} | referrals:read |
+    | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
 
     PATCH needs contacts:read too, because it reads before it writes: it finds the contact among
     those the token may see, and answers with the whole contact as it now stands (a write-only
@@ -94,6 +106,10 @@ class Scope(StrEnum):
     CALLERS_READ = "callers:read"  # look a caller up by address; history shows only what contacts:read does
     CASES_READ = "cases:read"  # which cases: helpline.cases.selectors.cases_visible_to
     CASES_WRITE = "cases:write"  # writes answer with the case, so they need cases:read too
+    PARTNERS_READ = "partners:read"  # the directory: no client data
+    PARTNERS_WRITE = "partners:write"
+    REFERRALS_READ = "referrals:read"  # referrals of the cases cases_visible_to lets the token's owner see
+    REFERRALS_WRITE = "referrals:write"
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 

@@ -28,7 +28,7 @@ def _tell(owner_id: object, case: Case, reason: str) -> None:
 
 
 def follow_up_schedule(
-    actor: Staff,
+    actor: Staff | None,
     *,
     case: Case,
     kind: str,
@@ -39,7 +39,8 @@ def follow_up_schedule(
     request: HttpRequest | None = None,
 ) -> FollowUp:
     """`at`: when it was scheduled, for history written afterwards (demo data: a follow-up planned
-    last week and now overdue); between the case's opening and now. Pages and the API leave it out."""
+    last week and now overdue); between the case's opening and now. Pages and the API leave it out.
+    `actor` None: the system schedules it (the referral loop); the owner is then its creator."""
     now = timezone.now()
     if at is not None:
         if not case.opened_at <= at <= now:
@@ -62,7 +63,7 @@ def follow_up_schedule(
         if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
             raise CaseConflict("case", _("A closed case, or one awaiting closure, takes no new follow-ups."))
         follow_up = FollowUp.objects.create(
-            case=case, kind=kind, due_at=due_at, owner=owner, instructions=text, created_by=actor
+            case=case, kind=kind, due_at=due_at, owner=owner, instructions=text, created_by=actor or owner
         )
         record_event(
             case,
@@ -74,8 +75,14 @@ def follow_up_schedule(
             owner=owner.username,
             due=due_at.isoformat(timespec="minutes"),
         )
-        audit_case(actor, AuditAction.CASE_FOLLOW_UP_SCHEDULE, case, request=request, fields=["follow_ups"])
-        if owner.pk != actor.pk:
+        audit_case(
+            actor or "scheduler",
+            AuditAction.CASE_FOLLOW_UP_SCHEDULE,
+            case,
+            request=request,
+            fields=["follow_ups"],
+        )
+        if actor is None or owner.pk != actor.pk:
             _tell(owner.pk, case, "follow_up_new")
     return follow_up
 

@@ -245,6 +245,7 @@ class EventKind(models.TextChoices):
     BREAK_SIGNED_OFF = "break_signed_off", _("Confidentiality break signed off")
     BREAK_CORRECTED = "break_corrected", _("Confidentiality break corrected")
     PRINTED = "printed", _("Summary printed")
+    REFERRAL = "referral", _("Referral")
 
 
 class CaseEvent(AppendOnly, UUIDModel):

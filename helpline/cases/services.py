@@ -67,15 +67,17 @@ def record_event(
     *,
     summary: str = "",
     at: dt.datetime | None = None,
+    by: str = "",
     **detail: Any,
 ) -> CaseEvent:
-    """One timeline entry. Only the app's services call it, inside their transaction."""
+    """One timeline entry. Only the app's services call it, inside their transaction. `by` names
+    who acted when no staff member did (a partner through its link); otherwise "scheduler"."""
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
         at=at or timezone.now(),
         actor=actor,
-        actor_label=actor.username if actor else "scheduler",
+        actor_label=actor.username if actor else (by or "scheduler"),
         summary=summary[:2000],
         detail={k: str(v) for k, v in detail.items() if v not in (None, "")},
     )
@@ -128,6 +130,14 @@ def move(case: Case, actor: Staff, to: str, *, summary: str = "") -> None:
         )
     record_event(case, actor, EventKind.STATUS_CHANGED, summary=summary, old=case.status, new=to)
     case.status = to
+
+
+def case_record_referral(
+    case: Case, actor: Staff | None, *, summary: str, referral: object, status: str, by: str = ""
+) -> None:
+    """A referral's step on the case timeline (helpline.referrals writes the referral itself, in
+    the same transaction). `by`: who acted when no staff member did ("partner", "scheduler")."""
+    record_event(case, actor, EventKind.REFERRAL, summary=summary, by=by, referral=referral, status=status)
 
 
 def works_on_cases(staff: Staff | None) -> bool:

@@ -28,6 +28,7 @@ class Vocabulary(models.TextChoices):
     REGION = "region", _("City, town or rural")
     PROVINCE = "province", _("Province")
     ACTION = "action", _("Action taken")
+    SERVICE = "service", _("Referral service")
 
 
 class Term(models.Model):

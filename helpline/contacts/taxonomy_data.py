@@ -620,6 +620,32 @@ _ACTION: list[TermData] = [
 ]
 
 
+# --- Services partner organisations give (the referral directory) ----------------------------------
+
+# The services the helpline refers children to (../shared/reference/cambodia.md): the specialist help
+# its partners give, then the direct services. Local additions go through the code-list page.
+_SERVICE: list[TermData] = [
+    _term("domestic_violence", "Domestic violence", "អំពើហិង្សាក្នុងគ្រួសារ"),
+    _term("trafficking", "Trafficking", "ការជួញដូរមនុស្ស"),
+    _term("child_protection", "Child protection", "ការការពារកុមារ"),
+    _term("sexual_reproductive_health", "Sexual and reproductive health", "សុខភាពផ្លូវភេទ និងសុខភាពបន្តពូជ"),
+    _term("suicide", "Suicide prevention", "ការបង្ការការធ្វើអត្តឃាត"),
+    _term("grief", "Grief", "ការបាត់បង់ និងទុក្ខសោក"),
+    _term("sexual_orientation", "Sexual orientation and gender identity", "និន្នាការផ្លូវភេទ និងអត្តសញ្ញាណយេនឌ័រ"),
+    _term("hiv_aids", "HIV and AIDS", "មេរោគអេដស៍ និងជំងឺអេដស៍"),
+    _term("drug_use", "Drug use", "ការប្រើប្រាស់គ្រឿងញៀន"),
+    _term("relationships", "Relationships", "ទំនាក់ទំនង"),
+    _term("body_change", "Body change and puberty", "ការផ្លាស់ប្ដូររាងកាយ និងពេញវ័យ"),
+    _term("disability", "Disability", "ពិការភាព"),
+    _term("mental_health", "Mental health and counselling", "សុខភាពផ្លូវចិត្ត និងការប្រឹក្សា"),
+    _term("food", "Food", "អាហារ"),
+    _term("shelter", "Shelter", "ទីជម្រកសុវត្ថិភាព"),
+    _term("medical_care", "Medical care", "ការថែទាំវេជ្ជសាស្ត្រ"),
+    _term("legal_advice", "Legal advice", "ការប្រឹក្សាផ្លូវច្បាប់"),
+    _term("education", "Education and vocational training", "ការអប់រំ និងបណ្ដុះបណ្ដាលវិជ្ជាជីវៈ"),
+    _term("other", _OTHER_EN, _OTHER_KM),
+]
+
 VOCABULARIES: dict[str, list[TermData]] = {
     "reason": _CHI_REASONS + _LOCAL_REASONS,
     "relationship": _RELATIONSHIP,
@@ -631,6 +657,7 @@ VOCABULARIES: dict[str, list[TermData]] = {
     "region": _REGION,
     "province": _PROVINCE,
     "action": _ACTION,
+    "service": _SERVICE,
 }
 
 

@@ -1,0 +1,196 @@
+"""A referral's status machine: the one function that moves a referral from one status to the next,
+whoever moves it — the counsellor on the case page, the partner through its link, the scheduler.
+
+Each move writes the referral, a ReferralEvent, the step on the case timeline and an audit row in
+one transaction, and refuses a jump the lifecycle does not allow (sent → delivered). When the
+service is delivered, a follow-up with the child is put on the case, carrying the safe-contact
+instructions the case already holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
+from helpline.audit.services import audit_record
+from helpline.cases.followups import follow_up_schedule
+from helpline.cases.models import CaseStatus, FollowUp, FollowUpKind
+from helpline.cases.services import CaseError, case_record_referral
+from helpline.common.text import storable
+from helpline.referrals.models import (
+    PARTNER_MOVES,
+    TRANSITIONS,
+    Referral,
+    ReferralEvent,
+    ReferralEventKind,
+    ReferralSettings,
+    ReferralStatus,
+    ReferralToken,
+)
+
+MAX_NOTE = 4000
+
+# The timestamp each status sets on the referral.
+_STAMPS: dict[str, str] = {
+    ReferralStatus.SENT: "sent_at",
+    ReferralStatus.ACKNOWLEDGED: "acknowledged_at",
+    ReferralStatus.ACCEPTED: "accepted_at",
+    ReferralStatus.DECLINED: "declined_at",
+    ReferralStatus.DELIVERED: "delivered_at",
+    ReferralStatus.CLOSED: "closed_at",
+    ReferralStatus.EXPIRED: "expired_at",
+}
+
+
+class ReferralError(ValueError):
+    """A request that cannot be carried out (a 400); names the field it concerns."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class ReferralConflict(ReferralError):
+    """The referral is not in the state the request assumed (a 409)."""
+
+
+def clean_note(value: str, field: str = "note", *, required: bool = False, limit: int = MAX_NOTE) -> str:
+    text = storable(value or "").strip()
+    if required and not text:
+        raise ReferralError(field, _("This field is required."))
+    if len(text) > limit:
+        raise ReferralError(field, _("Too long: at most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def token_actor(token: ReferralToken) -> str:
+    """How a partner acting through its link is named in the audit trail: by the link's id."""
+    return f"partner-link:{token.pk}"
+
+
+def lock(referral: Referral) -> Referral:
+    """The referral row afresh, locked until the transaction ends."""
+    return Referral.objects.select_for_update().select_related("case", "partner").get(pk=referral.pk)
+
+
+def settings_row() -> ReferralSettings:
+    row = ReferralSettings.objects.filter(pk=1).first()
+    return row if row is not None else ReferralSettings(pk=1)
+
+
+def referral_move(
+    referral: Referral,
+    to: str,
+    *,
+    actor: Staff | None = None,
+    token: ReferralToken | None = None,
+    note: str = "",
+    request: HttpRequest | None = None,
+    at: dt.datetime | None = None,
+) -> Referral:
+    """Move `referral` to `to`. Exactly one of `actor` (staff) and `token` (the partner) acts, or
+    neither (the scheduler). A partner may only acknowledge, accept, decline and mark delivered; a
+    decline needs its reason (`note`), and so does a close. Returns the referral as it now stands."""
+    if to not in ReferralStatus.values:
+        raise ReferralError("status", _("Not a referral status."))
+    if actor is not None and token is not None:
+        raise ValueError("a referral is moved by staff or by the partner, not both")
+    if token is not None and to not in PARTNER_MOVES:
+        raise ReferralConflict("status", _("A partner cannot make this change."))
+    text = clean_note(note, required=to in {ReferralStatus.DECLINED, ReferralStatus.CLOSED})
+    with transaction.atomic():
+        referral = lock(referral)
+        if to not in TRANSITIONS.get(referral.status, frozenset()):
+            raise ReferralConflict(
+                "status",
+                _("A referral that is %(now)s cannot become %(to)s.")
+                % {"now": ReferralStatus(referral.status).label, "to": ReferralStatus(to).label},
+            )
+        now = at or timezone.now()
+        old = referral.status
+        referral.status = to
+        setattr(referral, _STAMPS[to], now)
+        fields = ["status", _STAMPS[to], "updated_at"]
+        if to == ReferralStatus.DECLINED:
+            referral.decline_reason = text
+            fields.append("decline_reason")
+        elif to == ReferralStatus.CLOSED:
+            referral.close_reason = text
+            fields.append("close_reason")
+        referral.save(update_fields=fields)
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=ReferralEventKind.STATUS,
+            at=now,
+            actor=actor,
+            token=token,
+            old_status=old,
+            new_status=to,
+            note=text,
+        )
+        by = "partner" if token is not None else ""
+        case_record_referral(
+            referral.case,
+            actor,
+            summary=_("%(number)s to %(partner)s: %(status)s")
+            % {
+                "number": referral.number,
+                "partner": referral.partner.name,
+                "status": ReferralStatus(to).label,
+            },
+            referral=referral.number,
+            status=to,
+            by=by,
+        )
+        audit_record(
+            actor if actor is not None else (token_actor(token) if token is not None else "scheduler"),
+            action=AuditAction.REFERRAL_PORTAL_ACT if token is not None else AuditAction.REFERRAL_STATUS,
+            record_type="referral",
+            record_id=referral.pk,
+            request=request,
+            detail={"number": referral.number, "from": old, "to": to},
+        )
+        if to == ReferralStatus.DELIVERED:
+            _follow_up_with_child(referral, now)
+    return referral
+
+
+def safe_contact_instructions(referral: Referral) -> str:
+    """The case's newest safe-contact instructions (they live on its follow-ups)."""
+    latest = (
+        FollowUp.objects.filter(case_id=referral.case_id)
+        .exclude(instructions="")
+        .order_by("-created_at")
+        .values_list("instructions", flat=True)
+        .first()
+    )
+    return latest or ""
+
+
+def _follow_up_with_child(referral: Referral, now: dt.datetime) -> FollowUp | None:
+    """After delivery the helpline checks with the child that the help arrived. The owner is the
+    case's counsellor, or whoever sent the referral when the case has none. A case on its way to
+    closing takes no follow-up, and one its owner can no longer open is left to the case's
+    supervisors: the partner's answer is kept either way."""
+    case = referral.case
+    owner = case.assignee or referral.sent_by or referral.created_by
+    if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+        return None
+    days = settings_row().follow_up_after_delivery_days
+    try:
+        return follow_up_schedule(
+            None,
+            case=case,
+            kind=FollowUpKind.CALL_BACK,
+            due_at=max(now, timezone.now()) + dt.timedelta(days=days),
+            owner=owner,
+            instructions=safe_contact_instructions(referral),
+        )
+    except CaseError:
+        return None
