@@ -1,0 +1,5 @@
+"""Pages of the referral network: partners."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
