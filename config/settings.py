@@ -330,6 +330,22 @@ CHAT_EXIT_URL = os.environ.get("HELPLINE_CHAT_EXIT_URL", "https://www.google.com
 # operator's NAT, a school's Wi-Fi), and a refused child may not try again.
 CHAT_STARTS_PER_ADDRESS_PER_HOUR = env_int("HELPLINE_CHAT_STARTS_PER_ADDRESS_PER_HOUR", 30)
 
+# --- Email (partners receive their referral links by email) ---------------------------------
+# SMTP from the environment; without EMAIL_HOST mail goes to the console (development only).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1" if EMAIL_PORT == 587 else "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "1" if EMAIL_PORT == 465 else "0") == "1"
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpline@localhost")
+
 # --- Content-Security-Policy (django-csp) --------------------------------------------------
 # Nothing inline without the page's nonce, nothing from anyone else. Pages are framed by nobody,
 # except the plain chat page (/chat/), which the websites in HELPLINE_CHAT_ORIGINS may frame

@@ -74,3 +74,21 @@ def test_the_directory_search_filters_by_service_province_age_and_words(supervis
     )
     Partner.objects.filter(pk=shelter.pk).update(suspension=suspension)
     assert shelter not in set(partner_search(service="shelter", referrable_only=True))
+
+
+def test_sending_queues_an_email_naming_no_child_that_the_worker_sends(
+    counsellor: Staff, mailoutbox: list
+) -> None:
+    from helpline.referrals.delivery import email_partner_link, send_partner_link
+
+    ref = referral(open_case(counsellor, nickname="Sokha"), counsellor)
+    [token] = send_partner_link(ref, actor=counsellor)
+    assert email_partner_link.call(str(token.pk)) == "sent"
+    [mail] = mailoutbox
+    assert mail.to == [token.sent_to] and ref.number in mail.subject
+    assert "Sokha" not in mail.body and ref.request not in mail.body
+    value = mail.body.split("/partner/")[1].split("/")[0]
+    found = link_resolve(value)
+    assert not isinstance(found, Refusal) and found.pk == token.pk
+    link_revoke(token, counsellor)  # type: ignore[arg-type]
+    assert email_partner_link.call(str(token.pk)) == "skipped"
