@@ -318,6 +318,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- Stored files (partner documents) -----------------------------------------------------
+# Never served as they are: a view checks who may read each one. `manage.py backup` takes them too.
+MEDIA_ROOT = Path(os.environ.get("HELPLINE_MEDIA_ROOT", DATA_DIR / "media")).resolve()
+
 # --- Text gateways (read through helpline.channels.config; tests override this mapping) -----
 HELPLINE_ENV = os.environ
 PUBLIC_URL = os.environ.get("HELPLINE_PUBLIC_URL", "").rstrip("/")
