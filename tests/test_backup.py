@@ -307,8 +307,12 @@ def test_a_wrong_key_or_a_damaged_file_is_refused_clearly_and_changes_nothing(
         if tables:
             with _closing(target.connect()) as conn:
                 assert conn.execute("SELECT count(*) FROM audit_auditevent").fetchone()[0] == 0
-    # The intact file still restores.
-    assert target.manage("restore", str(out), key=key).returncode == 0
+    # The intact file still restores, into a freshly migrated installation too.
+    migrated = target.manage("migrate", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    restored = target.manage("restore", str(out), key=key)
+    assert restored.returncode == 0, restored.stderr
+    assert "audit chain intact: 3 events" in restored.stdout
 
 
 def test_new_key_prints_a_key_that_works() -> None:
