@@ -36,6 +36,11 @@ def refuse_to_start(reason: str) -> None:
     raise SystemExit(1)
 
 
+if sys.flags.optimize:
+    # -O drops assert statements; ours narrow types after a real check, and no code path may change
+    # with the interpreter's flags (.ci/bandit.yaml, B101).
+    refuse_to_start("Python runs with -O or PYTHONOPTIMIZE set: run it without")
+
 DEBUG = env_bool("HELPLINE_DEBUG", False)
 DEMO = env_bool("HELPLINE_DEMO", False)
 DATA_DIR = Path(os.environ.get("HELPLINE_DATA_DIR", BASE_DIR / "var")).resolve()
