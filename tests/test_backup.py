@@ -52,7 +52,8 @@ def key(monkeypatch: pytest.MonkeyPatch) -> str:
 def media(settings: Any, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     (root / "partners" / "7").mkdir(parents=True)
-    (root / "partners" / "7" / "agreement.pdf").write_bytes(b"%PDF-1.7 " + os.urandom(3000))
+    # Incompressible and over two chunks: the backup spans several sealed chunks.
+    (root / "partners" / "7" / "agreement.pdf").write_bytes(b"%PDF-1.7 " + os.urandom(2_500_000))
     (root / "ស្លាក.txt").write_text("ឯកសារ", encoding="utf-8")
     settings.MEDIA_ROOT = root
     return root
@@ -272,6 +273,10 @@ def test_a_backup_taken_under_write_load_restores_every_row_and_the_audit_chain(
     again = target.manage("restore", str(out), key=key)
     assert again.returncode == 1 and "already holds data" in again.stderr
     assert "Traceback" not in again.stderr
+    forced = target.manage("restore", "--force", str(out), key=key)
+    assert forced.returncode == 0, forced.stderr
+    assert "kept in" in forced.stdout  # the stored files that were there are moved aside, not deleted
+    assert len(list(target.folder.glob("media.before-restore-*"))) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -315,10 +320,15 @@ def test_a_wrong_key_or_a_damaged_file_is_refused_clearly_and_changes_nothing(
     assert "audit chain intact: 3 events" in restored.stdout
 
 
-def test_new_key_prints_a_key_that_works() -> None:
+def test_new_key_prints_a_key_that_works_from_a_key_file(tmp_path: Path) -> None:
     out = io.StringIO()
     call_command("backup", new_key=True, stdout=out)
-    Fernet(out.getvalue().strip().encode())
+    key_file = tmp_path / "backup.key"
+    key_file.write_text(out.getvalue())
+    sealed = _seal(b"nightly", backup_module.load_key(str(key_file)))
+    assert _unseal(sealed, Fernet(out.getvalue().strip().encode())) == b"nightly"
+    with pytest.raises(BackupError, match="cannot read the backup key file"):
+        backup_module.load_key(str(tmp_path / "missing.key"))
 
 
 # --- The sealed stream ----------------------------------------------------------------------

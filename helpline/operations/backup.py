@@ -159,7 +159,8 @@ class UnsealingReader(io.RawIOBase):
         if plain != KEY_CHECK + self._id:
             raise BackupError("the backup file header is damaged: nothing was restored")
         self._index = 0
-        self._pending = b""
+        # The current chunk's data, read from an offset (slicing it per read would copy it each time).
+        self._pending = memoryview(b"")
         self._done = False
 
     def _exactly(self, n: int, *, what: str) -> bytes:
@@ -186,7 +187,7 @@ class UnsealingReader(io.RawIOBase):
         if plain[:16] != self._id or index != self._index:
             raise BackupError("the backup file's chunks are out of order or mixed: nothing was restored")
         self._index += 1
-        self._pending = plain[25:]
+        self._pending = memoryview(plain)[25:]
         if last:
             self._done = True
             if self._in.read(1):
@@ -200,16 +201,15 @@ class UnsealingReader(io.RawIOBase):
             self._next_chunk()
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+        self._pending = self._pending[n:]  # a view: no copy
         return n
 
     def drain(self) -> None:
-        """Read to the sealed end: a file cut after the tar's end is refused too."""
+        """Read to the sealed end: a file cut after the tar's end is refused too. What the tar
+        reader left (the gzip trailer, padding) was sealed with the rest, so it is ours."""
         while not self._done:
             self._next_chunk()
-        if self._pending.strip(b"\0"):
-            raise BackupError("the backup file holds unexpected data: nothing was restored")
-        self._pending = b""
+        self._pending = memoryview(b"")
 
 
 # --- Taking a backup --------------------------------------------------------------------------
