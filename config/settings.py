@@ -317,6 +317,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Stored files (a partner's MOU, assessment forms): never served as they are, only through the page
+# that checks who asks (helpline.referrals), so there is no MEDIA_URL.
+MEDIA_ROOT = DATA_DIR / "media"
 
 # --- Text gateways (read through helpline.channels.config; tests override this mapping) -----
 HELPLINE_ENV = os.environ
