@@ -34,7 +34,7 @@ class DemoPartner:
     max_age: int | None = None
     emergency: bool = False
     languages: str = "ខ្មែរ, English"
-    opening_hours: str = "ច័ន្ទ–សុក្រ ៧:៣០–១៧:០០"
+    opening_hours: str = "ច័ន្ទ ដល់ សុក្រ ៧:៣០ ដល់ ១៧:០០"
     phone: str = ""
     email: str = ""
     contact_person: str = ""
