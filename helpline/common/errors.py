@@ -50,7 +50,7 @@ def too_large(
 ) -> HttpResponse:
     """`limit`: the most this address takes, in bytes, said on the page where it is not the site's
     usual (an upload)."""
-    context = {"limit_mb": f"{limit / 1_000_000:g}"} if limit else None
+    context: dict[str, object] | None = {"limit_mb": f"{limit / 1_000_000:g}"} if limit else None
     return _page(request, 413, "413.html", "Request body too large.", context)
 
 

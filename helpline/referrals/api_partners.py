@@ -29,7 +29,7 @@ from helpline.referrals.api_partners_types import (
     PartnerPatch,
 )
 from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
-from helpline.referrals.models import Partner
+from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.selectors import partner_search, referrals_visible_to
 from helpline.referrals.selectors_partners import access_partner
 
@@ -155,7 +155,7 @@ def get_partner(request: HttpRequest, partner_id: UUID) -> PartnerDetailOut:
 def create_partner(request: HttpRequest, payload: PartnerIn) -> Status[PartnerDetailOut]:
     principal = _caller(request)
     given = payload.dict()
-    lists = {name: _terms(name, given.pop(name)) for name in _LISTS}
+    lists: dict[str, Any] = {name: _terms(name, given.pop(name)) for name in _LISTS}
     given["phone"], given["email"] = given["phone"] or "", given["email"] or ""
     try:
         partner = directory.partner_create(
@@ -227,8 +227,8 @@ def add_concern(request: HttpRequest, partner_id: UUID, payload: ConcernIn) -> S
         ConcernOut(
             id=concern.pk,
             partner=partner.pk,
-            source=concern.source,
-            severity=concern.severity,
+            source=ConcernSource(concern.source),
+            severity=ConcernSeverity(concern.severity),
             reported_at=timezone.localtime(concern.reported_at),
             suspended=partner.suspension_id is not None,
         ),

@@ -127,7 +127,7 @@ def facts_problems(facts: PartnerFacts) -> tuple[PartnerFacts, list[PartnerError
     """The facts as they would be stored (texts repaired and trimmed, the phone in E.164) and every
     problem with them, so that an import can report them all for a row; none: they may be stored."""
     problems: list[PartnerError] = []
-    texts: dict[str, str] = {}
+    texts: dict[str, Any] = {}
     for name, limit in LIMITS.items():
         raw = storable(getattr(facts, name) or "")
         value = raw.strip() if name in _MULTILINE else " ".join(raw.split())

@@ -351,7 +351,7 @@ def import_expired(batch: PartnerImport, now: dt.datetime | None = None) -> bool
 
 
 def _facts(row: dict[str, Any], terms: dict[tuple[str, str], Term]) -> PartnerFacts:
-    lists = {}
+    lists: dict[str, Any] = {}
     for column, vocabulary in _LISTS.items():
         found = [terms.get((vocabulary, code)) for code in row[column]]
         if any(t is None for t in found):

@@ -131,7 +131,7 @@ class PartnerForm(forms.Form):
 
     def facts(self) -> PartnerFacts:
         data = self.cleaned_data
-        lists = {name: _terms(vocabulary, data[name]) for name, vocabulary in _LISTS.items()}
+        lists: dict[str, Any] = {name: _terms(vocabulary, data[name]) for name, vocabulary in _LISTS.items()}
         scalars = {name: data[name] for name in self.base_fields if name not in _LISTS}
         return PartnerFacts(**scalars, **lists)
 
