@@ -381,16 +381,17 @@ def referral_move_by_staff(
     actor: Staff, referral: Referral, to: str, note: str = "", *, request: HttpRequest | None = None
 ) -> Referral:
     """Any status change a staff member may make, by the service that makes it: send, close, or a
-    partner's answer. Only the scheduler expires a referral."""
+    partner's answer. Only the scheduler expires a referral; nothing goes back to a draft."""
+    _may_work_on(actor, referral.case)
     if to == ReferralStatus.SENT:
         return referral_send(actor, referral, request=request)
     if to == ReferralStatus.CLOSED:
         return referral_close(actor, referral, note, request=request)
     if to in PARTNER_MOVES:
         return referral_record_answer(actor, referral, to, note, request=request)
-    if to in ReferralStatus.values:
+    if to == ReferralStatus.EXPIRED:
         raise ReferralConflict("status", _("Only the scheduler expires a referral nobody answered."))
-    raise ReferralError("status", _("Not a referral status."))
+    return referral_move(referral, to, actor=actor, note=note, request=request)  # refused: no way back
 
 
 def referral_note(
