@@ -55,6 +55,13 @@ def staff_of(request: HttpRequest) -> Staff:
     return request.user
 
 
+def _read(
+    staff: Staff, request: HttpRequest, action: AuditAction, record_type: str, pk: object, **detail: str
+) -> None:
+    """A page that shows a child's record leaves its read in the audit trail."""
+    audit_record(staff, action=action, record_type=record_type, record_id=pk, request=request, detail=detail)
+
+
 def to_referral(referral: Referral, anchor: str = "") -> HttpResponse:
     url = reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk})
     return redirect(url + (f"#{anchor}" if anchor else ""))
@@ -150,6 +157,7 @@ def refer(request: HttpRequest, case_id: UUID) -> HttpResponse:
     staff = staff_of(request)
     case = access_case(staff, case_id)
     if request.method == "GET":
+        _read(staff, request, AuditAction.CASE_VIEW, "case", case.pk, number=case.number, part="refer")
         search = _search(case, request.GET or None)
         initial = {"service": search["service"], "shared_fields": list(DEFAULT_FIELDS), "urgency": "routine"}
         return _refer_page(request, case, ReferForm(initial=initial, case=case), search)
@@ -183,6 +191,7 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = access_referral(staff, referral_id)
     case = referral.case
     if request.method == "GET":
+        _read(staff, request, AuditAction.REFERRAL_VIEW, "referral", referral.pk, number=referral.number)
         search = _search(case, request.GET or {"service": referral.service.code})
         initial = {
             "service": referral.service.code,
@@ -252,14 +261,7 @@ def _refused(
 def referral_detail(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     staff = staff_of(request)
     referral = access_referral(staff, referral_id)
-    audit_record(
-        staff,
-        action=AuditAction.REFERRAL_VIEW,
-        record_type="referral",
-        record_id=referral.pk,
-        request=request,
-        detail={"number": referral.number},
-    )
+    _read(staff, request, AuditAction.REFERRAL_VIEW, "referral", referral.pk, number=referral.number)
     return render(request, "referrals/referral.html", _detail_context(staff, referral))
 
 
