@@ -86,6 +86,10 @@ def test_the_picker_shows_partners_for_the_service_greying_out_those_that_cannot
     assert elsewhere.name not in html
     assert "suspended after a serious concern" in html and "not been assessed" in html
     assert html.count(" disabled ") + html.count(" disabled>") >= 2
+    # Those that can be chosen come first, whatever their names.
+    assert html.index(here.name) < html.index(suspended.name) and html.index(here.name) < html.index(
+        unassessed.name
+    )
     partial = client.get(f"/cases/{case.pk}/refer/partners/?service=shelter&province=kampot")
     assert partial.status_code == 200 and b"Kampot Shelter" in partial.content
     assert b"Siem Reap Shelter" not in partial.content

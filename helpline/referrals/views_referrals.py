@@ -101,7 +101,8 @@ def _choices(search: dict[str, Any], chosen: str = "") -> dict[str, Any]:
         found = partner_search(
             service=search["service"], province=search["province"], age=search["age"], text=search["q"]
         ).prefetch_related("provinces")[:PICKER_LIMIT]
-        partners = [(p, partner_refusal(p)) for p in found]
+        # Those that can be chosen first; the rest after them, greyed out, with the reason.
+        partners = sorted(((p, partner_refusal(p)) for p in found), key=lambda pair: bool(pair[1]))
     return {"search": search, "partners": partners, "chosen": chosen}
 
 
