@@ -84,6 +84,25 @@ def test_the_corpus_writes_as_children_write() -> None:
     assert all(e.gloss.strip() for e in examples())
 
 
+def test_each_line_is_in_the_script_its_language_says() -> None:
+    """km has Khmer letters (a brand name in Latin letters may sit among them); km-Latn and en have
+    none; mixed has Latin letters (beside Khmer, or English beside Khmer typed in Latin letters)."""
+    import re
+
+    khmer, latin = re.compile("[\u1780-\u17ff]"), re.compile("[A-Za-z]")
+    wrong = [
+        e.id
+        for e in examples()
+        if not {
+            "km": bool(khmer.search(e.text)),
+            "km-Latn": not khmer.search(e.text),
+            "en": not khmer.search(e.text),
+            "mixed": bool(latin.search(e.text)),
+        }[e.lang]
+    ]
+    assert not wrong
+
+
 def test_a_line_with_an_unknown_topic_is_refused() -> None:
     row = {
         "id": "x",
