@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "helpline.voice",
     "helpline.cases",
     "helpline.referrals",
+    "helpline.reports",
     "helpline.operations",
     "helpline.console",
 ]

@@ -45,6 +45,7 @@ OWNERS = {
         ],
         "referrals",
     ),
+    **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
 }
 
 
