@@ -92,6 +92,7 @@ class Scope(StrEnum):
     | POST /partners, PATCH /partners/{id}, POST /partners/{id}/concerns | partners:write and partners:read |
     | GET /referrals, GET /referrals/{id} | referrals:read |
     | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
+    | GET /reports/summary, GET /reports/chi | statistics:read |
 
     PATCH needs contacts:read too, because it reads before it writes: it finds the contact among
     those the token may see, and answers with the whole contact as it now stands (a write-only
@@ -110,6 +111,7 @@ class Scope(StrEnum):
     PARTNERS_WRITE = "partners:write"
     REFERRALS_READ = "referrals:read"  # referrals of the cases cases_visible_to lets the token's owner see
     REFERRALS_WRITE = "referrals:write"
+    STATISTICS_READ = "statistics:read"  # aggregate figures only: no contact, no text
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 
