@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from helpline.accounts.models import Role
-from helpline.contacts.intake import contact_abandon, contact_urgency_raise, contact_waiting_open
 from helpline.contacts.identity import caller_for_address, parse_address
+from helpline.contacts.intake import contact_abandon, contact_urgency_raise, contact_waiting_open
 from helpline.contacts.models import Contact
 from helpline.contacts.services import contact_correct, contact_record, contact_start
-from helpline.reports.facts import contribution, facts_of
 from helpline.reports import rollups
+from helpline.reports.facts import contribution, facts_of
 from helpline.reports.models import DailyRollup
 from helpline.reports.rollups import rollups_rebuild, rollups_refresh
 from tests import report_factories as rf
@@ -103,7 +103,11 @@ class RollupsFollowTheContacts(TestCase):
     def _run(self, step: tuple[Any, ...], counsellor: Any, supervisor: Any, made: list[Contact]) -> None:
         name = step[0]
         if name == "create":
-            made.append(rf.enter(counsellor, channel=step[1], arrived_at=step[2], address="tel:+85512345678", **step[3]))
+            made.append(
+                rf.enter(
+                    counsellor, channel=step[1], arrived_at=step[2], address="tel:+85512345678", **step[3]
+                )
+            )
         elif name == "classify":
             contact = contact_start(counsellor, channel=step[1], address="tel:+85512000111")
             made.append(contact_record(counsellor, contact=contact, data=rf.coding(**step[2])))

@@ -92,7 +92,9 @@ def another_solution(table: PublishedTable, truth: list[list[int]], target: Posi
 
 small_counts = st.integers(0, 9).map(lambda v: v if v < 7 else v * 2)
 tables = st.integers(1, 3).flatmap(
-    lambda columns: st.lists(st.lists(small_counts, min_size=columns, max_size=columns), min_size=1, max_size=3)
+    lambda columns: st.lists(
+        st.lists(small_counts, min_size=columns, max_size=columns), min_size=1, max_size=3
+    )
 )
 
 

@@ -147,7 +147,9 @@ def _reasons_of(ids: list[UUID]) -> dict[UUID, str]:
 def _actions_of(ids: list[UUID]) -> dict[UUID, str]:
     through = Contact.actions.through
     found: dict[UUID, list[str]] = defaultdict(list)
-    for contact_id, code in through.objects.filter(contact_id__in=ids).values_list("contact_id", "term__code"):
+    for contact_id, code in through.objects.filter(contact_id__in=ids).values_list(
+        "contact_id", "term__code"
+    ):
         found[contact_id].append(code)
     return {k: ";".join(sorted(v)) for k, v in found.items()}
 

@@ -74,7 +74,9 @@ def feasible_range(
     index = {p: n for n, p in enumerate(hidden)}
     flags = [p for p in hidden if p in complementary]  # one 0/1 variable each: 0 or >= threshold
     size = len(hidden) + len(flags)
-    matrix, rhs = [], []
+    matrix: list[np.ndarray] = []
+    rhs: list[float] = []
+    bounded: list[np.ndarray] = []  # in pairs: x - k*b >= 0, x - BIG*b <= 0
     for line in _lines(rows, columns):
         # cells minus the margin (last entry) = 0; shown entries move to the right-hand side
         coefficients = np.zeros(size)
@@ -94,15 +96,18 @@ def feasible_range(
         low[index[position]], low[len(hidden) + n] = 1.0, -float(threshold)
         high = np.zeros(size)
         high[index[position]], high[len(hidden) + n] = 1.0, -float(_BIG)
-        matrix += [low, high]
-        rhs += [None, None]
+        bounded += [low, high]
     lower = np.array([1.0 if p in primary else 0.0 for p in hidden] + [0.0] * len(flags))
-    upper = np.array([float(threshold - 1) if p in primary else float(_BIG) for p in hidden] + [1.0] * len(flags))
+    upper = np.array(
+        [float(threshold - 1) if p in primary else float(_BIG) for p in hidden] + [1.0] * len(flags)
+    )
     equal = [(row, value) for row, value in zip(matrix, rhs, strict=True) if value is not None]
     bounded = [row for row, value in zip(matrix, rhs, strict=True) if value is None]
     constraints = []
     if equal:
-        constraints.append(LinearConstraint(np.array([r for r, _ in equal]), [v for _, v in equal], [v for _, v in equal]))
+        constraints.append(
+            LinearConstraint(np.array([r for r, _ in equal]), [v for _, v in equal], [v for _, v in equal])
+        )
     if bounded:
         # rows in pairs: x - k*b >= 0, x - BIG*b <= 0
         a = np.array(bounded)
@@ -125,7 +130,9 @@ def feasible_range(
     return out
 
 
-def _pick(line: list[Position], grid: Sequence[Sequence[int]], hidden: set[Position], rows: int, columns: int) -> Position | None:
+def _pick(
+    line: list[Position], grid: Sequence[Sequence[int]], hidden: set[Position], rows: int, columns: int
+) -> Position | None:
     """The cell to hide beside a lone hidden one: the smallest non-zero cell (least information
     lost), margins last, zeros only when nothing else is left."""
     shown = [p for p in line if p not in hidden]
@@ -159,7 +166,11 @@ def suppress(cells: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD)
             if pick is not None:
                 complementary.add(pick)
                 continue
-        pinned = [p for p, (low, high) in feasible_range(grid, primary, complementary, threshold).items() if low == high]
+        pinned = [
+            p
+            for p, (low, high) in feasible_range(grid, primary, complementary, threshold).items()
+            if low == high
+        ]
         if not pinned:
             break
         hidden = primary | complementary
