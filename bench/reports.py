@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import random
 import shutil
@@ -108,7 +109,7 @@ def fill(rows: int, years: int, seed: int) -> float:
             arrived = end - dt.timedelta(seconds=rng.randrange(span))
             wait = rng.choice([0, 3, 8, 15, 25, 45, 90, 200])
             coded = kind in {"counselling", "information", "referral"}
-            pick = lambda v: rng.choice(terms[v]) if coded and rng.random() < 0.9 else None  # noqa: E731
+            pick = functools.partial(_pick, rng, terms, coded)
             contact = Contact(
                 id=uuid.UUID(int=rng.getrandbits(128)), channel=rng.choice(channels), status="closed",
                 kind=kind, arrived_at=arrived, answered_at=arrived + dt.timedelta(seconds=wait),
@@ -126,6 +127,11 @@ def fill(rows: int, years: int, seed: int) -> float:
             through.objects.bulk_create(links, batch_size=2000)
         print(f"   {first + len(batch):,} contacts", flush=True)
     return time.perf_counter() - started
+
+
+def _pick(rng: random.Random, terms: dict[str, list[int]], coded: bool, vocabulary: str) -> int | None:
+    """A term of the vocabulary for a coded contact (one in ten left blank), none otherwise."""
+    return rng.choice(terms[vocabulary]) if coded and rng.random() < 0.9 else None
 
 
 def timed(call: Callable[[], Any], repeat: int) -> list[float]:
