@@ -26,7 +26,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 DEFAULT_THRESHOLD = 5
 HIDDEN = "x"
-_BIG = 10**7  # an upper bound an attacker cannot narrow: the model's "unbounded"
 
 Position = tuple[int, int]
 
@@ -72,6 +71,9 @@ def feasible_range(
         return {}
     rows, columns = len(grid) - 1, len(grid[0]) - 1
     index = {p: n for n, p in enumerate(hidden)}
+    # No entry exceeds the grand total: a bound as loose as the truth allows, yet small enough that
+    # the solver's tolerance cannot turn "0 or at least k" into "a little more than 0".
+    big = float(grid[rows][columns] + threshold)
     flags = [p for p in hidden if p in complementary]  # one 0/1 variable each: 0 or >= threshold
     size = len(hidden) + len(flags)
     matrix: list[np.ndarray] = []
@@ -95,12 +97,10 @@ def feasible_range(
         low = np.zeros(size)
         low[index[position]], low[len(hidden) + n] = 1.0, -float(threshold)
         high = np.zeros(size)
-        high[index[position]], high[len(hidden) + n] = 1.0, -float(_BIG)
+        high[index[position]], high[len(hidden) + n] = 1.0, -big
         bounded += [low, high]
     lower = np.array([1.0 if p in primary else 0.0 for p in hidden] + [0.0] * len(flags))
-    upper = np.array(
-        [float(threshold - 1) if p in primary else float(_BIG) for p in hidden] + [1.0] * len(flags)
-    )
+    upper = np.array([float(threshold - 1) if p in primary else big for p in hidden] + [1.0] * len(flags))
     equal = [(row, value) for row, value in zip(matrix, rhs, strict=True) if value is not None]
     bounded = [row for row, value in zip(matrix, rhs, strict=True) if value is None]
     constraints = []
@@ -125,9 +125,39 @@ def feasible_range(
                 integrality=np.ones(size),
                 bounds=Bounds(lower, upper),
             )
-            ends.append(round(sense * result.fun) if result.success else grid[position[0]][position[1]])
+            found = result.success and _exact(result.x[: len(hidden)], hidden, grid, primary, threshold)
+            # A solution that fails the exact check counts as none: the entry is taken as pinned
+            # and more is hidden (never less).
+            ends.append(round(sense * result.fun) if found else grid[position[0]][position[1]])
         out[position] = (ends[0], ends[1])
     return out
+
+
+def _exact(
+    values: np.ndarray,
+    hidden: list[Position],
+    grid: Sequence[Sequence[int]],
+    primary: set[Position],
+    threshold: int,
+) -> bool:
+    """The solver's table, rounded, checked in whole numbers: every line adds up and every hidden
+    entry keeps to what its mark says."""
+    table = [list(row) for row in grid]
+    for position, value in zip(hidden, values, strict=True):
+        table[position[0]][position[1]] = round(float(value))
+    for position in hidden:
+        v = table[position[0]][position[1]]
+        if (position in primary and not 1 <= v < threshold) or (
+            position not in primary and 0 < v < threshold
+        ):
+            return False
+        if v < 0:
+            return False
+    rows, columns = len(grid) - 1, len(grid[0]) - 1
+    return all(
+        sum(table[i][j] for i, j in line[:-1]) == table[line[-1][0]][line[-1][1]]
+        for line in _lines(rows, columns)
+    )
 
 
 def _pick(
