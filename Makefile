@@ -122,6 +122,14 @@ bench-contacts: install-dev
 bench-sms: install messages
 	$(BIN)/python bench/sms.py $(BENCH_ARGS)
 
+# Statistics at scale: 1,000,000 contacts over 10 years on SQLite (var/bench/reports-sqlite/) and
+# 5,000,000 on PostgreSQL (helpline_bench_reports), rollups rebuilt, then p50/p95/p99 of the one-year
+# summary and the monthly report data beside the bare SQL aggregate and a raw scan of contacts.
+# Results also go to bench/results/reports-<engine>.txt. Small: make bench-reports BENCH_ARGS="--rows 20000".
+.PHONY: bench-reports
+bench-reports: install-dev
+	$(BIN)/python bench/reports.py $(BENCH_ARGS)
+
 # Calls from the PBX at speed: the real AMI connector against an AMI server (tests/ami_server.py) replaying
 # 5,000 answered calls (30,000 events), on a fresh SQLite file and on PostgreSQL (helpline_bench_voice at
 # 127.0.0.1:5432): AMI events processed per second; then screen-pop latency through a real server

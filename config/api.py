@@ -14,6 +14,7 @@ from helpline.common.outage import database_unavailable, unavailable_response
 from helpline.contacts.api import router as contacts_router
 from helpline.referrals.api_partners import router as partners_router
 from helpline.referrals.api_referrals import router as referrals_router
+from helpline.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -29,6 +30,7 @@ api.add_router("/", contacts_router)
 api.add_router("/", cases_router)
 api.add_router("/", partners_router)
 api.add_router("/", referrals_router)
+api.add_router("/", reports_router)
 
 
 @api.exception_handler(ValidationError)

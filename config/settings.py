@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "helpline.voice",
     "helpline.cases",
     "helpline.referrals",
+    "helpline.reports",
     "helpline.operations",
     "helpline.console",
 ]

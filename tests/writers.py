@@ -46,6 +46,7 @@ OWNERS = {
         ],
         "referrals",
     ),
+    **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
 }
 
 

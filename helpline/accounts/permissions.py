@@ -92,6 +92,7 @@ class Scope(StrEnum):
     | POST /partners, PATCH /partners/{id}, POST /partners/{id}/concerns | partners:write and partners:read |
     | GET /referrals, GET /referrals/{id} | referrals:read |
     | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
+    | GET /reports/summary, GET /reports/chi | statistics:read |
 
     A concern about a partner is recorded by a person (a serious one suspends referrals and names
     who started the suspension): a token holding the scopes is refused (403) there.
@@ -113,6 +114,7 @@ class Scope(StrEnum):
     PARTNERS_WRITE = "partners:write"
     REFERRALS_READ = "referrals:read"  # referrals of the cases cases_visible_to lets the token's owner see
     REFERRALS_WRITE = "referrals:write"
+    STATISTICS_READ = "statistics:read"  # aggregate figures only: no contact, no text
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 

@@ -1,6 +1,7 @@
 """How contacts enter and move through the queue, for the channels and routing above: the only writes
 of a contact outside a counsellor's recording (services.py). Each is the caller's transaction's part;
-live pushes are the caller's (it knows what changed for whom)."""
+live pushes are the caller's (it knows what changed for whom). Every write stamps `updated_at`: the
+statistics follow changed contacts by it."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def contact_abandon(*, contact_id: UUID, at: dt.datetime) -> bool:
     """The child left before anyone answered: counted as abandoned. False when it was answered."""
     return bool(
         Contact.objects.filter(pk=contact_id, status=Status.WAITING).update(
-            status=Status.ABANDONED, ended_at=at
+            status=Status.ABANDONED, ended_at=at, updated_at=timezone.now()
         )
     )
 
@@ -46,7 +47,7 @@ def contact_urgency_raise(*, contact: Contact, urgency: str) -> bool:
     """Triage raises a contact's urgency, never lowers it (a counsellor's own choice stands)."""
     if URGENCY_RANK.get(urgency, 0) <= URGENCY_RANK.get(contact.urgency, 0):
         return False
-    Contact.objects.filter(pk=contact.pk).update(urgency=urgency)
+    Contact.objects.filter(pk=contact.pk).update(urgency=urgency, updated_at=timezone.now())
     contact.urgency = Urgency(urgency)
     return True
 

@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 
 from helpline.accounts.api_auth import ApiCaller, api_access
 from helpline.accounts.permissions import Permission, Scope
-from helpline.common.api_schemas import with_errors
+from helpline.common.api_schemas import refuse_odd_parameters, with_errors
 from helpline.common.paging import BadCursor, keyset_page
 from helpline.contacts.models import Term, Vocabulary
 from helpline.referrals import directory, partnership
@@ -113,12 +113,7 @@ def list_partners(request: HttpRequest, filters: Query[PartnerListFilters]) -> P
     """Partners giving `service` in `province` (or in the whole country) to a child of `age`, whose
     names, services or places hold every word of `q`; suspended and unassessed ones included
     (may_receive says whether a referral may go to them)."""
-    unknown = sorted(set(request.GET) - set(PartnerListFilters.model_fields))
-    if unknown:  # a misspelt filter would otherwise list the whole directory
-        raise HttpError(422, f"{unknown[0][:40]}: not a filter of this list")
-    twice = sorted(k for k in request.GET if len(request.GET.getlist(k)) > 1)
-    if twice:  # which one was meant? Not the last by chance.
-        raise HttpError(422, f"{twice[0]}: given more than once")
+    refuse_odd_parameters(request, PartnerListFilters)
     for field, code in (("service", filters.service), ("province", filters.province)):
         vocabulary = Vocabulary.SERVICE if field == "service" else Vocabulary.PROVINCE
         if code and not Term.objects.filter(vocabulary=vocabulary, code=code).exists():

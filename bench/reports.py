@@ -1,0 +1,279 @@
+#!/usr/bin/env python
+"""Statistics at national scale: fill a database with contacts spread over years, build the daily
+rollups from them, then time what the dashboard and the reports read, through the real selectors:
+
+* the one-year summary (selectors.dashboard: the year's figures and the year before);
+* the monthly report data (a month's figures with the month before, and the year's contacts by
+  month and reason category);
+
+and beside them, the bare SQL aggregate over the same rollup rows (what the summary cannot beat)
+and a raw scan of the contacts table for the same year (what the rollups save).
+
+Targets (issue 17): summary and monthly data p95 under 100 ms; ours at most 2x the bare aggregate.
+
+    .venv/bin/python bench/reports.py [--rows N] [--years 10] [--engine sqlite|postgres|both]
+    make bench-reports BENCH_ARGS="--rows 20000"
+
+Defaults: 1,000,000 contacts on SQLite, 5,000,000 on PostgreSQL, over 10 years. Each engine runs
+in its own process on its own database: SQLite under var/bench/reports-sqlite/, PostgreSQL in
+helpline_bench_reports at 127.0.0.1:5432 (dropped and created again). Results are printed and
+written to bench/results/reports-<engine>.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchlib import PG_SERVER, machine_line, percentile, prepare_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SQLITE_DIR = ROOT / "var" / "bench" / "reports-sqlite"
+PG_DATABASE = "helpline_bench_reports"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
+DEFAULT_ROWS = {"sqlite": 1_000_000, "postgres": 5_000_000}
+TARGET_MS = 100.0
+SEED = 1280
+CHUNK = 20_000
+
+
+def run_parent(args: argparse.Namespace) -> int:
+    engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
+    failed = False
+    for engine in engines:
+        env = dict(os.environ, HELPLINE_DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings")
+        env.update(HELPLINE_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+        if engine == "sqlite":
+            env.pop("DATABASE_URL", None)
+            env["HELPLINE_DATA_DIR"] = str(SQLITE_DIR)
+            shutil.rmtree(SQLITE_DIR, ignore_errors=True)
+            SQLITE_DIR.mkdir(parents=True, exist_ok=True)
+        else:
+            env["DATABASE_URL"] = PG_URL
+            env["HELPLINE_DATA_DIR"] = str(ROOT / "var" / "bench" / "reports-postgres")
+            error = prepare_postgres(PG_DATABASE)
+            if error:
+                print(f"postgres: SKIPPED, cannot reach {PG_SERVER}: {error}", flush=True)
+                failed = True
+                continue
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            *sys.argv[1:],
+            "--engine",
+            engine,
+        ]
+        if subprocess.run(command, env=env, cwd=ROOT, check=False).returncode:
+            print(f"{engine}: the benchmark failed", flush=True)
+            failed = True
+    return 1 if failed else 0
+
+
+def fill(rows: int, years: int, seed: int) -> float:
+    """Closed contacts with coding drawn from the code lists, written in bulk (the services would
+    audit each one); returns seconds taken."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from helpline.contacts.models import Contact, Kind, Term
+
+    rng = random.Random(seed)
+    terms: dict[str, list[int]] = {}
+    for vocabulary, pk, parent in Term.objects.values_list("vocabulary", "pk", "parent_id"):
+        if vocabulary != "reason" or parent is not None:
+            terms.setdefault(vocabulary, []).append(pk)
+    kinds = [k.value for k in Kind]
+    weights = [40, 25, 10, 8, 2, 6, 3, 3, 2, 1]
+    channels = ["voice"] * 6 + ["sms", "webchat", "webchat", "walk_in", "email", "social"]
+    end = timezone.now().replace(microsecond=0)
+    span = int(dt.timedelta(days=365 * years).total_seconds())
+    started = time.perf_counter()
+    through = Contact.reasons.through
+    for first in range(0, rows, CHUNK):
+        batch, links = [], []
+        for _ in range(min(CHUNK, rows - first)):
+            kind = rng.choices(kinds, weights)[0]
+            arrived = end - dt.timedelta(seconds=rng.randrange(span))
+            wait = rng.choice([0, 3, 8, 15, 25, 45, 90, 200])
+            coded = kind in {"counselling", "information", "referral"}
+            pick = functools.partial(_pick, rng, terms, coded)
+            contact = Contact(
+                id=uuid.UUID(int=rng.getrandbits(128)), channel=rng.choice(channels), status="closed",
+                kind=kind, arrived_at=arrived, answered_at=arrived + dt.timedelta(seconds=wait),
+                ended_at=arrived + dt.timedelta(seconds=wait + 300), wait_seconds=wait, talk_seconds=300,
+                gender_id=pick("gender"), province_id=pick("province"), region_id=pick("region"),
+                caller_type_id=pick("caller_type"), age=rng.randrange(4, 26) if coded else None,
+                urgency=rng.choice(["", "urgent", "critical", "non_critical"]) if coded else "",
+            )  # fmt: skip
+            batch.append(contact)
+            if kind == "counselling":
+                for term in rng.sample(terms["reason"], rng.choice([1, 1, 2])):
+                    links.append(through(contact_id=contact.pk, term_id=term))
+        with transaction.atomic():
+            Contact.objects.bulk_create(batch, batch_size=2000)
+            through.objects.bulk_create(links, batch_size=2000)
+        print(f"   {first + len(batch):,} contacts", flush=True)
+    return time.perf_counter() - started
+
+
+def _pick(rng: random.Random, terms: dict[str, list[int]], coded: bool, vocabulary: str) -> int | None:
+    """A term of the vocabulary for a coded contact (one in ten left blank), none otherwise."""
+    return rng.choice(terms[vocabulary]) if coded and rng.random() < 0.9 else None
+
+
+def timed(call: Callable[[], Any], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
+def line(name: str, times: list[float]) -> str:
+    p50, p95, p99 = (percentile(times, p) for p in (50, 95, 99))
+    return f"{name:<34} p50 {p50:8.2f} ms  p95 {p95:8.2f} ms  p99 {p99:8.2f} ms"
+
+
+def measure(args: argparse.Namespace) -> list[str]:
+    from django.db import connection
+
+    from helpline.accounts.models import Role, Staff
+    from helpline.reports import selectors
+    from helpline.reports.models import DailyRollup
+
+    viewer = Staff.objects.filter(role=Role.DATA_OFFICER).first() or Staff.objects.create(
+        username="bench-data-officer", role=Role.DATA_OFFICER
+    )
+    today = dt.date.today()
+    year = selectors.Period(today - dt.timedelta(days=364), today)
+    month = selectors.Period(
+        today.replace(day=1) - dt.timedelta(days=1), today.replace(day=1) - dt.timedelta(days=1)
+    )
+    month = selectors.Period(month.end.replace(day=1), month.end)
+    rollup = DailyRollup._meta.db_table
+    contact = "contacts_contact"
+
+    def bare_aggregate() -> None:
+        with connection.cursor() as cursor:
+            for period in (year, year.previous()):
+                cursor.execute(
+                    f"SELECT dimension, value, channel, SUM(contacts), SUM(wait_seconds) FROM {rollup} "  # noqa: S608
+                    "WHERE day >= %s AND day <= %s GROUP BY dimension, value, channel",
+                    [period.start, period.end],
+                )
+                cursor.fetchall()
+
+    def raw_scan() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT channel, kind, gender_id, province_id, urgency, COUNT(*), SUM(wait_seconds) "  # noqa: S608
+                f"FROM {contact} WHERE arrived_at >= %s AND arrived_at < %s "
+                "GROUP BY channel, kind, gender_id, province_id, urgency",
+                [
+                    dt.datetime.combine(year.start, dt.time()),
+                    dt.datetime.combine(today + dt.timedelta(days=1), dt.time()),
+                ],
+            )
+            cursor.fetchall()
+
+    def summary() -> None:
+        selectors.dashboard(viewer, year)
+
+    def monthly() -> None:
+        selectors.dashboard(viewer, month)
+        selectors.series(viewer, year, dimension="category", grain="month")
+
+    repeat = args.repeat
+    for call in (summary, monthly, bare_aggregate, raw_scan):
+        call()  # warm-up
+    calls = [
+        ("one-year summary", summary),
+        ("monthly report data", monthly),
+        ("bare SQL over the rollup", bare_aggregate),
+        ("raw scan of contacts (one year)", raw_scan),
+    ]
+    results = {name: timed(call, repeat) for name, call in calls}
+    lines = [line(name, times) for name, times in results.items()]
+    ours = percentile(results["one-year summary"], 50)
+    bare = percentile(results["bare SQL over the rollup"], 50)
+    raw = percentile(results["raw scan of contacts (one year)"], 50)
+    lines.append(f"summary / bare SQL aggregate (p50): {ours / bare:.2f}x (target <= 2x)")
+    lines.append(f"summary / raw scan of contacts (p50): {ours / raw:.3f}x")
+    for name in ("one-year summary", "monthly report data"):
+        p95 = percentile(results[name], 95)
+        lines.append(f"{name}: p95 {p95:.1f} ms {'within' if p95 < TARGET_MS else 'OVER'} {TARGET_MS:.0f} ms")
+    return lines
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from helpline.contacts.models import Contact
+    from helpline.reports.models import DailyRollup
+    from helpline.reports.rollups import rollups_rebuild
+
+    settings.DEBUG = False
+    engine = "sqlite" if connection.vendor == "sqlite" else "postgres"
+    rows = args.rows or DEFAULT_ROWS[engine]
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"== {engine}: fill {rows:,} contacts over {args.years} years", flush=True)
+    fill_s = fill(rows, args.years, args.seed)
+    started = time.perf_counter()
+    rollups_rebuild()
+    rebuild_s = time.perf_counter() - started
+    lines = measure(args)
+    text = "\n".join([
+        f"Helpline statistics benchmark: {engine}",
+        f"date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"machine: {machine_line()}",
+        f"rows: {Contact.objects.count():,} contacts over {args.years} years; "
+        f"{DailyRollup.objects.count():,} rollup rows",
+        f"fill {fill_s:.1f} s; rollups rebuilt from raw rows in {rebuild_s:.1f} s",
+        f"timing: wall clock around each call, DEBUG off, {args.repeat} runs after a warm-up",
+        "",
+        *lines,
+    ]) + "\n"  # fmt: skip
+    print(text, flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"reports-{engine}.txt").write_text(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rows", type=int, default=0, help="contacts (default 1,000,000 SQLite, 5,000,000 PostgreSQL)"
+    )
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    return run_worker(args) if args.worker else run_parent(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Daily rollups of contacts and the ledger that keeps them exact.
+
+A rollup row counts, for one local day (Asia/Phnom_Penh) and one channel, the contacts having one
+value of one dimension (`kind = counselling`, `age_band = 13-15`, `calls = abandoned` ...). One
+dimension at a time, not every combination: the dashboard shows each breakdown on its own, and a
+row per combination would be as many rows as contacts. Channel is in every key so each figure can
+be shown for one channel (call measures are per channel by nature).
+
+ContactFact is the ledger: what each contact last contributed, in codes (no ids, no text, no exact
+time), so a change is applied by taking the old contribution away and adding the new one."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DailyRollup(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    channel = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=32)
+    value = models.CharField(max_length=96)
+    contacts = models.IntegerField(default=0)
+    wait_seconds = models.BigIntegerField(default=0)  # summed over the row's contacts (answered ones)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "channel", "dimension", "value"], name="rollup_key_unique")
+        ]
+        indexes = [models.Index(fields=["dimension", "day"], name="rollup_dimension_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.dimension}={self.value}: {self.contacts}"
+
+
+class ContactFact(models.Model):
+    """One contact's coded contribution. Keyed by the contact's id without a foreign key: the
+    ledger must outlive a contact removed by hand, so the rebuild can take its counts away."""
+
+    contact_id = models.UUIDField(primary_key=True)
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=16)
+    direction = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+    urgency = models.CharField(max_length=16)
+    gender = models.CharField(max_length=64)
+    age_band = models.CharField(max_length=16)
+    province = models.CharField(max_length=64)
+    region = models.CharField(max_length=64)
+    caller_type = models.CharField(max_length=64)
+    answered = models.BooleanField()
+    wait_seconds = models.PositiveIntegerField(null=True)
+    short_abandon = models.BooleanField()
+    # "sub|category|chi sub|chi category" joined by ";"; action codes joined by ";"
+    reasons = models.TextField()
+    actions = models.TextField()
+
+    def __str__(self) -> str:
+        return f"fact of {self.contact_id}"
+
+
+class RollupState(models.Model):
+    """One row: how far the scheduler has applied changed contacts. Locked while rollups change,
+    so the job and a rebuild never interleave."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    watermark = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"rollups applied up to {self.watermark}"

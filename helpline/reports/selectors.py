@@ -1,0 +1,194 @@
+"""The one read layer for statistics: every dashboard figure, summary and report table comes from
+here, read from the daily rollups (rollups.py keeps them equal to the contacts).
+
+Who sees what starts, as the lists do, from one gate: `rollups_visible_to(viewer)` is every rollup
+for those with Permission.STATISTICS (supervisors, data officers, administrators) and for a token
+with `statistics:read`, and nothing for anyone else. Rollups are aggregates only: a data officer,
+who may open no contact (contacts_visible_to gives them none), still sees the figures; a drill-down
+to contacts must start from contacts_visible_to instead.
+
+Figures are by local day (Asia/Phnom_Penh). Multi-valued dimensions (reason categories and
+subcategories, actions) count each contact once per value, so their values may add up to more
+than the total; single-valued ones add up to the total exactly, an empty value meaning "not
+recorded"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from helpline.accounts.models import ApiToken, Staff
+from helpline.accounts.permissions import Permission, Scope, role_has
+from helpline.accounts.principals import Principal
+from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS
+from helpline.reports.facts import DIMENSIONS, WAIT_BUCKETS
+from helpline.reports.models import DailyRollup
+
+Grain = Literal["day", "week", "month"]
+GRAINS: tuple[Grain, ...] = ("day", "week", "month")
+# Answered within this many seconds counts towards the service level (a bucket bound in facts.py).
+SERVICE_LEVEL_SECONDS = 20
+
+
+class StatisticsRefused(PermissionError):
+    """The viewer may not see statistics."""
+
+
+def may_see_statistics(viewer: Principal) -> bool:
+    if isinstance(viewer, Staff):
+        return viewer.is_active and role_has(viewer.role, Permission.STATISTICS)
+    return isinstance(viewer, ApiToken) and viewer.is_active and Scope.STATISTICS_READ in viewer.scopes
+
+
+def rollups_visible_to(viewer: Principal) -> QuerySet[DailyRollup]:
+    return DailyRollup.objects.all() if may_see_statistics(viewer) else DailyRollup.objects.none()
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days from `start` to `end`, both included."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("the period ends before it starts")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before (a month's previous is not always a month:
+        the same number of days, so the two are comparable)."""
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Calls:
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandons: int = 0
+    wait_seconds: int = 0  # summed over answered contacts
+    wait_buckets: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def average_wait(self) -> float | None:
+        return self.wait_seconds / self.answered if self.answered else None
+
+    @property
+    def service_level(self) -> float | None:
+        """Share answered within SERVICE_LEVEL_SECONDS of those offered, short abandons left out
+        (a caller gone in seconds could not have been answered)."""
+        counted = self.offered - self.short_abandons
+        if counted <= 0:
+            return None
+        fast = sum(
+            n
+            for bucket, n in self.wait_buckets.items()
+            if not bucket.endswith("+") and int(bucket.split("-")[1]) <= SERVICE_LEVEL_SECONDS
+        )
+        return fast / counted
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Period
+    total: int
+    by: dict[str, dict[str, int]]  # dimension -> value -> contacts
+    calls: Calls
+
+    @property
+    def data_contacts(self) -> int:
+        return sum(n for kind, n in self.by.get("kind", {}).items() if kind in DATA_KINDS)
+
+    @property
+    def non_data_contacts(self) -> int:
+        return sum(n for kind, n in self.by.get("kind", {}).items() if kind in NON_DATA_KINDS)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    current: Figures
+    previous: Figures
+
+
+def _range(viewer: Principal, period: Period, channel: str) -> QuerySet[DailyRollup]:
+    qs = rollups_visible_to(viewer).filter(day__gte=period.start, day__lte=period.end)
+    return qs.filter(channel=channel) if channel else qs
+
+
+def figures(viewer: Principal, period: Period, *, channel: str = "") -> Figures:
+    """Every dimension's counts over the period, in one grouped query; `by["channel"]` holds the
+    contacts of each channel."""
+    rows = (
+        _range(viewer, period, channel)
+        .values_list("dimension", "value", "channel")
+        .annotate(n=Sum("contacts"), w=Sum("wait_seconds"))
+        .order_by()
+    )
+    by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    answered_wait = 0
+    for dimension, value, row_channel, n, w in rows:
+        by[dimension][value] += n
+        if dimension == "total":
+            by["channel"][row_channel] += n
+        if dimension == "calls" and value == "answered":
+            answered_wait += w
+    calls_by = by.pop("calls", {})
+    calls = Calls(
+        offered=calls_by.get("offered", 0),
+        answered=calls_by.get("answered", 0),
+        abandoned=calls_by.get("abandoned", 0),
+        short_abandons=calls_by.get("short_abandon", 0),
+        wait_seconds=answered_wait,
+        wait_buckets=dict(by.pop("wait_bucket", {})),
+    )
+    total = by.pop("total", {}).get("", 0)
+    return Figures(period=period, total=total, by={k: dict(v) for k, v in by.items()}, calls=calls)
+
+
+def dashboard(viewer: Principal, period: Period, *, channel: str = "") -> Comparison:
+    """The figures of a period with those of the period just before it."""
+    return Comparison(
+        figures(viewer, period, channel=channel), figures(viewer, period.previous(), channel=channel)
+    )
+
+
+def series(
+    viewer: Principal, period: Period, *, dimension: str = "total", grain: Grain = "day", channel: str = ""
+) -> dict[dt.date, dict[str, int]]:
+    """Counts of one dimension by day, week (from Monday) or month: {bucket start: {value: n}}.
+    Hour of day is the dimension "hour" over the whole period (figures().by["hour"])."""
+    if dimension not in DIMENSIONS:
+        raise ValueError("unknown dimension")
+    if grain not in GRAINS:
+        raise ValueError("unknown grain")
+    qs = _range(viewer, period, channel).filter(dimension=dimension)
+    bucket: Any
+    if grain == "week":
+        bucket = qs.annotate(bucket=TruncWeek("day")).values_list("bucket", "value")
+    elif grain == "month":
+        bucket = qs.annotate(bucket=TruncMonth("day")).values_list("bucket", "value")
+    else:
+        bucket = qs.values_list("day", "value")
+    out: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    for start, value, n in bucket.annotate(n=Sum("contacts")).order_by():
+        day = start.date() if isinstance(start, dt.datetime) else start
+        out[day][value] = out[day].get(value, 0) + n
+    return dict(sorted(out.items()))
+
+
+def wait_bucket_names() -> list[str]:
+    names, low = [], 0
+    for top in WAIT_BUCKETS:
+        names.append(f"{low}-{top}")
+        low = top
+    return [*names, f"{low}+"]
