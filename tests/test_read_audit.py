@@ -147,6 +147,9 @@ def seeded(db: None, settings: Any) -> Seeded:
             "case_id": [str(case.pk)],
             # Actions on one part of a case answer only POST: any id will do.
             **{key: [str(uuid.uuid4())] for key in ["note_id", "goal_id", "follow_up_id", "break_id"]},
+            # A partner's link (no staff member holds one) and its POST-only revoke and send-again.
+            "value": ["not-a-partner-link"],
+            **{key: [str(uuid.uuid4())] for key in ["referral_id", "link_id"]},
         },
         caller_id=str(caller.pk),
     )
