@@ -117,8 +117,8 @@ def follow_ups_remind_due(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     with transaction.atomic():
-        due = list(
-            FollowUp.objects.select_for_update(skip_locked=True)
+        due = list(  # locks the follow-ups only: never the case rows counsellors are writing
+            FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=FollowUpStatus.SCHEDULED, due_at__lte=now, reminded_at__isnull=True)
             .select_related("case")
             .order_by("due_at")[:200]
