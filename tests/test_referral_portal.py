@@ -84,6 +84,8 @@ def test_the_partner_opens_its_referral_in_khmer_without_an_account(counsellor: 
     assert "no-store" in response["Cache-Control"]
     assert django_settings.SESSION_COOKIE_NAME not in client.cookies  # no session made
     assert "<script" not in body  # works without JavaScript
+    # Its address stays on this site; "no-referrer" would make a browser's forms fail CSRF.
+    assert '<meta name="referrer" content="same-origin">' in body and "endcomment" not in body
     # The read is audited by the link's id; a look is not a use and writes nothing else.
     row = AuditEvent.objects.get(action="referral.portal_view")
     assert (row.actor_label, row.record_id) == (f"partner-link:{token.pk}", str(ref.pk))
@@ -131,6 +133,18 @@ def test_the_partner_acknowledges_accepts_and_marks_delivered_with_csrf_and_no_s
     assert FollowUp.objects.filter(case=ref.case, owner=counsellor).exists()  # check with the child
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+def test_a_browsers_form_from_the_page_itself_passes_and_from_nowhere_is_refused(counsellor: Staff) -> None:
+    ref, _token, value = make_link(counsellor)
+    client = partner_client()
+    page = client.get(url(value))
+    data = {"csrfmiddlewaretoken": csrf_of(page), "action": "acknowledged"}
+    assert client.post(url(value), data, HTTP_ORIGIN="null").status_code == 403
+    assert client.post(url(value), data, HTTP_ORIGIN="https://evil.example").status_code == 403
+    assert client.post(url(value), data, HTTP_ORIGIN="http://testserver").status_code == 302
+    ref.refresh_from_db()
+    assert ref.status == ReferralStatus.ACKNOWLEDGED
 
 
 def test_a_form_without_its_token_is_refused_and_changes_nothing(counsellor: Staff) -> None:
