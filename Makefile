@@ -9,7 +9,7 @@ PORT ?= 8000
 export PORT
 
 .PHONY: run install install-dev messages test test-browser check lint format typecheck migrations-check \
-        messages-check lock system-deps-fonts system-deps-browser system-deps-sms test-kannel bench-sms clean
+        messages-check lock security system-deps-fonts system-deps-browser system-deps-sms test-kannel bench-sms clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ check: install-dev messages-check
 messages-check: install
 	@for po in locale/*/LC_MESSAGES/*.po; do msgfmt --check-format --check-header -o /dev/null $$po || exit 1; done
 	HELPLINE_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+# Security checks (CI runs them): pip-audit on the lock files, bandit, schemathesis against a live
+# server with production settings, check --deploy. Exceptions and their reasons: .ci/bandit.yaml,
+# .ci/schemathesis.toml; what each does and when pip-audit is skipped: .ci/security.
+security: install-dev messages
+	bash .ci/security
 
 # Regenerate the lock files after editing requirements/*.in.
 lock: install-dev

@@ -36,6 +36,11 @@ def refuse_to_start(reason: str) -> None:
     raise SystemExit(1)
 
 
+if sys.flags.optimize:
+    # -O drops assert statements; ours narrow types after a real check, and no code path may change
+    # with the interpreter's flags (.ci/bandit.yaml, B101).
+    refuse_to_start("Python runs with -O or PYTHONOPTIMIZE set: run it without")
+
 DEBUG = env_bool("HELPLINE_DEBUG", False)
 DEMO = env_bool("HELPLINE_DEMO", False)
 DATA_DIR = Path(os.environ.get("HELPLINE_DATA_DIR", BASE_DIR / "var")).resolve()
@@ -317,6 +322,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Stored files (partner documents) -----------------------------------------------------
+# Never served as they are: a view checks who may read each one. `manage.py backup` takes them too.
+MEDIA_ROOT = Path(os.environ.get("HELPLINE_MEDIA_ROOT", DATA_DIR / "media")).resolve()
 
 # --- Text gateways (read through helpline.channels.config; tests override this mapping) -----
 HELPLINE_ENV = os.environ

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from django.test import Client
 
@@ -280,3 +281,34 @@ def test_coding_a_contact_of_a_kind_that_carries_none_is_refused_naming_the_fiel
         **token("contacts:write", "contacts:read"),
     )
     assert both.status_code == 200, both.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "counselling", "reasons": []},
+        {"age": 12, "age_over_25": True},
+    ],
+)
+def test_a_patch_the_server_refuses_for_its_own_fields_is_invalid_in_the_schema(
+    counsellor: Staff, body: dict[str, Any]
+) -> None:
+    """The rules across fields that hold whatever the contact holds (a counselling contact sent with
+    no reason; an age and "over 25" together) are in the patch's schema, as in the new contact's:
+    a client (or schemathesis) reading the schema does not send what is sure to be refused."""
+    contact = _counselling(counsellor)
+    response = Client().patch(
+        f"/api/v1/contacts/{contact.pk}",
+        body,
+        content_type="application/json",
+        **token("contacts:write", "contacts:read"),
+    )
+    assert response.status_code == 422
+    spec = Client().get(PATCH_SCHEMA).json()
+    ref = spec["paths"]["/api/v1/contacts/{contact_id}"]["patch"]["requestBody"]["content"]
+    name = ref["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    validator = jsonschema_rs.Draft202012Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+    )
+    assert not validator.is_valid(body)
+    assert validator.is_valid({"kind": "counselling", "reasons": ["family.caregiver"]})

@@ -65,6 +65,16 @@ def test_rotated_field_keys_need_the_identity_key_named(tmp_path: Path) -> None:
     assert named.stdout.strip() == "True"
 
 
+def test_refuses_to_start_under_python_optimize(tmp_path: Path) -> None:
+    """-O drops assert statements (.ci/bandit.yaml accepts ours as type narrowing only)."""
+    env = {"SECRET_KEY": GOOD_SECRET, "HELPLINE_FIELD_KEYS": GOOD_FIELD_KEY, "PYTHONOPTIMIZE": "1"}
+    result = run_manage(["check"], env, tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "-O" in lines[0]
+    assert run_manage(["check"], env | {"PYTHONOPTIMIZE": ""}, tmp_path).returncode == 0
+
+
 def test_deploy_check_reports_nothing_in_production(tmp_path: Path) -> None:
     env = {"SECRET_KEY": "k7#" + GOOD_SECRET + "Zq!9", "HELPLINE_FIELD_KEYS": GOOD_FIELD_KEY}
     result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)

@@ -29,7 +29,7 @@ from helpline.accounts.signals import announce_access_changed
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 
-TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)
+TOKEN_PREFIX = "hl_"  # noqa: S105 (a public marker, not a secret)  # nosec B105
 
 
 class ServiceError(ValueError):

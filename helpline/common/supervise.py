@@ -14,7 +14,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # serve's own children, fixed argv
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -57,7 +57,7 @@ class Child:
 
     def start(self, now: float) -> None:
         # Fixed argv built by our own code, never from input.
-        self.process = subprocess.Popen(list(self.argv), preexec_fn=_die_with_parent(os.getpid()))  # noqa: S603
+        self.process = subprocess.Popen(list(self.argv), preexec_fn=_die_with_parent(os.getpid()))  # noqa: S603  # nosec B603
         self.started_at = now
         self.starts += 1
         self.restart_at = None

@@ -23,6 +23,7 @@ from helpline.common.text import storable
 from helpline.contacts import services
 from helpline.contacts.api_types import (
     CONTACT_RULES,
+    PATCH_RULES,
     PRINTABLE,
     ActionCode,
     Address,
@@ -260,6 +261,8 @@ class ClassificationPatch(Schema):
         None, description="the version you read; a mismatch gives 409"
     )
     reason: str = Field("", max_length=500)
+
+    model_config = {"json_schema_extra": PATCH_RULES}
 
     _texts = field_validator("summary", "reason")(_words)
     _never_null = field_validator(

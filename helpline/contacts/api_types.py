@@ -138,3 +138,16 @@ CONTACT_RULES: dict[str, Any] = {
         },
     ]
 }
+
+# The same rules for a change, over the fields it gives: reasons sent with a counselling kind are
+# at least one; an age and "over 25" are not sent together. (What the contact already holds the
+# schema cannot see: a change that leaves a counselling contact without a reason is still a 422.)
+PATCH_RULES: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"kind": {"const": "counselling"}}, "required": ["kind", "reasons"]},
+            "then": {"properties": {"reasons": {"minItems": 1}}},
+        },
+        CONTACT_RULES["allOf"][1],
+    ]
+}

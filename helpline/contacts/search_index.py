@@ -39,7 +39,7 @@ def rebuild_search_text(
     quote = connection.ops.quote_name
     # Names quoted from the model's own metadata; values always passed as parameters.
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('search_text').column)} = %s "  # noqa: S608
+        f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('search_text').column)} = %s "  # noqa: S608  # nosec B608
         f"WHERE {quote(pk_field.column)} = %s"
     )
     while True:

@@ -216,7 +216,7 @@ def next_seq(conversation: Conversation, *, touched_at: dt.datetime | None = Non
         table, key = quote(meta.db_table), quote(meta.pk.column)  # type: ignore[union-attr]
         seq = quote(meta.get_field("last_seq").column)  # type: ignore[union-attr]
         # Identifiers come from the model and are quoted; the values are parameters.
-        sql = f"UPDATE {table} SET {seq} = {seq} + 1{touched} WHERE {key} = %s RETURNING {seq}"  # noqa: S608
+        sql = f"UPDATE {table} SET {seq} = {seq} + 1{touched} WHERE {key} = %s RETURNING {seq}"  # noqa: S608  # nosec B608
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError("Demo data is refused unless HELPLINE_DEMO=1 is set.")
         secrets_ = load_or_create_demo_secrets(
-            extra={"kannel_secret": 24, "twilio_auth_token": 24, "voice_secret": 24}
+            extra={"kannel_secret": 24, "twilio_auth_token": 24, "voice_secret": 24}  # nosec B105  # lengths, not secrets
         )
         with transaction.atomic():
             created = self._seed(secrets_)
