@@ -12,6 +12,7 @@ from helpline.accounts.api_auth import StaffSessionAuth, TokenAuth
 from helpline.cases.api import router as cases_router
 from helpline.common.outage import database_unavailable, unavailable_response
 from helpline.contacts.api import router as contacts_router
+from helpline.referrals.api_partners import router as partners_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -25,6 +26,7 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", contacts_router)
 api.add_router("/", cases_router)
+api.add_router("/", partners_router)
 
 
 @api.exception_handler(ValidationError)

@@ -324,7 +324,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Stored files (partner documents) -----------------------------------------------------
-# Never served as they are: a view checks who may read each one. `manage.py backup` takes them too.
+# Never served as they are, only through the page that checks who asks (helpline.referrals), so
+# there is no MEDIA_URL. `manage.py backup` takes them too.
 MEDIA_ROOT = Path(os.environ.get("HELPLINE_MEDIA_ROOT", DATA_DIR / "media")).resolve()
 
 # --- Text gateways (read through helpline.channels.config; tests override this mapping) -----

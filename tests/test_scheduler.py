@@ -63,6 +63,7 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
         "conversations.abandoned_chats": 10.0,
         "conversations.quiet_threads": 60.0,
         "cases.follow_up_reminders": 60.0,
+        "referrals.visit_reminders": 600.0,
     }
 
 

@@ -37,6 +37,7 @@ OWNERS = {
             "MonitoringVisit",
             "PartnerConcern",
             "PartnerSuspension",
+            "PartnerImport",
             "ReferralNumber",
             "Referral",
             "ReferralEvent",

@@ -93,6 +93,9 @@ class Scope(StrEnum):
     | GET /referrals, GET /referrals/{id} | referrals:read |
     | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
 
+    A concern about a partner is recorded by a person (a serious one suspends referrals and names
+    who started the suspension): a token holding the scopes is refused (403) there.
+
     PATCH needs contacts:read too, because it reads before it writes: it finds the contact among
     those the token may see, and answers with the whole contact as it now stands (a write-only
     token could otherwise read any contact by sending an empty change). A token that enters

@@ -1,15 +1,38 @@
 """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413, in every mode, before any
 view or middleware reads it. (Django raises RequestDataTooBig only once something reads the body,
-and shows it as a 400, with a traceback when debug is on.)"""
+and shows it as a 400, with a traceback when debug is on.)
+
+A view that takes a file (a partner's MOU, a directory to import) declares the largest file it
+takes with @allow_upload; its bodies may be that much larger, and a larger one is refused here
+too, before a byte of it is stored, with the limit said on the page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 from helpline.common.errors import bad_request, too_large
+
+ATTRIBUTE = "helpline_upload_limit"
+# Room for the form's other fields and the multipart framing around the file.
+FORM_MARGIN = 65_536
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def allow_upload(file_bytes: int) -> Callable[[V], V]:
+    """Declare that a view takes a file of up to `file_bytes`. The view still checks the file's
+    own size: this only lets a body that large reach it."""
+
+    def mark(view: V) -> V:
+        setattr(view, ATTRIBUTE, file_bytes)
+        return view
+
+    return mark
 
 
 class BodyLimitMiddleware:
@@ -24,8 +47,19 @@ class BodyLimitMiddleware:
         except ValueError:
             return bad_request(request)
         if limit is not None and length > limit:
-            return too_large(request)
+            upload = _upload_limit(request)
+            if length > max(limit, upload + FORM_MARGIN):
+                return too_large(request, limit=upload or None)
         return self.get_response(request)
+
+
+def _upload_limit(request: HttpRequest) -> int:
+    """The largest file the addressed view takes (0: it takes none)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return 0
+    return int(getattr(match.func, ATTRIBUTE, 0))
 
 
 def _buffered_size(request: HttpRequest) -> int:

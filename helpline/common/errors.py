@@ -9,11 +9,13 @@ from django.template.loader import render_to_string
 from helpline.common.requests import wants_json
 
 
-def _page(request: HttpRequest, status: int, template: str, detail: str) -> HttpResponse:
+def _page(
+    request: HttpRequest, status: int, template: str, detail: str, context: dict[str, object] | None = None
+) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"detail": detail}, status=status)
     try:
-        body: str = render_to_string(template, request=request)
+        body: str = render_to_string(template, context, request=request)
     except Exception:  # an error page must never fail in turn
         body = detail
     return HttpResponse(body, status=status)
@@ -43,8 +45,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _page(request, 500, "500.html", "Server error.")
 
 
-def too_large(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page(request, 413, "413.html", "Request body too large.")
+def too_large(
+    request: HttpRequest, exception: Exception | None = None, *, limit: int | None = None
+) -> HttpResponse:
+    """`limit`: the most this address takes, in bytes, said on the page where it is not the site's
+    usual (an upload)."""
+    context: dict[str, object] | None = {"limit_mb": f"{limit / 1_000_000:g}"} if limit else None
+    return _page(request, 413, "413.html", "Request body too large.", context)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

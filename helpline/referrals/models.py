@@ -224,6 +224,25 @@ class PartnerSuspension(UUIDModel):
         ]
 
 
+class PartnerImport(UUIDModel):
+    """A directory upload read and checked, waiting for its uploader to confirm it: the rows that
+    would go in and, line by line, those refused and why. Kept here between the two steps so the
+    file is not sent twice; confirming it within IMPORT_VALID writes the good rows, once."""
+
+    uploaded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    file_name = models.CharField(max_length=255)
+    accepted = models.JSONField(default=list)  # [{"line": 2, "name": ..., fields...}]
+    refused = models.JSONField(default=list)  # [{"line": 3, "name": ..., "reasons": [...]}]
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
 # --- Referrals -------------------------------------------------------------------------------
 
 
