@@ -13,6 +13,7 @@ from helpline.cases.api import router as cases_router
 from helpline.common.outage import database_unavailable, unavailable_response
 from helpline.contacts.api import router as contacts_router
 from helpline.referrals.api_partners import router as partners_router
+from helpline.referrals.api_referrals import router as referrals_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -27,6 +28,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", contacts_router)
 api.add_router("/", cases_router)
 api.add_router("/", partners_router)
+api.add_router("/", referrals_router)
 
 
 @api.exception_handler(ValidationError)

@@ -42,7 +42,7 @@ def test_demo_partners_cover_the_three_provinces_and_every_standing(db: None) ->
         persona(role, username=username)
     out = StringIO()
     call_command("seed_demo_partners", stdout=out)
-    assert "Demo partners created: 10" in out.getvalue()
+    assert "Demo partners created: 12" in out.getvalue()
     partners = list(Partner.objects.all())
     assert all(any(ord(c) in KHMER for c in p.name_km) for p in partners)
     places = {t.code for p in partners for t in p.provinces.all()}
@@ -63,4 +63,4 @@ def test_demo_partners_cover_the_three_provinces_and_every_standing(db: None) ->
     assert AuditEvent.objects.filter(action=AuditAction.PARTNER_SUSPEND).count() == 1
     again = StringIO()
     call_command("seed_demo_partners", stdout=again)
-    assert "already present" in again.getvalue() and Partner.objects.count() == 10
+    assert "already present" in again.getvalue() and Partner.objects.count() == 12

@@ -40,6 +40,7 @@ from helpline.channels.calls import CallEvent
 from helpline.contacts import services as contacts
 from helpline.contacts.models import Channel, Contact, Kind, Status
 from helpline.conversations.services import text_receive, text_reply
+from helpline.referrals.services import referral_draft, referral_send
 from helpline.routing.marks import triage_mark
 from helpline.routing.models import TriageVerdict
 from helpline.voice.callbacks import callback_make
@@ -47,6 +48,7 @@ from helpline.voice.models import VoiceCall
 from helpline.voice.services import voice_event
 from tests.conftest import signed_in_client
 from tests.factories import persona
+from tests.referral_factories import partner
 from tests.sockets import staff_scope
 from tests.test_url_access import walk
 
@@ -60,6 +62,7 @@ MARKERS = {
     "number": "12777999",
     "case note": "zq7casenote",
     "follow-up instructions": "zq7instructions",
+    "referral request": "zq7referral",
 }
 # Audit rows that say nothing of what was read.
 NOT_READS = {"access.refused", "api.token_use", "api.token_rejected"}
@@ -129,6 +132,20 @@ def seeded(db: None, settings: Any) -> Seeded:
         owner=dara,
         instructions=MARKERS["follow-up instructions"],
     )
+    # A referral of the case to a partner, sent: what the partner is asked to do is the child's record.
+    referral = referral_send(
+        dara,
+        referral_draft(
+            dara,
+            case=case,
+            partner=partner(),
+            service="shelter",
+            urgency="routine",
+            request=MARKERS["referral request"],
+            shared_fields=["age"],
+            consent="given",
+        ),
+    )
     token, raw = api_token_create(None, name="walker", scopes=[s.value for s in Scope])
     return Seeded(
         people=people,
@@ -145,11 +162,24 @@ def seeded(db: None, settings: Any) -> Seeded:
             "username": ["dara"],
             "mark_id": [str(mark.pk)],
             "case_id": [str(case.pk)],
-            # Actions on one part of a case answer only POST: any id will do.
-            **{key: [str(uuid.uuid4())] for key in ["note_id", "goal_id", "follow_up_id", "break_id"]},
-            # A partner's link (no staff member holds one) and its POST-only revoke and send-again.
+            "referral_id": [str(referral.pk)],
+            "partner_id": [str(referral.partner_id)],
+            # Actions on one part of a case or a partner answer only POST: any id will do.
+            **{
+                key: [str(uuid.uuid4())]
+                for key in [
+                    "note_id",
+                    "goal_id",
+                    "follow_up_id",
+                    "break_id",
+                    "import_id",
+                    "document_id",
+                    "visit_id",
+                    "link_id",
+                ]
+            },
+            # A partner's link: no staff member holds one.
             "value": ["not-a-partner-link"],
-            **{key: [str(uuid.uuid4())] for key in ["referral_id", "link_id"]},
         },
         caller_id=str(caller.pk),
     )
@@ -223,6 +253,9 @@ def test_every_view_that_shows_a_childs_words_or_record_audits_the_read(seeded: 
         "api:get_contact",
         "api:list_contacts",
         "cases:detail",
+        "referrals:referral_detail",
+        "api:get_referral",
+        "api:list_referrals",
     } <= set(shown), shown
     assert {"message", "reply"} <= shown["conversations:thread"]
     assert not unaudited, "reads without an audit row:\n" + "\n".join(unaudited)

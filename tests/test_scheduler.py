@@ -64,6 +64,8 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
         "conversations.quiet_threads": 60.0,
         "cases.follow_up_reminders": 60.0,
         "referrals.visit_reminders": 600.0,
+        "referrals.acknowledge_alerts": 60.0,
+        "referrals.expiry": 600.0,
     }
 
 

@@ -23,6 +23,20 @@ from helpline.routing.selectors import waiting_queue, wallboard
 from helpline.routing.triage import score_text, triage_contact
 
 ClientFor = Callable[[Staff], Client]
+
+
+def normalise_text(text: str) -> str:
+    from helpline.common.text import normalise
+
+    return normalise(text)
+
+
+def corpus_topics() -> tuple[str, ...]:
+    from helpline.routing.corpus import TOPICS
+
+    return TOPICS
+
+
 # Risk said without any listed phrase: a plan, a means and a time (not a corpus message).
 PLAN = "ញុំលួចយកថ្នាំរបស់យាយទុកហើយ យប់នេះនឹងលេបទាំងអស់"
 
@@ -201,11 +215,41 @@ def test_the_fast_scoring_path_gives_scikit_learns_probabilities(db: None) -> No
     from helpline.routing.corpus import split
 
     model = context.model()
-    assert model is not None
-    for example in split("heldout"):
-        form = normalise(example.text)
-        expected = model.classifier.predict_proba(model.transform([form]))[0, 1]
-        assert abs(model.probability(form) - expected) < 1e-9, example.id
+    assert model is not None and model.by_topic
+    forms = [normalise(e.text) for e in split("heldout")]
+    expected = model.reference_probability(forms)
+    for form, probability in zip(forms, expected, strict=True):
+        assert abs(model.probability(form) - probability) < 1e-9
+
+
+def test_the_model_names_the_topic_it_found(db: None) -> None:
+    """One classifier per topic: the strongest one names the topic the counsellor sees."""
+    assessment = context.assess(normalise_text(PLAN))
+    assert assessment is not None and assessment.is_risk
+    assert assessment.topic == "suicide"
+    model = context.model()
+    assert model is not None and set(model.classes) == {*corpus_topics(), context.ORDINARY}
+
+
+def test_the_held_out_part_is_never_trained_on() -> None:
+    """Held-out lines changed in any way (labels flipped, texts swapped) leave the model's weights
+    exactly as they were: it only ever reads the training part."""
+    import dataclasses
+
+    from helpline.routing.corpus import examples
+
+    found = examples()
+    changed = tuple(
+        dataclasses.replace(e, label="ordinary" if e.is_risk else "risk", text=e.text[::-1])
+        if e.split == "heldout"
+        else e
+        for e in found
+    )
+    words = lambda form: form.split()  # noqa: E731 (no segmenter needed to compare weights)
+    one, other = context.ContextModel(found, words=words), context.ContextModel(changed, words=words)
+    assert all(e.split == "train" for e in one.examples)
+    assert one.features == other.features
+    assert (one.coef == other.coef).all() and (one.intercept == other.intercept).all()
 
 
 def test_while_the_model_is_being_built_a_message_is_scored_by_keywords_at_once(

@@ -3,13 +3,25 @@ to one of the caller's open cases), and the counsellor's follow-ups coming due."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.cases import selectors
+from helpline.cases.models import Case
 from helpline.common.panels import Panel
 from helpline.contacts.models import Contact
+
+# Sections the apps above add to the case page (referrals: the case's referrals and a way to
+# refer), registered from their apps.py as cases registers its providers into contacts: cases
+# never imports them. Each returns None to show nothing.
+CASE_SECTIONS: list[Callable[[Staff, Case], Panel | None]] = []
+
+
+def case_sections(staff: Staff, case: Case) -> list[Panel]:
+    return [found for provider in CASE_SECTIONS if (found := provider(staff, case)) is not None]
 
 
 def contact_cases_panel(staff: Staff, contact: Contact) -> Panel | None:

@@ -24,6 +24,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases import forms, printout, selectors, services
 from helpline.cases.models import Case, CaseStatus, SignOff
+from helpline.cases.panels import case_sections
 from helpline.cases.services import CaseConflict, CaseError
 from helpline.contacts.selectors import access_contact
 
@@ -107,6 +108,7 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "approved": SignOff.APPROVED,
         "print_languages": Language.choices,
         "print_language": printout.print_language(staff, None),
+        "sections": case_sections(staff, case),
     } | extra
 
 

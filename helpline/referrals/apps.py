@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "helpline.referrals"
     label = "referrals"
+
+    def ready(self) -> None:
+        # The case page (cases, a floor below) shows the case's referrals through this provider:
+        # cases never imports referrals.
+        from helpline.cases.panels import CASE_SECTIONS  # deferred: ready(), once models load
+        from helpline.referrals.panels import case_referrals_section  # deferred: ready(), as above
+
+        if case_referrals_section not in CASE_SECTIONS:
+            CASE_SECTIONS.append(case_referrals_section)

@@ -67,7 +67,7 @@ def _page(
     with translation.override(language):
         context = {
             "referral": referral,
-            "shared_rows": shown(referral.shared or {}),
+            "shown": shown(referral.shared or {}),
             "moves": portal.partner_moves(referral),
             "statuses": ReferralStatus,
             "language": language,
