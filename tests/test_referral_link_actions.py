@@ -44,7 +44,8 @@ def test_the_counsellor_revokes_a_link_and_it_opens_nothing(
     ref, token = sent(counsellor)
     response = client_for(counsellor).post(revoke_url(ref, token))
     assert response.status_code == 302
-    assert response["Location"] == reverse("cases:detail", kwargs={"case_id": ref.case_id}) + "#referrals"
+    page = reverse("referrals:referral_detail", kwargs={"referral_id": ref.pk})
+    assert response["Location"] == page + "#links"
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_by == counsellor
     assert link_resolve(sign(token)) is Refusal.REVOKED
@@ -119,3 +120,11 @@ def test_the_case_pages_partial_offers_revoke_for_working_links_only(counsellor:
     Referral.objects.filter(pk=ref.pk).update(status=ReferralStatus.CLOSED)
     ref.refresh_from_db()
     assert send_url(ref) not in render_to_string("referrals/_link_actions.html", link_context(ref))
+
+
+def test_the_referrals_page_offers_them(counsellor: Staff, client_for: Callable[[Staff], Client]) -> None:
+    ref, token = sent(counsellor)
+    page = client_for(counsellor).get(reverse("referrals:referral_detail", kwargs={"referral_id": ref.pk}))
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="links"' in body
+    assert revoke_url(ref, token) in body and send_url(ref) in body

@@ -1,8 +1,8 @@
-"""The staff's hold on a referral's partner links, from the case page: revoke a link, or send
-the partner a new one (which revokes the older ones).
+"""The staff's hold on a referral's partner links, from the referral's page: revoke a link, or
+send the partner a new one (which revokes the older ones).
 
-Whoever may see the case may do both (`referrals_visible_to`); any other referral is the same 404
-as a missing one. The case page includes `referrals/_link_actions.html` with `link_context()`."""
+Whoever may see the case may do both (`access_referral`); any other referral is the same 404 as a
+missing one. A page shows them with `referrals/_link_actions.html` (context: `link_context()`)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from helpline.accounts.permissions import Permission
 from helpline.referrals import portal
 from helpline.referrals.lifecycle import ReferralConflict, ReferralError
 from helpline.referrals.models import Referral, ReferralToken
-from helpline.referrals.selectors import referrals_visible_to
+from helpline.referrals.selectors_referrals import access_referral
 
 
 def link_context(referral: Referral) -> dict[str, Any]:
@@ -35,16 +35,8 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user
 
 
-def _access(staff: Staff, referral_id: UUID) -> Referral:
-    """The referral if the case is one `staff` may see; the same 404 otherwise."""
-    found = referrals_visible_to(staff).select_related("case", "partner").filter(pk=referral_id).first()
-    if found is None:
-        raise Http404
-    return found
-
-
-def _to_case(referral: Referral) -> HttpResponse:
-    return redirect(reverse("cases:detail", kwargs={"case_id": referral.case_id}) + "#referrals")
+def _to_links(referral: Referral) -> HttpResponse:
+    return redirect(reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk}) + "#links")
 
 
 def _refused(request: HttpRequest, referral: Referral, exc: ReferralError) -> HttpResponse:
@@ -57,7 +49,7 @@ def _refused(request: HttpRequest, referral: Referral, exc: ReferralError) -> Ht
 @require_POST
 def link_revoke(request: HttpRequest, referral_id: UUID, link_id: UUID) -> HttpResponse:
     staff = _staff(request)
-    referral = _access(staff, referral_id)
+    referral = access_referral(staff, referral_id)
     token = ReferralToken.objects.filter(referral=referral, pk=link_id).first()
     if token is None:
         raise Http404
@@ -65,17 +57,17 @@ def link_revoke(request: HttpRequest, referral_id: UUID, link_id: UUID) -> HttpR
         messages.success(request, _("The link was revoked: it opens nothing any more."))
     else:
         messages.info(request, _("This link was no longer working."))
-    return _to_case(referral)
+    return _to_links(referral)
 
 
 @access(requires(Permission.CASES))
 @require_POST
 def link_send(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     staff = _staff(request)
-    referral = _access(staff, referral_id)
+    referral = access_referral(staff, referral_id)
     try:
         portal.link_send_again(referral, staff, request=request)
     except ReferralError as exc:
         return _refused(request, referral, exc)
     messages.success(request, _("A new link is on its way to the partner; the older links no longer work."))
-    return _to_case(referral)
+    return _to_links(referral)
