@@ -1,6 +1,8 @@
-"""A referral's journey in a real browser: the partner opens the link that arrived by email (a
-real SMTP server) in a phone's browser of its own, without JavaScript, reads what was shared in
-Khmer or English and answers, under the Content-Security-Policy.
+"""A referral's journey in a real browser: the counsellor refers a case, choosing what to share;
+the partner opens the link that arrived by email (a real SMTP server) in a phone's browser of its
+own, without JavaScript, sees only that, accepts and marks the service delivered; the counsellor
+sees each step on the case timeline and the follow-up with the child on the console. And the
+partner's page reads in Khmer or English and answers under the Content-Security-Policy.
 
 The server here is one of this module's own: a demo Helpline whose task worker sends mail to the
 SMTP server this test runs, and whose public address is the one the links name."""
@@ -10,13 +12,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
+from helpline.referrals.models import ReferralStatus
 from tests.browser.conftest import (
     PROJECT_DIR,
     HelplineServer,
@@ -113,12 +118,152 @@ def mailing_helpline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Maili
 
 def the_emailed_link(helpline: MailingHelpline, number: str) -> str:
     """The partner link in the email about referral `number`, as the partner's mail shows it."""
-    for message in helpline.mailbox.wait_for(1, timeout=30):
-        if number in message["Subject"]:
-            text = text_of(message)
-            [link] = set(re.findall(re.escape(helpline.server.url) + r"/partner/[^/\s]+/", text))
-            return link
-    raise AssertionError(f"no email about {number}")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for message in list(helpline.mailbox.messages):
+            if number in message["Subject"]:
+                text = text_of(message)
+                [link] = set(re.findall(re.escape(helpline.server.url) + r"/partner/[^/\s]+/", text))
+                return link
+        time.sleep(0.2)
+    raise AssertionError(f"no email about {number} within 30 s")
+
+
+def sign_in(chromium: Any, helpline: MailingHelpline, username: str) -> Any:
+    server = helpline.server
+    context = chromium.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/accounts/sign-in/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(server.password)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/sign-in/code/$"))
+    page.locator("#id_code").fill(server.totp_code(username))
+    page.locator("main form button.primary").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/sign-in/"))
+    return page
+
+
+def partner_phone(chromium: Any) -> Any:
+    """A phone's browser of the partner's own: no cookie of the helpline's, no JavaScript."""
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def press(partner: Any, action: str) -> None:
+    """The partner's button for `action` (each is a form of its own, named by a hidden field)."""
+    partner.locator(f"form:has(input[name=action][value={action}]) button[type=submit]").click()
+    expect(partner.locator(".referral-status")).to_have_attribute("data-status", action)
+
+
+def named(status: ReferralStatus) -> re.Pattern[str]:
+    """The status as a timeline step names it: in the language of whoever took the step."""
+    labels = []
+    for language in ("km", "en"):
+        with translation.override(language):
+            labels.append(re.escape(str(status.label)))
+    return re.compile("|".join(labels))
+
+
+NICKNAME = "Srey Pov"
+REQUEST = "zq8 A safe place to sleep tonight; she will come with her aunt."
+
+
+def test_a_referral_from_the_case_to_the_partner_and_back(
+    chromium: Any, mailing_helpline: MailingHelpline
+) -> None:
+    helpline = mailing_helpline
+    # The follow-up with the child falls due at once, so the console shows it today.
+    helpline.shell(
+        "from helpline.referrals.models import ReferralSettings; "
+        "ReferralSettings.objects.update_or_create(pk=1, defaults={'follow_up_after_delivery_days': 0}); "
+        "print('ok')"
+    )
+    counsellor = sign_in(chromium, helpline, "counsellor")
+    try:
+        # A case opened from a new contact at the console, the child's age and province recorded.
+        counsellor.goto("/console/")
+        counsellor.locator("form.start input[name=address]").fill("012 888 414")
+        counsellor.locator("form.start button[type=submit]").click()
+        expect(counsellor).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
+        counsellor.locator(".cases-panel form[action^='/cases/open/'] button").click()
+        expect(counsellor).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}/$"))
+        case_path = counsellor.url[len(helpline.server.url) :]
+        profile = counsellor.locator("#profile form")
+        profile.locator("input[name=nickname]").fill(NICKNAME)
+        profile.locator("input[name=age]").fill("15")
+        profile.locator("select[name=province]").select_option("phnom_penh")
+        profile.locator("button[type=submit]").click()
+        expect(counsellor.locator("h1")).to_contain_text(NICKNAME)
+        case_number = counsellor.locator("h1").inner_text().split("·")[0].strip()
+
+        # The referral: a shelter in Phnom Penh, sharing the age and province, not the name.
+        counsellor.locator("#referrals a[href$='/refer/']").click()
+        counsellor.locator("form.filters select[name=service]").select_option("shelter")
+        choice = counsellor.locator(".partner-choice", has_text="Safe Haven Phnom Penh")
+        choice.locator("input[name=partner]").check()
+        counsellor.locator("textarea[name=request]").fill(REQUEST)
+        counsellor.locator("input[name=shared_fields][value=gender]").uncheck()
+        counsellor.locator("input[name=shared_fields][value=age]").check()
+        counsellor.locator("input[name=shared_fields][value=province]").check()
+        expect(counsellor.locator("input[name=shared_fields][value=nickname]")).not_to_be_checked()
+        counsellor.locator("input[name=consent][value=given]").check()
+        counsellor.locator("form[method=post] button.primary").click()
+
+        # The preview is what the partner will see; then it is sent.
+        preview = counsellor.locator("#preview .shared-view")
+        expect(preview).to_contain_text(REQUEST)
+        expect(preview).to_contain_text("15")
+        expect(preview).not_to_contain_text(NICKNAME)
+        number = preview.locator("dd").first.inner_text().strip()
+        counsellor.locator("#preview form[action$='/send/'] button").click()
+        expect(counsellor.locator("#links form[action$='/revoke/']")).to_have_count(1)
+        signed_in = counsellor.context.storage_state()
+    finally:
+        counsellor.context.close()
+
+    # The partner: the link from the email, on a phone, seeing only what was shared.
+    link = the_emailed_link(helpline, number)
+    partner = partner_phone(chromium)
+    try:
+        partner.goto(link)
+        main = partner.locator("main")
+        expect(main).to_contain_text(number)
+        expect(main).to_contain_text(REQUEST)
+        expect(main.locator(".shared-view")).to_contain_text("15")
+        expect(main.locator(".shared-view")).to_contain_text("ភ្នំពេញ")  # the province, shared
+        for hidden in (NICKNAME, case_number, "012 888 414", "+85512888414"):
+            expect(main).not_to_contain_text(hidden)
+        press(partner, "accepted")
+        press(partner, "delivered")
+        expect(partner.locator(".notice")).to_be_visible()
+    finally:
+        partner.context.close()
+
+    # The counsellor: each answer on the case timeline, and the follow-up with the child on the console.
+    context = chromium.new_context(base_url=helpline.server.url, storage_state=signed_in)
+    context.set_default_timeout(15_000)
+    counsellor = context.new_page()
+    try:
+        counsellor.goto(case_path)
+        steps = counsellor.locator("#timeline li[data-kind=referral]")
+        for status, by in (
+            (ReferralStatus.SENT, "counsellor"),
+            (ReferralStatus.ACCEPTED, "partner"),
+            (ReferralStatus.DELIVERED, "partner"),
+        ):
+            step = steps.filter(has_text=number).filter(has_text=named(status))
+            expect(step).to_have_count(1)
+            if by == "partner":
+                expect(step).to_contain_text("partner")
+        counsellor.goto("/console/")
+        follow_ups = counsellor.locator("#my-follow-ups")
+        expect(follow_ups).to_contain_text(case_number)
+        expect(follow_ups.locator(f"a[href='{case_path}#follow-ups']")).to_have_count(1)
+    finally:
+        counsellor.context.close()
 
 
 def test_the_partners_page_on_a_phone_runs_under_the_policy_and_reads_in_either_language(
@@ -151,25 +296,18 @@ def test_the_partners_page_on_a_phone_runs_under_the_policy_and_reads_in_either_
         context.close()
 
 
-# A sent referral made directly (the counsellor's referral pages are tested on their own), its
-# link issued and mailed through the worker as sending does.
+# A referral drafted and sent through the referral services, as the referral pages do (the journey
+# test above goes through those pages): its link is issued and mailed through the worker.
 SEND_ONE = """
-from django.utils import timezone
 from helpline.accounts.models import Staff
-from helpline.cases.models import Case
-from helpline.contacts.models import Term
-from helpline.referrals.delivery import send_partner_link
-from helpline.referrals.models import Assessment, Partner, Referral
+from helpline.cases.selectors import cases_visible_to
+from helpline.referrals.models import Partner
+from helpline.referrals.services import referral_draft, referral_send
 staff = Staff.objects.get(username="counsellor")
-case = Case.objects.exclude(nickname="").filter(status="open").first()
-partner = Partner.objects.create(name="Test shelter", email="p@example.org", assessment=Assessment.APPROVED)
-service = Term.objects.get(vocabulary="service", code="shelter")
-partner.services.set([service])
-ref = Referral.objects.create(
-    number="R-2099-00001", case=case, partner=partner, service=service, status="sent",
-    request="zq7 a bed tonight", consent="given", shared={"age": "15"},
-    created_by=staff, sent_by=staff, sent_at=timezone.now(),
+case = cases_visible_to(staff).exclude(nickname="").filter(status="open").first()
+draft = referral_draft(
+    staff, case=case, partner=Partner.objects.get(name="Safe Haven Phnom Penh"), service="shelter",
+    urgency="routine", request="zq7 a bed tonight", shared_fields=["age"], consent="given",
 )
-send_partner_link(ref, actor=staff)
-print(ref.number + "|" + case.nickname)
+print(referral_send(staff, draft).number + "|" + case.nickname)
 """
