@@ -356,6 +356,10 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpline@localhost")
+# Partner links one address may get refused in 15 minutes before every link from it is refused
+# (429) until the window ends: a partner clicks its link, only a guesser meets this. Counted in
+# the cache (per process without a shared cache).
+PARTNER_LINK_REFUSALS_PER_ADDRESS = env_int("HELPLINE_PARTNER_LINK_REFUSALS_PER_ADDRESS", 20)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------
 # Nothing inline without the page's nonce, nothing from anyone else. Pages are framed by nobody,
@@ -393,6 +397,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {
         "no_client_address": {"()": "helpline.common.logs.NoClientAddress"},
+        "no_partner_link": {"()": "helpline.common.logs.NoPartnerLink"},
         "outage_log_line": {"()": "helpline.common.outage.OutageLogLine"},
         "pool_warnings": {"()": "helpline.common.outage.PoolWarnings"},
     },
@@ -409,7 +414,9 @@ LOGGING = {
         # for the chat, that is a child's address. Its handlers stay uvicorn's own.
         "uvicorn.error": {"filters": ["no_client_address"]},
         # A request failed because the database is away: one line, not a traceback each.
-        "django.request": {"filters": ["outage_log_line"]},
+        "django.request": {"filters": ["outage_log_line", "no_partner_link"]},
+        # A partner's link carries its key in the path (see helpline.referrals.views_portal).
+        "django.security.csrf": {"filters": ["no_partner_link"]},
         # The pool warns at every failed attempt to connect: the gate logs an outage once instead.
         "psycopg.pool": {"filters": ["pool_warnings"]},
     },

@@ -175,8 +175,11 @@ def seeded(db: None, settings: Any) -> Seeded:
                     "import_id",
                     "document_id",
                     "visit_id",
+                    "link_id",
                 ]
             },
+            # A partner's link: no staff member holds one.
+            "value": ["not-a-partner-link"],
         },
         caller_id=str(caller.pk),
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -367,6 +368,11 @@ class Referral(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def awaits_partner(self) -> bool:
+        """Whether the partner is still expected to act (and so may be sent a link)."""
+        return self.status in OPEN_STATUSES
+
 
 class ReferralEventKind(models.TextChoices):
     CREATED = "created", _("Drafted")
@@ -420,6 +426,13 @@ class ReferralToken(UUIDModel):
 
     def __str__(self) -> str:
         return f"link {self.pk} for {self.referral_id}"
+
+    @property
+    def state(self) -> str:
+        """ "revoked", "expired" or "active": whether the link opens its referral now."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"
 
 
 class ReferralSettings(models.Model):
