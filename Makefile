@@ -9,7 +9,7 @@ PORT ?= 8000
 export PORT
 
 .PHONY: run install install-dev messages test test-browser check lint format typecheck migrations-check \
-        messages-check lock security system-deps-fonts system-deps-browser system-deps-sms test-kannel bench-sms clean
+        messages-check lock security system-deps-fonts system-deps-browser system-deps-sms system-deps-deploy test-kannel bench-sms clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,20 @@ system-deps-sms:
 	  fi; \
 	fi
 	@dpkg-query -W -f='$${Package} $${Version}\n' kannel kannel-extras
+
+# nginx for tests/test_scale_out.py, which runs deploy/nginx/helpline.conf in front of two servers
+# (as root). Debian starts nginx on port 80 on install; the test runs its own on free ports, so the
+# system service is stopped and kept from starting at boot.
+system-deps-deploy:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light openssl >/dev/null; \
+	  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+	    systemctl disable --now nginx >/dev/null 2>&1 || true; \
+	  else \
+	    /etc/init.d/nginx stop >/dev/null 2>&1 || true; update-rc.d nginx disable >/dev/null 2>&1 || true; \
+	  fi; \
+	fi
+	@/usr/sbin/nginx -v
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
