@@ -36,3 +36,15 @@ class LiveEvent(models.Model):
 
     def __str__(self) -> str:
         return f"live event {self.pk} for {self.group}"
+
+
+class WorkerBeat(models.Model):
+    """A background worker that is alive says so every few seconds; a task left 'running' by a
+    worker whose beat stopped was cut off (killed, power lost) and is recovered by the scheduler."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} (seen {self.seen_at:%H:%M:%S})"

@@ -10,9 +10,13 @@ from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from helpline.common.task_recovery import rerunnable
 from helpline.conversations.outbox import deliver_due
 
 TASK_PATH = "helpline.conversations.tasks.deliver_outbox"
+# Safe to run again after a crash: each message is claimed before it is sent, and one whose send was
+# cut off is shown as 'not known', never sent a second time (outbox.recover_stale).
+rerunnable(TASK_PATH)
 
 
 def _already_scheduled(before: dt.datetime) -> bool:

@@ -4,19 +4,25 @@ django-tasks-db's `db_worker` exits on the first error from the database; `serve
 again, but only after its back-off. This one waits for the database instead, trying again every
 RETRY_FIRST..RETRY_MAX seconds, and goes on with the tasks within seconds of its return. Its
 options are db_worker's, less --reload and --batch (a worker for `serve` and production).
+
+While it runs it beats (helpline/common/task_recovery.py), so that a task it was running when it
+was killed is recovered by the scheduler instead of staying 'running' for ever.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
 from helpline.common.outage import database_unavailable
+from helpline.common.task_recovery import BEAT_SECONDS, beat, beat_stop
 
 log = logging.getLogger("helpline.worker")
 
@@ -26,7 +32,32 @@ SETTLED_SECONDS = 30.0
 
 
 class SteadyWorker(Worker):
+    def beat_forever(self, stop: threading.Event) -> None:
+        started_at = timezone.now()
+        while not stop.is_set():
+            try:
+                beat(self.worker_id, started_at)
+            except Exception as exc:  # an outage: the next beat tries again
+                log.debug("worker beat not recorded: %s", exc)
+            finally:
+                connections.close_all()  # this thread's own connections only
+            stop.wait(BEAT_SECONDS)
+
     def run(self) -> None:
+        stop = threading.Event()
+        beating = threading.Thread(target=self.beat_forever, args=(stop,), name="worker-beat", daemon=True)
+        beating.start()
+        try:
+            self.run_steadily()
+        finally:
+            stop.set()
+            beating.join(timeout=BEAT_SECONDS)
+            try:
+                beat_stop(self.worker_id)
+            except Exception as exc:
+                log.debug("worker beat not removed: %s", exc)
+
+    def run_steadily(self) -> None:
         delay = RETRY_FIRST
         while self.running:
             started = time.monotonic()

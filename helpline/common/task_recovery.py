@@ -1,0 +1,85 @@
+"""Tasks cut off with their worker (kill -9, a power cut, the machine lost) stay 'running' in
+django-tasks' table for ever: nobody finishes them and nothing runs them again. Each worker beats
+(helpline/common/management/commands/worker.py); the scheduler gives a task whose worker stopped
+beating one more run if its task says it is safe to run again, and marks it failed otherwise, or
+when it was cut off twice. "Safe to run again" is the task's own promise: the outbox claims each
+message before sending it and never sends one twice, so a second run sends only what the first did
+not reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from importlib import import_module
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from helpline.common.models import WorkerBeat
+
+log = logging.getLogger("helpline.worker")
+
+BEAT_SECONDS = 5.0
+# A worker unheard of for this long is gone (six missed beats: a busy database is not a death).
+LOST_AFTER = dt.timedelta(seconds=30)
+# A task is run at most this many times in all: the first run and one more after a crash.
+MAX_RUNS = 2
+
+_RERUNNABLE: set[str] = set()
+
+
+def rerunnable(task_path: str) -> None:
+    """Declare that the task at `task_path` may run again after its worker died mid-run."""
+    _RERUNNABLE.add(task_path)
+
+
+def may_run_again(task_path: str) -> bool:
+    """Whether the task declared itself safe to run again; its module (ours only) is imported first,
+    since the process asking (the scheduler) may never have loaded it."""
+    module = task_path.rpartition(".")[0]
+    if module.startswith("helpline."):
+        try:
+            import_module(module)
+        except ImportError:
+            return False
+    return task_path in _RERUNNABLE
+
+
+def beat(worker_id: str, started_at: dt.datetime) -> None:
+    defaults = {"seen_at": timezone.now(), "started_at": started_at}
+    WorkerBeat.objects.update_or_create(worker_id=worker_id, defaults=defaults)
+
+
+def beat_stop(worker_id: str) -> None:
+    WorkerBeat.objects.filter(worker_id=worker_id).delete()
+
+
+def recover_orphaned_tasks() -> dict[str, int]:
+    """Tasks running on a worker that stopped beating: run again once, or failed. Each change is a
+    conditional update on the row still 'running' for the same workers, so two schedulers (or a
+    worker finishing late) never recover one task twice."""
+    now = timezone.now()
+    alive = set(WorkerBeat.objects.filter(seen_at__gte=now - LOST_AFTER).values_list("worker_id", flat=True))
+    rerun = failed = 0
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=now - LOST_AFTER)
+    for result in running.only("id", "task_path", "worker_ids"):
+        workers = list(result.worker_ids or [])
+        if workers and workers[-1] in alive:
+            continue
+        same = DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING, worker_ids=workers)
+        with transaction.atomic():
+            if may_run_again(result.task_path) and len(workers) < MAX_RUNS:
+                rerun += same.update(status=TaskResultStatus.READY, run_after=now, started_at=None)
+            else:
+                failed += same.update(
+                    status=TaskResultStatus.FAILED,
+                    finished_at=now,
+                    exception_class_path="helpline.common.task_recovery.WorkerLost",
+                    traceback="The worker stopped while running this task.",
+                )
+    WorkerBeat.objects.filter(seen_at__lt=now - 10 * LOST_AFTER).delete()
+    if rerun or failed:
+        log.warning("tasks cut off by a stopped worker: %d run again, %d marked failed", rerun, failed)
+    return {"rerun": rerun, "failed": failed}
