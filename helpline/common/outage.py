@@ -76,11 +76,37 @@ class DatabaseGate:
 gate = DatabaseGate()
 
 
+SQLITE_STORAGE_ERRORS = ("database or disk is full", "disk I/O error")
+
+
+def storage_full(exc: BaseException | None) -> bool:
+    """SQLite could not write because its disk is full (or failing: with no room for its WAL and
+    shared-memory files even opening a connection fails with an I/O error). The transaction was
+    rolled back whole (SQLite never keeps part of one), so the request is refused like an outage,
+    and a gateway sends again once an administrator has freed space."""
+    return (
+        isinstance(exc, OperationalError)
+        and connection.vendor == "sqlite"
+        and any(text in str(exc) for text in SQLITE_STORAGE_ERRORS)
+    )
+
+
+_full_logged_at = 0.0
+
+
 def database_unavailable(exc: BaseException | None) -> bool:
-    """Is this error the database being unreachable (or its link broken) rather than a fault of the
-    code or the data? Only PostgreSQL's errors are: SQLite's OperationalError also means a missing
-    table or a syntax error."""
-    return isinstance(exc, OperationalError | InterfaceError) and connection.vendor == "postgresql"
+    """Is this error the database being unreachable (or its link broken, or its disk full) rather
+    than a fault of the code or the data? Of PostgreSQL's, any OperationalError; of SQLite's only a
+    full disk (its OperationalError also means a missing table or a syntax error)."""
+    if isinstance(exc, OperationalError | InterfaceError) and connection.vendor == "postgresql":
+        return True
+    if storage_full(exc):
+        global _full_logged_at
+        if time.monotonic() - _full_logged_at > 60:  # once a minute, not once a request
+            _full_logged_at = time.monotonic()
+            log.error("the disk holding the database is full or failing (%s): answering 503 until fixed", exc)
+        return True
+    return False
 
 
 def mark(request: HttpRequest) -> None:
