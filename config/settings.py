@@ -400,6 +400,7 @@ LOGGING = {
         "no_partner_link": {"()": "helpline.common.logs.NoPartnerLink"},
         "outage_log_line": {"()": "helpline.common.outage.OutageLogLine"},
         "pool_warnings": {"()": "helpline.common.outage.PoolWarnings"},
+        "layer_task_noise": {"()": "helpline.common.layers.LayerTaskNoise"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
@@ -419,5 +420,7 @@ LOGGING = {
         "django.security.csrf": {"filters": ["no_partner_link"]},
         # The pool warns at every failed attempt to connect: the gate logs an outage once instead.
         "psycopg.pool": {"filters": ["pool_warnings"]},
+        # Redis away: channels-redis's own tasks fail; one line each instead of a traceback.
+        "asyncio": {"filters": ["layer_task_noise"]},
     },
 }

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
+
+from helpline.common.layers import layer_unavailable
+
+log = logging.getLogger("helpline.sockets")
+
+CLOSE_TRY_AGAIN = 1013  # something the socket needs is away for a moment: the client comes back
 
 
 class DirectDispatch:
@@ -24,7 +32,23 @@ class DirectDispatch:
             self.closed = message.get("type") == "websocket.close"
             await send(message)
 
-        await super().__call__(scope, receive, send_until_closed)  # type: ignore[misc]
+        try:
+            await super().__call__(scope, receive, send_until_closed)  # type: ignore[misc]
+        except Exception as exc:
+            # Redis went away under the socket (its wait for pushed events failed): without the
+            # layer this socket can hear nothing, so it closes for its client to come back, which
+            # it does once Redis answers again. Never a traceback per socket.
+            if not layer_unavailable(exc):
+                raise
+            log.warning("the channel layer is unavailable (%s): a socket closed for its client to retry", exc)
+            await self.layer_lost()
+            with contextlib.suppress(Exception):  # cleaning up needs the layer too; it is away
+                await self.disconnect(CLOSE_TRY_AGAIN)  # type: ignore[attr-defined]
+
+    async def layer_lost(self) -> None:
+        """Say goodbye on a socket whose channel layer is away (a consumer may first say why)."""
+        if not self.closed:
+            await self.close(code=CLOSE_TRY_AGAIN)  # type: ignore[attr-defined]
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         if self.closed and message["type"] == "websocket.receive":

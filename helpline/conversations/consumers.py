@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from helpline.common import live
+from helpline.common.layers import layer_unavailable
 from helpline.common.outage import database_unavailable
 from helpline.common.sockets import DirectDispatch
 from helpline.common.text import is_identifier
@@ -39,7 +40,7 @@ FLOOD_FRAMES, FLOOD_SECONDS = 10, 10.0
 TICK_WAITING_SECONDS, TICK_ANSWERED_SECONDS = 3.0, 30.0
 
 CLOSE_TOO_BIG, CLOSE_BAD, CLOSE_FORBIDDEN, CLOSE_FLOOD = 1009, 4400, 4403, 4429
-CLOSE_TRY_AGAIN = 1013  # the database is away: the widget reconnects
+CLOSE_TRY_AGAIN = 1013  # the database or Redis is away: the widget reconnects
 CLOSE_PAGE_GONE = 1001  # "going away": what a browser sends as it closes or leaves the page
 
 
@@ -68,10 +69,15 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         await self.accept()
 
     async def _database_away(self) -> None:
-        """Tell the child plainly, and close so that the widget comes back once the database is."""
-        log.warning("chat: the database is unavailable; the child is told to wait")
+        """Tell the child plainly, and close so that the widget comes back once the database (or
+        the channel layer, Redis) is."""
+        log.warning("chat: the database or the channel layer is unavailable; the child is told to wait")
         await self._send({"type": "reconnecting", "message": reconnecting_text(self.language)})
         await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def layer_lost(self) -> None:
+        if not self.closed:
+            await self._database_away()
 
     def _client_address(self) -> str:
         client = self.scope.get("client") or ("", 0)
@@ -119,7 +125,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         try:
             await handler(frame)
         except Exception as exc:
-            if not database_unavailable(exc):
+            if not (database_unavailable(exc) or layer_unavailable(exc)):
                 raise
             await self._database_away()
 
@@ -259,6 +265,9 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
                 if self.channel_layer is not None:
                     for group in self._groups():
                         await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:
+                if not layer_unavailable(exc):  # Redis away: its memberships expire by themselves
+                    raise
             finally:  # the chat must be marked disconnected even if the layer fails
                 try:
                     if code == CLOSE_PAGE_GONE:
