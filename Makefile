@@ -119,6 +119,13 @@ system-deps-deploy:
 	fi
 	@/usr/sbin/nginx -v
 
+# Mixed load at twice the national peak (30 requests/s of console pages, SMS, API reads plus 700 open
+# chats, 5 minutes) on PostgreSQL with Redis, with one and then two server processes.
+# Results go to bench/results/mixed-1-2-workers.txt. Run it on an otherwise idle machine (~13 min).
+.PHONY: bench-mixed
+bench-mixed: install-dev messages
+	$(BIN)/python bench/mixed.py $(BENCH_ARGS)
+
 # Faults at full length (the suite runs 3 rounds): kill -9 of the server during 20 concurrent SMS,
 # 20 rounds, on SQLite and PostgreSQL; a worker killed while sending. Prints what it counted.
 .PHONY: test-faults
