@@ -126,6 +126,7 @@ class AuditAction(models.TextChoices):
     ROTA_ASSIGN = "rota.assign", _("Put on a shift")
     ROTA_LAPSE = "rota.lapse", _("Taken off shifts: vetting lapsed")
     ROTA_LAPSE_ACKNOWLEDGE = "rota.lapse_acknowledge", _("Vetting lapse warning acknowledged")
+    ROTA_LIST = "rota.list", _("Rota listed")
     ROTA_PATTERN_ADD = "rota.pattern_add", _("Weekly shift pattern added")
     ROTA_PATTERNS_APPLY = "rota.patterns_apply", _("Shifts made from weekly patterns")
     ROTA_SHIFT_ADD = "rota.shift_add", _("Shift added")
