@@ -132,4 +132,4 @@ def high_risk_this_shift(staff: Staff, now: dt.datetime | None = None) -> int:
 
 def my_recent_contacts(staff: Staff, days: int = 7) -> QuerySet[Contact]:
     since = timezone.now() - dt.timedelta(days=days)
-    return Contact.objects.filter(counsellor=staff, arrived_at__gte=since).order_by("-arrived_at")[:30]
+    return Contact.objects.filter(counsellor=staff, arrived_at__gte=since).order_by("-arrived_at")
