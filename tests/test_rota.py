@@ -321,3 +321,13 @@ def test_a_shift_starting_after_now_is_not_on_shift_now(counsellor: Staff) -> No
     shift_on(tomorrow(), staff=[counsellor])
     assert on_shift_now() == []
     assert local(tomorrow(), 8) > timezone.now()
+
+
+def test_a_shift_already_over_is_history_not_a_gap(counsellor: Staff) -> None:
+    now = timezone.now()
+    over = services.shift_add("test", starts_at=now - dt.timedelta(hours=9), ends_at=now - dt.timedelta(hours=1), minimum=2)
+    assert gaps_ahead() == []
+    day = next(d for d in rota_days(timezone.localdate(over.starts_at)) if over in d.shifts)
+    assert day.gaps == 0
+    with pytest.raises(RotaError):
+        services.shift_assign("test", shift=over, staff=counsellor)

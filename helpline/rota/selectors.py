@@ -38,6 +38,11 @@ def is_gap(shift: Shift) -> bool:
     return int(staffed) < shift.minimum
 
 
+def is_open_gap(shift: Shift, now: dt.datetime | None = None) -> bool:
+    """A gap still to fill: below its minimum and not yet over (a past shift is history)."""
+    return shift.ends_at > (now or timezone.now()) and is_gap(shift)
+
+
 @dataclass(frozen=True)
 class RotaDay:
     day: dt.date
@@ -45,7 +50,7 @@ class RotaDay:
 
     @property
     def gaps(self) -> int:
-        return sum(1 for s in self.shifts if is_gap(s))
+        return sum(1 for s in self.shifts if getattr(s, "open_gap", False))
 
 
 def rota_days(start: dt.date | None = None, days: int = ROTA_DAYS) -> list[RotaDay]:
@@ -53,14 +58,16 @@ def rota_days(start: dt.date | None = None, days: int = ROTA_DAYS) -> list[RotaD
     start = start or timezone.localdate()
     shifts = list(shifts_between(_start_of(start), _start_of(start + dt.timedelta(days=days))))
     by_day: dict[dt.date, list[Shift]] = {start + dt.timedelta(days=i): [] for i in range(days)}
+    now = timezone.now()
     for shift in shifts:
+        shift.open_gap = is_open_gap(shift, now)  # type: ignore[attr-defined]
         day = timezone.localtime(shift.starts_at).date()
         by_day.setdefault(day, []).append(shift)
     return [RotaDay(day, found) for day, found in sorted(by_day.items()) if start <= day]
 
 
 def gaps_ahead(start: dt.date | None = None, days: int = ROTA_DAYS) -> list[Shift]:
-    return [s for d in rota_days(start, days) for s in d.shifts if is_gap(s)]
+    return [s for d in rota_days(start, days) for s in d.shifts if getattr(s, "open_gap", False)]
 
 
 def on_shift_now(now: dt.datetime | None = None) -> list[Staff]:
