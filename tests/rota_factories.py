@@ -19,7 +19,9 @@ def shift_on(
     day: dt.date, *, start: int = 8, hours: int = 8, minimum: int = 2, staff: list[Staff] | None = None
 ) -> Shift:
     starts = local(day, start)
-    shift = services.shift_add("test", starts_at=starts, ends_at=starts + dt.timedelta(hours=hours), minimum=minimum)
+    shift = services.shift_add(
+        "test", starts_at=starts, ends_at=starts + dt.timedelta(hours=hours), minimum=minimum
+    )
     for person in staff or []:
         services.shift_assign("test", shift=shift, staff=person)
     return shift

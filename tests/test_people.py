@@ -31,7 +31,9 @@ ClientFor = Callable[[Staff], Client]
 ALL_FOURS = {"listening": 4, "safety_assessment": 4, "information_accuracy": 4, "recording_quality": 4}
 
 
-def closed(counsellor: Staff, *, channel: str = Channel.VOICE, days_ago: int = 1, urgency: str = "") -> Contact:
+def closed(
+    counsellor: Staff, *, channel: str = Channel.VOICE, days_ago: int = 1, urgency: str = ""
+) -> Contact:
     contact = Contact.objects.create(
         channel=channel,
         status=Status.CLOSED,
@@ -80,7 +82,9 @@ def test_a_random_sample_draws_only_within_the_filters(supervisor: Staff, counse
     again = services.review_sample(
         supervisor, filters=SampleFilters(channel=Channel.VOICE, counsellor=counsellor), count=5
     )
-    assert [r.contact_id for r in again] == [Contact.objects.get(arrived_at__lt=timezone.now() - dt.timedelta(days=30)).pk]
+    assert [r.contact_id for r in again] == [
+        Contact.objects.get(arrived_at__lt=timezone.now() - dt.timedelta(days=30)).pk
+    ]
     assert AuditEvent.objects.filter(action="review.sample", actor=supervisor).count() == 2
 
 
@@ -182,9 +186,13 @@ def test_every_line_of_the_rubric_is_scored_from_1_to_5(supervisor: Staff, couns
     assert review.scored_at is None and not review.scores.exists()
 
 
-def test_a_scoring_form_missing_a_line_is_refused(supervisor: Staff, counsellor: Staff, client_for: ClientFor) -> None:
+def test_a_scoring_form_missing_a_line_is_refused(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
     review = services.review_choose(supervisor, contact=closed(counsellor))
-    response = client_for(supervisor).post(reverse("people:review", args=[review.pk]), {"score_listening": "4"})
+    response = client_for(supervisor).post(
+        reverse("people:review", args=[review.pk]), {"score_listening": "4"}
+    )
     assert response.status_code == 400
     assert not review.scores.exists()
 
@@ -203,7 +211,9 @@ def test_trends_are_the_counsellors_and_their_supervisors_only(supervisor: Staff
         review_trends(persona(Role.ADMINISTRATOR, username="admin2"), counsellor)
 
 
-def test_a_supervisor_sees_a_counsellors_trends_page(supervisor: Staff, counsellor: Staff, client_for: ClientFor) -> None:
+def test_a_supervisor_sees_a_counsellors_trends_page(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
     scored(supervisor, closed(counsellor), comment="Steady work.")
     page = client_for(supervisor).get(reverse("people:trends", args=[counsellor.pk]))
     assert page.status_code == 200
@@ -238,7 +248,9 @@ def test_a_debrief_is_asked_for_held_and_private_to_the_two(
     debrief = Debrief.objects.get()
     assert (debrief.counsellor, debrief.contact) == (counsellor, contact)
 
-    client_for(supervisor).post(reverse("people:debrief_hold", args=[debrief.pk]), {"notes": "Talked it through."})
+    client_for(supervisor).post(
+        reverse("people:debrief_hold", args=[debrief.pk]), {"notes": "Talked it through."}
+    )
     debrief.refresh_from_db()
     assert debrief.held_by == supervisor and debrief.held_at is not None
 

@@ -105,14 +105,20 @@ def test_a_data_officer_is_refused_the_rota(data_officer: Staff, client_for: Cli
 
 def test_a_counsellor_is_refused_putting_someone_on_a_shift(counsellor: Staff, client_for: ClientFor) -> None:
     shift = shift_on(tomorrow())
-    response = client_for(counsellor).post(reverse("rota:assign", args=[shift.pk]), {"staff": counsellor.username})
+    response = client_for(counsellor).post(
+        reverse("rota:assign", args=[shift.pk]), {"staff": counsellor.username}
+    )
     assert response.status_code == 403
     assert not Assignment.objects.exists()
 
 
-def test_a_supervisor_takes_someone_off_a_shift(supervisor: Staff, counsellor: Staff, client_for: ClientFor) -> None:
+def test_a_supervisor_takes_someone_off_a_shift(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
     shift = shift_on(tomorrow(), staff=[counsellor])
-    response = client_for(supervisor).post(reverse("rota:remove", args=[shift.pk]), {"staff": counsellor.username})
+    response = client_for(supervisor).post(
+        reverse("rota:remove", args=[shift.pk]), {"staff": counsellor.username}
+    )
     assert response.status_code == 302
     assert not Assignment.objects.exists()
     assert AuditEvent.objects.filter(action="rota.unassign", actor=supervisor).exists()
@@ -128,13 +134,17 @@ def test_someone_whose_vetting_lapsed_cannot_be_put_on_a_shift(
     with pytest.raises(RotaError):
         services.shift_assign(supervisor, shift=shift, staff=lapsed)
     # Nor through the page: the form does not even offer them.
-    response = client_for(supervisor).post(reverse("rota:assign", args=[shift.pk]), {"staff": lapsed.username})
+    response = client_for(supervisor).post(
+        reverse("rota:assign", args=[shift.pk]), {"staff": lapsed.username}
+    )
     assert response.status_code == 400
     assert not Assignment.objects.exists()
 
 
 def test_a_police_check_running_out_before_the_shift_refuses_it(counsellor: Staff) -> None:
-    PoliceCheck.objects.filter(staff=counsellor).update(expires_on=timezone.localdate() + dt.timedelta(days=2))
+    PoliceCheck.objects.filter(staff=counsellor).update(
+        expires_on=timezone.localdate() + dt.timedelta(days=2)
+    )
     later = shift_on(timezone.localdate() + dt.timedelta(days=5))
     with pytest.raises(RotaError):
         services.shift_assign("test", shift=later, staff=counsellor)
@@ -152,7 +162,10 @@ def test_a_lapse_takes_someone_off_future_shifts_and_warns_supervisors_until_ack
     supervisor: Staff, counsellor: Staff, client_for: ClientFor
 ) -> None:
     now_shift = shift_now(counsellor)
-    future = [shift_on(tomorrow(), staff=[counsellor]), shift_on(tomorrow() + dt.timedelta(days=3), staff=[counsellor])]
+    future = [
+        shift_on(tomorrow(), staff=[counsellor]),
+        shift_on(tomorrow() + dt.timedelta(days=3), staff=[counsellor]),
+    ]
     expire_police_check(counsellor)
 
     assert services.lapses_remove_periodic() == 1
@@ -192,7 +205,11 @@ def test_an_unsigned_new_policy_takes_everyone_off_at_once(
     shift_on(tomorrow(), staff=[counsellor])
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         account_services.policy_publish(
-            administrator, version="2099.1", title="New policy", text="Read me.", effective_date=timezone.localdate()
+            administrator,
+            version="2099.1",
+            title="New policy",
+            text="Read me.",
+            effective_date=timezone.localdate(),
         )
     assert not Assignment.objects.exists()
     assert LapseWarning.objects.filter(staff=counsellor).exists()
@@ -206,7 +223,9 @@ def test_a_counsellor_asks_to_swap_and_a_supervisor_approves(
 ) -> None:
     colleague = persona(Role.VOLUNTEER, username="colleague")
     shift = shift_on(tomorrow(), staff=[counsellor])
-    response = client_for(counsellor).post(reverse("rota:swap_request", args=[shift.pk]), {"to_staff": colleague.username})
+    response = client_for(counsellor).post(
+        reverse("rota:swap_request", args=[shift.pk]), {"to_staff": colleague.username}
+    )
     assert response.status_code == 302
     swap = shift.swaps.get()
     assert list(shift.staff.all()) == [counsellor]  # nothing moves before a supervisor decides
@@ -240,7 +259,9 @@ def test_only_someone_on_the_shift_asks_to_swap_it_and_never_to_a_lapsed_colleag
 
 def test_a_counsellor_cannot_decide_a_swap(counsellor: Staff, client_for: ClientFor) -> None:
     colleague = persona(Role.COUNSELLOR, username="colleague")
-    swap = services.swap_request(counsellor, shift=shift_on(tomorrow(), staff=[counsellor]), to_staff=colleague)
+    swap = services.swap_request(
+        counsellor, shift=shift_on(tomorrow(), staff=[counsellor]), to_staff=colleague
+    )
     response = client_for(counsellor).post(reverse("rota:swap_decide", args=[swap.pk]), {"approve": "1"})
     assert response.status_code == 403
     swap.refresh_from_db()
@@ -254,11 +275,23 @@ def test_weekly_patterns_make_the_next_fortnight_once(supervisor: Staff, client_
     client = client_for(supervisor)
     client.post(
         reverse("rota:pattern_add"),
-        {"weekday": str(Weekday.MONDAY), "start_time": "22:00", "end_time": "06:00", "role": "counselling", "minimum": "2"},
+        {
+            "weekday": str(Weekday.MONDAY),
+            "start_time": "22:00",
+            "end_time": "06:00",
+            "role": "counselling",
+            "minimum": "2",
+        },
     )
     client.post(
         reverse("rota:pattern_add"),
-        {"weekday": str(Weekday.SATURDAY), "start_time": "08:00", "end_time": "16:00", "role": "supervision", "minimum": "1"},
+        {
+            "weekday": str(Weekday.SATURDAY),
+            "start_time": "08:00",
+            "end_time": "16:00",
+            "role": "supervision",
+            "minimum": "1",
+        },
     )
     client.post(reverse("rota:patterns_apply"))
     shifts = list(Shift.objects.order_by("starts_at"))
@@ -325,7 +358,9 @@ def test_a_shift_starting_after_now_is_not_on_shift_now(counsellor: Staff) -> No
 
 def test_a_shift_already_over_is_history_not_a_gap(counsellor: Staff) -> None:
     now = timezone.now()
-    over = services.shift_add("test", starts_at=now - dt.timedelta(hours=9), ends_at=now - dt.timedelta(hours=1), minimum=2)
+    over = services.shift_add(
+        "test", starts_at=now - dt.timedelta(hours=9), ends_at=now - dt.timedelta(hours=1), minimum=2
+    )
     assert gaps_ahead() == []
     day = next(d for d in rota_days(timezone.localdate(over.starts_at)) if over in d.shifts)
     assert day.gaps == 0

@@ -76,7 +76,9 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.PARTNER_UNSUSPEND: frozenset({Role.SUPERVISOR}),
     # Whoever may work a shift sees the rota; supervisors build it. Administrators see it to keep
     # staff records straight, data officers count coverage through the reports.
-    Permission.ROTA: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}),
+    Permission.ROTA: frozenset(
+        {Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}
+    ),
     Permission.ROTA_MANAGE: frozenset({Role.SUPERVISOR}),
     # A counsellor sees their own reviews at the console (Permission.CONSOLE); only supervisors review.
     Permission.QUALITY_REVIEW: frozenset({Role.SUPERVISOR}),

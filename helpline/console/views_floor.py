@@ -22,11 +22,11 @@ from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
 from helpline.people import panels as people_panels
+from helpline.rota import panels as rota_panels
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
 from helpline.routing.selectors import Wallboard, active_contacts, waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
-from helpline.rota import panels as rota_panels
 from helpline.voice.panels import calls_today_panel
 
 
@@ -139,7 +139,10 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "active": active,
             "calls_panel": calls_today_panel(),
             "on_shift_panel": rota_panels.on_shift_panel(
-                {staff.pk: (str(state.label), state == PresenceState.AVAILABLE) for staff, state, _n in figures.counsellors}
+                {
+                    staff.pk: (str(state.label), state == PresenceState.AVAILABLE)
+                    for staff, state, _n in figures.counsellors
+                }
             ),
             "shift_risk_panel": people_panels.shift_risk_panel(_staff(request)),
         },

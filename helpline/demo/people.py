@@ -12,14 +12,28 @@ from helpline.people import services
 from helpline.people.models import Debrief, Review
 
 COMMENTS = [
-    ("counsellor", {"listening": 5, "safety_assessment": 4, "information_accuracy": 4, "recording_quality": 3},
-     "You let the child finish before asking anything: good. Write the safety plan into the summary, not only the outcome."),
-    ("counsellor", {"listening": 4, "safety_assessment": 5, "information_accuracy": 5, "recording_quality": 4},
-     "Clear check of where the child would sleep tonight. Well done."),
-    ("volunteer", {"listening": 4, "safety_assessment": 3, "information_accuracy": 4, "recording_quality": 4},
-     "Ask directly about self-harm when a child says they feel hopeless; the script is in the console's help."),
-    ("volunteer", {"listening": 5, "safety_assessment": 4, "information_accuracy": 3, "recording_quality": 5},
-     "The clinic's opening hours have changed: check the partner directory before giving them."),
+    (
+        "counsellor",
+        {"listening": 5, "safety_assessment": 4, "information_accuracy": 4, "recording_quality": 3},
+        "You let the child finish before asking anything: good. "
+        "Write the safety plan into the summary, not only the outcome.",
+    ),
+    (
+        "counsellor",
+        {"listening": 4, "safety_assessment": 5, "information_accuracy": 5, "recording_quality": 4},
+        "Clear check of where the child would sleep tonight. Well done.",
+    ),
+    (
+        "volunteer",
+        {"listening": 4, "safety_assessment": 3, "information_accuracy": 4, "recording_quality": 4},
+        "Ask directly about self-harm when a child says they feel hopeless; "
+        "the script is in the console's help.",
+    ),
+    (
+        "volunteer",
+        {"listening": 5, "safety_assessment": 4, "information_accuracy": 3, "recording_quality": 5},
+        "The clinic's opening hours have changed: check the partner directory before giving them.",
+    ),
 ]
 
 
@@ -33,14 +47,17 @@ def demo_people_present() -> bool:
 
 def _closed(counsellor: Staff) -> list[Contact]:
     return list(
-        Contact.objects.filter(counsellor=counsellor, status=Status.CLOSED, kind=Kind.COUNSELLING, review__isnull=True)
-        .order_by("-arrived_at")[:5]
+        Contact.objects.filter(
+            counsellor=counsellor, status=Status.CLOSED, kind=Kind.COUNSELLING, review__isnull=True
+        ).order_by("-arrived_at")[:5]
     )
 
 
 def create_demo_people() -> int | None:
     """The number of reviews made, or None when there are reviews or debriefs already."""
-    staff = {s.username: s for s in Staff.objects.filter(username__in=["counsellor", "volunteer", "supervisor"])}
+    staff = {
+        s.username: s for s in Staff.objects.filter(username__in=["counsellor", "volunteer", "supervisor"])
+    }
     if len(staff) != 3:
         raise DemoPeopleError("Create the demo staff first (seed_demo).")
     supervisor = staff["supervisor"]
@@ -57,6 +74,8 @@ def create_demo_people() -> int | None:
         held = services.debrief_request(
             staff["counsellor"], reason="The call from the girl at the construction site stays with me."
         )
-        services.debrief_hold(supervisor, debrief=held, notes="Talked it through; agreed a short break after such calls.")
+        services.debrief_hold(
+            supervisor, debrief=held, notes="Talked it through; agreed a short break after such calls."
+        )
         services.debrief_request(staff["volunteer"], contact=pools["volunteer"][0], reason="")
     return len(COMMENTS) + 1

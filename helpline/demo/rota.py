@@ -27,7 +27,9 @@ def demo_rota_present() -> bool:
 
 def create_demo_rota() -> int | None:
     """The number of shifts made, or None when the rota already has patterns."""
-    staff = {s.username: s for s in Staff.objects.filter(username__in=["counsellor", "volunteer", "supervisor"])}
+    staff = {
+        s.username: s for s in Staff.objects.filter(username__in=["counsellor", "volunteer", "supervisor"])
+    }
     if len(staff) != 3:
         raise DemoRotaError("Create the demo staff first (seed_demo).")
     with transaction.atomic():
@@ -35,10 +37,20 @@ def create_demo_rota() -> int | None:
             return None
         for weekday in range(7):
             services.pattern_add(
-                ACTOR, weekday=weekday, start_time=dt.time(8), end_time=dt.time(20), role=ShiftRole.COUNSELLING, minimum=2
+                ACTOR,
+                weekday=weekday,
+                start_time=dt.time(8),
+                end_time=dt.time(20),
+                role=ShiftRole.COUNSELLING,
+                minimum=2,
             )
             services.pattern_add(
-                ACTOR, weekday=weekday, start_time=dt.time(20), end_time=dt.time(8), role=ShiftRole.COUNSELLING, minimum=1
+                ACTOR,
+                weekday=weekday,
+                start_time=dt.time(20),
+                end_time=dt.time(8),
+                role=ShiftRole.COUNSELLING,
+                minimum=1,
             )
         services.patterns_apply(ACTOR)
         gap_day = timezone.localdate() + dt.timedelta(days=GAP_IN_DAYS)
@@ -46,7 +58,11 @@ def create_demo_rota() -> int | None:
         for shift in shifts:
             start = timezone.localtime(shift.starts_at)
             if start.hour == 8:
-                people = [staff["counsellor"]] if start.date() == gap_day else [staff["counsellor"], staff["volunteer"]]
+                people = (
+                    [staff["counsellor"]]
+                    if start.date() == gap_day
+                    else [staff["counsellor"], staff["volunteer"]]
+                )
             else:
                 people = [staff["supervisor"]]
             for person in people:

@@ -19,7 +19,9 @@ class SampleForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=BLANK + list(Channel.choices), required=False)
     counsellor = forms.ModelChoiceField(
         label=_("Counsellor"),
-        queryset=Staff.objects.filter(role__in=[Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR]).order_by("username"),
+        queryset=Staff.objects.filter(role__in=[Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR]).order_by(
+            "username"
+        ),
         to_field_name="username",
         required=False,
     )
@@ -34,7 +36,10 @@ class ChooseForm(forms.Form):
 
 class ScoreForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comment for the counsellor"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Comment for the counsellor"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
@@ -47,7 +52,11 @@ class ScoreForm(forms.Form):
         self.order_fields([f"score_{c.code}" for c in criteria] + ["comment"])
 
     def scores(self) -> dict[str, int]:
-        return {name.removeprefix("score_"): value for name, value in self.cleaned_data.items() if name.startswith("score_")}
+        return {
+            name.removeprefix("score_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("score_")
+        }
 
 
 class DebriefRequestForm(forms.Form):
@@ -67,7 +76,9 @@ class DebriefRequestForm(forms.Form):
             field = self.fields["contact"]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = contacts
-            field.label_from_instance = lambda c: f"#{c.short_id} {c.get_channel_display()} {c.arrived_at:%d/%m %H:%M}"
+            field.label_from_instance = lambda c: (
+                f"#{c.short_id} {c.get_channel_display()} {c.arrived_at:%d/%m %H:%M}"
+            )
 
 
 class DebriefHoldForm(forms.Form):

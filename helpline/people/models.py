@@ -68,13 +68,18 @@ class Score(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.score}"
+
 
 class Debrief(TimeStampedModel):
     """A counsellor asks for a debrief (after a distressing contact, or any time); a supervisor
     holds it and records that it happened. `reason` and `notes` are read by the counsellor and the
     supervisor who held it only; everyone else who may see the list sees that one happened."""
 
-    counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="debriefs")
+    counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="debriefs"
+    )
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.TextField(_("what you would like to talk about"), blank=True)
     held_by = models.ForeignKey(

@@ -123,7 +123,9 @@ def high_risk_this_shift(staff: Staff, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     return (
         Contact.objects.filter(
-            Q(counsellor=staff) | Q(handlers=staff), urgency__in=HIGH_RISK, arrived_at__gte=shift_start(staff, now)
+            Q(counsellor=staff) | Q(handlers=staff),
+            urgency__in=HIGH_RISK,
+            arrived_at__gte=shift_start(staff, now),
         )
         .distinct()
         .count()

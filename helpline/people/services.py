@@ -129,7 +129,11 @@ def review_score(reviewer: Staff, *, review: Review, scores: dict[str, int], com
 
 
 def debrief_request(counsellor: Staff, *, contact: Contact | None = None, reason: str = "") -> Debrief:
-    if contact is not None and contact.counsellor_id != counsellor.pk and not contact.handlers.filter(pk=counsellor.pk).exists():
+    if (
+        contact is not None
+        and contact.counsellor_id != counsellor.pk
+        and not contact.handlers.filter(pk=counsellor.pk).exists()
+    ):
         raise PeopleError("contact", _("Choose one of your own contacts."))
     with transaction.atomic():
         debrief = Debrief.objects.create(counsellor=counsellor, contact=contact, reason=reason)

@@ -27,7 +27,8 @@ def _staff(request: HttpRequest) -> Staff:
 
 def _errors(form: Any) -> str:
     return "; ".join(
-        f"{form.fields[name].label if name in form.fields else name}: {' '.join(m)}" for name, m in form.errors.items()
+        f"{form.fields[name].label if name in form.fields else name}: {' '.join(m)}"
+        for name, m in form.errors.items()
     )
 
 
@@ -91,19 +92,25 @@ def review(request: HttpRequest, review_id: UUID) -> HttpResponse:
     found = selectors.access_review(staff, review_id)
     criteria = list(Criterion.objects.filter(is_active=True))
     initial = {f"score_{s.criterion.code}": s.score for s in found.scores.select_related("criterion")}
-    form = forms.ScoreForm(request.POST or None, criteria=criteria, initial={**initial, "comment": found.comment})
+    form = forms.ScoreForm(
+        request.POST or None, criteria=criteria, initial={**initial, "comment": found.comment}
+    )
     status, error = 200, ""
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.review_score(staff, review=found, scores=form.scores(), comment=form.cleaned_data["comment"])
+                services.review_score(
+                    staff, review=found, scores=form.scores(), comment=form.cleaned_data["comment"]
+                )
             except PeopleError as exc:
                 status, error = 400, exc.message
             else:
                 return redirect("people:quality")
         else:
             status, error = 400, _errors(form)
-    return render(request, "people/review.html", {"review": found, "form": form, "error": error}, status=status)
+    return render(
+        request, "people/review.html", {"review": found, "form": form, "error": error}, status=status
+    )
 
 
 @access(requires(Permission.QUALITY_REVIEW))
@@ -119,7 +126,11 @@ def counsellor_trends(request: HttpRequest, staff_id: UUID) -> HttpResponse:
         {
             "counsellor": counsellor,
             "trends": selectors.review_trends(viewer, counsellor),
-            "reviews": list(selectors.reviews_visible_to(viewer).filter(counsellor=counsellor, scored_at__isnull=False)[:20]),
+            "reviews": list(
+                selectors.reviews_visible_to(viewer).filter(counsellor=counsellor, scored_at__isnull=False)[
+                    :20
+                ]
+            ),
         },
     )
 
@@ -143,7 +154,9 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _my_debriefs_page(request: HttpRequest, *, status: int = 200, form: Any = None, error: str = "") -> HttpResponse:
+def _my_debriefs_page(
+    request: HttpRequest, *, status: int = 200, form: Any = None, error: str = ""
+) -> HttpResponse:
     staff = _staff(request)
     return render(
         request,
@@ -172,7 +185,9 @@ def debrief_request(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _my_debriefs_page(request, status=400, form=form, error=_errors(form))
     try:
-        services.debrief_request(staff, contact=form.cleaned_data["contact"], reason=form.cleaned_data["reason"])
+        services.debrief_request(
+            staff, contact=form.cleaned_data["contact"], reason=form.cleaned_data["reason"]
+        )
     except PeopleError as exc:
         return _my_debriefs_page(request, status=400, form=form, error=exc.message)
     return redirect(reverse("people:my_debriefs"))

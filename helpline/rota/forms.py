@@ -30,10 +30,14 @@ class StartForm(forms.Form):
 
 class ShiftForm(forms.Form):
     starts_at = forms.DateTimeField(
-        label=_("Starts"), input_formats=LOCAL_MINUTE, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Starts"),
+        input_formats=LOCAL_MINUTE,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     ends_at = forms.DateTimeField(
-        label=_("Ends"), input_formats=LOCAL_MINUTE, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Ends"),
+        input_formats=LOCAL_MINUTE,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     role = forms.ChoiceField(label=_("Role"), choices=ShiftRole.choices)
     minimum = forms.IntegerField(label=_("Minimum counsellors"), min_value=1, max_value=50, initial=2)

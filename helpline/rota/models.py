@@ -33,13 +33,17 @@ class ShiftPattern(TimeStampedModel):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("starts"))
     end_time = models.TimeField(_("ends"))
-    role = models.CharField(_("role"), max_length=16, choices=ShiftRole.choices, default=ShiftRole.COUNSELLING)
+    role = models.CharField(
+        _("role"), max_length=16, choices=ShiftRole.choices, default=ShiftRole.COUNSELLING
+    )
     minimum = models.PositiveSmallIntegerField(_("minimum counsellors"), default=1)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["weekday", "start_time"]
-        constraints = [models.CheckConstraint(condition=models.Q(weekday__lte=6), name="pattern_weekday_0_to_6")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="pattern_weekday_0_to_6")
+        ]
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.start_time}-{self.end_time} {self.role}"
@@ -48,15 +52,26 @@ class ShiftPattern(TimeStampedModel):
 class Shift(TimeStampedModel):
     starts_at = models.DateTimeField(_("starts"), db_index=True)
     ends_at = models.DateTimeField(_("ends"))
-    role = models.CharField(_("role"), max_length=16, choices=ShiftRole.choices, default=ShiftRole.COUNSELLING)
+    role = models.CharField(
+        _("role"), max_length=16, choices=ShiftRole.choices, default=ShiftRole.COUNSELLING
+    )
     minimum = models.PositiveSmallIntegerField(_("minimum counsellors"), default=1)
-    pattern = models.ForeignKey(ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts")
-    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Assignment", through_fields=("shift", "staff"), related_name="shifts")
+    pattern = models.ForeignKey(
+        ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts"
+    )
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Assignment",
+        through_fields=("shift", "staff"),
+        related_name="shifts",
+    )
 
     class Meta:
         ordering = ["starts_at", "role"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
             # A pattern makes each of its shifts once, however often the scheduler runs.
             models.UniqueConstraint(fields=["pattern", "starts_at"], name="one_shift_per_pattern_start"),
         ]

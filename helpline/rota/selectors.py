@@ -90,7 +90,9 @@ def current_shift_of(staff: Staff, now: dt.datetime | None = None) -> Shift | No
 
 def my_shifts(staff: Staff, days: int = ROTA_DAYS) -> QuerySet[Shift]:
     now = timezone.now()
-    return Shift.objects.filter(assignments__staff=staff, ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
+    return Shift.objects.filter(
+        assignments__staff=staff, ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days)
+    )
 
 
 def swaps_waiting() -> QuerySet[Swap]:

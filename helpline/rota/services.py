@@ -50,7 +50,9 @@ def shift_add(
     if role not in ShiftRole.values:
         raise RotaError("role", _("Choose a role for the shift."))
     with transaction.atomic():
-        shift = Shift.objects.create(starts_at=starts_at, ends_at=ends_at, role=role, minimum=minimum, pattern=pattern)
+        shift = Shift.objects.create(
+            starts_at=starts_at, ends_at=ends_at, role=role, minimum=minimum, pattern=pattern
+        )
         audit_record(
             actor,
             action=AuditAction.ROTA_SHIFT_ADD,
@@ -168,7 +170,11 @@ def patterns_apply(actor: Actor, *, start: dt.date | None = None, days: int = PA
                 try:
                     with transaction.atomic():
                         Shift.objects.create(
-                            starts_at=starts, ends_at=ends, role=pattern.role, minimum=pattern.minimum, pattern=pattern
+                            starts_at=starts,
+                            ends_at=ends,
+                            role=pattern.role,
+                            minimum=pattern.minimum,
+                            pattern=pattern,
                         )
                 except IntegrityError:  # another scheduler run made it meanwhile
                     continue

@@ -32,7 +32,9 @@ def _back(day: dt.date | None = None) -> HttpResponse:
     return redirect(url + ("?" + urlencode({"start": day.isoformat()}) if day else ""))
 
 
-def _page(request: HttpRequest, *, start: dt.date | None = None, status: int = 200, error: str = "", **given: Any) -> HttpResponse:
+def _page(
+    request: HttpRequest, *, start: dt.date | None = None, status: int = 200, error: str = "", **given: Any
+) -> HttpResponse:
     staff = _staff(request)
     start = start or timezone.localdate()
     manage = role_has(staff.role, Permission.ROTA_MANAGE)
@@ -64,10 +66,11 @@ def _page(request: HttpRequest, *, start: dt.date | None = None, status: int = 2
 
 
 def _errors(form: Any) -> str:
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields and form.fields[name].label else name}: {' '.join(m)}"
-        for name, m in form.errors.items()
-    )
+    def label(name: str) -> str:
+        field = form.fields.get(name)
+        return str(field.label) if field is not None and field.label else name
+
+    return "; ".join(f"{label(name)}: {' '.join(m)}" for name, m in form.errors.items())
 
 
 @access(requires(Permission.ROTA))
@@ -87,7 +90,11 @@ def shift_add(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         shift = services.shift_add(
-            _staff(request), starts_at=data["starts_at"], ends_at=data["ends_at"], role=data["role"], minimum=data["minimum"]
+            _staff(request),
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            role=data["role"],
+            minimum=data["minimum"],
         )
     except RotaError as exc:
         return _page(request, status=400, error=exc.message, shift_form=form)

@@ -17,10 +17,13 @@ from helpline.demo.people import COMMENTS
 from tests.browser.conftest import HelplineServer
 
 pytestmark = pytest.mark.browser
+TIMES = "09:30\u201313:30"  # as the rota writes a shift's hours, with an en dash
 
 
 def as_staff(chromium: Any, server: HelplineServer, state: dict[str, Any]) -> Any:
-    context = chromium.new_context(base_url=server.url, storage_state=state, viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=server.url, storage_state=state, viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     return context.new_page()
 
@@ -45,13 +48,13 @@ def test_a_supervisor_builds_next_weeks_rota_and_sees_the_gap(
         form.locator("button[type=submit]").click()
         expect(supervisor).to_have_url(re.compile(rf"/rota/\?start={day.isoformat()}$"))
 
-        row = supervisor.locator("#rota tr.shift", has_text="09:30–13:30")
+        row = supervisor.locator("#rota tr.shift", has_text=TIMES)
         expect(row).to_have_count(1)
         expect(row).to_have_class(re.compile(r"\bgap\b"))  # nobody on it yet
         row.locator("select[name=staff]").select_option("counsellor")
         row.locator("form[action$='/assign/'] button").click()
 
-        row = supervisor.locator("#rota tr.shift", has_text="09:30–13:30")
+        row = supervisor.locator("#rota tr.shift", has_text=TIMES)
         expect(row.locator(".badge")).to_have_text("Dara Counsellor")
         expect(row).to_have_class(re.compile(r"\bgap\b"))  # one of three: still a gap
         flag = row.locator(".gap-flag")

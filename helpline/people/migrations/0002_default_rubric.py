@@ -14,7 +14,9 @@ DEFAULTS = [
 def add_defaults(apps, schema_editor):
     Criterion = apps.get_model("people", "Criterion")
     for code, en, km, order in DEFAULTS:
-        Criterion.objects.get_or_create(code=code, defaults={"label_en": en, "label_km": km, "sort_order": order})
+        Criterion.objects.get_or_create(
+            code=code, defaults={"label_en": en, "label_km": km, "sort_order": order}
+        )
 
 
 class Migration(migrations.Migration):

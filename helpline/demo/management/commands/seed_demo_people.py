@@ -21,4 +21,6 @@ class Command(BaseCommand):
             created = create_demo_people()
         except DemoPeopleError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write("Demo people already present." if created is None else f"Demo people created: {created}")
+        self.stdout.write(
+            "Demo people already present." if created is None else f"Demo people created: {created}"
+        )

@@ -21,4 +21,6 @@ class Command(BaseCommand):
             created = create_demo_rota()
         except DemoRotaError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write("Demo rota already present." if created is None else f"Demo rota created: {created}")
+        self.stdout.write(
+            "Demo rota already present." if created is None else f"Demo rota created: {created}"
+        )
