@@ -59,6 +59,10 @@ class ScoreForm(forms.Form):
         }
 
 
+def _contact_label(contact: Contact) -> str:
+    return f"#{contact.short_id} {contact.get_channel_display()} {contact.arrived_at:%d/%m %H:%M}"
+
+
 class DebriefRequestForm(forms.Form):
     contact = forms.ModelChoiceField(
         label=_("The contact it is about (if any)"), queryset=Contact.objects.none(), required=False
@@ -76,9 +80,7 @@ class DebriefRequestForm(forms.Form):
             field = self.fields["contact"]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = contacts
-            field.label_from_instance = lambda c: (
-                f"#{c.short_id} {c.get_channel_display()} {c.arrived_at:%d/%m %H:%M}"
-            )
+            field.label_from_instance = _contact_label  # type: ignore[method-assign,assignment]
 
 
 class DebriefHoldForm(forms.Form):

@@ -30,11 +30,12 @@ def shift_coverage(start: dt.date, end: dt.date) -> Coverage:
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     shifts = list(shifts_between(since, until).filter(starts_at__gte=since))
-    covered = sum(1 for s in shifts if s.staffed >= s.minimum)  # type: ignore[attr-defined]
+    staffed = {s.pk: int(s.staffed) for s in shifts}  # type: ignore[attr-defined]
+    covered = sum(1 for s in shifts if staffed[s.pk] >= s.minimum)
     return Coverage(
         shifts=len(shifts),
         covered=covered,
         gaps=len(shifts) - covered,
         places_needed=sum(s.minimum for s in shifts),
-        places_filled=sum(min(s.staffed, s.minimum) for s in shifts),  # type: ignore[attr-defined]
+        places_filled=sum(min(staffed[s.pk], s.minimum) for s in shifts),
     )

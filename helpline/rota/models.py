@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpline.accounts.models import Staff
 from helpline.common.models import TimeStampedModel, UUIDModel
 
 
@@ -59,7 +60,7 @@ class Shift(TimeStampedModel):
     pattern = models.ForeignKey(
         ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts"
     )
-    staff = models.ManyToManyField(
+    staff: models.ManyToManyField[Staff, Assignment] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Assignment",
         through_fields=("shift", "staff"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
@@ -111,7 +112,7 @@ def patterns() -> QuerySet[ShiftPattern]:
     return ShiftPattern.objects.filter(is_active=True)
 
 
-def access_shift(shift_id: object) -> Shift:
+def access_shift(shift_id: UUID | str) -> Shift:
     """The rota carries no client data: a shift anyone with the rota may see, or a 404."""
     found = Shift.objects.filter(pk=shift_id).first()
     if found is None:
