@@ -15,6 +15,7 @@ from helpline.contacts.api import router as contacts_router
 from helpline.referrals.api_partners import router as partners_router
 from helpline.referrals.api_referrals import router as referrals_router
 from helpline.reports.api import router as reports_router
+from helpline.rota.api import router as rota_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -31,6 +32,7 @@ api.add_router("/", cases_router)
 api.add_router("/", partners_router)
 api.add_router("/", referrals_router)
 api.add_router("/", reports_router)
+api.add_router("/", rota_router)
 
 
 @api.exception_handler(ValidationError)

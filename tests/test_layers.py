@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "cases": 8,
     "referrals": 9,
     "feedback": 9,
+    "people": 9,
     "reports": 10,
     "operations": 10,
     "demo": 10,

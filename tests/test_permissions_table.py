@@ -39,6 +39,11 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.PARTNERS: {C, V, S, M},
     Permission.PARTNERS_MANAGE: {S, M},
     Permission.PARTNER_UNSUSPEND: {S},
+    Permission.ROTA: {C, V, S, M, A},
+    Permission.ROTA_MANAGE: {S},
+    Permission.QUALITY_REVIEW: {S},
+    Permission.DEBRIEFS: {S, A},
+    Permission.DEBRIEF_HOLD: {S},
 }
 
 

@@ -47,6 +47,8 @@ OWNERS = {
         "referrals",
     ),
     **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
+    **dict.fromkeys(["ShiftPattern", "Shift", "Assignment", "Swap", "LapseWarning"], "rota"),
+    **dict.fromkeys(["Criterion", "Review", "Score", "Debrief"], "people"),
 }
 
 

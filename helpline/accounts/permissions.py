@@ -34,6 +34,11 @@ class Permission(StrEnum):
     PARTNERS = "partners"  # look partners up in the directory (to refer a case, to record a concern)
     PARTNERS_MANAGE = "partners_manage"  # add and change partners, assessments, visits; import and export
     PARTNER_UNSUSPEND = "partner_unsuspend"  # lift a suspension that a serious concern put on a partner
+    ROTA = "rota"  # see the rota (the next 14 days, its gaps) and ask to swap one's own shift
+    ROTA_MANAGE = "rota_manage"  # build the rota: shifts, patterns, who is on them, swaps, lapse warnings
+    QUALITY_REVIEW = "quality_review"  # sample contacts and score them; every counsellor's trends
+    DEBRIEFS = "debriefs"  # the list of debriefs (that one was asked for and held, never what was said)
+    DEBRIEF_HOLD = "debrief_hold"  # hold a debrief and record it (its notes: the two people in it only)
 
 
 _ALL_ROLES = frozenset(Role)
@@ -69,6 +74,16 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.PARTNERS: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.PARTNERS_MANAGE: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.PARTNER_UNSUSPEND: frozenset({Role.SUPERVISOR}),
+    # Whoever may work a shift sees the rota; supervisors build it. Administrators see it to keep
+    # staff records straight, data officers count coverage through the reports.
+    Permission.ROTA: frozenset(
+        {Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}
+    ),
+    Permission.ROTA_MANAGE: frozenset({Role.SUPERVISOR}),
+    # A counsellor sees their own reviews at the console (Permission.CONSOLE); only supervisors review.
+    Permission.QUALITY_REVIEW: frozenset({Role.SUPERVISOR}),
+    Permission.DEBRIEFS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    Permission.DEBRIEF_HOLD: frozenset({Role.SUPERVISOR}),
 }
 
 
@@ -93,6 +108,7 @@ class Scope(StrEnum):
     | GET /referrals, GET /referrals/{id} | referrals:read |
     | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
     | GET /reports/summary, GET /reports/chi | statistics:read |
+    | GET /rota/shifts | rota:read |
 
     A concern about a partner is recorded by a person (a serious one suspends referrals and names
     who started the suspension): a token holding the scopes is refused (403) there.
@@ -115,6 +131,7 @@ class Scope(StrEnum):
     REFERRALS_READ = "referrals:read"  # referrals of the cases cases_visible_to lets the token's owner see
     REFERRALS_WRITE = "referrals:write"
     STATISTICS_READ = "statistics:read"  # aggregate figures only: no contact, no text
+    ROTA_READ = "rota:read"  # shifts and who is on them: staff names, no client data
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
 

@@ -25,6 +25,7 @@ from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTr
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
 from helpline.contacts.transfer import latest_transfers, may_transfer
 from helpline.conversations.chat import children_left
+from helpline.people import panels as people_panels
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
 
@@ -74,6 +75,7 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         "reason_groups": taxonomy.reason_groups() if contact is not None else [],
         "case_panel": case_panels.contact_cases_panel(staff, contact) if contact is not None else None,
         "follow_ups_panel": case_panels.follow_ups_panel(staff),
+        "my_shift_panel": people_panels.my_shift_panel(staff),
     }
 
 

@@ -21,6 +21,8 @@ from helpline.audit.services import audit_record
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
+from helpline.people import panels as people_panels
+from helpline.rota import panels as rota_panels
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
 from helpline.routing.selectors import Wallboard, active_contacts, waiting_queue
@@ -136,6 +138,13 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "waiting": waiting,
             "active": active,
             "calls_panel": calls_today_panel(),
+            "on_shift_panel": rota_panels.on_shift_panel(
+                {
+                    staff.pk: (str(state.label), state == PresenceState.AVAILABLE)
+                    for staff, state, _n in figures.counsellors
+                }
+            ),
+            "shift_risk_panel": people_panels.shift_risk_panel(_staff(request)),
         },
     )
 

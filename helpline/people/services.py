@@ -1,0 +1,167 @@
+"""Writes for reviews and debriefs: typed, keyword-only, the actor first, audited in the same
+transaction. The audit rows name records, never what a debrief or a review comment says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.accounts.models import Staff
+from helpline.audit.actions import AuditAction
+from helpline.audit.services import audit_record
+from helpline.contacts.models import Contact, Status
+from helpline.contacts.selectors import contacts_visible_to
+from helpline.people.models import SCORE_MAX, SCORE_MIN, Criterion, Debrief, Review, ReviewHow, Score
+
+SAMPLE_MAX = 20
+
+
+class PeopleError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SampleFilters:
+    channel: str = ""
+    counsellor: Staff | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def reviewable(reviewer: Staff, filters: SampleFilters) -> QuerySet[Contact]:
+    """Closed contacts the reviewer may see, answered by a counsellor, not yet reviewed."""
+    found = contacts_visible_to(reviewer).filter(
+        status=Status.CLOSED, counsellor__isnull=False, review__isnull=True
+    )
+    if filters.channel:
+        found = found.filter(channel=filters.channel)
+    if filters.counsellor is not None:
+        found = found.filter(counsellor=filters.counsellor)
+    if filters.since is not None:
+        found = found.filter(arrived_at__date__gte=filters.since)
+    if filters.until is not None:
+        found = found.filter(arrived_at__date__lte=filters.until)
+    return found.exclude(counsellor=reviewer)
+
+
+def _review_create(reviewer: Staff, contact: Contact, how: str) -> Review:
+    assert contact.counsellor is not None
+    return Review.objects.create(contact=contact, counsellor=contact.counsellor, reviewer=reviewer, how=how)
+
+
+def review_sample(reviewer: Staff, *, filters: SampleFilters, count: int) -> list[Review]:
+    """Draw up to `count` contacts at random among those the filters find, for the reviewer."""
+    if not 1 <= count <= SAMPLE_MAX:
+        raise PeopleError("count", _("Sample between 1 and %(max)d contacts.") % {"max": SAMPLE_MAX})
+    with transaction.atomic():
+        drawn = list(reviewable(reviewer, filters).order_by("?")[:count])
+        reviews = [_review_create(reviewer, contact, ReviewHow.RANDOM) for contact in drawn]
+        audit_record(
+            reviewer,
+            action=AuditAction.REVIEW_SAMPLE,
+            record_type="review",
+            detail={
+                "asked": count,
+                "drawn": len(reviews),
+                "channel": filters.channel,
+                "counsellor": filters.counsellor.username if filters.counsellor else "",
+            },
+        )
+    return reviews
+
+
+def review_choose(reviewer: Staff, *, contact: Contact) -> Review:
+    """Review this contact (the caller found it through contacts_visible_to)."""
+    if contact.status != Status.CLOSED or contact.counsellor_id is None:
+        raise PeopleError("contact", _("Only a closed contact a counsellor answered can be reviewed."))
+    if contact.counsellor_id == reviewer.pk:
+        raise PeopleError("contact", _("Nobody reviews their own contacts."))
+    with transaction.atomic():
+        existing = Review.objects.filter(contact=contact).first()
+        if existing is not None:
+            return existing
+        review = _review_create(reviewer, contact, ReviewHow.CHOSEN)
+        audit_record(
+            reviewer,
+            action=AuditAction.REVIEW_SAMPLE,
+            record_type="review",
+            record_id=review.pk,
+            detail={"chosen": str(contact.pk)},
+        )
+    return review
+
+
+def review_score(reviewer: Staff, *, review: Review, scores: dict[str, int], comment: str) -> Review:
+    """Score every active criterion of the rubric (1 to 5) and leave a comment for the counsellor.
+    A review scored again keeps one score per criterion, the latest."""
+    criteria = {c.code: c for c in Criterion.objects.filter(is_active=True)}
+    missing = sorted(set(criteria) - set(scores))
+    if missing:
+        raise PeopleError(missing[0], _("Score every line of the rubric."))
+    for code, value in scores.items():
+        if code not in criteria:
+            raise PeopleError(code, _("Not a line of the rubric."))
+        if not SCORE_MIN <= value <= SCORE_MAX:
+            raise PeopleError(code, _("A score runs from 1 to 5."))
+    with transaction.atomic():
+        for code, value in scores.items():
+            Score.objects.update_or_create(review=review, criterion=criteria[code], defaults={"score": value})
+        before = review.scored_at
+        review.comment = comment
+        review.scored_at = timezone.now()
+        review.save(update_fields=["comment", "scored_at", "updated_at"])
+        audit_record(
+            reviewer,
+            action=AuditAction.REVIEW_SCORE,
+            record_type="review",
+            record_id=review.pk,
+            detail={"counsellor": review.counsellor.username, "again": before is not None},
+        )
+    return review
+
+
+def debrief_request(counsellor: Staff, *, contact: Contact | None = None, reason: str = "") -> Debrief:
+    if (
+        contact is not None
+        and contact.counsellor_id != counsellor.pk
+        and not contact.handlers.filter(pk=counsellor.pk).exists()
+    ):
+        raise PeopleError("contact", _("Choose one of your own contacts."))
+    with transaction.atomic():
+        debrief = Debrief.objects.create(counsellor=counsellor, contact=contact, reason=reason)
+        audit_record(
+            counsellor,
+            action=AuditAction.DEBRIEF_REQUEST,
+            record_type="debrief",
+            record_id=debrief.pk,
+        )
+    return debrief
+
+
+def debrief_hold(supervisor: Staff, *, debrief: Debrief, notes: str) -> Debrief:
+    """Record that the debrief happened (once); the notes stay between the two people in it."""
+    if debrief.held_at is not None:
+        raise PeopleError("debrief", _("This debrief has already been recorded."))
+    if debrief.counsellor_id == supervisor.pk:
+        raise PeopleError("debrief", _("Someone else holds your own debrief."))
+    with transaction.atomic():
+        debrief.held_by = supervisor
+        debrief.held_at = timezone.now()
+        debrief.notes = notes
+        debrief.save(update_fields=["held_by", "held_at", "notes", "updated_at"])
+        audit_record(
+            supervisor,
+            action=AuditAction.DEBRIEF_HOLD,
+            record_type="debrief",
+            record_id=debrief.pk,
+            detail={"counsellor": debrief.counsellor.username},
+        )
+    return debrief

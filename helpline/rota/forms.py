@@ -1,0 +1,71 @@
+"""Forms that parse what the rota page sends; the rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from helpline.accounts.models import Staff
+from helpline.accounts.vetting import vetted
+from helpline.rota.models import ShiftRole, Weekday
+from helpline.rota.services import ROTA_ROLES
+
+LOCAL_MINUTE = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def rota_staff(label: Any) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    """Active staff who work shifts and pass the safeguarding gate today, by username."""
+    return forms.ModelChoiceField(
+        queryset=vetted(Staff.objects.filter(is_active=True, role__in=ROTA_ROLES)).order_by("username"),
+        to_field_name="username",
+        label=label,
+    )
+
+
+class StartForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ShiftForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        input_formats=LOCAL_MINUTE,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        input_formats=LOCAL_MINUTE,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=ShiftRole.choices)
+    minimum = forms.IntegerField(label=_("Minimum counsellors"), min_value=1, max_value=50, initial=2)
+
+
+class PatternForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("Day of the week"), choices=Weekday.choices, coerce=int)
+    start_time = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}))
+    role = forms.ChoiceField(label=_("Role"), choices=ShiftRole.choices)
+    minimum = forms.IntegerField(label=_("Minimum counsellors"), min_value=1, max_value=50, initial=2)
+
+
+class AssignForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"] = rota_staff(_("Put on the shift"))
+
+
+class RemoveForm(forms.Form):
+    staff = forms.ModelChoiceField(queryset=Staff.objects.all(), to_field_name="username")
+
+
+class SwapForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_staff"] = rota_staff(_("Hand my place to"))
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
