@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 
 class NoClientAddress(logging.Filter):
@@ -33,3 +34,26 @@ class NoPartnerLink(logging.Filter):
                 _PARTNER_LINK.sub("/partner/-", a) if isinstance(a, str) else a for a in record.args
             )
         return True
+
+
+class ErrorTally(logging.Handler):
+    """Counts this process's logged errors by type (the exception's class, or the logger's name
+    when none was raised) for the /metrics endpoint (helpline.operations.metrics). Counts only:
+    no message, no argument is kept."""
+
+    counts: dict[tuple[str, str], int] = {}
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else "logged"
+        with self._lock:
+            key = (record.name.split(".")[0] if record.name else "root", kind)
+            ErrorTally.counts[key] = ErrorTally.counts.get(key, 0) + 1
+
+    @classmethod
+    def snapshot(cls) -> dict[tuple[str, str], int]:
+        with cls._lock:
+            return dict(cls.counts)
