@@ -38,7 +38,10 @@ def test_metrics_show_queue_conversations_outbox_scheduler_worker_and_errors(db:
     kannel(sender="85522222222", msg_id="m-2", text="hello")
     Message.objects.filter(direction=Direction.INBOUND).update(created_at=timezone.now())
     JobLease.objects.create(
-        name="routing.offers", holder="x", expires_at=timezone.now(), ran_at=timezone.now() - dt.timedelta(minutes=5)
+        name="routing.offers",
+        holder="x",
+        expires_at=timezone.now(),
+        ran_at=timezone.now() - dt.timedelta(minutes=5),
     )
     logging.getLogger("helpline.test").error("a failure worth counting")
     status, body = scrape(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
@@ -75,7 +78,9 @@ def test_metrics_are_off_until_configured(db: None) -> None:
 
 
 @override_settings(METRICS_TOKEN=TOKEN, METRICS_ALLOW=[])
-def test_a_signed_in_staff_member_without_the_token_is_refused(db: None, client_for, supervisor: Staff) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_in_staff_member_without_the_token_is_refused(
+    db: None, client_for, supervisor: Staff
+) -> None:  # type: ignore[no-untyped-def]
     assert client_for(supervisor).get("/metrics").status_code == 403
 
 

@@ -41,4 +41,6 @@ def lease_release(name: str, *, holder: str) -> None:
 def lease_mark_ran(name: str, *, holder: str, now: dt.datetime) -> None:
     """Without leases (SQLite: one scheduler) still note each run, for the scheduler's lag on /metrics."""
     if not JobLease.objects.filter(name=name).update(holder=holder, ran_at=now, runs=F("runs") + 1):
-        JobLease.objects.get_or_create(name=name, defaults={"holder": holder, "expires_at": now, "ran_at": now})
+        JobLease.objects.get_or_create(
+            name=name, defaults={"holder": holder, "expires_at": now, "ran_at": now}
+        )

@@ -35,14 +35,18 @@ def _age(now: dt.datetime, then: dt.datetime | None) -> float:
 
 
 def _queue(now: dt.datetime) -> Iterator[Metric]:
-    waiting = GaugeMetricFamily("helpline_queue_waiting", "Contacts waiting for an answer", labels=["channel"])
+    waiting = GaugeMetricFamily(
+        "helpline_queue_waiting", "Contacts waiting for an answer", labels=["channel"]
+    )
     by_channel = dict(waiting_queue().order_by().values_list("channel").annotate(n=Count("id")))
     for channel in Channel:
         waiting.add_metric([channel.value], by_channel.get(channel.value, 0))
     yield waiting
     oldest = waiting_queue().order_by().aggregate(first=Min("arrived_at"))["first"]
     yield GaugeMetricFamily(
-        "helpline_queue_longest_wait_seconds", "How long the longest-waiting contact has waited", _age(now, oldest)
+        "helpline_queue_longest_wait_seconds",
+        "How long the longest-waiting contact has waited",
+        _age(now, oldest),
     )
 
 
@@ -59,7 +63,9 @@ def _conversations(now: dt.datetime) -> Iterator[Metric]:
     figures = backlog.order_by().aggregate(n=Count("id"), first=Min("created_at"))
     yield GaugeMetricFamily("helpline_outbox_backlog", "Replies waiting to be sent", figures["n"])
     yield GaugeMetricFamily(
-        "helpline_outbox_oldest_seconds", "Age of the oldest reply waiting to be sent", _age(now, figures["first"])
+        "helpline_outbox_oldest_seconds",
+        "Age of the oldest reply waiting to be sent",
+        _age(now, figures["first"]),
     )
 
 
@@ -82,7 +88,9 @@ def _worker(now: dt.datetime) -> Iterator[Metric]:
     figures = ready.order_by().aggregate(n=Count("id"), first=Min("run_after"))
     yield GaugeMetricFamily("helpline_worker_queue", "Background tasks due and not yet started", figures["n"])
     yield GaugeMetricFamily(
-        "helpline_worker_lag_seconds", "How long the oldest due background task has waited", _age(now, figures["first"])
+        "helpline_worker_lag_seconds",
+        "How long the oldest due background task has waited",
+        _age(now, figures["first"]),
     )
     failed = GaugeMetricFamily(
         "helpline_worker_failed_tasks", "Background tasks that failed, by exception type", labels=["type"]

@@ -18,7 +18,9 @@ from helpline.operations.metrics import metrics_registry
 def _token_ok(request: HttpRequest) -> bool:
     token = settings.METRICS_TOKEN
     sent = request.headers.get("Authorization", "")
-    return bool(token) and sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].encode(), token.encode())
+    return (
+        bool(token) and sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].encode(), token.encode())
+    )
 
 
 def _address_ok(request: HttpRequest) -> bool:
