@@ -399,6 +399,8 @@ METRICS_ALLOW = [a.strip() for a in os.environ.get("HELPLINE_METRICS_ALLOW", "")
 RETENTION_BATCH = env_int("HELPLINE_RETENTION_BATCH", 5000)
 
 # --- Logging: no bodies, no tokens, no personal data --------------------------------------
+# Error reports (mail to ADMINS) carry no POST values and no frame's variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "helpline.common.logs.NoClientDataReports"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import Any
+
+from django.http import HttpRequest
+from django.views.debug import SafeExceptionReporterFilter
 
 
 class NoClientAddress(logging.Filter):
@@ -57,3 +61,22 @@ class ErrorTally(logging.Handler):
     def snapshot(cls) -> dict[tuple[str, str], int]:
         with cls._lock:
             return dict(cls.counts)
+
+
+class NoClientDataReports(SafeExceptionReporterFilter):
+    """Error reports (the mail to ADMINS, a DEBUG page) without what a request carried or a frame
+    held: a failing view's POST and its local variables are a child's words and numbers. The
+    traceback's file, line and code stay, for diagnosis."""
+
+    def is_active(self, request: HttpRequest | None) -> bool:
+        return True
+
+    def get_post_parameters(self, request: HttpRequest | None) -> dict[str, Any]:
+        if request is None:
+            return {}
+        return dict.fromkeys(request.POST, self.cleansed_substitute)
+
+    def get_traceback_frame_variables(
+        self, request: HttpRequest | None, tb_frame: Any
+    ) -> list[tuple[str, Any]]:
+        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
