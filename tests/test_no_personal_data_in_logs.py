@@ -28,7 +28,7 @@ from helpline.referrals import services as referral_services
 from tests.referral_drafts import draft
 from tests.referral_factories import partner
 from tests.test_console import COUNSELLING_FORM
-from tests.test_sms_outbox import SECRET, FakeGateway, gateway  # noqa: F401  (fixture used by name)
+from tests.test_sms_outbox import SECRET, gateway  # noqa: F401  (the fixture, used by name)
 
 ClientFor = Callable[[Staff], Client]
 
@@ -77,9 +77,10 @@ def _fails(request: HttpRequest) -> HttpResponse:
 urlpatterns = [path("fails/", _fails), path("", include("config.urls"))]
 
 
+@pytest.mark.usefixtures("gateway")
 @override_settings(ADMINS=[("Ops", "ops@example.org")], ROOT_URLCONF=__name__)
 def test_markers_in_every_personal_field_reach_no_log_no_error_report_and_no_audit_row(
-    captured: Everything, gateway: FakeGateway, client_for: ClientFor, counsellor: Staff, supervisor: Staff
+    captured: Everything, client_for: ClientFor, counsellor: Staff, supervisor: Staff
 ) -> None:
     markers: list[str] = []
 
