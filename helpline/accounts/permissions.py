@@ -34,6 +34,8 @@ class Permission(StrEnum):
     PARTNERS = "partners"  # look partners up in the directory (to refer a case, to record a concern)
     PARTNERS_MANAGE = "partners_manage"  # add and change partners, assessments, visits; import and export
     PARTNER_UNSUSPEND = "partner_unsuspend"  # lift a suspension that a serious concern put on a partner
+    RETENTION_MANAGE = "retention_manage"  # how long each record type is kept; the runs' counts
+    DATA_REQUESTS = "data_requests"  # serve a person's request to see or erase what is held about them
 
 
 _ALL_ROLES = frozenset(Role)
@@ -69,6 +71,12 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.PARTNERS: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.PARTNERS_MANAGE: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.PARTNER_UNSUSPEND: frozenset({Role.SUPERVISOR}),
+    # Retention is the installation's policy, like backups: administrators set it (the page shows
+    # counts only, no record). Supervisors, who erase on request, do not also shorten the schedule.
+    Permission.RETENTION_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    # A request is weighed against child protection (open risk, legal hold, a disclosure made):
+    # a supervisor's judgement, as every other safeguarding decision here.
+    Permission.DATA_REQUESTS: frozenset({Role.SUPERVISOR}),
 }
 
 
