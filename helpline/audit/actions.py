@@ -17,6 +17,7 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKE = "api_token.revoke", _("API token revoked")
     API_TOKEN_USE = "api.token_use", _("API token used")
     AUDIT_BROWSE = "audit.browse", _("Audit trail browsed")
+    AUDIT_CHECKPOINT = "audit.checkpoint", _("Audit trail's oldest events removed at a checkpoint")
     AUTH_2FA_ENROLLED = "auth.2fa_enrolled", _("Authenticator set up")
     AUTH_2FA_ENROL_FAILED = "auth.2fa_enrol_failed", _("Authenticator set-up failed")
     AUTH_2FA_FAILED = "auth.2fa_failed", _("Wrong sign-in code")

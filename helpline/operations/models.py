@@ -53,6 +53,7 @@ class RetentionRun(models.Model):
     cases = models.PositiveIntegerField(default=0)
     messages = models.PositiveIntegerField(default=0)
     held_cases = models.PositiveIntegerField(default=0)  # past their time, kept by a legal hold
+    audit_events = models.PositiveBigIntegerField(default=0)  # removed at a checkpoint (helpline.audit)
 
     class Meta:
         ordering = ["-started_at"]

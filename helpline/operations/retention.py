@@ -7,8 +7,9 @@ finds the same facts and the dashboards do not move. What is exempt:
 - a case under a legal hold, and every contact and message linked to it;
 - a case not yet erased keeps its contacts (their time runs with the case's);
 - the messages of a live case (still worked on), and of an open conversation.
-The audit trail is not touched: it never holds a client's words (see README, "Retention and
-erasure"), so erasing leaves its hash chain whole."""
+The audit trail never holds a client's words, so erasing leaves its hash chain whole; its own
+oldest events go at a checkpoint that keeps the rest verifiable (helpline.audit.services
+audit_checkpoint; README, "Retention and erasure")."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
-from helpline.audit.services import audit_record
+from helpline.audit.services import audit_checkpoint, audit_record
 from helpline.cases.erasure import cases_erase, erasable_closed_cases, held_closed_cases
 from helpline.cases.models import LIVE_STATUSES, CaseContact
 from helpline.contacts.erasure import contacts_erase, contacts_with_personal_data
@@ -90,6 +91,8 @@ def retention_run(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> R
         run.messages += messages_erase_text(
             actor, before=now - _days(policy.message_text_days), keep_contact_ids=live, reason="retention"
         )
+        checkpoint = audit_checkpoint(actor, before=now - _days(policy.audit_days))
+        run.audit_events = checkpoint.removed if checkpoint else 0
         run.finished_at = timezone.now()
         run.save()
         audit_record(
@@ -102,6 +105,7 @@ def retention_run(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> R
                 "cases": run.cases,
                 "messages": run.messages,
                 "held_cases": run.held_cases,
+                "audit_events": run.audit_events,
             },
         )
     log.info(
