@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-
-import datetime as dt
 
 from django.db import connection, transaction
 from django.http import HttpRequest
