@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
-from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_checkpoint, audit_record
 from helpline.cases.erasure import cases_erase, erasable_closed_cases, held_closed_cases
@@ -35,7 +34,7 @@ from helpline.referrals.erasure import referrals_erase_for_cases
 
 log = logging.getLogger("helpline.operations")
 
-SYSTEM: Actor = "scheduler:retention"
+SYSTEM = "scheduler:retention"
 RUN_EVERY = dt.timedelta(hours=23)
 
 
@@ -48,7 +47,7 @@ def _days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
 
 
-def retention_run(*, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> RetentionRun:
+def retention_run(*, now: dt.datetime | None = None, actor: Staff | str = SYSTEM) -> RetentionRun:
     """One pass over every record type; returns the counts. `now`: the moment retention is
     measured from (tests move it forward instead of waiting years)."""
     policy = retention_policy()

@@ -12,6 +12,7 @@ a moment is named with the table's row count, and warned about when the table is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import connection, migrations
@@ -69,7 +70,7 @@ def _why(op: Operation, app: str, before: ProjectState) -> tuple[str, str] | Non
             old = before.apps.get_model(app, op.model_name)._meta.get_field(op.name)
         except LookupError:
             return None
-        new = op.field.clone()
+        new: Any = cast(Any, op.field).clone()
         new.set_attributes_from_name(op.name)
         if old.db_parameters(connection)["type"] != new.db_parameters(connection)["type"]:
             return op.model_name, "changes the column's type: the table is rewritten under an exclusive lock"
@@ -80,7 +81,7 @@ def _why(op: Operation, app: str, before: ProjectState) -> tuple[str, str] | Non
         op, AddIndexConcurrently
     ):
         return (
-            op.model_name,
+            str(getattr(op, "model_name", "")),
             "builds an index without CONCURRENTLY: writes to the table wait until it is built",
         )
     if isinstance(op, migrations.AddField):
