@@ -67,6 +67,7 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
         "referrals.acknowledge_alerts": 60.0,
         "referrals.expiry": 600.0,
         "reports.rollups_refresh": 60.0,
+        "operations.retention": 3600.0,
     }
 
 

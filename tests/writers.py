@@ -47,6 +47,8 @@ OWNERS = {
         "referrals",
     ),
     **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
+    **dict.fromkeys(["RetentionPolicy", "RetentionRun"], "operations"),
+    "AuditCheckpoint": "audit",
 }
 
 
