@@ -63,7 +63,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="AuditCheckpoint",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("seq", models.PositiveBigIntegerField(unique=True)),
                 ("hash", models.CharField(max_length=64)),
                 ("at", models.DateTimeField()),

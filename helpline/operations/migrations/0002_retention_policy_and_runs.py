@@ -6,41 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('operations', '0001_job_leases'),
+        ("operations", "0001_job_leases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('contacts', models.PositiveIntegerField(default=0)),
-                ('cases', models.PositiveIntegerField(default=0)),
-                ('messages', models.PositiveIntegerField(default=0)),
-                ('held_cases', models.PositiveIntegerField(default=0)),
-                ('audit_events', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("contacts", models.PositiveIntegerField(default=0)),
+                ("cases", models.PositiveIntegerField(default=0)),
+                ("messages", models.PositiveIntegerField(default=0)),
+                ("held_cases", models.PositiveIntegerField(default=0)),
+                ("audit_events", models.PositiveBigIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionPolicy',
+            name="RetentionPolicy",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('non_data_contact_days', models.PositiveIntegerField(default=730, verbose_name='silent, hang-up, prank and other non-data contacts')),
-                ('contact_days', models.PositiveIntegerField(default=2555, verbose_name='recorded contacts outside a case')),
-                ('closed_case_days', models.PositiveIntegerField(default=2555, verbose_name='closed cases, counted from closing')),
-                ('message_text_days', models.PositiveIntegerField(default=90, verbose_name='text of SMS and chat messages')),
-                ('audit_days', models.PositiveIntegerField(default=3650, verbose_name='audit trail')),
-                ('enabled', models.BooleanField(default=True, verbose_name='run retention every night')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                (
+                    "non_data_contact_days",
+                    models.PositiveIntegerField(
+                        default=730, verbose_name="silent, hang-up, prank and other non-data contacts"
+                    ),
+                ),
+                (
+                    "contact_days",
+                    models.PositiveIntegerField(
+                        default=2555, verbose_name="recorded contacts outside a case"
+                    ),
+                ),
+                (
+                    "closed_case_days",
+                    models.PositiveIntegerField(
+                        default=2555, verbose_name="closed cases, counted from closing"
+                    ),
+                ),
+                (
+                    "message_text_days",
+                    models.PositiveIntegerField(default=90, verbose_name="text of SMS and chat messages"),
+                ),
+                ("audit_days", models.PositiveIntegerField(default=3650, verbose_name="audit trail")),
+                ("enabled", models.BooleanField(default=True, verbose_name="run retention every night")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]
