@@ -392,11 +392,30 @@ TRIAGE_MODEL = os.environ.get("HELPLINE_TRIAGE_MODEL", "char-ngram")
 TRIAGE_MODEL_WARM = env_bool("HELPLINE_TRIAGE_WARM", True)
 API_TOKEN_TOUCH_SECONDS = 60
 
+# --- Monitoring (helpline/operations/metrics.py) ----------------------------------------------
+# /metrics answers a scraper that sends `Authorization: Bearer <token>`, or one whose address is in
+# the allow-list (addresses or networks, comma-separated). Neither set: /metrics is off (404).
+METRICS_TOKEN = os.environ.get("HELPLINE_METRICS_TOKEN", "").strip()
+METRICS_ALLOW = [a.strip() for a in os.environ.get("HELPLINE_METRICS_ALLOW", "").split(",") if a.strip()]
+# Retention and erasure (helpline/operations/retention.py): how many contacts one run erases at most.
+RETENTION_BATCH = env_int("HELPLINE_RETENTION_BATCH", 5000)
+
 # --- Logging: no bodies, no tokens, no personal data --------------------------------------
+# Error reports (mail to ADMINS) carry no POST values and no frame's variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "helpline.common.logs.NoClientDataReports"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # HELPLINE_LOG_FORMAT=json: one JSON object a line (time, level, logger, message) for a log
+        # collector. The same lines as plain: messages carry ids and codes, never personal data.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     "filters": {
         "no_client_address": {"()": "helpline.common.logs.NoClientAddress"},
         "no_partner_link": {"()": "helpline.common.logs.NoPartnerLink"},
@@ -404,8 +423,15 @@ LOGGING = {
         "pool_warnings": {"()": "helpline.common.outage.PoolWarnings"},
         "layer_task_noise": {"()": "helpline.common.layers.LayerTaskNoise"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("HELPLINE_LOG_FORMAT", "plain") == "json" else "plain",
+        },
+        # Errors counted by type for /metrics (counts only).
+        "error_tally": {"()": "helpline.common.logs.ErrorTally"},
+    },
+    "root": {"handlers": ["console", "error_tally"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
         # At DEBUG panoramisk logs every AMI message, callers' numbers included.

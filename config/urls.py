@@ -10,6 +10,7 @@ from config import health
 from config.api import api
 from helpline.accounts.access import API, PUBLIC, access
 from helpline.console import views_home
+from helpline.operations import views_metrics
 
 
 def _declare_api(patterns: list) -> list:  # type: ignore[type-arg]
@@ -36,6 +37,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", favicon, name="favicon"),
+    path("metrics", views_metrics.metrics, name="metrics"),
     path("", include("helpline.console.urls")),
     path("accounts/", include("helpline.accounts.urls")),
     path("audit/", include("helpline.audit.urls")),
@@ -48,6 +50,7 @@ urlpatterns = [
     path("", include("helpline.referrals.urls")),
     path("", include("helpline.rota.urls")),
     path("", include("helpline.people.urls")),
+    path("", include("helpline.operations.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

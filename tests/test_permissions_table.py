@@ -44,6 +44,8 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.QUALITY_REVIEW: {S},
     Permission.DEBRIEFS: {S, A},
     Permission.DEBRIEF_HOLD: {S},
+    Permission.RETENTION_MANAGE: {A},
+    Permission.DATA_REQUESTS: {S},
 }
 
 

@@ -49,6 +49,8 @@ OWNERS = {
     **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
     **dict.fromkeys(["ShiftPattern", "Shift", "Assignment", "Swap", "LapseWarning"], "rota"),
     **dict.fromkeys(["Criterion", "Review", "Score", "Debrief"], "people"),
+    **dict.fromkeys(["RetentionPolicy", "RetentionRun"], "operations"),
+    "AuditCheckpoint": "audit",
 }
 
 

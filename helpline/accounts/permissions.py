@@ -39,6 +39,8 @@ class Permission(StrEnum):
     QUALITY_REVIEW = "quality_review"  # sample contacts and score them; every counsellor's trends
     DEBRIEFS = "debriefs"  # the list of debriefs (that one was asked for and held, never what was said)
     DEBRIEF_HOLD = "debrief_hold"  # hold a debrief and record it (its notes: the two people in it only)
+    RETENTION_MANAGE = "retention_manage"  # how long each record type is kept; the runs' counts
+    DATA_REQUESTS = "data_requests"  # serve a person's request to see or erase what is held about them
 
 
 _ALL_ROLES = frozenset(Role)
@@ -84,6 +86,12 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.QUALITY_REVIEW: frozenset({Role.SUPERVISOR}),
     Permission.DEBRIEFS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.DEBRIEF_HOLD: frozenset({Role.SUPERVISOR}),
+    # Retention is the installation's policy, like backups: administrators set it (the page shows
+    # counts only, no record). Supervisors, who erase on request, do not also shorten the schedule.
+    Permission.RETENTION_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    # A request is weighed against child protection (open risk, legal hold, a disclosure made):
+    # a supervisor's judgement, as every other safeguarding decision here.
+    Permission.DATA_REQUESTS: frozenset({Role.SUPERVISOR}),
 }
 
 

@@ -105,3 +105,23 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at {self.last_seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """Where the oldest events were removed once the audit trail's retention ran out: the last
+    removed event's number and hash. The first kept event links to that hash, so the rest of the
+    chain still verifies from here; and an `audit.checkpoint` event written in the chain right after
+    records the same two values, so a checkpoint row changed afterwards is caught too. Rows are
+    never changed (a database trigger refuses); the database lets an event be deleted only at or
+    below the latest checkpoint."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    removed = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"audit checkpoint at {self.seq}"

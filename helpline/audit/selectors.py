@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from helpline.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from helpline.audit.models import GENESIS_HASH, AuditChainHead, AuditCheckpoint, AuditEvent
 
 
 @dataclass(frozen=True)
@@ -17,14 +17,22 @@ class ChainReport:
     problem: str = ""
 
 
-def audit_chain_verify(batch: int = 2000) -> ChainReport:
-    """Walk the chain in order; report the first link whose hash or predecessor does not match."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
+def audit_chain_verify(batch: int = 2000, *, upto: int | None = None) -> ChainReport:
+    """Walk the chain in order; report the first link whose hash or predecessor does not match.
+    It starts at the latest checkpoint (AuditCheckpoint) when the oldest events were removed, and
+    then the checkpoint must be recorded, with the same number and hash, by an event in the chain.
+    `upto`: stop after this event (the end-of-chain checks are then skipped)."""
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
+    expected_prev = checkpoint.hash if checkpoint else GENESIS_HASH
+    expected_seq = checkpoint.seq + 1 if checkpoint else 1
+    marked = False
     count = 0
-    last_seq = 0
+    last_seq = expected_seq - 1
     while True:
-        rows = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch])
+        page = AuditEvent.objects.filter(seq__gte=expected_seq)
+        if upto is not None:
+            page = page.filter(seq__lte=upto)
+        rows = list(page.order_by("seq")[:batch])
         if not rows:
             break
         for event in rows:
@@ -34,10 +42,20 @@ def audit_chain_verify(batch: int = 2000) -> ChainReport:
                 return ChainReport(False, count, event.seq, "does not link to the event before it")
             if event.compute_hash() != event.hash:
                 return ChainReport(False, count, event.seq, "its contents do not match its hash")
+            if checkpoint and event.action == "audit.checkpoint":
+                marked = marked or (
+                    event.detail.get("seq") == checkpoint.seq and event.detail.get("hash") == checkpoint.hash
+                )
             expected_prev = event.hash
             expected_seq += 1
             last_seq = event.seq
             count += 1
+    if upto is not None:
+        return ChainReport(True, count)
+    if checkpoint and not marked:
+        return ChainReport(
+            False, count, checkpoint.seq + 1, "the checkpoint is not the one the chain recorded"
+        )
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
         return ChainReport(False, count, last_seq + 1, "events at the end of the chain are missing")

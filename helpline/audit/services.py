@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from helpline.accounts.models import ApiToken, Staff
 from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
-from helpline.audit.models import AuditChainHead, AuditEvent
+from helpline.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+from helpline.audit.selectors import audit_chain_verify
 from helpline.common.requests import client_address
 
 
@@ -80,3 +82,36 @@ def audit_record(
         event.save(force_insert=True)
         AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
     return event
+
+
+class AuditChainBroken(RuntimeError):
+    pass
+
+
+def audit_checkpoint(actor: Actor, *, before: dt.datetime) -> AuditCheckpoint | None:
+    """Remove the events older than `before` (the audit trail's retention ran out), keeping the
+    rest verifiable: the last removed event's number and hash become a checkpoint the next event
+    links to, and a chained `audit.checkpoint` event records them. Refused when the part to be
+    removed does not verify: a broken chain is evidence and is kept."""
+    with transaction.atomic():
+        AuditChainHead.objects.select_for_update().filter(pk=1).first()  # writers wait
+        last = AuditEvent.objects.filter(at__lt=before).order_by("-seq").first()
+        if last is None:
+            return None
+        report = audit_chain_verify(upto=last.seq)
+        if not report.intact:
+            raise AuditChainBroken(f"event {report.broken_seq}: {report.problem}")
+        removed = AuditEvent.objects.filter(seq__lte=last.seq).count()
+        checkpoint = AuditCheckpoint.objects.create(
+            seq=last.seq, hash=last.hash, at=timezone.now(), removed=removed
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE seq <= %s", [last.seq])  # noqa: S608  # nosec B608  # the model's own table name
+        audit_record(
+            actor,
+            action=AuditAction.AUDIT_CHECKPOINT,
+            record_type="audit",
+            record_id=checkpoint.seq,
+            detail={"seq": checkpoint.seq, "hash": checkpoint.hash, "removed": removed},
+        )
+    return checkpoint

@@ -93,6 +93,16 @@ class Case(TimeStampedModel):
         STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    # A legal hold (set by a supervisor with a reason, helpline.cases.erasure) keeps the whole case
+    # from retention and from an erasure request until it is lifted.
+    legal_hold_at = models.DateTimeField(_("legal hold since"), null=True, blank=True)
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True)
+    legal_hold_by = models.ForeignKey(
+        STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # When retention or an erasure request blanked its personal fields (the codes stay, for counting).
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
     contacts: models.ManyToManyField[Contact, CaseContact] = models.ManyToManyField(
         "contacts.Contact", through="CaseContact", related_name="cases"
     )
@@ -246,6 +256,9 @@ class EventKind(models.TextChoices):
     BREAK_CORRECTED = "break_corrected", _("Confidentiality break corrected")
     PRINTED = "printed", _("Summary printed")
     REFERRAL = "referral", _("Referral")
+    LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold set")
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
+    ERASED = "erased", _("Personal details erased")
 
 
 class CaseEvent(AppendOnly, UUIDModel):

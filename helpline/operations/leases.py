@@ -36,3 +36,11 @@ def lease_take(name: str, *, holder: str, seconds: float, now: dt.datetime) -> b
 def lease_release(name: str, *, holder: str) -> None:
     """A scheduler that stops lets another take its jobs at once instead of after the lease."""
     JobLease.objects.filter(name=name, holder=holder).update(expires_at=NEVER)
+
+
+def lease_mark_ran(name: str, *, holder: str, now: dt.datetime) -> None:
+    """Without leases (SQLite: one scheduler) still note each run, for the scheduler's lag on /metrics."""
+    if not JobLease.objects.filter(name=name).update(holder=holder, ran_at=now, runs=F("runs") + 1):
+        JobLease.objects.get_or_create(
+            name=name, defaults={"holder": holder, "expires_at": now, "ran_at": now}
+        )

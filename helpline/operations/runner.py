@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from helpline.common.outage import database_unavailable
 from helpline.common.periodic import Periodic
-from helpline.operations.leases import lease_take
+from helpline.operations.leases import lease_mark_ran, lease_take
 
 log = logging.getLogger("helpline.operations")
 
@@ -45,6 +45,8 @@ def run_periodic(job: Periodic, *, holder: str) -> bool:
             job.name, holder=holder, seconds=lease_seconds(job), now=timezone.now()
         ):
             return False
+        if not uses_leases():
+            lease_mark_ran(job.name, holder=holder, now=timezone.now())
         job.function()
         return True
     except Exception as exc:

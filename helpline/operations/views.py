@@ -1,0 +1,105 @@
+"""The operations pages: retention periods and runs (administrators), a person's requests to see or
+erase their records, and legal holds on cases (supervisors)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from helpline.accounts.access import access, requires
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission
+from helpline.cases.erasure import case_legal_hold_set
+from helpline.cases.selectors import access_case
+from helpline.cases.services import CaseError
+from helpline.operations.forms import (
+    DataRequestEraseForm,
+    DataRequestFindForm,
+    LegalHoldForm,
+    RetentionPolicyForm,
+)
+from helpline.operations.models import RetentionRun
+from helpline.operations.requests import data_request_erase, data_request_view
+from helpline.operations.retention import retention_policy, retention_policy_update
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+@access(requires(Permission.RETENTION_MANAGE))
+@require_http_methods(["GET", "POST"])
+def retention(request: HttpRequest) -> HttpResponse:
+    form = RetentionPolicyForm(request.POST or None, instance=retention_policy())
+    if request.method == "POST" and form.is_valid():
+        retention_policy_update(_staff(request), data=form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("operations:retention")
+    runs = RetentionRun.objects.all()[:30]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/retention.html", {"form": form, "runs": runs}, status=status)
+
+
+@access(requires(Permission.DATA_REQUESTS))
+@require_http_methods(["GET", "POST"])
+def data_requests(request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST: what is held about the person (a listing is audited, so it is a POST)."""
+    form = DataRequestFindForm(request.POST or None)
+    held = None
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "operations/data_requests.html", {"form": form}, status=400)
+        held = data_request_view(
+            _staff(request),
+            number=form.cleaned_data["number"],
+            case_number=form.cleaned_data["case_number"],
+            request=request,
+        )
+    erase_form = DataRequestEraseForm(initial=form.cleaned_data if held else None)
+    return render(
+        request,
+        "operations/data_requests.html",
+        {"form": form, "held": held, "erase_form": erase_form, "hold_form": LegalHoldForm()},
+    )
+
+
+@access(requires(Permission.DATA_REQUESTS))
+@require_POST
+def data_request_erase_view(request: HttpRequest) -> HttpResponse:
+    form = DataRequestEraseForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "operations/data_requests.html", {"form": form, "erase_form": form}, status=400
+        )
+    erased = data_request_erase(
+        _staff(request),
+        number=form.cleaned_data["number"],
+        case_number=form.cleaned_data["case_number"],
+        reason=form.cleaned_data["reason"],
+        request=request,
+    )
+    return render(request, "operations/data_request_erased.html", {"erased": erased})
+
+
+@access(requires(Permission.CASE_SUPERVISE))
+@require_POST
+def legal_hold(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    case = access_case(staff, case_id)
+    form = LegalHoldForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("A reason is required."), status=400)
+    try:
+        case_legal_hold_set(
+            staff, case=case, hold=request.POST.get("hold") == "1", reason=form.cleaned_data["reason"]
+        )
+    except CaseError as exc:
+        return HttpResponse(exc.message, status=400)
+    messages.success(request, _("Saved."))
+    return redirect("cases:detail", case_id=case.pk)
