@@ -68,9 +68,12 @@ def _message(referral: Referral, url: str, until: str) -> tuple[str, str]:
 
 @task()
 def email_partner_link(token_id: str) -> str:
-    """Send one link by email, unless it was revoked or ran out before the worker got to it."""
+    """Send one link by email, unless it was revoked or ran out before the worker got to it, or
+    the referral no longer waits for the partner."""
     token = ReferralToken.objects.select_related("referral").filter(pk=uuid.UUID(token_id)).first()
     if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
+        return "skipped"
+    if not token.referral.awaits_partner:
         return "skipped"
     until = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
     subject, body = _message(token.referral, portal_url(sign(token)), until)

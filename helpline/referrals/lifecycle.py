@@ -23,6 +23,7 @@ from helpline.cases.models import CaseStatus, FollowUp, FollowUpKind
 from helpline.cases.services import CaseError, case_record_referral
 from helpline.common.text import storable
 from helpline.referrals.models import (
+    LINKS_END_AT,
     PARTNER_MOVES,
     TRANSITIONS,
     Referral,
@@ -156,9 +157,48 @@ def referral_move(
             request=request,
             detail={"number": referral.number, "from": old, "to": to},
         )
+        if to in LINKS_END_AT:  # nothing more is asked of the partner: its links open nothing
+            links_revoke_all(referral, actor, request=request, at=now)
         if to == ReferralStatus.DELIVERED:
             _follow_up_with_child(referral, now)
     return referral
+
+
+def links_revoke_all(
+    referral: Referral,
+    actor: Staff | None,
+    *,
+    request: HttpRequest | None = None,
+    token: ReferralToken | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Revoke `token` (a link of `referral`), or every link of `referral` still working: each gets
+    its history step and audit row. `actor` None: the scheduler (a referral that expired). How many
+    were revoked: 0 when there was nothing to revoke."""
+    now = at or timezone.now()
+    revoked = 0
+    with transaction.atomic():
+        usable = ReferralToken.objects.select_for_update().filter(
+            referral_id=referral.pk, revoked_at__isnull=True, expires_at__gt=now
+        )
+        if token is not None:
+            usable = usable.filter(pk=token.pk)
+        for held in usable:
+            held.revoked_at, held.revoked_by = now, actor
+            held.save(update_fields=["revoked_at", "revoked_by"])
+            ReferralEvent.objects.create(
+                referral_id=referral.pk, kind=ReferralEventKind.LINK_REVOKED, at=now, actor=actor, token=held
+            )
+            audit_record(
+                actor if actor is not None else "scheduler",
+                action=AuditAction.REFERRAL_LINK_REVOKE,
+                record_type="referral",
+                record_id=referral.pk,
+                request=request,
+                detail={"token": str(held.pk)},
+            )
+            revoked += 1
+    return revoked
 
 
 def safe_contact_instructions(referral: Referral) -> str:

@@ -280,8 +280,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ReferralStatus.EXPIRED: frozenset({ReferralStatus.CLOSED}),
     ReferralStatus.CLOSED: frozenset(),
 }
-# Statuses in which the partner is still expected to act.
+# Statuses in which the partner is still expected to act: the only ones a partner link opens and
+# the only ones a link is issued (or sent again) for.
 OPEN_STATUSES = frozenset({ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED})
+# Statuses that end the partner's part: reaching one revokes the referral's links.
+LINKS_END_AT = frozenset({ReferralStatus.CLOSED, ReferralStatus.EXPIRED})
 # What the partner may do through its link, from which status.
 PARTNER_MOVES = frozenset(
     {ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.DELIVERED}

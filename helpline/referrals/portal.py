@@ -27,11 +27,13 @@ from helpline.referrals.lifecycle import (
     ReferralConflict,
     ReferralError,
     clean_note,
+    links_revoke_all,
     referral_move,
     token_actor,
 )
-from helpline.referrals.links import Refusal, link_revoke
+from helpline.referrals.links import Refusal
 from helpline.referrals.models import (
+    LINKS_END_AT,
     OPEN_STATUSES,
     PARTNER_MOVES,
     TRANSITIONS,
@@ -99,7 +101,15 @@ def portal_note(token: ReferralToken, *, note: str, request: HttpRequest | None 
     now = timezone.now()
     with transaction.atomic():
         held = _hold(token, now)
-        referral = Referral.objects.select_related("case", "partner").get(pk=held.referral_id)
+        referral = (
+            Referral.objects.select_for_update().select_related("case", "partner").get(pk=held.referral_id)
+        )
+        if referral.status in LINKS_END_AT:
+            raise ReferralConflict(
+                "status",
+                _("This referral is %(now)s: the child helpline takes no more notes on it.")
+                % {"now": ReferralStatus(referral.status).label},
+            )
         event = ReferralEvent.objects.create(
             referral=referral, kind=ReferralEventKind.NOTE, at=now, token=held, note=text
         )
@@ -168,12 +178,7 @@ def links_revoke(
 ) -> int:
     """Revoke `token` (a link of `referral`), or every link of `referral` still working. Returns
     how many were revoked: 0 when there was nothing to revoke."""
-    now = timezone.now()
-    usable = referral.tokens.filter(revoked_at__isnull=True, expires_at__gt=now)
-    if token is not None:
-        usable = usable.filter(pk=token.pk)
-    with transaction.atomic():
-        return sum(link_revoke(t, actor, request=request) for t in usable.select_for_update())
+    return links_revoke_all(referral, actor, request=request, token=token)
 
 
 def link_send_again(
