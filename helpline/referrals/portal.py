@@ -166,6 +166,38 @@ def link_refused(refusal: Refusal, *, request: HttpRequest | None) -> None:
         cache.add(key, 1, timeout=REFUSAL_WINDOW_SECONDS)
 
 
+def link_limited(*, request: HttpRequest | None) -> None:
+    """Audit a link refused because its address was refused too many (the 429); not counted."""
+    audit_record(
+        None,
+        action=AuditAction.REFERRAL_LINK_REFUSED,
+        record_type="referral",
+        request=request,
+        detail={"reason": "limited"},
+    )
+
+
+def act_refused(
+    token: ReferralToken, did: str, error: ReferralError, *, status: int, request: HttpRequest | None
+) -> None:
+    """Audit an act the partner tried that was refused (nothing else was written): which act and
+    which field, never the note it carried."""
+    audit_record(
+        token_actor(token),
+        action=AuditAction.REFERRAL_LINK_REFUSED,
+        record_type="referral",
+        record_id=token.referral_id,
+        request=request,
+        detail={
+            "reason": "act_refused",
+            "token": str(token.pk),
+            "did": did[:32],
+            "field": error.field,
+            "status": status,
+        },
+    )
+
+
 # --- The staff's side: revoke a link, send a new one ------------------------------------------
 
 
