@@ -385,6 +385,9 @@ class ReferralEventKind(models.TextChoices):
     LINK_REVOKED = "link_revoked", _("Link revoked")
     VIEWED = "viewed", _("Opened by the partner")
     ALERTED = "alerted", _("Not acknowledged in time")
+    SEND_FAILED = "send_failed", _("The link could not be sent")
+    SUSPENDED = "suspended", _("Partner suspended: its links are held")
+    RESUMED = "resumed", _("Suspension lifted: its links work again")
 
 
 class ReferralEvent(AppendOnly, UUIDModel):
@@ -410,6 +413,17 @@ class LinkChannel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class SendState(models.TextChoices):
+    """Where getting the link to the partner stands (blank: a link made before this was kept)."""
+
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Sending failed")
+    HELD = "held", _("Held: the partner is suspended")
+    SKIPPED = "skipped", _("Not sent: no longer needed")
+
+
 class ReferralToken(UUIDModel):
     """The key of one partner link: the signed value in the link carries this row's id. The row,
     not the signature, decides: a revoked or expired row refuses, whatever the signature says."""
@@ -423,9 +437,19 @@ class ReferralToken(UUIDModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Its sending (helpline.referrals.delivery): each attempt counted; a failure is tried again at
+    # send_retry_at until the attempts run out (then send_retry_at stays empty).
+    send_state = models.CharField(max_length=8, choices=SendState.choices, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_failed_at = models.DateTimeField(null=True, blank=True)
+    send_retry_at = models.DateTimeField(null=True, blank=True)
+    send_error = models.CharField(max_length=200, blank=True)  # the mail server's answer, no address
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["send_state", "send_retry_at"], name="token_send_state_retry")]
 
     def __str__(self) -> str:
         return f"link {self.pk} for {self.referral_id}"
