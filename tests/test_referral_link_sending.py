@@ -128,7 +128,7 @@ def test_after_the_last_attempt_the_link_stays_failed_and_says_so(
 
 
 def test_a_send_whose_worker_was_killed_is_sent_again(mailbox: Mailbox, counsellor: Staff) -> None:
-    ref, token = sent_link(counsellor)
+    _ref, token = sent_link(counsellor)
     # The worker took the task and died mid-send: its task row stays RUNNING, the link "sending".
     DBTaskResult.objects.update(status="RUNNING")
     started = timezone.now() - STALE_SENDING - dt.timedelta(minutes=1)
