@@ -20,7 +20,8 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.followups import follow_up_schedule
 from helpline.cases.models import CaseStatus, FollowUp, FollowUpKind
-from helpline.cases.services import CaseError, case_record_referral
+from helpline.cases.selectors import cases_visible_to
+from helpline.cases.services import CaseError, case_record_referral, works_on_cases
 from helpline.common.text import storable
 from helpline.referrals.models import (
     LINKS_END_AT,
@@ -213,14 +214,37 @@ def safe_contact_instructions(referral: Referral) -> str:
     return latest or ""
 
 
+def referral_owners(referral: Referral) -> list[Staff]:
+    """Who answers for a referral, in order: the case's counsellor, whoever sent it, whoever
+    drafted it (each once)."""
+    found = [referral.case.assignee, referral.sent_by, referral.created_by]
+    return list({s.pk: s for s in found if s is not None}.values())
+
+
+def referral_takers(referral: Referral) -> list[Staff]:
+    """The owners (referral_owners, in order) who can take work on the case now: active, in a
+    role that works on cases, and able to open this case."""
+    return [
+        s
+        for s in referral_owners(referral)
+        if works_on_cases(s) and cases_visible_to(s).filter(pk=referral.case_id).exists()
+    ]
+
+
+def first_taker(referral: Referral) -> Staff | None:
+    """The first owner who can take work on the case: who a follow-up about the referral goes to."""
+    takers = referral_takers(referral)
+    return takers[0] if takers else None
+
+
 def _follow_up_with_child(referral: Referral, now: dt.datetime) -> FollowUp | None:
     """After delivery the helpline checks with the child that the help arrived. The owner is the
-    case's counsellor, or whoever sent the referral when the case has none. A case on its way to
-    closing takes no follow-up, and one its owner can no longer open is left to the case's
-    supervisors: the partner's answer is kept either way."""
+    first of the referral's owners who can take the case (first_taker). A case on its way to
+    closing takes no follow-up, and one none of them can open is left to the case's supervisors:
+    the partner's answer is kept either way."""
     case = referral.case
-    owner = case.assignee or referral.sent_by or referral.created_by
-    if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+    owner = first_taker(referral)
+    if owner is None or case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
         return None
     days = settings_row().follow_up_after_delivery_days
     try:

@@ -37,6 +37,7 @@ from helpline.referrals.models import (
     OPEN_STATUSES,
     PARTNER_MOVES,
     TRANSITIONS,
+    Partner,
     Referral,
     ReferralEvent,
     ReferralEventKind,
@@ -50,6 +51,15 @@ REFUSAL_WINDOW_SECONDS = 15 * 60
 
 class LinkGone(Exception):
     """The token was revoked or ran out between opening the page and acting on it."""
+
+
+class PartnerSuspended(Exception):
+    """The partner is suspended after a serious concern: its links show and do nothing until a
+    supervisor lifts the suspension (then they work again, as long as the referral waits)."""
+
+
+def partner_suspended(token: ReferralToken) -> bool:
+    return Partner.objects.filter(referrals__pk=token.referral_id, suspension__isnull=False).exists()
 
 
 def partner_moves(referral: Referral) -> list[str]:
@@ -67,6 +77,8 @@ def _hold(token: ReferralToken, now: dt.datetime) -> ReferralToken:
     )
     if held is None:
         raise LinkGone
+    if partner_suspended(held):
+        raise PartnerSuspended
     ReferralToken.objects.filter(pk=held.pk).update(last_used_at=now)
     return held
 
@@ -177,6 +189,18 @@ def link_limited(*, request: HttpRequest | None) -> None:
     )
 
 
+def link_paused(token: ReferralToken, *, request: HttpRequest | None) -> None:
+    """Audit a link refused because its partner is suspended."""
+    audit_record(
+        token_actor(token),
+        action=AuditAction.REFERRAL_LINK_REFUSED,
+        record_type="referral",
+        record_id=token.referral_id,
+        request=request,
+        detail={"reason": "partner_suspended", "token": str(token.pk)},
+    )
+
+
 def act_refused(
     token: ReferralToken, did: str, error: ReferralError, *, status: int, request: HttpRequest | None
 ) -> None:
@@ -223,6 +247,13 @@ def link_send_again(
             "status",
             _("A referral that is %(now)s gets no new link.")
             % {"now": ReferralStatus(referral.status).label},
+        )
+    if Partner.objects.filter(pk=referral.partner_id, suspension__isnull=False).exists():
+        raise ReferralConflict(
+            "partner",
+            _(
+                "Referrals to this partner are suspended after a serious concern: no new link until it is lifted."
+            ),
         )
     if not referral.partner.email:
         raise ReferralError("partner", _("This partner has no email address to send the referral to."))

@@ -32,6 +32,7 @@ from helpline.referrals.sharing import shown
 LANGUAGES = ("km", "en")
 # 404 for a link this helpline never made; 410 for one it made that no longer works.
 REFUSAL_STATUS = {Refusal.TAMPERED: 404, Refusal.UNKNOWN: 404, Refusal.EXPIRED: 410, Refusal.REVOKED: 410}
+# A working link of a suspended partner: 403, one sentence, nothing of the referral.
 # What the page says once an act went through (after the redirect that follows it).
 DONE = {
     ReferralStatus.ACKNOWLEDGED: _lazy(
@@ -115,6 +116,9 @@ def _partner_page(request: HttpRequest, value: str) -> HttpResponse:
         portal.link_refused(found, request=request)
         return _bilingual(request, "referrals/portal_refused.html", REFUSAL_STATUS[found])
     token = found
+    if portal.partner_suspended(token):
+        portal.link_paused(token, request=request)
+        return _bilingual(request, "referrals/portal_paused.html", 403)
     language = _language(request)
     if request.method == "GET":
         portal.portal_view(token, request=request)
@@ -131,6 +135,9 @@ def _partner_page(request: HttpRequest, value: str) -> HttpResponse:
                 portal.portal_act(token, action, note=note, request=request)
             else:
                 raise ReferralError("action", _("Choose one of the buttons on this page."))
+        except portal.PartnerSuspended:
+            portal.link_paused(token, request=request)
+            return _bilingual(request, "referrals/portal_paused.html", 403)
         except portal.LinkGone:
             portal.link_refused(Refusal.REVOKED, request=request)
             return _bilingual(request, "referrals/portal_refused.html", 410)
