@@ -251,9 +251,7 @@ def link_send_again(
     if Partner.objects.filter(pk=referral.partner_id, suspension__isnull=False).exists():
         raise ReferralConflict(
             "partner",
-            _(
-                "Referrals to this partner are suspended after a serious concern: no new link until it is lifted."
-            ),
+            _("This partner is suspended after a serious concern: no new link until it is lifted."),
         )
     if not referral.partner.email:
         raise ReferralError("partner", _("This partner has no email address to send the referral to."))
