@@ -64,9 +64,9 @@ def referral_events(referral: Referral) -> list[ReferralEvent]:
 
 
 def shown_to_partner(referral: Referral) -> list[tuple[str, str]]:
-    """What the partner sees of the case: the frozen values once sent; for a draft, the values as
-    they would be frozen if it were sent now (the preview)."""
-    if referral.status == ReferralStatus.DRAFT:
+    """What the partner sees of the case: the values frozen when the draft was last saved, which
+    are what sending sends (a draft saved before drafts froze them: as they stand now)."""
+    if referral.status == ReferralStatus.DRAFT and set(referral.shared) != set(referral.shared_fields):
         return sharing.shown(sharing.snapshot(referral.case, referral.shared_fields))
     return sharing.shown(referral.shared)
 
