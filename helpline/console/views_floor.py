@@ -25,6 +25,7 @@ from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
 from helpline.routing.selectors import Wallboard, active_contacts, waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
+from helpline.referrals.panels import overdue_referrals_panel
 from helpline.voice.panels import calls_today_panel
 
 
@@ -136,6 +137,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "waiting": waiting,
             "active": active,
             "calls_panel": calls_today_panel(),
+            "overdue_referrals_panel": overdue_referrals_panel(_staff(request)),
         },
     )
 

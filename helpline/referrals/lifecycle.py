@@ -161,7 +161,7 @@ def referral_move(
         if to in LINKS_END_AT:  # nothing more is asked of the partner: its links open nothing
             links_revoke_all(referral, actor, request=request, at=now)
         if to == ReferralStatus.DELIVERED:
-            _follow_up_with_child(referral, now)
+            _follow_up_with_child(referral, now, by="partner" if token is not None else "")
     return referral
 
 
@@ -237,7 +237,7 @@ def first_taker(referral: Referral) -> Staff | None:
     return takers[0] if takers else None
 
 
-def _follow_up_with_child(referral: Referral, now: dt.datetime) -> FollowUp | None:
+def _follow_up_with_child(referral: Referral, now: dt.datetime, *, by: str = "") -> FollowUp | None:
     """After delivery the helpline checks with the child that the help arrived. The owner is the
     first of the referral's owners who can take the case (first_taker). A case on its way to
     closing takes no follow-up, and one none of them can open is left to the case's supervisors:
@@ -255,6 +255,7 @@ def _follow_up_with_child(referral: Referral, now: dt.datetime) -> FollowUp | No
             due_at=max(now, timezone.now()) + dt.timedelta(days=days),
             owner=owner,
             instructions=safe_contact_instructions(referral),
+            by=by,
         )
     except CaseError:
         return None

@@ -30,6 +30,7 @@ from helpline.referrals.lifecycle import ReferralConflict, referral_move, referr
 from helpline.referrals.models import (
     OPEN_STATUSES,
     PartnerSuspension,
+    overdue_q,
     Referral,
     ReferralEvent,
     ReferralEventKind,
@@ -92,9 +93,7 @@ def referrals_alert_overdue(now: dt.datetime | None = None) -> int:
     of referrals alarmed."""
     now = now or timezone.now()
     due = list(
-        Referral.objects.filter(
-            status=ReferralStatus.SENT, acknowledge_by__lte=now, overdue_alerted_at__isnull=True
-        )
+        Referral.objects.filter(overdue_q(now), overdue_alerted_at__isnull=True)
         .order_by("acknowledge_by")
         .values_list("pk", flat=True)[:BATCH]
     )

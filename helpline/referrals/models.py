@@ -8,6 +8,8 @@ a signed link whose id is a ReferralToken row (revocable, expiring, audited by t
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -291,6 +293,11 @@ PARTNER_MOVES = frozenset(
 )
 
 
+def overdue_q(now: dt.datetime) -> Q:
+    """The one statement of "overdue": sent, and not acknowledged by its deadline."""
+    return Q(status=ReferralStatus.SENT, acknowledge_by__lte=now)
+
+
 class ReferralUrgency(models.TextChoices):
     ROUTINE = "routine", _("Routine")
     URGENT = "urgent", _("Urgent")
@@ -370,6 +377,15 @@ class Referral(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_overdue(self) -> bool:
+        """overdue_q, for one referral in hand."""
+        return (
+            self.status == ReferralStatus.SENT
+            and self.acknowledge_by is not None
+            and self.acknowledge_by <= timezone.now()
+        )
 
     @property
     def awaits_partner(self) -> bool:

@@ -16,7 +16,7 @@ from helpline.accounts.principals import Principal
 from helpline.cases.models import Case
 from helpline.common.paging import BadCursor, Page, keyset_page
 from helpline.referrals import sharing
-from helpline.referrals.models import Referral, ReferralEvent, ReferralStatus
+from helpline.referrals.models import Referral, ReferralEvent, ReferralStatus, overdue_q
 from helpline.referrals.selectors import referrals_visible_to
 
 MAX_PAGE_SIZE = 200
@@ -72,11 +72,7 @@ def shown_to_partner(referral: Referral) -> list[tuple[str, str]]:
 
 
 def is_overdue(referral: Referral) -> bool:
-    return (
-        referral.status == ReferralStatus.SENT
-        and referral.acknowledge_by is not None
-        and referral.acknowledge_by <= timezone.now()
-    )
+    return referral.is_overdue
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,7 @@ def referral_search(principal: Principal, filters: ReferralFilters) -> QuerySet[
     if filters.partner:
         qs = qs.filter(partner_id=filters.partner)
     if filters.overdue:
-        qs = qs.filter(status=ReferralStatus.SENT, acknowledge_by__lte=timezone.now())
+        qs = qs.filter(overdue_q(timezone.now()))
     return qs
 
 
