@@ -21,11 +21,11 @@ from helpline.audit.services import audit_record
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
+from helpline.referrals.panels import overdue_referrals_panel
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
 from helpline.routing.selectors import Wallboard, active_contacts, waiting_queue
 from helpline.routing.selectors import wallboard as wallboard_figures
-from helpline.referrals.panels import overdue_referrals_panel
 from helpline.voice.panels import calls_today_panel
 
 

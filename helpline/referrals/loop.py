@@ -30,13 +30,13 @@ from helpline.referrals.lifecycle import ReferralConflict, referral_move, referr
 from helpline.referrals.models import (
     OPEN_STATUSES,
     PartnerSuspension,
-    overdue_q,
     Referral,
     ReferralEvent,
     ReferralEventKind,
     ReferralSettings,
     ReferralStatus,
     ReferralUrgency,
+    overdue_q,
 )
 
 log = logging.getLogger("helpline.referrals")
