@@ -72,9 +72,7 @@ def test_the_email_task_sends_nothing_once_the_referral_no_longer_waits(
     counsellor: Staff, mailoutbox: list
 ) -> None:
     ref, token, _value = linked(counsellor)
-    Referral.objects.filter(pk=ref.pk).update(
-        status=ReferralStatus.DECLINED
-    )  # before the worker ran
+    Referral.objects.filter(pk=ref.pk).update(status=ReferralStatus.DECLINED)  # before the worker ran
     assert email_partner_link.call(str(token.pk)) == "skipped"
     assert mailoutbox == []
 

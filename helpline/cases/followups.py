@@ -39,14 +39,10 @@ def follow_up_schedule(
     request: HttpRequest | None = None,
     by: str = "",
 ) -> FollowUp:
-    """`by`: with no `actor`, who acted (the timeline's "partner" when a partner's answer through
-    its link set it off; otherwise the scheduler). `at`: when it was scheduled, for history written
-    afterwards (demo data: a follow-up planned last week and now overdue); between the case's
-    opening and now. Pages and the API leave it out. `actor` None: the system schedules it (the
-    referral loop); the owner is then its creator."""`by`: with no `actor`, who acted (the timeline's "partner" when a partner's answer through
-    its link set it off; otherwise the scheduler). `at`: when it was scheduled, for history written afterwards (demo data: a follow-up planned
+    """`at`: when it was scheduled, for history written afterwards (demo data: a follow-up planned
     last week and now overdue); between the case's opening and now. Pages and the API leave it out.
-    `actor` None: the system schedules it (the referral loop); the owner is then its creator."""
+    `actor` None: the system schedules it (the referral loop); the owner is then its creator, and
+    `by` says who acted ("partner": its answer through its link set it off; else the scheduler)."""
     now = timezone.now()
     if at is not None:
         if not case.opened_at <= at <= now:
