@@ -101,7 +101,7 @@ def _claim(token_id: str) -> ReferralToken | str:
             .filter(pk=uuid.UUID(token_id))
             .first()
         )
-        if token is None or token.send_state in {SendState.SENT, SendState.SENDING}:
+        if token is None or token.send_state in {SendState.SENT, SendState.SENDING, SendState.SKIPPED}:
             return "skipped"
         if token.revoked_at is not None or token.expires_at <= now or not token.referral.awaits_partner:
             token.send_state, token.send_retry_at = SendState.SKIPPED, None
@@ -188,13 +188,21 @@ def partner_links_resend(now: dt.datetime | None = None) -> int:
     return sum(_requeue(pk, SendState.FAILED) for pk in list(due))
 
 
-def partner_links_release(partner_id: object) -> int:
+def partner_links_cancel_sending(referral: Referral) -> int:
+    """The links of `referral` not sent yet are never to be sent (their task skips them): demo
+    data, whose partners' addresses are made up. The number cancelled."""
+    return ReferralToken.objects.filter(
+        referral=referral, send_state__in=[SendState.QUEUED, SendState.FAILED, SendState.HELD, ""]
+    ).update(send_state=SendState.SKIPPED, send_retry_at=None)
+
+
+def partner_links_release(partner_id: uuid.UUID | str) -> int:
     """Queue again the links held while `partner_id` was suspended. The number queued."""
     held = ReferralToken.objects.filter(referral__partner_id=partner_id, send_state=SendState.HELD)
     return sum(_requeue(pk, SendState.HELD) for pk in list(held.values_list("pk", flat=True)))
 
 
-def _requeue(pk: object, was: str) -> int:
+def _requeue(pk: uuid.UUID | str, was: str) -> int:
     with transaction.atomic():
         if not ReferralToken.objects.filter(pk=pk, send_state=was).update(
             send_state=SendState.QUEUED, send_retry_at=None

@@ -149,6 +149,7 @@ def referral_move(
             referral=referral.number,
             status=to,
             by=by,
+            at=now,
         )
         audit_record(
             actor if actor is not None else (token_actor(token) if token is not None else "scheduler"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -160,7 +161,7 @@ def _follow_up(referral: Referral, takers: list[Staff], now: dt.datetime) -> Non
 # --- A partner suspended after a serious concern, and the suspension lifted ---------------------
 
 
-def referrals_partner_suspended(partner_id: object, *, actor: Staff | None, at: dt.datetime) -> int:
+def referrals_partner_suspended(partner_id: UUID | str, *, actor: Staff | None, at: dt.datetime) -> int:
     """The partner was suspended: its links stop working (the partner's page and the sending of
     links check the suspension, so nothing is revoked), and each referral still waiting for it
     gets the step on its history and case timeline, a follow-up (check on the referral) for the
@@ -176,7 +177,7 @@ def referrals_partner_suspended(partner_id: object, *, actor: Staff | None, at: 
     return held
 
 
-def referrals_partner_resumed(partner_id: object, *, actor: Staff | None, at: dt.datetime) -> int:
+def referrals_partner_resumed(partner_id: UUID | str, *, actor: Staff | None, at: dt.datetime) -> int:
     """The suspension was lifted: the links of referrals still waiting work again, links held
     unsent are sent now, and each such referral's owners hear of it. The number resumed."""
     resumed = 0
@@ -189,7 +190,7 @@ def referrals_partner_resumed(partner_id: object, *, actor: Staff | None, at: dt
     return resumed
 
 
-def _waiting(partner_id: object) -> list[Referral]:
+def _waiting(partner_id: UUID | str) -> list[Referral]:
     return list(
         Referral.objects.select_for_update(of=("self",))
         .select_related("case", "case__assignee", "partner", "sent_by", "created_by")
@@ -207,6 +208,7 @@ def _step(referral: Referral, kind: str, actor: Staff | None, at: dt.datetime, w
         % {"number": referral.number, "partner": referral.partner.name, "what": what},
         referral=referral.number,
         status=referral.status,
+        at=at,
     )
     audit_record(
         actor if actor is not None else "scheduler",

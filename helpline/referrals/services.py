@@ -95,7 +95,9 @@ def audit_referral(
     )
 
 
-def _timeline(referral: Referral, actor: Staff | None, what: str, *, by: str = "") -> None:
+def _timeline(
+    referral: Referral, actor: Staff | None, what: str, *, by: str = "", at: dt.datetime | None = None
+) -> None:
     case_record_referral(
         referral.case,
         actor,
@@ -104,6 +106,7 @@ def _timeline(referral: Referral, actor: Staff | None, what: str, *, by: str = "
         referral=referral.number,
         status=referral.status,
         by=by,
+        at=at,
     )
 
 
@@ -269,7 +272,7 @@ def referral_draft(
             **values,
         )
         ReferralEvent.objects.create(referral=referral, kind=ReferralEventKind.CREATED, at=now, actor=actor)
-        _timeline(referral, actor, str(ReferralStatus.DRAFT.label))
+        _timeline(referral, actor, str(ReferralStatus.DRAFT.label), at=now)
         audit_referral(actor, AuditAction.REFERRAL_CREATE, referral, request=http_request, fields=["draft"])
     return referral
 
