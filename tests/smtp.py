@@ -28,8 +28,11 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
+    refusing: bool = False  # True: every message is refused (a full or broken mail server)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd names it
+        if self.refusing:
+            return "554 Transaction failed: mailbox unavailable"
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self._arrived:
             self.messages.append(parsed)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from helpline.audit.models import AuditEvent
 from helpline.cases.models import CaseEvent, FollowUp, FollowUpKind
+from helpline.referrals.delivery import email_partner_link
 from helpline.referrals.loop import referrals_alert_overdue
 from helpline.referrals.models import Partner, Referral, ReferralEvent, ReferralStatus, ReferralToken
 
@@ -71,3 +72,24 @@ def test_demo_referrals_cover_every_state_with_one_overdue(db: None) -> None:
     assert FollowUp.objects.filter(case=overdue.case, kind=FollowUpKind.REFERRAL_CHECK).exists()
     assert AuditEvent.objects.filter(action="referral.alert", record_id=str(overdue.pk)).exists()
     assert referrals_alert_overdue() == 0
+
+
+@override_settings(DEMO=True)
+def test_demo_referrals_are_back_dated_send_no_email_and_leave_links_only_where_a_partner_is_awaited(
+    db: None, mailoutbox: list
+) -> None:
+    call_command("seed_demo", stdout=StringIO())
+    for referral in Referral.objects.exclude(status=ReferralStatus.DRAFT):
+        assert referral.sent_at is not None
+        steps = CaseEvent.objects.filter(
+            case=referral.case, kind="referral", detail__referral=referral.number
+        )
+        sent_step = steps.get(detail__status="sent")
+        assert sent_step.at == referral.sent_at  # on the timeline when it happened, not when seeded
+        tokens = ReferralToken.objects.filter(referral=referral)
+        assert all(t.send_state == "skipped" for t in tokens)  # made-up addresses: nothing is mailed
+        for token in tokens:
+            assert email_partner_link.call(str(token.pk)) == "skipped"
+        working = [t for t in tokens if t.state == "active"]
+        assert bool(working) == referral.awaits_partner, referral.status
+    assert mailoutbox == []

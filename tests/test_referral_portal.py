@@ -265,13 +265,15 @@ def test_guessing_is_held_back_per_address_with_a_plain_429(counsellor: Staff, s
     for n in range(3):
         assert guesser.get(url(f"guess-{n}")).status_code == 404
     refused_rows = AuditEvent.objects.filter(action="referral.link_refused").count()
-    held = guesser.get(url(value))  # even a real link, from this address, for now
+    held = guesser.get(url("guess-3"))
     assert held.status_code == 429 and int(held["Retry-After"]) > 0
     body = held.content.decode()
     assert "មកពីអាសយដ្ឋាននេះ" in body and "came from this address" in body and ref.number not in body
     assert guesser.post(url("guess-4")).status_code == 429
-    # Held back before anything is looked up or written: the trail is not flooded.
-    assert AuditEvent.objects.filter(action="referral.link_refused").count() == refused_rows
+    # Each 429 is in the trail, saying why, with nothing of the value presented.
+    limited = AuditEvent.objects.filter(action="referral.link_refused")
+    assert limited.count() == refused_rows + 2
+    assert [e.detail for e in limited.order_by("-seq")[:2]] == [{"reason": "limited"}] * 2
     assert not AuditEvent.objects.filter(action="referral.portal_view").exists()
     # Another address, the partner's, is not held back.
     assert Client(REMOTE_ADDR="198.51.100.7").get(url(value)).status_code == 200

@@ -29,6 +29,7 @@ from helpline.referrals.models import (
     ReferralStatus,
     ReferralToken,
 )
+from helpline.referrals.selectors_referrals import shown_to_partner
 from tests.factories import persona
 from tests.referral_drafts import break_of, child_case, counts, draft, indexed_partner, sent
 
@@ -43,7 +44,8 @@ def test_a_draft_is_numbered_on_the_timeline_and_audited_naming_no_values(counse
     year = timezone.localdate().year
     assert re.fullmatch(rf"R-{year}-\d{{5}}", first.number)
     assert int(second.number[-5:]) == int(first.number[-5:]) + 1
-    assert first.status == ReferralStatus.DRAFT and first.sent_at is None and first.shared == {}
+    assert first.status == ReferralStatus.DRAFT and first.sent_at is None
+    assert first.shared == {"age": "14", "province": case.province.label_km + " / " + case.province.label_en}
     assert first.shared_fields == ["age", "province"]
     [entry, _second] = CaseEvent.objects.filter(case=case, kind=EventKind.REFERRAL).order_by("at")
     assert first.number in entry.summary and entry.detail["status"] == "draft"
@@ -78,6 +80,46 @@ def test_sending_freezes_what_is_shared_sets_the_deadline_and_queues_the_link(co
     assert ref.shared["age"] == "14"
 
 
+def test_what_is_sent_is_what_the_counsellor_previewed_even_if_the_case_changed_since(
+    counsellor: Staff,
+) -> None:
+    case = child_case(counsellor, age=14)
+    shelter = indexed_partner()
+    ref = draft(counsellor, case, shelter, fields=("age",))
+    other = draft(counsellor, case, shelter, fields=("age",))
+    assert shown_to_partner(ref) == [("Age", "14")]  # the preview
+    # Someone corrects the age on the case after the counsellor looked at the preview.
+    case_services.case_update_profile(
+        counsellor,
+        case=case,
+        nickname="Dara",
+        age=17,
+        gender=case.gender,
+        province=case.province,
+        risk="high",
+    )
+    ref.refresh_from_db()
+    assert shown_to_partner(ref) == [("Age", "14")]  # still what was looked at
+    assert services.referral_send(counsellor, ref).shared == {"age": "14"}
+
+    # Saving a draft again shows (and then sends) the case as it stands.
+    changed = services.referral_edit(
+        counsellor,
+        other,
+        partner=shelter,
+        service="shelter",
+        urgency="routine",
+        request=other.request,
+        shared_fields=["age"],
+        consent=Consent.GIVEN,
+        consent_note=other.consent_note,
+    )
+    assert changed == ["shared"]
+    other.refresh_from_db()
+    assert shown_to_partner(other) == [("Age", "17")]
+    assert services.referral_send(counsellor, other).shared == {"age": "17"}
+
+
 def test_a_draft_is_edited_until_sent_then_never(counsellor: Staff) -> None:
     case = child_case(counsellor)
     shelter = indexed_partner()
@@ -97,9 +139,10 @@ def test_a_draft_is_edited_until_sent_then_never(counsellor: Staff) -> None:
     ) == [
         "urgency",
         "shared_fields",
+        "shared",
     ]
     audit = AuditEvent.objects.get(action=AuditAction.REFERRAL_UPDATE)
-    assert audit.detail["fields"] == ["shared_fields", "urgency"]
+    assert audit.detail["fields"] == ["shared", "shared_fields", "urgency"]
     services.referral_send(counsellor, ref)
     before = counts()
     with pytest.raises(ReferralConflict):
@@ -166,7 +209,7 @@ def test_a_partner_suspended_after_the_draft_is_refused_at_sending(
         services.referral_send(counsellor, ref)
     assert counts() == before
     ref.refresh_from_db()
-    assert ref.status == ReferralStatus.DRAFT and ref.shared == {} and ref.acknowledge_by is None
+    assert ref.status == ReferralStatus.DRAFT and ref.sent_at is None and ref.acknowledge_by is None
 
 
 def test_a_partner_without_an_email_address_cannot_be_sent_and_nothing_is_kept(counsellor: Staff) -> None:

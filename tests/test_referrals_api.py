@@ -147,7 +147,7 @@ def test_a_counsellor_drafts_sends_and_reads_a_referral(counsellor: Staff, clien
     response = client.post("/api/v1/referrals", new_body(case, shelter), content_type="application/json")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "draft" and body["number"].startswith("R-") and body["shared"] == {}
+    assert body["status"] == "draft" and body["number"].startswith("R-") and body["shared"]["age"] == "14"
     assert body["case_number"] == case.number and body["service"] == "shelter"
     assert [e["kind"] for e in body["events"]] == ["created"]
     sent_now = client.patch(

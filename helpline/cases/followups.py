@@ -37,10 +37,12 @@ def follow_up_schedule(
     instructions: str = "",
     at: dt.datetime | None = None,
     request: HttpRequest | None = None,
+    by: str = "",
 ) -> FollowUp:
     """`at`: when it was scheduled, for history written afterwards (demo data: a follow-up planned
     last week and now overdue); between the case's opening and now. Pages and the API leave it out.
-    `actor` None: the system schedules it (the referral loop); the owner is then its creator."""
+    `actor` None: the system schedules it (the referral loop); the owner is then its creator, and
+    `by` says who acted ("partner": its answer through its link set it off; else the scheduler)."""
     now = timezone.now()
     if at is not None:
         if not case.opened_at <= at <= now:
@@ -70,13 +72,14 @@ def follow_up_schedule(
             actor,
             EventKind.FOLLOW_UP_SCHEDULED,
             at=now,
+            by=by,
             summary=str(FollowUpKind(kind).label),
             follow_up=follow_up.pk,
             owner=owner.username,
             due=due_at.isoformat(timespec="minutes"),
         )
         audit_case(
-            actor or "scheduler",
+            actor or by or "scheduler",
             AuditAction.CASE_FOLLOW_UP_SCHEDULE,
             case,
             request=request,

@@ -133,11 +133,21 @@ def move(case: Case, actor: Staff, to: str, *, summary: str = "") -> None:
 
 
 def case_record_referral(
-    case: Case, actor: Staff | None, *, summary: str, referral: object, status: str, by: str = ""
+    case: Case,
+    actor: Staff | None,
+    *,
+    summary: str,
+    referral: object,
+    status: str,
+    by: str = "",
+    at: dt.datetime | None = None,
 ) -> None:
     """A referral's step on the case timeline (helpline.referrals writes the referral itself, in
-    the same transaction). `by`: who acted when no staff member did ("partner", "scheduler")."""
-    record_event(case, actor, EventKind.REFERRAL, summary=summary, by=by, referral=referral, status=status)
+    the same transaction). `by`: who acted when no staff member did ("partner", "scheduler"); `at`:
+    when the step happened, if not now (history written afterwards: demo data)."""
+    record_event(
+        case, actor, EventKind.REFERRAL, summary=summary, at=at, by=by, referral=referral, status=status
+    )
 
 
 def works_on_cases(staff: Staff | None) -> bool:

@@ -22,6 +22,7 @@ from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
 from helpline.people import panels as people_panels
+from helpline.referrals.panels import overdue_referrals_panel
 from helpline.rota import panels as rota_panels
 from helpline.routing import queue
 from helpline.routing.models import Offer, PresenceState
@@ -145,6 +146,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
                 }
             ),
             "shift_risk_panel": people_panels.shift_risk_panel(_staff(request)),
+            "overdue_referrals_panel": overdue_referrals_panel(_staff(request)),
         },
     )
 

@@ -19,7 +19,8 @@ from helpline.cases.models import Case
 from helpline.demo.month import KEY_PREFIX
 from helpline.demo.partners import create_demo_partners, demo_partners_present
 from helpline.referrals import services
-from helpline.referrals.lifecycle import referral_move
+from helpline.referrals.delivery import partner_links_cancel_sending
+from helpline.referrals.lifecycle import links_revoke_all, referral_move
 from helpline.referrals.loop import acknowledge_deadline
 from helpline.referrals.models import Consent, Partner, Referral, ReferralStatus, ReferralUrgency
 from helpline.referrals.selectors import partner_search
@@ -190,7 +191,11 @@ def _create(demo: DemoReferral, case: Case, now: dt.datetime) -> Referral:
     if demo.ending == ReferralStatus.DRAFT:
         return referral
     referral = services.referral_send(who, referral, at=sent_at)
+    partner_links_cancel_sending(referral)  # made-up addresses: no email leaves the demo
     _answer(demo, referral, who, sent_at)
+    referral.refresh_from_db()
+    if not referral.awaits_partner:  # a demo link opens only a referral still waiting on its partner
+        links_revoke_all(referral, None)
     return referral
 
 

@@ -13,3 +13,11 @@ class ReferralsConfig(AppConfig):
 
         if case_referrals_section not in CASE_SECTIONS:
             CASE_SECTIONS.append(case_referrals_section)
+
+        # A partner's suspension (written by partnership.py) holds or resumes its open referrals.
+        from django.db.models.signals import post_save
+
+        from helpline.referrals.loop import on_suspension_saved  # deferred: ready(), as above
+        from helpline.referrals.models import PartnerSuspension  # deferred: ready(), as above
+
+        post_save.connect(on_suspension_saved, sender=PartnerSuspension, dispatch_uid="referrals-suspension")

@@ -5,6 +5,7 @@ not acknowledged in time and expires referrals nobody answered."""
 from __future__ import annotations
 
 from helpline.common.periodic import Periodic
+from helpline.referrals.delivery import partner_links_resend
 from helpline.referrals.loop import referrals_alert_overdue, referrals_expire
 from helpline.referrals.partnership import visits_remind_due
 
@@ -13,9 +14,12 @@ from helpline.referrals.partnership import visits_remind_due
 VISIT_REMINDER_SECONDS = 600.0
 ACKNOWLEDGE_ALERT_SECONDS = 60.0
 EXPIRY_SECONDS = 600.0
+# A failed partner email is tried again within a minute of its retry time.
+RESEND_SECONDS = 60.0
 
 PERIODIC = [
     Periodic("referrals.visit_reminders", VISIT_REMINDER_SECONDS, visits_remind_due),
     Periodic("referrals.acknowledge_alerts", ACKNOWLEDGE_ALERT_SECONDS, referrals_alert_overdue),
     Periodic("referrals.expiry", EXPIRY_SECONDS, referrals_expire),
+    Periodic("referrals.link_resend", RESEND_SECONDS, partner_links_resend),
 ]

@@ -20,9 +20,11 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.followups import follow_up_schedule
 from helpline.cases.models import CaseStatus, FollowUp, FollowUpKind
-from helpline.cases.services import CaseError, case_record_referral
+from helpline.cases.selectors import cases_visible_to
+from helpline.cases.services import CaseError, case_record_referral, works_on_cases
 from helpline.common.text import storable
 from helpline.referrals.models import (
+    LINKS_END_AT,
     PARTNER_MOVES,
     TRANSITIONS,
     Referral,
@@ -147,6 +149,7 @@ def referral_move(
             referral=referral.number,
             status=to,
             by=by,
+            at=now,
         )
         audit_record(
             actor if actor is not None else (token_actor(token) if token is not None else "scheduler"),
@@ -156,9 +159,48 @@ def referral_move(
             request=request,
             detail={"number": referral.number, "from": old, "to": to},
         )
+        if to in LINKS_END_AT:  # nothing more is asked of the partner: its links open nothing
+            links_revoke_all(referral, actor, request=request, at=now)
         if to == ReferralStatus.DELIVERED:
-            _follow_up_with_child(referral, now)
+            _follow_up_with_child(referral, now, by="partner" if token is not None else "")
     return referral
+
+
+def links_revoke_all(
+    referral: Referral,
+    actor: Staff | None,
+    *,
+    request: HttpRequest | None = None,
+    token: ReferralToken | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Revoke `token` (a link of `referral`), or every link of `referral` still working: each gets
+    its history step and audit row. `actor` None: the scheduler (a referral that expired). How many
+    were revoked: 0 when there was nothing to revoke."""
+    now = at or timezone.now()
+    revoked = 0
+    with transaction.atomic():
+        usable = ReferralToken.objects.select_for_update().filter(
+            referral_id=referral.pk, revoked_at__isnull=True, expires_at__gt=now
+        )
+        if token is not None:
+            usable = usable.filter(pk=token.pk)
+        for held in usable:
+            held.revoked_at, held.revoked_by = now, actor
+            held.save(update_fields=["revoked_at", "revoked_by"])
+            ReferralEvent.objects.create(
+                referral_id=referral.pk, kind=ReferralEventKind.LINK_REVOKED, at=now, actor=actor, token=held
+            )
+            audit_record(
+                actor if actor is not None else "scheduler",
+                action=AuditAction.REFERRAL_LINK_REVOKE,
+                record_type="referral",
+                record_id=referral.pk,
+                request=request,
+                detail={"token": str(held.pk)},
+            )
+            revoked += 1
+    return revoked
 
 
 def safe_contact_instructions(referral: Referral) -> str:
@@ -173,14 +215,37 @@ def safe_contact_instructions(referral: Referral) -> str:
     return latest or ""
 
 
-def _follow_up_with_child(referral: Referral, now: dt.datetime) -> FollowUp | None:
+def referral_owners(referral: Referral) -> list[Staff]:
+    """Who answers for a referral, in order: the case's counsellor, whoever sent it, whoever
+    drafted it (each once)."""
+    found = [referral.case.assignee, referral.sent_by, referral.created_by]
+    return list({s.pk: s for s in found if s is not None}.values())
+
+
+def referral_takers(referral: Referral) -> list[Staff]:
+    """The owners (referral_owners, in order) who can take work on the case now: active, in a
+    role that works on cases, and able to open this case."""
+    return [
+        s
+        for s in referral_owners(referral)
+        if works_on_cases(s) and cases_visible_to(s).filter(pk=referral.case_id).exists()
+    ]
+
+
+def first_taker(referral: Referral) -> Staff | None:
+    """The first owner who can take work on the case: who a follow-up about the referral goes to."""
+    takers = referral_takers(referral)
+    return takers[0] if takers else None
+
+
+def _follow_up_with_child(referral: Referral, now: dt.datetime, *, by: str = "") -> FollowUp | None:
     """After delivery the helpline checks with the child that the help arrived. The owner is the
-    case's counsellor, or whoever sent the referral when the case has none. A case on its way to
-    closing takes no follow-up, and one its owner can no longer open is left to the case's
-    supervisors: the partner's answer is kept either way."""
+    first of the referral's owners who can take the case (first_taker). A case on its way to
+    closing takes no follow-up, and one none of them can open is left to the case's supervisors:
+    the partner's answer is kept either way."""
     case = referral.case
-    owner = case.assignee or referral.sent_by or referral.created_by
-    if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+    owner = first_taker(referral)
+    if owner is None or case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
         return None
     days = settings_row().follow_up_after_delivery_days
     try:
@@ -191,6 +256,7 @@ def _follow_up_with_child(referral: Referral, now: dt.datetime) -> FollowUp | No
             due_at=max(now, timezone.now()) + dt.timedelta(days=days),
             owner=owner,
             instructions=safe_contact_instructions(referral),
+            by=by,
         )
     except CaseError:
         return None

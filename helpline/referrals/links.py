@@ -18,13 +18,14 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.referrals.lifecycle import ReferralConflict, settings_row
+from helpline.referrals.lifecycle import ReferralConflict, links_revoke_all, settings_row
 from helpline.referrals.models import (
+    LINKS_END_AT,
+    OPEN_STATUSES,
     LinkChannel,
     Referral,
     ReferralEvent,
     ReferralEventKind,
-    ReferralStatus,
     ReferralToken,
 )
 
@@ -49,7 +50,7 @@ def link_issue(
 ) -> tuple[ReferralToken, str]:
     """A new token for `referral` (the caller sends the link): its row, and the signed value the
     link carries. Only a referral waiting for the partner gets one."""
-    if referral.status not in {ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED}:
+    if referral.status not in OPEN_STATUSES:
         raise ReferralConflict("status", "only a sent referral gets a partner link")
     if channel not in LinkChannel.values:
         raise ValueError(f"unknown link channel {channel!r}")
@@ -92,35 +93,13 @@ def link_resolve(value: str, *, now: dt.datetime | None = None) -> ReferralToken
     token = ReferralToken.objects.select_related("referral").filter(pk=token_id).first()
     if token is None:
         return Refusal.UNKNOWN
-    if token.revoked_at is not None:
-        return Refusal.REVOKED
+    if token.revoked_at is not None or token.referral.status in LINKS_END_AT:
+        return Refusal.REVOKED  # (a link of a referral closed before links were revoked at closing)
     if token.expires_at <= (now or timezone.now()):
         return Refusal.EXPIRED
     return token
 
 
 def link_revoke(token: ReferralToken, actor: Staff, *, request: HttpRequest | None = None) -> bool:
-    """Stop a link working at once. False if it was already revoked."""
-    now = timezone.now()
-    with transaction.atomic():
-        changed = ReferralToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor
-        )
-        if not changed:
-            return False
-        ReferralEvent.objects.create(
-            referral_id=token.referral_id,
-            kind=ReferralEventKind.LINK_REVOKED,
-            at=now,
-            actor=actor,
-            token=token,
-        )
-        audit_record(
-            actor,
-            action=AuditAction.REFERRAL_LINK_REVOKE,
-            record_type="referral",
-            record_id=token.referral_id,
-            request=request,
-            detail={"token": str(token.pk)},
-        )
-    return True
+    """Stop a link working at once. False if it was already revoked (or ran out)."""
+    return bool(links_revoke_all(token.referral, actor, request=request, token=token))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,17 +23,21 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.followups import follow_up_schedule
 from helpline.cases.models import FollowUpKind
-from helpline.cases.services import CaseConflict, CaseError, case_record_referral
+from helpline.cases.services import CaseError, case_record_referral
 from helpline.common import live
 from helpline.conversations.models import Holiday
-from helpline.referrals.lifecycle import ReferralConflict, referral_move, settings_row
+from helpline.referrals.delivery import partner_links_release
+from helpline.referrals.lifecycle import ReferralConflict, referral_move, referral_takers, settings_row
 from helpline.referrals.models import (
+    OPEN_STATUSES,
+    PartnerSuspension,
     Referral,
     ReferralEvent,
     ReferralEventKind,
     ReferralSettings,
     ReferralStatus,
     ReferralUrgency,
+    overdue_q,
 )
 
 log = logging.getLogger("helpline.referrals")
@@ -41,6 +47,8 @@ WEEKEND = frozenset({5, 6})  # Saturday, Sunday
 _LONGEST = 366
 OVERDUE = "referral_overdue"  # the live event's reason: the consoles of those told reload
 EXPIRED = "referral_expired"
+SUSPENDED = "referral_partner_suspended"
+RESUMED = "referral_partner_resumed"
 BATCH = 200
 
 
@@ -72,12 +80,6 @@ def acknowledge_deadline(
     return cursor + remaining
 
 
-def _owners(referral: Referral) -> list[Staff]:
-    """Who chases the partner: the counsellor who sent the referral, else the case's own."""
-    found = [referral.sent_by, referral.case.assignee, referral.created_by]
-    return list({s.pk: s for s in found if s is not None}.values())
-
-
 def _tell(staff_ids: list[object], event: dict[str, str], *, supervisors: bool) -> None:
     groups = [live.staff_group(str(pk)) for pk in dict.fromkeys(staff_ids) if pk is not None]
     if supervisors:
@@ -92,9 +94,7 @@ def referrals_alert_overdue(now: dt.datetime | None = None) -> int:
     of referrals alarmed."""
     now = now or timezone.now()
     due = list(
-        Referral.objects.filter(
-            status=ReferralStatus.SENT, acknowledge_by__lte=now, overdue_alerted_at__isnull=True
-        )
+        Referral.objects.filter(overdue_q(now), overdue_alerted_at__isnull=True)
         .order_by("acknowledge_by")
         .values_list("pk", flat=True)[:BATCH]
     )
@@ -133,25 +133,107 @@ def _alert(referral: Referral, now: dt.datetime) -> None:
         record_id=referral.pk,
         detail={"number": referral.number, "case": referral.case.number},
     )
-    owners = _owners(referral)
-    for owner in owners:  # the first who can still open the case; a closing case takes none
-        try:
-            with transaction.atomic():  # a refused follow-up leaves the alarm standing
-                follow_up_schedule(
-                    None,
-                    case=referral.case,
-                    kind=FollowUpKind.REFERRAL_CHECK,
-                    due_at=max(now, timezone.now()),
-                    owner=owner,
-                )
-            break
-        except CaseConflict as exc:
-            log.info("referral %s: no follow-up on its case (%s)", referral.number, exc.message)
-            break
-        except CaseError:
-            continue
+    takers = referral_takers(referral)  # every owner who can still open the case is told
+    _follow_up(referral, takers, now)
     event = {"reason": OVERDUE, "referral": str(referral.pk), "number": referral.number}
-    _tell([o.pk for o in owners[:1]] + [referral.case.assignee_id], event, supervisors=True)
+    _tell([t.pk for t in takers], event, supervisors=True)
+
+
+def _follow_up(referral: Referral, takers: list[Staff], now: dt.datetime) -> None:
+    """A follow-up on the case (check on the referral, with the partner) for the first who can
+    take it; a closing case takes none, and a refused follow-up leaves the alarm standing."""
+    if not takers:
+        log.info("referral %s: none of its owners can take its case", referral.number)
+        return
+    try:
+        with transaction.atomic():
+            follow_up_schedule(
+                None,
+                case=referral.case,
+                kind=FollowUpKind.REFERRAL_CHECK,
+                due_at=max(now, timezone.now()),
+                owner=takers[0],
+            )
+    except CaseError as exc:
+        log.info("referral %s: no follow-up on its case (%s)", referral.number, exc.message)
+
+
+# --- A partner suspended after a serious concern, and the suspension lifted ---------------------
+
+
+def referrals_partner_suspended(partner_id: UUID | str, *, actor: Staff | None, at: dt.datetime) -> int:
+    """The partner was suspended: its links stop working (the partner's page and the sending of
+    links check the suspension, so nothing is revoked), and each referral still waiting for it
+    gets the step on its history and case timeline, a follow-up (check on the referral) for the
+    first owner who can take it, and its owners told live. The number of referrals held."""
+    held = 0
+    for referral in _waiting(partner_id):
+        _step(referral, ReferralEventKind.SUSPENDED, actor, at, _("partner suspended: its link is held"))
+        takers = referral_takers(referral)
+        _follow_up(referral, takers, at)
+        event = {"reason": SUSPENDED, "referral": str(referral.pk), "number": referral.number}
+        _tell([t.pk for t in takers], event, supervisors=False)
+        held += 1
+    return held
+
+
+def referrals_partner_resumed(partner_id: UUID | str, *, actor: Staff | None, at: dt.datetime) -> int:
+    """The suspension was lifted: the links of referrals still waiting work again, links held
+    unsent are sent now, and each such referral's owners hear of it. The number resumed."""
+    resumed = 0
+    for referral in _waiting(partner_id):
+        _step(referral, ReferralEventKind.RESUMED, actor, at, _("suspension lifted: its link works again"))
+        event = {"reason": RESUMED, "referral": str(referral.pk), "number": referral.number}
+        _tell([t.pk for t in referral_takers(referral)], event, supervisors=False)
+        resumed += 1
+    partner_links_release(partner_id)
+    return resumed
+
+
+def _waiting(partner_id: UUID | str) -> list[Referral]:
+    return list(
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case", "case__assignee", "partner", "sent_by", "created_by")
+        .filter(partner_id=partner_id, status__in=OPEN_STATUSES)
+        .order_by("sent_at")
+    )
+
+
+def _step(referral: Referral, kind: str, actor: Staff | None, at: dt.datetime, what: str) -> None:
+    ReferralEvent.objects.create(referral=referral, kind=kind, at=at, actor=actor)
+    case_record_referral(
+        referral.case,
+        None,
+        summary=_("%(number)s to %(partner)s: %(what)s")
+        % {"number": referral.number, "partner": referral.partner.name, "what": what},
+        referral=referral.number,
+        status=referral.status,
+        at=at,
+    )
+    audit_record(
+        actor if actor is not None else "scheduler",
+        action=AuditAction.REFERRAL_STATUS,
+        record_type="referral",
+        record_id=referral.pk,
+        detail={"number": referral.number, "step": kind},
+    )
+
+
+def on_suspension_saved(
+    sender: type[PartnerSuspension],
+    instance: PartnerSuspension,
+    created: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """post_save of a PartnerSuspension (written by helpline.referrals.partnership, in the
+    transaction that records the concern or the lift): hold or resume the partner's referrals."""
+    if kwargs.get("raw"):
+        return
+    if created:
+        referrals_partner_suspended(instance.partner_id, actor=instance.started_by, at=instance.started_at)
+    elif instance.lifted_at is not None and (update_fields is None or "lifted_at" in update_fields):
+        referrals_partner_resumed(instance.partner_id, actor=instance.lifted_by, at=instance.lifted_at)
 
 
 def referrals_expire(now: dt.datetime | None = None) -> int:

@@ -8,6 +8,8 @@ a signed link whose id is a ReferralToken row (revocable, expiring, audited by t
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -280,12 +282,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ReferralStatus.EXPIRED: frozenset({ReferralStatus.CLOSED}),
     ReferralStatus.CLOSED: frozenset(),
 }
-# Statuses in which the partner is still expected to act.
+# Statuses in which the partner is still expected to act: the only ones a partner link opens and
+# the only ones a link is issued (or sent again) for.
 OPEN_STATUSES = frozenset({ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED})
+# Statuses that end the partner's part: reaching one revokes the referral's links.
+LINKS_END_AT = frozenset({ReferralStatus.CLOSED, ReferralStatus.EXPIRED})
 # What the partner may do through its link, from which status.
 PARTNER_MOVES = frozenset(
     {ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.DELIVERED}
 )
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """The one statement of "overdue": sent, and not acknowledged by its deadline."""
+    return Q(status=ReferralStatus.SENT, acknowledge_by__lte=now)
 
 
 class ReferralUrgency(models.TextChoices):
@@ -369,6 +379,15 @@ class Referral(TimeStampedModel):
         return self.number
 
     @property
+    def is_overdue(self) -> bool:
+        """overdue_q, for one referral in hand."""
+        return (
+            self.status == ReferralStatus.SENT
+            and self.acknowledge_by is not None
+            and self.acknowledge_by <= timezone.now()
+        )
+
+    @property
     def awaits_partner(self) -> bool:
         """Whether the partner is still expected to act (and so may be sent a link)."""
         return self.status in OPEN_STATUSES
@@ -382,6 +401,9 @@ class ReferralEventKind(models.TextChoices):
     LINK_REVOKED = "link_revoked", _("Link revoked")
     VIEWED = "viewed", _("Opened by the partner")
     ALERTED = "alerted", _("Not acknowledged in time")
+    SEND_FAILED = "send_failed", _("The link could not be sent")
+    SUSPENDED = "suspended", _("Partner suspended: its links are held")
+    RESUMED = "resumed", _("Suspension lifted: its links work again")
 
 
 class ReferralEvent(AppendOnly, UUIDModel):
@@ -407,6 +429,17 @@ class LinkChannel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class SendState(models.TextChoices):
+    """Where getting the link to the partner stands (blank: a link made before this was kept)."""
+
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Sending failed")
+    HELD = "held", _("Held: the partner is suspended")
+    SKIPPED = "skipped", _("Not sent: no longer needed")
+
+
 class ReferralToken(UUIDModel):
     """The key of one partner link: the signed value in the link carries this row's id. The row,
     not the signature, decides: a revoked or expired row refuses, whatever the signature says."""
@@ -420,9 +453,19 @@ class ReferralToken(UUIDModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Its sending (helpline.referrals.delivery): each attempt counted; a failure is tried again at
+    # send_retry_at until the attempts run out (then send_retry_at stays empty).
+    send_state = models.CharField(max_length=8, choices=SendState.choices, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_failed_at = models.DateTimeField(null=True, blank=True)
+    send_retry_at = models.DateTimeField(null=True, blank=True)
+    send_error = models.CharField(max_length=200, blank=True)  # the mail server's answer, no address
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["send_state", "send_retry_at"], name="token_send_state_retry")]
 
     def __str__(self) -> str:
         return f"link {self.pk} for {self.referral_id}"

@@ -1,5 +1,6 @@
 """Referrals' sections of pages below them: the case page lists the case's referrals and offers to
-refer the case (registered into helpline.cases.panels.CASE_SECTIONS from apps.py)."""
+refer the case (registered into helpline.cases.panels.CASE_SECTIONS from apps.py); the supervisor's
+wallboard lists the referrals overdue for the partner's acknowledgement."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.cases.models import Case, CaseStatus
 from helpline.common.panels import Panel
+from helpline.referrals.models import overdue_q
+from helpline.referrals.selectors import referrals_visible_to
 from helpline.referrals.selectors_referrals import case_referrals
+
+OVERDUE_SHOWN = 20
 
 # A case takes new referrals while it is worked on: not once closed or awaiting closure.
 REFERRING = frozenset({CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.REOPENED})
@@ -25,4 +30,20 @@ def case_referrals_section(staff: Staff, case: Case) -> Panel | None:
             "may_refer": case.status in REFERRING,
             "now": timezone.now(),
         },
+    )
+
+
+def overdue_referrals_panel(staff: Staff) -> Panel:
+    """The wallboard's lasting list of referrals the partner has not acknowledged in time (the
+    scheduler's alarm is also a live push, gone once seen): number, partner, due since; the
+    oldest first. Names no child."""
+    overdue = (
+        referrals_visible_to(staff)
+        .filter(overdue_q(timezone.now()))
+        .select_related("partner")
+        .order_by("acknowledge_by", "id")
+    )
+    return Panel(
+        "referrals/_overdue_panel.html",
+        {"overdue": list(overdue[:OVERDUE_SHOWN]), "total": overdue.count()},
     )

@@ -27,14 +27,17 @@ from helpline.referrals.lifecycle import (
     ReferralConflict,
     ReferralError,
     clean_note,
+    links_revoke_all,
     referral_move,
     token_actor,
 )
-from helpline.referrals.links import Refusal, link_revoke
+from helpline.referrals.links import Refusal
 from helpline.referrals.models import (
+    LINKS_END_AT,
     OPEN_STATUSES,
     PARTNER_MOVES,
     TRANSITIONS,
+    Partner,
     Referral,
     ReferralEvent,
     ReferralEventKind,
@@ -48,6 +51,15 @@ REFUSAL_WINDOW_SECONDS = 15 * 60
 
 class LinkGone(Exception):
     """The token was revoked or ran out between opening the page and acting on it."""
+
+
+class PartnerSuspended(Exception):
+    """The partner is suspended after a serious concern: its links show and do nothing until a
+    supervisor lifts the suspension (then they work again, as long as the referral waits)."""
+
+
+def partner_suspended(token: ReferralToken) -> bool:
+    return Partner.objects.filter(referrals__pk=token.referral_id, suspension__isnull=False).exists()
 
 
 def partner_moves(referral: Referral) -> list[str]:
@@ -65,6 +77,8 @@ def _hold(token: ReferralToken, now: dt.datetime) -> ReferralToken:
     )
     if held is None:
         raise LinkGone
+    if partner_suspended(held):
+        raise PartnerSuspended
     ReferralToken.objects.filter(pk=held.pk).update(last_used_at=now)
     return held
 
@@ -99,7 +113,15 @@ def portal_note(token: ReferralToken, *, note: str, request: HttpRequest | None 
     now = timezone.now()
     with transaction.atomic():
         held = _hold(token, now)
-        referral = Referral.objects.select_related("case", "partner").get(pk=held.referral_id)
+        referral = (
+            Referral.objects.select_for_update().select_related("case", "partner").get(pk=held.referral_id)
+        )
+        if referral.status in LINKS_END_AT:
+            raise ReferralConflict(
+                "status",
+                _("This referral is %(now)s: the child helpline takes no more notes on it.")
+                % {"now": ReferralStatus(referral.status).label},
+            )
         event = ReferralEvent.objects.create(
             referral=referral, kind=ReferralEventKind.NOTE, at=now, token=held, note=text
         )
@@ -156,6 +178,50 @@ def link_refused(refusal: Refusal, *, request: HttpRequest | None) -> None:
         cache.add(key, 1, timeout=REFUSAL_WINDOW_SECONDS)
 
 
+def link_limited(*, request: HttpRequest | None) -> None:
+    """Audit a link refused because its address was refused too many (the 429); not counted."""
+    audit_record(
+        None,
+        action=AuditAction.REFERRAL_LINK_REFUSED,
+        record_type="referral",
+        request=request,
+        detail={"reason": "limited"},
+    )
+
+
+def link_paused(token: ReferralToken, *, request: HttpRequest | None) -> None:
+    """Audit a link refused because its partner is suspended."""
+    audit_record(
+        token_actor(token),
+        action=AuditAction.REFERRAL_LINK_REFUSED,
+        record_type="referral",
+        record_id=token.referral_id,
+        request=request,
+        detail={"reason": "partner_suspended", "token": str(token.pk)},
+    )
+
+
+def act_refused(
+    token: ReferralToken, did: str, error: ReferralError, *, status: int, request: HttpRequest | None
+) -> None:
+    """Audit an act the partner tried that was refused (nothing else was written): which act and
+    which field, never the note it carried."""
+    audit_record(
+        token_actor(token),
+        action=AuditAction.REFERRAL_LINK_REFUSED,
+        record_type="referral",
+        record_id=token.referral_id,
+        request=request,
+        detail={
+            "reason": "act_refused",
+            "token": str(token.pk),
+            "did": did[:32],
+            "field": error.field,
+            "status": status,
+        },
+    )
+
+
 # --- The staff's side: revoke a link, send a new one ------------------------------------------
 
 
@@ -168,12 +234,7 @@ def links_revoke(
 ) -> int:
     """Revoke `token` (a link of `referral`), or every link of `referral` still working. Returns
     how many were revoked: 0 when there was nothing to revoke."""
-    now = timezone.now()
-    usable = referral.tokens.filter(revoked_at__isnull=True, expires_at__gt=now)
-    if token is not None:
-        usable = usable.filter(pk=token.pk)
-    with transaction.atomic():
-        return sum(link_revoke(t, actor, request=request) for t in usable.select_for_update())
+    return links_revoke_all(referral, actor, request=request, token=token)
 
 
 def link_send_again(
@@ -186,6 +247,11 @@ def link_send_again(
             "status",
             _("A referral that is %(now)s gets no new link.")
             % {"now": ReferralStatus(referral.status).label},
+        )
+    if Partner.objects.filter(pk=referral.partner_id, suspension__isnull=False).exists():
+        raise ReferralConflict(
+            "partner",
+            _("This partner is suspended after a serious concern: no new link until it is lifted."),
         )
     if not referral.partner.email:
         raise ReferralError("partner", _("This partner has no email address to send the referral to."))

@@ -16,7 +16,7 @@ from helpline.accounts.principals import Principal
 from helpline.cases.models import Case
 from helpline.common.paging import BadCursor, Page, keyset_page
 from helpline.referrals import sharing
-from helpline.referrals.models import Referral, ReferralEvent, ReferralStatus
+from helpline.referrals.models import Referral, ReferralEvent, ReferralStatus, overdue_q
 from helpline.referrals.selectors import referrals_visible_to
 
 MAX_PAGE_SIZE = 200
@@ -64,19 +64,15 @@ def referral_events(referral: Referral) -> list[ReferralEvent]:
 
 
 def shown_to_partner(referral: Referral) -> list[tuple[str, str]]:
-    """What the partner sees of the case: the frozen values once sent; for a draft, the values as
-    they would be frozen if it were sent now (the preview)."""
-    if referral.status == ReferralStatus.DRAFT:
+    """What the partner sees of the case: the values frozen when the draft was last saved, which
+    are what sending sends (a draft saved before drafts froze them: as they stand now)."""
+    if referral.status == ReferralStatus.DRAFT and set(referral.shared) != set(referral.shared_fields):
         return sharing.shown(sharing.snapshot(referral.case, referral.shared_fields))
     return sharing.shown(referral.shared)
 
 
 def is_overdue(referral: Referral) -> bool:
-    return (
-        referral.status == ReferralStatus.SENT
-        and referral.acknowledge_by is not None
-        and referral.acknowledge_by <= timezone.now()
-    )
+    return referral.is_overdue
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,7 @@ def referral_search(principal: Principal, filters: ReferralFilters) -> QuerySet[
     if filters.partner:
         qs = qs.filter(partner_id=filters.partner)
     if filters.overdue:
-        qs = qs.filter(status=ReferralStatus.SENT, acknowledge_by__lte=timezone.now())
+        qs = qs.filter(overdue_q(timezone.now()))
     return qs
 
 

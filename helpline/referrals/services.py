@@ -95,7 +95,9 @@ def audit_referral(
     )
 
 
-def _timeline(referral: Referral, actor: Staff | None, what: str, *, by: str = "") -> None:
+def _timeline(
+    referral: Referral, actor: Staff | None, what: str, *, by: str = "", at: dt.datetime | None = None
+) -> None:
     case_record_referral(
         referral.case,
         actor,
@@ -104,6 +106,7 @@ def _timeline(referral: Referral, actor: Staff | None, what: str, *, by: str = "
         referral=referral.number,
         status=referral.status,
         by=by,
+        at=at,
     )
 
 
@@ -261,10 +264,15 @@ def referral_draft(
     now = at or timezone.now()
     with transaction.atomic():
         referral = Referral.objects.create(
-            number=_next_number(now), case=case, status=ReferralStatus.DRAFT, created_by=actor, **values
+            number=_next_number(now),
+            case=case,
+            status=ReferralStatus.DRAFT,
+            created_by=actor,
+            shared=sharing.snapshot(case, values["shared_fields"]),  # the preview, sent as it is
+            **values,
         )
         ReferralEvent.objects.create(referral=referral, kind=ReferralEventKind.CREATED, at=now, actor=actor)
-        _timeline(referral, actor, str(ReferralStatus.DRAFT.label))
+        _timeline(referral, actor, str(ReferralStatus.DRAFT.label), at=now)
         audit_referral(actor, AuditAction.REFERRAL_CREATE, referral, request=http_request, fields=["draft"])
     return referral
 
@@ -301,7 +309,9 @@ def referral_edit(
             consent_note=consent_note,
             confidentiality_break=confidentiality_break,
         )
-        changed = [name for name in DRAFT_FIELDS if getattr(referral, name) != values[name]]
+        # Saving the draft again takes the case as it stands now into the preview.
+        values["shared"] = sharing.snapshot(referral.case, values["shared_fields"])
+        changed = [name for name in (*DRAFT_FIELDS, "shared") if getattr(referral, name) != values[name]]
         if not changed:
             return []
         for name in changed:
@@ -321,7 +331,8 @@ def referral_send(
     actor: Staff, referral: Referral, *, request: HttpRequest | None = None, at: dt.datetime | None = None
 ) -> Referral:
     """Send a draft: checked again as it stands now (the partner may have been suspended since the
-    draft, a break withdrawn), the shared fields' values frozen as the partner will see them, the
+    draft, a break withdrawn), the shared values exactly as the counsellor previewed them (frozen
+    when the draft was last saved: a later change to the case does not slip in unseen), the
     acknowledgement deadline set, and the partner's link issued and its email queued, all in one
     transaction: a referral is sent with its link or not at all. `at`: demo history only."""
     _may_work_on(actor, referral.case)
@@ -345,7 +356,8 @@ def referral_send(
             consent_note=referral.consent_note,
             confidentiality_break=brk,
         )
-        referral.shared = sharing.snapshot(referral.case, referral.shared_fields)
+        if set(referral.shared) != set(referral.shared_fields):  # a draft saved before previews froze
+            referral.shared = sharing.snapshot(referral.case, referral.shared_fields)
         referral.sent_by = actor
         referral.save(update_fields=["shared", "sent_by", "updated_at"])
         referral = referral_move(referral, ReferralStatus.SENT, actor=actor, request=request, at=at)
