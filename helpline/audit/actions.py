@@ -116,6 +116,8 @@ class AuditAction(models.TextChoices):
     REFERRAL_UPDATE = "referral.update", _("Referral draft changed")
     REFERRAL_VIEW = "referral.view", _("Referral viewed")
     REPORT_CHI_EXPORT = "report.chi_export", _("CHI yearly figures exported")
+    REPORT_PDF_DOWNLOAD = "report.pdf_download", _("Report PDF downloaded")
+    REPORT_PDF_GENERATE = "report.pdf_generate", _("Report PDF asked for")
     RISK_SIGNAL_PREVIEW = "risk_signal.preview", _("Risk signal tried out")
     RISK_SIGNAL_SAVE = "risk_signal.save", _("Risk signal saved")
     RISK_SIGNAL_TOGGLE = "risk_signal.toggle", _("Risk signal switched on or off")
