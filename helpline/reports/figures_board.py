@@ -60,6 +60,7 @@ class Section:
     note: str = ""
     drillable: bool = False
     footer: list[tuple[str, str]] = field(default_factory=list)  # (label, text) under the table
+    totals: tuple[str, ...] = ()  # published: each column's total, as suppress() left it
 
 
 @dataclass(frozen=True)
@@ -390,15 +391,23 @@ def _headline(
         return pick(now), pick(before), pick(year) if year else ""
 
     def count(n: int) -> str:
-        # For publication a small count is shown as "<k" (the tables below hide what would
-        # give it away; these lines are not sums of one another).
+        # For publication a small count is shown as "<k" (these lines are not sums of one another).
         return f"<{threshold}" if threshold is not None and 0 < n < threshold else f"{n:,}"
+
+    def split(f: Figures) -> list[str]:
+        """Counselling, non-counselling and all contacts: for publication one table (the
+        unclassified rest its third cell), so a small count is not found by subtraction."""
+        cells = [f.data_contacts, f.non_data_contacts, f.total - f.data_contacts - f.non_data_contacts]
+        if threshold is None:
+            return [f"{f.data_contacts:,}", f"{f.non_data_contacts:,}", f"{f.total:,}"]
+        grid = suppress([[n] for n in cells], threshold).grid
+        return [grid[0][0], grid[1][0], grid[3][0]]
 
     w_now, w_before, w_year = work
     lines = [
-        (_("Contacts"), trio(lambda f: count(f.total))),
-        (_("Counselling contacts"), trio(lambda f: count(f.data_contacts))),
-        (_("Silent, hang-up and other non-counselling contacts"), trio(lambda f: count(f.non_data_contacts))),
+        (_("Contacts"), trio(lambda f: split(f)[2])),
+        (_("Counselling contacts"), trio(lambda f: split(f)[0])),
+        (_("Silent, hang-up and other non-counselling contacts"), trio(lambda f: split(f)[1])),
         (_("Calls answered"), trio(lambda f: count(f.calls.answered))),
         (_("Average wait"), trio(lambda f: _seconds(f.calls.average_wait))),
         (_("Service level (answered within 20 seconds)"), trio(lambda f: _percent(f.calls.service_level))),
@@ -454,11 +463,19 @@ def board(
             year.by.get(dimension, {}) if year else None,
         )
         if publication:
-            rows = published(rows, threshold)
+            rows, totals = published(rows, threshold)
         title = str(_TITLES[dimension])
         note = str(_MULTI_NOTE) if dimension in ("category", "subcategory", "action") else ""
         sections.append(
-            Section(dimension, title, rows, _bars(title, rows, names), note, drillable=dimension in DRILLABLE)
+            Section(
+                dimension,
+                title,
+                rows,
+                _bars(title, rows, names),
+                note,
+                drillable=dimension in DRILLABLE,
+                totals=totals if publication else (),
+            )
         )
     sections.append(_hour_section(now, before, names))
     sections.append(_calls_section(now, before, year, names))
@@ -480,17 +497,26 @@ def board(
 def _publish_section(section: Section, threshold: int, names: tuple[str, str]) -> Section:
     if section.key in DIMENSION_ORDER:
         return section  # suppressed as it was built
-    rows = published(section.rows, threshold)
+    rows, totals = published(section.rows, threshold)
+    section = replace(section, totals=totals)
     if section.key == "time":
         return replace(section, rows=rows, chart=None)  # no dates finer than the month beside small counts
     return replace(section, rows=rows, chart=_bars(section.title, rows, names))
 
 
-def published(rows: Sequence[Row], threshold: int = DEFAULT_THRESHOLD) -> list[Row]:
-    """The rows as they may be published: one table, a column per period, through suppress()."""
+def published(rows: Sequence[Row], threshold: int = DEFAULT_THRESHOLD) -> tuple[list[Row], tuple[str, ...]]:
+    """The rows as they may be published, and each column's total: every period's column is a
+    table of its own through suppress() (its total is the margin, so a total published elsewhere,
+    as the headline's contacts, is already counted as known)."""
     if not rows:
-        return []
+        return [], ()
     columns = 3 if rows[0].last_year is not None else 2
-    cells = [[r.current, r.previous, *([r.last_year or 0] if columns == 3 else [])] for r in rows]
-    table = suppress(cells, threshold)
-    return [replace(r, shown=tuple(table.grid[i][:columns])) for i, r in enumerate(rows)]
+    shown: list[list[str]] = []
+    totals: list[str] = []
+    for column in range(columns):
+        values = [[(r.current, r.previous, r.last_year or 0)[column]] for r in rows]
+        table = suppress(values, threshold)
+        shown.append([table.grid[i][0] for i in range(len(rows))])
+        totals.append(table.grid[len(rows)][0])
+    out = [replace(r, shown=tuple(shown[c][i] for c in range(columns))) for i, r in enumerate(rows)]
+    return out, tuple(totals)

@@ -74,8 +74,9 @@ def trend_section(viewer: Principal, period: Period, *, publication: bool) -> Se
             )
         )
         day = (day + dt.timedelta(days=32)).replace(day=1)
+    totals: tuple[str, ...] = ()
     if publication:
-        rows = published(rows)
+        rows, totals = published(rows)
     names = (translation.gettext("These months"), translation.gettext("A year earlier"))
     title = translation.gettext("Contacts by month, thirteen months")
     chart = charts.line_chart(
@@ -86,7 +87,7 @@ def trend_section(viewer: Principal, period: Period, *, publication: bool) -> Se
             charts.Series(names[1], [r.previous for r in rows], [r.texts()[1] for r in rows]),
         ],
     )
-    return Section("trend", title, rows, chart)
+    return Section("trend", title, rows, chart, totals=totals)
 
 
 def report_board(viewer: Principal, kind: str, period: Period, *, publication: bool) -> Board:
