@@ -36,24 +36,87 @@ class Series:
         return self.shown is None or self.shown[index].replace(",", "").isdigit()
 
 
-def _text(x: float, y: float, body: str, *, size: int = 13, anchor: str = "start", fill: str = INK) -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">'
-        f"{escape(body)}</text>"
-    )
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float  # the baseline, as in SVG
+    body: str
+    size: int = 13
+    anchor: str = "start"  # start | middle | end
+    fill: str = INK
+
+    def svg(self) -> str:
+        return (
+            f'<text x="{self.x:.1f}" y="{self.y:.1f}" font-size="{self.size}" text-anchor="{self.anchor}" '
+            f'fill="{self.fill}">{escape(self.body)}</text>'
+        )
+
+    def html(self, width: int) -> str:
+        """The label as an HTML box over the drawing, placed where the SVG text would be."""
+        top = self.y - self.size * 1.05
+        place = {
+            "start": f"left:{self.x:.1f}px",
+            "end": f"right:{width - self.x:.1f}px",
+            "middle": f"left:{self.x - 60:.1f}px;width:120px;text-align:center",
+        }[self.anchor]
+        return (
+            f'<span class="chart-label" style="position:absolute;{place};top:{top:.1f}px;'
+            f"font-size:{self.size}px;line-height:{self.size * 1.3:.1f}px;color:{self.fill};"
+            f'white-space:nowrap">{escape(self.body)}</span>'
+        )
 
 
-def _frame(width: int, height: int, title: str, body: list[str]) -> SafeString:
-    return mark_safe(  # noqa: S308 - every piece of text went through escape()
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="{FONT}"><title>{escape(title)}</title>'
-        + "".join(body)
-        + "</svg>"
-    )
+Part = str | Text
 
 
-def _legend(series: Sequence[Series], y: float, x: float = 0) -> list[str]:
-    out = []
+@dataclass(frozen=True)
+class Chart:
+    """A drawing and its labels. `svg()` for the browser: one SVG whose labels are real <text> the
+    browser shapes. `overlay()` for WeasyPrint, which lays SVG text out letter by letter (Khmer
+    clusters come apart, seen on a rendered page): the same drawing without its text, the labels
+    as HTML boxes placed over it, which Pango shapes as it does the rest of the page."""
+
+    width: int
+    height: int
+    title: str
+    parts: tuple[Part, ...]
+
+    def _open(self) -> str:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+            f'viewBox="0 0 {self.width} {self.height}" width="{self.width}" height="{self.height}" '
+            f'font-family="{FONT}"><title>{escape(self.title)}</title>'
+        )
+
+    def svg(self) -> SafeString:
+        body = "".join(p.svg() if isinstance(p, Text) else p for p in self.parts)
+        return mark_safe(self._open() + body + "</svg>")  # noqa: S308 - every text went through escape()
+
+    def overlay(self) -> SafeString:
+        shapes = "".join(p for p in self.parts if isinstance(p, str))
+        labels = "".join(p.html(self.width) for p in self.parts if isinstance(p, Text))
+        return mark_safe(  # noqa: S308 - every text went through escape()
+            f'<div class="chart-frame" style="position:relative;width:{self.width}px;'
+            f'height:{self.height}px">' + self._open() + shapes + "</svg>" + labels + "</div>"
+        )
+
+    def __str__(self) -> str:
+        return str(self.svg())
+
+    def __html__(self) -> str:
+        return str(self.svg())
+
+
+def _text(x: float, y: float, body: str, *, size: int = 13, anchor: str = "start", fill: str = INK) -> Text:
+    return Text(x, y, body, size, anchor, fill)
+
+
+def _frame(width: int, height: int, title: str, body: list[Part]) -> Chart:
+    return Chart(width, height, title, tuple(body))
+
+
+def _legend(series: Sequence[Series], y: float, x: float = 0) -> list[Part]:
+    out: list[Part] = []
     for s, colour in zip(series, (CURRENT, PREVIOUS), strict=False):
         out.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="14" height="12" fill="{colour}"/>')
         out.append(_text(x + 20, y, s.name, size=12, fill=MUTED))
@@ -68,9 +131,9 @@ def _scale(series: Sequence[Series]) -> int:
 
 def bar_chart(
     title: str, labels: Sequence[str], series: Sequence[Series], *, label_width: int = 260
-) -> SafeString:
+) -> Chart:
     """Horizontal bars, one group per label (labels of any length and script read well this way)."""
-    width, row, bar = 720, 36, 13
+    width, row, bar = 700, 36, 13
     top_margin = 30
     height = top_margin + row * max(len(labels), 1) + 6
     plot = width - label_width - 70
@@ -109,10 +172,10 @@ def _axis(peak: int) -> tuple[int, list[int]]:
         magnitude *= 10
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> SafeString:
+def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Chart:
     """Lines over time: the current period's points against the previous period's, point by point
     (the n-th day, week or month of each)."""
-    width, height = 720, 260
+    width, height = 700, 260
     left, right, top, bottom = 56, 16, 30, 42
     plot_w, plot_h = width - left - right, height - top - bottom
     ceiling, ticks = _axis(_scale(series))
@@ -145,9 +208,9 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> S
     return _frame(width, height, title, body)
 
 
-def column_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> SafeString:
+def column_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Chart:
     """Vertical bars side by side (hours of the day: few, short labels)."""
-    width, height = 720, 240
+    width, height = 700, 240
     left, right, top, bottom = 56, 10, 30, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     ceiling, ticks = _axis(_scale(series))

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -18,6 +17,7 @@ from helpline.accounts.principals import Principal
 from helpline.contacts.models import Channel, Kind, Term, Urgency, Vocabulary
 from helpline.referrals.models import ReferralStatus
 from helpline.reports import charts
+from helpline.reports.charts import Chart
 from helpline.reports.facts import AGE_BANDS
 from helpline.reports.figures_work import WorkFigures, work_figures
 from helpline.reports.selectors import Figures, Grain, Period, figures, series, wait_bucket_names
@@ -56,7 +56,7 @@ class Section:
     key: str
     title: str
     rows: list[Row]
-    chart: SafeString | None = None
+    chart: Chart | None = None
     note: str = ""
     drillable: bool = False
     footer: list[tuple[str, str]] = field(default_factory=list)  # (label, text) under the table
@@ -186,7 +186,7 @@ def _series_names(board_period: Period, previous: Period) -> tuple[str, str]:
     return (_("This period"), _("Period before"))
 
 
-def _bars(title: str, rows: Sequence[Row], names: tuple[str, str]) -> SafeString:
+def _bars(title: str, rows: Sequence[Row], names: tuple[str, str]) -> Chart:
     shown = list(rows[:CHART_ROWS])
     return charts.bar_chart(
         title,

@@ -20,7 +20,7 @@ class DocumentStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")
     RUNNING = "running", _("Being prepared")
     DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Could not be prepared")
 
 
 class ReportDocument(TimeStampedModel):

@@ -1,8 +1,9 @@
 """Monthly and annual reports as PDF (WeasyPrint), in Khmer or English: the headline figures against
 the previous period and the same period a year earlier, then each breakdown as a chart and its
-table. Charts are the dashboard's SVG (charts.py), laid out by WeasyPrint, whose text goes through
-Pango and HarfBuzz, so Khmer is shaped; the page asks for the Khmer OS fonts (Debian's
-fonts-khmeros, `make system-deps-fonts`). Reads only; documents.py records who asked."""
+table. Charts are the dashboard's drawings (charts.py) with their labels as HTML over them
+(Chart.overlay: WeasyPrint draws SVG text letter by letter, which breaks Khmer), so Pango and
+HarfBuzz shape every word; the page asks for the Khmer OS fonts (Debian's fonts-khmeros,
+`make system-deps-fonts`). Reads only; documents.py records who asked."""
 
 from __future__ import annotations
 
