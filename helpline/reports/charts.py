@@ -124,18 +124,27 @@ def _legend(series: Sequence[Series], y: float, x: float = 0) -> list[Part]:
     return out
 
 
+def _combining(ch: str) -> bool:
+    """A Khmer vowel sign, sign or subscript (coeng and what follows it is counted once)."""
+    return "\u17b6" <= ch <= "\u17d3" or ch == "\u17dd"
+
+
 def _scale(series: Sequence[Series]) -> int:
     top = max((v for s in series for i, v in enumerate(s.values) if s.drawn(i)), default=0)
     return max(top, 1)
 
 
 def bar_chart(
-    title: str, labels: Sequence[str], series: Sequence[Series], *, label_width: int = 260
+    title: str, labels: Sequence[str], series: Sequence[Series], *, label_width: int | None = None
 ) -> Chart:
     """Horizontal bars, one group per label (labels of any length and script read well this way)."""
     width, row, bar = 700, 36, 13
     top_margin = 30
     height = top_margin + row * max(len(labels), 1) + 6
+    if label_width is None:
+        # Room for the longest label, roughly (a Khmer cluster's marks take little room), within bounds.
+        longest = max((sum(1 for ch in label if not _combining(ch)) for label in labels), default=0)
+        label_width = min(max(120, 8 * longest + 16), 340)
     plot = width - label_width - 70
     peak = _scale(series)
     body = _legend(series, 16, label_width)

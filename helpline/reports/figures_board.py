@@ -216,9 +216,8 @@ def bucket_starts(period: Period, grain: Grain) -> list[dt.date]:
 
 
 def bucket_label(day: dt.date, grain: Grain) -> str:
-    return (
-        date_format(day, "YEAR_MONTH_FORMAT") if grain == "month" else date_format(day, "SHORT_DATE_FORMAT")
-    )
+    """A point under the time axis: the month, or day/month (the year is in the period above)."""
+    return date_format(day, "YEAR_MONTH_FORMAT") if grain == "month" else day.strftime("%d/%m")
 
 
 def _time_section(

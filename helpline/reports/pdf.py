@@ -21,7 +21,7 @@ from helpline.reports import charts
 from helpline.reports.figures_board import Board, Section, board, bucket_label, published
 from helpline.reports.figures_board import Row as BoardRow
 from helpline.reports.models_documents import DocumentKind
-from helpline.reports.selectors import Period, series
+from helpline.reports.selectors import Grain, Period, series
 
 LANGUAGES = ("km", "en")
 STYLESHEET = Path(__file__).with_name("pdf.css")
@@ -92,7 +92,7 @@ def trend_section(viewer: Principal, period: Period, *, publication: bool) -> Se
 
 
 def report_board(viewer: Principal, kind: str, period: Period, *, publication: bool) -> Board:
-    grain = "month" if kind == DocumentKind.ANNUAL else "day"
+    grain: Grain = "month" if kind == DocumentKind.ANNUAL else "day"
     result = board(
         viewer,
         period,
