@@ -13,10 +13,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
 from helpline.contacts.models import Contact, Term, Vocabulary
+from helpline.reports import charts
 from helpline.reports.rollups import rollups_refresh
 from tests import report_factories as rf
 from tests.factories import persona
@@ -214,3 +216,25 @@ def test_the_drill_down_is_refused_to_those_who_may_not_search_contacts(
     response = client_for(staff).get(reverse("reports:drill"), query)
     assert response.status_code == 403
     assert AuditEvent.objects.filter(action="access.refused", actor=staff).exists()
+
+
+def test_the_dashboard_links_the_chi_export(supervisor: Staff, client_for: Callable[[Staff], Client]) -> None:
+    body = client_for(supervisor).get(reverse("reports:dashboard"), JUNE).content.decode()
+    this_year = timezone.localdate().year
+    assert f'href="/api/v1/reports/chi?year={this_year}"' in body
+
+
+def test_a_chart_for_print_carries_its_labels_as_html_over_the_drawing() -> None:
+    """WeasyPrint lays SVG text out letter by letter, which takes Khmer clusters apart: the printed
+    chart keeps its shapes in the SVG and puts each label in an HTML box Pango shapes."""
+    label = "អំពើហិង្សាផ្លូវកាយ"
+    chart = charts.bar_chart("ចំណងជើង", [label], [charts.Series("a", [3]), charts.Series("b", [1])])
+    on_screen, printed = chart.svg(), chart.overlay()
+    assert f">{label}</text>" in on_screen
+    assert "<text" not in printed and f">{label}</span>" in printed
+    assert printed.count("<rect") == on_screen.count("<rect")
+
+
+def test_chart_text_is_escaped() -> None:
+    chart = charts.bar_chart("<b>", ["<script>alert(1)</script>"], [charts.Series("a", [1])])
+    assert "<script>" not in chart.svg() and "<script>" not in chart.overlay()
