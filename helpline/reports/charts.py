@@ -144,7 +144,7 @@ def bar_chart(
     if label_width is None:
         # Room for the longest label, roughly (a Khmer cluster's marks take little room), within bounds.
         longest = max((sum(1 for ch in label if not _combining(ch)) for label in labels), default=0)
-        label_width = min(max(120, 10 * longest + 16), 360)
+        label_width = min(max(120, 11 * longest + 20), 390)
     plot = width - label_width - 70
     peak = _scale(series)
     body = _legend(series, 16, label_width)
