@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("helpline.rota.urls")),
     path("", include("helpline.people.urls")),
     path("", include("helpline.operations.urls")),
+    path("", include("helpline.reports.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

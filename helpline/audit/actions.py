@@ -129,6 +129,8 @@ class AuditAction(models.TextChoices):
     REVIEW_SCORE = "review.score", _("Contact review scored")
     RETENTION_POLICY_CHANGE = "retention.policy_change", _("Retention periods changed")
     RETENTION_RUN = "retention.run", _("Retention run")
+    REPORT_PDF_DOWNLOAD = "report.pdf_download", _("Report PDF downloaded")
+    REPORT_PDF_GENERATE = "report.pdf_generate", _("Report PDF asked for")
     RISK_SIGNAL_PREVIEW = "risk_signal.preview", _("Risk signal tried out")
     RISK_SIGNAL_SAVE = "risk_signal.save", _("Risk signal saved")
     RISK_SIGNAL_TOGGLE = "risk_signal.toggle", _("Risk signal switched on or off")

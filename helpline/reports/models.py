@@ -70,3 +70,6 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rollups applied up to {self.watermark}"
+
+
+from helpline.reports.models_documents import ReportDocument  # noqa: E402,F401  (a model of this app)

@@ -1,0 +1,53 @@
+"""Generated report documents: a monthly or annual PDF asked for on the dashboard, built in the
+background (tasks.py) and kept so it can be downloaded. Aggregates only: nothing in a document
+identifies a contact; one marked for publication went through suppression.suppress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from helpline.common.models import TimeStampedModel
+
+
+class DocumentKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly report")
+    ANNUAL = "annual", _("Annual report")
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Could not be prepared")
+
+
+class ReportDocument(TimeStampedModel):
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    language = models.CharField(max_length=8)
+    publication = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent, for the page's progress bar
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.BinaryField(default=b"", editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="report_document_requester")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report {self.period_start}..{self.period_end} ({self.status})"
+
+    @property
+    def filename(self) -> str:
+        label = (
+            self.period_start.strftime("%Y-%m")
+            if self.kind == DocumentKind.MONTHLY
+            else str(self.period_start.year)
+        )
+        suffix = "-publication" if self.publication else ""
+        return f"helpline-report-{label}-{self.language}{suffix}.pdf"

@@ -1,0 +1,97 @@
+"""Monthly and annual PDF reports: asked for on the dashboard, built by the worker while the page
+polls a progress bar, then downloaded. Asking and downloading are audited (documents.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from helpline.accounts.access import access, requires
+from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission
+from helpline.reports.documents import access_document, document_record_download, document_request
+from helpline.reports.models_documents import DocumentKind, DocumentStatus
+
+
+def _staff(request: HttpRequest) -> Staff:
+    assert isinstance(request.user, Staff)
+    return request.user
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=DocumentKind.choices)
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    month = forms.IntegerField(
+        label=gettext_lazy("Month (monthly report)"), min_value=1, max_value=12, required=False
+    )
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=[("km", "ខ្មែរ"), ("en", "English")])
+    publication = forms.BooleanField(
+        label=gettext_lazy("For publication (small counts hidden)"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == DocumentKind.MONTHLY and not data.get("month"):
+            self.add_error("month", gettext_lazy("Choose the month."))
+        return data
+
+    @staticmethod
+    def initial_for(staff: Staff, today: dt.date) -> dict[str, Any]:
+        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        return {
+            "kind": DocumentKind.MONTHLY,
+            "year": last_month.year,
+            "month": last_month.month,
+            "language": staff.language if staff.language in ("km", "en") else "km",
+        }
+
+
+@access(requires(Permission.STATISTICS))
+@require_POST
+def document_new(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    form = DocumentForm(request.POST)
+    if not form.is_valid():
+        return render(request, "reports/_document_form.html", {"document_form": form}, status=400)
+    data = form.cleaned_data
+    document = document_request(
+        staff,
+        kind=data["kind"],
+        year=data["year"],
+        month=data.get("month"),
+        language=data["language"],
+        publication=data["publication"],
+        request=request,
+    )
+    if getattr(request, "htmx", False):
+        return render(request, "reports/_document.html", {"document": document})
+    return redirect("reports:document", document_id=document.pk)
+
+
+@access(requires(Permission.STATISTICS))
+@require_GET
+def document(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    """A document's state: the progress bar (polled while it is built), then the download link."""
+    found = access_document(_staff(request), document_id)
+    template = "reports/_document.html" if getattr(request, "htmx", False) else "reports/document.html"
+    return render(request, template, {"document": found})
+
+
+@access(requires(Permission.STATISTICS))
+@require_GET
+def document_download(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    staff = _staff(request)
+    found = access_document(staff, document_id)
+    if found.status != DocumentStatus.DONE:
+        return redirect("reports:document", document_id=found.pk)
+    document_record_download(staff, found, request=request)
+    response = HttpResponse(bytes(found.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response

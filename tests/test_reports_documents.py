@@ -1,0 +1,238 @@
+"""Monthly and annual PDF reports: asked for on the dashboard, built by the task worker while the
+page polls a progress bar, downloaded; both audited. In Khmer or English, with the previous period
+and the same period last year; for publication, every table goes through suppression.suppress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from pypdf import PdfReader
+
+from helpline.accounts.models import Role, Staff
+from helpline.audit.actions import AuditAction
+from helpline.audit.models import AuditEvent
+from helpline.reports.figures_board import Row, board, published
+from helpline.reports.models_documents import DocumentStatus, ReportDocument
+from helpline.reports.pdf import report_board, report_pdf, report_period
+from helpline.reports.rollups import rollups_refresh
+from helpline.reports.selectors import Period
+from tests import report_factories as rf
+from tests.factories import persona
+
+UTC = dt.UTC
+MONTHLY = {"kind": "monthly", "year": "2025", "month": "6", "language": "en"}
+
+
+def run_worker() -> None:
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="reports-test",
+        excluded_queue_names=[],
+    ).run()
+
+
+@pytest.fixture
+def three_junes(db: None) -> Staff:
+    """June 2025 (the report), May 2025 (the month before) and June 2024 (a year earlier)."""
+    counsellor = persona(Role.COUNSELLOR, username="c")
+    for when, n in ((dt.datetime(2025, 6, 3, 4, tzinfo=UTC), 9), (dt.datetime(2025, 5, 3, 4, tzinfo=UTC), 6)):
+        for _ in range(n):
+            rf.enter(
+                counsellor, channel="voice", arrived_at=when, kind="counselling", gender="female", age=13
+            )
+    for _ in range(2):
+        rf.enter(counsellor, channel="sms", arrived_at=dt.datetime(2025, 6, 4, 4, tzinfo=UTC), kind="silent")
+    for _ in range(11):
+        rf.enter(
+            counsellor, channel="voice", arrived_at=dt.datetime(2024, 6, 5, 4, tzinfo=UTC), kind="counselling"
+        )
+    rollups_refresh()
+    return counsellor
+
+
+def _text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.mark.django_db(transaction=True)  # the worker runs its own transactions, as in production
+def test_a_data_officer_asks_for_the_monthly_report_and_downloads_it(
+    three_junes: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    officer = persona(Role.DATA_OFFICER, username="officer")
+    client = client_for(officer)
+    response = client.post(reverse("reports:document_new"), MONTHLY, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    document = ReportDocument.objects.get()
+    body = response.content.decode()
+    assert "<progress" in body and 'hx-trigger="every' in body  # the page polls while it is built
+    assert (document.status, document.period_start, document.period_end) == (
+        DocumentStatus.QUEUED,
+        dt.date(2025, 6, 1),
+        dt.date(2025, 6, 30),
+    )
+    asked = AuditEvent.objects.get(action=AuditAction.REPORT_PDF_GENERATE)
+    assert asked.actor == officer and asked.detail["kind"] == "monthly"
+
+    run_worker()
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    polled = client.get(
+        reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "hx-trigger" not in polled  # done: the polling stops
+    assert reverse("reports:document_download", args=[document.pk]) in polled
+
+    download = client.get(reverse("reports:document_download", args=[document.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert "helpline-report-2025-06-en.pdf" in download["Content-Disposition"]
+    pdf = download.content
+    assert pdf.startswith(b"%PDF")
+    text = _text_of(pdf)
+    assert "Monthly report" in text and "Same period last year" in text
+    # This June, the May before and June a year earlier, side by side in the summary.
+    assert re.search(r"Contacts\s+11\s+6\s+11", text), text[:1500]
+    got = AuditEvent.objects.get(action=AuditAction.REPORT_PDF_DOWNLOAD)
+    assert got.actor == officer and got.record_id == str(document.pk)
+
+
+def test_a_counsellor_may_not_ask_for_a_report(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    response = client_for(counsellor).post(reverse("reports:document_new"), MONTHLY)
+    assert response.status_code == 403
+    assert not ReportDocument.objects.exists()
+
+
+def test_a_counsellor_may_not_download_a_report(
+    counsellor: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    document = ReportDocument.objects.create(
+        kind="monthly",
+        period_start=dt.date(2025, 6, 1),
+        period_end=dt.date(2025, 6, 30),
+        language="km",
+        requested_by=supervisor,
+        status=DocumentStatus.DONE,
+        pdf=b"%PDF-1.7 fake",
+    )
+    for name in ("reports:document", "reports:document_download"):
+        assert client_for(counsellor).get(reverse(name, args=[document.pk])).status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditAction.REPORT_PDF_DOWNLOAD).exists()
+
+
+def test_a_missing_report_is_not_found(supervisor: Staff, client_for: Callable[[Staff], Client]) -> None:
+    import uuid
+
+    response = client_for(supervisor).get(reverse("reports:document_download", args=[uuid.uuid4()]))
+    assert response.status_code == 404
+
+
+def test_a_monthly_report_without_its_month_is_refused(
+    supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    response = client_for(supervisor).post(reverse("reports:document_new"), {**MONTHLY, "month": ""})
+    assert response.status_code == 400
+    assert not ReportDocument.objects.exists()
+
+
+def test_a_report_not_ready_sends_the_reader_to_its_progress(
+    supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    document = ReportDocument.objects.create(
+        kind="annual",
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 12, 31),
+        language="en",
+        requested_by=supervisor,
+        status=DocumentStatus.RUNNING,
+        progress=40,
+    )
+    response = client_for(supervisor).get(reverse("reports:document_download", args=[document.pk]))
+    assert response.status_code == 302
+    page = client_for(supervisor).get(response["Location"]).content.decode()
+    assert '<progress value="40" max="100">' in page
+
+
+def test_the_report_compares_with_the_month_before_and_a_year_earlier(
+    three_junes: Staff, supervisor: Staff
+) -> None:
+    result = report_board(supervisor, "monthly", report_period("monthly", 2025, 6), publication=False)
+    assert result.previous == Period(dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert result.last_year == Period(dt.date(2024, 6, 1), dt.date(2024, 6, 30))
+    [contacts] = [h for h in result.headline if h.label == "Contacts"]
+    assert (contacts.current, contacts.previous, contacts.last_year) == ("11", "6", "11")
+    trend = next(s for s in result.sections if s.key == "trend")
+    assert len(trend.rows) == 13
+    june = next(r for r in trend.rows if r.code == "2025-06-01")
+    assert (june.current, june.previous) == (11, 11)
+
+
+def test_for_publication_small_counts_are_hidden_and_cannot_be_worked_out(
+    three_junes: Staff, supervisor: Staff
+) -> None:
+    result = report_board(supervisor, "monthly", report_period("monthly", 2025, 6), publication=True)
+    assert not any(s.key == "time" for s in result.sections)  # no days beside small counts
+    kinds = next(s for s in result.sections if s.key == "kind")
+    silent = next(r for r in kinds.rows if r.code == "silent")
+    assert silent.texts()[0] == "<5"
+    counselling = next(r for r in kinds.rows if r.code == "counselling")
+    assert counselling.texts()[0] in {"9", "x"}
+    # Every column with a hidden cell hides at least two (one alone comes back by subtraction).
+    for section in result.sections:
+        for column in range(2):
+            texts = [r.texts()[column] for r in section.rows]
+            hidden = [t for t in texts if not t.replace(",", "").isdigit()]
+            assert len(hidden) != 1, (section.key, texts)
+
+
+def test_published_rows_keep_the_counts_that_are_shown() -> None:
+    rows = [Row("a", "A", 40, 30, 20), Row("b", "B", 2, 9, 12), Row("c", "C", 7, 8, 25)]
+    shown, totals = published(rows, threshold=5)
+    assert totals == ("49", "47", "57")
+    assert shown[0].texts() == ("40", "30", "20")
+    assert shown[1].texts()[0] == "<5"
+    assert shown[2].texts()[0] == "x"  # hidden beside the small one so it cannot be subtracted out
+
+
+def test_the_khmer_report_is_shaped_and_names_its_sections(
+    three_junes: Staff, supervisor: Staff, tmp_path: Path
+) -> None:
+    pdf = report_pdf(
+        supervisor, kind="monthly", period=report_period("monthly", 2025, 6), language="km", publication=False
+    )
+    fonts: set[str] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            fonts.add(str(font.get_object().get("/BaseFont")))
+    assert any("Khmer" in f for f in fonts), fonts
+    target = tmp_path / "report.pdf"
+    target.write_bytes(pdf)
+    # The first page as an image, for a person to look at (pdftoppm, poppler-utils).
+    done = subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(target), str(tmp_path / "page")],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode == 0:
+        assert list(tmp_path.glob("page*.png"))
+
+
+def test_the_board_counts_nothing_for_a_counsellor(three_junes: Staff, counsellor: Staff) -> None:
+    result = board(counsellor, Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30)))
+    assert all(r.current == 0 and r.previous == 0 for s in result.sections for r in s.rows)
