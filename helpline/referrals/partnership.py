@@ -389,6 +389,23 @@ def visits_remind_due(now: dt.datetime | None = None) -> int:
 # --- Concerns and suspensions ------------------------------------------------------------------
 
 
+def concerns_read(
+    actor: Staff, *, partner: Partner, concerns: list[PartnerConcern], request: HttpRequest | None = None
+) -> None:
+    """Who read what was reported about a partner (it may quote a child), and when: the one write
+    of a page that shows the concerns' words, to those who keep the directory only."""
+    _require_keeper(actor)
+    if not concerns:
+        return
+    _audit(
+        actor,
+        AuditAction.PARTNER_CONCERN_READ,
+        partner,
+        request=request,
+        concerns=",".join(str(c.pk) for c in concerns),
+    )
+
+
 def concern_record(
     actor: Staff,
     *,

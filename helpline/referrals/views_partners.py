@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.referrals import directory
+from helpline.referrals import directory, partnership
 from helpline.referrals import forms_partners as forms
 from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
 from helpline.referrals.models import Partner
@@ -145,6 +145,8 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
         "visits": visits,
         "open_visit": open_visit,
         "today": today,
+        # What was reported (it may quote a child) is shown, and its reading audited, only to
+        # those who keep the directory; others see that a concern was recorded, and how serious.
         "concerns": list(partner.concerns.select_related("reported_by")),
         "suspensions": list(partner.suspensions.select_related("started_by", "lifted_by", "concern")),
         "manages": manages,
@@ -170,7 +172,18 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
 def partner_detail(request: HttpRequest, partner_id: UUID) -> HttpResponse:
     staff = staff_of(request)
     partner = access_partner(staff, partner_id)
-    return render(request, "referrals/partner_detail.html", partner_context(staff, partner))
+    return partner_page(request, staff, partner_context(staff, partner))
+
+
+def partner_page(
+    request: HttpRequest, staff: Staff, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The partner's page; showing the concerns' words leaves its read on the audit trail."""
+    if context["manages"]:
+        partnership.concerns_read(
+            staff, partner=context["partner"], concerns=context["concerns"], request=request
+        )
+    return render(request, "referrals/partner_detail.html", context, status=status)
 
 
 def partner_refused(
@@ -178,8 +191,9 @@ def partner_refused(
 ) -> HttpResponse:
     """The partner's page again, with why the change was refused and the form as it was sent."""
     partner.refresh_from_db()
-    context = partner_context(staff_of(request), partner, error=message, **forms_sent)
-    return render(request, "referrals/partner_detail.html", context, status=status)
+    staff = staff_of(request)
+    context = partner_context(staff, partner, error=message, **forms_sent)
+    return partner_page(request, staff, context, status)
 
 
 # --- Adding and editing --------------------------------------------------------------------------
