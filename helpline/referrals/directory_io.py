@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.common.archives import ArchiveTooLarge, check_unpacked
 from helpline.common.text import normalise, spreadsheet_cell
 from helpline.contacts.models import Term, Vocabulary
 from helpline.referrals.directory import (
@@ -43,7 +44,6 @@ from helpline.referrals.models import Partner, PartnerImport
 
 MAX_IMPORT_BYTES = 2_000_000  # a directory of a thousand partners is a tenth of it
 MAX_ROWS = 1000
-_MAX_UNPACKED = 40_000_000  # an XLSX is a zip: what it may unpack to, against zip bombs
 IMPORT_VALID = dt.timedelta(hours=1)  # an upload not confirmed by then is read again
 IMPORT_KEPT = dt.timedelta(days=1)  # older uploads are deleted as new ones come
 
@@ -164,8 +164,10 @@ def _cell_text(value: object) -> str:
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED:
-                raise ImportRefused(_("This spreadsheet is too large to read."))
+            try:
+                check_unpacked(archive)  # an XLSX is a zip: against zip bombs
+            except ArchiveTooLarge as exc:
+                raise ImportRefused(_("This spreadsheet is too large to read.")) from exc
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
         rows = []
