@@ -173,15 +173,15 @@ def patch_partner(request: HttpRequest, partner_id: UUID, payload: PartnerPatch)
     partner = _partner(principal, partner_id)
     given = payload.dict(exclude_unset=True)
     if given:
-        facts = PartnerFacts.of(partner)
+        changes: dict[str, Any] = {}
         for name, value in given.items():
             if name in _LISTS:
                 value = _terms(name, value)
             elif name in {"phone", "email"}:
                 value = value or ""
-            setattr(facts, name, value)
-        try:
-            directory.partner_update(principal.actor, partner=partner, facts=facts, request=request)
+            changes[name] = value
+        try:  # applied to the partner as it is when locked: a concurrent PATCH is not undone
+            directory.partner_update(principal.actor, partner=partner, changes=changes, request=request)
         except PartnerError as exc:
             raise _refused(exc) from exc
     return partner_detail_out(principal, partner.pk)

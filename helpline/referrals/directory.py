@@ -10,7 +10,7 @@ the partners:write scope."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +121,7 @@ _SCALARS = (
 )
 _MULTILINE = frozenset({"description", "districts"})  # kept as written, lines and all
 _TERMS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_FIELDS = frozenset(_SCALARS) | frozenset(_TERMS)
 
 
 def facts_problems(facts: PartnerFacts) -> tuple[PartnerFacts, list[PartnerError]]:
@@ -204,18 +205,22 @@ def may_keep_directory(actor: Principal) -> bool:
     )
 
 
-def _checked(
-    actor: Principal, facts: PartnerFacts, partner: Partner | None, names: set[str] | None = None
-) -> PartnerFacts:
+def _checked(actor: Principal, facts: PartnerFacts) -> PartnerFacts:
+    """The facts as they would be stored, or the first problem with them."""
     if not may_keep_directory(actor):
         raise PartnerError("actor", _("Your role does not keep the partner directory."))
     clean, problems = facts_problems(facts)
     if problems:
         raise problems[0]
+    return clean
+
+
+def _name_free(clean: PartnerFacts, partner: Partner | None, names: set[str] | None = None) -> None:
+    """PartnerConflict when another partner in the directory has this name; called inside the
+    writing transaction, so the names are those of the moment of the write."""
     taken = directory_names(other_than=partner) if names is None else names
     if normalise(clean.name) in taken:
         raise PartnerConflict("name", _("A partner of this name is already in the directory."))
-    return clean
 
 
 def _values(partner: Partner) -> dict[str, Any]:
@@ -247,8 +252,9 @@ def partner_create(
     """A new partner, not yet assessed (no referral goes to it until an assessment approves it).
     `detail`: said on the audit row (the import it came from); `names`: the directory's names
     (directory_names) when many partners are added at once, kept up to date here."""
-    clean = _checked(actor, facts, None, names)
+    clean = _checked(actor, facts)
     with transaction.atomic():
+        _name_free(clean, None, names)
         partner = Partner()
         _write(partner, clean)
         audit_record(
@@ -265,12 +271,27 @@ def partner_create(
 
 
 def partner_update(
-    actor: Principal, *, partner: Partner, facts: PartnerFacts, request: HttpRequest | None = None
+    actor: Principal,
+    *,
+    partner: Partner,
+    facts: PartnerFacts | None = None,
+    changes: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
 ) -> list[str]:
-    """The fields that changed (none: nothing written)."""
-    clean = _checked(actor, facts, partner)
+    """The fields that changed (none: nothing written). Either the whole of what the directory
+    says (`facts`, a form's edit) or only some fields (`changes`, an API PATCH): these are applied
+    to the partner as it is once locked, so two PATCHes of different fields both hold."""
+    if (facts is None) == (changes is None):
+        raise TypeError("partner_update takes facts or changes, not both")
+    if changes is not None and not set(changes) <= _FIELDS:
+        raise PartnerError("changes", _("Not a field of the directory."))
+    if facts is not None:
+        _checked(actor, facts)  # refused before anything is locked
     with transaction.atomic():
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        given = facts if facts is not None else dataclasses.replace(PartnerFacts.of(partner), **changes or {})
+        clean = _checked(actor, given)
+        _name_free(clean, partner)
         before = _values(partner)
         wanted = {name: getattr(clean, name) for name in _SCALARS} | {
             name: sorted(t.code for t in getattr(clean, name)) for name in _TERMS
