@@ -32,6 +32,7 @@ from helpline.referrals.models import Partner
 from helpline.referrals.selectors import partner_search_text
 
 MAX_AGE = 120
+MAX_REASON = 500
 MIN_MONITORING_DAYS, MAX_MONITORING_DAYS = 7, 3650
 # The most each text field holds (the model's lengths; free texts get a sane bound).
 LIMITS = {
@@ -310,3 +311,64 @@ def partner_update(
             changes={name: (before[name], wanted[name]) for name in changed},
         )
     return changed
+
+
+# --- Leaving the directory and coming back ---------------------------------------------------
+
+
+def _standing(
+    actor: Principal,
+    *,
+    partner: Partner,
+    active: bool,
+    reason: str,
+    request: HttpRequest | None,
+) -> Partner:
+    if not may_keep_directory(actor):
+        raise PartnerError("actor", _("Your role does not keep the partner directory."))
+    why = " ".join(storable(reason or "").split())
+    if not why:
+        raise PartnerError("reason", _("Say why."))
+    if len(why) > MAX_REASON:
+        raise PartnerError("reason", _("Too long: at most %(n)d characters.") % {"n": MAX_REASON})
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        if partner.is_active == active:
+            raise PartnerConflict(
+                "partner",
+                _("This partner is already in the directory.")
+                if active
+                else _("This partner is no longer in the directory."),
+            )
+        if active:  # its name may have been given to another partner meanwhile
+            _name_free(PartnerFacts.of(partner), partner)
+        partner.is_active = active
+        partner.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor,
+            action=AuditAction.PARTNER_REINSTATE if active else AuditAction.PARTNER_RETIRE,
+            record_type="partner",
+            record_id=partner.pk,
+            request=request,
+            reason=why,
+            detail={"name": partner.name},
+            changes={"is_active": (not active, active)},
+        )
+    return partner
+
+
+def partner_retire(
+    actor: Principal, *, partner: Partner, reason: str, request: HttpRequest | None = None
+) -> Partner:
+    """The partnership has ended: the partner stays on its page and in the directory's list,
+    marked retired, but no new referral goes to it and no visit is planned or reminded. Referrals
+    already sent keep their course. By someone who keeps the directory, with the reason."""
+    return _standing(actor, partner=partner, active=False, reason=reason, request=request)
+
+
+def partner_reinstate(
+    actor: Principal, *, partner: Partner, reason: str, request: HttpRequest | None = None
+) -> Partner:
+    """A retired partner back in the directory (its assessment and any suspension as they were),
+    unless another partner has taken its name meanwhile (PartnerConflict)."""
+    return _standing(actor, partner=partner, active=True, reason=reason, request=request)

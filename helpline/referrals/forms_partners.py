@@ -199,5 +199,11 @@ class LiftForm(forms.Form):
     )
 
 
+class StandingForm(forms.Form):
+    """Retiring a partner from the directory, or bringing it back: why."""
+
+    reason = forms.CharField(label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file (at most 2 MB)"))

@@ -78,13 +78,15 @@ def why_not_referrable(partner: Partner) -> str:
 
 @dataclass(frozen=True)
 class Badge:
-    kind: str  # the badge's class: suspended, unassessed, not_approved, emergency, overdue
+    kind: str  # the badge's class: retired, suspended, unassessed, not_approved, emergency, overdue
     label: str
 
 
 def partner_badges(partner: Partner, *, visit_overdue: bool = False) -> list[Badge]:
     """What a list shows beside a partner's name, most serious first."""
     badges = []
+    if not partner.is_active:
+        badges.append(Badge("retired", _("Retired: no longer in the directory")))
     if partner.suspension_id is not None:
         badges.append(Badge("suspended", _("Suspended")))
     if partner.assessment == Assessment.NOT_ASSESSED:
@@ -137,11 +139,17 @@ def overdue_visit_partners(partner_ids: list[UUID]) -> set[UUID]:
 
 
 def directory_page(
-    *, service: str = "", province: str = "", age: int | None = None, text: str = ""
+    *,
+    service: str = "",
+    province: str = "",
+    age: int | None = None,
+    text: str = "",
+    with_retired: bool = True,
 ) -> QuerySet[Partner]:
-    """The directory list: the search, with what its rows show loaded in a few queries."""
+    """The directory list: the search, retired partners after the others (marked so), with what
+    its rows show loaded in a few queries."""
     return (
-        partner_search(service=service, province=province, age=age, text=text)
+        partner_search(service=service, province=province, age=age, text=text, with_retired=with_retired)
         .select_related("suspension")
         .prefetch_related("services", "provinces")
     )

@@ -30,6 +30,8 @@ urlpatterns: list[URLPattern] = [
     ),
     path("partners/<uuid:partner_id>/", views_partners.partner_detail, name="partner_detail"),
     path("partners/<uuid:partner_id>/edit/", views_partners.partner_edit, name="partner_edit"),
+    path("partners/<uuid:partner_id>/retire/", views_partners.partner_retire, name="partner_retire"),
+    path("partners/<uuid:partner_id>/reinstate/", views_partners.partner_reinstate, name="partner_reinstate"),
     path(
         "partners/<uuid:partner_id>/assessments/",
         views_partnership.assessment_add,

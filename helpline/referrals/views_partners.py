@@ -7,6 +7,7 @@ the form as it was sent and why (400, or 409 when the directory is not as the ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
@@ -161,6 +162,7 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
             "document_form": forms.DocumentForm(assessments=assessments),
             "plan_form": forms.VisitPlanForm(initial={"owner": staff.username}),
             "done_form": forms.VisitDoneForm(initial={"done_on": today}),
+            "standing_form": forms.StandingForm(),
         }
     if context["may_lift"]:
         context["lift_form"] = forms.LiftForm()
@@ -238,6 +240,36 @@ def partner_edit(request: HttpRequest, partner_id: UUID) -> HttpResponse:
     except PartnerError as exc:
         put_error(form, exc)
         return _edit_page(request, form, partner, status_of(exc))
+    return to_partner(partner)
+
+
+# --- Retiring and reinstating ----------------------------------------------------------------------
+
+
+@access(requires(Permission.PARTNERS_MANAGE))
+@require_POST
+def partner_retire(request: HttpRequest, partner_id: UUID) -> HttpResponse:
+    """The partnership has ended: no new referral goes to the partner; it stays listed, retired."""
+    return _standing(request, partner_id, directory.partner_retire)
+
+
+@access(requires(Permission.PARTNERS_MANAGE))
+@require_POST
+def partner_reinstate(request: HttpRequest, partner_id: UUID) -> HttpResponse:
+    return _standing(request, partner_id, directory.partner_reinstate)
+
+
+def _standing(request: HttpRequest, partner_id: UUID, change: Callable[..., Partner]) -> HttpResponse:
+    staff = staff_of(request)
+    partner = access_partner(staff, partner_id)
+    form = forms.StandingForm(request.POST)
+    if not form.is_valid():
+        return partner_refused(request, partner, unreadable(form), standing_form=form)
+    try:
+        change(staff, partner=partner, reason=form.cleaned_data["reason"], request=request)
+    except PartnerError as exc:
+        put_error(form, exc)
+        return partner_refused(request, partner, exc.message, status=status_of(exc), standing_form=form)
     return to_partner(partner)
 
 
