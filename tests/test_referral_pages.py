@@ -272,3 +272,22 @@ def test_the_settings_page_is_for_supervisors_and_saves_through_the_service(
     assert ReferralSettings.objects.get(pk=1).acknowledge_working_days == 3
     audit = AuditEvent.objects.get(action=AuditAction.REFERRAL_SETTINGS)
     assert audit.actor == supervisor and audit.changes == {"acknowledge_working_days": [2, 3]}
+
+
+def test_the_picker_is_widened_to_any_province_and_any_age_past_the_cases_own(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = child_case(counsellor, age=14, province="siem_reap")
+    here = indexed_partner("Siem Reap Shelter", provinces=("siem_reap",))
+    elsewhere = indexed_partner("Kampot Shelter", provinces=("kampot",))
+    older = indexed_partner("Young Adults Shelter", provinces=("siem_reap",), min_age=18, max_age=25)
+    client = client_for(counsellor)
+    url = f"/cases/{case.pk}/refer/partners/"
+    narrow = client.get(url, {"service": "shelter", "province": "", "age": ""}).content.decode()
+    assert here.name in narrow and elsewhere.name not in narrow and older.name not in narrow
+    wide = client.get(url, {"service": "shelter", "province": "any", "any_age": "on"}).content.decode()
+    assert here.name in wide and elsewhere.name in wide and older.name in wide
+    # The widened filters travel with the choice, so a refused form keeps the same list.
+    assert 'name="province" value="any"' in wide and 'name="any_age" value="on"' in wide
+    page = client.get(f"/cases/{case.pk}/refer/", {"service": "shelter", "province": "any"}).content.decode()
+    assert elsewhere.name in page and older.name not in page  # any province, the child's age

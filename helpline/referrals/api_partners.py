@@ -29,6 +29,7 @@ from helpline.referrals.api_partners_types import (
     PartnerPatch,
 )
 from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.selectors import partner_search, referrals_visible_to
 from helpline.referrals.selectors_partners import access_partner
@@ -85,7 +86,7 @@ def _fields(partner: Partner) -> dict[str, Any]:
         "emergency": partner.emergency,
         "assessment": partner.assessment,
         "suspended": partner.suspension_id is not None,
-        "may_receive": partner.may_receive,
+        "may_receive": not partner_refusal(partner),
     }
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
+from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import (
     REFERRABLE_ASSESSMENTS,
     Assessment,
@@ -63,19 +64,6 @@ def access_partner_import(staff: Staff, import_id: UUID) -> PartnerImport:
     return found
 
 
-def why_not_referrable(partner: Partner) -> str:
-    """Why no referral may go to the partner now, in the reader's language; "" when one may."""
-    if partner.suspension_id is not None:
-        return _("Referrals suspended after a serious concern.")
-    if not partner.is_active:
-        return _("No longer in the directory.")
-    if partner.assessment == Assessment.NOT_ASSESSED:
-        return _("Not yet assessed: no referral until an assessment approves it.")
-    if partner.assessment not in REFERRABLE_ASSESSMENTS:
-        return _("Not approved at its last assessment.")
-    return ""
-
-
 @dataclass(frozen=True)
 class Badge:
     kind: str  # the badge's class: retired, suspended, unassessed, not_approved, emergency, overdue
@@ -113,17 +101,17 @@ class PartnerChoice:
 def partner_choices(
     *, service: str = "", province: str = "", age: int | None = None, text: str = "", limit: int = PICK_LIMIT
 ) -> list[PartnerChoice]:
-    """The partners a counsellor may pick from for a referral: those who may receive one first,
-    then the others (suspended, not assessed) with why they cannot be chosen, so nobody wonders
-    where a known partner went."""
+    """The partners a counsellor may pick from for a referral (the refer page's picker): those who
+    may receive one first, then the others (suspended, not assessed, no email address) with why
+    they cannot be chosen (eligibility.partner_refusal), so nobody wonders where a partner went."""
     found = list(
-        partner_search(service=service, province=province, age=age, text=text)
-        .select_related("suspension")
-        .prefetch_related("services", "provinces")[:limit]
+        partner_search(service=service, province=province, age=age, text=text).prefetch_related(
+            "services", "provinces"
+        )[:limit]
     )
     choices = []
     for partner in found:
-        reason = why_not_referrable(partner)
+        reason = partner_refusal(partner)
         choices.append(PartnerChoice(partner, not reason, reason, partner_badges(partner)))
     return sorted(choices, key=lambda c: not c.selectable)  # stable: the search's order within
 
@@ -148,8 +136,6 @@ def directory_page(
 ) -> QuerySet[Partner]:
     """The directory list: the search, retired partners after the others (marked so), with what
     its rows show loaded in a few queries."""
-    return (
-        partner_search(service=service, province=province, age=age, text=text, with_retired=with_retired)
-        .select_related("suspension")
-        .prefetch_related("services", "provinces")
-    )
+    return partner_search(
+        service=service, province=province, age=age, text=text, with_retired=with_retired
+    ).prefetch_related("services", "provinces")

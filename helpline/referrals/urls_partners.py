@@ -6,7 +6,6 @@ from helpline.referrals import views_directory_io, views_partners, views_partner
 
 urlpatterns: list[URLPattern] = [
     path("partners/", views_partners.partner_list, name="partner_list"),
-    path("partners/pick/", views_partners.partner_pick, name="partner_pick"),
     path("partners/new/", views_partners.partner_add, name="partner_add"),
     path(
         "partners/export.csv", views_directory_io.partner_export, {"kind": "csv"}, name="partner_export_csv"

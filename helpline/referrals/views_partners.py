@@ -1,5 +1,6 @@
-"""The partner directory's pages: the list and its live search, the picker a referral form
-includes, a partner's page, adding and editing a partner.
+"""The partner directory's pages: the list and its live search, a partner's page, adding and
+editing a partner, retiring it and bringing it back (the referral's partner picker is on the refer
+page, views_referrals).
 
 Thin: parse, one access call, one service call, render. GET writes nothing (partners are no client
 data: reading the directory is not audited). A refused change is answered with the page again,
@@ -24,14 +25,13 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.referrals import directory, partnership
 from helpline.referrals import forms_partners as forms
 from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import Partner
 from helpline.referrals.selectors_partners import (
     access_partner,
     directory_page,
     overdue_visit_partners,
     partner_badges,
-    partner_choices,
-    why_not_referrable,
 )
 
 LIST_LIMIT = 200
@@ -65,7 +65,7 @@ def put_error(form: Any, exc: PartnerError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-# --- The list and the picker ---------------------------------------------------------------------
+# --- The list ---------------------------------------------------------------------------------
 
 
 @access(requires(Permission.PARTNERS))
@@ -95,35 +95,6 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@access(requires(Permission.PARTNERS))
-@require_GET
-def partner_pick(request: HttpRequest) -> HttpResponse:
-    """The partners a referral may go to, as radio buttons, for the case page's referral form.
-
-    GET /partners/pick/?service=&province=&age=&q= — the same parameters as the directory's search
-    (service and province are codes of those code lists, age the child's age, q words in Khmer or
-    English); an unreadable one answers 400 with the reason and no list.
-
-    Renders "referrals/_partner_pick.html" with:
-      choices: list of selectors_partners.PartnerChoice (partner, selectable, reason, badges),
-               those who may receive a referral first; suspended, unassessed or not approved ones
-               are shown with their reason and a disabled radio button;
-      field:   the radio buttons' name, "partner" (their value: the partner's id);
-      chosen:  the id given as ?partner= (kept checked when the list is fetched again);
-      form:    the PartnerFilterForm, for its errors.
-    To include the list in a page without a request, pass the same names: {% include
-    "referrals/_partner_pick.html" with choices=... field="partner" %}; to refresh it as the
-    counsellor types, hx-get this URL with the form's service, province, age and q."""
-    form = forms.PartnerFilterForm(request.GET or None)
-    choices, status = [], 200
-    if not request.GET or form.is_valid():
-        choices = partner_choices(**form.search())
-    else:
-        status = 400
-    context = {"choices": choices, "field": "partner", "chosen": request.GET.get("partner", ""), "form": form}
-    return render(request, "referrals/_partner_pick.html", context, status=status)
-
-
 # --- A partner's page ----------------------------------------------------------------------------
 
 
@@ -140,7 +111,7 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
         "provinces": list(partner.provinces.all()),
         "genders": list(partner.genders.all()),
         "badges": partner_badges(partner, visit_overdue=open_visit is not None and open_visit.due_on < today),
-        "why_not": why_not_referrable(partner),
+        "why_not": partner_refusal(partner),
         "assessments": assessments,
         "documents": list(partner.documents.select_related("uploaded_by", "assessment")) if manages else [],
         "visits": visits,

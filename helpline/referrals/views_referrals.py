@@ -26,8 +26,8 @@ from helpline.audit.services import audit_record
 from helpline.cases.models import Case
 from helpline.cases.selectors import access_case
 from helpline.referrals import services
-from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.forms_referrals import (
+    ANY,
     AnswerForm,
     CloseForm,
     NoteForm,
@@ -38,7 +38,7 @@ from helpline.referrals.forms_referrals import (
 from helpline.referrals.lifecycle import ReferralConflict, ReferralError, settings_row
 from helpline.referrals.models import PARTNER_MOVES, TRANSITIONS, Partner, Referral, ReferralStatus
 from helpline.referrals.panels import REFERRING
-from helpline.referrals.selectors import partner_search
+from helpline.referrals.selectors_partners import PartnerChoice, partner_choices
 from helpline.referrals.selectors_referrals import (
     access_referral,
     is_overdue,
@@ -82,28 +82,34 @@ def _form_errors(form: Any) -> str:
 
 
 def _search(case: Case, data: Any) -> dict[str, Any]:
-    """The picker's filters: what was sent, else the case's own province and age."""
+    """The picker's filters as the form shows them: what was sent, a province or age left empty
+    being the case's own ("any" province and "any age" widen the search past them)."""
     form = PartnerSearchForm(data)
     found = form.cleaned_data if form.is_valid() else {}
+    province = found.get("province") or (case.province.code if case.province else ANY)
+    any_age = bool(found.get("any_age")) or (found.get("age") is None and case.age is None)
     return {
         "service": found.get("service") or "",
-        "province": found.get("province") or (case.province.code if case.province else ""),
-        "age": found.get("age") if found.get("age") is not None else case.age,
+        "province": province,
+        "age": None if any_age else (found["age"] if found.get("age") is not None else case.age),
+        "any_age": any_age,
         "q": found.get("q") or "",
     }
 
 
 def _choices(search: dict[str, Any], chosen: str = "") -> dict[str, Any]:
     """The partner picker: partners giving the service where the child is, those that cannot be
-    sent a referral shown greyed out with the reason."""
-    partners: list[tuple[Partner, str]] = []
+    sent a referral shown greyed out with the reason (selectors_partners.partner_choices)."""
+    choices: list[PartnerChoice] = []
     if search["service"]:
-        found = partner_search(
-            service=search["service"], province=search["province"], age=search["age"], text=search["q"]
-        ).prefetch_related("provinces")[:PICKER_LIMIT]
-        # Those that can be chosen first; the rest after them, greyed out, with the reason.
-        partners = sorted(((p, partner_refusal(p)) for p in found), key=lambda pair: bool(pair[1]))
-    return {"search": search, "partners": partners, "chosen": chosen}
+        choices = partner_choices(
+            service=search["service"],
+            province="" if search["province"] == ANY else search["province"],
+            age=search["age"],
+            text=search["q"],
+            limit=PICKER_LIMIT,
+        )
+    return {"search": search, "choices": choices, "chosen": chosen}
 
 
 def _refer_page(
