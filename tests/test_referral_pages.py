@@ -291,3 +291,19 @@ def test_the_picker_is_widened_to_any_province_and_any_age_past_the_cases_own(
     assert 'name="province" value="any"' in wide and 'name="any_age" value="on"' in wide
     page = client.get(f"/cases/{case.pk}/refer/", {"service": "shelter", "province": "any"}).content.decode()
     assert elsewhere.name in page and older.name not in page  # any province, the child's age
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [("close", {"reason": ""}), ("answer", {"to": "", "note": ""}), ("notes", {"text": ""})],
+)
+def test_a_refused_change_shows_the_referral_again_and_its_read_is_audited(
+    action: str, body: dict[str, str], counsellor: Staff, client_for: ClientFor
+) -> None:
+    ref = sent(counsellor, child_case(counsellor), indexed_partner())
+    reads = AuditEvent.objects.filter(action=AuditAction.REFERRAL_VIEW, record_id=str(ref.pk))
+    before = reads.count()
+    response = client_for(counsellor).post(f"/referrals/{ref.pk}/{action}/", body)
+    assert response.status_code == 400 and ref.number in response.content.decode()
+    assert reads.count() == before + 1
+    assert reads.latest("seq").actor_id == counsellor.pk

@@ -257,8 +257,10 @@ def _detail_context(staff: Staff, referral: Referral, **extra: Any) -> dict[str,
 def _refused(
     request: HttpRequest, referral: Referral, message: str, *, status: int = 400, **forms: Any
 ) -> HttpResponse:
+    """The referral's page again (the child's details with it), its read audited as a GET's is."""
     staff = staff_of(request)
     fresh = access_referral(staff, referral.pk)
+    _read(staff, request, AuditAction.REFERRAL_VIEW, "referral", fresh.pk, number=fresh.number)
     context = _detail_context(staff, fresh, error=message, **forms)
     return render(request, "referrals/referral.html", context, status=status)
 
