@@ -279,3 +279,17 @@ def test_what_a_concern_says_is_shown_only_to_those_who_keep_the_directory_and_e
     assert words not in str(read.detail)
     client_for(keeper).get(f"/partners/{partner.pk}/")
     assert audited(AuditAction.PARTNER_CONCERN_READ) == 2
+
+
+def test_visits_falling_due_are_listed_on_the_directory_page_for_those_who_keep_it(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    soon = add_partner(keeper, "Kampot Youth Centre", approved=False)
+    later = add_partner(keeper, "Kep Youth Centre", approved=False)
+    partnership.visit_plan(keeper, partner=soon, due_on=TODAY() + dt.timedelta(days=3), owner=keeper)
+    partnership.visit_plan(keeper, partner=later, due_on=TODAY() + dt.timedelta(days=60), owner=keeper)
+    page = client_for(keeper).get("/partners/").content.decode()
+    listed = page.split('id="visits-due"')[1].split("</section>")[0]
+    assert "Kampot Youth Centre" in listed and "Kep Youth Centre" not in listed
+    counsellor_page = client_for(persona(Role.COUNSELLOR, username="c")).get("/partners/").content.decode()
+    assert 'id="visits-due"' not in counsellor_page

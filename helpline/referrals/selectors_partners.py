@@ -4,6 +4,7 @@ whole; the documents about a partner only those who keep the directory."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -114,6 +115,23 @@ def partner_choices(
         reason = partner_refusal(partner)
         choices.append(PartnerChoice(partner, not reason, reason, partner_badges(partner)))
     return sorted(choices, key=lambda c: not c.selectable)  # stable: the search's order within
+
+
+VISITS_AHEAD_DAYS = 14
+
+
+def visits_due(principal: Principal, *, ahead_days: int = VISITS_AHEAD_DAYS) -> list[MonitoringVisit]:
+    """Monitoring visits not yet done that are overdue or fall due within `ahead_days`, soonest
+    first, for those who keep the directory (others: none). The lasting list beside the
+    scheduler's one-time live reminder, which reaches only an owner who is signed in."""
+    if not _may(principal, Permission.PARTNERS_MANAGE):
+        return []
+    until = timezone.localdate() + dt.timedelta(days=ahead_days)
+    return list(
+        MonitoringVisit.objects.filter(done_on__isnull=True, due_on__lte=until, partner__is_active=True)
+        .select_related("partner", "owner")
+        .order_by("due_on")[:100]
+    )
 
 
 def overdue_visit_partners(partner_ids: list[UUID]) -> set[UUID]:

@@ -32,6 +32,7 @@ from helpline.referrals.selectors_partners import (
     directory_page,
     overdue_visit_partners,
     partner_badges,
+    visits_due,
 )
 
 LIST_LIMIT = 200
@@ -88,6 +89,8 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         "more": more,
         "can_manage": role_has(staff.role, Permission.PARTNERS_MANAGE),
         "query": request.GET.urlencode(),
+        "visits_due": visits_due(staff),
+        "today": timezone.localdate(),
     }
     template = (
         "referrals/_partner_rows.html" if getattr(request, "htmx", False) else "referrals/partner_list.html"
