@@ -11,11 +11,14 @@ from collections.abc import Callable
 
 import openpyxl
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
+from helpline.referrals.directory_io import IMPORT_KEPT, imports_forget
+from helpline.referrals.jobs import PERIODIC
 from helpline.referrals.models import Partner, PartnerImport
 from tests.factories import persona
 from tests.partner_factories import add_partner, upload
@@ -186,3 +189,26 @@ def test_an_exported_xlsx_imports_back(keeper: Staff, client_for: ClientFor) -> 
     assert client.post(f"/partners/import/{batch.pk}/confirm/").status_code == 302
     copy = Partner.objects.get(name="=Formula Name (copy)")
     assert (copy.min_age, copy.max_age, copy.name_km) == (5, 17, "ឈ្មោះ")
+
+
+def test_old_uploads_are_forgotten_by_the_scheduler_not_by_someone_elses_upload(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    client = client_for(keeper)
+    old = uploaded(client, HEADER + "Old Shelter,,shelter,,,,,,,\n")
+    PartnerImport.objects.filter(pk=old.pk).update(uploaded_at=old.uploaded_at - IMPORT_KEPT * 2)
+    fresh = uploaded(client, HEADER + "New Shelter,,shelter,,,,,,,\n")
+    assert PartnerImport.objects.filter(pk=old.pk).exists()  # the upload's request did no sweeping
+    assert any(job.function is imports_forget for job in PERIODIC)
+    assert imports_forget() == 1
+    assert list(PartnerImport.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_the_search_words_command_rebuilds_the_partners_too(keeper: Staff) -> None:
+    partner = add_partner(keeper, "Kampot Youth Centre")
+    Partner.objects.filter(pk=partner.pk).update(search_text="stale")
+    out = io.StringIO()
+    call_command("rebuild_search_text", stdout=out)
+    partner.refresh_from_db()
+    assert partner.search_text != "stale" and "kampot" in partner.search_text
+    assert "partners: 1" in out.getvalue()

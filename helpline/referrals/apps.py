@@ -13,3 +13,9 @@ class ReferralsConfig(AppConfig):
 
         if case_referrals_section not in CASE_SECTIONS:
             CASE_SECTIONS.append(case_referrals_section)
+        # The search-words command (contacts, below) rebuilds the partners' too.
+        from helpline.contacts.search_index import REBUILDERS  # deferred: ready(), as above
+        from helpline.referrals.directory import partners_rebuild_search_text  # deferred, as above
+
+        if partners_rebuild_search_text not in REBUILDERS:
+            REBUILDERS.append(partners_rebuild_search_text)

@@ -372,3 +372,14 @@ def partner_reinstate(
     """A retired partner back in the directory (its assessment and any suspension as they were),
     unless another partner has taken its name meanwhile (PartnerConflict)."""
     return _standing(actor, partner=partner, active=True, reason=reason, request=request)
+
+
+def partners_rebuild_search_text() -> tuple[str, int]:
+    """Every partner's search words in today's normal form (after an upgrade that changed it, or
+    a code list's labels renamed): for the rebuild_search_text command. ("partners", rows changed)."""
+    changed = 0
+    for partner in Partner.objects.prefetch_related("services", "provinces").iterator(chunk_size=500):
+        text = partner_search_text(partner)
+        if text != partner.search_text:
+            changed += Partner.objects.filter(pk=partner.pk).update(search_text=text)
+    return "partners", changed

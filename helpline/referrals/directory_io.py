@@ -45,7 +45,7 @@ from helpline.referrals.models import Partner, PartnerImport
 MAX_IMPORT_BYTES = 2_000_000  # a directory of a thousand partners is a tenth of it
 MAX_ROWS = 1000
 IMPORT_VALID = dt.timedelta(hours=1)  # an upload not confirmed by then is read again
-IMPORT_KEPT = dt.timedelta(days=1)  # older uploads are deleted as new ones come
+IMPORT_KEPT = dt.timedelta(days=1)  # older uploads are deleted by the scheduler (imports_forget)
 
 # The columns, by the names the file's first row gives them (export writes them; import reads
 # them in any order, ignores others). Lists (services, provinces, genders) are codes or labels in
@@ -337,7 +337,6 @@ def import_upload(
     accepted, refused = check_rows(read_table(data))
     now = timezone.now()
     with transaction.atomic():
-        PartnerImport.objects.filter(uploaded_at__lt=now - IMPORT_KEPT).delete()
         batch = PartnerImport.objects.create(
             uploaded_by=actor,
             uploaded_at=now,
@@ -346,6 +345,13 @@ def import_upload(
             refused=refused,
         )
     return batch
+
+
+def imports_forget(now: dt.datetime | None = None) -> int:
+    """For the scheduler: uploads older than IMPORT_KEPT, confirmed or not, deleted (they hold the
+    rows of a file nobody needs any more). The number deleted."""
+    old = PartnerImport.objects.filter(uploaded_at__lt=(now or timezone.now()) - IMPORT_KEPT)
+    return old.delete()[0]
 
 
 def import_expired(batch: PartnerImport, now: dt.datetime | None = None) -> bool:
