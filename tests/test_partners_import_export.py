@@ -66,7 +66,8 @@ def test_xlsx_export_stores_every_text_as_text(keeper: Staff, client_for: Client
     row = {header[i]: c for i, c in enumerate(sheet[2])}
     for name in ("name", "opening_hours"):
         assert row[name].data_type == "s", name  # never a formula cell
-        assert str(row[name].value).startswith("'=")
+    # Typed as text, the cells keep the words exactly: no apostrophe before them.
+    assert row["name"].value == "=1+1" and row["opening_hours"].value == "=cmd|' /C calc'!A0"
     assert AuditEvent.objects.get(action=AuditAction.PARTNER_EXPORT).detail["format"] == "xlsx"
 
 

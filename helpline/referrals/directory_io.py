@@ -1,8 +1,9 @@
 """The directory as a spreadsheet: export to CSV or XLSX, and import from either in two steps.
 
-Export neutralises formulas: a cell a spreadsheet would run ("=", "+", "-", "@" ...) gets a leading
-apostrophe (helpline.common.text.spreadsheet_cell), and XLSX cells are written as text whatever
-they hold. Import reads the file (openpyxl for XLSX, the csv module for CSV), checks every row and
+Export neutralises formulas: in CSV a cell a spreadsheet would run ("=", "+", "-", "@" ...) gets a
+leading apostrophe (helpline.common.text.spreadsheet_cell); XLSX cells are typed as text whatever
+they hold, so they keep the words exactly, with no apostrophe.
+Import reads the file (openpyxl for XLSX, the csv module for CSV), checks every row and
 keeps the result server-side (a PartnerImport row): the uploader sees line by line what would be
 refused and why, and only their confirmation writes the good rows, all or none."""
 
@@ -90,8 +91,9 @@ class ImportRefused(PartnerError):
 # --- Export ------------------------------------------------------------------------------------
 
 
-def export_rows(partners: Iterable[Partner]) -> Iterator[list[str | int]]:
-    """The header, then one row per partner; texts neutralised for spreadsheets."""
+def export_rows(partners: Iterable[Partner], *, neutralise: bool = True) -> Iterator[list[str | int]]:
+    """The header, then one row per partner; texts neutralised for spreadsheets (`neutralise`:
+    for CSV, where a cell's type is guessed; an XLSX cell is typed as text instead)."""
     yield [*COLUMNS, *EXPORT_ONLY]
     for partner in partners:
         values: dict[str, Any] = {name: getattr(partner, name) for name in COLUMNS if name not in _LISTS}
@@ -103,7 +105,8 @@ def export_rows(partners: Iterable[Partner]) -> Iterator[list[str | int]]:
         row: list[str | int] = []
         for name in (*COLUMNS, *EXPORT_ONLY):
             value = values[name]
-            row.append(value if isinstance(value, int) else spreadsheet_cell(str(value or "")))
+            text = str(value or "")
+            row.append(value if isinstance(value, int) else spreadsheet_cell(text) if neutralise else text)
         yield row
 
 
@@ -119,7 +122,7 @@ def export_csv(partners: Iterable[Partner]) -> bytes:
 def export_xlsx(partners: Iterable[Partner]) -> bytes:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("partners")
-    for row in export_rows(partners):
+    for row in export_rows(partners, neutralise=False):  # a text cell is never run: no apostrophe
         cells = []
         for value in row:
             if isinstance(value, int):
