@@ -184,3 +184,14 @@ def test_a_retired_partner_whose_name_was_taken_meanwhile_is_not_brought_back(ke
         directory.partner_reinstate(keeper, partner=old, reason="Reopened.")
     old.refresh_from_db()
     assert not old.is_active
+
+
+def test_the_add_form_shows_every_problem_at_once(keeper: Staff, client_for: ClientFor) -> None:
+    response = client_for(keeper).post(
+        "/partners/new/", form(phone="not a phone", email="not an email", min_age="17", max_age="6")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not a phone number" in page and "Not an email address" in page
+    assert "The oldest age served is below the youngest" in page
+    assert not Partner.objects.exists()

@@ -61,6 +61,15 @@ class PartnerConflict(PartnerError):
     already in the directory, a suspension already lifted."""
 
 
+class PartnerInvalid(PartnerError):
+    """Facts with one problem or more: the first is the error's own field and message, `problems`
+    holds them all, so that a form can show every one at once."""
+
+    def __init__(self, problems: Sequence[PartnerError]) -> None:
+        super().__init__(problems[0].field, problems[0].message)
+        self.problems = list(problems)
+
+
 @dataclass
 class PartnerFacts:
     """What the directory says of a partner, as a form, the API or an import row gives it."""
@@ -212,7 +221,7 @@ def _checked(actor: Principal, facts: PartnerFacts) -> PartnerFacts:
         raise PartnerError("actor", _("Your role does not keep the partner directory."))
     clean, problems = facts_problems(facts)
     if problems:
-        raise problems[0]
+        raise PartnerInvalid(problems)
     return clean
 
 

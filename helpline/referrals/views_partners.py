@@ -24,7 +24,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.referrals import directory, partnership
 from helpline.referrals import forms_partners as forms
-from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts, PartnerInvalid
 from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import Partner
 from helpline.referrals.selectors_partners import (
@@ -62,8 +62,10 @@ def status_of(exc: PartnerError) -> int:
 
 
 def put_error(form: Any, exc: PartnerError) -> None:
-    """The service's refusal beside the field it names (or above the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """The service's refusal beside the field it names (or above the form); every problem at
+    once when it found several."""
+    for problem in exc.problems if isinstance(exc, PartnerInvalid) else [exc]:
+        form.add_error(problem.field if problem.field in form.fields else None, problem.message)
 
 
 # --- The list ---------------------------------------------------------------------------------
