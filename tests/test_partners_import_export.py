@@ -226,3 +226,12 @@ def test_only_signed_in_staff_may_send_an_upload_past_the_usual_body_limit(
     assert stranger.status_code == 413
     staff = client_for(keeper).post("/partners/import/", {"file": upload("partners.csv", big)})
     assert staff.status_code != 413
+
+
+def test_direction_marks_and_overrides_are_taken_out_of_imported_cells(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    client = client_for(keeper)
+    batch = uploaded(client, HEADER + "Safe\u202eHaven\u2066 Shelter\u200f,ផ្ទះ\u200bសុវត្ថិភាព,shelter,,,,,,,\n")
+    assert [row["name"] for row in batch.accepted] == ["SafeHaven Shelter"]
+    assert batch.accepted[0]["name_km"] == "ផ្ទះ\u200bសុវត្ថិភាព"  # Khmer's word space is kept

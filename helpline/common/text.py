@@ -121,3 +121,13 @@ def spreadsheet_cell(value: str) -> str:
     """A CSV cell a spreadsheet will not run: one starting as a formula would ("=", "+", "-", "@",
     a tab or carriage return) is given a leading apostrophe, which spreadsheets show as text."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+# Marks that change the direction text is shown in (U+202E shows "exe.txt" as "txt.exe"): no
+# Khmer or English word needs one. The zero-width space Khmer writes between words is kept.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(text: str) -> str:
+    """The text without right-to-left, left-to-right and other direction marks and overrides."""
+    return _BIDI_CONTROLS.sub("", text)

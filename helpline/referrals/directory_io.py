@@ -30,7 +30,7 @@ from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.archives import ArchiveTooLarge, check_unpacked
-from helpline.common.text import normalise, spreadsheet_cell
+from helpline.common.text import normalise, spreadsheet_cell, without_bidi_controls
 from helpline.contacts.models import Term, Vocabulary
 from helpline.referrals.directory import (
     PartnerConflict,
@@ -159,7 +159,7 @@ def _cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
+    text = without_bidi_controls(str(value)).strip()  # a name must not show reversed
     # Our own export's neutralising apostrophe: read back as the text it protected.
     return text[1:] if _FORMULA_KEPT.match(text) else text
 
