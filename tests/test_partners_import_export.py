@@ -17,6 +17,7 @@ from django.test import Client
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
+from helpline.contacts.models import Term, Vocabulary
 from helpline.referrals.directory_io import IMPORT_KEPT, imports_forget
 from helpline.referrals.jobs import PERIODIC
 from helpline.referrals.models import Partner, PartnerImport
@@ -235,3 +236,16 @@ def test_direction_marks_and_overrides_are_taken_out_of_imported_cells(
     batch = uploaded(client, HEADER + "Safe\u202eHaven\u2066 Shelter\u200f,ផ្ទះ\u200bសុវត្ថិភាព,shelter,,,,,,,\n")
     assert [row["name"] for row in batch.accepted] == ["SafeHaven Shelter"]
     assert batch.accepted[0]["name_km"] == "ផ្ទះ\u200bសុវត្ថិភាព"  # Khmer's word space is kept
+
+
+def test_the_import_report_names_services_and_provinces_not_their_codes(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    client = client_for(keeper)
+    batch = uploaded(client, HEADER + "Kampot Shelter,,shelter;medical_care,kampot,,,,,,\n")
+    page = client.get(f"/partners/import/{batch.pk}/").content.decode()
+    table = page.split("import-accepted")[1].split("</table>")[0]
+    shelter = Term.objects.get(vocabulary=Vocabulary.SERVICE, code="shelter")
+    kampot = Term.objects.get(vocabulary=Vocabulary.PROVINCE, code="kampot")
+    assert shelter.label_en in table and kampot.label_en in table
+    assert "medical_care" not in table and ">kampot<" not in table

@@ -357,6 +357,21 @@ def imports_forget(now: dt.datetime | None = None) -> int:
     return old.delete()[0]
 
 
+def accepted_shown(batch: PartnerImport) -> list[dict[str, Any]]:
+    """The rows an upload would add, their services and provinces by name in the reader's
+    language (the rows keep codes), for the report page."""
+    terms = Term.objects.filter(vocabulary__in=[Vocabulary.SERVICE, Vocabulary.PROVINCE])
+    labels = {(t.vocabulary, t.code): t.label for t in terms}
+    return [
+        row
+        | {
+            name: [labels.get((vocabulary, code), code) for code in row.get(name, [])]
+            for name, vocabulary in (("services", Vocabulary.SERVICE), ("provinces", Vocabulary.PROVINCE))
+        }
+        for row in batch.accepted
+    ]
+
+
 def import_expired(batch: PartnerImport, now: dt.datetime | None = None) -> bool:
     return (now or timezone.now()) - batch.uploaded_at > IMPORT_VALID
 

@@ -77,6 +77,7 @@ def _report(
 ) -> HttpResponse:
     context = {
         "batch": batch,
+        "accepted": directory_io.accepted_shown(batch),
         "expired": directory_io.import_expired(batch),
         "error": error,
     }
