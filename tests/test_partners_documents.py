@@ -209,3 +209,22 @@ def test_the_xlsx_import_and_the_documents_share_one_zip_guard() -> None:
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (MAX_UNPACKED + 1))
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as archive, pytest.raises(ArchiveTooLarge):
         check_unpacked(archive)
+
+
+def test_the_too_large_page_is_in_the_readers_language_and_leads_back(
+    partner: Partner,
+) -> None:
+    page_url = f"/partners/{partner.pk}/"
+    huge = PDF_BYTES + b"0" * (30_000_000 - len(PDF_BYTES))
+    response = Client(HTTP_REFERER=f"http://testserver{page_url}").post(
+        f"/partners/{partner.pk}/documents/",
+        {"file": upload("huge.pdf", huge)},
+        headers={"Cookie": "helpline_language=en"},
+    )
+    assert response.status_code == 413
+    body = response.content.decode()
+    assert "Too large" in body and f'href="http://testserver{page_url}"' in body
+    elsewhere = Client(HTTP_REFERER="https://evil.example/").post(
+        f"/partners/{partner.pk}/documents/", {"file": upload("huge.pdf", huge)}
+    )
+    assert elsewhere.status_code == 413 and "evil.example" not in elsewhere.content.decode()
