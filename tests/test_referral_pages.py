@@ -5,6 +5,7 @@ referral is a 404; a refused form comes back with the reason and changes nothing
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -307,3 +308,19 @@ def test_a_refused_change_shows_the_referral_again_and_its_read_is_audited(
     assert response.status_code == 400 and ref.number in response.content.decode()
     assert reads.count() == before + 1
     assert reads.latest("seq").actor_id == counsellor.pk
+
+
+def test_an_acknowledgement_deadline_at_midnight_reads_as_the_end_of_the_day_before(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = child_case(counsellor)
+    ref = sent(counsellor, case, indexed_partner())
+    midnight = timezone.make_aware(dt.datetime(2026, 12, 8, 0, 0))
+    Referral.objects.filter(pk=ref.pk).update(acknowledge_by=midnight)
+    client = client_for(counsellor)
+    for url in (f"/referrals/{ref.pk}/", f"/cases/{case.pk}/"):
+        html = client.get(url).content.decode()
+        assert ">by the end of 7 December 2026</time>" in html, url  # not "8 December, 00:00"
+    afternoon = timezone.make_aware(dt.datetime(2026, 12, 8, 14, 30))
+    Referral.objects.filter(pk=ref.pk).update(acknowledge_by=afternoon)
+    assert "8 December 2026, 14:30" in client.get(f"/referrals/{ref.pk}/").content.decode()
