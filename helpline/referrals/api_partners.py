@@ -28,7 +28,7 @@ from helpline.referrals.api_partners_types import (
     PartnerPage,
     PartnerPatch,
 )
-from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.directory import TERM_LISTS, PartnerConflict, PartnerError, PartnerFacts
 from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.selectors import partner_search, referrals_visible_to
@@ -37,7 +37,7 @@ from helpline.referrals.selectors_partners import access_partner
 router = Router(tags=["partners"])
 
 WRITE_NOTE = "Needs partners:write and partners:read (it answers with what it wrote)."
-_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_LISTS = TERM_LISTS
 
 
 def _caller(request: HttpRequest) -> ApiCaller:

@@ -130,7 +130,9 @@ _SCALARS = (
     "monitoring_every_days",
 )
 _MULTILINE = frozenset({"description", "districts"})  # kept as written, lines and all
-_TERMS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+# The partner's code lists, by field: the one map the form, the API and the import read.
+TERM_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_TERMS = TERM_LISTS
 _FIELDS = frozenset(_SCALARS) | frozenset(_TERMS)
 
 

@@ -33,6 +33,7 @@ from helpline.common.archives import ArchiveTooLarge, check_unpacked
 from helpline.common.text import normalise, spreadsheet_cell, without_bidi_controls
 from helpline.contacts.models import Term, Vocabulary
 from helpline.referrals.directory import (
+    TERM_LISTS,
     PartnerConflict,
     PartnerError,
     PartnerFacts,
@@ -71,7 +72,7 @@ COLUMNS = (
 )
 EXPORT_ONLY = ("assessment", "suspended")
 REQUIRED = ("name", "services")
-_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_LISTS = TERM_LISTS
 _SPLIT = re.compile(r"[;,\n]")
 _YES = frozenset({"yes", "y", "true", "1", "x", "បាទ", "ចាស", "បាទ/ចាស", "មាន"})
 _NO = frozenset({"", "no", "n", "false", "0", "ទេ", "គ្មាន"})

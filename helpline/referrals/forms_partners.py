@@ -17,6 +17,7 @@ from helpline.referrals.directory import (
     MAX_AGE,
     MAX_MONITORING_DAYS,
     MIN_MONITORING_DAYS,
+    TERM_LISTS,
     PartnerFacts,
 )
 from helpline.referrals.models import Assessment, ConcernSeverity, ConcernSource, PartnerAssessment
@@ -136,7 +137,7 @@ class PartnerForm(forms.Form):
         return PartnerFacts(**scalars, **lists)
 
 
-_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_LISTS = TERM_LISTS
 
 
 class AssessmentForm(forms.Form):

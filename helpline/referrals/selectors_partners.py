@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
+from helpline.referrals.directory import may_keep_directory
 from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import (
     REFERRABLE_ASSESSMENTS,
@@ -60,7 +61,7 @@ def access_partner_document(principal: Principal, partner_id: UUID, document_id:
 def access_partner_import(staff: Staff, import_id: UUID) -> PartnerImport:
     """An upload waiting for confirmation, only for the person who uploaded it."""
     found = PartnerImport.objects.filter(pk=import_id, uploaded_by=staff).first()
-    if found is None or not role_has(staff.role, Permission.PARTNERS_MANAGE):
+    if found is None or not may_keep_directory(staff):
         raise Http404
     return found
 
