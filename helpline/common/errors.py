@@ -66,7 +66,7 @@ def too_large(
 
 def _back(request: HttpRequest) -> str:
     """The page the request came from when it is one of ours, else the home page."""
-    referer = request.META.get("HTTP_REFERER", "")
+    referer = str(request.META.get("HTTP_REFERER", ""))
     try:
         host = request.get_host()
     except Exception:  # an error page must never fail in turn (a host not allowed)

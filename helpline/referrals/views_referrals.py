@@ -289,12 +289,13 @@ def _change(
     staff = staff_of(request)
     referral = access_referral(staff, referral_id)
     form = form_class(request.POST)
+    sent: dict[str, Any] = {name: form}
     if not form.is_valid():
-        return _refused(request, referral, unreadable(form), **{name: form})
+        return _refused(request, referral, unreadable(form), **sent)
     try:
         apply(staff, referral, form.cleaned_data)
     except ReferralError as exc:
-        return _refused(request, referral, exc.message, status=_status(exc), **{name: form})
+        return _refused(request, referral, exc.message, status=_status(exc), **sent)
     return to_referral(referral, anchor)
 
 
