@@ -177,6 +177,7 @@ def test_a_partner_without_an_email_address_is_shown_but_not_offered_for_a_refer
     page = body.decode()
     assert f'value="{silent.pk}" disabled' in page and "no email address" in page
     assert f'value="{reachable.pk}" disabled' not in page
+    assert list(partner_search(service="shelter", referrable_only=True)) == [reachable]
     choices = partner_choices(service="shelter")
     assert [(c.partner.name, c.selectable) for c in choices] == [
         ("Shelter Cambodia", True),

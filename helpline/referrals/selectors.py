@@ -49,7 +49,8 @@ def partner_search(
     for word in normalise(text).split()[:8]:
         qs = qs.filter(search_text__contains=word)
     if referrable_only:
-        qs = qs.filter(assessment__in=REFERRABLE_ASSESSMENTS, suspension__isnull=True)
+        # eligibility.partner_refusal's rules, as a query: approved, not suspended, an address.
+        qs = qs.filter(assessment__in=REFERRABLE_ASSESSMENTS, suspension__isnull=True).exclude(email="")
     return qs.distinct().order_by("-is_active", "-emergency", "name")
 
 
