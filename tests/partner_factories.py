@@ -33,6 +33,7 @@ def add_partner(
     max_age: int | None = None,
     emergency: bool = False,
     approved: bool = True,
+    email: str = "referrals@example.org",
     **extra: object,
 ) -> Partner:
     facts = directory.PartnerFacts(
@@ -45,7 +46,7 @@ def add_partner(
         max_age=max_age,
         emergency=emergency,
         phone="012 345 678",
-        email="referrals@example.org",
+        email=email,
         **extra,  # type: ignore[arg-type]
     )
     partner = directory.partner_create(keeper, facts=facts)

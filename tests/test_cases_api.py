@@ -437,3 +437,11 @@ def test_list_with_bad_filters_is_a_422(
 ) -> None:
     response = client_for(supervisor).get("/api/v1/cases", query)
     assert response.status_code == 422, response.content
+
+
+@pytest.mark.parametrize("query", ["statuss=open", "risk=high&risk=low", "provnce=kampot"])
+def test_an_unknown_or_repeated_list_parameter_is_a_422_not_the_whole_list(
+    query: str, supervisor: Staff, client_for: ClientFor
+) -> None:
+    response = client_for(supervisor).get(f"/api/v1/cases?{query}")
+    assert response.status_code == 422, response.content

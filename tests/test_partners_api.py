@@ -16,6 +16,7 @@ from helpline.accounts.models import Role, Staff
 from helpline.accounts.services import api_token_create
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
+from helpline.referrals import directory
 from helpline.referrals.models import Partner, PartnerConcern, PartnerSuspension
 from tests.factories import persona
 from tests.partner_factories import add_partner
@@ -198,3 +199,30 @@ def test_a_serious_concern_through_the_api_suspends_at_once(keeper: Staff, clien
         Client().get(f"/api/v1/partners/{partner.pk}", **token("partners:read")).json()["suspended"] is True
     )
     assert send(counsellor, "post", f"/api/v1/partners/{uuid.uuid4()}/concerns", concern).status_code == 404
+
+
+def test_two_patches_of_different_fields_both_hold_though_each_read_the_partner_before_the_other(
+    keeper: Staff,
+) -> None:
+    """A PATCH's fields are applied to the partner as it is once locked, not to what was read
+    before: the second of two interleaved PATCHes does not put back the first one's old values."""
+    partner = add_partner(keeper)
+    read_by_first, read_by_second = Partner.objects.get(pk=partner.pk), Partner.objects.get(pk=partner.pk)
+    directory.partner_update(keeper, partner=read_by_first, changes={"email": "new@shelter.example.org"})
+    directory.partner_update(keeper, partner=read_by_second, changes={"phone": "012 999 888"})
+    partner.refresh_from_db()
+    assert partner.email == "new@shelter.example.org" and partner.phone == "+85512999888"
+    auth = token("partners:read", "partners:write")
+    send(Client(), "patch", f"/api/v1/partners/{partner.pk}", {"contact_person": "Dara"}, **auth)
+    partner.refresh_from_db()
+    assert partner.contact_person == "Dara" and partner.email == "new@shelter.example.org"
+
+
+def test_a_patch_to_a_name_already_in_the_directory_is_a_409(keeper: Staff) -> None:
+    add_partner(keeper, "Kampot Youth Centre")
+    other = add_partner(keeper, "Kep Youth Centre")
+    auth = token("partners:read", "partners:write")
+    answer = send(Client(), "patch", f"/api/v1/partners/{other.pk}", {"name": "kampot  youth centre"}, **auth)
+    assert answer.status_code == 409
+    other.refresh_from_db()
+    assert other.name == "Kep Youth Centre"

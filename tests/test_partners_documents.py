@@ -5,6 +5,9 @@ opened it is audited."""
 
 from __future__ import annotations
 
+import io
+import tracemalloc
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,8 @@ from django.utils import timezone
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
-from helpline.referrals import partnership
+from helpline.common.archives import MAX_UNPACKED, ArchiveTooLarge, check_unpacked
+from helpline.referrals import directory_io, documents, partnership
 from helpline.referrals.directory import PartnerError
 from helpline.referrals.documents import MAX_DOCUMENT_BYTES
 from helpline.referrals.models import Partner, PartnerAssessment, PartnerDocument
@@ -177,3 +181,50 @@ def test_a_document_is_downloaded_as_an_attachment_by_keepers_only_and_audited(
     assert client_for(keeper).get(f"/partners/{other.pk}/documents/{document.pk}/").status_code == 404
     # A counsellor's partner page lists no documents.
     assert "mou.pdf" not in client_for(counsellor).get(f"/partners/{partner.pk}/").content.decode()
+
+
+def test_a_small_zip_that_unpacks_to_a_huge_mimetype_is_refused_without_unpacking_it(
+    keeper: Staff, partner: Partner, media: Path
+) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", b"application/vnd.oasis.opendocument.text" + b" " * 30_000_000)
+    bomb = out.getvalue()
+    assert len(bomb) < 100_000  # a few dozen kilobytes on the wire
+    tracemalloc.start()
+    try:
+        with pytest.raises(PartnerError):
+            partnership.document_add(keeper, partner=partner, upload=upload("bomb.odt", bomb))
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000, f"unpacked {peak} bytes to look at a file of {len(bomb)}"
+    assert stored(media) == []
+
+
+def test_the_xlsx_import_and_the_documents_share_one_zip_guard() -> None:
+    assert documents.check_unpacked is directory_io.check_unpacked is check_unpacked
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (MAX_UNPACKED + 1))
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as archive, pytest.raises(ArchiveTooLarge):
+        check_unpacked(archive)
+
+
+def test_the_too_large_page_is_in_the_readers_language_and_leads_back(
+    partner: Partner,
+) -> None:
+    page_url = f"/partners/{partner.pk}/"
+    huge = PDF_BYTES + b"0" * (30_000_000 - len(PDF_BYTES))
+    response = Client(HTTP_REFERER=f"http://testserver{page_url}").post(
+        f"/partners/{partner.pk}/documents/",
+        {"file": upload("huge.pdf", huge)},
+        headers={"Cookie": "helpline_language=en"},
+    )
+    assert response.status_code == 413
+    body = response.content.decode()
+    assert "Too large" in body and f'href="http://testserver{page_url}"' in body
+    elsewhere = Client(HTTP_REFERER="https://evil.example/").post(
+        f"/partners/{partner.pk}/documents/", {"file": upload("huge.pdf", huge)}
+    )
+    assert elsewhere.status_code == 413 and "evil.example" not in elsewhere.content.decode()

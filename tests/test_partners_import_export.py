@@ -11,11 +11,15 @@ from collections.abc import Callable
 
 import openpyxl
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
+from helpline.contacts.models import Term, Vocabulary
+from helpline.referrals.directory_io import IMPORT_KEPT, imports_forget
+from helpline.referrals.jobs import PERIODIC
 from helpline.referrals.models import Partner, PartnerImport
 from tests.factories import persona
 from tests.partner_factories import add_partner, upload
@@ -63,7 +67,8 @@ def test_xlsx_export_stores_every_text_as_text(keeper: Staff, client_for: Client
     row = {header[i]: c for i, c in enumerate(sheet[2])}
     for name in ("name", "opening_hours"):
         assert row[name].data_type == "s", name  # never a formula cell
-        assert str(row[name].value).startswith("'=")
+    # Typed as text, the cells keep the words exactly: no apostrophe before them.
+    assert row["name"].value == "=1+1" and row["opening_hours"].value == "=cmd|' /C calc'!A0"
     assert AuditEvent.objects.get(action=AuditAction.PARTNER_EXPORT).detail["format"] == "xlsx"
 
 
@@ -186,3 +191,61 @@ def test_an_exported_xlsx_imports_back(keeper: Staff, client_for: ClientFor) -> 
     assert client.post(f"/partners/import/{batch.pk}/confirm/").status_code == 302
     copy = Partner.objects.get(name="=Formula Name (copy)")
     assert (copy.min_age, copy.max_age, copy.name_km) == (5, 17, "ឈ្មោះ")
+
+
+def test_old_uploads_are_forgotten_by_the_scheduler_not_by_someone_elses_upload(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    client = client_for(keeper)
+    old = uploaded(client, HEADER + "Old Shelter,,shelter,,,,,,,\n")
+    PartnerImport.objects.filter(pk=old.pk).update(uploaded_at=old.uploaded_at - IMPORT_KEPT * 2)
+    fresh = uploaded(client, HEADER + "New Shelter,,shelter,,,,,,,\n")
+    assert PartnerImport.objects.filter(pk=old.pk).exists()  # the upload's request did no sweeping
+    assert any(job.function is imports_forget for job in PERIODIC)
+    assert imports_forget() == 1
+    assert list(PartnerImport.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_the_search_words_command_rebuilds_the_partners_too(keeper: Staff) -> None:
+    partner = add_partner(keeper, "Kampot Youth Centre")
+    Partner.objects.filter(pk=partner.pk).update(search_text="stale")
+    out = io.StringIO()
+    call_command("rebuild_search_text", stdout=out)
+    partner.refresh_from_db()
+    assert partner.search_text != "stale" and "kampot" in partner.search_text
+    assert "partners: 1" in out.getvalue()
+
+
+def test_only_signed_in_staff_may_send_an_upload_past_the_usual_body_limit(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    """An upload address lets a larger body through for the staff who use it; a stranger's body
+    is held to the usual limit before anything reads it."""
+    big = (HEADER + "Shelter,,shelter,,,,,,,\n" * 60_000).encode()
+    assert 1_000_000 < len(big) < 2_000_000
+    stranger = Client().post("/partners/import/", {"file": upload("partners.csv", big)})
+    assert stranger.status_code == 413
+    staff = client_for(keeper).post("/partners/import/", {"file": upload("partners.csv", big)})
+    assert staff.status_code != 413
+
+
+def test_direction_marks_and_overrides_are_taken_out_of_imported_cells(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    client = client_for(keeper)
+    batch = uploaded(client, HEADER + "Safe\u202eHaven\u2066 Shelter\u200f,ផ្ទះ\u200bសុវត្ថិភាព,shelter,,,,,,,\n")
+    assert [row["name"] for row in batch.accepted] == ["SafeHaven Shelter"]
+    assert batch.accepted[0]["name_km"] == "ផ្ទះ\u200bសុវត្ថិភាព"  # Khmer's word space is kept
+
+
+def test_the_import_report_names_services_and_provinces_not_their_codes(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    client = client_for(keeper)
+    batch = uploaded(client, HEADER + "Kampot Shelter,,shelter;medical_care,kampot,,,,,,\n")
+    page = client.get(f"/partners/import/{batch.pk}/").content.decode()
+    table = page.split("import-accepted")[1].split("</table>")[0]
+    shelter = Term.objects.get(vocabulary=Vocabulary.SERVICE, code="shelter")
+    kampot = Term.objects.get(vocabulary=Vocabulary.PROVINCE, code="kampot")
+    assert shelter.label_en in table and kampot.label_en in table
+    assert "medical_care" not in table and ">kampot<" not in table

@@ -254,3 +254,42 @@ def test_concern_and_lift_from_the_partner_page(keeper: Staff, client_for: Clien
         client_for(supervisor).post(f"/partners/{partner.pk}/lift/", {"reason": "Resolved."}).status_code
         == 409
     )
+
+
+def test_what_a_concern_says_is_shown_only_to_those_who_keep_the_directory_and_each_read_audited(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    partner = add_partner(keeper)
+    words = "She said the night guard hit her."
+    partnership.concern_record(
+        keeper,
+        partner=partner,
+        source=ConcernSource.CHILD,
+        severity=ConcernSeverity.MEDIUM,
+        description=words,
+    )
+    counsellor_page = client_for(persona(Role.COUNSELLOR, username="c")).get(f"/partners/{partner.pk}/")
+    assert counsellor_page.status_code == 200
+    assert words not in counsellor_page.content.decode()
+    assert audited(AuditAction.PARTNER_CONCERN_READ) == 0
+    keeper_page = client_for(keeper).get(f"/partners/{partner.pk}/")
+    assert words in keeper_page.content.decode()
+    read = AuditEvent.objects.get(action=AuditAction.PARTNER_CONCERN_READ)
+    assert read.actor_id == keeper.pk and read.record_id == str(partner.pk)
+    assert words not in str(read.detail)
+    client_for(keeper).get(f"/partners/{partner.pk}/")
+    assert audited(AuditAction.PARTNER_CONCERN_READ) == 2
+
+
+def test_visits_falling_due_are_listed_on_the_directory_page_for_those_who_keep_it(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    soon = add_partner(keeper, "Kampot Youth Centre", approved=False)
+    later = add_partner(keeper, "Kep Youth Centre", approved=False)
+    partnership.visit_plan(keeper, partner=soon, due_on=TODAY() + dt.timedelta(days=3), owner=keeper)
+    partnership.visit_plan(keeper, partner=later, due_on=TODAY() + dt.timedelta(days=60), owner=keeper)
+    page = client_for(keeper).get("/partners/").content.decode()
+    listed = page.split('id="visits-due"')[1].split("</section>")[0]
+    assert "Kampot Youth Centre" in listed and "Kep Youth Centre" not in listed
+    counsellor_page = client_for(persona(Role.COUNSELLOR, username="c")).get("/partners/").content.decode()
+    assert 'id="visits-due"' not in counsellor_page

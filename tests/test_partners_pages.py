@@ -13,6 +13,8 @@ from django.test import Client
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
+from helpline.referrals import directory
+from helpline.referrals.directory import PartnerConflict
 from helpline.referrals.models import Partner
 from helpline.referrals.selectors import partner_search
 from tests.factories import persona
@@ -137,3 +139,59 @@ def test_the_partner_page_shows_the_whole_partnership(keeper: Staff, client_for:
         'id="documents"',
     ):
         assert text in body, text
+
+
+def test_a_partner_is_retired_and_brought_back_from_its_page_each_change_audited(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    partner = add_partner(keeper, "Kampot Youth Centre", provinces=["kampot"])
+    client = client_for(keeper)
+    assert client.post(f"/partners/{partner.pk}/retire/", {"reason": ""}).status_code == 400
+    assert client.post(f"/partners/{partner.pk}/retire/", {"reason": "MOU ended."}).status_code == 302
+    partner.refresh_from_db()
+    assert not partner.is_active and not partner.may_receive
+    retired = AuditEvent.objects.get(action=AuditAction.PARTNER_RETIRE)
+    assert retired.reason == "MOU ended." and retired.record_id == str(partner.pk)
+    # Not offered for a new referral, but still in the directory's list, marked retired.
+    assert partner not in partner_search(service="shelter")
+    listed = client.get("/partners/").content.decode()
+    assert "Kampot Youth Centre" in listed and "partner-retired" in listed
+    assert client.post(f"/partners/{partner.pk}/retire/", {"reason": "again"}).status_code == 409
+    page = client.get(f"/partners/{partner.pk}/").content.decode()
+    assert f"/partners/{partner.pk}/reinstate/" in page
+    assert client.post(f"/partners/{partner.pk}/reinstate/", {"reason": "New MOU."}).status_code == 302
+    partner.refresh_from_db()
+    assert partner.is_active and partner.may_receive
+    assert AuditEvent.objects.filter(action=AuditAction.PARTNER_REINSTATE).count() == 1
+
+
+def test_a_partner_is_retired_only_by_those_who_keep_the_directory(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    partner = add_partner(keeper)
+    counsellor = client_for(persona(Role.COUNSELLOR, username="c"))
+    assert counsellor.post(f"/partners/{partner.pk}/retire/", {"reason": "x"}).status_code == 403
+    assert "/retire/" not in counsellor.get(f"/partners/{partner.pk}/").content.decode()
+    partner.refresh_from_db()
+    assert partner.is_active and not AuditEvent.objects.filter(action=AuditAction.PARTNER_RETIRE).exists()
+
+
+def test_a_retired_partner_whose_name_was_taken_meanwhile_is_not_brought_back(keeper: Staff) -> None:
+    old = add_partner(keeper, "Safe Haven")
+    directory.partner_retire(keeper, partner=old, reason="Closed.")
+    add_partner(keeper, "Safe Haven")
+    with pytest.raises(PartnerConflict):
+        directory.partner_reinstate(keeper, partner=old, reason="Reopened.")
+    old.refresh_from_db()
+    assert not old.is_active
+
+
+def test_the_add_form_shows_every_problem_at_once(keeper: Staff, client_for: ClientFor) -> None:
+    response = client_for(keeper).post(
+        "/partners/new/", form(phone="not a phone", email="not an email", min_age="17", max_age="6")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not a phone number" in page and "Not an email address" in page
+    assert "The oldest age served is below the youngest" in page
+    assert not Partner.objects.exists()

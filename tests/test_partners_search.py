@@ -1,7 +1,7 @@
 """Finding a partner in a few keystrokes: by service, province and a child's age, and by words in
 Khmer or English (names, services, places), on the directory page (live with htmx, and as a plain
-form without JavaScript) and in the picker a referral form includes, where suspended and
-unassessed partners are shown but cannot be chosen, with the reason."""
+form without JavaScript) and in the refer page's picker, where suspended, unassessed and
+unreachable partners are shown but cannot be chosen, with the reason."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from django.test.utils import CaptureQueriesContext
 
 from helpline.accounts.models import Role, Staff
 from helpline.referrals import partnership
+from helpline.referrals.eligibility import no_address, partner_refusal
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.selectors import partner_search
 from helpline.referrals.selectors_partners import partner_choices
 from tests.factories import persona
 from tests.partner_factories import add_partner
+from tests.referral_drafts import child_case
 from tests.test_scheduler import writes_in
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +115,6 @@ def test_the_directory_page_refuses_an_unreadable_search(
     client = client_for(persona(Role.COUNSELLOR, username="c"))
     assert client.get("/partners/", {"age": "old"}).status_code == 400
     assert client.get("/partners/", {"service": "no_such_service"}).status_code == 400
-    assert client.get("/partners/pick/", {"age": "-1"}).status_code == 400
 
 
 def test_each_partner_shows_its_badges(
@@ -153,20 +154,38 @@ def test_the_picker_shows_suspended_and_unassessed_partners_but_not_as_choices(
     assert "suspended" in reasons["Safe Haven Phnom Penh"] and "assessed" in reasons["New Hope Shelter"]
 
     counsellor = persona(Role.COUNSELLOR, username="c")
-    response = client_for(counsellor).get(
-        "/partners/pick/",
-        {"service": "shelter", "province": "phnom_penh", "age": "12", "partner": national.pk},
-    )
+    case = child_case(counsellor, age=12, province="phnom_penh")
+    response = client_for(counsellor).get(f"/cases/{case.pk}/refer/partners/", {"service": "shelter"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert f'value="{national.pk}" checked' in body
+    assert f'value="{national.pk}"' in body and f'value="{national.pk}" disabled' not in body
     assert f'value="{fresh.pk}" disabled' in body and f'value="{directory["haven"].pk}" disabled' in body
-    assert "Referrals suspended after a serious concern." in body
+    assert "Referrals to this partner are suspended after a serious concern." in body
 
 
-@pytest.mark.parametrize(
-    "path", ["/partners/", "/partners/pick/?service=shelter", "/partners/new/", "{detail}", "{edit}"]
-)
+def test_a_partner_without_an_email_address_is_shown_but_not_offered_for_a_referral(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    """Referrals go by email: a partner with no address is greyed out in the picker with the
+    reason, not refused only when the referral is sent."""
+    reachable = add_partner(keeper, "Shelter Cambodia")
+    silent = add_partner(keeper, "Quiet Shelter", email="")
+    assert partner_refusal(silent) == no_address(silent) != "" and partner_refusal(reachable) == ""
+    counsellor = persona(Role.COUNSELLOR, username="c")
+    case = child_case(counsellor, province="phnom_penh")
+    body = client_for(counsellor).get(f"/cases/{case.pk}/refer/partners/", {"service": "shelter"}).content
+    page = body.decode()
+    assert f'value="{silent.pk}" disabled' in page and "no email address" in page
+    assert f'value="{reachable.pk}" disabled' not in page
+    assert list(partner_search(service="shelter", referrable_only=True)) == [reachable]
+    choices = partner_choices(service="shelter")
+    assert [(c.partner.name, c.selectable) for c in choices] == [
+        ("Shelter Cambodia", True),
+        ("Quiet Shelter", False),
+    ]
+
+
+@pytest.mark.parametrize("path", ["/partners/", "/partners/new/", "{detail}", "{edit}"])
 def test_directory_pages_write_nothing(
     path: str, directory: dict[str, Partner], keeper: Staff, client_for: ClientFor
 ) -> None:

@@ -5,6 +5,7 @@ referral is a 404; a refused form comes back with the reason and changes nothing
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -272,3 +273,54 @@ def test_the_settings_page_is_for_supervisors_and_saves_through_the_service(
     assert ReferralSettings.objects.get(pk=1).acknowledge_working_days == 3
     audit = AuditEvent.objects.get(action=AuditAction.REFERRAL_SETTINGS)
     assert audit.actor == supervisor and audit.changes == {"acknowledge_working_days": [2, 3]}
+
+
+def test_the_picker_is_widened_to_any_province_and_any_age_past_the_cases_own(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = child_case(counsellor, age=14, province="siem_reap")
+    here = indexed_partner("Siem Reap Shelter", provinces=("siem_reap",))
+    elsewhere = indexed_partner("Kampot Shelter", provinces=("kampot",))
+    older = indexed_partner("Young Adults Shelter", provinces=("siem_reap",), min_age=18, max_age=25)
+    client = client_for(counsellor)
+    url = f"/cases/{case.pk}/refer/partners/"
+    narrow = client.get(url, {"service": "shelter", "province": "", "age": ""}).content.decode()
+    assert here.name in narrow and elsewhere.name not in narrow and older.name not in narrow
+    wide = client.get(url, {"service": "shelter", "province": "any", "any_age": "on"}).content.decode()
+    assert here.name in wide and elsewhere.name in wide and older.name in wide
+    # The widened filters travel with the choice, so a refused form keeps the same list.
+    assert 'name="province" value="any"' in wide and 'name="any_age" value="on"' in wide
+    page = client.get(f"/cases/{case.pk}/refer/", {"service": "shelter", "province": "any"}).content.decode()
+    assert elsewhere.name in page and older.name not in page  # any province, the child's age
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [("close", {"reason": ""}), ("answer", {"to": "", "note": ""}), ("notes", {"text": ""})],
+)
+def test_a_refused_change_shows_the_referral_again_and_its_read_is_audited(
+    action: str, body: dict[str, str], counsellor: Staff, client_for: ClientFor
+) -> None:
+    ref = sent(counsellor, child_case(counsellor), indexed_partner())
+    reads = AuditEvent.objects.filter(action=AuditAction.REFERRAL_VIEW, record_id=str(ref.pk))
+    before = reads.count()
+    response = client_for(counsellor).post(f"/referrals/{ref.pk}/{action}/", body)
+    assert response.status_code == 400 and ref.number in response.content.decode()
+    assert reads.count() == before + 1
+    assert reads.latest("seq").actor_id == counsellor.pk
+
+
+def test_an_acknowledgement_deadline_at_midnight_reads_as_the_end_of_the_day_before(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = child_case(counsellor)
+    ref = sent(counsellor, case, indexed_partner())
+    midnight = timezone.make_aware(dt.datetime(2026, 12, 8, 0, 0))
+    Referral.objects.filter(pk=ref.pk).update(acknowledge_by=midnight)
+    client = client_for(counsellor)
+    for url in (f"/referrals/{ref.pk}/", f"/cases/{case.pk}/"):
+        html = client.get(url).content.decode()
+        assert ">by the end of 7 December 2026</time>" in html, url  # not "8 December, 00:00"
+    afternoon = timezone.make_aware(dt.datetime(2026, 12, 8, 14, 30))
+    Referral.objects.filter(pk=ref.pk).update(acknowledge_by=afternoon)
+    assert "8 December 2026, 14:30" in client.get(f"/referrals/{ref.pk}/").content.decode()

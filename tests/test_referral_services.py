@@ -214,7 +214,13 @@ def test_a_partner_suspended_after_the_draft_is_refused_at_sending(
 
 def test_a_partner_without_an_email_address_cannot_be_sent_and_nothing_is_kept(counsellor: Staff) -> None:
     case = child_case(counsellor)
-    ref = draft(counsellor, case, indexed_partner(email=""))
+    before = counts()
+    with pytest.raises(ReferralError, match="email"):  # refused as it is drafted, not only at Send
+        draft(counsellor, case, indexed_partner("Quiet Shelter", email=""))
+    assert counts() == before
+    partner = indexed_partner()
+    ref = draft(counsellor, case, partner)
+    Partner.objects.filter(pk=partner.pk).update(email="")  # its address removed since
     before = counts()
     with pytest.raises(ReferralError, match="email"):
         services.referral_send(counsellor, ref)

@@ -287,3 +287,12 @@ def test_a_referral_without_consent_names_a_break_of_its_case(
     )
     assert response.status_code == 201 and response.json()["confidentiality_break"] == str(brk.pk)
     assert Referral.objects.get().status == ReferralStatus.DRAFT
+
+
+@pytest.mark.parametrize("query", ["statuss=sent", "status=sent&status=draft", "overdue=true&overdue=false"])
+def test_an_unknown_or_repeated_list_parameter_is_a_422_not_the_whole_list(
+    query: str, ref: Referral, client_for: ClientFor
+) -> None:
+    response = client_for(ref.created_by).get(f"/api/v1/referrals?{query}")
+    assert response.status_code == 422, response.content
+    assert not AuditEvent.objects.filter(action=AuditAction.REFERRAL_LIST).exists()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpline.common.text import normalise
+from helpline.cases.services import CaseError
+from helpline.common.text import clean_text, normalise
+from helpline.referrals.directory import PartnerError
 
 KHMER = "".join(chr(c) for c in range(0x1780, 0x17FA))
 ODD = "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0f\U0001f3fd\U0001f595 !?.\n\t"
@@ -72,3 +75,14 @@ def variant(draw: st.DrawFn) -> tuple[str, str]:
 def test_a_phrase_and_any_variant_of_it_normalise_alike(pair: tuple[str, str]) -> None:
     phrase, typed = pair
     assert normalise(typed) == normalise(phrase)
+
+
+def test_clean_text_repairs_trims_and_refuses_with_the_callers_own_error() -> None:
+    assert clean_text("  a\x00b  ", "note", error=CaseError, limit=10) == "a\ufffdb"
+    with pytest.raises(CaseError) as missing:
+        clean_text("   ", "note", error=CaseError, limit=10)
+    assert missing.value.field == "note"
+    with pytest.raises(PartnerError) as long:
+        clean_text("x" * 11, "findings", error=PartnerError, limit=10)
+    assert long.value.field == "findings"
+    assert clean_text("", "title", error=PartnerError, required=False, limit=10) == ""

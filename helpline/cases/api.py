@@ -39,7 +39,7 @@ from helpline.cases.api_types import (
 )
 from helpline.cases.models import Case, CaseNote, ConfidentialityBreak, FollowUp
 from helpline.cases.services import CaseConflict, CaseError
-from helpline.common.api_schemas import with_errors
+from helpline.common.api_schemas import refuse_odd_parameters, with_errors
 from helpline.contacts.models import Term
 from helpline.contacts.selectors import contacts_visible_to
 
@@ -175,6 +175,7 @@ def case_detail_out(principal: ApiCaller, case: Case) -> CaseDetailOut:
 @router.get("/cases", response=with_errors(CasePage), summary="Cases visible to the caller, newest first")
 @api_access(permission=Permission.CASES, scope=Scope.CASES_READ)
 def list_cases(request: HttpRequest, filters: Query[CaseListFilters]) -> CasePage:
+    refuse_odd_parameters(request, CaseListFilters)  # a misspelt filter must not list them all
     principal = _caller(request)
     values: dict[str, Any] = {
         k: getattr(v, "value", v) for k, v in filters.dict().items() if v not in (None, "", False)

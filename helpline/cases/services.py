@@ -37,7 +37,7 @@ from helpline.cases.models import (
     PlanGoal,
     Risk,
 )
-from helpline.common.text import storable
+from helpline.common.text import clean_text as common_clean_text
 from helpline.contacts.models import Contact, Term
 from helpline.contacts.selectors import contacts_visible_to
 
@@ -107,12 +107,7 @@ def audit_case(
 
 
 def clean_text(value: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    text = storable(value or "").strip()
-    if required and not text:
-        raise CaseError(field, _("This field is required."))
-    if len(text) > limit:
-        raise CaseError(field, _("Too long: at most %(n)d characters.") % {"n": limit})
-    return text
+    return common_clean_text(value, field, error=CaseError, required=required, limit=limit)
 
 
 def lock(case: Case) -> Case:

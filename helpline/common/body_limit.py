@@ -3,15 +3,18 @@ view or middleware reads it. (Django raises RequestDataTooBig only once somethin
 and shows it as a 400, with a traceback when debug is on.)
 
 A view that takes a file (a partner's MOU, a directory to import) declares the largest file it
-takes with @allow_upload; its bodies may be that much larger, and a larger one is refused here
-too, before a byte of it is stored, with the limit said on the page."""
+takes with @allow_upload; its bodies may be that much larger when a signed-in staff member sends
+them (a stranger's are held to the usual limit), and a larger one is refused here too, before a
+byte of it is stored, with the limit said on the page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -54,12 +57,27 @@ class BodyLimitMiddleware:
 
 
 def _upload_limit(request: HttpRequest) -> int:
-    """The largest file the addressed view takes (0: it takes none)."""
+    """The largest file the addressed view takes (0: it takes none, or the sender is not signed
+    in: a stranger's body is held to the site's usual limit, whatever the address)."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return 0
-    return int(getattr(match.func, ATTRIBUTE, 0))
+    limit = int(getattr(match.func, ATTRIBUTE, 0))
+    return limit if limit and _signed_in(request) else 0
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """Whether the request carries an active staff member's session. This runs before the session
+    and authentication middleware, so the session is read here, for this one question."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return False
+    engine = import_module(settings.SESSION_ENGINE)
+    probe = HttpRequest()
+    probe.session = engine.SessionStore(key)
+    user = get_user(probe)  # type: ignore[arg-type]
+    return bool(user.is_authenticated and user.is_active)
 
 
 def _buffered_size(request: HttpRequest) -> int:

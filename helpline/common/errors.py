@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from helpline.common.requests import wants_json
 
@@ -49,9 +52,30 @@ def too_large(
     request: HttpRequest, exception: Exception | None = None, *, limit: int | None = None
 ) -> HttpResponse:
     """`limit`: the most this address takes, in bytes, said on the page where it is not the site's
-    usual (an upload)."""
-    context: dict[str, object] | None = {"limit_mb": f"{limit / 1_000_000:g}"} if limit else None
-    return _page(request, 413, "413.html", "Request body too large.", context)
+    usual (an upload). Answered before the language middleware runs: the page takes the reader's
+    language from their cookie itself, and links back to the page the form was sent from."""
+    context: dict[str, object] = {"back": _back(request)}
+    if limit:
+        context["limit_mb"] = f"{limit / 1_000_000:g}"
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _page(request, 413, "413.html", "Request body too large.", context)
+
+
+def _back(request: HttpRequest) -> str:
+    """The page the request came from when it is one of ours, else the home page."""
+    referer = str(request.META.get("HTTP_REFERER", ""))
+    try:
+        host = request.get_host()
+    except Exception:  # an error page must never fail in turn (a host not allowed)
+        return "/"
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()
+    ):
+        return referer
+    return "/"
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
 
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
@@ -106,7 +109,7 @@ def normalise(text: str) -> str:
     dropped, a letter repeated in a row kept once (not digits: 2000 stays 2000; not emoji), case folded,
     spaces collapsed. Latin-script Khmer is left as it is. Idempotent (tests/test_text_normalise.py)."""
     result = _once(text or "")
-    for _ in range(3):  # one step can make room for another (a repeat exposed by a dropped mark)
+    for _round in range(3):  # one step can make room for another (a repeat exposed by a dropped mark)
         again = _once(result)
         if again == result:
             return result
@@ -121,3 +124,32 @@ def spreadsheet_cell(value: str) -> str:
     """A CSV cell a spreadsheet will not run: one starting as a formula would ("=", "+", "-", "@",
     a tab or carriage return) is given a leading apostrophe, which spreadsheets show as text."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+# Marks that change the direction text is shown in (U+202E shows "exe.txt" as "txt.exe"): no
+# Khmer or English word needs one. The zero-width space Khmer writes between words is kept.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(text: str) -> str:
+    """The text without right-to-left, left-to-right and other direction marks and overrides."""
+    return _BIDI_CONTROLS.sub("", text)
+
+
+def clean_text(
+    value: str,
+    field: str,
+    *,
+    error: Callable[[str, str], Exception],
+    required: bool = True,
+    limit: int,
+) -> str:
+    """Words as a service stores them: repaired (storable), trimmed, present when `required` and
+    at most `limit` characters; otherwise `error(field, message)` is raised (each app its own
+    error type, which names the field)."""
+    text = storable(value or "").strip()
+    if required and not text:
+        raise error(field, _("This field is required."))
+    if len(text) > limit:
+        raise error(field, _("Too long: at most %(n)d characters.") % {"n": limit})
+    return text

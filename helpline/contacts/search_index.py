@@ -14,6 +14,10 @@ from helpline.contacts.search_text import index_text
 
 BATCH = 2000
 
+# The search words other apps keep, rebuilt by the same command: each entry, added by its app's
+# ready() (this app never imports those above it), rebuilds its rows and returns (name, changed).
+REBUILDERS: list[Callable[[], tuple[str, int]]] = []
+
 
 def renormalised(stored: str) -> str:
     """Stored words (already segmented) put in today's normal form: about 50 µs a row, where

@@ -28,7 +28,8 @@ from helpline.referrals.api_partners_types import (
     PartnerPage,
     PartnerPatch,
 )
-from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.directory import TERM_LISTS, PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.selectors import partner_search, referrals_visible_to
 from helpline.referrals.selectors_partners import access_partner
@@ -36,7 +37,7 @@ from helpline.referrals.selectors_partners import access_partner
 router = Router(tags=["partners"])
 
 WRITE_NOTE = "Needs partners:write and partners:read (it answers with what it wrote)."
-_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_LISTS = TERM_LISTS
 
 
 def _caller(request: HttpRequest) -> ApiCaller:
@@ -85,7 +86,7 @@ def _fields(partner: Partner) -> dict[str, Any]:
         "emergency": partner.emergency,
         "assessment": partner.assessment,
         "suspended": partner.suspension_id is not None,
-        "may_receive": partner.may_receive,
+        "may_receive": not partner_refusal(partner),
     }
 
 
@@ -173,15 +174,15 @@ def patch_partner(request: HttpRequest, partner_id: UUID, payload: PartnerPatch)
     partner = _partner(principal, partner_id)
     given = payload.dict(exclude_unset=True)
     if given:
-        facts = PartnerFacts.of(partner)
+        changes: dict[str, Any] = {}
         for name, value in given.items():
             if name in _LISTS:
                 value = _terms(name, value)
             elif name in {"phone", "email"}:
                 value = value or ""
-            setattr(facts, name, value)
-        try:
-            directory.partner_update(principal.actor, partner=partner, facts=facts, request=request)
+            changes[name] = value
+        try:  # applied to the partner as it is when locked: a concurrent PATCH is not undone
+            directory.partner_update(principal.actor, partner=partner, changes=changes, request=request)
         except PartnerError as exc:
             raise _refused(exc) from exc
     return partner_detail_out(principal, partner.pk)

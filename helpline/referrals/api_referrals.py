@@ -19,7 +19,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.models import ConfidentialityBreak
 from helpline.cases.selectors import access_case, cases_visible_to
-from helpline.common.api_schemas import with_errors
+from helpline.common.api_schemas import refuse_odd_parameters, with_errors
 from helpline.referrals import services
 from helpline.referrals.api_types_referrals import (
     ReferralDetailOut,
@@ -165,6 +165,7 @@ def _viewed(request: HttpRequest, principal: ApiCaller, referral: Referral) -> N
 )
 @api_access(permission=Permission.CASES, scope=Scope.REFERRALS_READ)
 def list_referrals(request: HttpRequest, filters: Query[ReferralListFilters]) -> ReferralPage:
+    refuse_odd_parameters(request, ReferralListFilters)  # a misspelt filter must not list them all
     principal = _caller(request)
     given = filters.dict()
     chosen = ReferralFilters(

@@ -21,3 +21,9 @@ class ReferralsConfig(AppConfig):
         from helpline.referrals.models import PartnerSuspension  # deferred: ready(), as above
 
         post_save.connect(on_suspension_saved, sender=PartnerSuspension, dispatch_uid="referrals-suspension")
+        # The search-words command (contacts, below) rebuilds the partners' too.
+        from helpline.contacts.search_index import REBUILDERS  # deferred: ready(), as above
+        from helpline.referrals.directory import partners_rebuild_search_text  # deferred, as above
+
+        if partners_rebuild_search_text not in REBUILDERS:
+            REBUILDERS.append(partners_rebuild_search_text)

@@ -10,7 +10,7 @@ the partners:write scope."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from helpline.referrals.models import Partner
 from helpline.referrals.selectors import partner_search_text
 
 MAX_AGE = 120
+MAX_REASON = 500
 MIN_MONITORING_DAYS, MAX_MONITORING_DAYS = 7, 3650
 # The most each text field holds (the model's lengths; free texts get a sane bound).
 LIMITS = {
@@ -58,6 +59,15 @@ class PartnerError(ValueError):
 class PartnerConflict(PartnerError):
     """The directory or the partner is not in the state the request assumed (a 409): a name
     already in the directory, a suspension already lifted."""
+
+
+class PartnerInvalid(PartnerError):
+    """Facts with one problem or more: the first is the error's own field and message, `problems`
+    holds them all, so that a form can show every one at once."""
+
+    def __init__(self, problems: Sequence[PartnerError]) -> None:
+        super().__init__(problems[0].field, problems[0].message)
+        self.problems = list(problems)
 
 
 @dataclass
@@ -120,7 +130,10 @@ _SCALARS = (
     "monitoring_every_days",
 )
 _MULTILINE = frozenset({"description", "districts"})  # kept as written, lines and all
-_TERMS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+# The partner's code lists, by field: the one map the form, the API and the import read.
+TERM_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_TERMS = TERM_LISTS
+_FIELDS = frozenset(_SCALARS) | frozenset(_TERMS)
 
 
 def facts_problems(facts: PartnerFacts) -> tuple[PartnerFacts, list[PartnerError]]:
@@ -204,18 +217,22 @@ def may_keep_directory(actor: Principal) -> bool:
     )
 
 
-def _checked(
-    actor: Principal, facts: PartnerFacts, partner: Partner | None, names: set[str] | None = None
-) -> PartnerFacts:
+def _checked(actor: Principal, facts: PartnerFacts) -> PartnerFacts:
+    """The facts as they would be stored, or the first problem with them."""
     if not may_keep_directory(actor):
         raise PartnerError("actor", _("Your role does not keep the partner directory."))
     clean, problems = facts_problems(facts)
     if problems:
-        raise problems[0]
+        raise PartnerInvalid(problems)
+    return clean
+
+
+def _name_free(clean: PartnerFacts, partner: Partner | None, names: set[str] | None = None) -> None:
+    """PartnerConflict when another partner in the directory has this name; called inside the
+    writing transaction, so the names are those of the moment of the write."""
     taken = directory_names(other_than=partner) if names is None else names
     if normalise(clean.name) in taken:
         raise PartnerConflict("name", _("A partner of this name is already in the directory."))
-    return clean
 
 
 def _values(partner: Partner) -> dict[str, Any]:
@@ -247,8 +264,9 @@ def partner_create(
     """A new partner, not yet assessed (no referral goes to it until an assessment approves it).
     `detail`: said on the audit row (the import it came from); `names`: the directory's names
     (directory_names) when many partners are added at once, kept up to date here."""
-    clean = _checked(actor, facts, None, names)
+    clean = _checked(actor, facts)
     with transaction.atomic():
+        _name_free(clean, None, names)
         partner = Partner()
         _write(partner, clean)
         audit_record(
@@ -265,12 +283,27 @@ def partner_create(
 
 
 def partner_update(
-    actor: Principal, *, partner: Partner, facts: PartnerFacts, request: HttpRequest | None = None
+    actor: Principal,
+    *,
+    partner: Partner,
+    facts: PartnerFacts | None = None,
+    changes: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
 ) -> list[str]:
-    """The fields that changed (none: nothing written)."""
-    clean = _checked(actor, facts, partner)
+    """The fields that changed (none: nothing written). Either the whole of what the directory
+    says (`facts`, a form's edit) or only some fields (`changes`, an API PATCH): these are applied
+    to the partner as it is once locked, so two PATCHes of different fields both hold."""
+    if (facts is None) == (changes is None):
+        raise TypeError("partner_update takes facts or changes, not both")
+    if changes is not None and not set(changes) <= _FIELDS:
+        raise PartnerError("changes", _("Not a field of the directory."))
+    if facts is not None:
+        _checked(actor, facts)  # refused before anything is locked
     with transaction.atomic():
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        given = facts if facts is not None else dataclasses.replace(PartnerFacts.of(partner), **changes or {})
+        clean = _checked(actor, given)
+        _name_free(clean, partner)
         before = _values(partner)
         wanted = {name: getattr(clean, name) for name in _SCALARS} | {
             name: sorted(t.code for t in getattr(clean, name)) for name in _TERMS
@@ -289,3 +322,75 @@ def partner_update(
             changes={name: (before[name], wanted[name]) for name in changed},
         )
     return changed
+
+
+# --- Leaving the directory and coming back ---------------------------------------------------
+
+
+def _standing(
+    actor: Principal,
+    *,
+    partner: Partner,
+    active: bool,
+    reason: str,
+    request: HttpRequest | None,
+) -> Partner:
+    if not may_keep_directory(actor):
+        raise PartnerError("actor", _("Your role does not keep the partner directory."))
+    why = " ".join(storable(reason or "").split())
+    if not why:
+        raise PartnerError("reason", _("Say why."))
+    if len(why) > MAX_REASON:
+        raise PartnerError("reason", _("Too long: at most %(n)d characters.") % {"n": MAX_REASON})
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        if partner.is_active == active:
+            raise PartnerConflict(
+                "partner",
+                _("This partner is already in the directory.")
+                if active
+                else _("This partner is no longer in the directory."),
+            )
+        if active:  # its name may have been given to another partner meanwhile
+            _name_free(PartnerFacts.of(partner), partner)
+        partner.is_active = active
+        partner.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor,
+            action=AuditAction.PARTNER_REINSTATE if active else AuditAction.PARTNER_RETIRE,
+            record_type="partner",
+            record_id=partner.pk,
+            request=request,
+            reason=why,
+            detail={"name": partner.name},
+            changes={"is_active": (not active, active)},
+        )
+    return partner
+
+
+def partner_retire(
+    actor: Principal, *, partner: Partner, reason: str, request: HttpRequest | None = None
+) -> Partner:
+    """The partnership has ended: the partner stays on its page and in the directory's list,
+    marked retired, but no new referral goes to it and no visit is planned or reminded. Referrals
+    already sent keep their course. By someone who keeps the directory, with the reason."""
+    return _standing(actor, partner=partner, active=False, reason=reason, request=request)
+
+
+def partner_reinstate(
+    actor: Principal, *, partner: Partner, reason: str, request: HttpRequest | None = None
+) -> Partner:
+    """A retired partner back in the directory (its assessment and any suspension as they were),
+    unless another partner has taken its name meanwhile (PartnerConflict)."""
+    return _standing(actor, partner=partner, active=True, reason=reason, request=request)
+
+
+def partners_rebuild_search_text() -> tuple[str, int]:
+    """Every partner's search words in today's normal form (after an upgrade that changed it, or
+    a code list's labels renamed): for the rebuild_search_text command. ("partners", rows changed)."""
+    changed = 0
+    for partner in Partner.objects.prefetch_related("services", "provinces").iterator(chunk_size=500):
+        text = partner_search_text(partner)
+        if text != partner.search_text:
+            changed += Partner.objects.filter(pk=partner.pk).update(search_text=text)
+    return "partners", changed

@@ -1,8 +1,9 @@
 """The directory as a spreadsheet: export to CSV or XLSX, and import from either in two steps.
 
-Export neutralises formulas: a cell a spreadsheet would run ("=", "+", "-", "@" ...) gets a leading
-apostrophe (helpline.common.text.spreadsheet_cell), and XLSX cells are written as text whatever
-they hold. Import reads the file (openpyxl for XLSX, the csv module for CSV), checks every row and
+Export neutralises formulas: in CSV a cell a spreadsheet would run ("=", "+", "-", "@" ...) gets a
+leading apostrophe (helpline.common.text.spreadsheet_cell); XLSX cells are typed as text whatever
+they hold, so they keep the words exactly, with no apostrophe.
+Import reads the file (openpyxl for XLSX, the csv module for CSV), checks every row and
 keeps the result server-side (a PartnerImport row): the uploader sees line by line what would be
 refused and why, and only their confirmation writes the good rows, all or none."""
 
@@ -28,9 +29,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.common.text import normalise, spreadsheet_cell
+from helpline.common.archives import ArchiveTooLarge, check_unpacked
+from helpline.common.text import normalise, spreadsheet_cell, without_bidi_controls
 from helpline.contacts.models import Term, Vocabulary
 from helpline.referrals.directory import (
+    TERM_LISTS,
     PartnerConflict,
     PartnerError,
     PartnerFacts,
@@ -43,9 +46,8 @@ from helpline.referrals.models import Partner, PartnerImport
 
 MAX_IMPORT_BYTES = 2_000_000  # a directory of a thousand partners is a tenth of it
 MAX_ROWS = 1000
-_MAX_UNPACKED = 40_000_000  # an XLSX is a zip: what it may unpack to, against zip bombs
 IMPORT_VALID = dt.timedelta(hours=1)  # an upload not confirmed by then is read again
-IMPORT_KEPT = dt.timedelta(days=1)  # older uploads are deleted as new ones come
+IMPORT_KEPT = dt.timedelta(days=1)  # older uploads are deleted by the scheduler (imports_forget)
 
 # The columns, by the names the file's first row gives them (export writes them; import reads
 # them in any order, ignores others). Lists (services, provinces, genders) are codes or labels in
@@ -70,7 +72,7 @@ COLUMNS = (
 )
 EXPORT_ONLY = ("assessment", "suspended")
 REQUIRED = ("name", "services")
-_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_LISTS = TERM_LISTS
 _SPLIT = re.compile(r"[;,\n]")
 _YES = frozenset({"yes", "y", "true", "1", "x", "បាទ", "ចាស", "បាទ/ចាស", "មាន"})
 _NO = frozenset({"", "no", "n", "false", "0", "ទេ", "គ្មាន"})
@@ -90,8 +92,9 @@ class ImportRefused(PartnerError):
 # --- Export ------------------------------------------------------------------------------------
 
 
-def export_rows(partners: Iterable[Partner]) -> Iterator[list[str | int]]:
-    """The header, then one row per partner; texts neutralised for spreadsheets."""
+def export_rows(partners: Iterable[Partner], *, neutralise: bool = True) -> Iterator[list[str | int]]:
+    """The header, then one row per partner; texts neutralised for spreadsheets (`neutralise`:
+    for CSV, where a cell's type is guessed; an XLSX cell is typed as text instead)."""
     yield [*COLUMNS, *EXPORT_ONLY]
     for partner in partners:
         values: dict[str, Any] = {name: getattr(partner, name) for name in COLUMNS if name not in _LISTS}
@@ -103,7 +106,8 @@ def export_rows(partners: Iterable[Partner]) -> Iterator[list[str | int]]:
         row: list[str | int] = []
         for name in (*COLUMNS, *EXPORT_ONLY):
             value = values[name]
-            row.append(value if isinstance(value, int) else spreadsheet_cell(str(value or "")))
+            text = str(value or "")
+            row.append(value if isinstance(value, int) else spreadsheet_cell(text) if neutralise else text)
         yield row
 
 
@@ -119,7 +123,7 @@ def export_csv(partners: Iterable[Partner]) -> bytes:
 def export_xlsx(partners: Iterable[Partner]) -> bytes:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("partners")
-    for row in export_rows(partners):
+    for row in export_rows(partners, neutralise=False):  # a text cell is never run: no apostrophe
         cells = []
         for value in row:
             if isinstance(value, int):
@@ -156,7 +160,7 @@ def _cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
+    text = without_bidi_controls(str(value)).strip()  # a name must not show reversed
     # Our own export's neutralising apostrophe: read back as the text it protected.
     return text[1:] if _FORMULA_KEPT.match(text) else text
 
@@ -164,8 +168,10 @@ def _cell_text(value: object) -> str:
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED:
-                raise ImportRefused(_("This spreadsheet is too large to read."))
+            try:
+                check_unpacked(archive)  # an XLSX is a zip: against zip bombs
+            except ArchiveTooLarge as exc:
+                raise ImportRefused(_("This spreadsheet is too large to read.")) from exc
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
         rows = []
@@ -335,7 +341,6 @@ def import_upload(
     accepted, refused = check_rows(read_table(data))
     now = timezone.now()
     with transaction.atomic():
-        PartnerImport.objects.filter(uploaded_at__lt=now - IMPORT_KEPT).delete()
         batch = PartnerImport.objects.create(
             uploaded_by=actor,
             uploaded_at=now,
@@ -344,6 +349,28 @@ def import_upload(
             refused=refused,
         )
     return batch
+
+
+def imports_forget(now: dt.datetime | None = None) -> int:
+    """For the scheduler: uploads older than IMPORT_KEPT, confirmed or not, deleted (they hold the
+    rows of a file nobody needs any more). The number deleted."""
+    old = PartnerImport.objects.filter(uploaded_at__lt=(now or timezone.now()) - IMPORT_KEPT)
+    return old.delete()[0]
+
+
+def accepted_shown(batch: PartnerImport) -> list[dict[str, Any]]:
+    """The rows an upload would add, their services and provinces by name in the reader's
+    language (the rows keep codes), for the report page."""
+    terms = Term.objects.filter(vocabulary__in=[Vocabulary.SERVICE, Vocabulary.PROVINCE])
+    labels = {(t.vocabulary, t.code): t.label for t in terms}
+    return [
+        row
+        | {
+            name: [labels.get((vocabulary, code), code) for code in row.get(name, [])]
+            for name, vocabulary in (("services", Vocabulary.SERVICE), ("provinces", Vocabulary.PROVINCE))
+        }
+        for row in batch.accepted
+    ]
 
 
 def import_expired(batch: PartnerImport, now: dt.datetime | None = None) -> bool:

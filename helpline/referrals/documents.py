@@ -15,6 +15,8 @@ from typing import IO
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from helpline.common.archives import ArchiveTooLarge, check_unpacked, read_member
+
 MAX_DOCUMENT_BYTES = 10_000_000  # 10 MB
 MAX_DOCUMENT_MB = MAX_DOCUMENT_BYTES // 1_000_000
 _ODT = b"application/vnd.oasis.opendocument.text"
@@ -41,12 +43,14 @@ def _zip_kind(stream: IO[bytes]) -> Kind | None:
     """A Word (DOCX) or OpenDocument text, by what the archive holds, not by its name."""
     try:
         with zipfile.ZipFile(stream) as archive:
+            check_unpacked(archive)
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODT:
+            # The member is read bounded: a forged size cannot make a small file fill the memory.
+            if "mimetype" in names and read_member(archive, "mimetype", 2 * len(_ODT)).strip() == _ODT:
                 return ODT
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return DOCX
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
+    except (zipfile.BadZipFile, ArchiveTooLarge, OSError, KeyError, RuntimeError, ValueError):
         return None
     return None
 

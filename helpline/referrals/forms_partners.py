@@ -17,6 +17,7 @@ from helpline.referrals.directory import (
     MAX_AGE,
     MAX_MONITORING_DAYS,
     MIN_MONITORING_DAYS,
+    TERM_LISTS,
     PartnerFacts,
 )
 from helpline.referrals.models import Assessment, ConcernSeverity, ConcernSource, PartnerAssessment
@@ -136,7 +137,7 @@ class PartnerForm(forms.Form):
         return PartnerFacts(**scalars, **lists)
 
 
-_LISTS = {"services": Vocabulary.SERVICE, "provinces": Vocabulary.PROVINCE, "genders": Vocabulary.GENDER}
+_LISTS = TERM_LISTS
 
 
 class AssessmentForm(forms.Form):
@@ -197,6 +198,12 @@ class LiftForm(forms.Form):
     reason = forms.CharField(
         label=_("Why the suspension is lifted"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class StandingForm(forms.Form):
+    """Retiring a partner from the directory, or bringing it back: why."""
+
+    reason = forms.CharField(label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ImportForm(forms.Form):

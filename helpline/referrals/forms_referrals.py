@@ -22,18 +22,27 @@ from helpline.referrals.sharing import SHAREABLE
 BLANK: list[tuple[str, Any]] = [("", "—")]
 
 
+ANY = "any"  # the province filter's value that widens the search to the whole country
+
+
 class PartnerSearchForm(forms.Form):
-    """Finding a partner: by service, where the child is, their age and words of a name."""
+    """Finding a partner: by service, where the child is, their age and words of a name. A
+    province or age left empty is the case's own; "any province" and "any age" widen the search."""
 
     service = forms.ChoiceField(label=_("Service"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=25)
+    any_age = forms.BooleanField(label=_("Any age"), required=False)
     q = forms.CharField(label=_("Name or words"), required=False, max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = BLANK + taxonomy.choices(Vocabulary.SERVICE)  # type: ignore[attr-defined]
-        self.fields["province"].choices = BLANK + taxonomy.choices(Vocabulary.PROVINCE)  # type: ignore[attr-defined]
+        self.fields["province"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            (ANY, _("Any province")),
+            *taxonomy.choices(Vocabulary.PROVINCE),
+        ]
 
 
 class ReferForm(forms.Form):

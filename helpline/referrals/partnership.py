@@ -24,9 +24,9 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common import live
 from helpline.common.bounds import EARLIEST_DATE, LATEST_DATE
-from helpline.common.text import storable
+from helpline.common.text import clean_text, storable
 from helpline.referrals import documents
-from helpline.referrals.directory import PartnerConflict, PartnerError
+from helpline.referrals.directory import PartnerConflict, PartnerError, may_keep_directory
 from helpline.referrals.models import (
     REFERRABLE_ASSESSMENTS,
     Assessment,
@@ -69,20 +69,11 @@ def _audit(
 
 
 def _text(value: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
-    text = storable(value or "").strip()
-    if required and not text:
-        raise PartnerError(field, _("This field is required."))
-    if len(text) > limit:
-        raise PartnerError(field, _("Too long: at most %(n)d characters.") % {"n": limit})
-    return text
-
-
-def _keeps_directory(staff: Staff) -> bool:
-    return staff.is_active and role_has(staff.role, Permission.PARTNERS_MANAGE)
+    return clean_text(value, field, error=PartnerError, required=required, limit=limit)
 
 
 def _require_keeper(actor: Staff) -> None:
-    if not _keeps_directory(actor):
+    if not may_keep_directory(actor):
         raise PartnerError("actor", _("Your role does not keep the partner directory."))
 
 
@@ -271,7 +262,7 @@ def assessment_record(
                 request=request,
             )
         if partner.assessment in REFERRABLE_ASSESSMENTS and not _open_visit(partner):
-            owner = assessor if _keeps_directory(assessor) else actor
+            owner = assessor if may_keep_directory(assessor) else actor
             due = assessed_on + dt.timedelta(days=partner.monitoring_every_days)
             _plan(actor, partner, due_on=due, owner=owner, request=request)
     return assessment
@@ -308,7 +299,7 @@ def visit_plan(
     _require_keeper(actor)
     if not timezone.localdate() <= due_on <= LATEST_DATE:
         raise PartnerError("due_on", _("The due date has passed: choose today or a later day."))
-    if not _keeps_directory(owner):
+    if not may_keep_directory(owner):
         raise PartnerError("owner", _("This person does not keep the partner directory."))
     with transaction.atomic():
         partner = _lock(partner)
@@ -350,7 +341,7 @@ def visit_done(
         )
         if not partner.is_active or _open_visit(partner) is not None:
             return None
-        owner = visit.owner if _keeps_directory(visit.owner) else actor
+        owner = visit.owner if may_keep_directory(visit.owner) else actor
         due = done_on + dt.timedelta(days=partner.monitoring_every_days)
         return _plan(actor, partner, due_on=due, owner=owner, request=request)
 
@@ -387,6 +378,23 @@ def visits_remind_due(now: dt.datetime | None = None) -> int:
 
 
 # --- Concerns and suspensions ------------------------------------------------------------------
+
+
+def concerns_read(
+    actor: Staff, *, partner: Partner, concerns: list[PartnerConcern], request: HttpRequest | None = None
+) -> None:
+    """Who read what was reported about a partner (it may quote a child), and when: the one write
+    of a page that shows the concerns' words, to those who keep the directory only."""
+    _require_keeper(actor)
+    if not concerns:
+        return
+    _audit(
+        actor,
+        AuditAction.PARTNER_CONCERN_READ,
+        partner,
+        request=request,
+        concerns=",".join(str(c.pk) for c in concerns),
+    )
 
 
 def concern_record(

@@ -29,12 +29,14 @@ def partner_search(
     age: int | None = None,
     text: str = "",
     referrable_only: bool = False,
+    with_retired: bool = False,
 ) -> QuerySet[Partner]:
     """Partners in the directory that give `service` (a code) in `province` (a code; partners that
     name no province are national) to a child of `age`, whose names, services or places contain
     every word of `text` in Khmer or English. Suspended and unassessed partners are included unless
-    `referrable_only`, so a picker can show why they cannot be chosen."""
-    qs = Partner.objects.filter(is_active=True)
+    `referrable_only`, so a picker can show why they cannot be chosen; retired partners (no longer
+    in the directory) only `with_retired`, after the others, for the directory's own list."""
+    qs = Partner.objects.all() if with_retired else Partner.objects.filter(is_active=True)
     if service:
         qs = qs.filter(services__code=service, services__vocabulary="service")
     if province:
@@ -47,8 +49,9 @@ def partner_search(
     for word in normalise(text).split()[:8]:
         qs = qs.filter(search_text__contains=word)
     if referrable_only:
-        qs = qs.filter(assessment__in=REFERRABLE_ASSESSMENTS, suspension__isnull=True)
-    return qs.distinct().order_by("-emergency", "name")
+        # eligibility.partner_refusal's rules, as a query: approved, not suspended, an address.
+        qs = qs.filter(assessment__in=REFERRABLE_ASSESSMENTS, suspension__isnull=True).exclude(email="")
+    return qs.distinct().order_by("-is_active", "-emergency", "name")
 
 
 def referrals_visible_to(principal: Principal) -> QuerySet[Referral]:

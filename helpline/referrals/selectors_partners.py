@@ -4,6 +4,7 @@ whole; the documents about a partner only those who keep the directory."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
+from helpline.referrals.directory import may_keep_directory
+from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import (
     REFERRABLE_ASSESSMENTS,
     Assessment,
@@ -58,33 +61,22 @@ def access_partner_document(principal: Principal, partner_id: UUID, document_id:
 def access_partner_import(staff: Staff, import_id: UUID) -> PartnerImport:
     """An upload waiting for confirmation, only for the person who uploaded it."""
     found = PartnerImport.objects.filter(pk=import_id, uploaded_by=staff).first()
-    if found is None or not role_has(staff.role, Permission.PARTNERS_MANAGE):
+    if found is None or not may_keep_directory(staff):
         raise Http404
     return found
 
 
-def why_not_referrable(partner: Partner) -> str:
-    """Why no referral may go to the partner now, in the reader's language; "" when one may."""
-    if partner.suspension_id is not None:
-        return _("Referrals suspended after a serious concern.")
-    if not partner.is_active:
-        return _("No longer in the directory.")
-    if partner.assessment == Assessment.NOT_ASSESSED:
-        return _("Not yet assessed: no referral until an assessment approves it.")
-    if partner.assessment not in REFERRABLE_ASSESSMENTS:
-        return _("Not approved at its last assessment.")
-    return ""
-
-
 @dataclass(frozen=True)
 class Badge:
-    kind: str  # the badge's class: suspended, unassessed, not_approved, emergency, overdue
+    kind: str  # the badge's class: retired, suspended, unassessed, not_approved, emergency, overdue
     label: str
 
 
 def partner_badges(partner: Partner, *, visit_overdue: bool = False) -> list[Badge]:
     """What a list shows beside a partner's name, most serious first."""
     badges = []
+    if not partner.is_active:
+        badges.append(Badge("retired", _("Retired: no longer in the directory")))
     if partner.suspension_id is not None:
         badges.append(Badge("suspended", _("Suspended")))
     if partner.assessment == Assessment.NOT_ASSESSED:
@@ -111,19 +103,36 @@ class PartnerChoice:
 def partner_choices(
     *, service: str = "", province: str = "", age: int | None = None, text: str = "", limit: int = PICK_LIMIT
 ) -> list[PartnerChoice]:
-    """The partners a counsellor may pick from for a referral: those who may receive one first,
-    then the others (suspended, not assessed) with why they cannot be chosen, so nobody wonders
-    where a known partner went."""
+    """The partners a counsellor may pick from for a referral (the refer page's picker): those who
+    may receive one first, then the others (suspended, not assessed, no email address) with why
+    they cannot be chosen (eligibility.partner_refusal), so nobody wonders where a partner went."""
     found = list(
-        partner_search(service=service, province=province, age=age, text=text)
-        .select_related("suspension")
-        .prefetch_related("services", "provinces")[:limit]
+        partner_search(service=service, province=province, age=age, text=text).prefetch_related(
+            "services", "provinces"
+        )[:limit]
     )
     choices = []
     for partner in found:
-        reason = why_not_referrable(partner)
+        reason = partner_refusal(partner)
         choices.append(PartnerChoice(partner, not reason, reason, partner_badges(partner)))
     return sorted(choices, key=lambda c: not c.selectable)  # stable: the search's order within
+
+
+VISITS_AHEAD_DAYS = 14
+
+
+def visits_due(principal: Principal, *, ahead_days: int = VISITS_AHEAD_DAYS) -> list[MonitoringVisit]:
+    """Monitoring visits not yet done that are overdue or fall due within `ahead_days`, soonest
+    first, for those who keep the directory (others: none). The lasting list beside the
+    scheduler's one-time live reminder, which reaches only an owner who is signed in."""
+    if not _may(principal, Permission.PARTNERS_MANAGE):
+        return []
+    until = timezone.localdate() + dt.timedelta(days=ahead_days)
+    return list(
+        MonitoringVisit.objects.filter(done_on__isnull=True, due_on__lte=until, partner__is_active=True)
+        .select_related("partner", "owner")
+        .order_by("due_on")[:100]
+    )
 
 
 def overdue_visit_partners(partner_ids: list[UUID]) -> set[UUID]:
@@ -137,11 +146,15 @@ def overdue_visit_partners(partner_ids: list[UUID]) -> set[UUID]:
 
 
 def directory_page(
-    *, service: str = "", province: str = "", age: int | None = None, text: str = ""
+    *,
+    service: str = "",
+    province: str = "",
+    age: int | None = None,
+    text: str = "",
+    with_retired: bool = True,
 ) -> QuerySet[Partner]:
-    """The directory list: the search, with what its rows show loaded in a few queries."""
-    return (
-        partner_search(service=service, province=province, age=age, text=text)
-        .select_related("suspension")
-        .prefetch_related("services", "provinces")
-    )
+    """The directory list: the search, retired partners after the others (marked so), with what
+    its rows show loaded in a few queries."""
+    return partner_search(
+        service=service, province=province, age=age, text=text, with_retired=with_retired
+    ).prefetch_related("services", "provinces")

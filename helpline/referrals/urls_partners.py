@@ -6,7 +6,6 @@ from helpline.referrals import views_directory_io, views_partners, views_partner
 
 urlpatterns: list[URLPattern] = [
     path("partners/", views_partners.partner_list, name="partner_list"),
-    path("partners/pick/", views_partners.partner_pick, name="partner_pick"),
     path("partners/new/", views_partners.partner_add, name="partner_add"),
     path(
         "partners/export.csv", views_directory_io.partner_export, {"kind": "csv"}, name="partner_export_csv"
@@ -30,6 +29,8 @@ urlpatterns: list[URLPattern] = [
     ),
     path("partners/<uuid:partner_id>/", views_partners.partner_detail, name="partner_detail"),
     path("partners/<uuid:partner_id>/edit/", views_partners.partner_edit, name="partner_edit"),
+    path("partners/<uuid:partner_id>/retire/", views_partners.partner_retire, name="partner_retire"),
+    path("partners/<uuid:partner_id>/reinstate/", views_partners.partner_reinstate, name="partner_reinstate"),
     path(
         "partners/<uuid:partner_id>/assessments/",
         views_partnership.assessment_add,

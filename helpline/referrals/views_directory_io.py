@@ -36,7 +36,8 @@ def partner_export(request: HttpRequest, kind: str) -> HttpResponse:
     form = forms.PartnerFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         return HttpResponse(_("The filters could not be read."), status=400, content_type="text/plain")
-    partners = list(directory_page(**form.search()).prefetch_related("genders"))
+    # Retired partners stay out of the file: imported back, they would come in as partners.
+    partners = list(directory_page(**form.search(), with_retired=False).prefetch_related("genders"))
     body = directory_io.export_xlsx(partners) if kind == "xlsx" else directory_io.export_csv(partners)
     directory_io.export_audit(staff, kind=kind, count=len(partners), request=request)
     response = HttpResponse(body, content_type=_TYPES[kind])
@@ -76,6 +77,7 @@ def _report(
 ) -> HttpResponse:
     context = {
         "batch": batch,
+        "accepted": directory_io.accepted_shown(batch),
         "expired": directory_io.import_expired(batch),
         "error": error,
     }

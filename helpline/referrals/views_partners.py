@@ -1,5 +1,6 @@
-"""The partner directory's pages: the list and its live search, the picker a referral form
-includes, a partner's page, adding and editing a partner.
+"""The partner directory's pages: the list and its live search, a partner's page, adding and
+editing a partner, retiring it and bringing it back (the referral's partner picker is on the refer
+page, views_referrals).
 
 Thin: parse, one access call, one service call, render. GET writes nothing (partners are no client
 data: reading the directory is not audited). A refused change is answered with the page again,
@@ -7,6 +8,7 @@ the form as it was sent and why (400, or 409 when the directory is not as the ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -15,22 +17,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.referrals import directory
+from helpline.referrals import directory, partnership
 from helpline.referrals import forms_partners as forms
-from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts
+from helpline.referrals.directory import PartnerConflict, PartnerError, PartnerFacts, PartnerInvalid
+from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.models import Partner
 from helpline.referrals.selectors_partners import (
     access_partner,
     directory_page,
     overdue_visit_partners,
     partner_badges,
-    partner_choices,
-    why_not_referrable,
+    visits_due,
 )
 
 LIST_LIMIT = 200
@@ -60,11 +62,13 @@ def status_of(exc: PartnerError) -> int:
 
 
 def put_error(form: Any, exc: PartnerError) -> None:
-    """The service's refusal beside the field it names (or above the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """The service's refusal beside the field it names (or above the form); every problem at
+    once when it found several."""
+    for problem in exc.problems if isinstance(exc, PartnerInvalid) else [exc]:
+        form.add_error(problem.field if problem.field in form.fields else None, problem.message)
 
 
-# --- The list and the picker ---------------------------------------------------------------------
+# --- The list ---------------------------------------------------------------------------------
 
 
 @access(requires(Permission.PARTNERS))
@@ -87,40 +91,13 @@ def partner_list(request: HttpRequest) -> HttpResponse:
         "more": more,
         "can_manage": role_has(staff.role, Permission.PARTNERS_MANAGE),
         "query": request.GET.urlencode(),
+        "visits_due": visits_due(staff),
+        "today": timezone.localdate(),
     }
     template = (
         "referrals/_partner_rows.html" if getattr(request, "htmx", False) else "referrals/partner_list.html"
     )
     return render(request, template, context, status=status)
-
-
-@access(requires(Permission.PARTNERS))
-@require_GET
-def partner_pick(request: HttpRequest) -> HttpResponse:
-    """The partners a referral may go to, as radio buttons, for the case page's referral form.
-
-    GET /partners/pick/?service=&province=&age=&q= — the same parameters as the directory's search
-    (service and province are codes of those code lists, age the child's age, q words in Khmer or
-    English); an unreadable one answers 400 with the reason and no list.
-
-    Renders "referrals/_partner_pick.html" with:
-      choices: list of selectors_partners.PartnerChoice (partner, selectable, reason, badges),
-               those who may receive a referral first; suspended, unassessed or not approved ones
-               are shown with their reason and a disabled radio button;
-      field:   the radio buttons' name, "partner" (their value: the partner's id);
-      chosen:  the id given as ?partner= (kept checked when the list is fetched again);
-      form:    the PartnerFilterForm, for its errors.
-    To include the list in a page without a request, pass the same names: {% include
-    "referrals/_partner_pick.html" with choices=... field="partner" %}; to refresh it as the
-    counsellor types, hx-get this URL with the form's service, province, age and q."""
-    form = forms.PartnerFilterForm(request.GET or None)
-    choices, status = [], 200
-    if not request.GET or form.is_valid():
-        choices = partner_choices(**form.search())
-    else:
-        status = 400
-    context = {"choices": choices, "field": "partner", "chosen": request.GET.get("partner", ""), "form": form}
-    return render(request, "referrals/_partner_pick.html", context, status=status)
 
 
 # --- A partner's page ----------------------------------------------------------------------------
@@ -139,12 +116,14 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
         "provinces": list(partner.provinces.all()),
         "genders": list(partner.genders.all()),
         "badges": partner_badges(partner, visit_overdue=open_visit is not None and open_visit.due_on < today),
-        "why_not": why_not_referrable(partner),
+        "why_not": partner_refusal(partner),
         "assessments": assessments,
         "documents": list(partner.documents.select_related("uploaded_by", "assessment")) if manages else [],
         "visits": visits,
         "open_visit": open_visit,
         "today": today,
+        # What was reported (it may quote a child) is shown, and its reading audited, only to
+        # those who keep the directory; others see that a concern was recorded, and how serious.
         "concerns": list(partner.concerns.select_related("reported_by")),
         "suspensions": list(partner.suspensions.select_related("started_by", "lifted_by", "concern")),
         "manages": manages,
@@ -159,6 +138,7 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
             "document_form": forms.DocumentForm(assessments=assessments),
             "plan_form": forms.VisitPlanForm(initial={"owner": staff.username}),
             "done_form": forms.VisitDoneForm(initial={"done_on": today}),
+            "standing_form": forms.StandingForm(),
         }
     if context["may_lift"]:
         context["lift_form"] = forms.LiftForm()
@@ -170,7 +150,18 @@ def partner_context(staff: Staff, partner: Partner, **extra: Any) -> dict[str, A
 def partner_detail(request: HttpRequest, partner_id: UUID) -> HttpResponse:
     staff = staff_of(request)
     partner = access_partner(staff, partner_id)
-    return render(request, "referrals/partner_detail.html", partner_context(staff, partner))
+    return partner_page(request, staff, partner_context(staff, partner))
+
+
+def partner_page(
+    request: HttpRequest, staff: Staff, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The partner's page; showing the concerns' words leaves its read on the audit trail."""
+    if context["manages"]:
+        partnership.concerns_read(
+            staff, partner=context["partner"], concerns=context["concerns"], request=request
+        )
+    return render(request, "referrals/partner_detail.html", context, status=status)
 
 
 def partner_refused(
@@ -178,8 +169,9 @@ def partner_refused(
 ) -> HttpResponse:
     """The partner's page again, with why the change was refused and the form as it was sent."""
     partner.refresh_from_db()
-    context = partner_context(staff_of(request), partner, error=message, **forms_sent)
-    return render(request, "referrals/partner_detail.html", context, status=status)
+    staff = staff_of(request)
+    context = partner_context(staff, partner, error=message, **forms_sent)
+    return partner_page(request, staff, context, status)
 
 
 # --- Adding and editing --------------------------------------------------------------------------
@@ -224,6 +216,36 @@ def partner_edit(request: HttpRequest, partner_id: UUID) -> HttpResponse:
     except PartnerError as exc:
         put_error(form, exc)
         return _edit_page(request, form, partner, status_of(exc))
+    return to_partner(partner)
+
+
+# --- Retiring and reinstating ----------------------------------------------------------------------
+
+
+@access(requires(Permission.PARTNERS_MANAGE))
+@require_POST
+def partner_retire(request: HttpRequest, partner_id: UUID) -> HttpResponse:
+    """The partnership has ended: no new referral goes to the partner; it stays listed, retired."""
+    return _standing(request, partner_id, directory.partner_retire)
+
+
+@access(requires(Permission.PARTNERS_MANAGE))
+@require_POST
+def partner_reinstate(request: HttpRequest, partner_id: UUID) -> HttpResponse:
+    return _standing(request, partner_id, directory.partner_reinstate)
+
+
+def _standing(request: HttpRequest, partner_id: UUID, change: Callable[..., Partner]) -> HttpResponse:
+    staff = staff_of(request)
+    partner = access_partner(staff, partner_id)
+    form = forms.StandingForm(request.POST)
+    if not form.is_valid():
+        return partner_refused(request, partner, unreadable(form), standing_form=form)
+    try:
+        change(staff, partner=partner, reason=form.cleaned_data["reason"], request=request)
+    except PartnerError as exc:
+        put_error(form, exc)
+        return partner_refused(request, partner, exc.message, status=status_of(exc), standing_form=form)
     return to_partner(partner)
 
 

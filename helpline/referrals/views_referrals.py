@@ -8,9 +8,11 @@ the state the change assumed) and writes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,8 +28,8 @@ from helpline.audit.services import audit_record
 from helpline.cases.models import Case
 from helpline.cases.selectors import access_case
 from helpline.referrals import services
-from helpline.referrals.eligibility import partner_refusal
 from helpline.referrals.forms_referrals import (
+    ANY,
     AnswerForm,
     CloseForm,
     NoteForm,
@@ -38,7 +40,7 @@ from helpline.referrals.forms_referrals import (
 from helpline.referrals.lifecycle import ReferralConflict, ReferralError, settings_row
 from helpline.referrals.models import PARTNER_MOVES, TRANSITIONS, Partner, Referral, ReferralStatus
 from helpline.referrals.panels import REFERRING
-from helpline.referrals.selectors import partner_search
+from helpline.referrals.selectors_partners import PartnerChoice, partner_choices
 from helpline.referrals.selectors_referrals import (
     access_referral,
     is_overdue,
@@ -46,13 +48,9 @@ from helpline.referrals.selectors_referrals import (
     shown_to_partner,
 )
 from helpline.referrals.sharing import DEFAULT_FIELDS
+from helpline.referrals.views_partners import staff_of, unreadable
 
 PICKER_LIMIT = 30
-
-
-def staff_of(request: HttpRequest) -> Staff:
-    assert isinstance(request.user, Staff)
-    return request.user
 
 
 def _read(
@@ -71,39 +69,38 @@ def _status(exc: ReferralError) -> int:
     return 409 if isinstance(exc, ReferralConflict) else 400
 
 
-def _form_errors(form: Any) -> str:
-    return "; ".join(
-        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(found)}".lstrip(": ")
-        for name, found in form.errors.items()
-    ) or _("The form could not be read. Reload the page.")
-
-
 # --- Choosing a partner ----------------------------------------------------------------------------
 
 
 def _search(case: Case, data: Any) -> dict[str, Any]:
-    """The picker's filters: what was sent, else the case's own province and age."""
+    """The picker's filters as the form shows them: what was sent, a province or age left empty
+    being the case's own ("any" province and "any age" widen the search past them)."""
     form = PartnerSearchForm(data)
     found = form.cleaned_data if form.is_valid() else {}
+    province = found.get("province") or (case.province.code if case.province else ANY)
+    any_age = bool(found.get("any_age")) or (found.get("age") is None and case.age is None)
     return {
         "service": found.get("service") or "",
-        "province": found.get("province") or (case.province.code if case.province else ""),
-        "age": found.get("age") if found.get("age") is not None else case.age,
+        "province": province,
+        "age": None if any_age else (found["age"] if found.get("age") is not None else case.age),
+        "any_age": any_age,
         "q": found.get("q") or "",
     }
 
 
 def _choices(search: dict[str, Any], chosen: str = "") -> dict[str, Any]:
     """The partner picker: partners giving the service where the child is, those that cannot be
-    sent a referral shown greyed out with the reason."""
-    partners: list[tuple[Partner, str]] = []
+    sent a referral shown greyed out with the reason (selectors_partners.partner_choices)."""
+    choices: list[PartnerChoice] = []
     if search["service"]:
-        found = partner_search(
-            service=search["service"], province=search["province"], age=search["age"], text=search["q"]
-        ).prefetch_related("provinces")[:PICKER_LIMIT]
-        # Those that can be chosen first; the rest after them, greyed out, with the reason.
-        partners = sorted(((p, partner_refusal(p)) for p in found), key=lambda pair: bool(pair[1]))
-    return {"search": search, "partners": partners, "chosen": chosen}
+        choices = partner_choices(
+            service=search["service"],
+            province="" if search["province"] == ANY else search["province"],
+            age=search["age"],
+            text=search["q"],
+            limit=PICKER_LIMIT,
+        )
+    return {"search": search, "choices": choices, "chosen": chosen}
 
 
 def _refer_page(
@@ -165,7 +162,7 @@ def refer(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = ReferForm(request.POST, case=case)
     search = _search(case, {**request.POST.dict(), "service": request.POST.get("service", "")})
     if not form.is_valid():
-        return _refer_page(request, case, form, search, error=_form_errors(form), status=400)
+        return _refer_page(request, case, form, search, error=unreadable(form), status=400)
     args = _draft_args(case, form)
     if isinstance(args, str):
         return _refer_page(request, case, form, search, error=args, status=400)
@@ -209,9 +206,7 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     form = ReferForm(request.POST, case=case)
     search = _search(case, {**request.POST.dict(), "service": request.POST.get("service", "")})
     if not form.is_valid():
-        return _refer_page(
-            request, case, form, search, referral=referral, error=_form_errors(form), status=400
-        )
+        return _refer_page(request, case, form, search, referral=referral, error=unreadable(form), status=400)
     args = _draft_args(case, form)
     if isinstance(args, str):
         return _refer_page(request, case, form, search, referral=referral, error=args, status=400)
@@ -249,11 +244,13 @@ def _detail_context(staff: Staff, referral: Referral, **extra: Any) -> dict[str,
 
 
 def _refused(
-    request: HttpRequest, referral: Referral, message: str, *, status: int = 400, **forms: Any
+    request: HttpRequest, referral: Referral, message: str, *, status: int = 400, **sent: Any
 ) -> HttpResponse:
+    """The referral's page again (the child's details with it), its read audited as a GET's is."""
     staff = staff_of(request)
     fresh = access_referral(staff, referral.pk)
-    context = _detail_context(staff, fresh, error=message, **forms)
+    _read(staff, request, AuditAction.REFERRAL_VIEW, "referral", fresh.pk, number=fresh.number)
+    context = _detail_context(staff, fresh, error=message, **sent)
     return render(request, "referrals/referral.html", context, status=status)
 
 
@@ -279,50 +276,54 @@ def referral_send(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     return to_referral(referral)
 
 
+def _change(
+    request: HttpRequest,
+    referral_id: UUID,
+    form_class: type[forms.Form],
+    name: str,
+    apply: Callable[[Staff, Referral, dict[str, Any]], object],
+    anchor: str = "",
+) -> HttpResponse:
+    """One change from the referral's page: the form read, the service called, the page again with
+    the refused form and why (nothing written), or back to the referral."""
+    staff = staff_of(request)
+    referral = access_referral(staff, referral_id)
+    form = form_class(request.POST)
+    sent: dict[str, Any] = {name: form}
+    if not form.is_valid():
+        return _refused(request, referral, unreadable(form), **sent)
+    try:
+        apply(staff, referral, form.cleaned_data)
+    except ReferralError as exc:
+        return _refused(request, referral, exc.message, status=_status(exc), **sent)
+    return to_referral(referral, anchor)
+
+
 @access(requires(Permission.CASES))
 @require_POST
 def referral_close(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    staff = staff_of(request)
-    referral = access_referral(staff, referral_id)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, referral, _form_errors(form), close_form=form)
-    try:
-        services.referral_close(staff, referral, form.cleaned_data["reason"], request=request)
-    except ReferralError as exc:
-        return _refused(request, referral, exc.message, status=_status(exc), close_form=form)
-    return to_referral(referral)
+    def close(staff: Staff, referral: Referral, data: dict[str, Any]) -> object:
+        return services.referral_close(staff, referral, data["reason"], request=request)
+
+    return _change(request, referral_id, CloseForm, "close_form", close)
 
 
 @access(requires(Permission.CASES))
 @require_POST
 def referral_answer(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    staff = staff_of(request)
-    referral = access_referral(staff, referral_id)
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, referral, _form_errors(form), answer_form=form)
-    data = form.cleaned_data
-    try:
-        services.referral_record_answer(staff, referral, data["to"], data["note"], request=request)
-    except ReferralError as exc:
-        return _refused(request, referral, exc.message, status=_status(exc), answer_form=form)
-    return to_referral(referral)
+    def answer(staff: Staff, referral: Referral, data: dict[str, Any]) -> object:
+        return services.referral_record_answer(staff, referral, data["to"], data["note"], request=request)
+
+    return _change(request, referral_id, AnswerForm, "answer_form", answer)
 
 
 @access(requires(Permission.CASES))
 @require_POST
 def referral_note(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    staff = staff_of(request)
-    referral = access_referral(staff, referral_id)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, referral, _form_errors(form), note_form=form)
-    try:
-        services.referral_note(staff, referral, form.cleaned_data["text"], request=request)
-    except ReferralError as exc:
-        return _refused(request, referral, exc.message, status=_status(exc), note_form=form)
-    return to_referral(referral, "history")
+    def note(staff: Staff, referral: Referral, data: dict[str, Any]) -> object:
+        return services.referral_note(staff, referral, data["text"], request=request)
+
+    return _change(request, referral_id, NoteForm, "note_form", note, "history")
 
 
 # --- The closed loop's settings --------------------------------------------------------------------
