@@ -136,6 +136,23 @@ class CaseContact(UUIDModel):
         indexes = [models.Index(fields=["contact"], name="case_link_contact")]
 
 
+class CaseHandler(models.Model):
+    """Someone who handled a contact linked to the case (its counsellor or one of its handlers): what
+    lets a counsellor see the case (selectors.cases_visible_to), one indexed look-up instead of a
+    search through every contact they took. Derived rows, never edited by hand: kept by the
+    receivers in helpline.cases.receivers whenever a contact is linked to a case or a linked
+    contact's counsellor or handlers change (services.case_handlers_refresh)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(STAFF, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "case"], name="case_handler_once")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} handled a contact of {self.case_id}"
+
+
 class GoalStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     IN_PROGRESS = "in_progress", _("In progress")

@@ -23,6 +23,7 @@ from helpline.cases.models import (
     Case,
     CaseContact,
     CaseEvent,
+    CaseHandler,
     CaseSettings,
     CaseStatus,
     ConfidentialityBreak,
@@ -62,9 +63,9 @@ def cases_visible_to(principal: Principal) -> QuerySet[Case]:
         return qs.none()
     if staff.role in SEES_ALL:
         return qs
-    handled = Contact.objects.filter(Q(counsellor=staff) | Q(handlers=staff)).values("pk")
-    linked = CaseContact.objects.filter(case=OuterRef("pk"), contact__in=handled)
-    return qs.filter(Q(assignee=staff) | Exists(linked))
+    # CaseHandler: who handled a contact linked to the case, kept by helpline.cases.receivers.
+    handled = CaseHandler.objects.filter(case=OuterRef("pk"), staff=staff)
+    return qs.filter(Q(assignee=staff) | Exists(handled))
 
 
 def sees_every_case(principal: Principal) -> bool:
