@@ -5,7 +5,7 @@ someone the case page would refuse."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from helpline.accounts.principals import Principal
 from helpline.cases.selectors import cases_visible_to
@@ -52,5 +52,8 @@ def partner_search(
 
 
 def referrals_visible_to(principal: Principal) -> QuerySet[Referral]:
-    """The referrals of the cases `principal` may see; nothing for anyone else."""
-    return Referral.objects.filter(case__in=cases_visible_to(principal))
+    """The referrals of the cases `principal` may see; nothing for anyone else. A correlated
+    EXISTS, not `case__in`: SQLite would first build the list of every case the principal sees
+    (all of them for a supervisor) to show one case's referrals."""
+    visible = cases_visible_to(principal).filter(pk=OuterRef("case_id"))
+    return Referral.objects.filter(Exists(visible))
