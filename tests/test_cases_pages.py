@@ -4,6 +4,7 @@ page with its plan, notes and timeline; bad input refused with a clear 4xx that 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -23,6 +24,7 @@ from helpline.cases.models import (
     FollowUp,
     SignOff,
 )
+from helpline.cases.views import TIMELINE_SHOWN
 from tests.case_factories import caller, contact_for, open_case
 from tests.factories import persona
 
@@ -151,9 +153,43 @@ def test_the_timeline_is_newest_first(counsellor: Staff, client_for: ClientFor) 
     services.goal_add(counsellor, case=case, text="Goal A")
     services.note_add(counsellor, case=case, text="Note B")
     page = client_for(counsellor).get(f"/cases/{case.pk}/")
-    timeline = page.context["timeline"]
+    timeline = page.context["timeline"].items
     assert [e.at for e in timeline] == sorted((e.at for e in timeline), reverse=True)
     assert timeline[0].kind == EventKind.NOTE_ADDED
+
+
+def test_the_case_page_shows_the_newest_entries_and_the_earlier_ones_on_asking(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = open_case(counsellor)
+    for n in range(TIMELINE_SHOWN + 5):
+        services.note_add(counsellor, case=case, text=f"Note {n}")
+    client = client_for(counsellor)
+    page = client.get(f"/cases/{case.pk}/")
+    shown = page.context["timeline"]
+    assert len(shown.items) == TIMELINE_SHOWN and shown.next_cursor
+    earlier_url = f"/cases/{case.pk}/timeline/?cursor={shown.next_cursor}"
+    assert b"Show earlier entries" in page.content
+    earlier = client.get(earlier_url, headers={"HX-Request": "true"})
+    assert earlier.status_code == 200
+    rest = earlier.context["timeline"]
+    # The rest: the oldest notes, "contact linked" and "opened", and nothing more to ask for.
+    assert len(rest.items) == 7 and rest.next_cursor is None
+    assert {e.kind for e in rest.items[-2:]} == {EventKind.OPENED, EventKind.CONTACT_LINKED}
+    assert b"<html" not in earlier.content and earlier.content.count(b"<li") == 7
+    every = [e.pk for e in shown.items + rest.items]
+    assert every == list(case.events.order_by("-at", "-id").values_list("pk", flat=True))
+    # Without script, the link opens a page of its own.
+    assert b"<html" in client.get(earlier_url).content
+    assert client.get(f"/cases/{case.pk}/timeline/?cursor=nonsense").status_code == 400
+
+
+def test_earlier_entries_of_a_case_one_may_not_see_are_not_found(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    theirs = open_case(persona(Role.COUNSELLOR, username="colleague"))
+    assert client_for(counsellor).get(f"/cases/{theirs.pk}/timeline/").status_code == 404
+    assert client_for(counsellor).get(f"/cases/{uuid.uuid4()}/timeline/").status_code == 404
 
 
 # --- Bad input: a clear 4xx, nothing changed -----------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/open/<uuid:contact_id>/", views.case_open, name="open"),
     path("cases/<uuid:case_id>/", views.case_detail, name="detail"),
     path("cases/<uuid:case_id>/print/", views.case_print, name="print"),
+    path("cases/<uuid:case_id>/timeline/", views.case_timeline, name="timeline"),
     path("cases/<uuid:case_id>/link/<uuid:contact_id>/", views.case_link, name="link"),
     path("cases/<uuid:case_id>/profile/", views_work.profile, name="profile"),
     path("cases/<uuid:case_id>/people/", views_work.person_add, name="person_add"),
