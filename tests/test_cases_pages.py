@@ -24,7 +24,7 @@ from helpline.cases.models import (
     FollowUp,
     SignOff,
 )
-from helpline.cases.views import TIMELINE_SHOWN
+from helpline.cases.views import NOTES_SHOWN, TIMELINE_SHOWN
 from tests.case_factories import caller, contact_for, open_case
 from tests.factories import persona
 
@@ -182,6 +182,42 @@ def test_the_case_page_shows_the_newest_entries_and_the_earlier_ones_on_asking(
     # Without script, the link opens a page of its own.
     assert b"<html" in client.get(earlier_url).content
     assert client.get(f"/cases/{case.pk}/timeline/?cursor=nonsense").status_code == 400
+
+
+def test_the_case_page_shows_the_newest_notes_and_the_earlier_ones_on_asking(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    case = open_case(counsellor)
+    for n in range(NOTES_SHOWN + 3):
+        services.note_add(counsellor, case=case, text=f"Note number {n}.")
+    oldest = case.notes.order_by("written_at", "id").first()
+    assert oldest is not None
+    services.note_edit(counsellor, note=oldest, text="Note number 0, better words.", revision=1)
+    client = client_for(counsellor)
+    page = client.get(f"/cases/{case.pk}/")
+    assert b"Note number 22." in page.content and b"better words" not in page.content
+    shown = page.context["notes"]
+    assert len(shown.items) == NOTES_SHOWN and shown.next_cursor
+    earlier_url = f"/cases/{case.pk}/notes/earlier/?cursor={shown.next_cursor}"
+    earlier = client.get(earlier_url, headers={"HX-Request": "true"})
+    assert earlier.status_code == 200 and b"<html" not in earlier.content
+    assert b"better words" in earlier.content and b"Note number 2." in earlier.content
+    assert earlier.context["notes"].next_cursor is None
+    assert b"Show earlier notes" not in earlier.content
+    # The earlier text of the edited note: for supervisors only, on the earlier page too.
+    assert b"Note number 0." not in earlier.content
+    as_supervisor = client_for(supervisor).get(earlier_url, headers={"HX-Request": "true"})
+    assert b"Note number 0." in as_supervisor.content
+    assert b"<html" in client.get(earlier_url).content
+    assert client.get(f"/cases/{case.pk}/notes/earlier/?cursor=nonsense").status_code == 400
+
+
+def test_earlier_notes_of_a_case_one_may_not_see_are_not_found(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    theirs = open_case(persona(Role.COUNSELLOR, username="colleague"))
+    assert client_for(counsellor).get(f"/cases/{theirs.pk}/notes/earlier/").status_code == 404
+    assert client_for(counsellor).get(f"/cases/{uuid.uuid4()}/notes/earlier/").status_code == 404
 
 
 def test_earlier_entries_of_a_case_one_may_not_see_are_not_found(

@@ -24,6 +24,7 @@ from helpline.cases.models import (
     CaseContact,
     CaseEvent,
     CaseHandler,
+    CaseNote,
     CaseSettings,
     CaseStatus,
     ConfidentialityBreak,
@@ -229,6 +230,21 @@ def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PA
         return keyset_page(case.events.select_related("actor"), "at", cursor=cursor, limit=limit)
     except BadCursor as exc:
         raise FilterError("cursor", "not a cursor from this timeline") from exc
+
+
+def case_notes_page(
+    case: Case, *, with_revisions: bool, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page[CaseNote]:
+    """Newest first, keyset-paginated on (written_at, id). `with_revisions`: each note's earlier
+    texts loaded too (for supervisors only: nobody else's page reads them)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    notes = case.notes.select_related("author")
+    if with_revisions:
+        notes = notes.prefetch_related("revisions__written_by")
+    try:
+        return keyset_page(notes, "written_at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from these notes") from exc
 
 
 def case_contacts(principal: Principal, case: Case) -> list[tuple[Contact, bool]]:

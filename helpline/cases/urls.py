@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/profile/", views_work.profile, name="profile"),
     path("cases/<uuid:case_id>/people/", views_work.person_add, name="person_add"),
     path("cases/<uuid:case_id>/notes/", views_work.note_add, name="note_add"),
+    path("cases/<uuid:case_id>/notes/earlier/", views.case_notes, name="notes"),
     path("cases/<uuid:case_id>/notes/<uuid:note_id>/", views_work.note_edit, name="note_edit"),
     path("cases/<uuid:case_id>/goals/", views_work.goal_add, name="goal_add"),
     path("cases/<uuid:case_id>/goals/<uuid:goal_id>/", views_work.goal_change, name="goal_change"),
