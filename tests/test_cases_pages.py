@@ -14,7 +14,7 @@ from django.utils import timezone
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
-from helpline.cases import followups, services, supervision
+from helpline.cases import followups, selectors, services, supervision
 from helpline.cases.models import (
     Case,
     CaseEvent,
@@ -24,6 +24,7 @@ from helpline.cases.models import (
     FollowUp,
     SignOff,
 )
+from helpline.cases.selectors import CaseFilters
 from helpline.cases.views import NOTES_SHOWN, TIMELINE_SHOWN
 from tests.case_factories import caller, contact_for, open_case
 from tests.factories import persona
@@ -499,3 +500,20 @@ def test_a_follow_up_is_offered_only_to_colleagues_through_the_safeguarding_gate
     PoliceCheck.objects.filter(staff=lapsed).delete()
     page = client_for(counsellor).get(f"/cases/{case.pk}/").content.decode()
     assert 'value="lapsing"' not in page and f'value="{counsellor.username}"' in page
+
+
+def test_the_number_filter_finds_a_case_by_its_whole_number_or_its_serial(
+    counsellor: Staff, supervisor: Staff
+) -> None:
+    cases = [open_case(counsellor) for _ in range(11)]
+    first, eleventh = cases[0], cases[10]
+    year = first.number.split("-")[1]
+
+    def found(typed: str) -> set[str]:
+        return {c.number for c in selectors.case_search(supervisor, CaseFilters(number=typed))}
+
+    assert first.number.endswith("-00001") and eleventh.number.endswith("-00011")
+    assert found("1") == found("00001") == found(f"{year}-1") == found(first.number.lower()) == {first.number}
+    assert found("11") == {eleventh.number}
+    assert found(f"{int(year) - 1}-1") == set()
+    assert found("C-1999-00001") == set()

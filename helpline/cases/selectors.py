@@ -25,6 +25,7 @@ from helpline.cases.models import (
     CaseEvent,
     CaseHandler,
     CaseNote,
+    CaseNumber,
     CaseSettings,
     CaseStatus,
     ConfidentialityBreak,
@@ -127,7 +128,7 @@ class CaseFilters:
     province: str = ""  # a province code
     opened_from: dt.date | None = None
     opened_to: dt.date | None = None
-    number: str = ""  # the whole number or its end ("42" finds C-2026-00042)
+    number: str = ""  # the whole number or its end ("42" finds C-2026-00042, not C-2026-00142)
     nickname: str = ""
 
 
@@ -173,11 +174,24 @@ def case_search(principal: Principal, filters: CaseFilters) -> QuerySet[Case]:
         end = dt.datetime.combine(filters.opened_to + dt.timedelta(days=1), dt.time.min, tzinfo=local)
         qs = qs.filter(opened_at__lt=end)
     if filters.number:
-        number = filters.number.strip().upper()
-        qs = qs.filter(number=number) if number.startswith("C-") else qs.filter(number__endswith=number)
+        qs = qs.filter(_number_match(filters.number))
     if filters.nickname:
         qs = qs.filter(nickname__icontains=filters.nickname.strip())
     return qs
+
+
+def _number_match(typed: str) -> Q:
+    """The whole number, or its end: "42", "00042" or "2026-00042" find C-2026-00042 (the 42nd
+    case of a year). Digits are read as the case's serial, matched in each year numbers were given
+    in (a handful of exact look-ups on the unique index; a suffix search would read every case)."""
+    number = typed.strip().upper()
+    if number.startswith("C-"):
+        return Q(number=number)
+    year, _, serial = number.rpartition("-")
+    if serial.isdigit() and (not year or (year.isdigit() and len(year) == 4)):
+        years = [int(year)] if year else list(CaseNumber.objects.values_list("year", flat=True))
+        return Q(number__in=[f"C-{y}-{int(serial):05d}" for y in years])
+    return Q(number__endswith=number)
 
 
 def case_page(
