@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ from helpline.contacts.models import Caller, Contact, Term
 from helpline.contacts.selectors import contact_writable_by, contacts_visible_to
 
 PAGE_SIZE = 50
+M = TypeVar("M", bound=Model)
 MAX_PAGE_SIZE = 200
 
 # Counsellors see their own cases and those of contacts they handled; these see every case.
@@ -65,9 +67,27 @@ def cases_visible_to(principal: Principal) -> QuerySet[Case]:
         return qs.none()
     if staff.role in SEES_ALL:
         return qs
-    # CaseHandler: who handled a contact linked to the case, kept by helpline.cases.receivers.
+    return _worked_on_by(staff)
+
+
+def _worked_on_by(staff: Staff) -> QuerySet[Case]:
+    """The cases assigned to `staff` or linked to a contact they handled (CaseHandler, kept by
+    helpline.cases.receivers): one indexed look-up per case."""
     handled = CaseHandler.objects.filter(case=OuterRef("pk"), staff=staff)
-    return qs.filter(Q(assignee=staff) | Exists(handled))
+    return Case.objects.filter(Q(assignee=staff) | Exists(handled))
+
+
+def of_visible_cases(principal: Principal, qs: QuerySet[M], case_field: str = "case") -> QuerySet[M]:
+    """`qs` (follow-ups, breaks, referrals: rows with a `case_field` foreign key) narrowed to the
+    cases `principal` may see, by the rule of cases_visible_to: no filter for those who see every
+    case, a correlated EXISTS for the others. Never `case__in=<visible cases>`, which SQLite runs
+    by first listing every case the principal sees (all of them, for a supervisor)."""
+    staff = _case_reader(principal)
+    if staff is None:
+        return qs.none()
+    if staff.role in SEES_ALL:
+        return qs
+    return qs.filter(Exists(_worked_on_by(staff).filter(pk=OuterRef(f"{case_field}_id"))))
 
 
 def sees_every_case(principal: Principal) -> bool:
@@ -300,7 +320,7 @@ def supervision_board(principal: Principal, *, limit: int = 100) -> Board:
     days = case_settings().stale_days
     now = timezone.now()
     waiting = FollowUp.objects.filter(case=OuterRef("pk"), status=FollowUpStatus.SCHEDULED, due_at__gte=now)
-    breaks = ConfidentialityBreak.objects.filter(case__in=visible.values("pk")).select_related(
+    breaks = of_visible_cases(principal, ConfidentialityBreak.objects.all()).select_related(
         "case", "recorded_by"
     )
     return Board(
@@ -317,9 +337,8 @@ def supervision_board(principal: Principal, *, limit: int = 100) -> Board:
         pending_breaks=list(breaks.filter(sign_off=SignOff.PENDING).order_by("disclosed_at")[:limit]),
         questioned_breaks=list(breaks.filter(sign_off=SignOff.QUESTIONED).order_by("disclosed_at")[:limit]),
         due_follow_ups=list(
-            FollowUp.objects.filter(
-                case__in=visible.values("pk"), status=FollowUpStatus.SCHEDULED, due_at__lte=now
-            )
+            of_visible_cases(principal, FollowUp.objects.all())
+            .filter(status=FollowUpStatus.SCHEDULED, due_at__lte=now)
             .select_related("case", "owner")
             .order_by("due_at")[:limit]
         ),
@@ -331,12 +350,8 @@ def my_follow_ups(staff: Staff, *, within: dt.timedelta = dt.timedelta(days=1)) 
     """The owner's follow-ups due by tomorrow (overdue first), on cases they may see."""
     until = timezone.now() + within
     return list(
-        FollowUp.objects.filter(
-            owner=staff,
-            status=FollowUpStatus.SCHEDULED,
-            due_at__lte=until,
-            case__in=cases_visible_to(staff).values("pk"),
-        )
+        of_visible_cases(staff, FollowUp.objects.all())
+        .filter(owner=staff, status=FollowUpStatus.SCHEDULED, due_at__lte=until)
         .select_related("case")
         .order_by("due_at")[:50]
     )

@@ -5,10 +5,10 @@ someone the case page would refuse."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from helpline.accounts.principals import Principal
-from helpline.cases.selectors import cases_visible_to
+from helpline.cases.selectors import of_visible_cases
 from helpline.common.text import normalise
 from helpline.referrals.models import REFERRABLE_ASSESSMENTS, Partner, Referral
 
@@ -52,8 +52,7 @@ def partner_search(
 
 
 def referrals_visible_to(principal: Principal) -> QuerySet[Referral]:
-    """The referrals of the cases `principal` may see; nothing for anyone else. A correlated
-    EXISTS, not `case__in`: SQLite would first build the list of every case the principal sees
-    (all of them for a supervisor) to show one case's referrals."""
-    visible = cases_visible_to(principal).filter(pk=OuterRef("case_id"))
-    return Referral.objects.filter(Exists(visible))
+    """The referrals of the cases `principal` may see; nothing for anyone else. Not
+    `case__in=cases_visible_to(…)`: SQLite would first list every case the principal sees (all of
+    them for a supervisor) to show one case's referrals."""
+    return of_visible_cases(principal, Referral.objects.all())
