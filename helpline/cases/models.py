@@ -41,6 +41,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 LIVE_STATUSES = frozenset(
     {CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.REOPENED, CaseStatus.PENDING_CLOSURE}
 )
+# The same, in one fixed order: a partial index below is used by SQLite only for a query whose
+# condition is written exactly as the index's (a set's order changes from process to process).
+LIVE_ORDER = tuple(sorted(str(status) for status in LIVE_STATUSES))
+LIVE = Q(status__in=LIVE_ORDER)
 
 
 class Risk(models.TextChoices):
@@ -105,6 +109,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["status", "-opened_at"], name="case_status_opened"),
             models.Index(fields=["risk", "status"], name="case_risk_status"),
             models.Index(fields=["status", "last_touch_at"], name="case_status_touch"),
+            # The supervisor's board: live cases by risk, newest first, and those untouched longest.
+            models.Index(fields=["risk", "-opened_at"], name="case_live_risk_opened", condition=LIVE),
+            models.Index(fields=["last_touch_at"], name="case_live_touch", condition=LIVE),
         ]
         constraints = [
             models.CheckConstraint(

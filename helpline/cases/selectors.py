@@ -20,6 +20,7 @@ from helpline.accounts.principals import Principal
 from helpline.accounts.vetting import vetting_status
 from helpline.cases.models import (
     HIGH_RISKS,
+    LIVE_ORDER,
     LIVE_STATUSES,
     Case,
     CaseContact,
@@ -316,7 +317,7 @@ class Board:
 
 def supervision_board(principal: Principal, *, limit: int = 100) -> Board:
     visible = cases_visible_to(principal)
-    live = visible.filter(status__in=LIVE_STATUSES).select_related("assignee")
+    live = visible.filter(status__in=LIVE_ORDER).select_related("assignee")  # as the indexes say
     days = case_settings().stale_days
     now = timezone.now()
     waiting = FollowUp.objects.filter(case=OuterRef("pk"), status=FollowUpStatus.SCHEDULED, due_at__gte=now)
