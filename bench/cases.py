@@ -75,6 +75,11 @@ def built_marker(engine: str, cases: int, contacts: int) -> Path:
     return CACHE / f"{engine}-{cases}-{contacts}.built"
 
 
+def contacts_marker(engine: str, cases: int, contacts: int) -> Path:
+    """Written once the contacts are in: a failed case fill starts again from there."""
+    return CACHE / f"{engine}-{cases}-{contacts}.contacts"
+
+
 # --- The parent: one worker process per engine ----------------------------------------------------
 
 
@@ -92,6 +97,9 @@ def run_parent(args: argparse.Namespace) -> int:
     for engine in engines:
         marker = built_marker(engine, args.cases, args.contacts)
         rebuild = args.rebuild or not marker.exists()
+        cases_only = (
+            rebuild and not args.rebuild and contacts_marker(engine, args.cases, args.contacts).exists()
+        )
         env = dict(os.environ)
         env.update(
             HELPLINE_DEBUG="1",
@@ -103,7 +111,7 @@ def run_parent(args: argparse.Namespace) -> int:
             data_dir = CACHE / f"sqlite-{args.cases}-{args.contacts}"
             env.pop("DATABASE_URL", None)
             env["HELPLINE_DATA_DIR"] = str(data_dir)
-            if rebuild:
+            if rebuild and not cases_only:
                 marker.unlink(missing_ok=True)
                 for name in ("helpline.sqlite3", "helpline.sqlite3-wal", "helpline.sqlite3-shm"):
                     (data_dir / name).unlink(missing_ok=True)
@@ -112,7 +120,7 @@ def run_parent(args: argparse.Namespace) -> int:
             database = pg_database(args.cases)
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
             env["HELPLINE_DATA_DIR"] = str(CACHE / "postgres")
-            if rebuild:
+            if rebuild and not cases_only:
                 marker.unlink(missing_ok=True)
                 error = prepare_postgres(database)
                 if error:
@@ -123,6 +131,8 @@ def run_parent(args: argparse.Namespace) -> int:
         command += ["--engine", engine, "--reproduce", reproduce_command(args, engine)]
         if not rebuild:
             command.append("--reuse")
+        elif cases_only:
+            command.append("--cases-only")
         code = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
         if code == EXIT_MISSED:
             missed = True
@@ -165,8 +175,14 @@ class Rows:
             missing = sorted(set(self.columns) ^ set(values))
             raise SystemExit(f"{self.table}: columns changed: {missing}")
         self.pending.append(tuple(values[c] for c in self.columns))
-        if len(self.pending) >= self.CHUNK:
-            self.flush()
+
+    @staticmethod
+    def flush_full(*tables: Rows) -> None:
+        """When one of them holds a chunk, write them all, in the order given (parents first: each
+        chunk is its own transaction, and foreign keys are checked when it commits)."""
+        if any(len(t.pending) >= Rows.CHUNK for t in tables):
+            for t in tables:
+                t.flush()
 
     def flush(self) -> None:
         self.writer.insert(self.table, self.columns, self.pending)
@@ -359,6 +375,7 @@ def fill_cases(n_cases: int, seed: int) -> dict[str, float]:
             event(case_id, "closure_approved", closed_at, None)
         if heavy:
             subjects.append((case_id, assignee, opened, [c[0] for c in run]))
+        Rows.flush_full(cases, links, events, handlers)
     for rows in (cases, links, events, handlers):
         rows.flush()
     writer.insert(CaseNumber._meta.db_table, ["year", "last"], sorted(per_year.items()))
@@ -508,6 +525,30 @@ def fill_cases(n_cases: int, seed: int) -> dict[str, float]:
     writer.end_fill()
     seconds["analyze"] = time.perf_counter() - step
     return seconds
+
+
+def clear_cases() -> None:
+    """Empty the case tables (children first), keeping the contacts and the staff."""
+    from django.db import connection, transaction
+
+    from helpline.cases import models
+
+    tables = [
+        models.CaseHandler,
+        models.CaseEvent,
+        models.NoteRevision,
+        models.CaseNote,
+        models.PlanGoal,
+        models.FollowUp,
+        models.ConfidentialityBreak,
+        models.CasePerson,
+        models.CaseContact,
+        models.CaseNumber,
+        models.Case,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
 
 
 # --- The worker: measure --------------------------------------------------------------------------
@@ -711,10 +752,16 @@ def run_worker(args: argparse.Namespace) -> int:
     call_command("migrate", verbosity=0, interactive=False)
     fill_note = "reused from an earlier run"
     if not args.reuse:
-        print(f"== {engine}: fill {args.contacts:,} contacts", flush=True)
-        report = contacts_bench.fill(args.contacts, max(1, round(args.contacts * 0.15)), args.seed)
+        seconds: dict[str, float] = {}
+        if args.cases_only:  # the contacts are in: what a failed case fill left goes
+            clear_cases()
+        else:
+            print(f"== {engine}: fill {args.contacts:,} contacts", flush=True)
+            report = contacts_bench.fill(args.contacts, max(1, round(args.contacts * 0.15)), args.seed)
+            seconds.update(report.seconds)
+            contacts_marker(engine, args.cases, args.contacts).write_text("contacts in\n")
         print(f"== {engine}: fill {args.cases:,} cases", flush=True)
-        seconds = {**report.seconds, **fill_cases(args.cases, args.seed)}
+        seconds.update(fill_cases(args.cases, args.seed))
         fill_note = ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items())
         built_marker(engine, args.cases, args.contacts).write_text(fill_note + "\n")
     elif Case.objects.count() < args.cases:
@@ -772,6 +819,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help=f"exit {EXIT_MISSED} when a target is missed")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cases-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reproduce", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.contacts = args.contacts or args.cases * 10
