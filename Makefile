@@ -9,7 +9,7 @@ PORT ?= 8000
 export PORT
 
 .PHONY: run install install-dev messages test test-browser check lint format typecheck migrations-check \
-        messages-check lock security system-deps-fonts system-deps-browser system-deps-sms system-deps-deploy test-kannel bench-sms clean
+        messages-check lock security system-deps-fonts system-deps-browser system-deps-sms system-deps-deploy test-kannel bench-sms bench-cases clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -141,6 +141,15 @@ clean:
 .PHONY: bench-contacts
 bench-contacts: install-dev
 	$(BIN)/python bench/contacts.py --engine both $(BENCH_ARGS)
+
+# Cases at scale: 200,000 cases over 2,000,000 contacts, in /tmp/helpline-bench-cases/ (SQLite) and
+# helpline_bench_cases at 127.0.0.1:5432, kept between runs (--rebuild fills them again); then p50/p95
+# of the case list's first page for a supervisor and for a counsellor and of a case page with 200
+# timeline entries, each beside the bare SQL of its queries. Results also go to bench/results/.
+# Small: make bench-cases BENCH_ARGS="--cases 2000".
+.PHONY: bench-cases
+bench-cases: install-dev messages
+	$(BIN)/python bench/cases.py --engine both $(BENCH_ARGS)
 
 # Inbound SMS under load: 50 Kannel webhook requests a second for 60 s against a real server (uvicorn
 # and the task worker) on a fresh SQLite file and on PostgreSQL (helpline_bench_sms at 127.0.0.1:5432);

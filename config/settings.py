@@ -170,6 +170,10 @@ if DATABASE_URL:
         DATABASES["default"]["ENGINE"] = "helpline.common.postgresql"
     db_options = DATABASES["default"].setdefault("OPTIONS", {})
     db_options.setdefault("connect_timeout", 5)  # an unreachable host: give up a try after 5 s
+    # No JIT: the planner's cost estimate for a join over a large table (the case list, the
+    # supervision board) crosses jit_above_cost, and compiling the plan then took over a second on
+    # a query that runs in milliseconds (bench/cases.py). Short OLTP queries never gain from it.
+    db_options.setdefault("options", "-c jit=off")
     db_options["pool"] = {
         "min_size": 2,
         "max_size": int(os.environ.get("HELPLINE_DB_POOL_SIZE", "16")),

@@ -4,6 +4,7 @@ page with its plan, notes and timeline; bad input refused with a clear 4xx that 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +14,7 @@ from django.utils import timezone
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
-from helpline.cases import followups, services, supervision
+from helpline.cases import followups, selectors, services, supervision
 from helpline.cases.models import (
     Case,
     CaseEvent,
@@ -23,6 +24,8 @@ from helpline.cases.models import (
     FollowUp,
     SignOff,
 )
+from helpline.cases.selectors import CaseFilters
+from helpline.cases.views import NOTES_SHOWN, TIMELINE_SHOWN
 from tests.case_factories import caller, contact_for, open_case
 from tests.factories import persona
 
@@ -151,9 +154,79 @@ def test_the_timeline_is_newest_first(counsellor: Staff, client_for: ClientFor) 
     services.goal_add(counsellor, case=case, text="Goal A")
     services.note_add(counsellor, case=case, text="Note B")
     page = client_for(counsellor).get(f"/cases/{case.pk}/")
-    timeline = page.context["timeline"]
+    timeline = page.context["timeline"].items
     assert [e.at for e in timeline] == sorted((e.at for e in timeline), reverse=True)
     assert timeline[0].kind == EventKind.NOTE_ADDED
+
+
+def test_the_case_page_shows_the_newest_entries_and_the_earlier_ones_on_asking(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = open_case(counsellor)
+    for n in range(TIMELINE_SHOWN + 5):
+        services.note_add(counsellor, case=case, text=f"Note {n}")
+    client = client_for(counsellor)
+    page = client.get(f"/cases/{case.pk}/")
+    shown = page.context["timeline"]
+    assert len(shown.items) == TIMELINE_SHOWN and shown.next_cursor
+    earlier_url = f"/cases/{case.pk}/timeline/?cursor={shown.next_cursor}"
+    assert b"Show earlier entries" in page.content
+    earlier = client.get(earlier_url, headers={"HX-Request": "true"})
+    assert earlier.status_code == 200
+    rest = earlier.context["timeline"]
+    # The rest: the oldest notes, "contact linked" and "opened", and nothing more to ask for.
+    assert len(rest.items) == 7 and rest.next_cursor is None
+    assert {e.kind for e in rest.items[-2:]} == {EventKind.OPENED, EventKind.CONTACT_LINKED}
+    assert b"<html" not in earlier.content and earlier.content.count(b"<li") == 7
+    every = [e.pk for e in shown.items + rest.items]
+    assert every == list(case.events.order_by("-at", "-id").values_list("pk", flat=True))
+    # Without script, the link opens a page of its own.
+    assert b"<html" in client.get(earlier_url).content
+    assert client.get(f"/cases/{case.pk}/timeline/?cursor=nonsense").status_code == 400
+
+
+def test_the_case_page_shows_the_newest_notes_and_the_earlier_ones_on_asking(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    case = open_case(counsellor)
+    for n in range(NOTES_SHOWN + 3):
+        services.note_add(counsellor, case=case, text=f"Note number {n}.")
+    oldest = case.notes.order_by("written_at", "id").first()
+    assert oldest is not None
+    services.note_edit(counsellor, note=oldest, text="Note number 0, better words.", revision=1)
+    client = client_for(counsellor)
+    page = client.get(f"/cases/{case.pk}/")
+    assert b"Note number 22." in page.content and b"better words" not in page.content
+    shown = page.context["notes"]
+    assert len(shown.items) == NOTES_SHOWN and shown.next_cursor
+    earlier_url = f"/cases/{case.pk}/notes/earlier/?cursor={shown.next_cursor}"
+    earlier = client.get(earlier_url, headers={"HX-Request": "true"})
+    assert earlier.status_code == 200 and b"<html" not in earlier.content
+    assert b"better words" in earlier.content and b"Note number 2." in earlier.content
+    assert earlier.context["notes"].next_cursor is None
+    assert b"Show earlier notes" not in earlier.content
+    # The earlier text of the edited note: for supervisors only, on the earlier page too.
+    assert b"Note number 0." not in earlier.content
+    as_supervisor = client_for(supervisor).get(earlier_url, headers={"HX-Request": "true"})
+    assert b"Note number 0." in as_supervisor.content
+    assert b"<html" in client.get(earlier_url).content
+    assert client.get(f"/cases/{case.pk}/notes/earlier/?cursor=nonsense").status_code == 400
+
+
+def test_earlier_notes_of_a_case_one_may_not_see_are_not_found(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    theirs = open_case(persona(Role.COUNSELLOR, username="colleague"))
+    assert client_for(counsellor).get(f"/cases/{theirs.pk}/notes/earlier/").status_code == 404
+    assert client_for(counsellor).get(f"/cases/{uuid.uuid4()}/notes/earlier/").status_code == 404
+
+
+def test_earlier_entries_of_a_case_one_may_not_see_are_not_found(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    theirs = open_case(persona(Role.COUNSELLOR, username="colleague"))
+    assert client_for(counsellor).get(f"/cases/{theirs.pk}/timeline/").status_code == 404
+    assert client_for(counsellor).get(f"/cases/{uuid.uuid4()}/timeline/").status_code == 404
 
 
 # --- Bad input: a clear 4xx, nothing changed -----------------------------------------------
@@ -427,3 +500,20 @@ def test_a_follow_up_is_offered_only_to_colleagues_through_the_safeguarding_gate
     PoliceCheck.objects.filter(staff=lapsed).delete()
     page = client_for(counsellor).get(f"/cases/{case.pk}/").content.decode()
     assert 'value="lapsing"' not in page and f'value="{counsellor.username}"' in page
+
+
+def test_the_number_filter_finds_a_case_by_its_whole_number_or_its_serial(
+    counsellor: Staff, supervisor: Staff
+) -> None:
+    cases = [open_case(counsellor) for _ in range(11)]
+    first, eleventh = cases[0], cases[10]
+    year = first.number.split("-")[1]
+
+    def found(typed: str) -> set[str]:
+        return {c.number for c in selectors.case_search(supervisor, CaseFilters(number=typed))}
+
+    assert first.number.endswith("-00001") and eleventh.number.endswith("-00011")
+    assert found("1") == found("00001") == found(f"{year}-1") == found(first.number.lower()) == {first.number}
+    assert found("11") == {eleventh.number}
+    assert found(f"{int(year) - 1}-1") == set()
+    assert found("C-1999-00001") == set()

@@ -26,6 +26,7 @@ OWNERS = {
             "FollowUp",
             "ConfidentialityBreak",
             "CaseSettings",
+            "CaseHandler",
         ],
         "cases",
     ),

@@ -6,6 +6,9 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
+        from helpline.cases import receivers
+
+        receivers.connect()  # who handled a case's contacts, kept as they change (CaseHandler)
         # The caller history (contacts, a floor below) lists a caller's open cases through this
         # provider: contacts never imports cases.
         from helpline.cases.selectors import open_case_numbers, safe_contact_lines

@@ -20,11 +20,20 @@ from helpline.cases.models import (
     Risk,
 )
 from helpline.common.bounds import WindowDateField
+from helpline.common.widgets import PlainSelect, plain_selects
 from helpline.contacts import taxonomy
 from helpline.contacts.models import Vocabulary
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 LOCAL_MINUTE = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class PlainForm(forms.Form):
+    """A form whose selects are written by PlainSelect: the case page shows a dozen forms."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_selects(self)
 
 
 def case_workers() -> forms.ModelChoiceField:  # type: ignore[type-arg]
@@ -36,10 +45,11 @@ def case_workers() -> forms.ModelChoiceField:  # type: ignore[type-arg]
         ),
         to_field_name="username",
         label=_("Owner"),
+        widget=PlainSelect,
     )
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(PlainForm):
     number = forms.CharField(label=_("Case number"), required=False, max_length=16)
     nickname = forms.CharField(label=_("Nickname"), required=False, max_length=80)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=BLANK + CaseStatus.choices)
@@ -59,7 +69,7 @@ class CaseFilterForm(forms.Form):
         self.fields["province"].choices = BLANK + taxonomy.choices(Vocabulary.PROVINCE)  # type: ignore[attr-defined]
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PlainForm):
     nickname = forms.CharField(label=_("Nickname"), required=False, max_length=80)
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=25)
     gender = forms.ChoiceField(label=_("Gender"), required=False)
@@ -72,7 +82,7 @@ class ProfileForm(forms.Form):
         self.fields["province"].choices = BLANK + taxonomy.choices(Vocabulary.PROVINCE)  # type: ignore[attr-defined]
 
 
-class PersonForm(forms.Form):
+class PersonForm(PlainForm):
     role = forms.ChoiceField(label=_("Who"), choices=PersonRole.choices)
     name = forms.CharField(label=_("Name or description"), max_length=200)
     relationship = forms.CharField(label=_("Relationship to the child"), required=False, max_length=100)
@@ -82,7 +92,7 @@ class PersonForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PlainForm):
     text = forms.CharField(label=_("Note"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -90,17 +100,17 @@ class NoteEditForm(NoteForm):
     revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class GoalForm(forms.Form):
+class GoalForm(PlainForm):
     text = forms.CharField(label=_("Goal"), max_length=500)
     due_on = WindowDateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class GoalChangeForm(forms.Form):
+class GoalChangeForm(PlainForm):
     status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
     due_on = WindowDateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class AssignForm(forms.Form):
+class AssignForm(PlainForm):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,7 +120,7 @@ class AssignForm(forms.Form):
         self.order_fields(["assignee", "reason"])
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(PlainForm):
     kind = forms.ChoiceField(label=_("What"), choices=FollowUpKind.choices)
     due_at = forms.DateTimeField(
         label=_("Due"),
@@ -137,13 +147,13 @@ class FollowUpForm(forms.Form):
         self.order_fields(["kind", "due_at", "owner", "instructions"])
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(PlainForm):
     outcome = forms.CharField(
         label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class BreakForm(forms.Form):
+class BreakForm(PlainForm):
     reason = forms.ChoiceField(label=_("Why confidentiality was broken"), choices=BLANK + BreakReason.choices)
     disclosed = forms.CharField(
         label=_("What was disclosed"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
@@ -166,7 +176,7 @@ class BreakForm(forms.Form):
         self.fields["decided_by"].label = _("Who decided")
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(PlainForm):
     decision = forms.ChoiceField(
         # No default: a sign-off is a decision someone chose, never the first item of a list.
         label=_("Decision"),
@@ -175,13 +185,13 @@ class SignOffForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainForm):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class CaseSettingsForm(forms.Form):
+class CaseSettingsForm(PlainForm):
     stale_days = forms.IntegerField(
         label=_("Days without a contact or follow-up"), min_value=1, max_value=365
     )

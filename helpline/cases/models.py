@@ -41,6 +41,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 LIVE_STATUSES = frozenset(
     {CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.REOPENED, CaseStatus.PENDING_CLOSURE}
 )
+# The same, in one fixed order: a partial index below is used by SQLite only for a query whose
+# condition is written exactly as the index's (a set's order changes from process to process).
+LIVE_ORDER = tuple(sorted(str(status) for status in LIVE_STATUSES))
+LIVE = Q(status__in=LIVE_ORDER)
 
 
 class Risk(models.TextChoices):
@@ -115,6 +119,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["status", "-opened_at"], name="case_status_opened"),
             models.Index(fields=["risk", "status"], name="case_risk_status"),
             models.Index(fields=["status", "last_touch_at"], name="case_status_touch"),
+            # The supervisor's board: live cases by risk, newest first, and those untouched longest.
+            models.Index(fields=["risk", "-opened_at"], name="case_live_risk_opened", condition=LIVE),
+            models.Index(fields=["last_touch_at"], name="case_live_touch", condition=LIVE),
         ]
         constraints = [
             models.CheckConstraint(
@@ -144,6 +151,23 @@ class CaseContact(UUIDModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "contact"], name="case_contact_once")]
         indexes = [models.Index(fields=["contact"], name="case_link_contact")]
+
+
+class CaseHandler(models.Model):
+    """Someone who handled a contact linked to the case (its counsellor or one of its handlers): what
+    lets a counsellor see the case (selectors.cases_visible_to), one indexed look-up instead of a
+    search through every contact they took. Derived rows, never edited by hand: kept by the
+    receivers in helpline.cases.receivers whenever a contact is linked to a case or a linked
+    contact's counsellor or handlers change (services.case_handlers_refresh)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(STAFF, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "case"], name="case_handler_once")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} handled a contact of {self.case_id}"
 
 
 class GoalStatus(models.TextChoices):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,10 +20,14 @@ from helpline.accounts.principals import Principal
 from helpline.accounts.vetting import vetting_status
 from helpline.cases.models import (
     HIGH_RISKS,
+    LIVE_ORDER,
     LIVE_STATUSES,
     Case,
     CaseContact,
     CaseEvent,
+    CaseHandler,
+    CaseNote,
+    CaseNumber,
     CaseSettings,
     CaseStatus,
     ConfidentialityBreak,
@@ -37,6 +42,7 @@ from helpline.contacts.models import Caller, Contact, Term
 from helpline.contacts.selectors import contact_writable_by, contacts_visible_to
 
 PAGE_SIZE = 50
+M = TypeVar("M", bound=Model)
 MAX_PAGE_SIZE = 200
 
 # Counsellors see their own cases and those of contacts they handled; these see every case.
@@ -62,9 +68,27 @@ def cases_visible_to(principal: Principal) -> QuerySet[Case]:
         return qs.none()
     if staff.role in SEES_ALL:
         return qs
-    handled = Contact.objects.filter(Q(counsellor=staff) | Q(handlers=staff)).values("pk")
-    linked = CaseContact.objects.filter(case=OuterRef("pk"), contact__in=handled)
-    return qs.filter(Q(assignee=staff) | Exists(linked))
+    return _worked_on_by(staff)
+
+
+def _worked_on_by(staff: Staff) -> QuerySet[Case]:
+    """The cases assigned to `staff` or linked to a contact they handled (CaseHandler, kept by
+    helpline.cases.receivers): one indexed look-up per case."""
+    handled = CaseHandler.objects.filter(case=OuterRef("pk"), staff=staff)
+    return Case.objects.filter(Q(assignee=staff) | Exists(handled))
+
+
+def of_visible_cases(principal: Principal, qs: QuerySet[M], case_field: str = "case") -> QuerySet[M]:
+    """`qs` (follow-ups, breaks, referrals: rows with a `case_field` foreign key) narrowed to the
+    cases `principal` may see, by the rule of cases_visible_to: no filter for those who see every
+    case, a correlated EXISTS for the others. Never `case__in=<visible cases>`, which SQLite runs
+    by first listing every case the principal sees (all of them, for a supervisor)."""
+    staff = _case_reader(principal)
+    if staff is None:
+        return qs.none()
+    if staff.role in SEES_ALL:
+        return qs
+    return qs.filter(Exists(_worked_on_by(staff).filter(pk=OuterRef(f"{case_field}_id"))))
 
 
 def sees_every_case(principal: Principal) -> bool:
@@ -125,7 +149,7 @@ class CaseFilters:
     province: str = ""  # a province code
     opened_from: dt.date | None = None
     opened_to: dt.date | None = None
-    number: str = ""  # the whole number or its end ("42" finds C-2026-00042)
+    number: str = ""  # the whole number or its end ("42" finds C-2026-00042, not C-2026-00142)
     nickname: str = ""
 
 
@@ -171,11 +195,24 @@ def case_search(principal: Principal, filters: CaseFilters) -> QuerySet[Case]:
         end = dt.datetime.combine(filters.opened_to + dt.timedelta(days=1), dt.time.min, tzinfo=local)
         qs = qs.filter(opened_at__lt=end)
     if filters.number:
-        number = filters.number.strip().upper()
-        qs = qs.filter(number=number) if number.startswith("C-") else qs.filter(number__endswith=number)
+        qs = qs.filter(_number_match(filters.number))
     if filters.nickname:
         qs = qs.filter(nickname__icontains=filters.nickname.strip())
     return qs
+
+
+def _number_match(typed: str) -> Q:
+    """The whole number, or its end: "42", "00042" or "2026-00042" find C-2026-00042 (the 42nd
+    case of a year). Digits are read as the case's serial, matched in each year numbers were given
+    in (a handful of exact look-ups on the unique index; a suffix search would read every case)."""
+    number = typed.strip().upper()
+    if number.startswith("C-"):
+        return Q(number=number)
+    year, _, serial = number.rpartition("-")
+    if serial.isdigit() and (not year or (year.isdigit() and len(year) == 4)):
+        years = [int(year)] if year else list(CaseNumber.objects.values_list("year", flat=True))
+        return Q(number__in=[f"C-{y}-{int(serial):05d}" for y in years])
+    return Q(number__endswith=number)
 
 
 def case_page(
@@ -230,6 +267,21 @@ def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PA
         raise FilterError("cursor", "not a cursor from this timeline") from exc
 
 
+def case_notes_page(
+    case: Case, *, with_revisions: bool, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page[CaseNote]:
+    """Newest first, keyset-paginated on (written_at, id). `with_revisions`: each note's earlier
+    texts loaded too (for supervisors only: nobody else's page reads them)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    notes = case.notes.select_related("author")
+    if with_revisions:
+        notes = notes.prefetch_related("revisions__written_by")
+    try:
+        return keyset_page(notes, "written_at", cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FilterError("cursor", "not a cursor from these notes") from exc
+
+
 def case_contacts(principal: Principal, case: Case) -> list[tuple[Contact, bool]]:
     """The case's contacts, each with whether this principal may open it (a counsellor sees a
     case through one contact, not every contact a colleague took)."""
@@ -265,11 +317,11 @@ class Board:
 
 def supervision_board(principal: Principal, *, limit: int = 100) -> Board:
     visible = cases_visible_to(principal)
-    live = visible.filter(status__in=LIVE_STATUSES).select_related("assignee")
+    live = visible.filter(status__in=LIVE_ORDER).select_related("assignee")  # as the indexes say
     days = case_settings().stale_days
     now = timezone.now()
     waiting = FollowUp.objects.filter(case=OuterRef("pk"), status=FollowUpStatus.SCHEDULED, due_at__gte=now)
-    breaks = ConfidentialityBreak.objects.filter(case__in=visible.values("pk")).select_related(
+    breaks = of_visible_cases(principal, ConfidentialityBreak.objects.all()).select_related(
         "case", "recorded_by"
     )
     return Board(
@@ -286,9 +338,8 @@ def supervision_board(principal: Principal, *, limit: int = 100) -> Board:
         pending_breaks=list(breaks.filter(sign_off=SignOff.PENDING).order_by("disclosed_at")[:limit]),
         questioned_breaks=list(breaks.filter(sign_off=SignOff.QUESTIONED).order_by("disclosed_at")[:limit]),
         due_follow_ups=list(
-            FollowUp.objects.filter(
-                case__in=visible.values("pk"), status=FollowUpStatus.SCHEDULED, due_at__lte=now
-            )
+            of_visible_cases(principal, FollowUp.objects.all())
+            .filter(status=FollowUpStatus.SCHEDULED, due_at__lte=now)
             .select_related("case", "owner")
             .order_by("due_at")[:limit]
         ),
@@ -300,12 +351,8 @@ def my_follow_ups(staff: Staff, *, within: dt.timedelta = dt.timedelta(days=1)) 
     """The owner's follow-ups due by tomorrow (overdue first), on cases they may see."""
     until = timezone.now() + within
     return list(
-        FollowUp.objects.filter(
-            owner=staff,
-            status=FollowUpStatus.SCHEDULED,
-            due_at__lte=until,
-            case__in=cases_visible_to(staff).values("pk"),
-        )
+        of_visible_cases(staff, FollowUp.objects.all())
+        .filter(owner=staff, status=FollowUpStatus.SCHEDULED, due_at__lte=until)
         .select_related("case")
         .order_by("due_at")[:50]
     )

@@ -8,8 +8,9 @@ the fields that changed, never their values: the trail outlives the record."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -26,6 +27,7 @@ from helpline.cases.models import (
     Case,
     CaseContact,
     CaseEvent,
+    CaseHandler,
     CaseNote,
     CaseNumber,
     CasePerson,
@@ -471,3 +473,30 @@ def case_record_print(
         event = record_event(case, actor, EventKind.PRINTED, at=at, language=language)
         audit_case(actor, AuditAction.CASE_PRINT, case, request=request, fields=["summary"])
     return event
+
+
+# --- Who handled a case's contacts ---------------------------------------------------------------
+
+
+def case_handlers_refresh(*, case_ids: Iterable[UUID | str]) -> None:
+    """Make the CaseHandler rows of these cases say again who handled their linked contacts (each
+    contact's counsellor and handlers): rows added for newcomers, removed for those no longer on
+    any of them. Derived bookkeeping for cases_visible_to, called by the receivers
+    (helpline.cases.receivers) in the transaction of the change; nothing to audit."""
+    ids = {UUID(str(pk)) for pk in case_ids}
+    if not ids:
+        return
+    links = CaseContact.objects.filter(case_id__in=ids)
+    wanted: set[tuple[UUID, UUID]] = set()
+    for field in ("contact__counsellor_id", "contact__handlers"):
+        wanted |= {
+            (case_id, staff_id)
+            for case_id, staff_id in links.values_list("case_id", field)
+            if staff_id is not None
+        }
+    have = set(CaseHandler.objects.filter(case_id__in=ids).values_list("case_id", "staff_id"))
+    for case_id, staff_id in have - wanted:
+        CaseHandler.objects.filter(case_id=case_id, staff_id=staff_id).delete()
+    CaseHandler.objects.bulk_create(
+        [CaseHandler(case_id=c, staff_id=s) for c, s in sorted(wanted - have)], ignore_conflicts=True
+    )

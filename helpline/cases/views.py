@@ -28,6 +28,10 @@ from helpline.cases.panels import case_sections
 from helpline.cases.services import CaseConflict, CaseError
 from helpline.contacts.selectors import access_contact
 
+# Timeline entries the case page shows at first: a case worked on for months has hundreds.
+TIMELINE_SHOWN = 50
+NOTES_SHOWN = 20
+
 
 def staff_of(request: HttpRequest) -> Staff:
     assert isinstance(request.user, Staff)
@@ -66,9 +70,6 @@ def _breaks_with_forms(staff: Staff, case: Case, edited: tuple[UUID, Any] | None
 
 def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
-    notes = case.notes.select_related("author")
-    if supervises:  # only supervisors are shown a note's earlier text: nobody else's page loads it
-        notes = notes.prefetch_related("revisions__written_by")
     profile = forms.ProfileForm(
         initial={
             "nickname": case.nickname,
@@ -80,10 +81,13 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     )
     return {
         "case": case,
-        "timeline": selectors.case_timeline(case),
+        # The newest entries; earlier ones a page at a time ("Show earlier entries", case_timeline).
+        "timeline": selectors.case_timeline_page(case, limit=TIMELINE_SHOWN),
         "contacts": selectors.case_contacts(staff, case),
         "goals": list(case.goals.all()),
-        "notes": list(notes),
+        # The newest notes; earlier ones a page at a time. Only supervisors are shown a note's
+        # earlier text: nobody else's page loads it.
+        "notes": selectors.case_notes_page(case, with_revisions=supervises, limit=NOTES_SHOWN),
         "people": list(case.people.all()),
         "follow_ups": list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at")),
         "breaks": _breaks_with_forms(staff, case, extra.pop("edited_break", None)),
@@ -233,6 +237,57 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = selectors.access_case(staff, case_id)
     audit_record(staff, action=AuditAction.CASE_VIEW, record_type="case", record_id=case.pk, request=request)
     return render(request, "cases/detail.html", case_context(staff, case))
+
+
+@access(requires(Permission.CASES))
+@require_http_methods(["GET"])
+def case_timeline(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """Earlier timeline entries, after `cursor`: the rows the case page's "Show earlier entries"
+    appends (htmx), or a page of their own without script."""
+    staff = staff_of(request)
+    case = selectors.access_case(staff, case_id)
+    try:
+        page = selectors.case_timeline_page(
+            case, cursor=request.GET.get("cursor") or None, limit=TIMELINE_SHOWN
+        )
+    except selectors.FilterError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    audit_record(
+        staff,
+        action=AuditAction.CASE_VIEW,
+        record_type="case",
+        record_id=case.pk,
+        request=request,
+        detail={"part": "timeline"},
+    )
+    template = "cases/_timeline_entries.html" if getattr(request, "htmx", False) else "cases/timeline.html"
+    return render(request, template, {"case": case, "timeline": page})
+
+
+@access(requires(Permission.CASES))
+@require_http_methods(["GET"])
+def case_notes(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """Earlier notes, after `cursor`: what the case page's "Show earlier notes" appends (htmx),
+    or a page of their own without script."""
+    staff = staff_of(request)
+    case = selectors.access_case(staff, case_id)
+    supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
+    try:
+        page = selectors.case_notes_page(
+            case, with_revisions=supervises, cursor=request.GET.get("cursor") or None, limit=NOTES_SHOWN
+        )
+    except selectors.FilterError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    audit_record(
+        staff,
+        action=AuditAction.CASE_VIEW,
+        record_type="case",
+        record_id=case.pk,
+        request=request,
+        detail={"part": "notes"},
+    )
+    template = "cases/_notes_entries.html" if getattr(request, "htmx", False) else "cases/notes.html"
+    return render(request, template, {"case": case, "notes": page, "supervises": supervises})
 
 
 @access(requires(Permission.CASES))

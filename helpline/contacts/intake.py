@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.contacts.models import URGENCY_RANK, Caller, Contact, Status, Urgency
+from helpline.contacts.signals import handlers_written
 
 
 class AssignRefused(ValueError):
@@ -94,3 +95,4 @@ def contacts_write_batch(batch: Batch) -> None:
         through.objects.bulk_create(
             [through(contact_id=c, staff_id=s) for c, s in batch.handlers], ignore_conflicts=True
         )
+        handlers_written.send(sender=Contact, contact_ids={c for c, _ in batch.handlers})

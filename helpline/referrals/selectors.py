@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from helpline.accounts.principals import Principal
-from helpline.cases.selectors import cases_visible_to
+from helpline.cases.selectors import of_visible_cases
 from helpline.common.text import normalise
 from helpline.referrals.models import REFERRABLE_ASSESSMENTS, Partner, Referral
 
@@ -55,5 +55,7 @@ def partner_search(
 
 
 def referrals_visible_to(principal: Principal) -> QuerySet[Referral]:
-    """The referrals of the cases `principal` may see; nothing for anyone else."""
-    return Referral.objects.filter(case__in=cases_visible_to(principal))
+    """The referrals of the cases `principal` may see; nothing for anyone else. Not
+    `case__in=cases_visible_to(…)`: SQLite would first list every case the principal sees (all of
+    them for a supervisor) to show one case's referrals."""
+    return of_visible_cases(principal, Referral.objects.all())

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_referral_timeline_entries"),
+        ("cases", "0004_live_case_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
