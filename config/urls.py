@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("helpline.voice.urls")),
     path("", include("helpline.cases.urls")),
     path("", include("helpline.referrals.urls")),
+    path("", include("helpline.feedback.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

@@ -39,6 +39,8 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.PARTNERS: {C, V, S, M},
     Permission.PARTNERS_MANAGE: {S, M},
     Permission.PARTNER_UNSUSPEND: {S},
+    Permission.FEEDBACK: {C, V, S, M},
+    Permission.FEEDBACK_MANAGE: {S},
 }
 
 

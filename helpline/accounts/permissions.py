@@ -34,6 +34,8 @@ class Permission(StrEnum):
     PARTNERS = "partners"  # look partners up in the directory (to refer a case, to record a concern)
     PARTNERS_MANAGE = "partners_manage"  # add and change partners, assessments, visits; import and export
     PARTNER_UNSUSPEND = "partner_unsuspend"  # lift a suspension that a serious concern put on a partner
+    FEEDBACK = "feedback"  # record feedback and complaints; see those one recorded or owns
+    FEEDBACK_MANAGE = "feedback_manage"  # work every complaint (never one about oneself), own them
 
 
 _ALL_ROLES = frozenset(Role)
@@ -69,6 +71,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.PARTNERS: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.PARTNERS_MANAGE: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.PARTNER_UNSUSPEND: frozenset({Role.SUPERVISOR}),
+    # Whoever talks with children hears complaints and enters them; supervisors work them through
+    # (a complaint may quote a child, so neither administrators nor data officers read them).
+    Permission.FEEDBACK: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
+    Permission.FEEDBACK_MANAGE: frozenset({Role.SUPERVISOR}),
 }
 
 
@@ -93,6 +99,8 @@ class Scope(StrEnum):
     | GET /referrals, GET /referrals/{id} | referrals:read |
     | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
     | GET /reports/summary, GET /reports/chi | statistics:read |
+    | GET /feedback | feedback:read |
+    | POST /feedback, PATCH /feedback/{id} | feedback:write and feedback:read |
 
     A concern about a partner is recorded by a person (a serious one suspends referrals and names
     who started the suspension): a token holding the scopes is refused (403) there.
@@ -114,6 +122,8 @@ class Scope(StrEnum):
     PARTNERS_WRITE = "partners:write"
     REFERRALS_READ = "referrals:read"  # referrals of the cases cases_visible_to lets the token's owner see
     REFERRALS_WRITE = "referrals:write"
+    FEEDBACK_READ = "feedback:read"  # what the token's creator may see (feedback_visible_to)
+    FEEDBACK_WRITE = "feedback:write"  # record feedback; only a person changes a complaint's course
     STATISTICS_READ = "statistics:read"  # aggregate figures only: no contact, no text
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions
 
