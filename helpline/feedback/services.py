@@ -97,7 +97,8 @@ def settings_update(
             request=request,
             changes=changed,
         )
-    transaction.on_commit(lambda: cache.delete(SETTINGS_CACHE_KEY))
+    cache.delete(SETTINGS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SETTINGS_CACHE_KEY))  # and what was read meanwhile
     return current
 
 

@@ -80,7 +80,8 @@ def _decide(contact: Contact, questions: list[str], now: dt.datetime) -> bool:
                         "feedback:survey", kwargs={"token": public.survey_token(contact.pk)}
                     )
                     text = _(
-                        "Child Helpline 1280: three short questions about your conversation, if you like: %(link)s"
+                        "Child Helpline 1280: a few short questions about your conversation, "
+                        "if you like: %(link)s"
                     ) % {"link": link}
                 message = text_send_automatic(contact=contact, text=text, reason="survey")
                 if message is None:

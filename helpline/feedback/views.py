@@ -41,7 +41,7 @@ def _partners() -> list[tuple[str, str]]:
 def _colleagues(exclude: Staff | None = None) -> list[tuple[str, str]]:
     found = Staff.objects.filter(is_active=True).order_by("username")
     return [
-        (str(s.pk), s.get_full_name() or s.username) for s in found if exclude is None or s.pk != exclude.pk
+        (str(s.pk), s.full_name or s.username) for s in found if exclude is None or s.pk != exclude.pk
     ]
 
 
