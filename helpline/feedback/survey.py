@@ -102,6 +102,16 @@ def _decide(contact: Contact, questions: list[str], now: dt.datetime) -> bool:
     return invite.sent
 
 
+def survey_answered_elsewhere(contact: Contact, *, answers: dict[str, str], at: dt.datetime) -> int:
+    """Answers given outside the link (read out at the end of a call, or the demo's): recorded as
+    an invitation that was not sent, with the answers. The number stored."""
+    invite, _created = SurveyInvite.objects.get_or_create(
+        contact=contact,
+        defaults={"decided_at": at, "skipped_because": "answered_elsewhere", "questions": " ".join(answers)},
+    )
+    return survey_answer(invite, answers=answers, at=at)
+
+
 def invite_for_token(token: str) -> SurveyInvite | None:
     contact_id = public.survey_contact_id(token)
     if contact_id is None:
@@ -110,11 +120,15 @@ def invite_for_token(token: str) -> SurveyInvite | None:
 
 
 def survey_answer(
-    invite: SurveyInvite, *, answers: dict[str, Any], request: HttpRequest | None = None
+    invite: SurveyInvite,
+    *,
+    answers: dict[str, Any],
+    request: HttpRequest | None = None,
+    at: dt.datetime | None = None,
 ) -> int:
     """Store the answers given (a question left out stays unanswered; answering again changes
     nothing). The number stored."""
-    now = timezone.now()
+    now = at or timezone.now()
     asked = set(invite.questions.split())
     stored = 0
     with transaction.atomic():
