@@ -97,7 +97,10 @@ DATA_KINDS = frozenset({Kind.COUNSELLING, Kind.INFORMATION, Kind.REFERRAL})
 # Non-counselling contacts that feedback/ takes up as an item to answer; each counts under the CHI
 # non-counselling reason it amounts to.
 FEEDBACK_KINDS = frozenset({Kind.COMPLAINT, Kind.FEEDBACK})
-NON_COUNSELLING_REASON = {Kind.COMPLAINT: "non_counselling.complaint", Kind.FEEDBACK: "non_counselling.thanks"}
+NON_COUNSELLING_REASON = {
+    Kind.COMPLAINT: "non_counselling.complaint",
+    Kind.FEEDBACK: "non_counselling.thanks",
+}
 
 
 class Status(models.TextChoices):

@@ -40,9 +40,7 @@ def _partners() -> list[tuple[str, str]]:
 
 def _colleagues(exclude: Staff | None = None) -> list[tuple[str, str]]:
     found = Staff.objects.filter(is_active=True).order_by("username")
-    return [
-        (str(s.pk), s.full_name or s.username) for s in found if exclude is None or s.pk != exclude.pk
-    ]
+    return [(str(s.pk), s.full_name or s.username) for s in found if exclude is None or s.pk != exclude.pk]
 
 
 @access(requires(Permission.FEEDBACK))

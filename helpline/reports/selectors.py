@@ -111,7 +111,8 @@ class Figures:
 
     @property
     def non_data_contacts(self) -> int:
-        return sum(n for kind, n in self.by.get("kind", {}).items() if kind in NON_DATA_KINDS | FEEDBACK_KINDS)
+        non_data = NON_DATA_KINDS | FEEDBACK_KINDS
+        return sum(n for kind, n in self.by.get("kind", {}).items() if kind in non_data)
 
 
 @dataclass(frozen=True)

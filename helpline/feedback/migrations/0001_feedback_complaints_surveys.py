@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('contacts', '0007_feedback_complaints_surveys'),
+        ('contacts', '0007_contact_kinds_complaint_feedback'),
         ('referrals', '0002_partners_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
