@@ -41,19 +41,23 @@ def complaint_figures(
     by_subject = _counts(items.values("subject").annotate(n=Count("id")).order_by(), "subject")
     by_state = _counts(items.values("state").annotate(n=Count("id")).order_by(), "state")
     by_source = _counts(items.values("source").annotate(n=Count("id")).order_by(), "source")
-    answered = list(
-        items.filter(responded_at__isnull=False).values_list("received_at", "responded_at", "respond_by")
-    )
-    acknowledged = list(
-        items.filter(acknowledged_at__isnull=False).values_list("received_at", "acknowledged_at")
-    )
+    answered = [
+        (received, at, due)
+        for received, at, due in items.values_list("received_at", "responded_at", "respond_by")
+        if at is not None
+    ]
+    acknowledged = [
+        (received, at)
+        for received, at in items.values_list("received_at", "acknowledged_at")
+        if at is not None
+    ]
     return ComplaintFigures(
         total=sum(by_state.values()),
         by_subject={s: by_subject.get(s, 0) for s in ("helpline", "staff", "partner")},
         by_state={s: by_state.get(s, 0) for s in State.values},
         by_source=by_source,
         responded=len(answered),
-        responded_in_time=sum(1 for _r, at, due in answered if at <= due),
+        responded_in_time=len([1 for _r, at, due in answered if at <= due]),
         median_hours_to_respond=_hours([(r, at) for r, at, _d in answered]),
         median_hours_to_acknowledge=_hours(acknowledged),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.core.cache import cache
 from django.core.mail import EmailMessage
@@ -404,7 +405,7 @@ def _reply(actor: Staff, feedback: Feedback, *, now: dt.datetime, request: HttpR
         transaction.on_commit(lambda: feedback_mail_reply(feedback_id))
 
 
-def feedback_mail_reply(feedback_id: object) -> bool:
+def feedback_mail_reply(feedback_id: UUID) -> bool:
     """Send the response by email (after the commit that recorded it); the outcome is kept on the
     item and audited. False when the mail server refused it (the item says so to staff)."""
     feedback = Feedback.objects.get(pk=feedback_id)
