@@ -67,6 +67,10 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
         "referrals.acknowledge_alerts": 60.0,
         "referrals.expiry": 600.0,
         "reports.rollups_refresh": 60.0,
+        "feedback.from_contacts": 60.0,
+        "feedback.mailbox": 120.0,
+        "feedback.overdue": 300.0,
+        "feedback.surveys": 60.0,
     }
 
 
