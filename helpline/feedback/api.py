@@ -46,9 +46,10 @@ def _item(principal: ApiCaller, feedback_id: UUID) -> Feedback:
 
 
 def _colleague(username: str, field: str) -> Staff:
+    """A staff member the body names; 404 as for any record the body names that is not there."""
     found = Staff.objects.filter(username=username, is_active=True).first()
     if found is None:
-        raise HttpError(422, f"{field}: no active staff member with this username")
+        raise HttpError(404, f"{field}: no active staff member with this username")
     return found
 
 
@@ -107,9 +108,10 @@ def list_feedback(request: HttpRequest, filters: Query[FeedbackFilters]) -> Feed
 
 @router.post(
     "/feedback",
-    response=with_errors({201: FeedbackOut}, 400),
+    response=with_errors({201: FeedbackOut}, 400, 404),
     summary="Record feedback or a complaint",
-    description=WRITE_NOTE,
+    description=WRITE_NOTE + " A contact, partner or staff member the body names that the caller "
+    "cannot see, or that is not there, is a 404.",
 )
 @api_access(permission=Permission.FEEDBACK, scope=Scope.FEEDBACK_WRITE, also=(Scope.FEEDBACK_READ,))
 def create_feedback(request: HttpRequest, payload: FeedbackIn) -> Status[FeedbackOut]:
@@ -120,7 +122,7 @@ def create_feedback(request: HttpRequest, payload: FeedbackIn) -> Status[Feedbac
         reader = staff if staff is not None else principal.actor
         contact = contacts_visible_to(reader).filter(pk=payload.contact).first()
         if contact is None:
-            raise HttpError(422, "contact: not a contact you may see")
+            raise HttpError(404, "contact: not a contact you may see")
     subject_staff = _colleague(payload.subject_staff, "subject_staff") if payload.subject_staff else None
     partner = None
     if payload.subject_partner is not None:
@@ -128,7 +130,7 @@ def create_feedback(request: HttpRequest, payload: FeedbackIn) -> Status[Feedbac
             raise HttpError(403, "a complaint about a partner is a concern recorded by a person, not a token")
         partner = Partner.objects.filter(pk=payload.subject_partner).first()
         if partner is None:
-            raise HttpError(422, "subject_partner: no such partner")
+            raise HttpError(404, "subject_partner: no such partner")
     try:
         item = services.feedback_receive(
             staff if staff is not None else f"token:{principal.name}"[:64],

@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
 
 from helpline.cases.api_types import Body
 from helpline.common.text import storable
@@ -31,7 +31,19 @@ class FeedbackIn(Body):
     (a complaint about a partner also lands in its concerns log, recorded by the person)."""
 
     kind: FeedbackKind
-    text: Annotated[Words, StringConstraints(min_length=1, max_length=4000)]
+    text: Annotated[
+        Words,
+        StringConstraints(min_length=1, max_length=4000, pattern=r"\S"),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 4000,
+                "pattern": r"\S",
+                "description": "not only spaces",
+            }
+        ),
+    ]
     subject: Subject = Subject.HELPLINE
     subject_staff: Username | None = None
     subject_partner: UUID | None = None
