@@ -332,3 +332,50 @@ def test_the_settings_are_kept_by_supervisors(
         True,
         False,
     )
+
+
+def test_a_supervisor_names_a_partner_at_triage_from_the_page(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    partner = add_partner(persona(Role.CASE_MANAGER, username="keeper"))
+    item = complaint("web form", source=Source.WEB_FORM, subject=Subject.PARTNER, subject_words="a shelter")
+    data = {
+        "severity": "high",
+        "owner": "",
+        "subject": "partner",
+        "subject_staff": "",
+        "subject_partner": str(partner.pk),
+    }
+    assert client_for(supervisor).post(reverse("feedback:triage", args=[item.pk]), data).status_code == 302
+    item.refresh_from_db()
+    assert (item.subject_partner, item.severity) == (partner, "high")
+    assert PartnerConcern.objects.get(partner=partner).severity == "serious"
+
+
+def test_a_counsellor_may_not_triage_a_complaint_they_do_not_own(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    item = complaint(counsellor)
+    data = {"severity": "high", "subject": "helpline"}
+    assert client_for(counsellor).post(reverse("feedback:triage", args=[item.pk]), data).status_code == 403
+    item.refresh_from_db()
+    assert item.severity == "medium"
+
+
+def test_feedback_entered_from_a_contact_is_linked_to_it(counsellor: Staff, client_for: ClientFor) -> None:
+    contact = Contact.objects.create(
+        channel=Channel.VOICE, status=Status.ACTIVE, arrived_at=timezone.now(), counsellor=counsellor
+    )
+    contact.handlers.add(counsellor)
+    url = reverse("feedback:new") + f"?contact={contact.pk}"
+    assert client_for(counsellor).get(url).status_code == 200
+    data = {
+        "kind": "feedback",
+        "subject": "helpline",
+        "severity": "low",
+        "text": "Thanks",
+        "contact": str(contact.pk),
+    }
+    assert client_for(counsellor).post(url, data).status_code == 302
+    item = Feedback.objects.get()
+    assert (item.contact, item.source, item.recorded_by) == (contact, Source.CONTACT, counsellor)

@@ -259,7 +259,9 @@ def feedback_receive(
 
 
 def _lock(feedback: Feedback) -> Feedback:
-    return Feedback.objects.select_for_update().select_related("subject_partner").get(pk=feedback.pk)
+    return (
+        Feedback.objects.select_for_update(of=("self",)).select_related("subject_partner").get(pk=feedback.pk)
+    )
 
 
 def _may_work(actor: Staff, feedback: Feedback) -> None:
