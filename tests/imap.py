@@ -55,7 +55,7 @@ class Mailbox:
 def imap_server(host: str = "127.0.0.1") -> Iterator[Mailbox]:
     port = free_port()
     pymap = Path(sys.executable).with_name("pymap")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter's pymap, fixed arguments
+    process = subprocess.Popen(
         [
             str(pymap),
             "--host",
