@@ -12,6 +12,7 @@ from helpline.accounts.api_auth import StaffSessionAuth, TokenAuth
 from helpline.cases.api import router as cases_router
 from helpline.common.outage import database_unavailable, unavailable_response
 from helpline.contacts.api import router as contacts_router
+from helpline.feedback.api import router as feedback_router
 from helpline.referrals.api_partners import router as partners_router
 from helpline.referrals.api_referrals import router as referrals_router
 from helpline.reports.api import router as reports_router
@@ -31,6 +32,7 @@ api.add_router("/", contacts_router)
 api.add_router("/", cases_router)
 api.add_router("/", partners_router)
 api.add_router("/", referrals_router)
+api.add_router("/", feedback_router)
 api.add_router("/", reports_router)
 api.add_router("/", rota_router)
 

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "helpline.cases",
     "helpline.referrals",
     "helpline.people",
+    "helpline.feedback",
     "helpline.reports",
     "helpline.operations",
     "helpline.console",
@@ -366,6 +367,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "helpline@localhost")
 # (429) until the window ends: a partner clicks its link, only a guesser meets this. Counted in
 # the cache (per process without a shared cache).
 PARTNER_LINK_REFUSALS_PER_ADDRESS = env_int("HELPLINE_PARTNER_LINK_REFUSALS_PER_ADDRESS", 20)
+
+# The public feedback form: how many a single address may send in an hour.
+FEEDBACK_FORM_PER_HOUR = env_int("HELPLINE_FEEDBACK_FORM_PER_HOUR", 5)
+# The inbound feedback mailbox, read over IMAP by the scheduler; no host, no reading.
+FEEDBACK_IMAP_HOST = os.environ.get("HELPLINE_FEEDBACK_IMAP_HOST", "")
+FEEDBACK_IMAP_PORT = env_int("HELPLINE_FEEDBACK_IMAP_PORT", 993)
+FEEDBACK_IMAP_SSL = env_bool("HELPLINE_FEEDBACK_IMAP_SSL", FEEDBACK_IMAP_PORT == 993)
+FEEDBACK_IMAP_USER = os.environ.get("HELPLINE_FEEDBACK_IMAP_USER", "")
+FEEDBACK_IMAP_PASSWORD = os.environ.get("HELPLINE_FEEDBACK_IMAP_PASSWORD", "")
+FEEDBACK_IMAP_FOLDER = os.environ.get("HELPLINE_FEEDBACK_IMAP_FOLDER", "INBOX")
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------
 # Nothing inline without the page's nonce, nothing from anyone else. Pages are framed by nobody,

@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("helpline.people.urls")),
     path("", include("helpline.operations.urls")),
     path("", include("helpline.reports.urls")),
+    path("", include("helpline.feedback.urls")),
     path("api/v1/", include((_declare_api(api_patterns), api_app), namespace=api_namespace)),
 ]
 

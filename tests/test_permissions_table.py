@@ -46,6 +46,8 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.DEBRIEF_HOLD: {S},
     Permission.RETENTION_MANAGE: {A},
     Permission.DATA_REQUESTS: {S},
+    Permission.FEEDBACK: {C, V, S, M},
+    Permission.FEEDBACK_MANAGE: {S},
 }
 
 

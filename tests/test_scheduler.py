@@ -73,6 +73,10 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
         "rota.patterns_apply": 3600.0,
         "rota.vetting_lapses": 300.0,
         "operations.retention": 3600.0,
+        "feedback.from_contacts": 60.0,
+        "feedback.mailbox": 120.0,
+        "feedback.overdue": 300.0,
+        "feedback.surveys": 60.0,
     }
 
 

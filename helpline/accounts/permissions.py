@@ -41,6 +41,8 @@ class Permission(StrEnum):
     DEBRIEF_HOLD = "debrief_hold"  # hold a debrief and record it (its notes: the two people in it only)
     RETENTION_MANAGE = "retention_manage"  # how long each record type is kept; the runs' counts
     DATA_REQUESTS = "data_requests"  # serve a person's request to see or erase what is held about them
+    FEEDBACK = "feedback"  # record feedback and complaints; see those one recorded or owns
+    FEEDBACK_MANAGE = "feedback_manage"  # work every complaint (never one about oneself), own them
 
 
 _ALL_ROLES = frozenset(Role)
@@ -92,6 +94,10 @@ RULES: dict[Permission, frozenset[Role]] = {
     # A request is weighed against child protection (open risk, legal hold, a disclosure made):
     # a supervisor's judgement, as every other safeguarding decision here.
     Permission.DATA_REQUESTS: frozenset({Role.SUPERVISOR}),
+    # Whoever talks with children hears complaints and enters them; supervisors work them through
+    # (a complaint may quote a child, so neither administrators nor data officers read them).
+    Permission.FEEDBACK: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR, Role.CASE_MANAGER}),
+    Permission.FEEDBACK_MANAGE: frozenset({Role.SUPERVISOR}),
 }
 
 
@@ -117,6 +123,8 @@ class Scope(StrEnum):
     | POST /referrals, PATCH /referrals/{id} | referrals:write and referrals:read |
     | GET /reports/summary, GET /reports/chi | statistics:read |
     | GET /rota/shifts | rota:read |
+    | GET /feedback | feedback:read |
+    | POST /feedback, PATCH /feedback/{id} | feedback:write and feedback:read |
 
     A concern about a partner is recorded by a person (a serious one suspends referrals and names
     who started the suspension): a token holding the scopes is refused (403) there.
@@ -138,6 +146,8 @@ class Scope(StrEnum):
     PARTNERS_WRITE = "partners:write"
     REFERRALS_READ = "referrals:read"  # referrals of the cases cases_visible_to lets the token's owner see
     REFERRALS_WRITE = "referrals:write"
+    FEEDBACK_READ = "feedback:read"  # what the token's creator may see (feedback_visible_to)
+    FEEDBACK_WRITE = "feedback:write"  # record feedback; only a person changes a complaint's course
     STATISTICS_READ = "statistics:read"  # aggregate figures only: no contact, no text
     ROTA_READ = "rota:read"  # shifts and who is on them: staff names, no client data
     EXTENSIONS_WRITE = "extensions:write"  # a PBX provisioning script sets staff extensions

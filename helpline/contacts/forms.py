@@ -15,6 +15,7 @@ from helpline.contacts import taxonomy
 from helpline.contacts.identity import AddressError, is_withheld, parse_address
 from helpline.contacts.models import (
     DATA_KINDS,
+    NON_COUNSELLING_REASON,
     Channel,
     Direction,
     Kind,
@@ -106,6 +107,8 @@ class ClassificationForm(forms.Form):
             data.update(dict.fromkeys(SINGLE_TERMS, ""))
             data.update({name: [] for name in [*MULTI_TERMS, "reasons"]})
             data.update(age=None, age_over_25=False, urgency="")
+            if data["kind"] in NON_COUNSELLING_REASON:  # a complaint counts under CHI's own reason
+                data["reasons"] = [NON_COUNSELLING_REASON[data["kind"]]]
         return data
 
 

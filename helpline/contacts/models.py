@@ -85,6 +85,8 @@ class Kind(models.TextChoices):
     PRANK = "prank", _("Joke or prank")
     WRONG_NUMBER = "wrong_number", _("Wrong number")
     ABUSIVE = "abusive", _("Abusive")
+    COMPLAINT = "complaint", _("Complaint about the helpline")
+    FEEDBACK = "feedback", _("Feedback")
 
 
 # One click, no form: still counted, never dismissed (a silent caller may be gathering courage).
@@ -92,6 +94,13 @@ NON_DATA_KINDS = frozenset(
     {Kind.SILENT, Kind.BLANK, Kind.HANG_UP, Kind.TESTING, Kind.PRANK, Kind.WRONG_NUMBER, Kind.ABUSIVE}
 )
 DATA_KINDS = frozenset({Kind.COUNSELLING, Kind.INFORMATION, Kind.REFERRAL})
+# Non-counselling contacts that feedback/ takes up as an item to answer; each counts under the CHI
+# non-counselling reason it amounts to.
+FEEDBACK_KINDS = frozenset({Kind.COMPLAINT, Kind.FEEDBACK})
+NON_COUNSELLING_REASON = {
+    Kind.COMPLAINT: "non_counselling.complaint",
+    Kind.FEEDBACK: "non_counselling.thanks",
+}
 
 
 class Status(models.TextChoices):

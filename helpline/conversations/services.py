@@ -33,6 +33,7 @@ from helpline.conversations.models import (
     Message,
     TextSettings,
 )
+from helpline.conversations.signals import text_stored
 from helpline.conversations.tasks import kick
 from helpline.routing.events import after_queue_change
 from helpline.routing.triage import Score, score_text, triage_contact
@@ -186,6 +187,17 @@ def inbound_stored(conversation: Conversation, message: Message, *, gateway: str
     transaction.on_commit(
         lambda: contact_announce(contact_id, "message", waiting=waiting, holder=holder, high_risk=newly_high)
     )
+    stored = {"contact_id": contact_id, "message_id": message.pk, "channel": conversation.channel}
+    text = message.text
+    transaction.on_commit(lambda: _tell_text_stored(text=text, **stored))
+
+
+def _tell_text_stored(**stored: Any) -> None:
+    """After commit: the apps above hear of the text (feedback's SMS keyword); one that fails is
+    logged and never undoes what was stored."""
+    for receiver, result in text_stored.send_robust(sender=Message, **stored):
+        if isinstance(result, Exception):
+            log.error("text_stored receiver %s failed: %r", getattr(receiver, "__name__", receiver), result)
 
 
 def contact_announce(
@@ -321,6 +333,28 @@ def text_reply(
         )
     contact_id, holder = contact.pk, contact.counsellor_id
     transaction.on_commit(lambda: live.contact_changed(contact_id, reason="reply", holder=holder))
+    return message
+
+
+def text_send_automatic(*, contact: Contact, text: str, reason: str) -> Message | None:
+    """An automatic message to the child on the contact's thread (a survey link after it closed):
+    queued through the outbox (a chat's pushed to the child's page). None when the contact has no
+    conversation. `reason` names it in the audit row."""
+    text = storable(text.strip())
+    if not text or len(text) > MAX_REPLY:
+        raise ValueError("empty or too long")
+    conversation = Conversation.objects.filter(contact=contact).first()
+    if conversation is None:
+        return None
+    with transaction.atomic():
+        message = _queue(conversation, text, author=None, automatic=True, now=timezone.now())
+        audit_record(
+            "system",
+            action=AuditAction.TEXT_REPLY,
+            record_type="contact",
+            record_id=contact.pk,
+            detail={"message": str(message.pk), "parts": message.parts, "automatic": reason[:40]},
+        )
     return message
 
 

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from helpline.accounts.principals import Principal
 from helpline.common.text import spreadsheet_cell
-from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS, Channel, Term, Vocabulary
+from helpline.contacts.models import DATA_KINDS, FEEDBACK_KINDS, NON_DATA_KINDS, Channel, Term, Vocabulary
 from helpline.reports.facts import AGE_BANDS
 from helpline.reports.models import DailyRollup
 from helpline.reports.selectors import Period, rollups_visible_to
@@ -56,7 +56,7 @@ def _layout() -> list[tuple[str, str, list[tuple[str, str]], dict[str, str]]]:
         ("non_counselling", "Non-counselling"),
         ("not_classified", "Not classified"),
     ]
-    fold_kind: dict[str, str] = {str(k): "non_counselling" for k in NON_DATA_KINDS}
+    fold_kind: dict[str, str] = {str(k): "non_counselling" for k in NON_DATA_KINDS | FEEDBACK_KINDS}
     fold_kind.update({str(k): "counselling" for k in DATA_KINDS})
     fold_kind[""] = "not_classified"
     unknown = ("unknown", "Unknown / not recorded")

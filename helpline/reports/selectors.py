@@ -25,7 +25,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from helpline.accounts.models import ApiToken, Staff
 from helpline.accounts.permissions import Permission, Scope, role_has
 from helpline.accounts.principals import Principal
-from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS
+from helpline.contacts.models import DATA_KINDS, FEEDBACK_KINDS, NON_DATA_KINDS
 from helpline.reports.facts import DIMENSIONS, WAIT_BUCKETS
 from helpline.reports.models import DailyRollup
 
@@ -111,7 +111,8 @@ class Figures:
 
     @property
     def non_data_contacts(self) -> int:
-        return sum(n for kind, n in self.by.get("kind", {}).items() if kind in NON_DATA_KINDS)
+        non_data = NON_DATA_KINDS | FEEDBACK_KINDS
+        return sum(n for kind, n in self.by.get("kind", {}).items() if kind in non_data)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""Pages anyone may open, without an account: the feedback form and the survey. Khmer first (the
+site's default language; `?lang=en` for English), plain HTML forms that work without JavaScript,
+CSRF-protected, rate-limited by address."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_http_methods
+
+from helpline.accounts.access import PUBLIC, access
+from helpline.feedback import public, survey
+from helpline.feedback.forms import PublicFeedbackForm, SurveyForm
+from helpline.feedback.models import ReplyChannel
+from helpline.feedback.services import FeedbackError, feedback_receive
+
+
+def _language(request: HttpRequest) -> str:
+    return "en" if request.GET.get("lang") == "en" or request.POST.get("lang") == "en" else "km"
+
+
+@access(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def feedback_form(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    with translation.override(language):
+        if request.method == "GET":
+            return _form_page(request, PublicFeedbackForm(), language)
+        if public.form_flooded(request):
+            return _form_page(request, PublicFeedbackForm(), language, status=429, flooded=True)
+        form = PublicFeedbackForm(request.POST)
+        public.form_counted(request)  # every attempt counts, refused or not
+        if not form.is_valid():
+            return _form_page(request, form, language, status=400)
+        data = form.cleaned_data
+        if data["website"]:  # a robot: thanked, nothing kept
+            return redirect(_thanks(language))
+        try:
+            feedback_receive(
+                "web form",
+                source="web_form",
+                kind=data["kind"],
+                text=data["text"],
+                subject=data["subject"],
+                subject_words=data["subject_words"],
+                name=data["name"],
+                reply_channel=ReplyChannel.EMAIL if data["email"] else ReplyChannel.NONE,
+                reply_address=data["email"],
+                language=language,
+                request=request,
+            )
+        except FeedbackError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            return _form_page(request, form, language, status=400)
+        return redirect(_thanks(language))
+
+
+def _thanks(language: str) -> str:
+    return reverse("feedback:public_thanks") + ("?lang=en" if language == "en" else "")
+
+
+def _form_page(
+    request: HttpRequest, form: PublicFeedbackForm, language: str, *, status: int = 200, flooded: bool = False
+) -> HttpResponse:
+    return render(
+        request,
+        "feedback/public_form.html",
+        {"form": form, "language": language, "flooded": flooded},
+        status=status,
+    )
+
+
+@access(PUBLIC)
+@require_GET
+def feedback_thanks(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    with translation.override(language):
+        return render(request, "feedback/public_thanks.html", {"language": language})
+
+
+@access(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def survey_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The survey a child was sent a link to: every question may be left out."""
+    invite = survey.invite_for_token(token)
+    if invite is None:
+        raise Http404("No such survey")
+    language = invite.language
+    with translation.override(language):
+        questions = invite.questions.split()
+        form = SurveyForm(request.POST or None, questions=questions)
+        if request.method == "POST" and form.is_valid():
+            survey.survey_answer(invite, answers=form.cleaned_data, request=request)
+            return render(request, "feedback/public_thanks.html", {"language": language, "survey": True})
+        status = 400 if request.method == "POST" else 200
+        return render(request, "feedback/survey.html", {"form": form, "language": language}, status=status)

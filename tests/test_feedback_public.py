@@ -1,0 +1,178 @@
+"""The public feedback form and the survey: no account, Khmer first, plain forms with CSRF, and bad
+input refused or made harmless, never a 500, never shown raw to staff. Also the post-contact
+survey: sent when asked for, never to a caller whose safety note forbids contact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.contacts.models import Channel, Contact, Status
+from helpline.conversations.models import Direction, Message
+from helpline.feedback import figures, public, services
+from helpline.feedback.models import Feedback, SurveyAnswer, SurveyInvite
+from helpline.feedback.survey import surveys_send
+from tests.case_factories import caller
+
+pytestmark = pytest.mark.django_db
+ClientFor = Callable[[Staff], Client]
+FORM = {"kind": "complaint", "subject": "helpline", "text": "ខ្ញុំរង់ចាំយូរពេក", "name": "", "email": ""}
+
+
+def post(client: Client, data: dict[str, str], **extra: str) -> object:
+    return client.post(reverse("feedback:public_form"), data, **extra)
+
+
+def test_the_form_opens_in_khmer_without_an_account() -> None:
+    page = Client().get(reverse("feedback:public_form"))
+    assert page.status_code == 200
+    assert 'lang="km"' in page.content.decode()
+    assert "<script" not in page.content.decode()  # works without JavaScript
+
+
+def test_a_complaint_sent_through_the_form_is_received(supervisor: Staff, client_for: ClientFor) -> None:
+    response = post(Client(), FORM | {"email": "me@example.org"})
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    item = Feedback.objects.get()
+    assert (item.source, item.kind, item.state, item.reply_channel) == (
+        "web_form",
+        "complaint",
+        "received",
+        "email",
+    )
+    assert "me@example.org" not in item.reply_address_encrypted
+    assert client_for(supervisor).get(reverse("feedback:detail", args=[item.pk])).status_code == 200
+
+
+def test_the_form_needs_its_csrf_token() -> None:
+    response = post(Client(enforce_csrf_checks=True), FORM)
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+def test_a_flood_from_one_address_is_refused(settings: object) -> None:
+    settings.FEEDBACK_FORM_PER_HOUR = 3  # type: ignore[attr-defined]
+    client = Client()
+    codes = [post(client, FORM).status_code for _ in range(5)]  # type: ignore[attr-defined]
+    assert codes == [302, 302, 302, 429, 429]
+    assert Feedback.objects.count() == 3
+
+
+def test_oversized_text_is_refused_and_nothing_kept() -> None:
+    response = post(Client(), FORM | {"text": "ក" * 2001})
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+def test_a_huge_body_is_refused_without_a_500() -> None:
+    response = post(Client(), FORM | {"text": "a" * 3_000_000})
+    assert response.status_code in {400, 413}  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+def test_script_and_html_are_shown_to_staff_as_text(supervisor: Staff, client_for: ClientFor) -> None:
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    assert post(Client(), FORM | {"text": attack, "subject_words": "<b>bold</b>"}).status_code == 302  # type: ignore[attr-defined]
+    item = Feedback.objects.get()
+    page = client_for(supervisor).get(reverse("feedback:detail", args=[item.pk])).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_invalid_utf8_is_repaired_or_refused_never_a_500() -> None:
+    body = b"kind=complaint&subject=helpline&text=caf\xc3\x28\xff\xfe+ok&name=&email="
+    response = Client().post(
+        reverse("feedback:public_form"), body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code in {302, 400}
+    for item in Feedback.objects.all():
+        assert "\x00" not in item.text and "ok" in item.text
+
+
+def test_a_nul_character_is_refused() -> None:
+    response = post(Client(), FORM | {"text": "hello\x00world"})
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+def test_a_robot_filling_the_hidden_field_is_thanked_and_nothing_kept() -> None:
+    assert post(Client(), FORM | {"website": "http://spam.example"}).status_code == 302  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+def test_an_odd_choice_is_refused() -> None:
+    assert post(Client(), FORM | {"kind": "<script>"}).status_code == 400  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+# --- The survey ------------------------------------------------------------------------------------
+
+
+def _closed_sms_contact(number: str, *, safety_note: str = "") -> Contact:
+    from helpline.conversations.models import Conversation
+
+    who = caller(number)
+    if safety_note:
+        who.safety_note = safety_note
+        who.save(update_fields=["safety_note"])
+    now = timezone.now()
+    contact = Contact.objects.create(
+        channel=Channel.SMS,
+        status=Status.CLOSED,
+        kind="counselling",
+        arrived_at=now,
+        ended_at=now,
+        caller=who,
+    )
+    Conversation.objects.create(
+        channel=Channel.SMS,
+        gateway="kannel",
+        local_address="1280",
+        caller=who,
+        contact=contact,
+        last_message_at=now,
+    )
+    return contact
+
+
+def test_no_survey_is_sent_unless_the_service_asks_for_it() -> None:
+    _closed_sms_contact("+85512000001")
+    assert surveys_send() == 0
+    assert not SurveyInvite.objects.exists()
+
+
+def test_the_survey_goes_after_a_closed_sms_but_never_against_a_safety_note(supervisor: Staff) -> None:
+    services.settings_update(supervisor, changes={"survey_enabled": True})
+    plain = _closed_sms_contact("+85512000002")
+    careful = _closed_sms_contact("+85512000003", safety_note="Do not contact: the phone is the father's")
+    assert surveys_send() == 1
+    assert surveys_send() == 0
+    assert Message.objects.filter(direction=Direction.OUTBOUND, conversation__contact=plain).count() == 1
+    assert not Message.objects.filter(conversation__contact=careful).exists()
+    assert SurveyInvite.objects.get(contact=careful).skipped_because == "safety_note"
+
+
+def test_survey_answers_are_stored_against_the_contact_and_counted(supervisor: Staff) -> None:
+    services.settings_update(supervisor, changes={"survey_enabled": True})
+    contact = _closed_sms_contact("+85512000004")
+    surveys_send()
+    url = reverse("feedback:survey", args=[public.survey_token(contact.pk)])
+    page = Client().get(url)
+    assert page.status_code == 200 and 'lang="km"' in page.content.decode()
+    assert Client().post(url, {"helpful": "yes", "again": "no"}).status_code == 200  # "heard" left out
+    assert {(a.question, a.answer) for a in SurveyAnswer.objects.filter(contact=contact)} == {
+        ("helpful", "yes"),
+        ("again", "no"),
+    }
+    start = timezone.now() - timezone.timedelta(hours=1)
+    counted = figures.survey_figures(start, timezone.now() + timezone.timedelta(minutes=1))
+    assert counted["helpful"]["yes"] == 1 and counted["again"]["no"] == 1 and counted["heard"]["yes"] == 0
+
+
+def test_a_forged_survey_link_finds_nothing() -> None:
+    assert Client().get(reverse("feedback:survey", args=["not-a-token"])).status_code == 404
