@@ -46,7 +46,7 @@ OWNERS = {
         ],
         "referrals",
     ),
-    **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
+    **dict.fromkeys(["DailyRollup", "MonthlyRollup", "ContactFact", "RollupState"], "reports"),
 }
 
 

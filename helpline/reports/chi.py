@@ -11,17 +11,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Sum
 from django.utils import translation
 
 from helpline.accounts.principals import Principal
 from helpline.common.text import spreadsheet_cell
 from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS, Channel, Term, Vocabulary
 from helpline.reports.facts import AGE_BANDS
-from helpline.reports.models import DailyRollup
-from helpline.reports.selectors import Period, rollups_visible_to
+from helpline.reports.models import MonthlyRollup
+from helpline.reports.selectors import Period, grouped_rows
 from helpline.reports.suppression import DEFAULT_THRESHOLD, suppress, with_margins
 
 CHANNELS = [c.value for c in Channel]
@@ -89,15 +89,9 @@ def _layout() -> list[tuple[str, str, list[tuple[str, str]], dict[str, str]]]:
 
 def chi_sections(viewer: Principal, year: int) -> list[Section]:
     period = year_period(year)
-    rows = (
-        rollups_visible_to(viewer)
-        .filter(day__gte=period.start, day__lte=period.end)
-        .values_list("dimension", "value", "channel")
-        .order_by()
-    )
-    counts: dict[tuple[str, str, str], int] = {}
-    for dimension, value, channel, n in rows.annotate(n=Sum("contacts")):
-        counts[(dimension, value, channel)] = n
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for dimension, value, channel, n, _wait in grouped_rows(viewer, period):
+        counts[(dimension, value, channel)] += n
     # Contacts by channel: one row, a column per channel (as every section's columns are).
     sections = [
         Section("contacts", [("all", "All contacts")], [[counts.get(("total", "", c), 0) for c in CHANNELS]])
@@ -143,4 +137,4 @@ def chi_csv(viewer: Principal, year: int, *, publication: bool) -> str:
 
 def rollup_years() -> list[int]:
     """Years that have figures (for a picker)."""
-    return sorted({d.year for d in DailyRollup.objects.dates("day", "year")})
+    return sorted({d.year for d in MonthlyRollup.objects.dates("month", "year")})
