@@ -333,7 +333,10 @@ def test_call_measures_and_service_level(built: Built) -> None:
 def test_a_period_across_months_reads_whole_months_and_the_days_around_them_alike(built: Built) -> None:
     across = Period(dt.date(2026, 4, 20), dt.date(2026, 6, 2))
     assert across.split() == (
-        [Period(dt.date(2026, 4, 20), dt.date(2026, 4, 30)), Period(dt.date(2026, 6, 1), dt.date(2026, 6, 2))],
+        [
+            Period(dt.date(2026, 4, 20), dt.date(2026, 4, 30)),
+            Period(dt.date(2026, 6, 1), dt.date(2026, 6, 2)),
+        ],
         (dt.date(2026, 5, 1), dt.date(2026, 6, 1)),
     )
     got = figures(built.supervisor, across)

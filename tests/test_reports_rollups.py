@@ -188,9 +188,11 @@ def _raw_ledger() -> dict[Any, dict[str, Any]]:
 @pytest.mark.django_db
 def test_the_set_based_rebuild_writes_the_same_ledger_as_the_contact_by_contact_rules() -> None:
     counsellor = persona(Role.COUNSELLOR, username="c4")
-    rf.enter(counsellor, channel="voice", arrived_at=BASE - dt.timedelta(minutes=1), kind="counselling",
-             gender="female", age=7, province="kep", region="rural", caller_type="self", urgency="urgent",
-             reasons=["trafficking.forced_labour", "online_harms.online_addiction"], actions=["follow_up"])  # fmt: skip
+    rf.enter(
+        counsellor, channel="voice", arrived_at=BASE - dt.timedelta(minutes=1), kind="counselling",
+        gender="female", age=7, province="kep", region="rural", caller_type="self", urgency="urgent",
+        reasons=["trafficking.forced_labour", "online_harms.online_addiction"], actions=["follow_up"],
+    )  # fmt: skip
     rf.enter(counsellor, channel="sms", arrived_at=BASE, kind="information", over_25=True)
     rf.enter(counsellor, channel="webchat", arrived_at=BASE + dt.timedelta(hours=5), kind="hang_up")
     caller = caller_for_address(parse_address("tel:+85516000333"))

@@ -71,7 +71,7 @@ def _stored(ids: Iterable[UUID]) -> dict[UUID, Fact]:
 
 
 def _apply_rows(model: type[Model], period: str, rows: dict[Key, list[int]]) -> None:
-    manager: Any = model._default_manager  # noqa: SLF001
+    manager: Any = model._default_manager
     for (day, channel, dimension, value), (n, w) in rows.items():
         if not n and not w:
             continue

@@ -9,10 +9,11 @@ to contacts must start from contacts_visible_to instead.
 
 Figures are by local day (Asia/Phnom_Penh). A period reads the monthly rollups for the whole local
 months inside it and the daily rollups only for the days before the first and after the last of
-them, so a year is about twelve months of rows, not 365 days of them. Multi-valued dimensions (reason categories and
-subcategories, actions) count each contact once per value, so their values may add up to more
-than the total; single-valued ones add up to the total exactly, an empty value meaning "not
-recorded"."""
+them, so a year is about twelve months of rows, not 365 days of them.
+
+Multi-valued dimensions (reason categories and subcategories, actions) count each contact once per
+value, so their values may add up to more than the total; single-valued ones add up to the total
+exactly, an empty value meaning "not recorded"."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from helpline.accounts.models import ApiToken, Staff
 from helpline.accounts.permissions import Permission, Scope, role_has
 from helpline.accounts.principals import Principal
 from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS
+from helpline.referrals.models import Referral
+from helpline.referrals.stats import Durations, referral_figures
 from helpline.reports.facts import DIMENSIONS, WAIT_BUCKETS
 from helpline.reports.models import DailyRollup, MonthlyRollup
 from helpline.reports.rebuild import next_month
@@ -182,13 +186,18 @@ def grouped_rows(
     come twice, once per level: add them up)."""
     days, months = period.split()
     parts: list[QuerySet[Any]] = []
-    for qs in (_days(viewer, days, channel) if days else None, _months(viewer, months, channel) if months else None):
+    for qs in (
+        _days(viewer, days, channel) if days else None,
+        _months(viewer, months, channel) if months else None,
+    ):
         if qs is None:
             continue
         if dimensions:
             qs = qs.filter(dimension__in=dimensions)
         parts.append(
-            qs.values_list("dimension", "value", "channel").annotate(n=Sum("contacts"), w=Sum("wait_seconds")).order_by()
+            qs.values_list("dimension", "value", "channel")
+            .annotate(n=Sum("contacts"), w=Sum("wait_seconds"))
+            .order_by()
         )
     first, *rest = parts
     return first.union(*rest, all=True) if rest else first
@@ -267,3 +276,41 @@ def wait_bucket_names() -> list[str]:
         names.append(f"{low}-{top}")
         low = top
     return [*names, f"{low}+"]
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    """Referrals sent in a period, aggregates only (no partner, no province, no case): by the
+    service asked for and what came of it (the status now), and how long partners took."""
+
+    period: Period
+    total: int
+    by_service: dict[str, int]
+    by_outcome: dict[str, int]
+    cells: dict[tuple[str, str], int]  # (service, outcome) -> referrals
+    to_acknowledgement: Durations
+    to_delivery: Durations
+
+
+def referral_counts(viewer: Principal, period: Period) -> ReferralCounts:
+    """The referral figures of the reports. Counted over every referral for those who may see
+    statistics (a data officer among them, who may open no referral: referrals_visible_to gives
+    them none), nothing for anyone else; only counts and times leave this function."""
+    referrals = Referral.objects.all() if may_see_statistics(viewer) else Referral.objects.none()
+    found = referral_figures(referrals, start=period.start, end=period.end)
+    zone = timezone.get_default_timezone()
+    since = dt.datetime.combine(period.start, dt.time(), tzinfo=zone)
+    until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    cells: dict[tuple[str, str], int] = {}
+    rows = referrals.filter(sent_at__gte=since, sent_at__lt=until).values_list("service__code", "status")
+    for service, status, n in rows.annotate(n=Count("id")).order_by():
+        cells[(service, status)] = cells.get((service, status), 0) + n
+    return ReferralCounts(
+        period=period,
+        total=found.total,
+        by_service={t.key: t.count for t in found.by_service},
+        by_outcome={t.key: t.count for t in found.by_outcome},
+        cells=cells,
+        to_acknowledgement=found.to_acknowledgement,
+        to_delivery=found.to_delivery,
+    )
