@@ -121,25 +121,43 @@ def summary(request: HttpRequest, query: Query[SummaryQuery]) -> SummaryOut | Pu
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.get(
     "/reports/chi",
     response=with_errors({200: None}),
-    summary="CHI yearly submission as CSV",
-    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    summary="CHI yearly submission as CSV or XLSX",
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    XLSX: {"schema": {"type": "string", "format": "binary"}},
+                }
+            }
+        }
+    },
 )
 @api_access(permission=Permission.STATISTICS, scope=Scope.STATISTICS_READ)
 def chi_export(request: HttpRequest, query: Query[ChiQuery]) -> HttpResponse:
     refuse_odd_parameters(request, ChiQuery)
     principal = _caller(request)
-    body = chi.chi_csv(principal.actor, query.year, publication=query.publication)
+    response: HttpResponse
+    if query.format == "xlsx":
+        response = HttpResponse(
+            chi.chi_xlsx(principal.actor, query.year, publication=query.publication), content_type=XLSX
+        )
+    else:
+        body = chi.chi_csv(principal.actor, query.year, publication=query.publication)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     audit_record(
         principal.actor,
         action=AuditAction.REPORT_CHI_EXPORT,
         record_type="report",
         request=request,
-        detail={"year": query.year, "publication": query.publication},
+        detail={"year": query.year, "publication": query.publication, "format": query.format},
     )
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     suffix = "-publication" if query.publication else ""
-    response["Content-Disposition"] = f'attachment; filename="chi-{query.year}{suffix}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="chi-{query.year}{suffix}.{query.format}"'
     return response

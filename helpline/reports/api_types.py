@@ -3,7 +3,7 @@
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
@@ -42,6 +42,7 @@ class SummaryQuery(Schema):
 class ChiQuery(Schema):
     year: int = Field(..., ge=2000, le=2100)
     publication: bool = Field(False, description="small counts suppressed, for publishing")
+    format: Literal["csv", "xlsx"] = Field("csv", description="CSV, or an XLSX workbook of the same rows")
 
 
 class CallsOut(Schema):

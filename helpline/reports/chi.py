@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.utils import translation
+from openpyxl import Workbook
 
 from helpline.accounts.principals import Principal
 from helpline.common.text import spreadsheet_cell
@@ -109,10 +110,10 @@ def chi_sections(viewer: Principal, year: int) -> list[Section]:
     return sections
 
 
-def chi_rows(
+def chi_table(
     viewer: Principal, year: int, *, publication: bool, threshold: int = DEFAULT_THRESHOLD
 ) -> list[list[str]]:
-    """The export's rows (header first), spreadsheet-safe."""
+    """The export's rows (header first), as text."""
     with translation.override("en"):
         sections = chi_sections(viewer, year)
         channel_labels = [str(Channel(c).label) for c in CHANNELS]
@@ -126,7 +127,35 @@ def chi_rows(
         labels = [*section.codes, ("total", "Total")]
         for (code, label), cells in zip(labels, grid, strict=True):
             out.append([str(year), section.name, code or "none", label, *cells])
-    return [[spreadsheet_cell(cell) for cell in row] for row in out]
+    return out
+
+
+def chi_rows(
+    viewer: Principal, year: int, *, publication: bool, threshold: int = DEFAULT_THRESHOLD
+) -> list[list[str]]:
+    """The export's rows (header first), spreadsheet-safe for CSV."""
+    table = chi_table(viewer, year, publication=publication, threshold=threshold)
+    return [[spreadsheet_cell(cell) for cell in row] for row in table]
+
+
+def chi_xlsx(viewer: Principal, year: int, *, publication: bool) -> bytes:
+    """The same rows as the CSV in one sheet: counts as numbers, everything else as text cells
+    (typed as strings, so a label beginning with "=" is never a formula and needs no apostrophe)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = f"CHI {year}"
+    for r, row in enumerate(chi_table(viewer, year, publication=publication), start=1):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            if r > 1 and (c == 1 or c > 4) and value.isdigit():
+                cell.value = int(value)
+            else:
+                cell.value = value
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def chi_csv(viewer: Principal, year: int, *, publication: bool) -> str:
