@@ -47,7 +47,9 @@ def test_demo_month_is_realistic_and_seeding_twice_changes_nothing(db: None) -> 
     total = contacts.count()
     assert 2100 <= total <= 2600
     year_ago = dt.datetime.combine(months_back(today, 12), dt.time(), tzinfo=tz)
-    then = everything.filter(arrived_at__gte=year_ago - dt.timedelta(days=30), arrived_at__lt=year_ago).count()
+    then = everything.filter(
+        arrived_at__gte=year_ago - dt.timedelta(days=30), arrived_at__lt=year_ago
+    ).count()
     assert 0.7 * total <= then < total  # a year ago the line was quieter
     assert 12 * 2000 <= everything.count() <= 13 * 2600
     by_channel = dict(contacts.values_list("channel").annotate(n=Count("id")))

@@ -195,7 +195,8 @@ def _fact_rows(lo: dt.date | None, hi: dt.date | None) -> QuerySet[Any]:
         "actions": _joined(Contact.actions.through, F("term__code")),
     }
     aliased = {f"f_{name}": expression for name, expression in columns.items()}
-    return _contacts(lo, hi).annotate(**aliased).values(*aliased)
+    rows: QuerySet[Any] = _contacts(lo, hi).annotate(**aliased).values(*aliased)
+    return rows
 
 
 def _facts(lo: dt.date | None, hi: dt.date | None) -> QuerySet[ContactFact]:
@@ -231,9 +232,10 @@ def _rollups_from_facts(lo: dt.date | None, hi: dt.date | None) -> None:
     facts = _facts(lo, hi)
 
     def grouped(qs: QuerySet[Any], value: Any, **wait: Any) -> QuerySet[Any]:
-        return (
+        rows: QuerySet[Any] = (
             qs.annotate(r_value=value).values("day", "channel", "r_value").annotate(r_n=Count("pk"), **wait)
         )
+        return rows
 
     _daily(table, "total", grouped(facts, Value("", output_field=CharField())))
     for name in SINGLE_DIMENSIONS:
