@@ -159,8 +159,8 @@ bench-sms: install messages
 	$(BIN)/python bench/sms.py $(BENCH_ARGS)
 
 # Statistics at scale: 1,000,000 contacts over 10 years on SQLite (var/bench/reports-sqlite/) and
-# 5,000,000 on PostgreSQL (helpline_bench_reports), rollups rebuilt, then p50/p95/p99 of the one-year
-# summary and the monthly report data beside the bare SQL aggregate and a raw scan of contacts.
+# 5,000,000 on PostgreSQL (helpline_bench_reports), kept between runs (--fresh refills), then p50/p95/p99 of the one-year
+# summary, the monthly report data and the dashboard reads beside the bare SQL aggregate and a raw scan.
 # Results also go to bench/results/reports-<engine>.txt. Small: make bench-reports BENCH_ARGS="--rows 20000".
 .PHONY: bench-reports
 bench-reports: install-dev

@@ -16,6 +16,7 @@ from django.utils import timezone
 from helpline.audit.models import AuditEvent
 from helpline.contacts.models import NON_DATA_KINDS, Caller, Channel, Contact, Kind
 from helpline.contacts.search_text import index_text
+from helpline.demo.month import months_back
 
 
 def test_demo_contacts_are_refused_without_helpline_demo(db: None) -> None:
@@ -32,24 +33,32 @@ def test_demo_month_is_realistic_and_seeding_twice_changes_nothing(db: None) -> 
     assert time.monotonic() - started < 30
     assert "Demo contacts created: " in out.getvalue()
 
-    contacts = Contact.objects.all()
+    # Thirteen months before today, local time: the last month at the reported volumes, earlier
+    # ones a little quieter, so the first dashboard shows a trend and a previous period.
+    today = timezone.localdate()
+    tz = timezone.get_default_timezone()
+    everything = Contact.objects.all()
+    days = {at.astimezone(tz).date() for at in everything.values_list("arrived_at", flat=True)}
+    assert min(days) >= months_back(today, 13) and min(days) <= months_back(today, 13) + dt.timedelta(days=3)
+    assert max(days) < today
+    assert len(days) >= 380
+    since = dt.datetime.combine(today - dt.timedelta(days=30), dt.time(), tzinfo=tz)
+    contacts = everything.filter(arrived_at__gte=since)
     total = contacts.count()
     assert 2100 <= total <= 2600
+    year_ago = dt.datetime.combine(months_back(today, 12), dt.time(), tzinfo=tz)
+    then = everything.filter(
+        arrived_at__gte=year_ago - dt.timedelta(days=30), arrived_at__lt=year_ago
+    ).count()
+    assert 0.7 * total <= then < total  # a year ago the line was quieter
+    assert 12 * 2000 <= everything.count() <= 13 * 2600
     by_channel = dict(contacts.values_list("channel").annotate(n=Count("id")))
     assert 1850 <= by_channel[Channel.VOICE] <= 2150
     assert 150 <= by_channel[Channel.SMS] <= 250
     assert 40 <= by_channel[Channel.WEBCHAT] <= 80
     assert 1 <= by_channel.get(Channel.WALK_IN, 0) + by_channel.get(Channel.EMAIL, 0) <= 20
-    assert not contacts.exclude(status="closed").exists()
-    assert not contacts.filter(kind="").exists()
-
-    # The month before today, local time.
-    today = timezone.localdate()
-    tz = timezone.get_default_timezone()
-    days = {at.astimezone(tz).date() for at in contacts.values_list("arrived_at", flat=True)}
-    assert min(days) >= today - dt.timedelta(days=30)
-    assert max(days) < today
-    assert len(days) >= 28
+    assert not everything.exclude(status="closed").exists()
+    assert not everything.filter(kind="").exists()
 
     # Most calls carry no data; of the rest, counselling > information > referral.
     voice_kinds = dict(contacts.filter(channel=Channel.VOICE).values_list("kind").annotate(n=Count("id")))

@@ -9,6 +9,7 @@ import io
 import re
 from typing import Any
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
@@ -97,7 +98,8 @@ def test_a_data_officer_gets_the_headline_counts_and_nothing_identifying(year_of
     assert current["counselling"] == 16 and current["non_counselling"] == 3
     assert current["by_channel"] == {"voice": 15, "sms": 3, "webchat": 1}
     assert current["by_kind"]["hang_up"] == 1 and current["by_kind"]["prank"] == 1
-    assert current["calls"]["offered"] == 19 and current["calls"]["abandoned"] == 0
+    # Calls are the phone calls only (the SMS and the chat are contacts, not calls offered).
+    assert current["calls"]["offered"] == 15 and current["calls"]["abandoned"] == 0
     assert body["previous"]["date_to"] == "2024-12-31" and body["previous"]["contacts"] == 0
     assert not UUID.search(response.content.decode()) and "SECRET" not in response.content.decode()
 
@@ -166,7 +168,7 @@ def test_chi_export_folds_local_categories_and_is_audited(year_of_contacts: Staf
     # Every CHI category is listed, zeros included, so the layout is the same each year.
     assert _row(rows, "reason_category", "sexuality")["Total"] == "0"
     event = AuditEvent.objects.get(action="report.chi_export")
-    assert event.detail == {"year": 2025, "publication": False} and event.actor == officer
+    assert event.detail == {"year": 2025, "publication": False, "format": "csv"} and event.actor == officer
 
 
 def test_chi_export_for_publication_hides_small_counts_and_their_complements(year_of_contacts: Staff) -> None:
@@ -183,6 +185,48 @@ def test_chi_export_neutralises_formulas_in_labels(year_of_contacts: Staff) -> N
     Term.objects.filter(vocabulary="gender", code="female").update(label_en='=HYPERLINK("http://x")')
     rows = _chi(signed_in_client(persona(Role.DATA_OFFICER, username="d")))
     assert _row(rows, "gender", "female")["label"] == '\'=HYPERLINK("http://x")'
+
+
+def _xlsx(client: Client, **query: Any) -> list[list[Any]]:
+    response = client.get("/api/v1/reports/chi", {"year": "2025", "format": "xlsx", **query})
+    assert response.status_code == 200, response.content
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_chi_xlsx_holds_the_csv_rows_with_counts_as_numbers_and_is_audited(year_of_contacts: Staff) -> None:
+    officer = persona(Role.DATA_OFFICER, username="d")
+    client = signed_in_client(officer)
+    Term.objects.filter(vocabulary="gender", code="female").update(label_en='=HYPERLINK("http://x")')
+    sheet = _xlsx(client)
+    as_csv = [list(r.values()) for r in _chi(client)]
+    assert sheet[0] == list(_chi(client)[0].keys())
+    assert [[str(v) for v in row] for row in sheet[1:]] == [
+        [v[1:] if v.startswith("'=") else v for v in row] for row in as_csv
+    ]
+    total = next(row for row in sheet if row[1] == "contacts")
+    assert total[-1] == 19 and isinstance(total[-1], int)
+    # A label that looks like a formula is text, as written, without the CSV's apostrophe.
+    female = next(row for row in sheet if row[1] == "gender" and row[2] == "female")
+    assert female[3] == '=HYPERLINK("http://x")'
+    events = AuditEvent.objects.filter(action="report.chi_export", actor=officer)
+    assert {e.detail["format"] for e in events} == {"xlsx", "csv"}
+
+
+def test_chi_xlsx_for_publication_hides_small_counts(year_of_contacts: Staff) -> None:
+    sheet = _xlsx(signed_in_client(persona(Role.DATA_OFFICER, username="d")), publication="true")
+    row = next(r for r in sheet if r[1] == "reason_subcategory" and r[2] == "violence.child_labour")
+    assert row[5] == "<5" and all(
+        not isinstance(v, int) or v == 0 or v >= 5 for r in sheet[1:] for v in r[4:]
+    )
+
+
+def test_chi_xlsx_is_refused_to_a_counsellor(year_of_contacts: Staff) -> None:
+    client = signed_in_client(persona(Role.COUNSELLOR, username="c2"))
+    assert client.get("/api/v1/reports/chi", {"year": "2025", "format": "xlsx"}).status_code == 403
+    assert client.get("/api/v1/reports/chi", {"year": "2025", "format": "pdf"}).status_code in {403, 422}
 
 
 REPORTS = schema.include(path_regex="/reports/")

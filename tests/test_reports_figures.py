@@ -317,15 +317,35 @@ def test_silent_hang_up_and_prank_are_counted_and_split_from_counselling(built: 
 
 def test_call_measures_and_service_level(built: Built) -> None:
     calls = figures(built.supervisor, PERIOD).calls
-    inside = [s for s in built.specs if PERIOD.start <= s.local_day <= PERIOD.end]
+    inside = [s for s in built.specs if PERIOD.start <= s.local_day <= PERIOD.end and s.channel == "voice"]
     abandoned = [(at, sec) for at, sec in built.abandoned if PERIOD.start <= _local(at) <= PERIOD.end]
-    # Every inbound contact is offered; those entered by hand were answered at once (wait 0).
-    assert calls.offered == len(inside) + len(abandoned) == 20
+    # Calls are phone calls only: an SMS, a chat or a walk-in is a contact, never a call offered.
+    # Every inbound phone call is offered; those entered by hand were answered at once (wait 0).
+    assert 0 < len(inside) < len([s for s in built.specs if PERIOD.start <= s.local_day <= PERIOD.end])
+    assert calls.offered == len(inside) + len(abandoned)
     assert calls.answered == len(inside)
     assert calls.abandoned == 3 and calls.short_abandons == 2  # 4 s and 3 s; 45 s is not short
     assert calls.wait_buckets == {"0-10": len(inside)}
-    assert calls.service_level == len(inside) / (20 - 2)
+    assert calls.service_level == len(inside) / (len(inside) + len(abandoned) - 2)
     assert calls.average_wait == 0
+
+
+def test_a_period_across_months_reads_whole_months_and_the_days_around_them_alike(built: Built) -> None:
+    across = Period(dt.date(2026, 4, 20), dt.date(2026, 6, 2))
+    assert across.split() == (
+        [
+            Period(dt.date(2026, 4, 20), dt.date(2026, 4, 30)),
+            Period(dt.date(2026, 6, 1), dt.date(2026, 6, 2)),
+        ],
+        (dt.date(2026, 5, 1), dt.date(2026, 6, 1)),
+    )
+    got = figures(built.supervisor, across)
+    want = _expected(built, across)
+    assert got.total == sum(want["channel"].values()) > 0
+    for dimension, counts in want.items():
+        assert got.by.get(dimension, {}) == dict(counts), dimension
+    by_month = series(built.supervisor, across, grain="month")
+    assert sum(v[""] for v in by_month.values()) == got.total
 
 
 def test_previous_period_sits_beside_and_series_group_by_day_week_and_month(built: Built) -> None:

@@ -47,7 +47,7 @@ OWNERS = {
         ],
         "referrals",
     ),
-    **dict.fromkeys(["DailyRollup", "ContactFact", "RollupState"], "reports"),
+    **dict.fromkeys(["DailyRollup", "MonthlyRollup", "ContactFact", "RollupState"], "reports"),
     **dict.fromkeys(["ShiftPattern", "Shift", "Assignment", "Swap", "LapseWarning"], "rota"),
     **dict.fromkeys(["Criterion", "Review", "Score", "Debrief"], "people"),
     **dict.fromkeys(["RetentionPolicy", "RetentionRun"], "operations"),

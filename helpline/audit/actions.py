@@ -78,6 +78,7 @@ class AuditAction(models.TextChoices):
     CONTACT_DRAFT_SAVE = "contact.draft_save", _("Contact draft saved")
     CONTACT_ENTER = "contact.enter", _("Contact entered after the fact")
     CONTACT_ERASE = "contact.erase", _("Contacts erased")
+    CONTACT_EXPORT = "contact.export", _("Contacts exported")
     CONTACT_RECORD = "contact.record", _("Contact recorded")
     CONTACT_REQUEUE = "contact.requeue", _("Contact sent back to the queue")
     CONTACT_SEARCH = "contact.search", _("Contacts searched")

@@ -19,7 +19,8 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.bounds import WindowDateField
-from helpline.contacts import services, taxonomy
+from helpline.contacts import exports, services, taxonomy
+from helpline.contacts.exports import CONTENT_TYPES
 from helpline.contacts.forms import ContactEntryForm, CorrectionForm, RevealForm, SafetyNoteForm
 from helpline.contacts.models import Caller, Channel, Kind, Language, Status, Urgency, Vocabulary
 from helpline.contacts.selectors import (
@@ -109,6 +110,29 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@access(requires(Permission.CLIENT_DATA))
+@require_http_methods(["GET"])
+def contact_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The list's contacts as CSV or XLSX, from the same filters and the same visibility."""
+    if file_format not in CONTENT_TYPES:
+        raise Http404
+    staff = _staff(request)
+    form = ContactFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return HttpResponse(_("The filters could not be read."), status=400, content_type="text/plain")
+    filters = ContactFilters(**{k: v for k, v in (form.cleaned_data if request.GET else {}).items() if v})
+    try:
+        made = exports.contact_export(staff, filters=filters, file_format=file_format, request=request)  # type: ignore[arg-type]
+    except FilterError:
+        return HttpResponse(_("The filters could not be read."), status=400, content_type="text/plain")
+    except exports.ExportTooLarge:
+        message = _("Too many contacts match for one export: narrow the dates or filters.")
+        return HttpResponse(message, status=400, content_type="text/plain")
+    response = HttpResponse(made.content, content_type=made.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    return response
 
 
 @access(requires(Permission.CLIENT_DATA))

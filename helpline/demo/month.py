@@ -1,7 +1,11 @@
-"""Synthetic demo contacts: one month of a child helpline's traffic, reproducible from a fixed seed.
+"""Synthetic demo contacts: thirteen months of a child helpline's traffic, reproducible from a fixed
+seed, so that a newcomer's first dashboard shows trends, a previous period and the same month last
+year.
 
 The volumes follow what Child Helpline Cambodia reports (about 2,000 calls and 200 SMS a month, a
-few dozen web chats, a handful of walk-ins and emails); most calls are silent, hang-up, testing or
+few dozen web chats, a handful of walk-ins and emails) for the last month; earlier months are a
+little quieter (a helpline that grows) and follow the seasons (busier around Khmer New Year and the
+school holidays); most calls are silent, hang-up, testing or
 other non-data contacts. Callers come back: a child may call silently several times before talking,
 some people test or prank the line again and again, a few numbers are withheld.
 
@@ -66,7 +70,34 @@ from helpline.demo.month_tables import (
 )
 
 SEED = 1280
-DAYS = 30
+DAYS = 30  # the month the volumes above describe: the last one
+MONTHS = 13
+# Relative volume by calendar month (Khmer New Year in April, school holidays in August to October).
+SEASON = {
+    1: 1.0,
+    2: 0.95,
+    3: 1.0,
+    4: 1.12,
+    5: 1.0,
+    6: 0.95,
+    7: 1.0,
+    8: 1.06,
+    9: 1.04,
+    10: 1.06,
+    11: 1.0,
+    12: 0.94,
+}
+# The oldest month has this share of the last one's volume, rising steadily towards today.
+OLDEST_VOLUME = 0.8
+
+
+def months_back(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = (dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month + 1, min(day.day, last))
+
+
 KEY_PREFIX = "demo-"
 DEMO_COUNSELLORS = {"counsellor": 45.0, "volunteer": 35.0, "supervisor": 20.0}
 
@@ -138,7 +169,15 @@ class MonthGenerator:
         self.rng = rng
         self.today = today
         self.tz = tz
-        self.first_day = today - dt.timedelta(days=DAYS)
+        self.first_day = months_back(today, MONTHS)
+        self.days = [self.first_day + dt.timedelta(days=i) for i in range((today - self.first_day).days)]
+        span = max(1, len(self.days) - 1)
+        # How busy each day is against the last month's volume: growth over the span, and seasons.
+        self.volume = [
+            (OLDEST_VOLUME + (1 - OLDEST_VOLUME) * i / span) * SEASON[d.month]
+            for i, d in enumerate(self.days)
+        ]
+        self.scale = sum(self.volume) / DAYS  # the span's contacts per month-of-volume
         self.contacts: list[DemoContact] = []
         self.used_addresses: set[str] = set()
         self._pickers: dict[int, _Picker] = {}
@@ -153,8 +192,11 @@ class MonthGenerator:
 
     def arrivals(self, n: int, hours: Sequence[float], days_of_week: Sequence[float]) -> list[dt.datetime]:
         rng = self.rng
-        days = [self.first_day + dt.timedelta(days=i) for i in range(DAYS)]
-        day_weights = [days_of_week[d.weekday()] * rng.uniform(0.85, 1.15) for d in days]
+        days = self.days
+        day_weights = [
+            days_of_week[d.weekday()] * v * rng.uniform(0.85, 1.15)
+            for d, v in zip(days, self.volume, strict=True)
+        ]
         chosen_days = rng.choices(days, weights=day_weights, k=n)
         chosen_hours = rng.choices(range(24), weights=hours, k=n)
         return [
@@ -176,11 +218,15 @@ class MonthGenerator:
 
     def build(self) -> list[DemoContact]:
         rng = self.rng
-        self.add_channel(Channel.VOICE, 2000 + rng.randint(-40, 40), KINDS_VOICE, HOURS_VOICE)
-        self.add_channel(Channel.SMS, 200 + rng.randint(-10, 10), KINDS_SMS, HOURS_TEXT)
-        self.add_channel(Channel.WEBCHAT, 60 + rng.randint(-5, 5), KINDS_WEBCHAT, HOURS_TEXT)
-        self.add_channel(Channel.WALK_IN, rng.randint(3, 6), KINDS_WALK_IN, HOURS_OFFICE, DAYS_OFFICE)
-        self.add_channel(Channel.EMAIL, rng.randint(4, 8), KINDS_EMAIL, HOURS_TEXT)
+
+        def spread(per_month: int) -> int:
+            return round(per_month * self.scale)
+
+        self.add_channel(Channel.VOICE, spread(2000 + rng.randint(-40, 40)), KINDS_VOICE, HOURS_VOICE)
+        self.add_channel(Channel.SMS, spread(200 + rng.randint(-10, 10)), KINDS_SMS, HOURS_TEXT)
+        self.add_channel(Channel.WEBCHAT, spread(60 + rng.randint(-5, 5)), KINDS_WEBCHAT, HOURS_TEXT)
+        self.add_channel(Channel.WALK_IN, spread(rng.randint(3, 6)), KINDS_WALK_IN, HOURS_OFFICE, DAYS_OFFICE)
+        self.add_channel(Channel.EMAIL, spread(rng.randint(4, 8)), KINDS_EMAIL, HOURS_TEXT)
         self.contacts.sort(key=lambda c: c.arrived_at)
         self.link_callers()
         now = timezone.now()
@@ -480,7 +526,8 @@ def _bodies(code: str) -> list[Phrase]:
 
 
 def generate_month(today: dt.date, tz: dt.tzinfo, *, seed: int = SEED) -> list[DemoContact]:
-    """The month before `today` (local dates today-30 .. today-1), sorted by arrival."""
+    """The thirteen months before `today` (local dates from the same day thirteen months back to
+    yesterday), sorted by arrival."""
     return MonthGenerator(random.Random(seed), today, tz).build()
 
 
@@ -541,7 +588,7 @@ def create_demo_contacts(*, today: dt.date | None = None, seed: int = SEED) -> i
                 None,
                 contacts=[_finished(n, c, staff[c.counsellor]) for n, c in enumerate(month, start=1)],
                 action=AuditAction.DEMO_SEED_CONTACTS,
-                detail={"days": DAYS},
+                detail={"months": MONTHS},
                 new_id=lambda: uuid.UUID(int=rng.getrandbits(128), version=4),
             )
         except ContactError as exc:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Sum
 from django.utils import translation
+from openpyxl import Workbook
 
 from helpline.accounts.principals import Principal
 from helpline.common.text import spreadsheet_cell
 from helpline.contacts.models import DATA_KINDS, FEEDBACK_KINDS, NON_DATA_KINDS, Channel, Term, Vocabulary
 from helpline.reports.facts import AGE_BANDS
-from helpline.reports.models import DailyRollup
-from helpline.reports.selectors import Period, rollups_visible_to
+from helpline.reports.models import MonthlyRollup
+from helpline.reports.selectors import Period, grouped_rows
 from helpline.reports.suppression import DEFAULT_THRESHOLD, suppress, with_margins
 
 CHANNELS = [c.value for c in Channel]
@@ -89,15 +90,9 @@ def _layout() -> list[tuple[str, str, list[tuple[str, str]], dict[str, str]]]:
 
 def chi_sections(viewer: Principal, year: int) -> list[Section]:
     period = year_period(year)
-    rows = (
-        rollups_visible_to(viewer)
-        .filter(day__gte=period.start, day__lte=period.end)
-        .values_list("dimension", "value", "channel")
-        .order_by()
-    )
-    counts: dict[tuple[str, str, str], int] = {}
-    for dimension, value, channel, n in rows.annotate(n=Sum("contacts")):
-        counts[(dimension, value, channel)] = n
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for dimension, value, channel, n, _wait in grouped_rows(viewer, period):
+        counts[(dimension, value, channel)] += n
     # Contacts by channel: one row, a column per channel (as every section's columns are).
     sections = [
         Section("contacts", [("all", "All contacts")], [[counts.get(("total", "", c), 0) for c in CHANNELS]])
@@ -115,10 +110,10 @@ def chi_sections(viewer: Principal, year: int) -> list[Section]:
     return sections
 
 
-def chi_rows(
+def chi_table(
     viewer: Principal, year: int, *, publication: bool, threshold: int = DEFAULT_THRESHOLD
 ) -> list[list[str]]:
-    """The export's rows (header first), spreadsheet-safe."""
+    """The export's rows (header first), as text."""
     with translation.override("en"):
         sections = chi_sections(viewer, year)
         channel_labels = [str(Channel(c).label) for c in CHANNELS]
@@ -132,7 +127,35 @@ def chi_rows(
         labels = [*section.codes, ("total", "Total")]
         for (code, label), cells in zip(labels, grid, strict=True):
             out.append([str(year), section.name, code or "none", label, *cells])
-    return [[spreadsheet_cell(cell) for cell in row] for row in out]
+    return out
+
+
+def chi_rows(
+    viewer: Principal, year: int, *, publication: bool, threshold: int = DEFAULT_THRESHOLD
+) -> list[list[str]]:
+    """The export's rows (header first), spreadsheet-safe for CSV."""
+    table = chi_table(viewer, year, publication=publication, threshold=threshold)
+    return [[spreadsheet_cell(cell) for cell in row] for row in table]
+
+
+def chi_xlsx(viewer: Principal, year: int, *, publication: bool) -> bytes:
+    """The same rows as the CSV in one sheet: counts as numbers, everything else as text cells
+    (typed as strings, so a label beginning with "=" is never a formula and needs no apostrophe)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = f"CHI {year}"
+    for r, row in enumerate(chi_table(viewer, year, publication=publication), start=1):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            if r > 1 and (c == 1 or c > 4) and value.isdigit():
+                cell.value = int(value)
+            else:
+                cell.value = value
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def chi_csv(viewer: Principal, year: int, *, publication: bool) -> str:
@@ -143,4 +166,4 @@ def chi_csv(viewer: Principal, year: int, *, publication: bool) -> str:
 
 def rollup_years() -> list[int]:
     """Years that have figures (for a picker)."""
-    return sorted({d.year for d in DailyRollup.objects.dates("day", "year")})
+    return sorted({d.year for d in MonthlyRollup.objects.dates("month", "year")})

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 
-from helpline.contacts.models import Contact, Direction, Status
+from helpline.contacts.models import Channel, Contact, Direction, Status
 
 # A caller who hangs up within this many seconds of waiting most likely dialled by mistake.
 SHORT_ABANDON_SECONDS = 10
@@ -36,6 +36,7 @@ MULTI_DIMENSIONS = ("category", "subcategory", "chi_category", "chi_subcategory"
 DIMENSIONS = ("total", *SINGLE_DIMENSIONS, *MULTI_DIMENSIONS, "calls", "wait_bucket")
 
 Key = tuple[dt.date, str, str, str]  # (day, channel, dimension, value)
+CALLS_CHANNEL = Channel.VOICE.value
 
 
 def local_zone() -> ZoneInfo:
@@ -111,7 +112,9 @@ def contribution(fact: Fact) -> Counter[tuple[Key, str]]:
             add(dimension, value)
     for action in sorted(set(fact.actions.split(";")) if fact.actions else {""}):
         add("action", action)
-    if fact.direction == Direction.INBOUND:
+    # Calls offered, answered and abandoned are phone calls: an SMS or a chat is not "offered" and
+    # has no service level (its waiting time is in its own channel's figures, not here).
+    if fact.direction == Direction.INBOUND and fact.channel == CALLS_CHANNEL:
         add("calls", "offered")
         if fact.answered:
             wait = fact.wait_seconds or 0

@@ -1,10 +1,14 @@
-"""Daily rollups of contacts and the ledger that keeps them exact.
+"""Daily and monthly rollups of contacts and the ledger that keeps them exact.
 
 A rollup row counts, for one local day (Asia/Phnom_Penh) and one channel, the contacts having one
 value of one dimension (`kind = counselling`, `age_band = 13-15`, `calls = abandoned` ...). One
 dimension at a time, not every combination: the dashboard shows each breakdown on its own, and a
 row per combination would be as many rows as contacts. Channel is in every key so each figure can
 be shown for one channel (call measures are per channel by nature).
+
+MonthlyRollup holds the same counts summed by local month (`month` is the month's first day),
+written by the same add/subtract step as the daily rows, so a year reads twelve months of rows
+instead of 365 days of them; selectors read months for whole months and days for the rest.
 
 ContactFact is the ledger: what each contact last contributed, in codes (no ids, no text, no exact
 time), so a change is applied by taking the old contribution away and adding the new one."""
@@ -31,6 +35,27 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel} {self.dimension}={self.value}: {self.contacts}"
+
+
+class MonthlyRollup(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    month = models.DateField()  # the first day of the local month
+    channel = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=32)
+    value = models.CharField(max_length=96)
+    contacts = models.IntegerField(default=0)
+    wait_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "channel", "dimension", "value"], name="monthly_rollup_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["dimension", "month"], name="monthly_rollup_dimension_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.channel} {self.dimension}={self.value}: {self.contacts}"
 
 
 class ContactFact(models.Model):
@@ -63,10 +88,16 @@ class ContactFact(models.Model):
 
 class RollupState(models.Model):
     """One row: how far the scheduler has applied changed contacts. Locked while rollups change,
-    so the job and a rebuild never interleave."""
+    so the job and a rebuild never interleave.
+
+    With no watermark the rollups are rebuilt a few local months per tick (rollups.py): `rebuild_from`
+    is the first month not yet rebuilt, `rebuild_started` when the rebuild began (the watermark it
+    leaves, so changes made meanwhile are applied after)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     watermark = models.DateTimeField(null=True)
+    rebuild_started = models.DateTimeField(null=True)
+    rebuild_from = models.DateField(null=True)
 
     def __str__(self) -> str:
         return f"rollups applied up to {self.watermark}"

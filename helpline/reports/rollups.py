@@ -19,26 +19,42 @@ a rebuild never interleave.
 Erasure: the retention work blanks what identifies a child (summary, caller link) and keeps the
 coded fields, so an erased contact counts as before; a contact deleted outright is taken away by
 the next rebuild (`manage.py reports_rebuild`), which recomputes everything from raw rows.
+
+Both levels, daily and monthly, change in the same step from the same delta, so each stays equal
+to the raw aggregate by day and by month.
+
+The first run (no watermark: a new database, or a migration that changed what is counted) rebuilds
+a few local months per tick, each in its own short transaction, oldest first, until the time
+budget of the tick is spent: a big database never holds the scheduler or (on SQLite) every writer
+for the whole rebuild, and the dashboard fills in month by month. When the last month is done the
+watermark is set to when the rebuild began, so what changed meanwhile is applied at the next tick.
+`manage.py reports_rebuild` does all of it at once (at deploy, before the scheduler starts).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from helpline.contacts.models import Contact
-from helpline.reports.facts import Fact, Key, contribution, fact_fields, facts_of
-from helpline.reports.models import ContactFact, DailyRollup, RollupState
+from helpline.reports.facts import Fact, Key, contribution, fact_fields, facts_of, local_zone
+from helpline.reports.models import ContactFact, DailyRollup, MonthlyRollup, RollupState
+from helpline.reports.rebuild import consistent_snapshot, moment, next_month, rebuild_range
 
 OVERLAP = dt.timedelta(minutes=10)
 CHUNK = 2000
+# The gradual first run: months per transaction, and how long one tick may keep going.
+REBUILD_MONTHS = 1
+REBUILD_BUDGET_SECONDS = 5.0
 
 
 def _locked_state() -> RollupState:
@@ -54,22 +70,33 @@ def _stored(ids: Iterable[UUID]) -> dict[UUID, Fact]:
     }
 
 
-def _apply(delta: Counter[tuple[Key, str]]) -> None:
-    """Add a delta to the rollup rows: update the row, or create it; drop rows that reach zero."""
-    rows: dict[Key, list[int]] = {}
-    for (key, measure), amount in delta.items():
-        if amount:
-            rows.setdefault(key, [0, 0])[0 if measure == "n" else 1] += amount
+def _apply_rows(model: type[Model], period: str, rows: dict[Key, list[int]]) -> None:
+    manager: Any = model._default_manager
     for (day, channel, dimension, value), (n, w) in rows.items():
         if not n and not w:
             continue
-        match = DailyRollup.objects.filter(day=day, channel=channel, dimension=dimension, value=value)
+        key = {period: day, "channel": channel, "dimension": dimension, "value": value}
+        match = manager.filter(**key)
         if not match.update(contacts=F("contacts") + n, wait_seconds=F("wait_seconds") + w):
-            DailyRollup.objects.create(
-                day=day, channel=channel, dimension=dimension, value=value, contacts=n, wait_seconds=w
-            )
+            manager.create(**key, contacts=n, wait_seconds=w)
         elif n < 0:
             match.filter(contacts=0).delete()
+
+
+def apply_delta(delta: Counter[tuple[Key, str]]) -> None:
+    """Add a delta to the daily and the monthly rows: update the row, or create it; drop rows
+    that reach zero."""
+    days: dict[Key, list[int]] = {}
+    months: dict[Key, list[int]] = {}
+    for (key, measure), amount in delta.items():
+        if not amount:
+            continue
+        day, channel, dimension, value = key
+        at = 0 if measure == "n" else 1
+        days.setdefault(key, [0, 0])[at] += amount
+        months.setdefault((day.replace(day=1), channel, dimension, value), [0, 0])[at] += amount
+    _apply_rows(DailyRollup, "day", days)
+    _apply_rows(MonthlyRollup, "month", months)
 
 
 def _apply_contacts(ids: list[UUID]) -> int:
@@ -92,58 +119,103 @@ def _apply_contacts(ids: list[UUID]) -> int:
     if changed:
         ContactFact.objects.filter(contact_id__in=[c.contact_id for c in changed]).delete()
         ContactFact.objects.bulk_create(changed, batch_size=500)
-    _apply(delta)
+    apply_delta(delta)
     return len([i for i in ids if old.get(i) != new.get(i)])
 
 
 def rollups_refresh(now: dt.datetime | None = None) -> int:
     """The scheduler's job: apply every contact changed since the last scan. Returns how many
-    contacts' contributions changed. The first run ever rebuilds from raw rows."""
+    contacts' contributions changed (or, while the first run rebuilds, how many it counted)."""
     with transaction.atomic():
         state = _locked_state()
-        if state.watermark is None:
-            return rollups_rebuild()
-        started = now or timezone.now()
-        since = state.watermark - OVERLAP
-        ids = list(Contact.objects.filter(updated_at__gte=since).order_by("pk").values_list("pk", flat=True))
-        changed = 0
-        for start in range(0, len(ids), CHUNK):
-            changed += _apply_contacts(ids[start : start + CHUNK])
-        state.watermark = started
-        state.save(update_fields=["watermark"])
-    return changed
+        if state.watermark is not None:
+            started = now or timezone.now()
+            since = state.watermark - OVERLAP
+            ids = list(
+                Contact.objects.filter(updated_at__gte=since).order_by("pk").values_list("pk", flat=True)
+            )
+            changed = 0
+            for start in range(0, len(ids), CHUNK):
+                changed += _apply_contacts(ids[start : start + CHUNK])
+            state.watermark = started
+            state.save(update_fields=["watermark"])
+            return changed
+    return rollups_rebuild_gradually(REBUILD_BUDGET_SECONDS)
+
+
+def _take_away_moved(lo: dt.date | None, hi: dt.date | None) -> None:
+    """Ledger rows of contacts now in lo..hi but counted outside it (their arrival moved after
+    their range was rebuilt): take their contribution away so the range counts them afresh."""
+    contacts = Contact.objects.all()
+    inside = Q()
+    if lo is not None:
+        contacts = contacts.filter(arrived_at__gte=moment(lo))
+        inside &= Q(day__gte=lo)
+    if hi is not None:
+        contacts = contacts.filter(arrived_at__lt=moment(hi))
+        inside &= Q(day__lt=hi)
+    moved = ContactFact.objects.filter(contact_id__in=contacts.values("pk")).exclude(inside)
+    delta: Counter[tuple[Key, str]] = Counter()
+    names = fact_fields()
+    for row in moved.values(*names):
+        delta.subtract(contribution(Fact(**row)))
+    if delta:
+        apply_delta(delta)
+        moved.delete()
+
+
+def _rebuild_step(months: int) -> tuple[int, bool]:
+    """One transaction of the gradual rebuild: (contacts counted, whether it is finished)."""
+    with transaction.atomic():
+        consistent_snapshot()
+        state = _locked_state()
+        if state.watermark is not None:
+            return 0, True
+        if state.rebuild_started is None:
+            first = Contact.objects.order_by("arrived_at").values_list("arrived_at", flat=True).first()
+            DailyRollup.objects.all().delete()
+            MonthlyRollup.objects.all().delete()
+            ContactFact.objects.all().delete()
+            state.rebuild_started = timezone.now()
+            state.rebuild_from = first.astimezone(local_zone()).date().replace(day=1) if first else None
+        lo = state.rebuild_from
+        count = 0
+        if lo is not None:
+            hi: dt.date | None = next_month(lo, months)
+            if hi is not None and not Contact.objects.filter(arrived_at__gte=moment(hi)).exists():
+                hi = None  # the last step takes everything after lo, arrivals of today included
+            _take_away_moved(lo, hi)
+            count = rebuild_range(lo, hi)
+            state.rebuild_from = hi
+        finished = state.rebuild_from is None
+        if finished:
+            state.watermark, state.rebuild_started = state.rebuild_started, None
+        state.save(update_fields=["watermark", "rebuild_started", "rebuild_from"])
+        return count, finished
+
+
+def rollups_rebuild_gradually(budget_seconds: float, months: int = REBUILD_MONTHS) -> int:
+    """Rebuild month by month until done or `budget_seconds` have passed; returns contacts counted."""
+    deadline = time.monotonic() + budget_seconds
+    total = 0
+    while True:
+        count, finished = _rebuild_step(months)
+        total += count
+        if finished or time.monotonic() >= deadline:
+            return total
 
 
 def rollups_rebuild() -> int:
-    """Recompute the ledger and the rollups from raw contact rows. Returns how many contacts."""
+    """Recompute the ledger and the rollups from raw contact rows at once, set-based. Returns how
+    many contacts."""
     with transaction.atomic():
+        consistent_snapshot()
         state = _locked_state()
         started = timezone.now()
         DailyRollup.objects.all().delete()
+        MonthlyRollup.objects.all().delete()
         ContactFact.objects.all().delete()
-        total: Counter[tuple[Key, str]] = Counter()
-        batch: list[ContactFact] = []
-        count = 0
-        for contact_id, fact in facts_of(Contact.objects.all(), chunk=CHUNK):
-            total.update(contribution(fact))
-            batch.append(ContactFact(contact_id=contact_id, **asdict(fact)))
-            count += 1
-            if len(batch) >= CHUNK:
-                ContactFact.objects.bulk_create(batch, batch_size=500)
-                batch = []
-        ContactFact.objects.bulk_create(batch, batch_size=500)
-        rows: dict[Key, DailyRollup] = {}
-        for ((day, channel, dimension, value), measure), amount in total.items():
-            row = rows.get((day, channel, dimension, value))
-            if row is None:
-                row = rows[(day, channel, dimension, value)] = DailyRollup(
-                    day=day, channel=channel, dimension=dimension, value=value
-                )
-            if measure == "n":
-                row.contacts += amount
-            else:
-                row.wait_seconds += amount
-        DailyRollup.objects.bulk_create(rows.values(), batch_size=1000)
-        state.watermark = started
-        state.save(update_fields=["watermark"])
+        count = rebuild_range(None, None)
+        state.watermark, state.rebuild_started, state.rebuild_from = started, None, None
+        state.save(update_fields=["watermark", "rebuild_started", "rebuild_from"])
     return count

@@ -7,10 +7,13 @@ with `statistics:read`, and nothing for anyone else. Rollups are aggregates only
 who may open no contact (contacts_visible_to gives them none), still sees the figures; a drill-down
 to contacts must start from contacts_visible_to instead.
 
-Figures are by local day (Asia/Phnom_Penh). Multi-valued dimensions (reason categories and
-subcategories, actions) count each contact once per value, so their values may add up to more
-than the total; single-valued ones add up to the total exactly, an empty value meaning "not
-recorded"."""
+Figures are by local day (Asia/Phnom_Penh). A period reads the monthly rollups for the whole local
+months inside it and the daily rollups only for the days before the first and after the last of
+them, so a year is about twelve months of rows, not 365 days of them.
+
+Multi-valued dimensions (reason categories and subcategories, actions) count each contact once per
+value, so their values may add up to more than the total; single-valued ones add up to the total
+exactly, an empty value meaning "not recorded"."""
 
 from __future__ import annotations
 
@@ -19,15 +22,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from helpline.accounts.models import ApiToken, Staff
 from helpline.accounts.permissions import Permission, Scope, role_has
 from helpline.accounts.principals import Principal
 from helpline.contacts.models import DATA_KINDS, FEEDBACK_KINDS, NON_DATA_KINDS
+from helpline.referrals.models import Referral
+from helpline.referrals.stats import Durations, referral_figures
 from helpline.reports.facts import DIMENSIONS, WAIT_BUCKETS
-from helpline.reports.models import DailyRollup
+from helpline.reports.models import DailyRollup, MonthlyRollup
+from helpline.reports.rebuild import next_month
 
 Grain = Literal["day", "week", "month"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month")
@@ -49,6 +56,11 @@ def rollups_visible_to(viewer: Principal) -> QuerySet[DailyRollup]:
     return DailyRollup.objects.all() if may_see_statistics(viewer) else DailyRollup.objects.none()
 
 
+def monthly_rollups_visible_to(viewer: Principal) -> QuerySet[MonthlyRollup]:
+    """The same gate as rollups_visible_to, over the monthly level."""
+    return MonthlyRollup.objects.all() if may_see_statistics(viewer) else MonthlyRollup.objects.none()
+
+
 @dataclass(frozen=True)
 class Period:
     """Local days from `start` to `end`, both included."""
@@ -68,6 +80,34 @@ class Period:
         """The period of the same length just before (a month's previous is not always a month:
         the same number of days, so the two are comparable)."""
         return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    @property
+    def whole_months(self) -> bool:
+        """Whether the period starts on a month's first day and ends on a month's last."""
+        return self.start.day == 1 and (self.end + dt.timedelta(days=1)).day == 1
+
+    def previous_months(self) -> Period:
+        """For a period of whole months: as many whole months just before it."""
+        if not self.whole_months:
+            raise ValueError("the period is not whole months")
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        start = next_month(self.start, -months)
+        return Period(start, self.start - dt.timedelta(days=1))
+
+    def split(self) -> tuple[list[Period], tuple[dt.date, dt.date] | None]:
+        """(the days read from daily rows, the months read from monthly rows as first days
+        [first, last)): whole months from the monthly level, the days around them from the daily."""
+        first = self.start if self.start.day == 1 else next_month(self.start)
+        after = self.end + dt.timedelta(days=1)
+        last = after if after.day == 1 else after.replace(day=1)
+        if first >= last:
+            return [self], None
+        days = []
+        if self.start < first:
+            days.append(Period(self.start, first - dt.timedelta(days=1)))
+        if last <= self.end:
+            days.append(Period(last, self.end))
+        return days, (first, last)
 
 
 @dataclass(frozen=True)
@@ -126,15 +166,48 @@ def _range(viewer: Principal, period: Period, channel: str) -> QuerySet[DailyRol
     return qs.filter(channel=channel) if channel else qs
 
 
+def _days(viewer: Principal, periods: list[Period], channel: str) -> QuerySet[DailyRollup]:
+    within = Q(pk__in=[])
+    for part in periods:
+        within |= Q(day__gte=part.start, day__lte=part.end)
+    qs = rollups_visible_to(viewer).filter(within)
+    return qs.filter(channel=channel) if channel else qs
+
+
+def _months(viewer: Principal, months: tuple[dt.date, dt.date], channel: str) -> QuerySet[MonthlyRollup]:
+    qs = monthly_rollups_visible_to(viewer).filter(month__gte=months[0], month__lt=months[1])
+    return qs.filter(channel=channel) if channel else qs
+
+
+def grouped_rows(
+    viewer: Principal, period: Period, *, channel: str = "", dimensions: tuple[str, ...] = ()
+) -> QuerySet[Any]:
+    """(dimension, value, channel, contacts, wait seconds) over the period, from the monthly rows
+    of its whole months and the daily rows of the days around them, in one statement (a row may
+    come twice, once per level: add them up)."""
+    days, months = period.split()
+    parts: list[QuerySet[Any]] = []
+    for qs in (
+        _days(viewer, days, channel) if days else None,
+        _months(viewer, months, channel) if months else None,
+    ):
+        if qs is None:
+            continue
+        if dimensions:
+            qs = qs.filter(dimension__in=dimensions)
+        parts.append(
+            qs.values_list("dimension", "value", "channel")
+            .annotate(n=Sum("contacts"), w=Sum("wait_seconds"))
+            .order_by()
+        )
+    first, *rest = parts
+    return first.union(*rest, all=True) if rest else first
+
+
 def figures(viewer: Principal, period: Period, *, channel: str = "") -> Figures:
-    """Every dimension's counts over the period, in one grouped query; `by["channel"]` holds the
-    contacts of each channel."""
-    rows = (
-        _range(viewer, period, channel)
-        .values_list("dimension", "value", "channel")
-        .annotate(n=Sum("contacts"), w=Sum("wait_seconds"))
-        .order_by()
-    )
+    """Every dimension's counts over the period, in one grouped statement; `by["channel"]` holds
+    the contacts of each channel."""
+    rows = grouped_rows(viewer, period, channel=channel)
     by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     answered_wait = 0
     for dimension, value, row_channel, n, w in rows:
@@ -172,16 +245,27 @@ def series(
         raise ValueError("unknown dimension")
     if grain not in GRAINS:
         raise ValueError("unknown grain")
-    qs = _range(viewer, period, channel).filter(dimension=dimension)
-    bucket: Any
-    if grain == "week":
-        bucket = qs.annotate(bucket=TruncWeek("day")).values_list("bucket", "value")
-    elif grain == "month":
-        bucket = qs.annotate(bucket=TruncMonth("day")).values_list("bucket", "value")
-    else:
-        bucket = qs.values_list("day", "value")
     out: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    for start, value, n in bucket.annotate(n=Sum("contacts")).order_by():
+    bucket: Any
+    if grain == "month":
+        # Whole months from the monthly rows, the partial months at either end from the daily.
+        days, months = period.split()
+        parts: list[Any] = []
+        if days:
+            daily = _days(viewer, days, channel).filter(dimension=dimension)
+            parts.append(daily.annotate(bucket=TruncMonth("day")).values_list("bucket", "value"))
+        if months:
+            monthly = _months(viewer, months, channel).filter(dimension=dimension)
+            parts.append(monthly.values_list("month", "value"))
+        rows = [row for part in parts for row in part.annotate(n=Sum("contacts")).order_by()]
+    else:
+        qs = _range(viewer, period, channel).filter(dimension=dimension)
+        if grain == "week":
+            bucket = qs.annotate(bucket=TruncWeek("day")).values_list("bucket", "value")
+        else:
+            bucket = qs.values_list("day", "value")
+        rows = list(bucket.annotate(n=Sum("contacts")).order_by())
+    for start, value, n in rows:
         day = start.date() if isinstance(start, dt.datetime) else start
         out[day][value] = out[day].get(value, 0) + n
     return dict(sorted(out.items()))
@@ -193,3 +277,41 @@ def wait_bucket_names() -> list[str]:
         names.append(f"{low}-{top}")
         low = top
     return [*names, f"{low}+"]
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    """Referrals sent in a period, aggregates only (no partner, no province, no case): by the
+    service asked for and what came of it (the status now), and how long partners took."""
+
+    period: Period
+    total: int
+    by_service: dict[str, int]
+    by_outcome: dict[str, int]
+    cells: dict[tuple[str, str], int]  # (service, outcome) -> referrals
+    to_acknowledgement: Durations
+    to_delivery: Durations
+
+
+def referral_counts(viewer: Principal, period: Period) -> ReferralCounts:
+    """The referral figures of the reports. Counted over every referral for those who may see
+    statistics (a data officer among them, who may open no referral: referrals_visible_to gives
+    them none), nothing for anyone else; only counts and times leave this function."""
+    referrals = Referral.objects.all() if may_see_statistics(viewer) else Referral.objects.none()
+    found = referral_figures(referrals, start=period.start, end=period.end)
+    zone = timezone.get_default_timezone()
+    since = dt.datetime.combine(period.start, dt.time(), tzinfo=zone)
+    until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    cells: dict[tuple[str, str], int] = {}
+    rows = referrals.filter(sent_at__gte=since, sent_at__lt=until).values_list("service__code", "status")
+    for service, status, n in rows.annotate(n=Count("id")).order_by():
+        cells[(service, status)] = cells.get((service, status), 0) + n
+    return ReferralCounts(
+        period=period,
+        total=found.total,
+        by_service={t.key: t.count for t in found.by_service},
+        by_outcome={t.key: t.count for t in found.by_outcome},
+        cells=cells,
+        to_acknowledgement=found.to_acknowledgement,
+        to_delivery=found.to_delivery,
+    )
