@@ -51,6 +51,20 @@ def scored(supervisor: Staff, contact: Contact, comment: str = "Warm and clear."
     return services.review_score(supervisor, review=review, scores=ALL_FOURS | scores, comment=comment)
 
 
+@pytest.fixture(autouse=True)
+def rubric(db: None) -> None:
+    # Migration people.0002 writes the default rubric; a transactional test elsewhere in the same
+    # worker empties every table afterwards, so the lines are put back the way the demo does.
+    services.rubric_defaults_ensure()
+
+
+def test_an_empty_rubric_gets_the_defaults_and_a_kept_one_is_left_alone() -> None:
+    Criterion.objects.filter(code="listening").update(is_active=False)
+    assert services.rubric_defaults_ensure() == 0
+    Criterion.objects.all().delete()
+    assert services.rubric_defaults_ensure() == 4
+
+
 def test_the_default_rubric_has_the_four_lines() -> None:
     assert list(Criterion.objects.values_list("code", flat=True)) == [
         "listening",

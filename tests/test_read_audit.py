@@ -176,8 +176,16 @@ def seeded(db: None, settings: Any) -> Seeded:
                     "document_id",
                     "visit_id",
                     "link_id",
+                    "feedback_id",
+                    "debrief_id",
+                    "review_id",
+                    "shift_id",
+                    "swap_id",
+                    "warning_id",
                 ]
             },
+            "file_format": ["csv", "xlsx"],
+            "token": ["not-a-survey-token"],
             # A partner's link: no staff member holds one.
             "value": ["not-a-partner-link"],
         },

@@ -67,6 +67,7 @@ def create_demo_people() -> int | None:
     with transaction.atomic():
         if demo_people_present():
             return None
+        services.rubric_defaults_ensure()
         for name, scores, comment in COMMENTS:
             review = services.review_choose(supervisor, contact=pools[name].pop(0))
             services.review_score(supervisor, review=review, scores=scores, comment=comment)

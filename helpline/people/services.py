@@ -99,6 +99,26 @@ def review_choose(reviewer: Staff, *, contact: Contact) -> Review:
     return review
 
 
+# The rubric a new installation starts with (migration people.0002 writes the same lines).
+DEFAULT_RUBRIC = [
+    ("listening", "Listening", "ការស្ដាប់", 10),
+    ("safety_assessment", "Safety assessment", "ការវាយតម្លៃសុវត្ថិភាព", 20),
+    ("information_accuracy", "Information accuracy", "ភាពត្រឹមត្រូវនៃព័ត៌មាន", 30),
+    ("recording_quality", "Recording quality", "គុណភាពនៃការកត់ត្រា", 40),
+]
+
+
+def rubric_defaults_ensure() -> int:
+    """An empty rubric gets the default lines (the demo, a database emptied by hand); a rubric
+    that has any line, retired or not, is the helpline's own and is left alone. How many were added."""
+    if Criterion.objects.exists():
+        return 0
+    Criterion.objects.bulk_create(
+        [Criterion(code=c, label_en=en, label_km=km, sort_order=o) for c, en, km, o in DEFAULT_RUBRIC]
+    )
+    return len(DEFAULT_RUBRIC)
+
+
 def review_score(reviewer: Staff, *, review: Review, scores: dict[str, int], comment: str) -> Review:
     """Score every active criterion of the rubric (1 to 5) and leave a comment for the counsellor.
     A review scored again keeps one score per criterion, the latest."""
