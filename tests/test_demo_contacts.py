@@ -30,7 +30,9 @@ def test_demo_month_is_realistic_and_seeding_twice_changes_nothing(db: None) -> 
     out = StringIO()
     started = time.monotonic()
     call_command("seed_demo", stdout=out)
-    assert time.monotonic() - started < 30
+    # A guard against a seed gone pathologically slow, not a benchmark: thirteen months of contacts
+    # (about 27,000) seed in well under this on an idle 2-CPU machine; CI runs two suites beside it.
+    assert time.monotonic() - started < 120
     assert "Demo contacts created: " in out.getvalue()
 
     # Thirteen months before today, local time: the last month at the reported volumes, earlier
