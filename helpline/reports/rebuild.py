@@ -118,7 +118,7 @@ def _insert(table: str, columns: list[str], qs: QuerySet[Any], select: list[str]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608 (names are ours)
+            f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608  # nosec B608 (our names)
             f"SELECT {', '.join(parts)} FROM ({sql}) s",
             [*params, *inner],
         )
