@@ -5,8 +5,7 @@ rollups from them, then time what the dashboard and the reports read, through th
 * the one-year summary (selectors.dashboard: the year's figures and the year before);
 * the monthly report data (a month's figures with the month before, and the year's contacts by
   month and reason category);
-* the dashboard's selector calls (the page itself is another piece of work: when its URL is
-  not there the calls it makes are timed instead, and the result says which was measured);
+* the dashboard page (/statistics/ as a signed-in data officer opens it, rendered in full);
 
 and beside them, the bare SQL aggregate over the same rollup rows (monthly rows for whole months,
 daily ones for the days around them: what the summary cannot beat) and a raw scan of the contacts
@@ -106,23 +105,40 @@ def _postgres_exists() -> str | None:
     return None
 
 
-def _write(model: Any, objects: list[Any]) -> None:
-    """Rows in bulk: COPY on PostgreSQL, one executemany on SQLite (no ORM object per row)."""
-    from django.db import connection
+class _Rows:
+    """Rows of one table in bulk (COPY on PostgreSQL, one executemany on SQLite) without an ORM
+    object per row: every column starts from a template instance's prepared value and only the
+    columns a row sets are prepared again, which keeps a five-million-row fill to minutes."""
 
-    fields = list(model._meta.concrete_fields)
-    columns = [f.column for f in fields]
-    rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] for o in objects]
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', rows)  # noqa: S608
+    def __init__(self, model: Any, **template: Any) -> None:
+        from django.db import connection
+
+        self.connection = connection
+        self.fields = list(model._meta.concrete_fields)
+        self.table = model._meta.db_table
+        instance = model(**template)
+        self.base = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in self.fields]
+        self.index = {f.attname: i for i, f in enumerate(self.fields)}
+
+    def row(self, **values: Any) -> list[Any]:
+        row = self.base.copy()
+        for name, value in values.items():
+            at = self.index[name]
+            row[at] = self.fields[at].get_db_prep_save(value, self.connection)
+        return row
+
+    def write(self, rows: list[list[Any]]) -> None:
+        columns = [f.column for f in self.fields]
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                with cursor.cursor.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                sql = f'INSERT INTO "{self.table}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608
+                cursor.executemany(sql, rows)
 
 
 def fill(rows: int, years: int, seed: int) -> float:
@@ -138,13 +154,18 @@ def fill(rows: int, years: int, seed: int) -> float:
     for vocabulary, pk, parent in Term.objects.values_list("vocabulary", "pk", "parent_id"):
         if vocabulary != "reason" or parent is not None:
             terms.setdefault(vocabulary, []).append(pk)
+    # Shares by kind; a kind added later draws the smallest share rather than breaking the fill.
+    share = {"counselling": 40, "information": 25, "referral": 10, "silent": 8, "blank": 2, "hang_up": 6}
+    share |= {"testing": 3, "prank": 3, "wrong_number": 2, "abusive": 1, "complaint": 1, "feedback": 1}
     kinds = [k.value for k in Kind]
-    weights = [40, 25, 10, 8, 2, 6, 3, 3, 2, 1]
+    weights = [share.get(kind, 1) for kind in kinds]
     channels = ["voice"] * 6 + ["sms", "webchat", "webchat", "walk_in", "email", "social"]
     end = timezone.now().replace(microsecond=0)
     span = int(dt.timedelta(days=365 * years).total_seconds())
     started = time.perf_counter()
     through = Contact.reasons.through
+    contacts = _Rows(Contact, channel="voice", status="closed", kind="counselling", arrived_at=end)
+    reasons = _Rows(through)
     for first in range(0, rows, CHUNK):
         batch: list[Any] = []
         links: list[Any] = []
@@ -154,22 +175,21 @@ def fill(rows: int, years: int, seed: int) -> float:
             wait = rng.choice([0, 3, 8, 15, 25, 45, 90, 200])
             coded = kind in {"counselling", "information", "referral"}
             pick = functools.partial(_pick, rng, terms, coded)
-            contact = Contact(
-                id=uuid.UUID(int=rng.getrandbits(128)), channel=rng.choice(channels), status="closed",
-                created_at=arrived, updated_at=arrived,
+            pk = uuid.UUID(int=rng.getrandbits(128))
+            batch.append(contacts.row(
+                id=pk, channel=rng.choice(channels), created_at=arrived, updated_at=arrived,
                 kind=kind, arrived_at=arrived, answered_at=arrived + dt.timedelta(seconds=wait),
                 ended_at=arrived + dt.timedelta(seconds=wait + 300), wait_seconds=wait, talk_seconds=300,
                 gender_id=pick("gender"), province_id=pick("province"), region_id=pick("region"),
                 caller_type_id=pick("caller_type"), age=rng.randrange(4, 26) if coded else None,
                 urgency=rng.choice(["", "urgent", "critical", "non_critical"]) if coded else "",
-            )  # fmt: skip
-            batch.append(contact)
+            ))  # fmt: skip
             if kind == "counselling":
                 for term in rng.sample(terms["reason"], rng.choice([1, 1, 2])):
-                    links.append(through(id=len(links) + first * 3 + 1, contact_id=contact.pk, term_id=term))
+                    links.append(reasons.row(id=len(links) + first * 3 + 1, contact_id=pk, term_id=term))
         with transaction.atomic():
-            _write(Contact, batch)
-            _write(through, links)
+            contacts.write(batch)
+            reasons.write(links)
         if (first // CHUNK) % 25 == 0:
             print(f"   {first + len(batch):,} contacts", flush=True)
     return time.perf_counter() - started
@@ -258,24 +278,22 @@ def measure(args: argparse.Namespace) -> list[str]:
         selectors.dashboard(viewer, month)
         selectors.series(viewer, year, dimension="category", grain="month")
 
-    last_30 = selectors.Period(today - dt.timedelta(days=29), today)
+    page = _dashboard_client(viewer)
 
-    def dashboard_calls() -> None:
-        """What the dashboard reads for its default view (30 days): the figures with the period
-        before, contacts by day, the year's trend by month, hour of day in the figures, referrals."""
-        selectors.dashboard(viewer, last_30)
-        selectors.series(viewer, last_30, grain="day")
-        selectors.series(viewer, year, grain="month")
-        selectors.series(viewer, year, dimension="kind", grain="month")
-        selectors.referral_counts(viewer, last_30)
+    def dashboard_page() -> None:
+        """The dashboard page itself, as a signed-in data officer opens it: its default range,
+        every board section and chart rendered (through the middleware, the gate and templates)."""
+        response = page.get("/statistics/")
+        if response.status_code != 200:
+            raise RuntimeError(f"/statistics/ answered {response.status_code} {response.get('Location', '')}")
 
     repeat = args.repeat
-    for call in (summary, monthly, dashboard_calls, bare_aggregate, raw_scan):
+    for call in (summary, monthly, dashboard_page, bare_aggregate, raw_scan):
         call()  # warm-up
     calls = [
         ("one-year summary", summary),
         ("monthly report data", monthly),
-        ("dashboard (its selector calls)", dashboard_calls),
+        ("dashboard page", dashboard_page),
         ("bare SQL over the rollup", bare_aggregate),
         ("raw scan of contacts (one year)", raw_scan),
     ]
@@ -287,15 +305,33 @@ def measure(args: argparse.Namespace) -> list[str]:
     lines.append(f"summary / bare SQL aggregate (p50): {ours / bare:.2f}x (target <= 2x)")
     lines.append(f"summary / raw scan of contacts (p50): {ours / raw:.3f}x")
     targets = [("one-year summary", TARGET_MS), ("monthly report data", TARGET_MS)]
-    targets.append(("dashboard (its selector calls)", DASHBOARD_TARGET_MS))
+    targets.append(("dashboard page", DASHBOARD_TARGET_MS))
     for name, target in targets:
         p95 = percentile(results[name], 95)
         lines.append(f"{name}: p95 {p95:.1f} ms {'within' if p95 < target else 'OVER'} {target:.0f} ms")
-    lines.append(
-        "dashboard: the page is not in this tree (reports/urls.py absent), so the selector calls it "
-        "makes were timed, without rendering"
-    )
     return lines
+
+
+def _dashboard_client(viewer: Any) -> Any:
+    """A client signed in as the viewer with both factors, as the real sign-in leaves a session."""
+    from django.conf import settings
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import vet  # a current policy signature and police check: the page's gate
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    if not viewer.police_checks.exists():
+        vet(viewer)
+    device = TOTPDevice.objects.filter(user=viewer, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=viewer, name="bench", confirmed=True)
+    client = Client(secure=True)
+    client.force_login(viewer)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 def run_worker(args: argparse.Namespace) -> int:
