@@ -23,6 +23,7 @@ from helpline.operations.models import RetentionPolicy, RetentionRun
 from helpline.operations.retention import retention_run, retention_tick
 from helpline.reports.rollups import rollups_rebuild, rollups_refresh
 from helpline.reports.selectors import Period, dashboard, figures
+from helpline.routing.models import Triage
 from tests import report_factories as rf
 from tests.case_factories import caller, open_case
 from tests.factories import persona
@@ -138,6 +139,22 @@ def test_a_live_case_keeps_its_messages(counsellor: Staff) -> None:
     Conversation.objects.update(is_open=False)
     retention_run(now=timezone.now() + dt.timedelta(days=120))
     assert Message.objects.get(provider_message_id="live-1").text == "please help"
+
+
+def test_message_text_retention_takes_what_triage_kept_and_a_second_run_erases_nothing(
+    counsellor: Staff,
+) -> None:
+    kannel(sender="85511122244", msg_id="risk-1", text="my father hits me and I want to die")
+    Conversation.objects.update(is_open=False)
+    triage = Triage.objects.get(contact__conversation__messages__provider_message_id="risk-1")
+    assert "want to die" in triage.matched
+    later = timezone.now() + dt.timedelta(days=120)  # past the message text period only
+    first = retention_run(now=later)
+    triage.refresh_from_db()
+    assert first.messages >= 1 and triage.matched == [] and triage.score >= 20
+    again = retention_run(now=later)
+    assert (again.contacts, again.cases, again.messages) == (0, 0, 0)
+    assert AuditEvent.objects.filter(action="messages.erase").count() == 1
 
 
 def test_the_scheduler_runs_retention_once_a_day_and_not_when_off(db: None) -> None:

@@ -1,6 +1,7 @@
 """Erasing message text: the conversations app's writer for retention and for a person's erasure
 request. The rows stay (direction, times, delivery status, parts: what the figures count); the
-words go, and with them a chat's nickname and the hash of the address it came from."""
+words go, and with them a chat's nickname, the hash of the address it came from, and what triage
+kept of the words (helpline.routing.erasure)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from django.db.models import Q, QuerySet
 from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.conversations.models import ChatSession, Message
+from helpline.conversations.models import ChatSession, Conversation, Message
+from helpline.routing.erasure import triage_erase_text
 
 
 def messages_erase_text(
@@ -42,6 +44,10 @@ def messages_erase_text(
         ChatSession.objects.filter(conversation_id__in=conversations).filter(
             ~Q(nickname="") | ~Q(origin_hash="")
         ).update(nickname="", origin_hash="")
+        # The matched phrases and weighed words are the message's own words.
+        triage_erase_text(
+            contact_ids=Conversation.objects.filter(pk__in=conversations).values_list("contact_id", flat=True)
+        )
         if erased:
             audit_record(
                 actor,
