@@ -212,3 +212,17 @@ def test_erasure_blanks_what_triage_kept_of_the_words(
     assert triage.matched == [] and not triage.model_part.get("words")
     assert "want to die" not in repr(triage.explanation)
     assert triage.score == score and triage.explanation["signals"] == signals
+
+
+def test_an_erased_thread_no_longer_names_a_caller_kept_for_a_held_case(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    kannel(sender=NUMBER[1:], msg_id="dsr-thread", text="my words to the helpline")
+    held = open_case(counsellor, who=caller(NUMBER), nickname="Held")
+    case_legal_hold_set(supervisor, case=held, hold=True, reason="court")
+    finished()
+    client_for(supervisor).post("/operations/data-requests/erase/", {"number": NUMBER, "reason": "asked"})
+    thread = Message.objects.get(provider_message_id="dsr-thread").conversation
+    assert thread.contact.caller is None and thread.caller is None
+    # The held case's own call keeps the number.
+    assert held.contacts.get().caller == caller(NUMBER)

@@ -25,7 +25,7 @@ from helpline.reports.rollups import rollups_rebuild, rollups_refresh
 from helpline.reports.selectors import Period, dashboard, figures
 from helpline.routing.models import Triage
 from tests import report_factories as rf
-from tests.case_factories import caller, open_case
+from tests.case_factories import caller, contact_for, open_case
 from tests.factories import persona
 from tests.test_sms_inbound import gateway_env, kannel  # noqa: F401  (the fixture is used by name)
 
@@ -155,6 +155,20 @@ def test_message_text_retention_takes_what_triage_kept_and_a_second_run_erases_n
     again = retention_run(now=later)
     assert (again.contacts, again.cases, again.messages) == (0, 0, 0)
     assert AuditEvent.objects.filter(action="messages.erase").count() == 1
+
+
+def test_an_erased_thread_no_longer_names_a_caller_who_called_again(counsellor: Staff) -> None:
+    kannel(sender="85511122255", msg_id="old-1", text="hello")
+    old = Message.objects.get(provider_message_id="old-1").conversation.contact
+    Conversation.objects.update(is_open=False)
+    three_years = timezone.now() - dt.timedelta(days=3 * 365)
+    Contact.objects.filter(pk=old.pk).update(status="closed", kind="blank", arrived_at=three_years)
+    again = contact_for(counsellor, who=caller("+85511122255"))  # the same number, today
+    assert retention_run().contacts == 1
+    thread = Conversation.objects.get(contact=old)
+    assert thread.contact.caller is None and thread.caller is None
+    again.refresh_from_db()
+    assert again.caller == caller("+85511122255")
 
 
 def test_the_scheduler_runs_retention_once_a_day_and_not_when_off(db: None) -> None:

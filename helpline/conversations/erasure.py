@@ -57,3 +57,15 @@ def messages_erase_text(
                 detail={"messages": erased},
             )
     return erased
+
+
+def conversations_forget_caller(*, contact_ids: Iterable[UUID]) -> int:
+    """Unlink the ended threads of erased contacts from their caller: the contact's own link went
+    (helpline.contacts.erasure), and a thread still naming the caller would tie the erased contact
+    to the number's history whenever the caller is kept for another contact. Returns how many. No
+    audit row of its own: the contacts' erasure writes one."""
+    return (
+        Conversation.objects.filter(contact_id__in=list(contact_ids), is_open=False)
+        .exclude(caller=None)
+        .update(caller=None)
+    )

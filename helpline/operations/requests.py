@@ -32,7 +32,7 @@ from helpline.cases.models import Case, CaseContact, CaseNote
 from helpline.contacts.erasure import contacts_erase
 from helpline.contacts.identity import caller_lookup, parse_address
 from helpline.contacts.models import Contact, Status
-from helpline.conversations.erasure import messages_erase_text
+from helpline.conversations.erasure import conversations_forget_caller, messages_erase_text
 from helpline.conversations.models import Conversation, Message
 from helpline.referrals.erasure import referrals_erase_for_cases
 
@@ -164,6 +164,7 @@ def data_request_erase(
         cases = cases_erase(actor, case_ids=case_ids, request=request)
         referrals_erase_for_cases(actor, case_ids=case_ids, reason="erasure request")
         contacts = contacts_erase(actor, contact_ids=contact_ids, reason="erasure request")
+        conversations_forget_caller(contact_ids=contact_ids)
         messages = messages_erase_text(actor, contact_ids=contact_ids, reason="erasure request")
         kept_cases = [c.number for c in held.cases if c.pk in held.exemptions]
         audit_record(
