@@ -35,13 +35,16 @@ def test_each_locking_operation_on_a_large_table_is_warned_about_with_its_rows(d
     out = run("--large-rows", "25")
     assert "operations.0003_risky_changes" in out
     warnings = [line.strip() for line in out.splitlines() if "WARNING" in line and " on " in line]
-    assert len(warnings) == 4, out
+    assert len(warnings) == 7, out
     assert all("operations_joblease (30 rows)" in line for line in warnings)
     kinds = " ".join(warnings)
     assert "AlterField" in kinds and "column's type" in kinds
     assert "AddIndex" in kinds and "CONCURRENTLY" in kinds
     assert "AddField" in kinds and "NOT NULL" in kinds
     assert "RunPython" in kinds
+    # The indexes that come with a field: a foreign key, a unique column, a column made indexed.
+    assert "operations.0004_indexes_that_come_with_fields" in out
+    assert kinds.count("CONCURRENTLY") == 4 and kinds.count("AlterField") == 2
     # A nullable column and a concurrent index lock nothing for long: not mentioned at all.
     assert "AddIndexConcurrently" not in out and "AddField on operations_retentionrun" not in out
     # RunPython names no model: every table the migration touches is listed (this one is empty).
@@ -52,11 +55,11 @@ def test_each_locking_operation_on_a_large_table_is_warned_about_with_its_rows(d
 def test_small_tables_get_a_note_not_a_warning(db: None) -> None:
     leases(3)
     out = run("--large-rows", "25")
-    assert "WARNING" not in out and out.count("small enough") == 5
+    assert "WARNING" not in out and out.count("small enough") == 8
 
 
 @override_settings(MIGRATION_MODULES=FAKE)
 def test_strict_mode_fails_on_a_warning(db: None) -> None:
     leases(30)
-    with pytest.raises(CommandError, match="4 locking"):
+    with pytest.raises(CommandError, match="7 locking"):
         run("--large-rows", "25", "--strict")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from helpline.cases.models import (
     HIGH_RISKS,
     LIVE_STATUSES,
     Case,
+    CaseContact,
     CaseEvent,
     CaseNote,
     CasePerson,
@@ -80,6 +81,18 @@ def erasure_exemptions(cases: QuerySet[Case]) -> dict[UUID, list[str]]:
         if reasons:
             found[case.pk] = reasons
     return found
+
+
+def opening_links() -> QuerySet[CaseContact]:
+    """The links of the contacts each case was opened from. case_open links them at the moment it
+    opens the case; a contact gathered later (a parent's call, a teacher's) is linked after it."""
+    return CaseContact.objects.filter(linked_at=F("case__opened_at"))
+
+
+def cases_opened_from(contact_ids: Iterable[UUID]) -> set[UUID]:
+    """The cases opened from one of these contacts: a person's own cases, where merely being linked
+    to a case (someone else's child) does not make it theirs."""
+    return set(opening_links().filter(contact_id__in=list(contact_ids)).values_list("case_id", flat=True))
 
 
 def erasable_closed_cases(*, closed_before: object) -> QuerySet[Case]:

@@ -1,16 +1,18 @@
 """A person's request to see what is held about them, or to have it erased, served by a supervisor.
 
 The person is found by the number they used (the caller's keyed hash: every contact from it) or
-by a case number they were given; the cases linked to those contacts come too. What is shown is
-theirs: the contacts' coding and summaries, their messages, their cases' profile and notes. Not
-shown: other people named on a case (family, an alleged perpetrator), to whom a disclosure was
-made, who the staff were.
+by a case number they were given (that case's own contacts, not those of others gathered into
+it); the cases opened from their contacts come too. What is shown is theirs: the contacts' coding
+and summaries, their messages, their cases' profile and notes. Not shown: other people named on a
+case (family, an alleged perpetrator), another person's call gathered into their case (a parent's),
+to whom a disclosure was made, who the staff were.
 
 Erasure goes through each app's own service and spares what child protection needs kept (see
 helpline.cases.erasure.erasure_exemptions): a held case, an open case at high or critical risk,
 a case with a confidentiality break, and every contact and message linked to such a case. The
 supervisor sees the exemptions before confirming; both the listing and the erasure are audited
-(counts and case numbers, never the content)."""
+(counts and case numbers, never the content). Erasure waits while a conversation or call of theirs
+is still going on."""
 
 from __future__ import annotations
 
@@ -18,19 +20,23 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.cases.erasure import cases_erase, erasure_exemptions
+from helpline.cases.erasure import cases_erase, cases_opened_from, erasure_exemptions, opening_links
 from helpline.cases.models import Case, CaseContact, CaseNote
 from helpline.contacts.erasure import contacts_erase
 from helpline.contacts.identity import caller_lookup, parse_address
-from helpline.contacts.models import Contact
-from helpline.conversations.erasure import messages_erase_text
-from helpline.conversations.models import Message
+from helpline.contacts.models import Contact, Status
+from helpline.conversations.erasure import conversations_forget_caller, messages_erase_text
+from helpline.conversations.models import Conversation, Message
 from helpline.referrals.erasure import referrals_erase_for_cases
+
+IN_PROGRESS = _("A conversation or call of this person is still going on: erase once it has ended.")
 
 
 @dataclass
@@ -39,42 +45,52 @@ class Held:
     messages: dict[UUID, list[Message]] = field(default_factory=dict)
     cases: list[Case] = field(default_factory=list)
     notes: dict[UUID, list[CaseNote]] = field(default_factory=dict)
-    exemptions: dict[UUID, list[str]] = field(default_factory=dict)
+    exemptions: dict[UUID, list[str]] = field(default_factory=dict)  # of the person's own cases
+    # Contacts linked to a case child protection keeps, the person's own or another child's.
+    exempt_contact_ids: set[UUID] = field(default_factory=set)
+    # A conversation or call of theirs still going on: erasure waits until it ends.
+    in_progress: bool = False
 
     @property
     def found(self) -> bool:
         return bool(self.contacts or self.cases)
 
-    @property
-    def exempt_contact_ids(self) -> set[UUID]:
-        return set(
-            CaseContact.objects.filter(case_id__in=list(self.exemptions)).values_list("contact_id", flat=True)
-        )
+
+class DataRequestRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
-def _contacts_for(number: str, case_number: str) -> list[UUID]:
-    ids: set[UUID] = set()
+def _theirs(number: str, case_number: str) -> tuple[set[UUID], set[UUID]]:
+    """The person's contacts and cases. By number: every contact from it. By case number: the case,
+    the contacts it was opened from and the others from the same number; not a contact someone
+    else made about them (a parent's call, a teacher's), which is that person's. Their cases are
+    those opened from their contacts: a case their contact was merely linked to is another child's."""
+    contact_ids: set[UUID] = set()
+    case_ids: set[UUID] = set()
     if number:
         try:
             caller = caller_lookup(parse_address(f"tel:{number}" if ":" not in number else number))
         except ValueError:
             caller = None
         if caller is not None:
-            ids |= set(Contact.objects.filter(caller=caller).values_list("pk", flat=True))
-    if case_number:
-        ids |= set(
-            CaseContact.objects.filter(case__number=case_number.strip().upper()).values_list(
-                "contact_id", flat=True
-            )
+            contact_ids |= set(Contact.objects.filter(caller=caller).values_list("pk", flat=True))
+    case = Case.objects.filter(number=case_number.upper()).first() if case_number else None
+    if case is not None:
+        case_ids.add(case.pk)
+        opened_from = opening_links().filter(case=case).values("contact_id")
+        callers = Contact.objects.filter(pk__in=opened_from).exclude(caller=None).values("caller_id")
+        contact_ids |= set(
+            CaseContact.objects.filter(case=case)
+            .filter(Q(contact_id__in=opened_from) | Q(contact__caller_id__in=callers))
+            .values_list("contact_id", flat=True)
         )
-    return list(ids)
+    return contact_ids, case_ids | cases_opened_from(contact_ids)
 
 
 def subject_find(*, number: str = "", case_number: str = "") -> Held:
-    contact_ids = _contacts_for(number.strip(), case_number.strip())
-    case_ids = set(CaseContact.objects.filter(contact_id__in=contact_ids).values_list("case_id", flat=True))
-    if case_number:
-        case_ids |= set(Case.objects.filter(number=case_number.strip().upper()).values_list("pk", flat=True))
+    contact_ids, case_ids = _theirs(number.strip(), case_number.strip())
     held = Held()
     held.contacts = list(
         Contact.objects.filter(pk__in=contact_ids)
@@ -90,6 +106,17 @@ def subject_find(*, number: str = "", case_number: str = "") -> Held:
     for note in CaseNote.objects.filter(case_id__in=case_ids).order_by("written_at"):
         held.notes.setdefault(note.case_id, []).append(note)
     held.exemptions = erasure_exemptions(cases)
+    linked = Case.objects.filter(Q(pk__in=case_ids) | Q(links__contact_id__in=contact_ids)).distinct()
+    keeping = list(erasure_exemptions(linked))
+    held.exempt_contact_ids = set(
+        CaseContact.objects.filter(case_id__in=keeping, contact_id__in=contact_ids).values_list(
+            "contact_id", flat=True
+        )
+    )
+    held.in_progress = (
+        Conversation.objects.filter(contact_id__in=contact_ids, is_open=True).exists()
+        or Contact.objects.filter(pk__in=contact_ids, status__in=[Status.WAITING, Status.ACTIVE]).exists()
+    )
     return held
 
 
@@ -127,6 +154,9 @@ def data_request_erase(
     how the person was checked (on the audit row: the supervisor's words, not the person's)."""
     with transaction.atomic():
         held = subject_find(number=number, case_number=case_number)
+        if held.in_progress:
+            # Erasing around a live conversation would blank half of it and leave the rest.
+            raise DataRequestRefused(str(IN_PROGRESS))
         kept = held.exempt_contact_ids
         case_ids = [c.pk for c in held.cases if c.pk not in held.exemptions]
         # A contact shared with a case kept for another reason stays with that case.
@@ -134,8 +164,8 @@ def data_request_erase(
         cases = cases_erase(actor, case_ids=case_ids, request=request)
         referrals_erase_for_cases(actor, case_ids=case_ids, reason="erasure request")
         contacts = contacts_erase(actor, contact_ids=contact_ids, reason="erasure request")
+        conversations_forget_caller(contact_ids=contact_ids)
         messages = messages_erase_text(actor, contact_ids=contact_ids, reason="erasure request")
-        # Open conversations keep their text until they close: say so by counting what is left.
         kept_cases = [c.number for c in held.cases if c.pk in held.exemptions]
         audit_record(
             actor,

@@ -28,7 +28,7 @@ from helpline.cases.erasure import cases_erase, erasable_closed_cases, held_clos
 from helpline.cases.models import LIVE_STATUSES, CaseContact
 from helpline.contacts.erasure import contacts_erase, contacts_with_personal_data
 from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS, Status
-from helpline.conversations.erasure import messages_erase_text
+from helpline.conversations.erasure import conversations_forget_caller, messages_erase_text
 from helpline.operations.models import RetentionPolicy, RetentionRun
 from helpline.referrals.erasure import referrals_erase_for_cases
 
@@ -82,6 +82,7 @@ def retention_run(*, now: dt.datetime | None = None, actor: Staff | str = SYSTEM
         )
         contact_ids = of_cases | set(aged)
         run.contacts = contacts_erase(actor, contact_ids=contact_ids, reason="retention")
+        conversations_forget_caller(contact_ids=contact_ids)
 
         live = CaseContact.objects.filter(
             Q(case__status__in=LIVE_STATUSES) | Q(case__legal_hold_at__isnull=False)

@@ -4,7 +4,9 @@ Each unapplied migration is listed; each operation that locks or rewrites a tabl
 a moment is named with the table's row count, and warned about when the table is large:
 - AlterField that changes the column's type (the table is rewritten under an exclusive lock), or
   makes a column NOT NULL (every row is read under the lock);
-- AddIndex / AddConstraint that is not built CONCURRENTLY (writes wait while the index builds);
+- AddIndex / AddConstraint that is not built CONCURRENTLY (writes wait while the index builds),
+  and the indexes a field brings with it: a new foreign key or unique or indexed column, a column
+  made unique or indexed;
 - AddField of a NOT NULL column without a default kept in the database (every row gets one);
 - RunPython and RunSQL (unknown work, often over every row, inside the migration's transaction).
 """
@@ -63,6 +65,14 @@ def _table(state: ProjectState, app: str, model_name: str) -> str:
         return ""
 
 
+INDEX_WHY = "builds an index without CONCURRENTLY: writes to the table wait until it is built"
+
+
+def _indexed(field: Any) -> bool:
+    """A column Django indexes as it adds it (a foreign key, db_index, unique), the key aside."""
+    return bool((field.db_index or field.unique) and not field.primary_key)
+
+
 def _why(op: Operation, app: str, before: ProjectState) -> tuple[str, str] | None:
     """(model name, why it locks) for an operation that holds a lock for long, else None."""
     if isinstance(op, migrations.AlterField):
@@ -76,20 +86,21 @@ def _why(op: Operation, app: str, before: ProjectState) -> tuple[str, str] | Non
             return op.model_name, "changes the column's type: the table is rewritten under an exclusive lock"
         if old.null and not new.null:
             return op.model_name, "makes a column NOT NULL: every row is checked under an exclusive lock"
+        if _indexed(new) and not _indexed(old):
+            return op.model_name, INDEX_WHY
         return None
     if isinstance(op, migrations.AddIndex | migrations.AddConstraint) and not isinstance(
         op, AddIndexConcurrently
     ):
-        return (
-            str(getattr(op, "model_name", "")),
-            "builds an index without CONCURRENTLY: writes to the table wait until it is built",
-        )
+        return str(getattr(op, "model_name", "")), INDEX_WHY
     if isinstance(op, migrations.AddField):
         kept_default = op.field.db_default is not NOT_PROVIDED or (
             op.preserve_default and op.field.default is not NOT_PROVIDED
         )
         if not op.field.null and not op.field.many_to_many and not kept_default:
             return op.model_name, "adds a NOT NULL column without a default: every row is written"
+        if not op.field.many_to_many and _indexed(op.field):
+            return op.model_name, INDEX_WHY
         return None
     if isinstance(op, migrations.RunPython | migrations.RunSQL):
         return "", "runs code of its own, often over every row, inside the migration's transaction"

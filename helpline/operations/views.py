@@ -24,7 +24,7 @@ from helpline.operations.forms import (
     RetentionPolicyForm,
 )
 from helpline.operations.models import RetentionRun
-from helpline.operations.requests import data_request_erase, data_request_view
+from helpline.operations.requests import DataRequestRefused, data_request_erase, data_request_view
 from helpline.operations.retention import retention_policy, retention_policy_update
 
 
@@ -77,13 +77,19 @@ def data_request_erase_view(request: HttpRequest) -> HttpResponse:
         return render(
             request, "operations/data_requests.html", {"form": form, "erase_form": form}, status=400
         )
-    erased = data_request_erase(
-        _staff(request),
-        number=form.cleaned_data["number"],
-        case_number=form.cleaned_data["case_number"],
-        reason=form.cleaned_data["reason"],
-        request=request,
-    )
+    try:
+        erased = data_request_erase(
+            _staff(request),
+            number=form.cleaned_data["number"],
+            case_number=form.cleaned_data["case_number"],
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except DataRequestRefused as refused:
+        form.add_error(None, refused.message)
+        return render(
+            request, "operations/data_requests.html", {"form": form, "erase_form": form}, status=409
+        )
     return render(request, "operations/data_request_erased.html", {"erased": erased})
 
 
