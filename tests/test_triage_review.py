@@ -94,6 +94,30 @@ def test_the_counsellor_sees_which_scorer_and_why(counsellor: Staff, client_for:
     assert "Risk signals (words a supervisor listed)" in page and "ចង់ស្លាប់" in page
 
 
+def test_the_examples_shown_are_of_the_harm_named_and_in_the_childs_script(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    """An example of another harm, or an English gloss on a Khmer page, points a counsellor away
+    from what this child wrote."""
+    beaten = "ញុំខ្លាចប៉ាវាយញុំរាល់យប់ គាត់ស្រវឹងហើយយកខ្សែក្រវាត់វាយ"
+    scored = score_text(beaten)
+    assert scored.model is not None and scored.model.is_risk
+    topic = scored.model.topic
+    assert scored.model.nearest, "an assessment flagged risk names its closest examples"
+    for near in scored.model.nearest:
+        assert near["topic"] == topic
+        assert any("\u1780" <= ch <= "\u17ff" for ch in near["text"])
+    contact = sms_contact(beaten)
+    triage_contact(contact, beaten, scored=scored)
+    contact_services.contact_take(counsellor, contact=contact)
+    counsellor.language = "km"
+    counsellor.save(update_fields=["language"])
+    page = client_for(counsellor).get(f"/console/{contact.pk}/").content.decode()
+    assert "ឧទាហរណ៍មានស្លាកដែលជិតបំផុត" in page  # the page is in Khmer
+    for near in scored.model.nearest:
+        assert near["text"] in page and near["gloss"] not in page
+
+
 def test_a_score_never_goes_down_and_nothing_scored_is_hidden(db: None) -> None:
     first = sms_contact("hello", minutes_ago=5)
     second = sms_contact("hi", minutes_ago=3)

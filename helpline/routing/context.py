@@ -59,6 +59,7 @@ SOLVER = "liblinear"
 BY_TOPIC = True  # one classifier per topic and one for ordinary messages; False: risk against ordinary
 ORDINARY = "ordinary"
 RETRY_SECONDS = 300  # after a failed build, try again this much later (not on every message)
+NEAREST_POOL = 200  # labelled examples, nearest first, searched for ones of the named harm
 
 
 @dataclass(frozen=True)
@@ -257,13 +258,26 @@ class ContextModel:
                 named.append(covered)
         similarity = self.matrix[:, columns] @ values
         order = similarity.argsort()[::-1]
-        near = [self.examples[i] for i in order[:5] if self.examples[i].is_risk][:3]
         if self.by_topic:
             topic = self.classes[strongest]
         else:
+            near = [self.examples[i] for i in order[:5] if self.examples[i].is_risk]
             topic = Counter(e.topic for e in near).most_common(1)[0][0] if near else ""
-        nearest = tuple({"id": e.id, "topic": e.topic, "gloss": e.gloss} for e in near)
+        # Examples of the harm the model named, in the message's own script first: an example of
+        # another harm, or in another language, would point the counsellor away from this child.
+        khmer = _has_khmer(form)
+        close = [
+            self.examples[i]
+            for i in order[:NEAREST_POOL]
+            if self.examples[i].is_risk and self.examples[i].topic == topic and similarity[i] > 0
+        ]
+        close.sort(key=lambda e: _has_khmer(e.text) != khmer)  # stable: nearest first within each
+        nearest = tuple({"id": e.id, "topic": e.topic, "gloss": e.gloss, "text": e.text} for e in close[:2])
         return topic, tuple(named), nearest
+
+
+def _has_khmer(text: str) -> bool:
+    return any("\u1780" <= ch <= "\u17ff" for ch in text)
 
 
 def _spans(form: str, words: list[str]) -> list[tuple[int, int, str]]:

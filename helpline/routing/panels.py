@@ -48,7 +48,11 @@ def triage_panel(contact: Contact, staff: Staff | None = None) -> Panel:
                 "points": part.get("points"),
                 "words": part.get("words") or [],
                 "nearest": [
-                    {"gloss": n.get("gloss", ""), "label": labels.get(n.get("topic", ""), n.get("topic", ""))}
+                    {
+                        "gloss": n.get("gloss", ""),
+                        "text": n.get("text", ""),
+                        "label": labels.get(n.get("topic", ""), n.get("topic", "")),
+                    }
                     for n in (part.get("nearest") or [])
                     if isinstance(n, dict)
                 ],
