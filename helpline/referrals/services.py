@@ -228,6 +228,12 @@ def _draft_values(
     }
 
 
+def _frozen(case: Case, values: Mapping[str, Any]) -> dict[str, str]:
+    """What the draft shares, frozen in the language its partner reads (not the writer's)."""
+    language = Partner.objects.values_list("language", flat=True).get(pk=values["partner_id"])
+    return sharing.snapshot(case, values["shared_fields"], language=language)
+
+
 # --- Drafting --------------------------------------------------------------------------------------
 
 
@@ -268,7 +274,7 @@ def referral_draft(
             case=case,
             status=ReferralStatus.DRAFT,
             created_by=actor,
-            shared=sharing.snapshot(case, values["shared_fields"]),  # the preview, sent as it is
+            shared=_frozen(case, values),  # the preview, sent as it is
             **values,
         )
         ReferralEvent.objects.create(referral=referral, kind=ReferralEventKind.CREATED, at=now, actor=actor)
@@ -310,7 +316,7 @@ def referral_edit(
             confidentiality_break=confidentiality_break,
         )
         # Saving the draft again takes the case as it stands now into the preview.
-        values["shared"] = sharing.snapshot(referral.case, values["shared_fields"])
+        values["shared"] = _frozen(referral.case, values)
         changed = [name for name in (*DRAFT_FIELDS, "shared") if getattr(referral, name) != values[name]]
         if not changed:
             return []
@@ -357,7 +363,9 @@ def referral_send(
             confidentiality_break=brk,
         )
         if set(referral.shared) != set(referral.shared_fields):  # a draft saved before previews froze
-            referral.shared = sharing.snapshot(referral.case, referral.shared_fields)
+            referral.shared = sharing.snapshot(
+                referral.case, referral.shared_fields, language=referral.partner.language
+            )
         referral.sent_by = actor
         referral.save(update_fields=["shared", "sent_by", "updated_at"])
         referral = referral_move(referral, ReferralStatus.SENT, actor=actor, request=request, at=at)
