@@ -149,6 +149,7 @@ def _partner_page(request: HttpRequest, value: str) -> HttpResponse:
         except ReferralError as exc:
             status = 409 if isinstance(exc, ReferralConflict) else 400
             portal.act_refused(token, action, exc, status=status, request=request)
+            portal.portal_view(token, request=request)  # the page again shows the referral: a read
             return _page(
                 request, token, language, status=status, error=exc.message, error_action=action, note=note
             )
