@@ -120,8 +120,10 @@ class Partner(TimeStampedModel):
 
     @property
     def may_receive(self) -> bool:
-        """Whether a referral may be sent: in the directory, assessed and approved, not suspended."""
-        return self.is_active and self.assessment in REFERRABLE_ASSESSMENTS and self.suspension_id is None
+        """Whether a referral may be sent now: the one rule, eligibility.partner_refusal."""
+        from helpline.referrals.eligibility import partner_refusal  # it imports this module
+
+        return not partner_refusal(self)
 
 
 class PartnerAssessment(AppendOnly, UUIDModel):
