@@ -26,7 +26,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.cases.models import Case, CaseStatus, ConfidentialityBreak
+from helpline.cases.models import Case, ConfidentialityBreak
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import case_record_referral, works_on_cases
 from helpline.contacts.models import Term, Vocabulary
@@ -207,7 +207,7 @@ def _draft_values(
     consent_note: str,
     confidentiality_break: ConfidentialityBreak | None,
 ) -> dict[str, Any]:
-    if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+    if not case.takes_new_work:
         raise ReferralConflict("case", _("A closed case, or one awaiting closure, takes no new referrals."))
     term = _service(service)
     fresh = _partner_for(partner, term)
