@@ -13,7 +13,9 @@ from django_tasks_db.models import DBTaskResult
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
+from helpline.referrals import portal, services
 from helpline.referrals.delivery import send_partner_link
+from helpline.referrals.lifecycle import ReferralConflict
 from helpline.referrals.links import Refusal, link_resolve, sign
 from helpline.referrals.models import Partner, Referral, ReferralEventKind, ReferralStatus, ReferralToken
 from helpline.referrals.views_links import link_context
@@ -90,6 +92,15 @@ def test_a_new_link_is_refused_without_an_address_or_once_the_partner_has_nothin
     response = client.post(send_url(ref))
     assert response.status_code == 409
     assert ref.tokens.count() == 1 and ref.tokens.get().revoked_at is None
+
+
+def test_a_referral_closed_a_moment_before_sending_again_gets_no_new_link(counsellor: Staff) -> None:
+    ref, _token = sent(counsellor)
+    seen = Referral.objects.select_related("partner").get(pk=ref.pk)  # the page, read before the close
+    services.referral_close(counsellor, ref, "The family moved away")
+    with pytest.raises(ReferralConflict):
+        portal.link_send_again(seen, counsellor)
+    assert ref.tokens.count() == 1 and ref.tokens.get().revoked_at is not None
 
 
 def test_someone_who_may_not_see_the_case_meets_a_404_and_changes_nothing(

@@ -55,6 +55,15 @@ def test_a_refused_act_is_in_the_trail_without_the_note(counsellor: Staff) -> No
     assert AuditEvent.objects.filter(action="referral.link_refused", record_id=str(ref.pk)).count() == 2
 
 
+@pytest.mark.django_db
+def test_a_refused_act_shows_the_referral_again_and_that_read_is_audited_as_a_look(counsellor: Staff) -> None:
+    ref, value = make_link(counsellor)
+    refused = Client().post(f"/partner/{value}/", {"action": "declined"})  # no reason: the page again
+    assert refused.status_code == 400 and ref.number in refused.content.decode()
+    [look] = AuditEvent.objects.filter(action="referral.portal_view", record_id=str(ref.pk))
+    assert look.actor_label.startswith("partner-link:")
+
+
 @pytest.mark.django_db(transaction=True)  # the writer's lock is taken at a real BEGIN
 def test_a_busy_sqlite_writer_gives_the_try_again_page_not_a_500(
     counsellor: Staff, monkeypatch: pytest.MonkeyPatch, settings: Any

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
-from helpline.cases.models import Case, CaseStatus, EventKind, FollowUp, FollowUpKind, FollowUpStatus
+from helpline.cases.models import Case, EventKind, FollowUp, FollowUpKind, FollowUpStatus
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import CaseConflict, CaseError, audit_case, clean_text, lock, record_event
 from helpline.common import live
@@ -62,7 +62,7 @@ def follow_up_schedule(
     text = clean_text(instructions, "instructions", required=False, limit=2000)
     with transaction.atomic():
         case = lock(case)
-        if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+        if not case.takes_new_work:
             raise CaseConflict("case", _("A closed case, or one awaiting closure, takes no new follow-ups."))
         follow_up = FollowUp.objects.create(
             case=case, kind=kind, due_at=due_at, owner=owner, instructions=text, created_by=actor or owner

@@ -38,6 +38,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CaseStatus.PENDING_CLOSURE: frozenset({CaseStatus.CLOSED, CaseStatus.ACTIVE}),
     CaseStatus.CLOSED: frozenset({CaseStatus.REOPENED}),
 }
+# The one rule for whether a case takes new work (a referral, a follow-up, a contact linked): while
+# it is worked on; not once closed, nor while its closure awaits a supervisor's approval.
+TAKES_WORK = frozenset({CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.REOPENED})
 LIVE_STATUSES = frozenset(
     {CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.REOPENED, CaseStatus.PENDING_CLOSURE}
 )
@@ -138,6 +141,11 @@ class Case(TimeStampedModel):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def takes_new_work(self) -> bool:
+        """TAKES_WORK, for one case in hand."""
+        return self.status in TAKES_WORK
 
 
 class CaseContact(UUIDModel):

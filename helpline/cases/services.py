@@ -234,7 +234,7 @@ def case_link_contact(
     _check_contacts(actor, [contact])
     with transaction.atomic():
         case = lock(case)
-        if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+        if not case.takes_new_work:
             raise CaseConflict(
                 "case", _("Reopen the case, or have its closure sent back, before linking contacts.")
             )

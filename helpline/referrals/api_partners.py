@@ -79,6 +79,7 @@ def _fields(partner: Partner) -> dict[str, Any]:
         "min_age": partner.min_age,
         "max_age": partner.max_age,
         "languages": partner.languages,
+        "language": partner.language,
         "opening_hours": partner.opening_hours,
         "phone": partner.phone,
         "email": partner.email,

@@ -16,7 +16,7 @@ from helpline.cases.api_types import Body
 from helpline.common.text import storable
 from helpline.contacts.api_types import CODE_MAX, PRINTABLE, Cursor, GenderCode, ProvinceCode
 from helpline.referrals.directory import LIMITS, MAX_AGE, MAX_MONITORING_DAYS, MIN_MONITORING_DAYS
-from helpline.referrals.models import Assessment, ConcernSeverity, ConcernSource
+from helpline.referrals.models import Assessment, ConcernSeverity, ConcernSource, PartnerLanguage
 
 
 def _whole_number(value: Any) -> Any:
@@ -127,6 +127,10 @@ class PartnerIn(Body):
     min_age: PartnerAge | None = None
     max_age: PartnerAge | None = None
     languages: str = _text(LIMITS["languages"])
+    language: PartnerLanguage = Field(
+        PartnerLanguage.KHMER,
+        description="the language it reads referrals in (what is shared is frozen in it)",
+    )
     opening_hours: str = _text(LIMITS["opening_hours"])
     phone: Phone | None = None
     email: Email | None = None
@@ -153,6 +157,7 @@ class PartnerPatch(Body):
     min_age: PartnerAge | None = None
     max_age: PartnerAge | None = None
     languages: str | SkipJsonSchema[None] = Field(None, max_length=LIMITS["languages"])
+    language: PartnerLanguage | SkipJsonSchema[None] = None
     opening_hours: str | SkipJsonSchema[None] = Field(None, max_length=LIMITS["opening_hours"])
     phone: Phone | None = None
     email: Email | None = None
@@ -172,6 +177,7 @@ class PartnerPatch(Body):
         "districts",
         "genders",
         "languages",
+        "language",
         "opening_hours",
         "contact_person",
         "emergency",
@@ -204,6 +210,7 @@ class PartnerOut(Schema):
     min_age: int | None
     max_age: int | None
     languages: str
+    language: PartnerLanguage
     opening_hours: str
     phone: str
     email: str

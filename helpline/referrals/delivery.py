@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from helpline.accounts.models import Staff
+from helpline.referrals.eligibility import no_address
 from helpline.referrals.lifecycle import ReferralError
 from helpline.referrals.links import link_issue, sign
 from helpline.referrals.models import (
@@ -54,8 +55,9 @@ def send_partner_link(
     """Issue a link for each way the partner can be reached and queue its sending, inside the
     caller's transaction. A partner with no address cannot be sent a referral."""
     partner = referral.partner
-    if not partner.email:
-        raise ReferralError("partner", _("This partner has no email address to send the referral to."))
+    why = no_address(partner)
+    if why:
+        raise ReferralError("partner", why)
     tokens: list[ReferralToken] = []
     with transaction.atomic():
         token, _value = link_issue(

@@ -28,7 +28,7 @@ from helpline.audit.services import audit_record
 from helpline.common.text import normalise, storable
 from helpline.contacts.identity import AddressError, normalise_phone
 from helpline.contacts.models import Term, Vocabulary
-from helpline.referrals.models import Partner
+from helpline.referrals.models import Partner, PartnerLanguage
 from helpline.referrals.selectors import partner_search_text
 
 MAX_AGE = 120
@@ -84,6 +84,7 @@ class PartnerFacts:
     min_age: int | None = None
     max_age: int | None = None
     languages: str = ""
+    language: str = PartnerLanguage.KHMER  # the one it reads referrals in
     opening_hours: str = ""
     phone: str = ""
     email: str = ""
@@ -105,6 +106,7 @@ class PartnerFacts:
             min_age=partner.min_age,
             max_age=partner.max_age,
             languages=partner.languages,
+            language=partner.language,
             opening_hours=partner.opening_hours,
             phone=partner.phone,
             email=partner.email,
@@ -122,6 +124,7 @@ _SCALARS = (
     "min_age",
     "max_age",
     "languages",
+    "language",
     "opening_hours",
     "phone",
     "email",
@@ -160,6 +163,8 @@ def facts_problems(facts: PartnerFacts) -> tuple[PartnerFacts, list[PartnerError
             validate_email(texts["email"])
         except ValidationError:
             problems.append(PartnerError("email", _("Not an email address.")))
+    if facts.language not in PartnerLanguage.values:
+        problems.append(PartnerError("language", _("Khmer or English.")))
     problems += _age_problems(facts.min_age, facts.max_age)
     if not MIN_MONITORING_DAYS <= facts.monitoring_every_days <= MAX_MONITORING_DAYS:
         problems.append(
@@ -180,6 +185,7 @@ def facts_problems(facts: PartnerFacts) -> tuple[PartnerFacts, list[PartnerError
         facts,
         **texts,
         phone=phone,
+        language=str(facts.language),
         services=_unique(facts.services),
         provinces=_unique(facts.provinces),
         genders=_unique(facts.genders),

@@ -1,9 +1,11 @@
 """Whether a partner may be sent a referral now, and if not, the one sentence that says why: the
 referral services refuse with it, and the partner picker shows it beside a partner it greys out.
-The one place these rules are written (Partner.may_receive should read `not partner_refusal(p)`)."""
+The one place these rules are written: Partner.may_receive reads partner_refusal, and a query
+(partner_search with referrable_only) filters by referrable_q, the same rule for rows in the database."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from helpline.contacts.models import Term
@@ -28,6 +30,11 @@ def partner_refusal(partner: Partner) -> str:
     if partner.assessment not in REFERRABLE_ASSESSMENTS:
         return _("This partner was not approved at its last assessment.")
     return no_address(partner)
+
+
+def referrable_q() -> Q:
+    """partner_refusal as a query: the partners it gives no reason against."""
+    return Q(is_active=True, suspension__isnull=True, assessment__in=REFERRABLE_ASSESSMENTS) & ~Q(email="")
 
 
 def gives_service(partner: Partner, service: Term) -> bool:

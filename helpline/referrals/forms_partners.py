@@ -20,7 +20,13 @@ from helpline.referrals.directory import (
     TERM_LISTS,
     PartnerFacts,
 )
-from helpline.referrals.models import Assessment, ConcernSeverity, ConcernSource, PartnerAssessment
+from helpline.referrals.models import (
+    Assessment,
+    ConcernSeverity,
+    ConcernSource,
+    PartnerAssessment,
+    PartnerLanguage,
+)
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -97,6 +103,12 @@ class PartnerForm(forms.Form):
     )
     max_age = forms.IntegerField(label=_("Oldest age served"), required=False, min_value=0, max_value=MAX_AGE)
     languages = forms.CharField(label=_("Languages"), required=False, max_length=LIMITS["languages"])
+    language = forms.ChoiceField(
+        label=_("Reads our referrals in"),
+        choices=PartnerLanguage.choices,
+        initial=PartnerLanguage.KHMER,
+        required=False,  # left out (an older form, a script): Khmer, the helpline's first language
+    )
     opening_hours = forms.CharField(
         label=_("Opening hours"), required=False, max_length=LIMITS["opening_hours"]
     )
@@ -129,6 +141,9 @@ class PartnerForm(forms.Form):
     def initial_of(cls, facts: PartnerFacts) -> dict[str, Any]:
         initial = {name: getattr(facts, name) for name in cls.base_fields if name not in _LISTS}
         return initial | {name: [t.code for t in getattr(facts, name)] for name in _LISTS}
+
+    def clean_language(self) -> str:
+        return str(self.cleaned_data.get("language") or PartnerLanguage.KHMER)
 
     def facts(self) -> PartnerFacts:
         data = self.cleaned_data

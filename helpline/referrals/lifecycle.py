@@ -19,7 +19,7 @@ from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.followups import follow_up_schedule
-from helpline.cases.models import CaseStatus, FollowUp, FollowUpKind
+from helpline.cases.models import FollowUp, FollowUpKind
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import CaseError, case_record_referral, works_on_cases
 from helpline.common.text import storable
@@ -245,7 +245,7 @@ def _follow_up_with_child(referral: Referral, now: dt.datetime, *, by: str = "")
     the partner's answer is kept either way."""
     case = referral.case
     owner = first_taker(referral)
-    if owner is None or case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+    if owner is None or not case.takes_new_work:
         return None
     days = settings_row().follow_up_after_delivery_days
     try:

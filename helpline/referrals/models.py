@@ -41,6 +41,14 @@ class Assessment(models.TextChoices):
 REFERRABLE_ASSESSMENTS = frozenset({Assessment.APPROVED, Assessment.APPROVED_WITH_CONDITIONS})
 
 
+class PartnerLanguage(models.TextChoices):
+    """The language a partner reads what the helpline sends it in: what a referral shares is
+    frozen in it, and its page opens in it."""
+
+    KHMER = "km", _("Khmer")
+    ENGLISH = "en", _("English")
+
+
 class Partner(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     name_km = models.CharField(_("name in Khmer"), max_length=200, blank=True)
@@ -62,6 +70,12 @@ class Partner(TimeStampedModel):
         _("oldest age served"), null=True, blank=True, validators=[MaxValueValidator(120)]
     )
     languages = models.CharField(_("languages"), max_length=200, blank=True)  # "Khmer, English"
+    language = models.CharField(
+        _("reads our referrals in"),
+        max_length=2,
+        choices=PartnerLanguage.choices,
+        default=PartnerLanguage.KHMER,
+    )
     opening_hours = models.CharField(_("opening hours"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)  # E.164
     email = models.EmailField(_("email"), blank=True)
@@ -106,8 +120,10 @@ class Partner(TimeStampedModel):
 
     @property
     def may_receive(self) -> bool:
-        """Whether a referral may be sent: in the directory, assessed and approved, not suspended."""
-        return self.is_active and self.assessment in REFERRABLE_ASSESSMENTS and self.suspension_id is None
+        """Whether a referral may be sent now: the one rule, eligibility.partner_refusal."""
+        from helpline.referrals.eligibility import partner_refusal  # it imports this module
+
+        return not partner_refusal(self)
 
 
 class PartnerAssessment(AppendOnly, UUIDModel):

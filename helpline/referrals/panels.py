@@ -8,16 +8,13 @@ from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.cases.models import Case, CaseStatus
+from helpline.cases.models import Case
 from helpline.common.panels import Panel
 from helpline.referrals.models import overdue_q
 from helpline.referrals.selectors import referrals_visible_to
 from helpline.referrals.selectors_referrals import case_referrals
 
 OVERDUE_SHOWN = 20
-
-# A case takes new referrals while it is worked on: not once closed or awaiting closure.
-REFERRING = frozenset({CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.REOPENED})
 
 
 def case_referrals_section(staff: Staff, case: Case) -> Panel | None:
@@ -27,7 +24,7 @@ def case_referrals_section(staff: Staff, case: Case) -> Panel | None:
         "referrals/_case_section.html",
         {
             "referrals": case_referrals(staff, case),
-            "may_refer": case.status in REFERRING,
+            "may_refer": case.takes_new_work,
             "now": timezone.now(),
         },
     )

@@ -28,6 +28,7 @@ from helpline.referrals.lifecycle import (
     ReferralError,
     clean_note,
     links_revoke_all,
+    lock,
     referral_move,
     token_actor,
 )
@@ -241,20 +242,20 @@ def link_send_again(
     referral: Referral, actor: Staff, *, request: HttpRequest | None = None
 ) -> list[ReferralToken]:
     """A new link for a referral still waiting on the partner, sent as the first was; the older
-    links stop working in the same transaction, so one link at a time opens the referral."""
-    if referral.status not in OPEN_STATUSES:
-        raise ReferralConflict(
-            "status",
-            _("A referral that is %(now)s gets no new link.")
-            % {"now": ReferralStatus(referral.status).label},
-        )
-    if Partner.objects.filter(pk=referral.partner_id, suspension__isnull=False).exists():
-        raise ReferralConflict(
-            "partner",
-            _("This partner is suspended after a serious concern: no new link until it is lifted."),
-        )
-    if not referral.partner.email:
-        raise ReferralError("partner", _("This partner has no email address to send the referral to."))
+    links stop working in the same transaction, so one link at a time opens the referral. Checked
+    on the referral locked, with its partner afresh: a close a moment earlier gets no new link."""
     with transaction.atomic():
+        referral = lock(referral)
+        if referral.status not in OPEN_STATUSES:
+            raise ReferralConflict(
+                "status",
+                _("A referral that is %(now)s gets no new link.")
+                % {"now": ReferralStatus(referral.status).label},
+            )
+        if referral.partner.suspension_id is not None:
+            raise ReferralConflict(
+                "partner",
+                _("This partner is suspended after a serious concern: no new link until it is lifted."),
+            )
         links_revoke(referral, actor, request=request)
         return send_partner_link(referral, actor=actor, request=request)

@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from helpline.accounts.principals import Principal
 from helpline.cases.selectors import of_visible_cases
 from helpline.common.text import normalise
-from helpline.referrals.models import REFERRABLE_ASSESSMENTS, Partner, Referral
+from helpline.referrals.eligibility import referrable_q
+from helpline.referrals.models import Partner, Referral
 
 
 def partner_search_text(partner: Partner) -> str:
@@ -49,8 +50,7 @@ def partner_search(
     for word in normalise(text).split()[:8]:
         qs = qs.filter(search_text__contains=word)
     if referrable_only:
-        # eligibility.partner_refusal's rules, as a query: approved, not suspended, an address.
-        qs = qs.filter(assessment__in=REFERRABLE_ASSESSMENTS, suspension__isnull=True).exclude(email="")
+        qs = qs.filter(referrable_q())
     return qs.distinct().order_by("-is_active", "-emergency", "name")
 
 

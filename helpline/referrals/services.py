@@ -26,7 +26,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.cases.models import Case, CaseStatus, ConfidentialityBreak
+from helpline.cases.models import Case, ConfidentialityBreak
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import case_record_referral, works_on_cases
 from helpline.contacts.models import Term, Vocabulary
@@ -207,7 +207,7 @@ def _draft_values(
     consent_note: str,
     confidentiality_break: ConfidentialityBreak | None,
 ) -> dict[str, Any]:
-    if case.status in {CaseStatus.CLOSED, CaseStatus.PENDING_CLOSURE}:
+    if not case.takes_new_work:
         raise ReferralConflict("case", _("A closed case, or one awaiting closure, takes no new referrals."))
     term = _service(service)
     fresh = _partner_for(partner, term)
@@ -226,6 +226,12 @@ def _draft_values(
         "consent_note": note,
         "confidentiality_break_id": brk.pk if brk is not None else None,
     }
+
+
+def _frozen(case: Case, values: Mapping[str, Any]) -> dict[str, str]:
+    """What the draft shares, frozen in the language its partner reads (not the writer's)."""
+    language = Partner.objects.values_list("language", flat=True).get(pk=values["partner_id"])
+    return sharing.snapshot(case, values["shared_fields"], language=language)
 
 
 # --- Drafting --------------------------------------------------------------------------------------
@@ -268,7 +274,7 @@ def referral_draft(
             case=case,
             status=ReferralStatus.DRAFT,
             created_by=actor,
-            shared=sharing.snapshot(case, values["shared_fields"]),  # the preview, sent as it is
+            shared=_frozen(case, values),  # the preview, sent as it is
             **values,
         )
         ReferralEvent.objects.create(referral=referral, kind=ReferralEventKind.CREATED, at=now, actor=actor)
@@ -310,7 +316,7 @@ def referral_edit(
             confidentiality_break=confidentiality_break,
         )
         # Saving the draft again takes the case as it stands now into the preview.
-        values["shared"] = sharing.snapshot(referral.case, values["shared_fields"])
+        values["shared"] = _frozen(referral.case, values)
         changed = [name for name in (*DRAFT_FIELDS, "shared") if getattr(referral, name) != values[name]]
         if not changed:
             return []
@@ -357,7 +363,9 @@ def referral_send(
             confidentiality_break=brk,
         )
         if set(referral.shared) != set(referral.shared_fields):  # a draft saved before previews froze
-            referral.shared = sharing.snapshot(referral.case, referral.shared_fields)
+            referral.shared = sharing.snapshot(
+                referral.case, referral.shared_fields, language=referral.partner.language
+            )
         referral.sent_by = actor
         referral.save(update_fields=["shared", "sent_by", "updated_at"])
         referral = referral_move(referral, ReferralStatus.SENT, actor=actor, request=request, at=at)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -43,9 +44,11 @@ def clean_fields(keys: Iterable[str]) -> list[str]:
     return [s.key for s in SHAREABLE if s.key in chosen]
 
 
-def snapshot(case: Case, keys: Iterable[str]) -> dict[str, str]:
-    """The chosen fields' values as they stand now, to freeze into the referral."""
-    return {key: BY_KEY[key].value(case) for key in clean_fields(keys)}
+def snapshot(case: Case, keys: Iterable[str], *, language: str) -> dict[str, str]:
+    """The chosen fields' values as they stand now, to freeze into the referral, in `language`:
+    the partner's (Partner.language), never the language of the counsellor's screen."""
+    with translation.override(language):
+        return {key: BY_KEY[key].value(case) for key in clean_fields(keys)}
 
 
 def shown(shared: dict[str, str]) -> list[tuple[str, str]]:

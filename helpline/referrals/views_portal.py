@@ -1,8 +1,9 @@
 """The partner's page: one referral, opened by the signed link the partner was sent.
 
 No account and no session: the link's token is the whole key, and it opens this page for its own
-referral only (the referral never comes from the request). Khmer first, English through `?lang=en`
-(a link, no cookie); plain forms that work on a phone without JavaScript. A link that opens nothing
+referral only (the referral never comes from the request). In the language the partner reads
+(Khmer unless its directory entry says English), the other through `?lang=` (a link, no
+cookie); plain forms that work on a phone without JavaScript. A link that opens nothing
 gets one plain sentence, never a word about the referral, and an address that keeps presenting
 such links is refused for a while (429); a link that works still opens from it. Every refusal
 (404, 410, 429, a refused act) leaves an audit row naming why, never the link or the child."""
@@ -26,7 +27,7 @@ from helpline.common.outage import unavailable_response
 from helpline.referrals import portal
 from helpline.referrals.lifecycle import MAX_NOTE, ReferralConflict, ReferralError
 from helpline.referrals.links import Refusal, link_resolve
-from helpline.referrals.models import PARTNER_MOVES, Referral, ReferralStatus, ReferralToken
+from helpline.referrals.models import PARTNER_MOVES, Partner, Referral, ReferralStatus, ReferralToken
 from helpline.referrals.sharing import shown
 
 LANGUAGES = ("km", "en")
@@ -47,9 +48,13 @@ DONE = {
 }
 
 
-def _language(request: HttpRequest) -> str:
+def _language(request: HttpRequest, token: ReferralToken) -> str:
+    """The page's language: the one the partner switched to, else the one it reads (its setting)."""
     chosen = request.POST.get("lang") or request.GET.get("lang") or ""
-    return chosen if chosen in LANGUAGES else "km"
+    if chosen in LANGUAGES:
+        return chosen
+    reads = Partner.objects.filter(referrals__pk=token.referral_id).values_list("language", flat=True).first()
+    return reads if reads in LANGUAGES else "km"
 
 
 def _bilingual(request: HttpRequest, template: str, status: int) -> HttpResponse:
@@ -119,7 +124,7 @@ def _partner_page(request: HttpRequest, value: str) -> HttpResponse:
     if portal.partner_suspended(token):
         portal.link_paused(token, request=request)
         return _bilingual(request, "referrals/portal_paused.html", 403)
-    language = _language(request)
+    language = _language(request, token)
     if request.method == "GET":
         portal.portal_view(token, request=request)
         return _page(request, token, language)
@@ -144,6 +149,7 @@ def _partner_page(request: HttpRequest, value: str) -> HttpResponse:
         except ReferralError as exc:
             status = 409 if isinstance(exc, ReferralConflict) else 400
             portal.act_refused(token, action, exc, status=status, request=request)
+            portal.portal_view(token, request=request)  # the page again shows the referral: a read
             return _page(
                 request, token, language, status=status, error=exc.message, error_action=action, note=note
             )

@@ -39,7 +39,6 @@ from helpline.referrals.forms_referrals import (
 )
 from helpline.referrals.lifecycle import ReferralConflict, ReferralError, settings_row
 from helpline.referrals.models import PARTNER_MOVES, TRANSITIONS, Partner, Referral, ReferralStatus
-from helpline.referrals.panels import REFERRING
 from helpline.referrals.selectors_partners import PartnerChoice, partner_choices
 from helpline.referrals.selectors_referrals import (
     access_referral,
@@ -119,7 +118,7 @@ def _refer_page(
         "form": form,
         "search_form": PartnerSearchForm(initial=search),
         "referral": referral,
-        "may_refer": case.status in REFERRING,
+        "may_refer": case.takes_new_work,
         "error": error,
         **_choices(search, chosen),
     }
