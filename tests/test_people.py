@@ -7,6 +7,7 @@ supervisor."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -16,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
+from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.contacts.models import Channel, Contact, Kind, Status, Urgency
 from helpline.people import services
 from helpline.people.figures import review_scores
-from helpline.people.models import Criterion, Debrief, Review
+from helpline.people.models import Criterion, Debrief, Distressing, Review
 from helpline.people.selectors import high_risk_this_shift, review_trends
 from helpline.people.services import PeopleError, SampleFilters
 from tests.factories import persona
@@ -316,6 +318,115 @@ def test_a_data_officer_is_refused_debriefs_and_reviews(data_officer: Staff, cli
         assert client.get(reverse(name)).status_code == 403
     assert client.post(reverse("people:debrief_request"), {"reason": "x"}).status_code == 403
     assert not Debrief.objects.exists()
+
+
+# --- A contact marked distressing, and the debrief asked for from it ----------------------------------
+
+
+def active(counsellor: Staff) -> Contact:
+    contact = Contact.objects.create(
+        channel=Channel.VOICE, status=Status.ACTIVE, arrived_at=timezone.now(), counsellor=counsellor
+    )
+    contact.handlers.add(counsellor)
+    return contact
+
+
+def test_a_counsellor_marks_a_contact_distressing_in_one_click_and_asks_for_a_debrief_about_it(
+    counsellor: Staff, supervisor: Staff, administrator: Staff, client_for: ClientFor
+) -> None:
+    contact = active(counsellor)
+    client = client_for(counsellor)
+    console_url = reverse("console:contact", args=[contact.pk])
+    mark_url = reverse("people:distressing_mark", args=[contact.pk])
+    assert mark_url in client.get(console_url).content.decode()  # the one click, on the contact
+
+    response = client.post(mark_url, {"next": console_url})
+    assert response.status_code == 302 and response["Location"] == console_url
+    assert Distressing.objects.filter(counsellor=counsellor, contact=contact).count() == 1
+    marked = AuditEvent.objects.get(action=AuditAction.DISTRESSING_MARK)
+    assert (marked.actor, marked.record_id) == (counsellor, str(contact.pk))
+
+    # Back on the contact: marked, and from there the debrief form opens with this contact chosen.
+    ask_url = f"{reverse('people:my_debriefs')}?contact={contact.pk}"
+    assert ask_url in client.get(console_url).content.decode()
+    form = client.get(ask_url).content.decode()
+    assert re.search(rf'<option value="{contact.pk}" selected>', form), form
+    assert client.post(reverse("people:debrief_request"), {"contact": str(contact.pk), "reason": "the fire"})[
+        "Location"
+    ] == reverse("people:my_debriefs")
+    debrief = Debrief.objects.get()
+    assert debrief.contact == contact
+
+    # The supervisors' list shows the request, the contact and that it was marked distressing.
+    listed = client_for(supervisor).get(reverse("people:debriefs")).content.decode()
+    assert f"#{contact.short_id}" in listed and "after a contact marked distressing" in listed
+    # An administrator sees that one was asked for, nothing of what it is about.
+    seen = client_for(administrator).get(reverse("people:debriefs")).content.decode()
+    assert counsellor.display_name in seen
+    assert f"#{contact.short_id}" not in seen and "distressing" not in seen and "the fire" not in seen
+
+    # Held: the two people in it read the reason and the notes; another supervisor sees only that
+    # it happened, no longer which contact it was about.
+    services.debrief_hold(supervisor, debrief=debrief, notes="Spoke for an hour.")
+    held = client_for(supervisor).get(reverse("people:debriefs")).content.decode()
+    assert "the fire" in held and "Spoke for an hour." in held and f"#{contact.short_id}" in held
+    mine = client_for(counsellor).get(reverse("people:my_debriefs")).content.decode()
+    assert "the fire" in mine and "Spoke for an hour." in mine
+    other = persona(Role.SUPERVISOR, username="other-supervisor")
+    theirs = client_for(other).get(reverse("people:debriefs")).content.decode()
+    assert "Held by" in theirs
+    assert "the fire" not in theirs and "Spoke for an hour." not in theirs
+    assert f"#{contact.short_id}" not in theirs and "distressing" not in theirs
+
+
+def test_marking_twice_keeps_one_mark_and_one_audit_row(counsellor: Staff, client_for: ClientFor) -> None:
+    contact = closed(counsellor, days_ago=0)
+    client = client_for(counsellor)
+    for _ in range(2):
+        response = client.post(reverse("people:distressing_mark", args=[contact.pk]))
+        # Without a page to go back to: the debrief form, opened with the contact.
+        assert response["Location"] == f"{reverse('people:my_debriefs')}?contact={contact.pk}"
+    assert Distressing.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.DISTRESSING_MARK).count() == 1
+
+
+def test_the_contact_just_closed_can_still_be_marked_from_the_console(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    contact = closed(counsellor, days_ago=0)
+    Contact.objects.filter(pk=contact.pk).update(ended_at=timezone.now())
+    page = client_for(counsellor).get(reverse("console:console")).content.decode()
+    assert f"Your last contact: #{contact.short_id}" in page
+    assert reverse("people:distressing_mark", args=[contact.pk]) in page
+
+
+def test_nobody_marks_someone_elses_contact_or_goes_anywhere_else_after(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    theirs = closed(persona(Role.COUNSELLOR, username="other"))
+    with pytest.raises(PeopleError):
+        services.distressing_mark(counsellor, contact=theirs)
+    # A supervisor sees every contact but did not answer this one: refused as well.
+    response = client_for(supervisor).post(reverse("people:distressing_mark", args=[theirs.pk]))
+    assert response.status_code == 400
+    # A counsellor does not even see it.
+    refused = client_for(counsellor).post(reverse("people:distressing_mark", args=[theirs.pk]))
+    assert refused.status_code == 404
+    assert not Distressing.objects.exists()
+    mine = closed(counsellor, days_ago=0)
+    response = client_for(counsellor).post(
+        reverse("people:distressing_mark", args=[mine.pk]), {"next": "https://elsewhere.example/"}
+    )
+    assert response["Location"] == f"{reverse('people:my_debriefs')}?contact={mine.pk}"
+
+
+def test_a_data_officer_is_refused_marking_a_contact(
+    data_officer: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    contact = closed(counsellor, days_ago=0)
+    response = client_for(data_officer).post(reverse("people:distressing_mark", args=[contact.pk]))
+    assert response.status_code == 403
+    assert not Distressing.objects.exists()
 
 
 # --- High-risk contacts this shift ---------------------------------------------------------------

@@ -49,7 +49,7 @@ OWNERS = {
     ),
     **dict.fromkeys(["DailyRollup", "MonthlyRollup", "ContactFact", "RollupState"], "reports"),
     **dict.fromkeys(["ShiftPattern", "Shift", "Assignment", "Swap", "LapseWarning"], "rota"),
-    **dict.fromkeys(["Criterion", "Review", "Score", "Debrief"], "people"),
+    **dict.fromkeys(["Criterion", "Review", "Score", "Debrief", "Distressing"], "people"),
     **dict.fromkeys(["RetentionPolicy", "RetentionRun"], "operations"),
     "AuditCheckpoint": "audit",
 }

@@ -89,6 +89,7 @@ class AuditAction(models.TextChoices):
     CONTACT_VIEW = "contact.view", _("Contact viewed")
     DEBRIEF_HOLD = "debrief.hold", _("Debrief recorded")
     DEBRIEF_REQUEST = "debrief.request", _("Debrief requested")
+    DISTRESSING_MARK = "distressing.mark", _("Contact marked distressing by its counsellor")
     DATA_REQUEST_ERASE = "data_request.erase", _("Records erased at the person's request")
     DATA_REQUEST_VIEW = "data_request.view", _("Records held about a person listed")
     DEMO_SEED_CONTACTS = "demo.seed_contacts", _("Demo contacts created")

@@ -76,6 +76,7 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
         "case_panel": case_panels.contact_cases_panel(staff, contact) if contact is not None else None,
         "follow_ups_panel": case_panels.follow_ups_panel(staff),
         "my_shift_panel": people_panels.my_shift_panel(staff),
+        "distressing_panel": people_panels.distressing_panel(staff, contact) if contact is not None else None,
     }
 
 

@@ -1,12 +1,13 @@
 """Review scores for the reports: the average of each rubric line over the reviews scored in a
-period, and how many reviews. Aggregates only: no counsellor, no contact."""
+period, and how many reviews. Aggregates only: no counsellor, no contact. The reports app passes
+the reviews its viewer may count (none for someone who may not see statistics)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, QuerySet
 from django.utils import timezone
 
 from helpline.people.models import Criterion, Review, Score
@@ -27,19 +28,22 @@ class ReviewScores:
     by_criterion: list[CriterionScore]
 
 
-def review_scores(start: dt.date, end: dt.date) -> ReviewScores:
-    """Reviews scored from `start` to `end`, both days included (local days)."""
-    zone = timezone.get_current_timezone()
+def review_scores(start: dt.date, end: dt.date, *, reviews: QuerySet[Review] | None = None) -> ReviewScores:
+    """Reviews scored from `start` to `end`, both days included (the helpline's local days)."""
+    zone = timezone.get_default_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    scored = Score.objects.filter(review__scored_at__gte=since, review__scored_at__lt=until)
+    among = (Review.objects.all() if reviews is None else reviews).filter(
+        scored_at__gte=since, scored_at__lt=until
+    )
+    scored = Score.objects.filter(review__in=among.values("pk"))
     per = {
         row["criterion"]: row
         for row in scored.values("criterion").annotate(average=Avg("score"), n=Count("id")).order_by()
     }
     overall = scored.aggregate(average=Avg("score"))["average"]
     return ReviewScores(
-        reviews=Review.objects.filter(scored_at__gte=since, scored_at__lt=until).count(),
+        reviews=among.count(),
         overall=round(float(overall), 2) if overall is not None else None,
         by_criterion=[
             CriterionScore(

@@ -72,6 +72,21 @@ class Score(models.Model):
         return f"{self.criterion_id}: {self.score}"
 
 
+class Distressing(TimeStampedModel):
+    """A counsellor found a contact they answered distressing (one click on the console). It says
+    something about the counsellor, not the contact, so it lives here pointing at the contact (the
+    contacts app alone writes contacts) and is the counsellor's own: a debrief asked for from it
+    names the contact; supervisors see the mark only on a debrief request."""
+
+    counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["counsellor", "contact"], name="one_distressing_mark_per_person")
+        ]
+
+
 class Debrief(TimeStampedModel):
     """A counsellor asks for a debrief (after a distressing contact, or any time); a supervisor
     holds it and records that it happened. `reason` and `notes` are read by the counsellor and the

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -16,8 +16,8 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
-from helpline.contacts.models import Contact, Urgency
-from helpline.people.models import Criterion, Debrief, Review
+from helpline.contacts.models import Contact, Status, Urgency
+from helpline.people.models import Criterion, Debrief, Distressing, Review
 from helpline.rota.selectors import current_shift_of
 
 # When the person is on no shift now, "this shift" is the last so many hours.
@@ -94,7 +94,12 @@ def counsellors_reviewed() -> QuerySet[Staff]:
 def debriefs_visible_to(viewer: Principal) -> QuerySet[Debrief]:
     if not isinstance(viewer, Staff):
         return Debrief.objects.none()
-    found = Debrief.objects.select_related("counsellor", "held_by")
+    found = Debrief.objects.select_related("counsellor", "held_by", "contact").annotate(
+        # Asked for about a contact the counsellor marked distressing.
+        after_distress=Exists(
+            Distressing.objects.filter(counsellor=OuterRef("counsellor"), contact=OuterRef("contact"))
+        )
+    )
     if role_has(viewer.role, Permission.DEBRIEFS):
         return found
     return found.filter(counsellor=viewer)
@@ -103,6 +108,23 @@ def debriefs_visible_to(viewer: Principal) -> QuerySet[Debrief]:
 def debrief_private_to(viewer: Principal, debrief: Debrief) -> bool:
     """Whether the viewer may read what the debrief was about and its notes."""
     return isinstance(viewer, Staff) and viewer.pk in {debrief.counsellor_id, debrief.held_by_id}
+
+
+def debrief_contact_shown_to(viewer: Principal, debrief: Debrief) -> bool:
+    """Whether the viewer may see which contact a debrief is about (and that it was marked
+    distressing): the two people in it, and while nobody has held it yet, any supervisor who may
+    hold it (so the request can be answered first); an administrator never."""
+    if debrief_private_to(viewer, debrief):
+        return True
+    return (
+        isinstance(viewer, Staff)
+        and debrief.held_at is None
+        and role_has(viewer.role, Permission.DEBRIEF_HOLD)
+    )
+
+
+def distressing_marked(staff: Staff, contact: Contact) -> bool:
+    return Distressing.objects.filter(counsellor=staff, contact=contact).exists()
 
 
 def access_debrief(viewer: Principal, debrief_id: Any) -> Debrief:
@@ -132,6 +154,18 @@ def high_risk_this_shift(staff: Staff, now: dt.datetime | None = None) -> int:
     )
 
 
+def last_closed_contact(staff: Staff) -> Contact | None:
+    """The person's contact closed last, within this shift (or the last hours)."""
+    return (
+        my_recent_contacts(staff)
+        .filter(status=Status.CLOSED, ended_at__gte=shift_start(staff))
+        .order_by("-ended_at")
+        .first()
+    )
+
+
 def my_recent_contacts(staff: Staff, days: int = 7) -> QuerySet[Contact]:
+    """The contacts a debrief may be asked about: answered or handled by this person lately."""
     since = timezone.now() - dt.timedelta(days=days)
-    return Contact.objects.filter(counsellor=staff, arrived_at__gte=since).order_by("-arrived_at")
+    mine = Contact.objects.filter(Q(counsellor=staff) | Q(handlers=staff), arrived_at__gte=since)
+    return Contact.objects.filter(pk__in=mine.values("pk")).order_by("-arrived_at")

@@ -16,7 +16,16 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.selectors import contacts_visible_to
-from helpline.people.models import SCORE_MAX, SCORE_MIN, Criterion, Debrief, Review, ReviewHow, Score
+from helpline.people.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    Criterion,
+    Debrief,
+    Distressing,
+    Review,
+    ReviewHow,
+    Score,
+)
 
 SAMPLE_MAX = 20
 
@@ -148,12 +157,29 @@ def review_score(reviewer: Staff, *, review: Review, scores: dict[str, int], com
     return review
 
 
+def _own(counsellor: Staff, contact: Contact) -> bool:
+    return contact.counsellor_id == counsellor.pk or contact.handlers.filter(pk=counsellor.pk).exists()
+
+
+def distressing_mark(counsellor: Staff, *, contact: Contact) -> Distressing:
+    """One click: this contact, one of the counsellor's own, was distressing for them. Marking it
+    again changes nothing. The audit row names the contact, never why."""
+    if not _own(counsellor, contact):
+        raise PeopleError("contact", _("Choose one of your own contacts."))
+    with transaction.atomic():
+        mark, created = Distressing.objects.get_or_create(counsellor=counsellor, contact=contact)
+        if created:
+            audit_record(
+                counsellor,
+                action=AuditAction.DISTRESSING_MARK,
+                record_type="contact",
+                record_id=contact.pk,
+            )
+    return mark
+
+
 def debrief_request(counsellor: Staff, *, contact: Contact | None = None, reason: str = "") -> Debrief:
-    if (
-        contact is not None
-        and contact.counsellor_id != counsellor.pk
-        and not contact.handlers.filter(pk=counsellor.pk).exists()
-    ):
+    if contact is not None and not _own(counsellor, contact):
         raise PeopleError("contact", _("Choose one of your own contacts."))
     with transaction.atomic():
         debrief = Debrief.objects.create(counsellor=counsellor, contact=contact, reason=reason)

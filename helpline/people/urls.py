@@ -13,6 +13,7 @@ urlpatterns = [
     path("my/reviews/", views.my_reviews, name="my_reviews"),
     path("my/debriefs/", views.my_debriefs, name="my_debriefs"),
     path("my/debriefs/request/", views.debrief_request, name="debrief_request"),
+    path("my/distressing/<uuid:contact_id>/", views.distressing_mark, name="distressing_mark"),
     path("debriefs/", views.debriefs, name="debriefs"),
     path("debriefs/<uuid:debrief_id>/hold/", views.debrief_hold, name="debrief_hold"),
 ]

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
@@ -154,16 +155,31 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _asked_about(request: HttpRequest, staff: Staff) -> Any:
+    """The contact a debrief form opens with (?contact=, from a contact marked distressing), if
+    it is one of the person's recent contacts."""
+    try:
+        wanted = UUID(request.GET.get("contact", ""))
+    except ValueError:
+        return None
+    return selectors.my_recent_contacts(staff).filter(pk=wanted).first()
+
+
 def _my_debriefs_page(
     request: HttpRequest, *, status: int = 200, form: Any = None, error: str = ""
 ) -> HttpResponse:
     staff = _staff(request)
+    if form is None:
+        about = _asked_about(request, staff)
+        form = forms.DebriefRequestForm(
+            contacts=selectors.my_recent_contacts(staff), initial={"contact": about.pk} if about else None
+        )
     return render(
         request,
         "people/my_debriefs.html",
         {
             "debriefs": list(selectors.debriefs_visible_to(staff).filter(counsellor=staff)[:30]),
-            "form": form or forms.DebriefRequestForm(contacts=selectors.my_recent_contacts(staff)),
+            "form": form,
             "high_risk_count": selectors.high_risk_this_shift(staff),
             "error": error,
         },
@@ -193,10 +209,30 @@ def debrief_request(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("people:my_debriefs"))
 
 
+@access(requires(Permission.CONSOLE))
+@require_POST
+def distressing_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
+    """One click: this contact was distressing. Back to the page it was clicked on (the console),
+    or else to the debrief form, opened with this contact."""
+    staff = _staff(request)
+    contact = access_contact(staff, contact_id)
+    try:
+        services.distressing_mark(staff, contact=contact)
+    except PeopleError as exc:
+        return _my_debriefs_page(request, status=400, error=exc.message)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect(f"{reverse('people:my_debriefs')}?contact={contact.pk}")
+
+
 def _debriefs_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:
     staff = _staff(request)
     found = selectors.debriefs_visible_to(staff).order_by("held_at", "-created_at")[:100]
-    rows = [(d, selectors.debrief_private_to(staff, d)) for d in found]
+    shown = selectors.debrief_contact_shown_to
+    rows = [(d, selectors.debrief_private_to(staff, d), shown(staff, d)) for d in found]
     context = {"rows": rows, "hold_form": forms.DebriefHoldForm(), "error": error}
     return render(request, "people/debriefs.html", context, status=status)
 

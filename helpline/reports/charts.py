@@ -9,6 +9,7 @@ than its number ("<5" in a table for publication): its bar is then not drawn."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,9 @@ class Series:
         return self.shown[index] if self.shown is not None else f"{self.values[index]:,}"
 
     def drawn(self, index: int) -> bool:
-        return self.shown is None or self.shown[index].replace(",", "").isdigit()
+        """A value shown as a number (a count, or an average such as 3.25) is drawn; "<5", "x"
+        and "—" are not."""
+        return self.shown is None or re.fullmatch(r"[\d,]+(\.\d+)?", self.shown[index]) is not None
 
 
 @dataclass(frozen=True)

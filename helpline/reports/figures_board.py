@@ -1,13 +1,14 @@
 """The dashboard and the PDF reports as sections of labelled rows: each dimension's counts for the
 period, the period before it and (reports) the same period a year earlier, in the reader's
-language, with a chart. Every number comes from selectors.py and figures_work.py; this module only
-arranges and labels them, and for publication passes each table through suppression.suppress."""
+language, with a chart. Every number comes from selectors.py, figures_work.py and (the quality
+sections, board_quality.py) figures_quality.py; this module only arranges and labels them, and for
+publication passes each table through suppression.suppress."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
@@ -17,7 +18,8 @@ from helpline.accounts.principals import Principal
 from helpline.contacts.models import Channel, Kind, Term, Urgency, Vocabulary
 from helpline.referrals.models import ReferralStatus
 from helpline.reports import charts
-from helpline.reports.charts import Chart
+from helpline.reports.board_quality import QUALITY_KEYS, quality_sections
+from helpline.reports.board_rows import Row, Section, bars, published
 from helpline.reports.facts import AGE_BANDS
 from helpline.reports.figures_work import WorkFigures, work_figures
 from helpline.reports.selectors import Figures, Grain, Period, figures, series, wait_bucket_names
@@ -25,42 +27,6 @@ from helpline.reports.suppression import DEFAULT_THRESHOLD, suppress
 
 # Dimensions a figure can be opened from as the contact list, filtered (contacts:list's filters).
 DRILLABLE = ("channel", "kind", "category", "province", "urgency")
-CHART_ROWS = 15  # a chart shows the largest rows; its table all of them
-
-
-@dataclass(frozen=True)
-class Row:
-    code: str
-    label: str
-    current: int
-    previous: int
-    last_year: int | None = None
-    shown: tuple[str, ...] | None = None  # published text per column, when suppressed
-
-    def texts(self) -> tuple[str, ...]:
-        if self.shown is not None:
-            return self.shown
-        values = [self.current, self.previous] + ([self.last_year] if self.last_year is not None else [])
-        return tuple(f"{v:,}" for v in values)
-
-    @property
-    def change(self) -> str:
-        """Change from the previous period, as a signed percentage ("" when it cannot be said)."""
-        if self.shown is not None or not self.previous:
-            return ""
-        return f"{(self.current - self.previous) / self.previous:+.0%}"
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    rows: list[Row]
-    chart: Chart | None = None
-    note: str = ""
-    drillable: bool = False
-    footer: list[tuple[str, str]] = field(default_factory=list)  # (label, text) under the table
-    totals: tuple[str, ...] = ()  # published: each column's total, as suppress() left it
 
 
 @dataclass(frozen=True)
@@ -186,18 +152,6 @@ def _series_names(board_period: Period, previous: Period) -> tuple[str, str]:
     return (_("This period"), _("Period before"))
 
 
-def _bars(title: str, rows: Sequence[Row], names: tuple[str, str]) -> Chart:
-    shown = list(rows[:CHART_ROWS])
-    return charts.bar_chart(
-        title,
-        [r.label for r in shown],
-        [
-            charts.Series(names[0], [r.current for r in shown], [r.texts()[0] for r in shown]),
-            charts.Series(names[1], [r.previous for r in shown], [r.texts()[1] for r in shown]),
-        ],
-    )
-
-
 def bucket_starts(period: Period, grain: Grain) -> list[dt.date]:
     if grain == "day":
         return [period.start + dt.timedelta(days=n) for n in range(period.days)]
@@ -284,7 +238,7 @@ def _calls_section(now: Figures, before: Figures, year: Figures | None, names: t
     a, b, y = measures(now), measures(before), measures(year) if year else None
     rows = [Row(k, str(words[k]), a[k], b[k], None if y is None else y[k]) for k in words]
     title = _("Calls")
-    return Section("calls", title, rows, _bars(title, rows, names))
+    return Section("calls", title, rows, bars(title, rows, names))
 
 
 def _wait_section(now: Figures, before: Figures, names: tuple[str, str]) -> Section:
@@ -298,7 +252,7 @@ def _wait_section(now: Figures, before: Figures, names: tuple[str, str]) -> Sect
         for bucket in wait_bucket_names()
     ]
     title = _("Waiting time of answered calls")
-    return Section("waits", title, rows, _bars(title, rows, names))
+    return Section("waits", title, rows, bars(title, rows, names))
 
 
 def _work_sections(
@@ -325,7 +279,7 @@ def _work_sections(
     a, b, y = work_rows(now), work_rows(before), work_rows(year) if year else None
     rows = [Row(k, str(words[k]), a[k], b[k], None if y is None else y[k]) for k in words]
     title = _("Cases, follow-ups and referrals")
-    sections = [Section("work", title, rows, _bars(title, rows, names))]
+    sections = [Section("work", title, rows, bars(title, rows, names))]
 
     def tallies(pick: Callable[[WorkFigures], dict[str, tuple[str, int]]], key: str, heading: str) -> Section:
         n, p = pick(now), pick(before)
@@ -341,7 +295,7 @@ def _work_sections(
             )
             for c in codes
         ]
-        return Section(key, heading, rows, _bars(heading, rows, names))
+        return Section(key, heading, rows, bars(heading, rows, names))
 
     khmer = (get_language() or "km").startswith("km")
 
@@ -470,7 +424,7 @@ def board(
                 dimension,
                 title,
                 rows,
-                _bars(title, rows, names),
+                bars(title, rows, names),
                 note,
                 drillable=dimension in DRILLABLE,
                 totals=totals if publication else (),
@@ -480,6 +434,9 @@ def board(
     sections.append(_calls_section(now, before, year, names))
     sections.append(_wait_section(now, before, names))
     sections += _work_sections(*work, names)
+    sections += quality_sections(
+        viewer, period, previous, last_year, names, threshold=threshold if publication else None
+    )
     if publication:
         sections = [_publish_section(s, threshold, names) for s in sections]
     return Board(
@@ -494,28 +451,10 @@ def board(
 
 
 def _publish_section(section: Section, threshold: int, names: tuple[str, str]) -> Section:
-    if section.key in DIMENSION_ORDER:
+    if section.key in DIMENSION_ORDER or section.key in QUALITY_KEYS:
         return section  # suppressed as it was built
     rows, totals = published(section.rows, threshold)
     section = replace(section, totals=totals)
     if section.key == "time":
         return replace(section, rows=rows, chart=None)  # no dates finer than the month beside small counts
-    return replace(section, rows=rows, chart=_bars(section.title, rows, names))
-
-
-def published(rows: Sequence[Row], threshold: int = DEFAULT_THRESHOLD) -> tuple[list[Row], tuple[str, ...]]:
-    """The rows as they may be published, and each column's total: every period's column is a
-    table of its own through suppress() (its total is the margin, so a total published elsewhere,
-    as the headline's contacts, is already counted as known)."""
-    if not rows:
-        return [], ()
-    columns = 3 if rows[0].last_year is not None else 2
-    shown: list[list[str]] = []
-    totals: list[str] = []
-    for column in range(columns):
-        values = [[(r.current, r.previous, r.last_year or 0)[column]] for r in rows]
-        table = suppress(values, threshold)
-        shown.append([table.grid[i][0] for i in range(len(rows))])
-        totals.append(table.grid[len(rows)][0])
-    out = [replace(r, shown=tuple(shown[c][i] for c in range(columns))) for i, r in enumerate(rows)]
-    return out, tuple(totals)
+    return replace(section, rows=rows, chart=bars(section.title, rows, names))

@@ -33,7 +33,7 @@ class WorkFigures:
         return self.follow_ups_on_time / self.follow_ups_due if self.follow_ups_due else None
 
 
-def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
     zone = timezone.get_default_timezone()
     return (
         dt.datetime.combine(period.start, dt.time(), tzinfo=zone),
@@ -46,7 +46,7 @@ def work_figures(viewer: Principal, period: Period) -> WorkFigures:
     cases = Case.objects.all() if allowed else Case.objects.none()
     follow_ups = FollowUp.objects.all() if allowed else FollowUp.objects.none()
     referrals = Referral.objects.all() if allowed else Referral.objects.none()
-    since, until = _bounds(period)
+    since, until = period_bounds(period)
     due = follow_ups.filter(due_at__gte=since, due_at__lt=until).exclude(status=FollowUpStatus.CANCELLED)
     done = due.filter(status=FollowUpStatus.DONE, done_at__isnull=False)
     return WorkFigures(

@@ -18,8 +18,9 @@ from django.utils import timezone, translation
 
 from helpline.accounts.principals import Principal
 from helpline.reports import charts
-from helpline.reports.figures_board import Board, Section, board, bucket_label, published
-from helpline.reports.figures_board import Row as BoardRow
+from helpline.reports.board_rows import Row as BoardRow
+from helpline.reports.board_rows import Section, published
+from helpline.reports.figures_board import Board, board, bucket_label
 from helpline.reports.models_documents import DocumentKind
 from helpline.reports.selectors import Grain, Period, series
 
