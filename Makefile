@@ -81,8 +81,8 @@ makemessages: install
 # The Khmer font and Pango that the printed case summary (WeasyPrint) shapes Khmer with, as root:
 # needed wherever the server runs. Debian's fonts-khmeros (Khmer OS fonts, LGPL-2.1+).
 system-deps-fonts:
-	@fc-list | grep -qi "Khmer OS Content" && ldconfig -p | grep -q libpangoft2 || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
+	@fc-list | grep -qi "Khmer OS Content" && ldconfig -p | grep -q libpangoft2 && command -v pdftoppm >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null)
 
 system-deps-browser: system-deps-fonts
 	@command -v chromium >/dev/null || \
