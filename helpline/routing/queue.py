@@ -184,8 +184,7 @@ def _offer_waiting(
     seconds = routing_settings().offer_seconds
     # Only a contact placed above the least urgent offer can make way for itself; the queue is in
     # that order, so on a full floor of ordinary contacts nothing more is read.
-    ranks = _offered().values_list("urgency_rank", "risk") if preempt else []
-    least = max((_rank_of(u, r) for u, r in ranks), default=None)
+    least = max((_rank(c) for c in _offered()), default=None) if preempt else None
     for contact in waiting_queue().filter(offer__isnull=True)[:50]:
         allowed = [(s, p) for s, p in candidates if (contact.pk, s.pk) not in declined]
         staff = next((s for s, p in allowed if has_room(s, p, contact.channel)), None)
@@ -227,14 +226,10 @@ class _Moved(Exception):
     """An offer that was to make way was accepted, declined or ran out meanwhile."""
 
 
-def _rank_of(urgency_rank: object, risk: object) -> tuple[int, int]:
-    return int(str(urgency_rank)), -int(str(risk or 0))
-
-
 def _rank(contact: Contact) -> tuple[int, int]:
     """A contact's place by urgency and risk (from waiting_queue()'s annotations). Waiting time is
     left out: among equals it decides who is offered first, never that an offer is taken back."""
-    return _rank_of(getattr(contact, "urgency_rank", 2), getattr(contact, "risk", 0))
+    return int(getattr(contact, "urgency_rank", 2)), -int(getattr(contact, "risk", 0) or 0)
 
 
 def _offered() -> QuerySet[Contact]:
@@ -242,9 +237,8 @@ def _offered() -> QuerySet[Contact]:
 
 
 def _held_offers(staff: Staff) -> list[Held]:
-    rows = _offered().filter(offer__staff=staff)
-    fields = ("offer__pk", "pk", "channel", "urgency_rank", "risk", "arrived_at")
-    return [Held(o, c, ch, _rank_of(u, r), at) for o, c, ch, u, r, at in rows.values_list(*fields)]
+    rows = _offered().filter(offer__staff=staff).select_related("offer")
+    return [Held(c.offer.pk, c.pk, c.channel, _rank(c), c.arrived_at) for c in rows]
 
 
 def _making_way(contact: Contact, staff: Staff, presence: Presence) -> list[Held] | None:
