@@ -104,6 +104,8 @@ class AuditAction(models.TextChoices):
     FEEDBACK_VIEW = "feedback.view", _("Feedback or complaint viewed")
     OFFER_DECLINED = "offer.declined", _("Offer declined")
     OFFER_EXPIRED = "offer.expired", _("Offer ran out")
+    OFFER_PREVIEW = "offer.preview", _("First words of an offered contact shown")
+    OFFER_WITHDRAWN = "offer.withdrawn", _("Offer withdrawn for a more urgent contact")
     PARTNER_ASSESS = "partner.assess", _("Partner assessed")
     PARTNER_CONCERN = "partner.concern", _("Concern about a partner recorded")
     PARTNER_CONCERN_READ = "partner.concern_read", _("Concerns about a partner read")

@@ -25,6 +25,7 @@ from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTr
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
 from helpline.contacts.transfer import latest_transfers, may_transfer
 from helpline.conversations.chat import children_left
+from helpline.conversations.previews import offer_previews
 from helpline.people import panels as people_panels
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
@@ -50,10 +51,11 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user
 
 
-def _lists_context(staff: Staff, contact: Contact | None) -> dict[str, Any]:
+def _lists_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
     """What console/_lists.html shows: read on every page and on each refresh of the lists (every
     ten seconds and at each change, on every open console)."""
     mine = list(my_open_contacts(staff).select_related("caller")[:50])
+    offered = routing_panels.offered_to(staff)
     handed = latest_transfers([c.pk for c in mine] + ([contact.pk] if contact is not None else []))
     return {
         # Each with the transfer that gave it to this counsellor, if that is how it came.
@@ -62,12 +64,14 @@ def _lists_context(staff: Staff, contact: Contact | None) -> dict[str, Any]:
         # Chats whose child left (quick exit, a closed page, a lost connection): say so in the list.
         "children_left": children_left([c.pk for c in mine if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
-        "presence_panel": routing_panels.presence_panel(staff),
+        "presence_panel": routing_panels.presence_panel(
+            staff, offered=offered, previews=offer_previews(staff, [c.pk for c in offered], request=request)
+        ),
     }
 
 
 def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
-    return _lists_context(staff, contact) | {
+    return _lists_context(request, staff, contact) | {
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
         "quick_kinds": [(i + 1, kind, Kind(kind).label) for i, kind in enumerate(QUICK_KINDS)],
@@ -212,7 +216,7 @@ def console_lists(request: HttpRequest) -> HttpResponse:
     """The waiting and my-contacts lists alone, refreshed live when something changes."""
     staff = _staff(request)
     current = request.GET.get("current", "")
-    context = _lists_context(staff, None) | {"current_id": current}
+    context = _lists_context(request, staff, None) | {"current_id": current}
     return render(request, "console/_lists.html", context)
 
 

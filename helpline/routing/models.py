@@ -27,6 +27,9 @@ class Presence(models.Model):
     # How much one counsellor holds at once: one call, or a few text conversations.
     voice_capacity = models.PositiveSmallIntegerField(_("calls at once"), default=1)
     text_capacity = models.PositiveSmallIntegerField(_("text conversations at once"), default=3)
+    # How many offers ran out unanswered when routing set them Away (0: they chose their presence
+    # themselves): the console says why they are Away until they choose again.
+    missed_offers = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.state}"

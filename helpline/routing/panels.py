@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.utils import timezone
 
@@ -15,17 +18,43 @@ from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
 
 
-def presence_panel(staff: Staff) -> Panel:
+@dataclass(frozen=True)
+class OfferRow:
+    """One offer as the counsellor sees it: the contact (with waiting_queue()'s urgency and risk),
+    how long it has waited, and the child's first words when the console may show them."""
+
+    contact: Contact
+    waited_minutes: int
+    preview: str = ""
+
+
+def offered_to(staff: Staff) -> list[Contact]:
+    """The contacts offered to this counsellor now, head of the queue first: the order they are
+    shown in, and the first is what Alt+A accepts."""
+    return list(waiting_queue().filter(offer__staff=staff))
+
+
+def presence_panel(
+    staff: Staff, *, offered: list[Contact] | None = None, previews: Mapping[UUID, str] | None = None
+) -> Panel:
+    """`offered`: offered_to(staff) when the caller has read it already; `previews`: the first
+    words of those the console may show (helpline.conversations.previews)."""
     # Reads only: offers are made and expired by the scheduler (routing/jobs.py), and someone who
     # never set a presence is shown offline without a row being made for them.
     presence = Presence.objects.filter(staff=staff).first() or Presence(staff=staff, since=timezone.now())
+    now = timezone.now()
+    rows = [
+        OfferRow(c, max(0, int((now - c.arrived_at).total_seconds()) // 60), (previews or {}).get(c.pk, ""))
+        for c in (offered_to(staff) if offered is None else offered)
+    ]
     return Panel(
         "routing/_console_panel.html",
         {
             "presence": presence,
             "states": PresenceState.choices,
-            # The contacts offered to this counsellor, head of the queue first (Alt+A accepts it).
-            "offered": list(waiting_queue().filter(offer__staff=staff)),
+            "offers": rows,
+            # Set Away because offers ran out: said until they choose a presence again.
+            "missed_offers": presence.missed_offers if presence.state == PresenceState.AWAY else 0,
         },
     )
 

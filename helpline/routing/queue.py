@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -34,23 +35,30 @@ def presence_of(staff: Staff) -> Presence:
     return found
 
 
-def presence_set(staff: Staff, state: str) -> Presence:
+def presence_set(staff: Staff, state: str, *, missed_offers: int = 0) -> Presence:
+    """`missed_offers`: routing sets them Away because that many offers ran out unanswered (their
+    console says so until they choose a presence again); 0 when they choose it themselves."""
     if state not in PresenceState.values:
         raise ValueError("unknown presence")
     with transaction.atomic():
         presence = presence_of(staff)
-        if presence.state != state:
+        if presence.state != state or presence.missed_offers != missed_offers:
             was = presence.state
-            presence.state, presence.since = state, timezone.now()
-            presence.save(update_fields=["state", "since"])
-            audit_record(
-                staff,
-                action=AuditAction.PRESENCE_SET,
-                detail={"state": state},
-                changes={"state": (was, state)},
-            )
+            presence.state, presence.missed_offers = state, missed_offers
+            if was != state:
+                presence.since = timezone.now()
+            presence.save(update_fields=["state", "since", "missed_offers"])
+            if was != state:
+                audit_record(
+                    staff,
+                    action=AuditAction.PRESENCE_SET,
+                    detail={"state": state} | ({"missed_offers": missed_offers} if missed_offers else {}),
+                    changes={"state": (was, state)},
+                )
     if state != PresenceState.AVAILABLE:
         Offer.objects.filter(staff=staff).delete()
+    if missed_offers:
+        live.push(live.staff_group(staff.pk), {"reason": "set_away", "missed": missed_offers})
     live.push(live.SUPERVISORS_GROUP, {"reason": "presence"})
     return presence
 
@@ -68,11 +76,14 @@ def load(staff: Staff) -> tuple[int, int]:
     return voice, text
 
 
-def has_room(staff: Staff, presence: Presence, channel: str) -> bool:
-    voice, text = load(staff)
-    if channel in VOICE_CHANNELS:  # a call needs the counsellor's whole attention
+def _fits(is_call: bool, voice: int, text: int, presence: Presence) -> bool:
+    if is_call:  # a call needs the counsellor's whole attention
         return text == 0 and voice < presence.voice_capacity
     return voice == 0 and text < presence.text_capacity
+
+
+def has_room(staff: Staff, presence: Presence, channel: str) -> bool:
+    return _fits(channel in VOICE_CHANNELS, *load(staff), presence)
 
 
 def remember_decline(offer_contact_id: object, staff: Staff, now: dt.datetime) -> None:
@@ -100,18 +111,29 @@ def _answered_since(staff: Staff, since: dt.datetime) -> bool:
 
 def expire_offers(now: dt.datetime) -> int:
     """Offers not taken in time go back to the queue; the counsellor who missed one is set away,
-    so the next contact is not offered to an empty chair. One who took another contact since the
-    offer was made is busy with it, not away: their offer simply lapses."""
+    so the next contact is not offered to an empty chair, and told how many they missed. One who
+    took another contact since the offer was made is busy with it, not away: their offer simply
+    lapses."""
     expired = list(Offer.objects.filter(expires_at__lte=now).select_related("staff"))
+    by_staff: dict[object, list[Offer]] = {}
     for offer in expired:
-        Offer.objects.filter(pk=offer.pk).delete()
-        remember_decline(offer.contact_id, offer.staff, now)
-        if not _answered_since(offer.staff, offer.offered_at):
-            presence_set(offer.staff, PresenceState.AWAY)
-        audit_record(
-            offer.staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
-        )
-    return len(expired)
+        by_staff.setdefault(offer.staff_id, []).append(offer)
+    lapsed_total = 0
+    for offers in by_staff.values():
+        staff = offers[0].staff
+        # Each is deleted before their presence changes (which drops their other offers unheard);
+        # one accepted or withdrawn meanwhile is not theirs to miss.
+        lapsed = [o for o in offers if Offer.objects.filter(pk=o.pk).delete()[0]]
+        for offer in lapsed:
+            remember_decline(offer.contact_id, staff, now)
+            audit_record(
+                staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
+            )
+        # Answered since the newest of them: at the desk since every one was made.
+        if lapsed and not _answered_since(staff, max(o.offered_at for o in lapsed)):
+            presence_set(staff, PresenceState.AWAY, missed_offers=len(lapsed))
+        lapsed_total += len(lapsed)
+    return lapsed_total
 
 
 def may_take_contacts() -> QuerySet[Staff]:
@@ -130,7 +152,8 @@ def _candidates() -> list[tuple[Staff, Presence]]:
 
 
 def route(now: dt.datetime | None = None) -> list[Offer]:
-    """Offer each waiting contact, in queue order, to the available counsellor idle longest."""
+    """Offer each waiting contact, in queue order, to the available counsellor idle longest; one
+    that finds nobody with room takes the place of less urgent offers (_preempt)."""
     now = now or timezone.now()
     expire_offers(now)
     declined = _declined_pairs(now)
@@ -139,29 +162,134 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     stale = list(Offer.objects.exclude(staff__in=may_take_contacts()).values_list("pk", flat=True))
     if stale:
         Offer.objects.filter(pk__in=stale).delete()
-    offers: list[Offer] = []
     candidates = _candidates()
     if not candidates:
-        return offers
-    seconds = routing_settings().offer_seconds
-    for contact in waiting_queue().filter(offer__isnull=True)[:50]:
-        for staff, presence in candidates:
-            if (contact.pk, staff.pk) in declined or not has_room(staff, presence, contact.channel):
-                continue
-            try:
-                with transaction.atomic():
-                    offer = Offer.objects.create(
-                        contact=contact,
-                        staff=staff,
-                        offered_at=now,
-                        expires_at=now + dt.timedelta(seconds=seconds),
-                    )
-            except IntegrityError:
-                break  # another process offered it meanwhile
-            offers.append(offer)
-            live.push(live.staff_group(staff.pk), {"reason": "offer", "contact": str(contact.pk)})
-            break
+        return []
+    offers, withdrew = _offer_waiting(candidates, declined, now)
+    if withdrew:  # what made way goes to anyone with room now, not at the next tick
+        offers += _offer_waiting(candidates, declined, now, preempt=False)[0]
     return offers
+
+
+def _offer_waiting(
+    candidates: list[tuple[Staff, Presence]],
+    declined: set[tuple[object, object]],
+    now: dt.datetime,
+    *,
+    preempt: bool = True,
+) -> tuple[list[Offer], bool]:
+    """One pass over the head of the queue: the offers made, and whether any offer made way."""
+    offers: list[Offer] = []
+    withdrew = False
+    seconds = routing_settings().offer_seconds
+    # Only a contact placed above the least urgent offer can make way for itself; the queue is in
+    # that order, so on a full floor of ordinary contacts nothing more is read.
+    least = max((_rank(c) for c in _offered()), default=None) if preempt else None
+    for contact in waiting_queue().filter(offer__isnull=True)[:50]:
+        allowed = [(s, p) for s, p in candidates if (contact.pk, s.pk) not in declined]
+        staff = next((s for s, p in allowed if has_room(s, p, contact.channel)), None)
+        making_way: list[Held] = []
+        if staff is None and least is not None and _rank(contact) < least:
+            staff, making_way = _preempt(contact, allowed)
+        if staff is None:
+            continue
+        try:
+            with transaction.atomic():
+                for held in making_way:
+                    _withdraw(held, for_contact=contact)
+                offer = Offer.objects.create(
+                    contact=contact,
+                    staff=staff,
+                    offered_at=now,
+                    expires_at=now + dt.timedelta(seconds=seconds),
+                )
+        except (IntegrityError, _Moved):
+            continue  # another process offered it, or an offer making way was taken: as it stands
+        withdrew = withdrew or bool(making_way)
+        offers.append(offer)
+        live.push(live.staff_group(staff.pk), {"reason": "offer", "contact": str(contact.pk)})
+    return offers, withdrew
+
+
+@dataclass(frozen=True)
+class Held:
+    """An offer a counsellor holds now, with its contact's place in the queue."""
+
+    offer_id: int
+    contact_id: UUID
+    channel: str
+    rank: tuple[int, int]  # (urgency rank, minus risk): lower is answered first
+    arrived_at: dt.datetime
+
+
+class _Moved(Exception):
+    """An offer that was to make way was accepted, declined or ran out meanwhile."""
+
+
+def _rank(contact: Contact) -> tuple[int, int]:
+    """A contact's place by urgency and risk (from waiting_queue()'s annotations). Waiting time is
+    left out: among equals it decides who is offered first, never that an offer is taken back."""
+    return int(getattr(contact, "urgency_rank", 2)), -int(getattr(contact, "risk", 0) or 0)
+
+
+def _offered() -> QuerySet[Contact]:
+    return waiting_queue().filter(offer__isnull=False)
+
+
+def _held_offers(staff: Staff) -> list[Held]:
+    rows = _offered().filter(offer__staff=staff).select_related("offer")
+    return [Held(c.offer.pk, c.pk, c.channel, _rank(c), c.arrived_at) for c in rows]
+
+
+def _making_way(contact: Contact, staff: Staff, presence: Presence) -> list[Held] | None:
+    """The fewest of this counsellor's offers, least urgent first, whose withdrawal gives the
+    contact room by the usual rule (has_room); only offers of strictly lower urgency or risk make
+    way. None if that cannot give room (a contact they hold is in the way, or the offers are as
+    urgent)."""
+    voice, text = load(staff)
+    is_call = contact.channel in VOICE_CHANNELS
+    lower = [h for h in _held_offers(staff) if h.rank > _rank(contact)]
+    lower.sort(key=lambda h: (h.rank, h.arrived_at), reverse=True)  # the least urgent first
+    out: list[Held] = []
+    for held in lower:
+        if _fits(is_call, voice, text, presence):
+            break
+        held_is_call = held.channel in VOICE_CHANNELS
+        if is_call:  # every text is in the way of a call; a call only beyond the calls allowed
+            in_the_way = not held_is_call or voice >= presence.voice_capacity
+        else:
+            in_the_way = held_is_call or text >= presence.text_capacity
+        if in_the_way:
+            out.append(held)
+            voice, text = (voice - 1, text) if held_is_call else (voice, text - 1)
+    return out if out and _fits(is_call, voice, text, presence) else None
+
+
+def _preempt(contact: Contact, allowed: list[tuple[Staff, Presence]]) -> tuple[Staff | None, list[Held]]:
+    """Nobody has room for this contact: the available counsellor who can be given it by
+    withdrawing the fewest less urgent offers (then the one idle longest). Contact centres route
+    a priority contact this way: a pending offer is not yet work begun, so it goes back to the
+    queue, in its own place; a contact someone has accepted is never interrupted."""
+    best: tuple[Staff | None, list[Held]] = (None, [])
+    for staff, presence in allowed:
+        way = _making_way(contact, staff, presence)
+        if way is not None and (best[0] is None or len(way) < len(best[1])):
+            best = (staff, way)
+    return best
+
+
+def _withdraw(held: Held, *, for_contact: Contact) -> None:
+    """Take back a pending offer to make way for a more urgent contact: it waits again in its
+    own place (its urgency, risk and arrival are unchanged), and no decline is remembered."""
+    if not Offer.objects.filter(pk=held.offer_id).delete()[0]:
+        raise _Moved
+    audit_record(
+        "routing",
+        action=AuditAction.OFFER_WITHDRAWN,
+        record_type="contact",
+        record_id=held.contact_id,
+        detail={"for": str(for_contact.pk)},
+    )
 
 
 def offer_accept(staff: Staff, contact: Contact) -> Contact:

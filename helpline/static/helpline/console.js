@@ -312,6 +312,12 @@ function helplineNormalise(text) {
         var notice = document.getElementById("live-notice");
         if (notice) { notice.textContent = notice.getAttribute("data-transferred"); notice.hidden = false; }
       }
+      if (data.type === "console.event" && data.reason === "set_away") {
+        // Offers ran out unanswered and routing set this counsellor Away: said at once, not
+        // left for them to find in the presence buttons (the panel, fetched next, says when).
+        var away = document.getElementById("live-notice");
+        if (away) { away.textContent = away.getAttribute("data-set-away"); away.hidden = false; }
+      }
       if (data.type === "console.event" && data.reason === "left" && data.contact) {
         // The child of the open chat left: its reply box gives way to the notice at once.
         var box = document.getElementById("reply-box");
