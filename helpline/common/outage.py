@@ -6,7 +6,8 @@ connection attempt fails and up when one succeeds; while it is down, asking for 
 once instead of waiting for the pool's timeout, except for one caller a second (the probe) that
 lets the pool try again. Pages, the API and webhooks then answer 503 with a short translated page
 or JSON (gateways send again later); sockets and background work use `database_unavailable()` to
-tell this apart from a fault of their own. SQLite has no server to lose: nothing here changes it.
+tell this apart from a fault of their own. SQLite has no server to lose, but its disk can fill and
+its one write lock can be held longer than a writer waits: both are answered the same way.
 """
 
 from __future__ import annotations
@@ -91,14 +92,34 @@ def storage_full(exc: BaseException | None) -> bool:
     )
 
 
+def database_busy(exc: BaseException | None) -> bool:
+    """SQLite gave up waiting for its single write lock ("database is locked", after its busy
+    timeout, or "... (waited for another writer in this process)" from helpline.common.sqlite3):
+    another writer held it too long. Nothing was written; the same work succeeds once it is free,
+    so it is answered and retried like an outage, never a 500."""
+    return (
+        isinstance(exc, OperationalError)
+        and connection.vendor == "sqlite"
+        and "database is locked" in str(exc)
+    )
+
+
 _full_logged_at = 0.0
+_locked_logged_at = 0.0
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
-    """Is this error the database being unreachable (or its link broken, or its disk full) rather
-    than a fault of the code or the data? Of PostgreSQL's, any OperationalError; of SQLite's only a
-    full disk (its OperationalError also means a missing table or a syntax error)."""
+    """Is this error the database being unreachable (or its link broken, or its disk full, or its
+    write lock held too long) rather than a fault of the code or the data? Of PostgreSQL's, any
+    OperationalError; of SQLite's only a full disk or a lock it gave up waiting for (its
+    OperationalError also means a missing table or a syntax error)."""
     if isinstance(exc, OperationalError | InterfaceError) and connection.vendor == "postgresql":
+        return True
+    if database_busy(exc):
+        global _locked_logged_at
+        if time.monotonic() - _locked_logged_at > 60:  # each refusal is logged where it is made
+            _locked_logged_at = time.monotonic()
+            log.warning("another writer held the database too long (%s): refused, to be tried again", exc)
         return True
     if storage_full(exc):
         global _full_logged_at

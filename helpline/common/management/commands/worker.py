@@ -1,7 +1,8 @@
 """The background worker (django-tasks' database worker) that rides out a database outage.
 
 django-tasks-db's `db_worker` exits on the first error from the database; `serve` would start it
-again, but only after its back-off. This one waits for the database instead, trying again every
+again, but only after its back-off. This one waits for the database instead (away, or on SQLite
+locked by another process's writer for longer than the busy timeout), trying again every
 RETRY_FIRST..RETRY_MAX seconds, and goes on with the tasks within seconds of its return. Its
 options are db_worker's, less --reload and --batch (a worker for `serve` and production).
 
@@ -69,7 +70,7 @@ class SteadyWorker(Worker):
                     raise
                 if time.monotonic() - started >= SETTLED_SECONDS:
                     delay = RETRY_FIRST
-                log.warning("database unavailable; the worker tries again in %.1f s", delay)
+                log.warning("database unavailable (%s); the worker tries again in %.1f s", exc, delay)
                 close_old_connections()  # the broken connection goes back to the pool, which drops it
                 time.sleep(delay)  # SIGTERM here ends the worker at once (db_worker's handler)
                 delay = min(delay * 2, RETRY_MAX)
