@@ -26,3 +26,27 @@ document.addEventListener("click", function (event) {
   });
   reset();
 })();
+
+// A refused form's error summary (templates/_error_summary.html): the keyboard and a screen reader
+// start there; its links move to the field itself (opening a folded part), in the middle of the
+// screen so that no sticky bar covers it. The summary may name the form's own page for the address
+// bar, so that Back or a reload later does not ask to send the refused form again.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (!summary) { return; }
+  var url = summary.getAttribute("data-replace-url");
+  if (url && window.history.replaceState) { window.history.replaceState(null, "", url); }
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    for (var part = target.closest("details"); part; part = part.parentElement && part.parentElement.closest("details")) {
+      part.open = true;
+    }
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  });
+})();
