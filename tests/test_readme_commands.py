@@ -214,3 +214,17 @@ def test_make_run_log_shows_the_demo_details(demo: tuple[Path, int, Path]) -> No
     text = (home / "make-run.log").read_text(errors="replace")
     for detail in ("Demo users:", "Demo password:", "Demo Kannel secret:", "is serving on"):
         assert detail in text, text
+
+
+def test_the_quick_start_warns_that_the_demo_is_not_for_a_network() -> None:
+    """`make run` turns debug pages on (a 404 lists every URL, a 500 the settings): the quick start
+    says so before anyone puts it on an office network, and says where production settings are.
+    What it claims is checked against the Makefile and `serve`."""
+    quick_start = README.split("## What is here", 1)[0]
+    assert re.search(r"`make run` is a demo.*debug pages are on", quick_start, re.S)
+    assert "office network" in quick_start and '"Production in brief"' in quick_start
+    assert "## Production in brief" in README
+    makefile = (PROJECT_DIR / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^run:.*\n\t@export HELPLINE_DEBUG=1 ", makefile, re.M)  # the warning is true
+    serve = (PROJECT_DIR / "helpline/common/management/commands/serve.py").read_text(encoding="utf-8")
+    assert 'os.environ.get("HOST", "127.0.0.1")' in serve  # as is "127.0.0.1 unless HOST says otherwise"

@@ -53,8 +53,8 @@ class StaffCreateForm(forms.Form):
 
     def clean_username(self) -> str:
         username = str(self.cleaned_data["username"])
-        if Staff.objects.filter(username=username).exists():
-            raise forms.ValidationError(_("This username is taken."))
+        if Staff.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken (capital letters do not make a new one)."))
         return username
 
     def clean(self) -> dict[str, Any]:

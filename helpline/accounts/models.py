@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,11 @@ class StaffManager(BaseUserManager["Staff"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str | None) -> Staff:
+        # Sign-in ignores case, as uniqueness does (the constraint on Lower("username") below):
+        # "Sophea" signs in as sophea, never as a second account that looks the same.
+        return self.get(username__iexact=username)
 
     def create_superuser(self, username: str, password: str | None = None, **fields: Any) -> Staff:
         fields.setdefault("role", Role.ADMINISTRATOR)
@@ -72,11 +78,18 @@ class Staff(AbstractBaseUser):
         verbose_name_plural = _("staff")
         ordering = ["username"]
         constraints = [
+            # Two accounts that differ by capital letters alone would look the same in lists,
+            # assignment menus and the audit trail.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="staff_username_unique_ignoring_case",
+                violation_error_message=_("This username is taken (capital letters do not make a new one)."),
+            ),
             models.UniqueConstraint(
                 fields=["extension"],
                 condition=models.Q(is_active=True) & ~models.Q(extension=""),
                 name="staff_extension_unique_among_active",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

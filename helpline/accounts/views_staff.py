@@ -24,6 +24,7 @@ from helpline.accounts.forms import (
 from helpline.accounts.models import ApiToken, PolicyVersion, Staff
 from helpline.accounts.permissions import Permission
 from helpline.accounts.vetting import current_policy, vetting_overview, vetting_status
+from helpline.common.form_errors import error_summary
 
 
 def _actor(request: HttpRequest) -> Staff:
@@ -67,34 +68,32 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/staff_create.html", {"form": form})
 
 
-@access(requires(Permission.STAFF_MANAGE))
-@require_http_methods(["GET", "POST"])
-def staff_detail(request: HttpRequest, staff_id: UUID) -> HttpResponse:
-    staff = access_staff(staff_id)
-    edit = StaffEditForm(
-        request.POST or None,
-        initial={"full_name": staff.full_name, "role": staff.role, "is_active": staff.is_active},
-    )
-    status = 200
-    if request.method == "POST":
-        if edit.is_valid():
-            try:
-                services.staff_update(_actor(request), staff=staff, request=request, **edit.cleaned_data)
-            except services.ExtensionTaken as taken:
-                edit.add_error("is_active", _taken_message(taken))
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("accounts:staff_detail", staff_id=staff.pk)
-        status = 400
+def _staff_page(
+    request: HttpRequest,
+    staff: Staff,
+    *,
+    edit: StaffEditForm | None = None,
+    police: PoliceCheckForm | None = None,
+    training: TrainingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The staff page, with whichever of its forms was refused bound to what was typed: the
+    police check and training are copied by hand from paper, so nothing typed is thrown away."""
+    refused = next((f for f in (edit, police, training) if f is not None and f.errors), None)
     return render(
         request,
         "accounts/staff_detail.html",
         {
             "staff": staff,
             "vetting": vetting_status(staff),
-            "edit_form": edit,
-            "police_form": PoliceCheckForm(),
-            "training_form": TrainingForm(),
+            "edit_form": edit
+            or StaffEditForm(
+                initial={"full_name": staff.full_name, "role": staff.role, "is_active": staff.is_active}
+            ),
+            # Own ids: both forms have an "expires_on".
+            "police_form": police or PoliceCheckForm(auto_id=POLICE_IDS),
+            "training_form": training or TrainingForm(auto_id=TRAINING_IDS),
+            "error_lines": error_summary(refused) if refused is not None else [],
             "police_checks": staff.police_checks.select_related("verified_by"),
             "trainings": staff.training_records.all(),
             "signatures": staff.policy_signatures.select_related("policy").order_by("-signed_at"),
@@ -103,13 +102,35 @@ def staff_detail(request: HttpRequest, staff_id: UUID) -> HttpResponse:
     )
 
 
+POLICE_IDS = "police_%s"
+TRAINING_IDS = "training_%s"
+
+
+@access(requires(Permission.STAFF_MANAGE))
+@require_http_methods(["GET", "POST"])
+def staff_detail(request: HttpRequest, staff_id: UUID) -> HttpResponse:
+    staff = access_staff(staff_id)
+    if request.method != "POST":
+        return _staff_page(request, staff)
+    edit = StaffEditForm(request.POST)
+    if edit.is_valid():
+        try:
+            services.staff_update(_actor(request), staff=staff, request=request, **edit.cleaned_data)
+        except services.ExtensionTaken as taken:
+            edit.add_error("is_active", _taken_message(taken))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("accounts:staff_detail", staff_id=staff.pk)
+    return _staff_page(request, staff, edit=edit, status=400)
+
+
 @access(requires(Permission.STAFF_MANAGE))
 @require_POST
 def police_check_add(request: HttpRequest, staff_id: UUID) -> HttpResponse:
     staff = access_staff(staff_id)
-    form = PoliceCheckForm(request.POST)
+    form = PoliceCheckForm(request.POST, auto_id=POLICE_IDS)
     if not form.is_valid():
-        return render(request, "accounts/form_errors.html", {"form": form}, status=400)
+        return _staff_page(request, staff, police=form, status=400)
     services.police_check_record(_actor(request), staff=staff, request=request, **form.cleaned_data)
     messages.success(request, _("Police check recorded."))
     return redirect("accounts:staff_detail", staff_id=staff.pk)
@@ -119,9 +140,9 @@ def police_check_add(request: HttpRequest, staff_id: UUID) -> HttpResponse:
 @require_POST
 def training_add(request: HttpRequest, staff_id: UUID) -> HttpResponse:
     staff = access_staff(staff_id)
-    form = TrainingForm(request.POST)
+    form = TrainingForm(request.POST, auto_id=TRAINING_IDS)
     if not form.is_valid():
-        return render(request, "accounts/form_errors.html", {"form": form}, status=400)
+        return _staff_page(request, staff, training=form, status=400)
     services.training_record(_actor(request), staff=staff, request=request, **form.cleaned_data)
     messages.success(request, _("Training recorded."))
     return redirect("accounts:staff_detail", staff_id=staff.pk)

@@ -18,6 +18,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases import panels as case_panels
 from helpline.common.bounds import counter_or_none
+from helpline.common.form_errors import error_summary
 from helpline.console.views_transfer import TransferForm
 from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ClassificationForm, StartContactForm
@@ -40,6 +41,10 @@ QUICK_KINDS = [
     Kind.WRONG_NUMBER,
     Kind.ABUSIVE,
 ]
+
+
+# Fields the console's template draws by hand: where the error summary's link for each goes.
+CONTACT_FORM_ANCHORS = {"kind": "id_kind", "reasons": "reason-filter"}
 
 
 def _given_to(transfer: ContactTransfer | None, staff: Staff) -> ContactTransfer | None:
@@ -188,6 +193,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         status = 400
     context = _console_context(request, staff, contact) | {
         "form": form,
+        "error_lines": error_summary(form, CONTACT_FORM_ANCHORS),
         "history": caller_history(staff, contact.caller, beside=contact),
         "draft_revision": revision,
         "draft_saved_at": None,

@@ -3,11 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from helpline.operations.models import RetentionPolicy
 
 PERIODS = ["non_data_contact_days", "contact_days", "closed_case_days", "message_text_days", "audit_days"]
+# A hundred years: longer than any record needs keeping, and a limit a person can read (the
+# database's own is 9,223,372,036,854,775,807, which is what a typo met before).
+MAX_YEARS = 100
+MAX_DAYS = MAX_YEARS * 365
 
 
 class RetentionPolicyForm(forms.ModelForm[RetentionPolicy]):
@@ -15,6 +20,14 @@ class RetentionPolicyForm(forms.ModelForm[RetentionPolicy]):
         model = RetentionPolicy
         fields = [*PERIODS, "enabled"]
         help_texts = {name: _("In days.") for name in PERIODS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        too_long = _("At most %(years)s years (%(days)s days).") % {"years": MAX_YEARS, "days": MAX_DAYS}
+        for name in PERIODS:
+            field = self.fields[name]
+            field.widget.attrs["max"] = MAX_DAYS
+            field.validators.append(MaxValueValidator(MAX_DAYS, message=too_long))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -154,6 +154,7 @@
   // reply box once it loads), or at the first field the server refused.
   function focusStart() {
     if (window.location.hash) { return; }  // a skip link or a link to a part: the browser's place
+    if (document.getElementById("error-summary")) { return; }  // a refused save: its summary has the keyboard
     var error = form.querySelector(".errorlist");
     var place = error && error.parentElement.querySelector("input:not([type=hidden]), select, textarea");
     if (!place) {

@@ -26,3 +26,63 @@ document.addEventListener("click", function (event) {
   });
   reset();
 })();
+
+// A refused form's error summary (templates/_error_summary.html): the keyboard and a screen reader
+// start there; its links move to the field itself (opening a folded part), in the middle of the
+// screen so that no sticky bar covers it. The summary may name the form's own page for the address
+// bar, so that Back or a reload later does not ask to send the refused form again.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (!summary) { return; }
+  var url = summary.getAttribute("data-replace-url");
+  if (url && window.history.replaceState) { window.history.replaceState(null, "", url); }
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    for (var part = target.closest("details"); part; part = part.parentElement && part.parentElement.closest("details")) {
+      part.open = true;
+    }
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  });
+})();
+
+// Date inputs: the browser draws them in its own language's order (mm/dd/yyyy in an English
+// Chromium, even on a Khmer page: the lang attribute does not change it), so 12/07 could be read
+// as 12 July. Beside each, the chosen date written out with the month's name, in the page's language.
+(function () {
+  "use strict";
+  // English pages write dates day first elsewhere (07/12/2026), so here too: "7 December 2026".
+  var lang = document.documentElement.lang === "en" ? "en-GB" : (document.documentElement.lang || "km");
+  // Chromium's Intl has no Khmer month names: Django's own, as the rest of the page writes them.
+  var KHMER_MONTHS = ["មករា", "កុម្ភៈ", "មិនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"];
+  var format;
+  try {
+    format = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  } catch (e) { return; }
+  function echo(input) {
+    var out = input.nextElementSibling;
+    if (!out || !out.classList.contains("date-echo")) {
+      out = document.createElement("small");
+      out.className = "date-echo muted";
+      out.setAttribute("aria-hidden", "true");  // a screen reader reads the input's own value
+      input.insertAdjacentElement("afterend", out);
+    }
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.value);
+    if (!parts) { out.textContent = ""; return; }
+    out.textContent = lang === "km"
+      ? String(+parts[3]) + " " + KHMER_MONTHS[+parts[2] - 1] + " " + parts[1]
+      : format.format(Date.UTC(+parts[1], +parts[2] - 1, +parts[3]));
+  }
+  document.querySelectorAll('input[type="date"]').forEach(echo);
+  document.addEventListener("input", function (event) {
+    if (event.target instanceof HTMLInputElement && event.target.type === "date") { echo(event.target); }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    event.target.querySelectorAll('input[type="date"]').forEach(echo);
+  });
+})();
