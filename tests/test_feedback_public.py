@@ -5,6 +5,7 @@ survey: sent when asked for, never to a caller whose safety note forbids contact
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -58,9 +59,58 @@ def test_the_form_needs_its_csrf_token() -> None:
 def test_a_flood_from_one_address_is_refused(settings: object) -> None:
     settings.FEEDBACK_FORM_PER_HOUR = 3  # type: ignore[attr-defined]
     client = Client()
-    codes = [post(client, FORM).status_code for _ in range(5)]  # type: ignore[attr-defined]
+    codes = [post(client, FORM | {"text": f"ខ្ញុំរង់ចាំយូរពេក {i}"}).status_code for i in range(5)]  # type: ignore[attr-defined]
     assert codes == [302, 302, 302, 429, 429]
     assert Feedback.objects.count() == 3
+
+
+def test_a_flood_of_refused_attempts_is_refused_too(settings: object) -> None:
+    settings.FEEDBACK_FORM_PER_HOUR = 3  # type: ignore[attr-defined]
+    client = Client()
+    limit = 3 * public.ATTEMPTS_PER_MESSAGE
+    codes = [post(client, FORM | {"email": "not an address"}).status_code for _ in range(limit + 1)]  # type: ignore[attr-defined]
+    assert codes == [400] * limit + [429]
+    assert post(client, FORM).status_code == 429  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+
+
+def test_a_child_who_mistypes_a_few_times_still_gets_through(settings: object) -> None:
+    """Refused attempts do not use up what an address may send."""
+    settings.FEEDBACK_FORM_PER_HOUR = 3  # type: ignore[attr-defined]
+    client = Client()
+    for _ in range(4):
+        assert post(client, FORM | {"email": "me@example"}).status_code == 400  # type: ignore[attr-defined]
+    assert post(client, FORM | {"email": "me@example.org"}).status_code == 302  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 1
+
+
+def test_a_double_click_keeps_one_message_and_thanks_both(settings: object) -> None:
+    settings.FEEDBACK_FORM_PER_HOUR = 2  # type: ignore[attr-defined]
+    client = Client()
+    assert [post(client, FORM).status_code for _ in range(2)] == [302, 302]  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 1
+    # The repeat used none of the address's allowance: another message still goes through.
+    assert post(client, FORM | {"text": "ខ្ញុំចង់ប្ដឹង"}).status_code == 302  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 2
+
+
+def test_words_not_kept_may_be_sent_again() -> None:
+    """Nothing kept (the database refused the write): the same words sent again are kept, not
+    thanked away as a double click."""
+    from django.db import OperationalError, connection
+
+    def refuse_feedback_writes(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("INSERT") and "feedback_feedback" in sql:
+            raise OperationalError("disk I/O error")
+        return execute(sql, params, many, context)
+
+    client = Client(raise_request_exception=False)
+    with connection.execute_wrapper(refuse_feedback_writes):
+        refused = post(client, FORM)
+    assert refused.status_code in {500, 503}  # type: ignore[attr-defined]
+    assert not Feedback.objects.exists()
+    assert post(client, FORM).status_code == 302  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 1
 
 
 def test_oversized_text_is_refused_and_nothing_kept() -> None:

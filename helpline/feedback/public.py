@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -14,23 +16,56 @@ SURVEY_SALT = "helpline.feedback.survey"
 SURVEY_MAX_AGE = 7 * 24 * 3600  # a week to answer
 
 
-def _key(request: HttpRequest) -> str:
-    return "feedback:form:" + (client_address(request) or "unknown")
+# Attempts (refused ones included) an address may make in the window, per message it may send:
+# a child who mistypes an address a few times still gets through, a flood of junk does not.
+ATTEMPTS_PER_MESSAGE = 4
+REPEAT_SECONDS = 600  # the same words again from the same address within this: a double click
+
+
+def _key(request: HttpRequest, what: str) -> str:
+    return f"feedback:form:{what}:" + (client_address(request) or "unknown")
 
 
 def form_flooded(request: HttpRequest) -> bool:
-    """True once this address has sent as many forms this hour as the setting allows."""
-    return int(cache.get(_key(request), 0)) >= settings.FEEDBACK_FORM_PER_HOUR
+    """True once this address has sent as many messages this hour as the setting allows, or
+    tried many times more often than that."""
+    limit = settings.FEEDBACK_FORM_PER_HOUR
+    sent = int(cache.get(_key(request, "sent"), 0))
+    tried = int(cache.get(_key(request, "tried"), 0))
+    return sent >= limit or tried >= limit * ATTEMPTS_PER_MESSAGE
 
 
-def form_counted(request: HttpRequest) -> None:
-    key = _key(request)
+def _count(key: str) -> None:
     if cache.add(key, 1, timeout=WINDOW_SECONDS):
         return
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=WINDOW_SECONDS)
+
+
+def form_tried(request: HttpRequest) -> None:
+    _count(_key(request, "tried"))
+
+
+def form_sent(request: HttpRequest) -> None:
+    _count(_key(request, "sent"))
+
+
+def _repeat_key(request: HttpRequest, words: str) -> str:
+    digest = hashlib.sha256(words.encode()).hexdigest()[:32]
+    return _key(request, "words") + ":" + digest
+
+
+def form_repeated(request: HttpRequest, words: str) -> bool:
+    """True when these words came from this address a moment ago (a double click or a resend):
+    the first is kept, the second thanked without keeping it again. Claims the words otherwise."""
+    return not cache.add(_repeat_key(request, words), 1, timeout=REPEAT_SECONDS)
+
+
+def form_release(request: HttpRequest, words: str) -> None:
+    """The words were refused after all: the same words may be sent again at once."""
+    cache.delete(_repeat_key(request, words))
 
 
 def survey_token(contact_id: object) -> str:

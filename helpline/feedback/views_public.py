@@ -31,11 +31,14 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
         if public.form_flooded(request):
             return _form_page(request, PublicFeedbackForm(), language, status=429, flooded=True)
         form = PublicFeedbackForm(request.POST)
-        public.form_counted(request)  # every attempt counts, refused or not
+        public.form_tried(request)  # every attempt counts towards the flood limit, refused or not
         if not form.is_valid():
             return _form_page(request, form, language, status=400)
         data = form.cleaned_data
         if data["website"]:  # a robot: thanked, nothing kept
+            return redirect(_thanks(language))
+        words = "\x1f".join((data["kind"], data["subject"], data["text"]))
+        if public.form_repeated(request, words):  # a double click: the first one is kept
             return redirect(_thanks(language))
         try:
             feedback_receive(
@@ -52,8 +55,13 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except FeedbackError as exc:
+            public.form_release(request, words)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return _form_page(request, form, language, status=400)
+        except BaseException:  # nothing kept (a database outage, say): a resend must not be swallowed
+            public.form_release(request, words)
+            raise
+        public.form_sent(request)
         return redirect(_thanks(language))
 
 
