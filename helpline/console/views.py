@@ -27,6 +27,7 @@ from helpline.contacts.selectors import access_contact, caller_history, my_open_
 from helpline.contacts.transfer import latest_transfers, may_transfer
 from helpline.conversations.chat import children_left
 from helpline.conversations.previews import offer_previews
+from helpline.conversations.sending import sending_panel
 from helpline.people import panels as people_panels
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
@@ -69,6 +70,7 @@ def _lists_context(request: HttpRequest, staff: Staff, contact: Contact | None) 
         # Chats whose child left (quick exit, a closed page, a lost connection): say so in the list.
         "children_left": children_left([c.pk for c in mine if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
+        "sending_panel": sending_panel(),  # replies late or no worker to send them
         "presence_panel": routing_panels.presence_panel(
             staff, offered=offered, previews=offer_previews(staff, [c.pk for c in offered], request=request)
         ),

@@ -21,6 +21,7 @@ from helpline.audit.services import audit_record
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
+from helpline.conversations.sending import sending_panel
 from helpline.people import panels as people_panels
 from helpline.referrals.panels import overdue_referrals_panel
 from helpline.rota import panels as rota_panels
@@ -139,6 +140,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "waiting": waiting,
             "active": active,
             "calls_panel": calls_today_panel(),
+            "sending_panel": sending_panel(),
             "on_shift_panel": rota_panels.on_shift_panel(
                 {
                     staff.pk: (str(state.label), state == PresenceState.AVAILABLE)
