@@ -34,8 +34,9 @@ messages: install
 # environment sets none of its own: `.venv/bin/python manage.py simulate` then works as the README shows.
 run: install messages
 	@export HELPLINE_DEBUG=1 HELPLINE_DEMO=1 HELPLINE_HTTPS=0; \
+	export HELPLINE_PUBLIC_URL="$${HELPLINE_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"; \
 	data="$${HELPLINE_DATA_DIR:-var}"; mkdir -p "$$data" && rm -f "$$data/local.env" && \
-	(umask 077 && printf '# Written by make run: the local demo (manage.py reads it). Never on a live helpline.\nHELPLINE_DEBUG=1\nHELPLINE_DEMO=1\nHELPLINE_HTTPS=0\nPORT=%s\n' "$(PORT)" > "$$data/local.env") && \
+	(umask 077 && printf '# Written by make run: the local demo (manage.py reads it). Never on a live helpline.\nHELPLINE_DEBUG=1\nHELPLINE_DEMO=1\nHELPLINE_HTTPS=0\nPORT=%s\nHELPLINE_PUBLIC_URL=%s\n' "$(PORT)" "$$HELPLINE_PUBLIC_URL" > "$$data/local.env") && \
 	$(BIN)/python manage.py migrate --noinput -v 0 && \
 	$(BIN)/python manage.py seed_demo && \
 	exec $(BIN)/python manage.py serve --port $(PORT)

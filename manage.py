@@ -8,7 +8,7 @@ from pathlib import Path
 
 # What `make run` writes to the data directory's local.env, so that every later command
 # (`manage.py simulate`, `manage.py audit_verify`, ...) runs against the same local demo.
-LOCAL_ENV_KEYS = {"HELPLINE_DEBUG", "HELPLINE_DEMO", "HELPLINE_HTTPS", "PORT"}
+LOCAL_ENV_KEYS = {"HELPLINE_DEBUG", "HELPLINE_DEMO", "HELPLINE_HTTPS", "PORT", "HELPLINE_PUBLIC_URL"}
 # Set on a deployment: then the file is never read, whatever it says.
 DEPLOYMENT_KEYS = ("HELPLINE_DEBUG", "SECRET_KEY", "HELPLINE_FIELD_KEYS")
 

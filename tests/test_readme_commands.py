@@ -105,6 +105,8 @@ def test_make_run_leaves_its_settings_readable_by_the_user_alone(demo: tuple[Pat
         "HELPLINE_DEMO=1",
         "HELPLINE_HTTPS=0",
         f"PORT={port}",
+        # Links the demo mails or texts (a partner's referral, a child's survey) open on this machine.
+        f"HELPLINE_PUBLIC_URL=http://127.0.0.1:{port}",
     ]
 
 
