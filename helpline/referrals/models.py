@@ -121,7 +121,7 @@ class Partner(TimeStampedModel):
     @property
     def may_receive(self) -> bool:
         """Whether a referral may be sent now: the one rule, eligibility.partner_refusal."""
-        from helpline.referrals.eligibility import partner_refusal  # deferred: eligibility imports this module
+        from helpline.referrals.eligibility import partner_refusal  # deferred: it imports this module
 
         return not partner_refusal(self)
 
