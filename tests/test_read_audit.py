@@ -161,6 +161,7 @@ def seeded(db: None, settings: Any) -> Seeded:
             "kind": ["silent"],
             "username": ["dara"],
             "mark_id": [str(mark.pk)],
+            "criterion_id": ["1"],
             "case_id": [str(case.pk)],
             "referral_id": [str(referral.pk)],
             "partner_id": [str(referral.partner_id)],

@@ -141,6 +141,8 @@ class AuditAction(models.TextChoices):
     REFERRAL_VIEW = "referral.view", _("Referral viewed")
     REPORT_CHI_EXPORT = "report.chi_export", _("CHI yearly figures exported")
     REVIEW_SAMPLE = "review.sample", _("Contacts sampled for review")
+    RUBRIC_ADD = "rubric.add", _("Review rubric line added")
+    RUBRIC_ACTIVE = "rubric.active", _("Review rubric line retired or brought back")
     REVIEW_SCORE = "review.score", _("Contact review scored")
     RETENTION_POLICY_CHANGE = "retention.policy_change", _("Retention periods changed")
     RETENTION_RUN = "retention.run", _("Retention run")

@@ -90,3 +90,8 @@ class DebriefHoldForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class CriterionForm(forms.Form):
+    label_en = forms.CharField(label=_("English label"), max_length=200)
+    label_km = forms.CharField(label=_("Khmer label"), max_length=200)

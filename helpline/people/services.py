@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
@@ -115,6 +116,53 @@ DEFAULT_RUBRIC = [
     ("information_accuracy", "Information accuracy", "ភាពត្រឹមត្រូវនៃព័ត៌មាន", 30),
     ("recording_quality", "Recording quality", "គុណភាពនៃការកត់ត្រា", 40),
 ]
+
+
+RUBRIC_MAX_LINES = 12  # a review a supervisor can score in a few minutes
+
+
+def criterion_add(supervisor: Staff, *, label_en: str, label_km: str) -> Criterion:
+    """A new line at the end of the rubric; scored on every review from now on (reviews already
+    scored keep their scores, and a line is never deleted, only retired)."""
+    label_en, label_km = label_en.strip(), label_km.strip()
+    if not label_en or not label_km:
+        raise PeopleError(
+            "label_en" if not label_en else "label_km", _("Give the line in English and in Khmer.")
+        )
+    if Criterion.objects.filter(is_active=True).count() >= RUBRIC_MAX_LINES:
+        raise PeopleError(
+            "label_en", _("The rubric has as many lines as a review can hold; retire one first.")
+        )
+    code = slugify(label_en)[:40] or "line"
+    if (
+        Criterion.objects.filter(code=code).exists()
+        or Criterion.objects.filter(label_en__iexact=label_en).exists()
+    ):
+        raise PeopleError("label_en", _("The rubric already has this line."))
+    with transaction.atomic():
+        last = Criterion.objects.order_by("-sort_order").values_list("sort_order", flat=True).first() or 0
+        criterion = Criterion.objects.create(
+            code=code, label_en=label_en, label_km=label_km, sort_order=last + 10
+        )
+        audit_record(
+            supervisor, action=AuditAction.RUBRIC_ADD, record_type="criterion", record_id=criterion.pk,
+            detail={"code": code},
+        )  # fmt: skip
+    return criterion
+
+
+def criterion_set_active(supervisor: Staff, criterion: Criterion, *, active: bool) -> Criterion:
+    """Retire a line (no longer scored; its past scores stay in the trends) or bring it back."""
+    if not active and Criterion.objects.filter(is_active=True).exclude(pk=criterion.pk).count() == 0:
+        raise PeopleError("criterion", _("A rubric needs at least one line."))
+    with transaction.atomic():
+        criterion.is_active = active
+        criterion.save(update_fields=["is_active"])
+        audit_record(
+            supervisor, action=AuditAction.RUBRIC_ACTIVE, record_type="criterion", record_id=criterion.pk,
+            detail={"code": criterion.code, "active": active},
+        )  # fmt: skip
+    return criterion
 
 
 def rubric_defaults_ensure() -> int:

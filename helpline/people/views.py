@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,6 +42,8 @@ def _quality_page(request: HttpRequest, *, status: int = 200, error: str = "", *
         "counsellors": list(selectors.counsellors_reviewed()),
         "sample_form": forms.SampleForm(),
         "choose_form": forms.ChooseForm(),
+        "rubric": list(Criterion.objects.all()),
+        "criterion_form": forms.CriterionForm(),
         "error": error,
     }
     context.update(given)
@@ -68,6 +70,30 @@ def sample(request: HttpRequest) -> HttpResponse:
         services.review_sample(_staff(request), filters=filters, count=data["count"])
     except PeopleError as exc:
         return _quality_page(request, status=400, error=exc.message, sample_form=form)
+    return redirect("people:quality")
+
+
+@access(requires(Permission.QUALITY_REVIEW))
+@require_POST
+def rubric_add(request: HttpRequest) -> HttpResponse:
+    form = forms.CriterionForm(request.POST)
+    if not form.is_valid():
+        return _quality_page(request, status=400, error=_errors(form), criterion_form=form)
+    try:
+        services.criterion_add(_staff(request), **form.cleaned_data)
+    except PeopleError as exc:
+        return _quality_page(request, status=400, error=exc.message, criterion_form=form)
+    return redirect("people:quality")
+
+
+@access(requires(Permission.QUALITY_REVIEW))
+@require_POST
+def rubric_active(request: HttpRequest, criterion_id: int) -> HttpResponse:
+    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    try:
+        services.criterion_set_active(_staff(request), criterion, active=request.POST.get("active") == "1")
+    except PeopleError as exc:
+        return _quality_page(request, status=400, error=exc.message)
     return redirect("people:quality")
 
 
