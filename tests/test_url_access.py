@@ -89,7 +89,8 @@ def _url(name: str, route: str) -> str:
     kwargs = {}
     for part in route.split("<")[1:]:
         converter_and_name = part.split(">")[0]
-        kwargs[converter_and_name.split(":")[-1]] = uuid.uuid4()
+        converter = converter_and_name.split(":")[0] if ":" in converter_and_name else "str"
+        kwargs[converter_and_name.split(":")[-1]] = 999_999 if converter == "int" else uuid.uuid4()
     return reverse(name, kwargs=kwargs)
 
 
