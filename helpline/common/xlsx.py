@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # writes XML text, parses none
 
 # The most characters a cell holds in Excel; a longer cell makes Excel "repair" the file.
 CELL_LIMIT = 32_767
