@@ -70,7 +70,7 @@ class SteadyWorker(Worker):
                     raise
                 if time.monotonic() - started >= SETTLED_SECONDS:
                     delay = RETRY_FIRST
-                log.warning("database unavailable (%s); the worker tries again in %.1f s", exc, delay)
+                log.warning("database unavailable; the worker tries again in %.1f s (%s)", delay, exc)
                 close_old_connections()  # the broken connection goes back to the pool, which drops it
                 time.sleep(delay)  # SIGTERM here ends the worker at once (db_worker's handler)
                 delay = min(delay * 2, RETRY_MAX)
