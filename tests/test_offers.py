@@ -252,6 +252,12 @@ def test_each_offer_says_what_it_is_how_urgent_how_long_it_waited_and_the_first_
     # Each showing of a child's words is a read, audited for the contact it shows.
     previews = AuditEvent.objects.filter(action="offer.preview", actor=counsellor)
     assert set(previews.values_list("record_id", flat=True)) == {str(ordinary.pk), str(urgent.pk)}
+    # The lists refresh every ten seconds: the same words shown again to the same session are the
+    # same read, recorded once.
+    again = client_for(counsellor)
+    again.get("/console/lists/")
+    again.get("/console/lists/")
+    assert AuditEvent.objects.filter(action="offer.preview", actor=counsellor).count() == 4
 
     counsellor.language = "km"
     counsellor.save(update_fields=["language"])

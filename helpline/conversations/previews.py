@@ -21,6 +21,7 @@ from helpline.routing.models import Offer
 
 PREVIEW_CHARS = 80  # about two lines of the offers panel
 MESSAGES_READ = 3  # a child who writes "hello" first says more in the next message or two
+PREVIEWS_SEEN = "offer_previews_seen"  # session key: contacts whose words this session was shown
 _COENG = "\u17d2"  # the Khmer sign that stacks the next consonant under this one
 
 
@@ -51,6 +52,10 @@ def offer_previews(
             contact__channel__in=[Channel.SMS, Channel.WEBCHAT],
         ).values_list("contact_id", flat=True)
     )
+    # Audited when this session first shows a contact's words, not at every refresh of the lists
+    # (every ten seconds on every open console): the same read, once.
+    session = getattr(request, "session", None)
+    seen = set(session.get(PREVIEWS_SEEN, [])) if session is not None else set()
     previews: dict[UUID, str] = {}
     for contact_id in offered:
         texts = Message.objects.filter(
@@ -60,6 +65,8 @@ def offer_previews(
         if not words:  # nothing written yet, or erased
             continue
         previews[contact_id] = words
+        if str(contact_id) in seen:
+            continue
         audit_record(
             staff,
             action=AuditAction.OFFER_PREVIEW,
@@ -67,4 +74,6 @@ def offer_previews(
             record_id=contact_id,
             request=request,
         )
+    if session is not None:
+        session[PREVIEWS_SEEN] = [str(c) for c in previews]  # only what is still offered
     return previews
