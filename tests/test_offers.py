@@ -26,29 +26,16 @@ from helpline.conversations.chat import chat_receive, chat_start
 from helpline.conversations.previews import shorten
 from helpline.conversations.services import text_receive
 from helpline.routing import queue
-from helpline.routing.models import DeclinedOffer, Offer, PresenceState, Triage
+from helpline.routing.models import DeclinedOffer, Offer, PresenceState
 from helpline.routing.selectors import waiting_queue
 from tests.factories import persona
+from tests.queue_factories import waiting
 from tests.test_console_socket_reply import StaffSocket
 
 ClientFor = Callable[[Staff], Client]
 Commits = Callable[..., AbstractContextManager[Any]]
 AFRAID = "ខ្ញុំខ្លាចប៉ាវាយខ្ញុំ"  # "I'm afraid dad beats me" (the walk's words: scored urgent)
 ACCEPT = re.compile(r'action="/console/offers/([0-9a-f-]{36})/accept/"')
-
-
-def waiting(
-    channel: str = Channel.SMS, *, minutes_ago: int = 0, urgency: str = "", score: int = 0
-) -> Contact:
-    contact = Contact.objects.create(
-        channel=channel,
-        status=Status.WAITING,
-        urgency=urgency,
-        arrived_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-    )
-    if score:
-        Triage.objects.create(contact=contact, score=score, scored_at=timezone.now())
-    return contact
 
 
 def sms(n: int, text: str = "hello, can I ask about school?") -> Contact:

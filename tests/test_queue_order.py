@@ -3,38 +3,23 @@ routing's waiting_queue(): urgency (critical first), then risk score, then waiti
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 
 from django.test import Client
-from django.utils import timezone
 
 from helpline.accounts.models import Staff
-from helpline.contacts.models import Channel, Contact, Status, Urgency
+from helpline.contacts.models import Channel, Urgency
 from helpline.routing import queue
-from helpline.routing.models import PresenceState, Triage
+from helpline.routing.models import PresenceState
 from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import triage_contact
+from tests.queue_factories import waiting
 
 ClientFor = Callable[[Staff], Client]
 TAKE = re.compile(r'action="/console/([0-9a-f-]{36})/take/"')
 ASSIGN = re.compile(r'action="/wallboard/assign/([0-9a-f-]{36})/"')
 PLAN = "ខ្ញុំចង់សម្លាប់ខ្លួន"  # "I want to kill myself"
-
-
-def waiting(
-    channel: str = Channel.SMS, *, minutes_ago: int = 0, urgency: str = "", score: int = 0
-) -> Contact:
-    contact = Contact.objects.create(
-        channel=channel,
-        status=Status.WAITING,
-        urgency=urgency,
-        arrived_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-    )
-    if score:
-        Triage.objects.create(contact=contact, score=score, scored_at=timezone.now())
-    return contact
 
 
 def test_urgency_comes_first_then_risk_score_then_waiting_time(db: None) -> None:
