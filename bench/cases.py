@@ -356,6 +356,10 @@ def fill_cases(n_cases: int, seed: int) -> dict[str, float]:
             closed_at=ts(closed_at) if status == "closed" else None,
             closure_reason="Goals met; the child is safe at school." if status == "closed" else "",
             closure_requested_by_id=assignee if status in {"closed", "pending_closure"} else None,
+            legal_hold_at=None,
+            legal_hold_reason="",
+            legal_hold_by_id=None,
+            erased_at=None,
         )
         event(case_id, "opened", opened, opener)
         seen: set[str] = set()
