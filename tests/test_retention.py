@@ -107,6 +107,7 @@ def test_retention_erases_personal_details_and_the_report_figures_do_not_move(
         "contacts": run.contacts,
         "cases": 1,
         "messages": run.messages,
+        "feedback": 0,
         "held_cases": 1,
         "audit_events": 0,
     }
@@ -200,6 +201,7 @@ def test_an_administrator_sets_the_periods_on_the_page(administrator: Staff, cli
         "contact_days": "2000",
         "closed_case_days": "2500",
         "message_text_days": "30",
+        "feedback_days": "1000",
         "audit_days": "4000",
         "enabled": "on",
     }

@@ -13,6 +13,7 @@ GOOD = {
     "contact_days": "2000",
     "closed_case_days": "2500",
     "message_text_days": "30",
+    "feedback_days": "1000",
     "audit_days": "4000",
     "enabled": "on",
 }

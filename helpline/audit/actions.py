@@ -95,6 +95,7 @@ class AuditAction(models.TextChoices):
     DEMO_SEED_CONTACTS = "demo.seed_contacts", _("Demo contacts created")
     MESSAGES_ERASE = "messages.erase", _("Message text erased")
     FEEDBACK_CHANGE = "feedback.change", _("Feedback or complaint changed")
+    FEEDBACK_ERASE = "feedback.erase", _("Feedback text erased")
     FEEDBACK_LIST = "feedback.list", _("Feedback listed")
     FEEDBACK_OVERDUE = "feedback.overdue", _("Complaint overdue: supervisors told")
     FEEDBACK_RECEIVE = "feedback.receive", _("Feedback or complaint received")

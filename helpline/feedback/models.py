@@ -130,6 +130,9 @@ class Feedback(TimeStampedModel):
         "referrals.PartnerConcern", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # Set when retention or the person's erasure request blanked what they wrote (feedback/erasure.py);
+    # kind, source, subject, severity, state and the times stay, so the figures do not move.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -142,7 +145,7 @@ class Feedback(TimeStampedModel):
                 fields=["contact"], condition=Q(source="contact"), name="feedback_one_per_contact"
             ),
             models.CheckConstraint(
-                condition=~Q(state="responded") | ~Q(response=""),
+                condition=~Q(state="responded") | ~Q(response="") | Q(erased_at__isnull=False),
                 name="feedback_complaint_response_given",
             ),
         ]

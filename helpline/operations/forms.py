@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from helpline.operations.models import RetentionPolicy
 
-PERIODS = ["non_data_contact_days", "contact_days", "closed_case_days", "message_text_days", "audit_days"]
+PERIODS = [
+    "non_data_contact_days",
+    "contact_days",
+    "closed_case_days",
+    "message_text_days",
+    "feedback_days",
+    "audit_days",
+]
 # A hundred years: longer than any record needs keeping, and a limit a person can read (the
 # database's own is 9,223,372,036,854,775,807, which is what a typo met before).
 MAX_YEARS = 100

@@ -33,6 +33,9 @@ class RetentionPolicy(models.Model):
     contact_days = models.PositiveIntegerField(_("recorded contacts outside a case"), default=7 * 365)
     closed_case_days = models.PositiveIntegerField(_("closed cases, counted from closing"), default=7 * 365)
     message_text_days = models.PositiveIntegerField(_("text of SMS and chat messages"), default=90)
+    feedback_days = models.PositiveIntegerField(
+        _("feedback and complaints, counted from closing"), default=3 * 365
+    )
     audit_days = models.PositiveIntegerField(_("audit trail"), default=10 * 365)
     enabled = models.BooleanField(_("run retention every night"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -52,6 +55,7 @@ class RetentionRun(models.Model):
     contacts = models.PositiveIntegerField(default=0)
     cases = models.PositiveIntegerField(default=0)
     messages = models.PositiveIntegerField(default=0)
+    feedback = models.PositiveIntegerField(default=0)
     held_cases = models.PositiveIntegerField(default=0)  # past their time, kept by a legal hold
     audit_events = models.PositiveBigIntegerField(default=0)  # removed at a checkpoint (helpline.audit)
 

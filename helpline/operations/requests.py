@@ -3,9 +3,9 @@
 The person is found by the number they used (the caller's keyed hash: every contact from it) or
 by a case number they were given (that case's own contacts, not those of others gathered into
 it); the cases opened from their contacts come too. What is shown is theirs: the contacts' coding
-and summaries, their messages, their cases' profile and notes. Not shown: other people named on a
-case (family, an alleged perpetrator), another person's call gathered into their case (a parent's),
-to whom a disclosure was made, who the staff were.
+and summaries, their messages, their cases' profile and notes, feedback they gave during a contact.
+Not shown: other people named on a case (family, an alleged perpetrator), another person's call
+gathered into their case (a parent's), to whom a disclosure was made, who the staff were.
 
 Erasure goes through each app's own service and spares what child protection needs kept (see
 helpline.cases.erasure.erasure_exemptions): a held case, an open case at high or critical risk,
@@ -34,6 +34,8 @@ from helpline.contacts.identity import caller_lookup, parse_address
 from helpline.contacts.models import Contact, Status
 from helpline.conversations.erasure import conversations_forget_caller, messages_erase_text
 from helpline.conversations.models import Conversation, Message
+from helpline.feedback.erasure import feedback_erase, feedback_of_contacts
+from helpline.feedback.models import OPEN_STATES, Feedback
 from helpline.referrals.erasure import referrals_erase_for_cases
 
 IN_PROGRESS = _("A conversation or call of this person is still going on: erase once it has ended.")
@@ -45,11 +47,17 @@ class Held:
     messages: dict[UUID, list[Message]] = field(default_factory=dict)
     cases: list[Case] = field(default_factory=list)
     notes: dict[UUID, list[CaseNote]] = field(default_factory=dict)
+    # Feedback or complaints they gave during their contacts (one still being handled waits).
+    feedback: list[Feedback] = field(default_factory=list)
     exemptions: dict[UUID, list[str]] = field(default_factory=dict)  # of the person's own cases
     # Contacts linked to a case child protection keeps, the person's own or another child's.
     exempt_contact_ids: set[UUID] = field(default_factory=set)
     # A conversation or call of theirs still going on: erasure waits until it ends.
     in_progress: bool = False
+
+    @property
+    def feedback_open_ids(self) -> set[UUID]:
+        return {f.pk for f in self.feedback if f.state in OPEN_STATES}
 
     @property
     def found(self) -> bool:
@@ -105,6 +113,7 @@ def subject_find(*, number: str = "", case_number: str = "") -> Held:
     held.cases = list(cases.select_related("gender", "province"))
     for note in CaseNote.objects.filter(case_id__in=case_ids).order_by("written_at"):
         held.notes.setdefault(note.case_id, []).append(note)
+    held.feedback = list(feedback_of_contacts(contact_ids).order_by("received_at"))
     held.exemptions = erasure_exemptions(cases)
     linked = Case.objects.filter(Q(pk__in=case_ids) | Q(links__contact_id__in=contact_ids)).distinct()
     keeping = list(erasure_exemptions(linked))
@@ -133,6 +142,7 @@ def data_request_view(
         detail={
             "by": "case number" if case_number else "phone number",
             "contacts": len(held.contacts),
+            "feedback": len(held.feedback),
             "cases": [c.number for c in held.cases],
         },
     )
@@ -145,6 +155,8 @@ class Erased:
     messages: int
     cases: int
     kept_cases: list[str]
+    feedback: int = 0
+    feedback_open: int = 0  # still being handled: erased by retention once closed
 
 
 def data_request_erase(
@@ -166,6 +178,8 @@ def data_request_erase(
         contacts = contacts_erase(actor, contact_ids=contact_ids, reason="erasure request")
         conversations_forget_caller(contact_ids=contact_ids)
         messages = messages_erase_text(actor, contact_ids=contact_ids, reason="erasure request")
+        feedback = feedback_erase(actor, feedback_ids=[f.pk for f in held.feedback], reason="erasure request")
+        feedback_open = len(held.feedback_open_ids)
         kept_cases = [c.number for c in held.cases if c.pk in held.exemptions]
         audit_record(
             actor,
@@ -173,6 +187,19 @@ def data_request_erase(
             record_type="data_request",
             request=request,
             reason=reason[:500],
-            detail={"contacts": contacts, "messages": messages, "cases": cases, "kept_cases": kept_cases},
+            detail={
+                "contacts": contacts,
+                "messages": messages,
+                "cases": cases,
+                "feedback": feedback,
+                "kept_cases": kept_cases,
+            },
         )
-    return Erased(contacts=contacts, messages=messages, cases=cases, kept_cases=kept_cases)
+    return Erased(
+        contacts=contacts,
+        messages=messages,
+        cases=cases,
+        kept_cases=kept_cases,
+        feedback=feedback,
+        feedback_open=feedback_open,
+    )

@@ -2,7 +2,7 @@
 (helpline.operations.models.RetentionPolicy), and records the counts (RetentionRun).
 
 Erasing is not deleting: every app blanks the personal fields of its own rows through its own
-service (contacts, conversations, cases, referrals) and keeps the codes, so the reports' ledger
+service (contacts, conversations, cases, referrals, feedback) and keeps the codes, so the reports' ledger
 finds the same facts and the dashboards do not move. What is exempt:
 - a case under a legal hold, and every contact and message linked to it;
 - a case not yet erased keeps its contacts (their time runs with the case's);
@@ -29,6 +29,7 @@ from helpline.cases.models import LIVE_STATUSES, CaseContact
 from helpline.contacts.erasure import contacts_erase, contacts_with_personal_data
 from helpline.contacts.models import DATA_KINDS, NON_DATA_KINDS, Status
 from helpline.conversations.erasure import conversations_forget_caller, messages_erase_text
+from helpline.feedback.erasure import feedback_erase, feedback_expired
 from helpline.operations.models import RetentionPolicy, RetentionRun
 from helpline.referrals.erasure import referrals_erase_for_cases
 
@@ -91,6 +92,9 @@ def retention_run(*, now: dt.datetime | None = None, actor: Staff | str = SYSTEM
         run.messages += messages_erase_text(
             actor, before=now - _days(policy.message_text_days), keep_contact_ids=live, reason="retention"
         )
+        expired_feedback = feedback_expired(finished_before=now - _days(policy.feedback_days))
+        feedback_ids = list(expired_feedback.values_list("pk", flat=True)[:batch])
+        run.feedback = feedback_erase(actor, feedback_ids=feedback_ids, reason="retention")
         checkpoint = audit_checkpoint(actor, before=now - _days(policy.audit_days))
         run.audit_events = checkpoint.removed if checkpoint else 0
         run.finished_at = timezone.now()
@@ -104,15 +108,17 @@ def retention_run(*, now: dt.datetime | None = None, actor: Staff | str = SYSTEM
                 "contacts": run.contacts,
                 "cases": run.cases,
                 "messages": run.messages,
+                "feedback": run.feedback,
                 "held_cases": run.held_cases,
                 "audit_events": run.audit_events,
             },
         )
     log.info(
-        "retention erased %d contacts, %d cases, %d messages; %d held cases kept",
+        "retention erased %d contacts, %d cases, %d messages, %d feedback items; %d held cases kept",
         run.contacts,
         run.cases,
         run.messages,
+        run.feedback,
         run.held_cases,
     )
     return run

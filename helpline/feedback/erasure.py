@@ -1,0 +1,74 @@
+"""Erasing feedback: the feedback app's writer for retention and for a person's erasure request.
+
+What the person wrote or was told goes: their words, the name they gave, what they said it was
+about, the address to reply to, the response and the notes on the item's history. What is counted
+stays: kind, source, subject, severity, state and the times, so the quality figures and the
+reports do not move. An item still being handled is never erased (it would lose what is being
+answered)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from helpline.accounts.principals import Actor
+from helpline.audit.actions import AuditAction
+from helpline.audit.services import audit_record
+from helpline.feedback.models import OPEN_STATES, Feedback, FeedbackEvent, State
+
+
+def feedback_finished() -> QuerySet[Feedback]:
+    """Items no longer handled and not yet erased."""
+    return Feedback.objects.filter(erased_at__isnull=True).exclude(state__in=OPEN_STATES)
+
+
+def feedback_expired(*, finished_before: dt.datetime) -> QuerySet[Feedback]:
+    """Finished items whose closing (or, for a response never closed, the response) is older than
+    `finished_before`."""
+    closed = feedback_finished().filter(state=State.CLOSED, closed_at__lt=finished_before)
+    responded = feedback_finished().filter(state=State.RESPONDED, responded_at__lt=finished_before)
+    return closed | responded
+
+
+def feedback_of_contacts(contact_ids: Iterable[UUID]) -> QuerySet[Feedback]:
+    """Feedback given during these contacts (or by SMS from them), erased or not."""
+    return Feedback.objects.filter(contact_id__in=list(contact_ids))
+
+
+def feedback_erase(actor: Actor, *, feedback_ids: Iterable[UUID], reason: str = "") -> int:
+    """Blank what identifies the person on these items; returns how many were erased. Items still
+    open are left as they are. One audit row with the count (`reason` is a category such as
+    "retention" or "erasure request")."""
+    ids = list(feedback_ids)
+    if not ids:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        targets = feedback_finished().filter(pk__in=ids)
+        erased = list(targets.values_list("pk", flat=True))
+        if not erased:
+            return 0
+        Feedback.objects.filter(pk__in=erased).update(
+            text="",
+            name="",
+            subject_words="",
+            reply_address_encrypted="",
+            response="",
+            reply_error="",
+            erased_at=now,
+            updated_at=now,
+        )
+        FeedbackEvent.objects.filter(feedback_id__in=erased).exclude(note="").update(note="")
+        audit_record(
+            actor,
+            action=AuditAction.FEEDBACK_ERASE,
+            record_type="feedback",
+            reason=reason[:200],
+            detail={"feedback": len(erased)},
+        )
+    return len(erased)
