@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Staff
@@ -20,6 +21,7 @@ from helpline.cases.models import (
     Risk,
 )
 from helpline.common.bounds import WindowDateField
+from helpline.common.form_renderer import PLAIN
 from helpline.common.widgets import PlainSelect, plain_selects
 from helpline.contacts import taxonomy
 from helpline.contacts.models import Vocabulary
@@ -29,24 +31,44 @@ LOCAL_MINUTE = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class PlainForm(forms.Form):
-    """A form whose selects are written by PlainSelect: the case page shows a dozen forms."""
+    """A form written in Python (PlainRenderer, PlainSelect): the case page shows a dozen forms."""
+
+    default_renderer = PLAIN
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain_selects(self)
 
 
-def case_workers() -> forms.ModelChoiceField:  # type: ignore[type-arg]
+def _workers() -> QuerySet[Staff]:
+    # Only those through the safeguarding gate: a lapsed colleague could not open the case.
+    return vetted(Staff.objects.filter(is_active=True, role__in=RULES[Permission.CASES])).order_by("username")
+
+
+class CaseWorkers:
+    """The staff who may be given case work, read once for a page whose several forms list them
+    (a model choice field reads its list again each time it is drawn)."""
+
+    def __init__(self) -> None:
+        self.queryset = _workers()
+        self.choices = [("", EMPTY_LABEL), *((s.username, str(s)) for s in self.queryset)]
+
+
+EMPTY_LABEL = "---------"
+
+
+def case_workers(workers: CaseWorkers | None = None) -> forms.ModelChoiceField:  # type: ignore[type-arg]
     """Active staff whose role works on cases, by username."""
-    return forms.ModelChoiceField(
-        # Only those through the safeguarding gate: a lapsed colleague could not open the case.
-        queryset=vetted(Staff.objects.filter(is_active=True, role__in=RULES[Permission.CASES])).order_by(
-            "username"
-        ),
+    field = forms.ModelChoiceField(
+        queryset=workers.queryset if workers else _workers(),
         to_field_name="username",
         label=_("Owner"),
         widget=PlainSelect,
+        empty_label=EMPTY_LABEL,
     )
+    if workers is not None:
+        field.widget.choices = workers.choices  # what the field would list, without reading it again
+    return field
 
 
 class CaseFilterForm(PlainForm):
@@ -113,9 +135,9 @@ class GoalChangeForm(PlainForm):
 class AssignForm(PlainForm):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, workers: CaseWorkers | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"] = case_workers()
+        self.fields["assignee"] = case_workers(workers)
         self.fields["assignee"].label = _("Assign to")
         self.order_fields(["assignee", "reason"])
 
@@ -141,9 +163,9 @@ class FollowUpForm(PlainForm):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, workers: CaseWorkers | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = case_workers()
+        self.fields["owner"] = case_workers(workers)
         self.order_fields(["kind", "due_at", "owner", "instructions"])
 
 
@@ -170,9 +192,9 @@ class BreakForm(PlainForm):
         label=_("If not, why not"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, workers: CaseWorkers | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["decided_by"] = case_workers()
+        self.fields["decided_by"] = case_workers(workers)
         self.fields["decided_by"].label = _("Who decided")
 
 

@@ -262,7 +262,18 @@ def case_timeline_page(case: Case, *, cursor: str | None = None, limit: int = PA
     """Newest first, keyset-paginated on (at, id) as the case list is on (opened_at, id)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     try:
-        return keyset_page(case.events.select_related("actor"), "at", cursor=cursor, limit=limit)
+        events = case.events.select_related("actor").only(
+            "id",
+            "case",
+            "kind",
+            "at",
+            "actor",
+            "actor_label",
+            "summary",
+            "detail",
+            *(f"actor__{f}" for f in _STAFF_SHOWN),
+        )
+        return keyset_page(events, "at", cursor=cursor, limit=limit)
     except BadCursor as exc:
         raise FilterError("cursor", "not a cursor from this timeline") from exc
 
@@ -282,10 +293,21 @@ def case_notes_page(
         raise FilterError("cursor", "not a cursor from these notes") from exc
 
 
-def case_contacts(principal: Principal, case: Case) -> list[tuple[Contact, bool]]:
+# What a listing of a case's contacts or its timeline shows of the staff member: a case page reads
+# dozens of them, and a whole staff row is wide.
+_STAFF_SHOWN = ("id", "username", "full_name")
+
+
+def case_contacts(principal: Principal, case: Case, *, brief: bool = False) -> list[tuple[Contact, bool]]:
     """The case's contacts, each with whether this principal may open it (a counsellor sees a
-    case through one contact, not every contact a colleague took)."""
-    contacts = list(case.contacts.order_by("-arrived_at").select_related("counsellor"))
+    case through one contact, not every contact a colleague took). `brief`: only when, by which
+    channel and who took it (the case page's list)."""
+    rows = case.contacts.order_by("-arrived_at").select_related("counsellor")
+    if brief:
+        rows = rows.only(
+            "id", "arrived_at", "channel", "counsellor", *(f"counsellor__{f}" for f in _STAFF_SHOWN)
+        )
+    contacts = list(rows)
     visible = set(
         contacts_visible_to(principal).filter(pk__in=[c.pk for c in contacts]).values_list("pk", flat=True)
     )

@@ -43,7 +43,9 @@ def to_case(case: Case | UUID, anchor: str = "") -> HttpResponse:
     return redirect(reverse("cases:detail", kwargs={"case_id": pk}) + (f"#{anchor}" if anchor else ""))
 
 
-def _breaks_with_forms(staff: Staff, case: Case, edited: tuple[UUID, Any] | None) -> list[Any]:
+def _breaks_with_forms(
+    staff: Staff, case: Case, edited: tuple[UUID, Any] | None, workers: forms.CaseWorkers
+) -> list[Any]:
     """Each break with the form that edits (or corrects) it, starting from what it says."""
     found = list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects"))
     for b in found:
@@ -52,6 +54,7 @@ def _breaks_with_forms(staff: Staff, case: Case, edited: tuple[UUID, Any] | None
             setattr(b, "edit_open", True)  # noqa: B010
             continue
         form = forms.BreakForm(
+            workers=workers,
             initial={
                 "reason": b.reason,
                 "disclosed": b.disclosed,
@@ -61,7 +64,7 @@ def _breaks_with_forms(staff: Staff, case: Case, edited: tuple[UUID, Any] | None
                 "client_told_first": b.client_told_first,
                 "not_told_why": b.not_told_why,
                 "decided_by": b.decided_by.username if b.decided_by else staff.username,
-            }
+            },
         )
         setattr(b, "edit_form", form)  # noqa: B010
         setattr(b, "edit_open", False)  # noqa: B010
@@ -70,6 +73,7 @@ def _breaks_with_forms(staff: Staff, case: Case, edited: tuple[UUID, Any] | None
 
 def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
+    workers = forms.CaseWorkers()  # listed by four kinds of form on the page
     profile = forms.ProfileForm(
         initial={
             "nickname": case.nickname,
@@ -83,14 +87,14 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "case": case,
         # The newest entries; earlier ones a page at a time ("Show earlier entries", case_timeline).
         "timeline": selectors.case_timeline_page(case, limit=TIMELINE_SHOWN),
-        "contacts": selectors.case_contacts(staff, case),
+        "contacts": selectors.case_contacts(staff, case, brief=True),
         "goals": list(case.goals.all()),
         # The newest notes; earlier ones a page at a time. Only supervisors are shown a note's
         # earlier text: nobody else's page loads it.
         "notes": selectors.case_notes_page(case, with_revisions=supervises, limit=NOTES_SHOWN),
         "people": list(case.people.all()),
         "follow_ups": list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at")),
-        "breaks": _breaks_with_forms(staff, case, extra.pop("edited_break", None)),
+        "breaks": _breaks_with_forms(staff, case, extra.pop("edited_break", None), workers),
         "supervises": supervises,
         "can_assign": role_has(staff.role, Permission.CASE_ASSIGN),
         "is_live": case.is_live,
@@ -101,12 +105,12 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "note_form": forms.NoteForm(),
         "goal_form": forms.GoalForm(),
         "goal_statuses": forms.GoalChangeForm.base_fields["status"].choices,  # type: ignore[attr-defined]
-        "assign_form": forms.AssignForm(),
+        "assign_form": forms.AssignForm(workers=workers),
         "follow_up_form": forms.FollowUpForm(
-            initial={"owner": case.assignee.username if case.assignee else ""}
+            workers=workers, initial={"owner": case.assignee.username if case.assignee else ""}
         ),
         "outcome_form": forms.OutcomeForm(),
-        "break_form": forms.BreakForm(initial={"decided_by": staff.username}),
+        "break_form": forms.BreakForm(workers=workers, initial={"decided_by": staff.username}),
         "sign_off_form": forms.SignOffForm(),
         "reason_form": forms.ReasonForm(),
         "approved": SignOff.APPROVED,
