@@ -150,3 +150,16 @@ def test_demo_khmer_canned_replies_have_khmer_titles_even_in_an_older_demo(db: N
     assert khmer.count() == sum(1 for _t, language, _x in CANNED if language == "km")
     assert all(KHMER.search(r.title) and not re.search("[A-Za-z]", r.title) for r in khmer)
     assert CannedReply.objects.get(text=first_khmer).title == "ស្វាគមន៍"
+
+
+@override_settings(DEMO=True)
+def test_demo_training_courses_are_named_in_khmer(db: None, client_for: ClientFor) -> None:
+    from helpline.accounts.models import TrainingRecord
+
+    call_command("seed_demo", stdout=StringIO())
+    courses = set(TrainingRecord.objects.values_list("course", flat=True))
+    assert courses and all(KHMER.search(c) and not re.search("[A-Za-z]", c) for c in courses)
+    admin = Staff.objects.get(username="admin")
+    assert admin.language == "km"
+    page = client_for(admin).get(f"/accounts/staff/{admin.pk}/").content.decode()
+    assert all(course in page for course in courses)
