@@ -324,3 +324,21 @@ def test_the_console_hears_at_once_that_it_was_set_away(counsellor: Staff, clien
     async_to_sync(scenario)()
     page = client.get("/console/").content.decode()
     assert 'data-set-away="Your offers ran out unanswered' in page  # the line the console shows
+
+
+def test_the_contact_page_gives_each_shortcut_key_to_one_control(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    queue.presence_set(counsellor, PresenceState.AVAILABLE)
+    first, second = waiting(minutes_ago=2), waiting(minutes_ago=1)
+    queue.route()
+    client = client_for(counsellor)
+    assert client.post(f"/console/offers/{first.pk}/accept/").status_code == 302
+    assert offered_to(counsellor) == [second]  # still offered while the first is open
+    page = client.get(f"/console/{first.pk}/").content.decode()
+    assert 'id="contact-form"' in page and ACCEPT.findall(page) == [str(second.pk)]
+    keys = re.findall(r'\b(?:data-hotkey|accesskey)="([^"]*)"', page)
+    assert "a" in keys and len(keys) >= 10
+    assert sorted(keys) == sorted(set(keys)), "a key claimed twice"
+    shown = re.findall(r"<kbd>Alt\+(\w)</kbd>", page)
+    assert sorted(k.lower() for k in shown) == sorted({k.lower() for k in shown})
