@@ -517,3 +517,16 @@ def test_the_number_filter_finds_a_case_by_its_whole_number_or_its_serial(
     assert found("11") == {eleventh.number}
     assert found(f"{int(year) - 1}-1") == set()
     assert found("C-1999-00001") == set()
+
+
+def test_the_timeline_names_the_scheduler_and_the_partner_in_the_readers_language(
+    make_persona: Callable[..., Staff], client_for: ClientFor
+) -> None:
+    counsellor = make_persona(Role.COUNSELLOR, username="km-counsellor", language="km")
+    case = open_case(counsellor)
+    services.record_event(case, None, EventKind.FOLLOW_UP_DONE, summary="zq1")
+    services.record_event(case, None, EventKind.REFERRAL, summary="zq2", by="partner")
+    page = client_for(counsellor).get(f"/cases/{case.pk}/").content.decode()
+    lines = {line.split("zq")[1][0]: line for line in page.split("<li") if "zq" in line}
+    assert "ប្រព័ន្ធកំណត់ពេល" in lines["1"] and "scheduler" not in lines["1"]
+    assert "ដៃគូ" in lines["2"] and "partner" not in lines["2"].split("·", 2)[2]

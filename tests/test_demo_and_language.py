@@ -136,3 +136,30 @@ def test_a_khmer_page_shows_djangos_own_form_errors_in_khmer(db: None) -> None:
     for english in ("This field is required", "Enter a whole number", "Select a valid choice", "Ensure this"):
         assert english not in page
     assert "ចំនួនគត់" in page  # "a whole number"; Django's own Khmer says "fill in all numbers"
+
+
+@override_settings(DEMO=True)
+def test_demo_khmer_canned_replies_have_khmer_titles_even_in_an_older_demo(db: None) -> None:
+    from helpline.conversations.models import CannedReply
+    from helpline.demo.management.commands.seed_demo_texts import CANNED
+
+    first_khmer = next(text for _title, language, text in CANNED if language == "km")
+    CannedReply.objects.create(title="Welcome", language="km", text=first_khmer)  # as seeded before
+    call_command("seed_demo_texts", stdout=StringIO())
+    khmer = CannedReply.objects.filter(language="km")
+    assert khmer.count() == sum(1 for _t, language, _x in CANNED if language == "km")
+    assert all(KHMER.search(r.title) and not re.search("[A-Za-z]", r.title) for r in khmer)
+    assert CannedReply.objects.get(text=first_khmer).title == "ស្វាគមន៍"
+
+
+@override_settings(DEMO=True)
+def test_demo_training_courses_are_named_in_khmer(db: None, client_for: ClientFor) -> None:
+    from helpline.accounts.models import TrainingRecord
+
+    call_command("seed_demo", stdout=StringIO())
+    courses = set(TrainingRecord.objects.values_list("course", flat=True))
+    assert courses and all(KHMER.search(c) and not re.search("[A-Za-z]", c) for c in courses)
+    admin = Staff.objects.get(username="admin")
+    assert admin.language == "km"
+    page = client_for(admin).get(f"/accounts/staff/{admin.pk}/").content.decode()
+    assert all(course in page for course in courses)

@@ -379,3 +379,14 @@ def test_feedback_entered_from_a_contact_is_linked_to_it(counsellor: Staff, clie
     assert client_for(counsellor).post(url, data).status_code == 302
     item = Feedback.objects.get()
     assert (item.contact, item.source, item.recorded_by) == (contact, Source.CONTACT, counsellor)
+
+
+def test_the_history_names_the_web_form_and_the_scheduler_in_khmer(client_for: ClientFor) -> None:
+    reader = persona(Role.SUPERVISOR, username="km-supervisor", language="km")
+    item = complaint("web form", source=Source.WEB_FORM, received_at=timezone.now() - dt.timedelta(days=3))
+    assert feedback_flag_overdue() == 1
+    page = client_for(reader).get(reverse("feedback:detail", args=[item.pk])).content.decode()
+    history = page.split('class="timeline"')[1].split("</ol>")[0]
+    assert history.count("<li>") == 2
+    assert "web form" not in history.lower() and "scheduler" not in history
+    assert "ទម្រង់លើគេហទំព័រ" in history and "ប្រព័ន្ធកំណត់ពេល" in history

@@ -22,6 +22,7 @@ from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
 from helpline.channels.base import InboundText
 from helpline.contacts.models import Channel, Contact, Status, Urgency
+from helpline.contacts.services import contact_take
 from helpline.conversations.chat import chat_receive, chat_start
 from helpline.conversations.previews import shorten
 from helpline.conversations.services import text_receive
@@ -324,3 +325,64 @@ def test_the_console_hears_at_once_that_it_was_set_away(counsellor: Staff, clien
     async_to_sync(scenario)()
     page = client.get("/console/").content.decode()
     assert 'data-set-away="Your offers ran out unanswered' in page  # the line the console shows
+
+
+def test_the_contact_page_gives_each_shortcut_key_to_one_control(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    queue.presence_set(counsellor, PresenceState.AVAILABLE)
+    first, second = waiting(minutes_ago=2), waiting(minutes_ago=1)
+    queue.route()
+    client = client_for(counsellor)
+    assert client.post(f"/console/offers/{first.pk}/accept/").status_code == 302
+    assert offered_to(counsellor) == [second]  # still offered while the first is open
+    page = client.get(f"/console/{first.pk}/").content.decode()
+    assert 'id="contact-form"' in page and ACCEPT.findall(page) == [str(second.pk)]
+    keys = re.findall(r'\b(?:data-hotkey|accesskey)="([^"]*)"', page)
+    assert "a" in keys and len(keys) >= 10
+    assert sorted(keys) == sorted(set(keys)), "a key claimed twice"
+    shown = re.findall(r"<kbd>Alt\+(\w)</kbd>", page)
+    assert sorted(k.lower() for k in shown) == sorted({k.lower() for k in shown})
+
+
+TAKEN_BACK_KM = "ការផ្ដល់ជូននេះត្រូវបានដកវិញ មុនពេលអ្នកទទួលយក"
+
+
+def test_accepting_an_offer_taken_back_for_a_more_urgent_contact_says_so_in_the_console(
+    full_counsellor: tuple[Staff, list[Contact]], client_for: ClientFor
+) -> None:
+    counsellor, texts = full_counsellor
+    counsellor.language = "km"
+    counsellor.save(update_fields=["language"])
+    urgent = waiting(Channel.WEBCHAT, urgency=Urgency.URGENT, score=10)
+    queue.route()
+    [withdrawn] = set(texts[:3]) - set(offered_to(counsellor))
+    assert urgent in offered_to(counsellor)
+    client = client_for(counsellor)
+    page = client.post(f"/console/offers/{withdrawn.pk}/accept/")
+    assert page.status_code == 409
+    body = page.content.decode()
+    notice = re.search(r'<p id="offer-notice" class="notice" role="alert">([^<]+)</p>', body)
+    assert notice and TAKEN_BACK_KM in notice[1]
+    assert ACCEPT.findall(body)[0] == str(urgent.pk)  # the console, with the urgent offer to take
+    # htmx: only the notice area, swapped in place of the empty one
+    fragment = client.post(f"/console/offers/{withdrawn.pk}/accept/", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 409
+    assert (fragment["HX-Retarget"], fragment["HX-Reswap"]) == ("#offer-notice", "outerHTML")
+    assert TAKEN_BACK_KM in fragment.content.decode() and "<html" not in fragment.content.decode()
+    withdrawn.refresh_from_db()
+    assert (withdrawn.status, withdrawn.counsellor) == (Status.WAITING, None)
+
+
+def test_accepting_an_offer_someone_else_answered_meanwhile_says_so(
+    full_counsellor: tuple[Staff, list[Contact]], client_for: ClientFor
+) -> None:
+    counsellor, texts = full_counsellor
+    waiting(Channel.WEBCHAT, urgency=Urgency.URGENT, score=10)
+    queue.route()
+    [withdrawn] = set(texts[:3]) - set(offered_to(counsellor))
+    contact_take(persona(Role.COUNSELLOR, username="other"), contact=withdrawn)
+    page = client_for(counsellor).post(f"/console/offers/{withdrawn.pk}/accept/")
+    assert page.status_code == 409
+    notice = re.search(r'<p id="offer-notice" class="notice" role="alert">([^<]+)</p>', page.content.decode())
+    assert notice and "someone else answered the contact" in notice[1]

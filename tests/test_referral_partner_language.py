@@ -16,6 +16,7 @@ from helpline.audit.models import AuditEvent
 from helpline.referrals import services
 from helpline.referrals.links import link_issue
 from helpline.referrals.models import LinkChannel, Partner, PartnerLanguage, ReferralToken
+from tests.conftest import signed_in_client
 from tests.factories import persona
 from tests.referral_drafts import child_case, draft, indexed_partner, sent
 from tests.test_partners_api import NEW, token
@@ -40,6 +41,23 @@ def test_a_counsellor_working_in_english_sends_a_khmer_reading_partner_the_risk_
     _token, value = link_issue(ref, channel=LinkChannel.EMAIL, sent_to=token.sent_to, actor=counsellor)
     page = Client().get(f"/partner/{value}/?lang=en")
     assert HIGH_KM in page.content.decode() and "High risk" not in page.content.decode()
+
+
+def test_gender_and_province_reach_a_khmer_reading_partner_in_khmer_only(counsellor: Staff) -> None:
+    case = child_case(counsellor)
+    assert case.gender is not None and case.province is not None
+    with translation.override("en"):
+        ref = sent(counsellor, case, indexed_partner(), fields=("gender", "province"))
+    assert ref.shared == {"gender": case.gender.label_km, "province": case.province.label_km}
+    token = ReferralToken.objects.get(referral=ref)
+    _token, value = link_issue(ref, channel=LinkChannel.EMAIL, sent_to=token.sent_to, actor=counsellor)
+    page = Client().get(f"/partner/{value}/").content.decode()
+    assert case.gender.label_km in page and case.gender.label_en not in page
+    assert case.province.label_en not in page
+    counsellor.language = "km"
+    counsellor.save(update_fields=["language"])
+    shown = signed_in_client(counsellor).get(f"/referrals/{ref.pk}/").content.decode()
+    assert case.gender.label_km in shown and case.gender.label_en not in shown
 
 
 def test_an_english_reading_partner_gets_english_from_a_counsellor_working_in_khmer(

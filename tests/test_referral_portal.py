@@ -291,3 +291,26 @@ def test_the_server_log_never_keeps_a_links_value(
     lines = [r.getMessage() for r in caplog.records]
     assert any("/partner/-" in line for line in lines), lines
     assert not [line for line in lines if value.split(":")[0] in line or value.split(":")[1] in line]
+
+
+def test_decline_stands_apart_from_accept_under_its_own_heading(counsellor: Staff) -> None:
+    _ref, _token, value = make_link(counsellor)
+    page = partner_client().get(url(value)).content.decode()
+    forms = {
+        found[1]: found[0]
+        for found in re.finditer(r'<form\b.*?name="action" value="(\w+)".*?</form>', page, re.S)
+    }
+    assert {"accepted", "declined"} <= forms.keys()
+    assert "<textarea" not in forms["accepted"]  # Accept is one button, alone in its form
+    declined = forms["declined"]
+    assert re.search(r"<fieldset>\s*<legend>[^<]+</legend>", declined)
+    assert 'id="decline-reason"' in declined and 'class="decline"' in declined
+    section = re.search(
+        r'<section class="portal-decline" aria-labelledby="decline-title">\s*'
+        r'<h2 id="decline-title">([^<]+)</h2>(.*?)</section>',
+        page,
+        re.S,
+    )
+    assert section and section[1].strip() == "ប្រសិនបើអ្នកមិនអាចជួយបាន"
+    assert declined in section[2] and forms["accepted"] not in section[2]
+    assert page.index(forms["accepted"]) < section.start()

@@ -241,3 +241,32 @@ def test_the_khmer_report_is_shaped_and_names_its_sections(
 def test_the_board_counts_nothing_for_a_counsellor(three_junes: Staff, counsellor: Staff) -> None:
     result = board(counsellor, Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30)))
     assert all(r.current == 0 and r.previous == 0 for s in result.sections for r in s.rows)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("month", "13", "សូមជ្រើសរើសខែពី 1 ដល់ 12។"),
+        ("month", "0", "សូមជ្រើសរើសខែពី 1 ដល់ 12។"),
+        ("year", "1999", "សូមបញ្ចូលឆ្នាំពី 2000 ដល់ 2100។"),
+        ("year", "20x5", "សូមបញ្ចូលឆ្នាំពី 2000 ដល់ 2100។"),
+    ],
+)
+def test_a_report_for_a_month_or_year_that_is_not_one_says_why_in_the_page(
+    db: None, client_for: Callable[[Staff], Client], field: str, value: str, message: str
+) -> None:
+    client = client_for(persona(Role.SUPERVISOR, username="km-supervisor", language="km"))
+    asked = {**MONTHLY, field: value}
+    # htmx: the form with its messages, retargeted onto itself (helpline.js swaps a 4xx so sent)
+    fragment = client.post(reverse("reports:document_new"), asked, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 400
+    assert (fragment["HX-Retarget"], fragment["HX-Reswap"]) == ("#document-form", "outerHTML")
+    body = fragment.content.decode()
+    assert 'id="document-form"' in body and 'role="alert"' in body and message in body
+    assert "Ensure this value" not in body and "Enter a whole number" not in body
+    # without htmx: a whole page, the same messages
+    page = client.post(reverse("reports:document_new"), asked)
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "<html" in text and 'id="error-summary"' in text and text.count(message) == 2
+    assert not ReportDocument.objects.exists()

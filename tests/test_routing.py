@@ -4,6 +4,7 @@ risk triage on segmented words; supervisors assign and see the floor."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -246,3 +247,15 @@ def test_a_blocked_keyword_with_no_word_in_it_is_found_as_written(supervisor: St
     assert keyword_blocked("🖕🏻🖕")  # a skin tone does not hide it
     assert not keyword_blocked("🖕 once") and not keyword_blocked("ខ្ញុំត្រូវការជំនួយ 🙏")
     assert not keyword_blocked("are you there?")
+
+
+def test_the_risk_signals_page_names_each_signal_in_the_readers_language(
+    db: None, client_for: ClientFor
+) -> None:
+    reader = persona(Role.SUPERVISOR, username="km-supervisor", language="km")
+    page = client_for(reader).get("/risk-signals/", {"edit": "immediate_danger"}).content.decode()
+    named = dict(re.findall(r'<a href="\?edit=([\w-]+)">([^<]*)</a>', page))
+    signals = RiskSignal.objects.all()
+    assert signals and named == {s.code: s.label_km for s in signals}
+    heading = re.search(r"<h2>([^<]*)</h2>\s*<form[^>]*id=\"signal-form\"", page)
+    assert heading and "គ្រោះថ្នាក់ភ្លាមៗ" in heading[1] and "immediate_danger" not in heading[1]

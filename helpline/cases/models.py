@@ -312,6 +312,23 @@ class CaseEvent(AppendOnly, UUIDModel):
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def actor_name(self) -> str:
+        """Who acted, in the reader's language: the staff member, or the part of the system or the
+        partner that did (stored as a plain word, record_event's `by`)."""
+        if self.actor is not None:
+            return str(self.actor.display_name)
+        known = NOT_STAFF_ACTORS.get(self.actor_label)
+        return str(known) if known is not None else self.actor_label
+
+
+# record_event's `by` words, as the timeline names them.
+NOT_STAFF_ACTORS = {
+    "scheduler": _("the scheduler"),
+    "partner": _("the partner"),
+    "retention": _("automatic deletion (retention)"),
+}
+
 
 class FollowUpKind(models.TextChoices):
     CALL_BACK = "call_back", _("Call the child back")

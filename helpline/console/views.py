@@ -77,7 +77,7 @@ def _lists_context(request: HttpRequest, staff: Staff, contact: Contact | None) 
     }
 
 
-def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
+def console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:
     return _lists_context(request, staff, contact) | {
         "start_form": StartContactForm(initial={"channel": Channel.VOICE}),
         "contact": contact,
@@ -95,7 +95,7 @@ def _console_context(request: HttpRequest, staff: Staff, contact: Contact | None
 @require_http_methods(["GET"])
 def console(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    return render(request, "console/console.html", _console_context(request, staff, None))
+    return render(request, "console/console.html", console_context(request, staff, None))
 
 
 @access(requires(Permission.CONSOLE))
@@ -103,7 +103,7 @@ def console(request: HttpRequest) -> HttpResponse:
 def contact_start(request: HttpRequest) -> HttpResponse:
     form = StartContactForm(request.POST)
     if not form.is_valid():
-        context = _console_context(request, _staff(request), None) | {"start_form": form}
+        context = console_context(request, _staff(request), None) | {"start_form": form}
         return render(request, "console/console.html", context, status=400)
     contact = services.contact_start(
         _staff(request),
@@ -136,7 +136,7 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             record_id=contact.caller.pk,
             request=request,
         )
-    context = _console_context(request, staff, contact) | {
+    context = console_context(request, staff, contact) | {
         "transfer_form": TransferForm(contact=contact) if may_transfer(staff, contact) else None,
         "form": ClassificationForm(initial=initial),
         "history": history,
@@ -193,7 +193,7 @@ def contact_save(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             return redirect("console:console")
     else:
         status = 400
-    context = _console_context(request, staff, contact) | {
+    context = console_context(request, staff, contact) | {
         "form": form,
         "error_lines": error_summary(form, CONTACT_FORM_ANCHORS),
         "history": caller_history(staff, contact.caller, beside=contact),

@@ -18,6 +18,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.console.views import console_context
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
@@ -55,12 +56,31 @@ def offer_accept(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     staff = _staff(request)
     contact = Contact.objects.filter(pk=contact_id, offer__staff=staff).first()
     if contact is None:
-        return HttpResponse(_("This offer has ended."), status=409)
+        return _offer_gone(request, staff, contact_id)
     try:
         queue.offer_accept(staff, contact)
-    except AlreadyTaken:
-        return HttpResponse(_("Someone else has already answered this contact."), status=409)
+    except AlreadyTaken:  # taken back between the two reads
+        return _offer_gone(request, staff, contact_id)
     return redirect("console:contact", contact_id=contact.pk)
+
+
+def _offer_gone(request: HttpRequest, staff: Staff, contact_id: UUID) -> HttpResponse:
+    """Accept came after the offer ended: the console says why in its notice area (htmx swaps just
+    that; helpline.js honours HX-Retarget on a 4xx), still answering 409."""
+    if Contact.objects.filter(pk=contact_id, status=Status.WAITING).exists():
+        notice = _(
+            "This offer was taken back before you accepted it: a more urgent contact came first, or "
+            "the offer ran out. The contact is waiting in the queue again."
+        )
+    else:
+        notice = _("This offer has ended: someone else answered the contact, or it is over.")
+    if getattr(request, "htmx", False):
+        response = render(request, "console/_offer_notice.html", {"offer_notice": notice}, status=409)
+        response["HX-Retarget"] = "#offer-notice"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    context = console_context(request, staff, None) | {"offer_notice": notice}
+    return render(request, "console/console.html", context, status=409)
 
 
 @access(requires(Permission.CONSOLE))

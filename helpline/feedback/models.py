@@ -158,6 +158,17 @@ class Feedback(TimeStampedModel):
         return str(self.pk)[:8].upper()
 
 
+# The words services store as a step's actor when no staff member took it.
+SYSTEM_ACTORS = {
+    "web form": Source.WEB_FORM.label,
+    "sms": _("SMS"),
+    "email": Source.EMAIL.label,
+    "mail": Source.EMAIL.label,
+    "contacts": Source.CONTACT.label,
+    "scheduler": _("the scheduler"),
+}
+
+
 class FeedbackEvent(UUIDModel):
     """One step of an item's history: received, a change, a state reached, a reply sent."""
 
@@ -170,6 +181,15 @@ class FeedbackEvent(UUIDModel):
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def actor_name(self) -> str:
+        """Who took the step, in the reader's language: the staff member, or the way the item came
+        or the part of the system that acted (stored as a plain word so old rows keep reading)."""
+        if self.actor is not None:
+            return str(self.actor.username)
+        known = SYSTEM_ACTORS.get(self.actor_label)
+        return str(known) if known is not None else self.actor_label
 
 
 class Question(models.TextChoices):

@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from helpline.cases.models import Case
+from helpline.contacts.models import Term
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,9 @@ class Shareable:
     value: Callable[[Case], str]
 
 
-def _term_label(term: object) -> str:
-    return "" if term is None else f"{term.label_km} / {term.label_en}"  # type: ignore[attr-defined]
+def _term_label(term: Term | None) -> str:
+    # in the language snapshot() overrides to, as every other value here
+    return "" if term is None else term.label
 
 
 # In the order the partner reads them. Nothing here names the caller's number or any contact's

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.common.form_errors import error_summary
 from helpline.reports.documents import access_document, document_record_download, document_request
 from helpline.reports.models_documents import DocumentKind, DocumentStatus
 
@@ -25,11 +26,25 @@ def _staff(request: HttpRequest) -> Staff:
     return request.user
 
 
+# Django's own messages name the limit alone ("less than or equal to 12") and have no Khmer.
+_YEAR = gettext_lazy("Give a year from 2000 to 2100.")
+_MONTH = gettext_lazy("Choose a month from 1 to 12.")
+
+
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=DocumentKind.choices)
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"),
+        min_value=2000,
+        max_value=2100,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), _YEAR),
+    )
     month = forms.IntegerField(
-        label=gettext_lazy("Month (monthly report)"), min_value=1, max_value=12, required=False
+        label=gettext_lazy("Month (monthly report)"),
+        min_value=1,
+        max_value=12,
+        required=False,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), _MONTH),
     )
     language = forms.ChoiceField(label=gettext_lazy("Language"), choices=[("km", "ខ្មែរ"), ("en", "English")])
     publication = forms.BooleanField(
@@ -59,7 +74,14 @@ def document_new(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
     form = DocumentForm(request.POST)
     if not form.is_valid():
-        return render(request, "reports/_document_form.html", {"document_form": form}, status=400)
+        context = {"document_form": form, "error_lines": error_summary(form)}
+        if getattr(request, "htmx", False):
+            # the form with its messages replaces itself (helpline.js swaps a retargeted refusal)
+            response = render(request, "reports/_document_form.html", context, status=400)
+            response["HX-Retarget"] = "#document-form"
+            response["HX-Reswap"] = "outerHTML"
+            return response
+        return render(request, "reports/document_new.html", context, status=400)
     data = form.cleaned_data
     document = document_request(
         staff,

@@ -86,3 +86,14 @@ document.addEventListener("click", function (event) {
     event.target.querySelectorAll('input[type="date"]').forEach(echo);
   });
 })();
+
+// A refused htmx form (4xx) comes back as the form with its messages, retargeted by the server
+// (HX-Retarget): swap it like a success, as htmx leaves error answers unswapped otherwise.
+document.body.addEventListener("htmx:beforeSwap", function (event) {
+  "use strict";
+  var xhr = event.detail.xhr;
+  if (xhr && xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Retarget")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -28,6 +28,9 @@ DEMO_STAFF = [
     ("lapsed", "Bopha Lapsed", Role.COUNSELLOR, "en"),
 ]
 
+# Course names are data in the language the helpline keeps its records in (Khmer first).
+DEMO_COURSE = "វគ្គបណ្ដុះបណ្ដាលចូលបម្រើការងារ និងការការពារកុមារ"
+
 POLICY_TEXT = """\
 គោលនយោបាយការពារកុមារ (ឯកសារសាកល្បង)
 
@@ -118,7 +121,7 @@ class Command(BaseCommand):
             services.training_record(
                 admin,
                 staff=staff,
-                course="Helpline induction and child safeguarding",
+                course=DEMO_COURSE,
                 completed_on=today - dt.timedelta(days=90),
             )
         raw = secrets_["api_token"]
