@@ -249,3 +249,31 @@ def test_the_import_report_names_services_and_provinces_not_their_codes(
     kampot = Term.objects.get(vocabulary=Vocabulary.PROVINCE, code="kampot")
     assert shelter.label_en in table and kampot.label_en in table
     assert "medical_care" not in table and ">kampot<" not in table
+
+
+def test_the_language_a_partner_reads_referrals_in_goes_out_and_comes_back(
+    keeper: Staff, client_for: ClientFor
+) -> None:
+    english = add_partner(keeper, "Bridge International")
+    Partner.objects.filter(pk=english.pk).update(language="en")
+    client = client_for(keeper)
+    exported = {row["name"]: row for row in csv_rows(client.get("/partners/export.csv").content)}
+    assert exported["Bridge International"]["language"] == "en"
+
+    batch = uploaded(
+        client,
+        "name,services,language\n"
+        "Reads English,shelter,English\n"
+        "Reads Khmer,shelter,ខ្មែរ\n"
+        "Says nothing,shelter,\n"
+        "Reads French,shelter,fr\n",
+    )
+    assert [row["line"] for row in batch.refused] == [5]
+    assert "language" in " ".join(batch.refused[0]["reasons"])
+    assert client.post(f"/partners/import/{batch.pk}/confirm/").status_code == 302
+    read_in = dict(
+        Partner.objects.filter(name__in=["Reads English", "Reads Khmer", "Says nothing"]).values_list(
+            "name", "language"
+        )
+    )
+    assert read_in == {"Reads English": "en", "Reads Khmer": "km", "Says nothing": "km"}

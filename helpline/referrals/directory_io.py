@@ -42,7 +42,7 @@ from helpline.referrals.directory import (
     may_keep_directory,
     partner_create,
 )
-from helpline.referrals.models import Partner, PartnerImport
+from helpline.referrals.models import Partner, PartnerImport, PartnerLanguage
 
 MAX_IMPORT_BYTES = 2_000_000  # a directory of a thousand partners is a tenth of it
 MAX_ROWS = 1000
@@ -62,6 +62,7 @@ COLUMNS = (
     "min_age",
     "max_age",
     "languages",
+    "language",
     "opening_hours",
     "phone",
     "email",
@@ -76,6 +77,18 @@ _LISTS = TERM_LISTS
 _SPLIT = re.compile(r"[;,\n]")
 _YES = frozenset({"yes", "y", "true", "1", "x", "បាទ", "ចាស", "បាទ/ចាស", "មាន"})
 _NO = frozenset({"", "no", "n", "false", "0", "ទេ", "គ្មាន"})
+# The language referrals are sent in (Partner.language): its code, or its name in either language.
+_LANGUAGE = {
+    "": PartnerLanguage.KHMER,
+    "km": PartnerLanguage.KHMER,
+    "khmer": PartnerLanguage.KHMER,
+    "ខ្មែរ": PartnerLanguage.KHMER,
+    "ភាសាខ្មែរ": PartnerLanguage.KHMER,
+    "en": PartnerLanguage.ENGLISH,
+    "english": PartnerLanguage.ENGLISH,
+    "អង់គ្លេស": PartnerLanguage.ENGLISH,
+    "ភាសាអង់គ្លេស": PartnerLanguage.ENGLISH,
+}
 _FORMULA_KEPT = re.compile(r"^'[=+\-@\t\r]")
 _TEXTS = frozenset(
     {"name_km", "description", "districts", "languages", "opening_hours", "phone", "email", "contact_person"}
@@ -279,6 +292,9 @@ def _row_facts(values: dict[str, str], lookups: dict[str, _Lookup]) -> tuple[Par
     if emergency not in _YES | _NO:
         reasons.append("emergency: " + _("write yes or no."))
     every = _whole(values.get("monitoring_every_days", ""), "monitoring_every_days", reasons)
+    language = _LANGUAGE.get(values.get("language", "").strip().lower())
+    if language is None:
+        reasons.append("language: " + _("write km (Khmer) or en (English)."))
     facts = PartnerFacts(
         name=values.get("name", ""),
         services=terms["services"],
@@ -288,6 +304,7 @@ def _row_facts(values: dict[str, str], lookups: dict[str, _Lookup]) -> tuple[Par
         max_age=_whole(values.get("max_age", ""), "max_age", reasons),
         emergency=emergency in _YES,
         monitoring_every_days=180 if every is None else every,
+        language=language or PartnerLanguage.KHMER,
         **{name: values.get(name, "") for name in COLUMNS if name in _TEXTS},
     )
     clean, problems = facts_problems(facts)
@@ -386,7 +403,9 @@ def _facts(row: dict[str, Any], terms: dict[tuple[str, str], Term]) -> PartnerFa
                 column, _("Line %(line)d: a code was retired meanwhile.") % {"line": row["line"]}
             )
         lists[column] = [t for t in found if t is not None]
-    scalars = {name: row[name] for name in COLUMNS if name not in _LISTS}
+    # An upload checked before the language column existed has none: Khmer, the default.
+    scalars = {name: row[name] for name in COLUMNS if name not in _LISTS and name != "language"}
+    scalars["language"] = row.get("language", PartnerLanguage.KHMER)
     return PartnerFacts(**scalars, **lists)
 
 
