@@ -123,3 +123,21 @@ def test_a_refused_sign_off_or_outcome_comes_back_beside_its_own_item(
     page = boss.post(f"/cases/{case.pk}/follow-ups/{follow_up.pk}/done/", {"outcome": ""})
     assert page.status_code == 400
     assert f'id="id_outcome_{follow_up.pk}_outcome_error"' in page.content.decode()
+
+
+def test_a_refusal_by_the_service_is_shown_beside_its_field_too(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    """A time in the past passes the form but not the service: the page says so at its top and
+    beside "Due", where the counsellor is looking."""
+    case = open_case(counsellor)
+    past = timezone.localtime(timezone.now() - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    page = client_for(counsellor).post(
+        f"/cases/{case.pk}/follow-ups/",
+        {"kind": "call_back", "due_at": past, "owner": "counsellor", "instructions": "After 5 pm"},
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    field = html[html.index('<label for="id_follow_up_due_at">') : html.index('name="due_at"')]
+    assert 'id="id_follow_up_due_at_error"' in field and "has passed" in field
+    assert "After 5 pm</textarea>" in html

@@ -177,6 +177,9 @@ def refused(
     if isinstance(exc, CaseConflict):
         status = 409
     kept: dict[str, Any] = {}
+    if isinstance(exc, CaseError) and form is not None and exc.field in form.fields:
+        # Beside the field it concerns too, as a form's own refusal is: the page's top may be out of sight.
+        form.add_error(exc.field, message)
     if form is not None and brk is not None:
         kept["edited_break"] = (brk, form)
     elif form is not None and type(form) in _FORM_NAMES:
