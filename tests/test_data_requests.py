@@ -4,6 +4,7 @@ keeps. Both are audited, without the number or the content."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.test import Client
@@ -226,3 +227,36 @@ def test_an_erased_thread_no_longer_names_a_caller_kept_for_a_held_case(
     assert thread.contact.caller is None and thread.caller is None
     # The held case's own call keeps the number.
     assert held.contacts.get().caller == caller(NUMBER)
+
+
+def test_an_erasure_without_its_reason_comes_back_beside_the_listing(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """The refused erase form used to come back in the look-up form's place, its button "Show what
+    is held": a reason typed there only listed again, and the listing itself was gone."""
+    history(counsellor)
+    response = client_for(supervisor).post(
+        "/operations/data-requests/erase/", {"number": NUMBER, "case_number": "", "reason": " "}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "my words to the helpline" in page  # the listing is there again
+    erase = page[page.index('action="/operations/data-requests/erase/"') :]
+    assert 'id="id_erase_reason_error"' in erase and f'value="{NUMBER}"' in erase
+    look_up = page[: page.index('action="/operations/data-requests/erase/"')]
+    assert 'name="reason"' not in look_up.split("</form>")[0]
+    assert not AuditEvent.objects.filter(action="data_request.erase").exists()
+    assert Case.objects.get().nickname == "Bopha"
+
+
+def test_each_label_on_the_listing_names_its_own_field(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    history(counsellor)
+    open_case(counsellor, who=caller(NUMBER), nickname="Second")  # two legal-hold forms
+    finished()
+    page = client_for(supervisor).post("/operations/data-requests/", {"number": NUMBER}).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) > 6 and sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    for target in re.findall(r'<label for="([^"]+)"', page):
+        assert f'id="{target}"' in page

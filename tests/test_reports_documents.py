@@ -264,9 +264,21 @@ def test_a_report_for_a_month_or_year_that_is_not_one_says_why_in_the_page(
     body = fragment.content.decode()
     assert 'id="document-form"' in body and 'role="alert"' in body and message in body
     assert "Ensure this value" not in body and "Enter a whole number" not in body
+    assert "សូមជ្រើសរើសខែ។" not in body  # "Choose the month." only when none was given
     # without htmx: a whole page, the same messages
     page = client.post(reverse("reports:document_new"), asked)
     assert page.status_code == 400
     text = page.content.decode()
     assert "<html" in text and 'id="error-summary"' in text and text.count(message) == 2
+    assert not ReportDocument.objects.exists()
+
+
+def test_a_monthly_report_without_its_month_asks_for_the_month(
+    db: None, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(persona(Role.SUPERVISOR, username="km-supervisor", language="km"))
+    fragment = client.post(reverse("reports:document_new"), {**MONTHLY, "month": ""}, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 400
+    body = fragment.content.decode()
+    assert "សូមជ្រើសរើសខែ។" in body and "សូមជ្រើសរើសខែពី 1 ដល់ 12។" not in body
     assert not ReportDocument.objects.exists()

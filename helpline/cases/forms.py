@@ -34,8 +34,13 @@ class PlainForm(forms.Form):
     """A form written in Python (PlainRenderer, PlainSelect): the case page shows a dozen forms."""
 
     default_renderer = PLAIN
+    # The case page shows a dozen of these forms: each kind names its fields' ids apart ("id_goal_text",
+    # not a second "id_text"), or a label's click and a screen reader land in another form's field.
+    ids = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self.ids:
+            kwargs.setdefault("auto_id", f"id_{self.ids}_%s")
         super().__init__(*args, **kwargs)
         plain_selects(self)
 
@@ -92,6 +97,7 @@ class CaseFilterForm(PlainForm):
 
 
 class ProfileForm(PlainForm):
+    ids = "profile"
     nickname = forms.CharField(label=_("Nickname"), required=False, max_length=80)
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=25)
     gender = forms.ChoiceField(label=_("Gender"), required=False)
@@ -105,6 +111,7 @@ class ProfileForm(PlainForm):
 
 
 class PersonForm(PlainForm):
+    ids = "person"
     role = forms.ChoiceField(label=_("Who"), choices=PersonRole.choices)
     name = forms.CharField(label=_("Name or description"), max_length=200)
     relationship = forms.CharField(label=_("Relationship to the child"), required=False, max_length=100)
@@ -115,6 +122,7 @@ class PersonForm(PlainForm):
 
 
 class NoteForm(PlainForm):
+    ids = "note"
     text = forms.CharField(label=_("Note"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -123,6 +131,7 @@ class NoteEditForm(NoteForm):
 
 
 class GoalForm(PlainForm):
+    ids = "goal"
     text = forms.CharField(label=_("Goal"), max_length=500)
     due_on = WindowDateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -133,6 +142,7 @@ class GoalChangeForm(PlainForm):
 
 
 class AssignForm(PlainForm):
+    ids = "assign"
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
     def __init__(self, *args: Any, workers: CaseWorkers | None = None, **kwargs: Any) -> None:
@@ -143,6 +153,7 @@ class AssignForm(PlainForm):
 
 
 class FollowUpForm(PlainForm):
+    ids = "follow_up"
     kind = forms.ChoiceField(label=_("What"), choices=FollowUpKind.choices)
     due_at = forms.DateTimeField(
         label=_("Due"),
@@ -170,12 +181,14 @@ class FollowUpForm(PlainForm):
 
 
 class OutcomeForm(PlainForm):
+    ids = "outcome"
     outcome = forms.CharField(
         label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class BreakForm(PlainForm):
+    ids = "break"
     reason = forms.ChoiceField(label=_("Why confidentiality was broken"), choices=BLANK + BreakReason.choices)
     disclosed = forms.CharField(
         label=_("What was disclosed"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
@@ -199,6 +212,7 @@ class BreakForm(PlainForm):
 
 
 class SignOffForm(PlainForm):
+    ids = "sign_off"
     decision = forms.ChoiceField(
         # No default: a sign-off is a decision someone chose, never the first item of a list.
         label=_("Decision"),
@@ -208,6 +222,7 @@ class SignOffForm(PlainForm):
 
 
 class ReasonForm(PlainForm):
+    ids = "closure"
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -43,18 +43,36 @@ def to_case(case: Case | UUID, anchor: str = "") -> HttpResponse:
     return redirect(reverse("cases:detail", kwargs={"case_id": pk}) + (f"#{anchor}" if anchor else ""))
 
 
+def item_ids(kind: type[forms.PlainForm], pk: UUID) -> str:
+    """The ids of a form the case page shows once per follow-up or break: apart from its siblings'."""
+    return f"id_{kind.ids}_{pk}_%s"
+
+
+def _kept_or_new(kind: type[forms.PlainForm], pk: UUID, kept: Any) -> Any:
+    """The refused form of this item as it was sent (its ids name the item), else an empty one."""
+    ids = item_ids(kind, pk)
+    return kept if kept is not None and kept.auto_id == ids else kind(auto_id=ids)
+
+
 def _breaks_with_forms(
-    staff: Staff, case: Case, edited: tuple[UUID, Any] | None, workers: forms.CaseWorkers
+    staff: Staff,
+    case: Case,
+    edited: tuple[UUID, Any] | None,
+    workers: forms.CaseWorkers,
+    signing: Any = None,
 ) -> list[Any]:
-    """Each break with the form that edits (or corrects) it, starting from what it says."""
+    """Each break with the form that edits (or corrects) it, starting from what it says, and its
+    sign-off form (`signing`: a refused one, shown again beside its break)."""
     found = list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects"))
     for b in found:
+        setattr(b, "sign_off_form", _kept_or_new(forms.SignOffForm, b.pk, signing))  # noqa: B010
         if edited is not None and edited[0] == b.pk:
             setattr(b, "edit_form", edited[1])  # noqa: B010  # shown by the template, not stored
             setattr(b, "edit_open", True)  # noqa: B010
             continue
         form = forms.BreakForm(
             workers=workers,
+            auto_id=item_ids(forms.BreakForm, b.pk),
             initial={
                 "reason": b.reason,
                 "disclosed": b.disclosed,
@@ -68,6 +86,14 @@ def _breaks_with_forms(
         )
         setattr(b, "edit_form", form)  # noqa: B010
         setattr(b, "edit_open", False)  # noqa: B010
+    return found
+
+
+def _follow_ups_with_forms(case: Case, kept: Any) -> list[Any]:
+    """Each follow-up with the form that records what happened (`kept`: a refused one)."""
+    found = list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at"))
+    for f in found:
+        setattr(f, "outcome_form", _kept_or_new(forms.OutcomeForm, f.pk, kept))  # noqa: B010
     return found
 
 
@@ -93,8 +119,10 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         # earlier text: nobody else's page loads it.
         "notes": selectors.case_notes_page(case, with_revisions=supervises, limit=NOTES_SHOWN),
         "people": list(case.people.all()),
-        "follow_ups": list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at")),
-        "breaks": _breaks_with_forms(staff, case, extra.pop("edited_break", None), workers),
+        "follow_ups": _follow_ups_with_forms(case, extra.pop("outcome_form", None)),
+        "breaks": _breaks_with_forms(
+            staff, case, extra.pop("edited_break", None), workers, extra.pop("sign_off_form", None)
+        ),
         "supervises": supervises,
         "can_assign": role_has(staff.role, Permission.CASE_ASSIGN),
         "is_live": case.is_live,
@@ -109,9 +137,7 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "follow_up_form": forms.FollowUpForm(
             workers=workers, initial={"owner": case.assignee.username if case.assignee else ""}
         ),
-        "outcome_form": forms.OutcomeForm(),
         "break_form": forms.BreakForm(workers=workers, initial={"decided_by": staff.username}),
-        "sign_off_form": forms.SignOffForm(),
         "reason_form": forms.ReasonForm(),
         "approved": SignOff.APPROVED,
         "print_languages": Language.choices,
@@ -131,6 +157,7 @@ _FORM_NAMES: dict[type, str] = {
     forms.FollowUpForm: "follow_up_form",
     forms.BreakForm: "break_form",
     forms.SignOffForm: "sign_off_form",
+    forms.OutcomeForm: "outcome_form",
     forms.ReasonForm: "reason_form",
 }
 
@@ -150,6 +177,9 @@ def refused(
     if isinstance(exc, CaseConflict):
         status = 409
     kept: dict[str, Any] = {}
+    if isinstance(exc, CaseError) and form is not None and exc.field in form.fields:
+        # Beside the field it concerns too, as a form's own refusal is: the page's top may be out of sight.
+        form.add_error(exc.field, message)
     if form is not None and brk is not None:
         kept["edited_break"] = (brk, form)
     elif form is not None and type(form) in _FORM_NAMES:

@@ -15,7 +15,7 @@ from helpline.accounts.permissions import Permission
 from helpline.cases import breaks, forms, selectors, supervision
 from helpline.cases.models import Case, ConfidentialityBreak
 from helpline.cases.services import CaseError
-from helpline.cases.views import form_refused, refused, staff_of, to_case
+from helpline.cases.views import form_refused, item_ids, refused, staff_of, to_case
 
 
 def _facts(form: forms.BreakForm) -> breaks.BreakFacts:
@@ -61,7 +61,7 @@ def break_change(request: HttpRequest, case_id: UUID, break_id: UUID) -> HttpRes
     staff = staff_of(request)
     case = selectors.access_case(staff, case_id)
     brk = _break_of(case, break_id)
-    form = forms.BreakForm(request.POST)
+    form = forms.BreakForm(request.POST, auto_id=item_ids(forms.BreakForm, brk.pk))
     if not form.is_valid():
         return form_refused(request, case, form, brk=brk.pk)
     try:
@@ -80,7 +80,7 @@ def break_sign_off(request: HttpRequest, case_id: UUID, break_id: UUID) -> HttpR
     staff = staff_of(request)
     case = selectors.access_case(staff, case_id)
     brk = _break_of(case, break_id)
-    form = forms.SignOffForm(request.POST)
+    form = forms.SignOffForm(request.POST, auto_id=item_ids(forms.SignOffForm, brk.pk))
     if not form.is_valid():
         return form_refused(request, case, form)
     try:

@@ -12,7 +12,7 @@ from helpline.accounts.permissions import Permission
 from helpline.cases import followups, forms, selectors, services
 from helpline.cases.models import CaseNote, FollowUp, PlanGoal
 from helpline.cases.services import CaseError
-from helpline.cases.views import form_refused, refused, staff_of, to_case
+from helpline.cases.views import form_refused, item_ids, refused, staff_of, to_case
 from helpline.contacts.models import Term
 
 
@@ -176,7 +176,7 @@ def follow_up_done(request: HttpRequest, case_id: UUID, follow_up_id: UUID) -> H
     follow_up = FollowUp.objects.filter(case=case, pk=follow_up_id).first()
     if follow_up is None:
         raise Http404
-    form = forms.OutcomeForm(request.POST)
+    form = forms.OutcomeForm(request.POST, auto_id=item_ids(forms.OutcomeForm, follow_up.pk))
     if not form.is_valid():
         return form_refused(request, case, form)
     try:

@@ -71,3 +71,8 @@ class DataRequestEraseForm(DataRequestFindForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown below the look-up form, with the same fields: its own ids keep each label on its field.
+        kwargs.setdefault("auto_id", "id_erase_%s")
+        super().__init__(*args, **kwargs)

@@ -46,37 +46,52 @@ def retention(request: HttpRequest) -> HttpResponse:
     return render(request, "operations/retention.html", {"form": form, "runs": runs}, status=status)
 
 
+def _listing(
+    request: HttpRequest,
+    find: DataRequestFindForm,
+    erase: DataRequestEraseForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """What is held about the person `find` names, with the erase form (`erase`: a refused one,
+    shown again beside the listing with what was typed)."""
+    held = data_request_view(
+        _staff(request),
+        number=find.cleaned_data["number"],
+        case_number=find.cleaned_data["case_number"],
+        request=request,
+    )
+    for case in held.cases:
+        # One legal-hold form per case, each with its own ids.
+        setattr(case, "hold_form", LegalHoldForm(auto_id=f"id_hold_{case.pk}_%s"))  # noqa: B010
+    context = {
+        "form": find,
+        "held": held,
+        "erase_form": erase or DataRequestEraseForm(initial=find.cleaned_data),
+    }
+    return render(request, "operations/data_requests.html", context, status=status)
+
+
 @access(requires(Permission.DATA_REQUESTS))
 @require_http_methods(["GET", "POST"])
 def data_requests(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: what is held about the person (a listing is audited, so it is a POST)."""
     form = DataRequestFindForm(request.POST or None)
-    held = None
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "operations/data_requests.html", {"form": form}, status=400)
-        held = data_request_view(
-            _staff(request),
-            number=form.cleaned_data["number"],
-            case_number=form.cleaned_data["case_number"],
-            request=request,
-        )
-    erase_form = DataRequestEraseForm(initial=form.cleaned_data if held else None)
-    return render(
-        request,
-        "operations/data_requests.html",
-        {"form": form, "held": held, "erase_form": erase_form, "hold_form": LegalHoldForm()},
-    )
+        return _listing(request, form)
+    return render(request, "operations/data_requests.html", {"form": form})
 
 
 @access(requires(Permission.DATA_REQUESTS))
 @require_POST
 def data_request_erase_view(request: HttpRequest) -> HttpResponse:
     form = DataRequestEraseForm(request.POST)
+    find = DataRequestFindForm(request.POST)
     if not form.is_valid():
-        return render(
-            request, "operations/data_requests.html", {"form": form, "erase_form": form}, status=400
-        )
+        if not find.is_valid():  # nobody named: nothing to list
+            return render(request, "operations/data_requests.html", {"form": find}, status=400)
+        return _listing(request, find, form, status=400)
     try:
         erased = data_request_erase(
             _staff(request),
@@ -87,9 +102,8 @@ def data_request_erase_view(request: HttpRequest) -> HttpResponse:
         )
     except DataRequestRefused as refused:
         form.add_error(None, refused.message)
-        return render(
-            request, "operations/data_requests.html", {"form": form, "erase_form": form}, status=409
-        )
+        find.is_valid()
+        return _listing(request, find, form, status=409)
     return render(request, "operations/data_request_erased.html", {"erased": erased})
 
 

@@ -53,7 +53,8 @@ class DocumentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("kind") == DocumentKind.MONTHLY and not data.get("month"):
+        # Not when the month given was refused already: under "13" it reads as if none was given.
+        if data.get("kind") == DocumentKind.MONTHLY and not data.get("month") and "month" not in self.errors:
             self.add_error("month", gettext_lazy("Choose the month."))
         return data
 

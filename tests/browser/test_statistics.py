@@ -166,3 +166,23 @@ def test_a_counsellor_is_refused_the_dashboard_and_its_drill_down(
     assert response is not None and response.status == 403
     expect(page.locator("header nav a[href='/statistics/']")).to_have_count(0)
     page.context.close()
+
+
+def test_a_report_refused_for_month_13_says_so_across_the_form(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    """The summary of a refused report form spans the form: it was one 10rem cell of its grid,
+    its words a few to a line beside the fields."""
+    page = as_staff(chromium, helpline_server, staff_session("supervisor"))
+    page.goto("/statistics/")
+    form = page.locator("#document-form")
+    form.locator("#id_kind").select_option("monthly")
+    form.locator("#id_month").fill("13")
+    form.locator("button[type=submit]").click()
+    summary = page.locator("#document-form .error-summary")
+    expect(summary).to_be_visible()
+    expect(page.locator("#document-form #id_month")).to_have_value("13")
+    form_box, summary_box = page.locator("#document-form").bounding_box(), summary.bounding_box()
+    assert form_box is not None and summary_box is not None
+    assert summary_box["width"] >= form_box["width"] - 2
+    page.context.close()
