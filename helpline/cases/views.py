@@ -23,7 +23,7 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases import forms, printout, selectors, services
-from helpline.cases.models import Case, CaseStatus, SignOff
+from helpline.cases.models import Case, CaseStatus, FollowUpStatus, SignOff
 from helpline.cases.panels import case_sections
 from helpline.cases.services import CaseConflict, CaseError
 from helpline.contacts.selectors import access_contact
@@ -93,7 +93,9 @@ def _follow_ups_with_forms(case: Case, kept: Any) -> list[Any]:
     """Each follow-up with the form that records what happened (`kept`: a refused one)."""
     found = list(case.follow_ups.select_related("owner", "done_by").order_by("status", "due_at"))
     for f in found:
-        setattr(f, "outcome_form", _kept_or_new(forms.OutcomeForm, f.pk, kept))  # noqa: B010
+        # Only a scheduled one can be done: a long case has many done, and a form each costs.
+        scheduled = f.status == FollowUpStatus.SCHEDULED
+        setattr(f, "outcome_form", _kept_or_new(forms.OutcomeForm, f.pk, kept) if scheduled else None)  # noqa: B010
     return found
 
 
