@@ -126,7 +126,7 @@ def test_a_full_counselling_contact_by_keyboard_takes_under_forty_keys(
     keyboard.press("Enter")  # ticks the first reason found; the words stay selected
     keyboard.type("suic")
     keyboard.press("Enter")
-    keyboard.press("Alt+A", "Space")  # actions: emotional support
+    keyboard.press("Alt+C", "Space")  # actions: emotional support
     keyboard.press("Alt+M")
     assert keyboard.focused() == "summary"
     keyboard.type(SUMMARY)
