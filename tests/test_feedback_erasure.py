@@ -10,14 +10,25 @@ from collections.abc import Callable
 from django.test import Client
 from django.utils import timezone
 
-from helpline.accounts.models import Staff
+from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
 from helpline.audit.selectors import audit_chain_verify
 from helpline.feedback.figures import complaint_figures
-from helpline.feedback.models import Feedback, FeedbackEvent, FeedbackKind, ReplyChannel, Source, State
+from helpline.feedback.models import (
+    Feedback,
+    FeedbackEvent,
+    FeedbackKind,
+    ReplyChannel,
+    Source,
+    State,
+    Subject,
+)
 from helpline.feedback.services import feedback_advance, feedback_receive
 from helpline.operations.models import RetentionPolicy
 from helpline.operations.retention import retention_run
+from helpline.referrals.models import PartnerConcern
+from tests.factories import persona
+from tests.partner_factories import add_partner
 from tests.test_data_requests import NUMBER, history
 from tests.test_sms_inbound import gateway_env, kannel  # noqa: F401  (the fixtures are used by name)
 
@@ -162,3 +173,23 @@ def test_a_complaint_still_being_handled_waits_and_the_supervisor_is_told(
     other.refresh_from_db()
     assert being_handled.erased_at is None and being_handled.text == WORDS
     assert other.erased_at is None and other.text == WORDS
+
+
+def test_the_copy_of_a_complaint_in_a_partners_concerns_log_is_erased_with_it(supervisor: Staff) -> None:
+    partner = add_partner(persona(Role.CASE_MANAGER, username="keeper"))
+    item = feedback_receive(
+        supervisor,
+        source=Source.STAFF,
+        kind=FeedbackKind.COMPLAINT,
+        text=WORDS,
+        subject=Subject.PARTNER,
+        subject_partner=partner,
+    )
+    concern = PartnerConcern.objects.get(partner=partner)
+    assert WORDS in concern.description
+    item = feedback_advance(supervisor, feedback=item, state=State.CLOSED)
+    aged(item, RetentionPolicy.objects.get_or_create(pk=1)[0].feedback_days + 1)
+
+    assert retention_run().feedback == 1
+    concern.refresh_from_db()
+    assert WORDS not in concern.description and concern.partner == partner

@@ -1,7 +1,8 @@
 """Erasing feedback: the feedback app's writer for retention and for a person's erasure request.
 
 What the person wrote or was told goes: their words, the name they gave, what they said it was
-about, the address to reply to, the response and the notes on the item's history. What is counted
+about, the address to reply to, the response, the notes on the item's history and the copy of
+their words in a partner's concerns log. What is counted
 stays: kind, source, subject, severity, state and the times, so the quality figures and the
 reports do not move. An item still being handled is never erased (it would lose what is being
 answered)."""
@@ -20,6 +21,7 @@ from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.feedback.models import OPEN_STATES, Feedback, FeedbackEvent, State
+from helpline.referrals.erasure import concerns_erase_words
 
 
 def feedback_finished() -> QuerySet[Feedback]:
@@ -64,6 +66,9 @@ def feedback_erase(actor: Actor, *, feedback_ids: Iterable[UUID], reason: str = 
             updated_at=now,
         )
         FeedbackEvent.objects.filter(feedback_id__in=erased).exclude(note="").update(note="")
+        # A complaint about a partner was copied into its concerns log, words and all.
+        concerns = Feedback.objects.filter(pk__in=erased, partner_concern__isnull=False)
+        concerns_erase_words(concern_ids=concerns.values_list("partner_concern_id", flat=True))
         audit_record(
             actor,
             action=AuditAction.FEEDBACK_ERASE,

@@ -1,7 +1,8 @@
 """Erasing referrals with their case (retention, an erasure request): the referrals app's writer.
 The words go (what was asked, how consent was given, the partner's reasons, notes on the
 referral's history) and the values frozen for the partner; status, dates and the partner stay,
-so the referral figures still count it."""
+so the referral figures still count it. A partner concern copied from a person's complaint loses
+the person's words with the complaint (concerns_erase_words)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.referrals.models import Referral, ReferralEvent
+from helpline.referrals.models import PartnerConcern, Referral, ReferralEvent
 
 
 def referrals_erase_for_cases(actor: Actor, *, case_ids: Iterable[UUID], reason: str = "") -> int:
@@ -39,3 +40,11 @@ def referrals_erase_for_cases(actor: Actor, *, case_ids: Iterable[UUID], reason:
                 detail={"referrals": erased},
             )
     return erased
+
+
+def concerns_erase_words(*, concern_ids: Iterable[UUID]) -> int:
+    """Blank what these concerns say (each copied a complaint's words, which are being erased);
+    the partner, source, severity and dates stay in its log. The caller audits the erasure."""
+    return (
+        PartnerConcern.objects.filter(pk__in=list(concern_ids)).exclude(description="").update(description="")
+    )
