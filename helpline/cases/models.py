@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helpline.common.actors import actor_name
 from helpline.common.models import TimeStampedModel, UUIDModel
 from helpline.contacts.models import Contact
 
@@ -316,18 +317,7 @@ class CaseEvent(AppendOnly, UUIDModel):
     def actor_name(self) -> str:
         """Who acted, in the reader's language: the staff member, or the part of the system or the
         partner that did (stored as a plain word, record_event's `by`)."""
-        if self.actor is not None:
-            return str(self.actor.display_name)
-        known = NOT_STAFF_ACTORS.get(self.actor_label)
-        return str(known) if known is not None else self.actor_label
-
-
-# record_event's `by` words, as the timeline names them.
-NOT_STAFF_ACTORS = {
-    "scheduler": _("the scheduler"),
-    "partner": _("the partner"),
-    "retention": _("automatic deletion (retention)"),
-}
+        return actor_name(self.actor, self.actor_label)
 
 
 class FollowUpKind(models.TextChoices):

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
@@ -76,9 +77,7 @@ def _offer_gone(request: HttpRequest, staff: Staff, contact_id: UUID) -> HttpRes
         notice = _("This offer has ended: someone else answered the contact, or it is over.")
     if getattr(request, "htmx", False):
         response = render(request, "console/_offer_notice.html", {"offer_notice": notice}, status=409)
-        response["HX-Retarget"] = "#offer-notice"
-        response["HX-Reswap"] = "outerHTML"
-        return response
+        return reswap(retarget(response, "#offer-notice"), "outerHTML")
     context = console_context(request, staff, None) | {"offer_notice": notice}
     return render(request, "console/console.html", context, status=409)
 

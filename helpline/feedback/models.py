@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from helpline.common.actors import actor_name
 from helpline.common.models import TimeStampedModel, UUIDModel
 
 STAFF = settings.AUTH_USER_MODEL
@@ -158,17 +159,6 @@ class Feedback(TimeStampedModel):
         return str(self.pk)[:8].upper()
 
 
-# The words services store as a step's actor when no staff member took it.
-SYSTEM_ACTORS = {
-    "web form": Source.WEB_FORM.label,
-    "sms": _("SMS"),
-    "email": Source.EMAIL.label,
-    "mail": Source.EMAIL.label,
-    "contacts": Source.CONTACT.label,
-    "scheduler": _("the scheduler"),
-}
-
-
 class FeedbackEvent(UUIDModel):
     """One step of an item's history: received, a change, a state reached, a reply sent."""
 
@@ -186,10 +176,7 @@ class FeedbackEvent(UUIDModel):
     def actor_name(self) -> str:
         """Who took the step, in the reader's language: the staff member, or the way the item came
         or the part of the system that acted (stored as a plain word so old rows keep reading)."""
-        if self.actor is not None:
-            return str(self.actor.username)
-        known = SYSTEM_ACTORS.get(self.actor_label)
-        return str(known) if known is not None else self.actor_label
+        return actor_name(self.actor, self.actor_label)
 
 
 class Question(models.TextChoices):

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
@@ -79,9 +80,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
         if getattr(request, "htmx", False):
             # the form with its messages replaces itself (helpline.js swaps a retargeted refusal)
             response = render(request, "reports/_document_form.html", context, status=400)
-            response["HX-Retarget"] = "#document-form"
-            response["HX-Reswap"] = "outerHTML"
-            return response
+            return reswap(retarget(response, "#document-form"), "outerHTML")
         return render(request, "reports/document_new.html", context, status=400)
     data = form.cleaned_data
     document = document_request(
