@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
@@ -244,8 +245,11 @@ def test_each_offer_says_what_it_is_how_urgent_how_long_it_waited_and_the_first_
     # same read, recorded once.
     again = client_for(counsellor)
     again.get("/console/lists/")
+    stored = Session.objects.get(session_key=again.session.session_key).expire_date
     again.get("/console/lists/")
     assert AuditEvent.objects.filter(action="offer.preview", actor=counsellor).count() == 4
+    # Nor is the session written again when nothing new was shown (a write every ten seconds).
+    assert Session.objects.get(session_key=again.session.session_key).expire_date == stored
 
     counsellor.language = "km"
     counsellor.save(update_fields=["language"])

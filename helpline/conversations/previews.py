@@ -74,6 +74,8 @@ def offer_previews(
             record_id=contact_id,
             request=request,
         )
-    if session is not None:
-        session[PREVIEWS_SEEN] = [str(c) for c in previews]  # only what is still offered
+    shown = sorted(str(c) for c in previews)  # only what is still offered
+    if session is not None and session.get(PREVIEWS_SEEN) != shown:
+        # Saved only when it changed: an unchanged list would write the session at every refresh.
+        session[PREVIEWS_SEEN] = shown
     return previews
