@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
+from typing import Any
 
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
+
+
+@cache
+def _labels(field: models.Field[Any, Any]) -> dict[Any, Any]:
+    """A field's choices as value -> (lazy) label, built once per field: choices are fixed in code."""
+    return {make_hashable(value): label for value, label in field.flatchoices}
 
 
 class UUIDModel(models.Model):
@@ -14,6 +24,12 @@ class UUIDModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field[Any, Any]) -> Any:
+        # Django's own rebuilds a dictionary of every choice on each call, hashing each lazy label
+        # (a translation lookup apiece): a case page shows a hundred-odd labels.
+        value = getattr(self, field.attname)
+        return force_str(_labels(field).get(make_hashable(value), value), strings_only=True)
 
 
 class TimeStampedModel(UUIDModel):
