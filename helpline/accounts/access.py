@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
-from helpline.accounts.vetting import vetting_status
+from helpline.accounts.vetting import answers_kept_for_request, vetting_status
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common.requests import wants_json
@@ -185,7 +185,8 @@ class AccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with answers_kept_for_request():
+            return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any

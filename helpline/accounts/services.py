@@ -26,6 +26,7 @@ from helpline.accounts.models import (
 )
 from helpline.accounts.permissions import Scope
 from helpline.accounts.signals import announce_access_changed
+from helpline.accounts.vetting import forget_answers
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 
@@ -262,6 +263,7 @@ def policy_publish(
             effective_date=effective_date,
             published_by=actor,
         )
+        forget_answers()
         announce_access_changed(None)  # unsigned, it blocks everyone once in effect
         audit_record(
             actor,
@@ -279,6 +281,7 @@ def policy_sign(actor: Staff, *, policy: PolicyVersion, request: HttpRequest | N
     with transaction.atomic():
         _sig, created = PolicySignature.objects.get_or_create(staff=actor, policy=policy)
         if created:
+            forget_answers()
             audit_record(
                 actor,
                 action=AuditAction.POLICY_SIGN,
@@ -315,6 +318,7 @@ def police_check_record(
             notes=notes,
             verified_by=verifier,
         )
+        forget_answers()
         audit_record(
             actor or verifier,
             action=AuditAction.POLICE_CHECK_RECORD,

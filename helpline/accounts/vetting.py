@@ -4,6 +4,9 @@ check valid? Computed on every gated request so a lapse takes effect at once, op
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from uuid import UUID
@@ -84,9 +87,40 @@ def _vetting_row(staff_pk: object, on: dt.date) -> tuple[UUID | str | None, bool
     return policy_id, bool(signed), expires
 
 
+# Within one request the gate, the selectors behind the page and its menu all ask; the answer is
+# kept for that request only (never on a socket, whose staff object lives for hours), and dropped
+# when the request itself signs a policy or records a police check.
+_request_answers: ContextVar[
+    dict[tuple[object, dt.date], tuple[UUID | str | None, bool, dt.date | None]] | None
+]
+_request_answers = ContextVar("vetting_request_answers", default=None)
+
+
+@contextmanager
+def answers_kept_for_request() -> Iterator[None]:
+    token = _request_answers.set({})
+    try:
+        yield
+    finally:
+        _request_answers.reset(token)
+
+
+def forget_answers() -> None:
+    """After a write that changes someone's vetting: the rest of this request asks again."""
+    kept = _request_answers.get()
+    if kept is not None:
+        kept.clear()
+
+
 def vetting_status(staff: Staff, on: dt.date | None = None) -> VettingStatus:
     on = on or today()
-    policy_id, signed, expires = _vetting_row(staff.pk, on)
+    kept = _request_answers.get()
+    row = None if kept is None else kept.get((staff.pk, on))
+    if row is None:
+        row = _vetting_row(staff.pk, on)
+        if kept is not None:
+            kept[(staff.pk, on)] = row
+    policy_id, signed, expires = row
     reasons: list[str | Promise] = []
     if policy_id is None:
         reasons.append(NO_POLICY)
