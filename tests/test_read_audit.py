@@ -34,6 +34,7 @@ from helpline.accounts.permissions import Scope
 from helpline.accounts.services import api_token_create
 from helpline.audit.models import AuditEvent
 from helpline.cases import services as case_services
+from helpline.cases.breaks import BreakFacts, break_record
 from helpline.cases.followups import follow_up_schedule
 from helpline.channels.base import InboundText
 from helpline.channels.calls import CallEvent
@@ -63,6 +64,7 @@ MARKERS = {
     "case note": "zq7casenote",
     "follow-up instructions": "zq7instructions",
     "referral request": "zq7referral",
+    "break disclosed": "zq7disclosed",
 }
 # Audit rows that say nothing of what was read.
 NOT_READS = {"access.refused", "api.token_use", "api.token_rejected"}
@@ -132,6 +134,21 @@ def seeded(db: None, settings: Any) -> Seeded:
         owner=dara,
         instructions=MARKERS["follow-up instructions"],
     )
+    # A confidentiality break on it (its edit form, fetched on its own, shows what was disclosed).
+    brk = break_record(
+        dara,
+        case=case,
+        facts=BreakFacts(
+            reason="risk_to_life",
+            disclosed=MARKERS["break disclosed"],
+            recipient_kind="authority",
+            recipient="Commune child protection officer",
+            disclosed_at=now - dt.timedelta(hours=1),
+            client_told_first=True,
+            not_told_why="",
+            decided_by=dara,
+        ),
+    )
     # A referral of the case to a partner, sent: what the partner is asked to do is the child's record.
     referral = referral_send(
         dara,
@@ -163,6 +180,7 @@ def seeded(db: None, settings: Any) -> Seeded:
             "mark_id": [str(mark.pk)],
             "criterion_id": ["1"],
             "case_id": [str(case.pk)],
+            "break_id": [str(brk.pk)],
             "referral_id": [str(referral.pk)],
             "partner_id": [str(referral.partner_id)],
             # Actions on one part of a case or a partner answer only POST: any id will do.
@@ -172,7 +190,6 @@ def seeded(db: None, settings: Any) -> Seeded:
                     "note_id",
                     "goal_id",
                     "follow_up_id",
-                    "break_id",
                     "import_id",
                     "document_id",
                     "visit_id",

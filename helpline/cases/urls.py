@@ -32,6 +32,9 @@ urlpatterns = [
     path("cases/<uuid:case_id>/breaks/", views_supervision.break_add, name="break_add"),
     path("cases/<uuid:case_id>/breaks/<uuid:break_id>/", views_supervision.break_change, name="break_change"),
     path(
+        "cases/<uuid:case_id>/breaks/<uuid:break_id>/edit/", views_supervision.break_edit, name="break_edit"
+    ),
+    path(
         "cases/<uuid:case_id>/breaks/<uuid:break_id>/sign-off/",
         views_supervision.break_sign_off,
         name="break_sign_off",

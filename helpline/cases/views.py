@@ -54,38 +54,35 @@ def _kept_or_new(kind: type[forms.PlainForm], pk: UUID, kept: Any) -> Any:
     return kept if kept is not None and kept.auto_id == ids else kind(auto_id=ids)
 
 
-def _breaks_with_forms(
-    staff: Staff,
-    case: Case,
-    edited: tuple[UUID, Any] | None,
-    workers: forms.CaseWorkers,
-    signing: Any = None,
-) -> list[Any]:
-    """Each break with the form that edits (or corrects) it, starting from what it says, and its
-    sign-off form (`signing`: a refused one, shown again beside its break)."""
+def break_edit_form(staff: Staff, brk: Any, workers: forms.CaseWorkers | None = None) -> forms.BreakForm:
+    """The form that edits (or corrects) a break, starting from what it says."""
+    return forms.BreakForm(
+        workers=workers,
+        auto_id=item_ids(forms.BreakForm, brk.pk),
+        initial={
+            "reason": brk.reason,
+            "disclosed": brk.disclosed,
+            "recipient_kind": brk.recipient_kind,
+            "recipient": brk.recipient,
+            "disclosed_at": timezone.localtime(brk.disclosed_at).strftime("%Y-%m-%dT%H:%M"),
+            "client_told_first": brk.client_told_first,
+            "not_told_why": brk.not_told_why,
+            "decided_by": brk.decided_by.username if brk.decided_by else staff.username,
+        },
+    )
+
+
+def _breaks_with_forms(case: Case, edited: tuple[UUID, Any] | None, signing: Any = None) -> list[Any]:
+    """Each break with its sign-off form (`signing`: a refused one, shown again beside its break).
+    The form that edits a break is fetched when its "Edit" is opened (break_edit): each lists
+    every vetted staff member, and a long case has several breaks. A refused one (`edited`) is
+    drawn in place, open, as it was sent."""
     found = list(case.breaks.select_related("decided_by", "recorded_by", "signed_off_by", "corrects"))
     for b in found:
         setattr(b, "sign_off_form", _kept_or_new(forms.SignOffForm, b.pk, signing))  # noqa: B010
-        if edited is not None and edited[0] == b.pk:
-            setattr(b, "edit_form", edited[1])  # noqa: B010  # shown by the template, not stored
-            setattr(b, "edit_open", True)  # noqa: B010
-            continue
-        form = forms.BreakForm(
-            workers=workers,
-            auto_id=item_ids(forms.BreakForm, b.pk),
-            initial={
-                "reason": b.reason,
-                "disclosed": b.disclosed,
-                "recipient_kind": b.recipient_kind,
-                "recipient": b.recipient,
-                "disclosed_at": timezone.localtime(b.disclosed_at).strftime("%Y-%m-%dT%H:%M"),
-                "client_told_first": b.client_told_first,
-                "not_told_why": b.not_told_why,
-                "decided_by": b.decided_by.username if b.decided_by else staff.username,
-            },
-        )
-        setattr(b, "edit_form", form)  # noqa: B010
-        setattr(b, "edit_open", False)  # noqa: B010
+        kept = edited is not None and edited[0] == b.pk
+        setattr(b, "edit_form", edited[1] if kept and edited is not None else None)  # noqa: B010
+        setattr(b, "edit_open", kept)  # noqa: B010  # shown by the template, not stored
     return found
 
 
@@ -122,9 +119,7 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "notes": selectors.case_notes_page(case, with_revisions=supervises, limit=NOTES_SHOWN),
         "people": list(case.people.all()),
         "follow_ups": _follow_ups_with_forms(case, extra.pop("outcome_form", None)),
-        "breaks": _breaks_with_forms(
-            staff, case, extra.pop("edited_break", None), workers, extra.pop("sign_off_form", None)
-        ),
+        "breaks": _breaks_with_forms(case, extra.pop("edited_break", None), extra.pop("sign_off_form", None)),
         "supervises": supervises,
         "can_assign": role_has(staff.role, Permission.CASE_ASSIGN),
         "is_live": case.is_live,

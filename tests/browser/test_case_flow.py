@@ -94,6 +94,13 @@ def test_a_case_from_the_console_to_an_approved_closure(
         record.locator("input[name=client_told_first]").check()
         record.locator("button[type=submit]").click()
         expect(counsellor.locator("#breaks article.break")).to_contain_text(RECIPIENT)
+        # Its edit form is fetched when "Edit" is opened, filled with what the break says.
+        counsellor.locator("#breaks article.break details > summary").click()
+        edit = counsellor.locator("#breaks article.break details form")
+        expect(edit.locator("input[name=recipient]")).to_have_value(RECIPIENT)
+        edit.locator("input[name=recipient]").fill(RECIPIENT + " ភ្នំពេញ")
+        edit.locator("button[type=submit]").click()
+        expect(counsellor.locator("#breaks article.break")).to_contain_text(RECIPIENT + " ភ្នំពេញ")
 
         counsellor.locator(".status-actions details summary").click()
         closing = counsellor.locator(".status-actions form[action$='/close/']")
