@@ -28,6 +28,9 @@ def test_a_drafts_copy_leaves_the_tab_when_its_contact_closes(
     page.locator("form.start button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
     contact_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    # The URL changes before the page's scripts run: typing earlier than that saves nothing until
+    # the next keystroke (what a person's next key does), so the test waits as a person would.
+    page.wait_for_load_state("load")
     page.locator("textarea[name=summary]").fill("The child called, then the line went quiet.")
     expect(page.locator("#draft-status")).not_to_be_empty(timeout=10_000)
     assert page.evaluate(DRAFTS) == [f"helpline-draft:{contact_id}"]
