@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
@@ -28,7 +29,8 @@ from helpline.audit.services import audit_record
 from helpline.common.text import normalise, storable
 from helpline.contacts.identity import AddressError, normalise_phone
 from helpline.contacts.models import Term, Vocabulary
-from helpline.referrals.models import Partner, PartnerLanguage
+from helpline.referrals.lifecycle import links_revoke_all
+from helpline.referrals.models import Partner, PartnerLanguage, ReferralToken
 from helpline.referrals.selectors import partner_search_text
 
 MAX_AGE = 120
@@ -318,6 +320,7 @@ def partner_update(
         if not changed:
             return []
         _write(partner, clean)
+        _links_to_old_addresses_revoked(actor, partner, before, changed, request)
         audit_record(
             actor,
             action=AuditAction.PARTNER_UPDATE,
@@ -328,6 +331,29 @@ def partner_update(
             changes={name: (before[name], wanted[name]) for name in changed},
         )
     return changed
+
+
+# The directory's addresses that a partner link may have been sent to.
+ADDRESSES = ("email", "phone")
+
+
+def _links_to_old_addresses_revoked(
+    actor: Principal,
+    partner: Partner,
+    before: Mapping[str, Any],
+    changed: Sequence[str],
+    request: HttpRequest | None,
+) -> int:
+    """A partner's address changed (the person who read that inbox left, the phone was handed on):
+    the links already sent there stop opening, each revoked with its history step and audit row.
+    The referral is sent again to give the new address a link of its own."""
+    old = {before[name] for name in ADDRESSES if name in changed and before[name]}
+    if not old:
+        return 0
+    held = ReferralToken.objects.filter(
+        referral__partner=partner, sent_to__in=old, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("referral")
+    return sum(links_revoke_all(token.referral, actor, request=request, token=token) for token in held)
 
 
 # --- Leaving the directory and coming back ---------------------------------------------------

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from helpline.accounts.models import Staff
+from helpline.accounts.models import ApiToken, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.followups import follow_up_schedule
@@ -168,15 +168,17 @@ def referral_move(
 
 def links_revoke_all(
     referral: Referral,
-    actor: Staff | None,
+    actor: Staff | ApiToken | None,
     *,
     request: HttpRequest | None = None,
     token: ReferralToken | None = None,
     at: dt.datetime | None = None,
 ) -> int:
     """Revoke `token` (a link of `referral`), or every link of `referral` still working: each gets
-    its history step and audit row. `actor` None: the scheduler (a referral that expired). How many
-    were revoked: 0 when there was nothing to revoke."""
+    its history step and audit row. `actor` None: the scheduler (a referral that expired); an API
+    token is named in the audit row, its rows name no staff member. How many were revoked: 0 when
+    there was nothing to revoke."""
+    staff = actor if isinstance(actor, Staff) else None
     now = at or timezone.now()
     revoked = 0
     with transaction.atomic():
@@ -186,10 +188,10 @@ def links_revoke_all(
         if token is not None:
             usable = usable.filter(pk=token.pk)
         for held in usable:
-            held.revoked_at, held.revoked_by = now, actor
+            held.revoked_at, held.revoked_by = now, staff
             held.save(update_fields=["revoked_at", "revoked_by"])
             ReferralEvent.objects.create(
-                referral_id=referral.pk, kind=ReferralEventKind.LINK_REVOKED, at=now, actor=actor, token=held
+                referral_id=referral.pk, kind=ReferralEventKind.LINK_REVOKED, at=now, actor=staff, token=held
             )
             audit_record(
                 actor if actor is not None else "scheduler",

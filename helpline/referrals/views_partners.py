@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -212,10 +213,15 @@ def partner_edit(request: HttpRequest, partner_id: UUID) -> HttpResponse:
     if not form.is_valid():
         return _edit_page(request, form, partner, 400)
     try:
-        directory.partner_update(staff, partner=partner, facts=form.facts(), request=request)
+        changed = directory.partner_update(staff, partner=partner, facts=form.facts(), request=request)
     except PartnerError as exc:
         put_error(form, exc)
         return _edit_page(request, form, partner, status_of(exc))
+    if set(changed) & set(directory.ADDRESSES):
+        messages.info(
+            request,
+            _("Links already sent to the old address no longer open: send each open referral's link again."),
+        )
     return to_partner(partner)
 
 
