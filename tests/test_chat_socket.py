@@ -162,6 +162,29 @@ def test_the_child_hears_at_once_that_a_counsellor_answered_and_that_the_chat_en
     run(scenario)
 
 
+def test_an_answer_whose_push_went_missing_reaches_the_child_at_the_next_tick(
+    counsellor: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting children's ticks read the process's queue snapshot, not the database: an answered
+    child is gone from the next snapshot, and their tick then asks the database."""
+
+    async def scenario() -> None:
+        child, _started = await start_chat()
+        assert (await child.receive_until("queue"))["position"] == 1
+
+        async def push_lost(self: consumers.ChatConsumer, event: dict[str, Any]) -> None:
+            return None
+
+        monkeypatch.setattr(consumers.ChatConsumer, "console_event", push_lost)
+        contact = await db(Contact.objects.get)()
+        await db(contact_services.contact_take)(counsellor, contact=contact)
+        frame = await child.receive(timeout=consumers.TICK_WAITING_SECONDS + chat.SNAPSHOT_SECONDS + 2)
+        assert frame == {"type": "answered"}
+        await child.disconnect()
+
+    run(scenario)
+
+
 def test_resume_after_a_dropped_connection_loses_nothing_and_repeats_nothing(counsellor: Staff) -> None:
     async def scenario() -> None:
         child, started = await start_chat()

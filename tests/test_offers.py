@@ -390,3 +390,26 @@ def test_accepting_an_offer_someone_else_answered_meanwhile_says_so(
     assert page.status_code == 409
     notice = re.search(r'<p id="offer-notice" class="notice" role="alert">([^<]+)</p>', page.content.decode())
     assert notice and "someone else answered the contact" in notice[1]
+
+
+def test_a_text_routes_the_queue_when_it_opens_a_contact_or_triage_finds_something_not_otherwise(
+    counsellor: Staff, django_capture_on_commit_callbacks: Commits
+) -> None:
+    """Routing the whole queue again for every message of every waiting child was a good part of
+    the server's time under load; a message that moves nothing leaves it to the scheduler's tick."""
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = sms(1)  # nobody is available yet: it waits unoffered
+    assert not Offer.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.presence_set(counsellor, PresenceState.AVAILABLE)  # routes nothing by itself
+    again = InboundText("kannel", "offer-1b", "+85512777001", "1280", "are you there?")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert text_receive(again).message.conversation.contact == contact
+    assert not Offer.objects.exists()  # the same contact, nothing found: the tick offers it
+    afraid = InboundText("kannel", "offer-1c", "+85512777001", "1280", AFRAID)
+    with django_capture_on_commit_callbacks(execute=True):
+        text_receive(afraid)
+    assert offered_to(counsellor) == [contact]  # triage moved it: routed at once
+    with django_capture_on_commit_callbacks(execute=True):
+        second = sms(2)  # a new contact: routed at once
+    assert set(offered_to(counsellor)) == {contact, second}

@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
@@ -259,3 +261,12 @@ def test_the_risk_signals_page_names_each_signal_in_the_readers_language(
     assert signals and named == {s.code: s.label_km for s in signals}
     heading = re.search(r"<h2>([^<]*)</h2>\s*<form[^>]*id=\"signal-form\"", page)
     assert heading and "គ្រោះថ្នាក់ភ្លាមៗ" in heading[1] and "immediate_danger" not in heading[1]
+
+
+def test_routing_with_nobody_available_reads_little(counsellor: Staff) -> None:
+    """It runs after every new contact: with nobody to offer to, four reads and nothing more
+    (offers run out, the gate's policy, stale offers, who is available)."""
+    waiting()
+    with CaptureQueriesContext(connection) as seen:
+        assert queue.route() == []
+    assert len(seen.captured_queries) == 4, [q["sql"][:80] for q in seen.captured_queries]

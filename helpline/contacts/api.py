@@ -321,7 +321,7 @@ def list_contacts(request: HttpRequest, filters: Query[ListFilters]) -> ContactP
     }
     cursor, limit = values.pop("cursor", None), int(values.pop("limit", 50))
     try:
-        page = contact_page(principal.actor, ContactFilters(**values), cursor=cursor, limit=limit)
+        page = contact_page(principal.actor, ContactFilters(**values), cursor=cursor, limit=limit, coded=True)
     except FilterError as exc:
         raise ValidationFailed({exc.field: [str(exc)]}) from exc
     audit_record(

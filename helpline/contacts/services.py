@@ -435,7 +435,8 @@ def contact_form_data(contact: Contact) -> dict[str, Any]:
         term = getattr(contact, name)
         data[name] = term.code if term else ""
     for name in [*MULTI_TERMS, "reasons"]:
-        data[name] = list(getattr(contact, name).values_list("code", flat=True)) if contact.pk else []
+        # all(), not values_list(): a page read with contact_page(coded=True) has them prefetched.
+        data[name] = [term.code for term in getattr(contact, name).all()] if contact.pk else []
     return data
 
 

@@ -282,11 +282,25 @@ class _QueueSnapshot:
         with self.lock:
             age = time.monotonic() - self.read_at
             # A contact missing from a snapshot may have arrived since: read again, if not just read.
-            if age > SNAPSHOT_SECONDS or (contact_id not in self.positions and age > 0.25):
+            # Not when the snapshot is cut at QUEUE_SHOWN: one missing from it is far down a long
+            # queue (it gets no place), and reading again for each of those children's ticks
+            # would read the head of the queue several times a second.
+            missing = contact_id not in self.positions and len(self.positions) < QUEUE_SHOWN
+            if age > SNAPSHOT_SECONDS or (missing and age > 0.25):
                 ids = waiting_queue().values_list("pk", flat=True)[:QUEUE_SHOWN]
                 self.positions = {pk: n for n, pk in enumerate(ids, start=1)}
-                self.read_at = time.monotonic()
+                self.read_at = time.monotonic()  # after positions: see waiting_position()
             return self.positions.get(contact_id)
+
+    def waiting_position(self, contact_id: uuid.UUID, *, since: float) -> int | None:
+        """The contact's place if a snapshot read after `since` (time.monotonic()) and still
+        fresh has it waiting; else None: ask the database. No lock and no query, so a socket's
+        tick can ask from the event loop."""
+        read_at = self.read_at  # before positions: a new read_at is never paired with old positions
+        positions = self.positions
+        if read_at <= since or time.monotonic() - read_at > SNAPSHOT_SECONDS:
+            return None
+        return positions.get(contact_id)
 
 
 SNAPSHOT_SECONDS = 2.0
@@ -297,6 +311,12 @@ _snapshot = _QueueSnapshot()
 def queue_position(contact_id: uuid.UUID) -> int | None:
     """1 for the next to be answered; None once a counsellor has it (or far down a long queue)."""
     return _snapshot.position(contact_id)
+
+
+def waiting_position(contact_id: uuid.UUID, *, since: float) -> int | None:
+    """The place of a chat the process's queue snapshot (read after `since`, a time.monotonic())
+    shows waiting, without a query; None when the snapshot does not say: call chat_state."""
+    return _snapshot.waiting_position(contact_id, since=since)
 
 
 def chat_state(contact_id: uuid.UUID) -> tuple[str, int | None]:

@@ -65,6 +65,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         self.ticker = None
         self.frames: deque[float] = deque()
         self.last_state = ""
+        self.fresh_at = 0.0  # time.monotonic() of the last state read from the database on purpose
         self.language = "km"  # the child's, once a start frame says it
         await self.accept()
 
@@ -158,7 +159,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         await self._send(
             {"type": "started", "token": started.token, "conversation": str(self.session.conversation_id)}
         )
-        await self._tick()
+        await self._tick(fresh=True)
 
     async def _resume(self, frame: dict[str, Any]) -> None:
         token, after = frame.get("token"), frame.get("after", 0)
@@ -185,7 +186,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
             await self._send(
                 _message_frame(message.seq, message.text, message.direction, message.provider_message_id)
             )
-        await self._tick()
+        await self._tick(fresh=True)
 
     async def _message(self, frame: dict[str, Any]) -> None:
         client_id, text = frame.get("id"), frame.get("text")
@@ -236,11 +237,25 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
                 raise
             await self._database_away()
 
-    async def _tick(self) -> None:
-        """Tell the child where they are: their place in the queue, answered, or ended."""
+    async def _tick(self, *, fresh: bool = False) -> None:
+        """Tell the child where they are: their place in the queue, answered, or ended. `fresh`:
+        read from the database (a push said the chat changed, or the socket has just begun);
+        otherwise a waiting child's place comes from the process's queue snapshot when it was
+        read since then and still shows them waiting: hundreds of waiting children's ticks cost
+        no query and no thread each. One answered or ended is gone from the next snapshot, and
+        the database is asked."""
         if self.session is None:
             return
         contact_id = self.session.conversation.contact_id
+        if fresh:
+            self.fresh_at = time.monotonic()
+        elif not self.last_state or self.last_state.startswith(Status.WAITING):
+            position = chat.waiting_position(contact_id, since=self.fresh_at)
+            if position is not None:
+                if f"waiting:{position}" != self.last_state:
+                    await self._send({"type": "queue", "position": position})
+                self.last_state = f"waiting:{position}"
+                return
         state, position = await _db(chat.chat_state)(contact_id)
         if state == Status.WAITING:
             # No place yet (just arrived, or far down a long queue): say nothing rather than guess.
@@ -255,7 +270,7 @@ class ChatConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if event.get("kind") == "message":
             await self._send(_message_frame(event["seq"], event["text"], "out", None))
         elif event.get("reason") in live.STATE_REASONS:
-            await self._tick()  # answered or ended: tell the child now
+            await self._tick(fresh=True)  # answered or ended: tell the child now
 
     async def disconnect(self, code: int) -> None:
         if self.ticker is not None:

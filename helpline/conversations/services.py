@@ -157,7 +157,9 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
                 parts=max(1, sms_parts(inbound.text).parts),
             )
             _queue_automatic_replies(conversation, new_contact=new_contact, config=config, now=now)
-            inbound_stored(conversation, message, gateway=inbound.provider, scored=scored)
+            inbound_stored(
+                conversation, message, gateway=inbound.provider, scored=scored, new_contact=new_contact
+            )
     except IntegrityError:
         # A concurrent copy of the same message (or of a first message) won the race.
         again = Message.objects.filter(
@@ -169,11 +171,14 @@ def text_receive(inbound: InboundText, *, channel: str = Channel.SMS) -> Receive
     return Received(message, duplicate=False, new_contact=new_contact)
 
 
-def inbound_stored(conversation: Conversation, message: Message, *, gateway: str, scored: Score) -> None:
+def inbound_stored(
+    conversation: Conversation, message: Message, *, gateway: str, scored: Score, new_contact: bool = False
+) -> None:
     """The end of storing a child's text (SMS or chat), inside its transaction: the risk triage,
-    the audit row, and after commit the live pushes and routing."""
+    the audit row, and after commit the live pushes and routing. `new_contact`: this text opened
+    the contact it belongs to."""
 
-    _triage, newly_high = triage_contact(conversation.contact, message.text, scored=scored)
+    triage, newly_high = triage_contact(conversation.contact, message.text, scored=scored)
     # Last: the audit chain's head stays locked until commit, serialising every writer.
     audit_record(
         f"gateway:{gateway}",
@@ -183,7 +188,13 @@ def inbound_stored(conversation: Conversation, message: Message, *, gateway: str
         detail={"message": str(message.pk)},
     )
     contact = conversation.contact
-    contact_id, holder, waiting = contact.pk, contact.counsellor_id, contact.status == Status.WAITING
+    # The queue changed only if this text put the contact in it or triage found something (its
+    # risk or urgency may have moved it up). A text that changes neither leaves routing to the
+    # scheduler's tick: routing the whole queue again for every message of every waiting chat
+    # and SMS was a good part of the server's time under load (bench/mixed.py).
+    queue_changed = new_contact or triage is not None
+    contact_id, holder = contact.pk, contact.counsellor_id
+    waiting = contact.status == Status.WAITING and queue_changed
     transaction.on_commit(
         lambda: contact_announce(contact_id, "message", waiting=waiting, holder=holder, high_risk=newly_high)
     )

@@ -142,9 +142,9 @@ def may_take_contacts() -> QuerySet[Staff]:
     return vetted(Staff.objects.filter(is_active=True, role__in=RULES[Permission.CONSOLE]))
 
 
-def _candidates() -> list[tuple[Staff, Presence]]:
+def _candidates(allowed: QuerySet[Staff]) -> list[tuple[Staff, Presence]]:
     rows = (
-        Presence.objects.filter(state=PresenceState.AVAILABLE, staff__in=may_take_contacts())
+        Presence.objects.filter(state=PresenceState.AVAILABLE, staff__in=allowed)
         .select_related("staff")
         .order_by("since")
     )
@@ -156,15 +156,16 @@ def route(now: dt.datetime | None = None) -> list[Offer]:
     that finds nobody with room takes the place of less urgent offers (_preempt)."""
     now = now or timezone.now()
     expire_offers(now)
-    declined = _declined_pairs(now)
+    allowed = may_take_contacts()  # the current policy is read once, not for each use
     # An offer to someone whose vetting lapsed (or who left) since it was made goes back to the queue
     # (read first: a delete would take SQLite's write lock on every console refresh).
-    stale = list(Offer.objects.exclude(staff__in=may_take_contacts()).values_list("pk", flat=True))
+    stale = list(Offer.objects.exclude(staff__in=allowed).values_list("pk", flat=True))
     if stale:
         Offer.objects.filter(pk__in=stale).delete()
-    candidates = _candidates()
-    if not candidates:
+    candidates = _candidates(allowed)
+    if not candidates:  # nobody to offer to: who declined what does not matter (route runs often)
         return []
+    declined = _declined_pairs(now)
     offers, withdrew = _offer_waiting(candidates, declined, now)
     if withdrew:  # what made way goes to anyone with room now, not at the next tick
         offers += _offer_waiting(candidates, declined, now, preempt=False)[0]
