@@ -9,7 +9,9 @@ to contacts must start from contacts_visible_to instead.
 
 Figures are by local day (Asia/Phnom_Penh). A period reads the monthly rollups for the whole local
 months inside it and the daily rollups only for the days before the first and after the last of
-them, so a year is about twelve months of rows, not 365 days of them.
+them, so a year is about twelve months of rows, not 365 days of them. Figures over every channel
+(the dashboard, the summary, the reports) read the all-channel rollups, a few times fewer rows than
+the per-channel ones that serve one channel's figures and the tables by channel.
 
 Multi-valued dimensions (reason categories and subcategories, actions) count each contact once per
 value, so their values may add up to more than the total; single-valued ones add up to the total
@@ -33,7 +35,7 @@ from helpline.contacts.models import DATA_KINDS, FEEDBACK_KINDS, NON_DATA_KINDS
 from helpline.referrals.models import Referral
 from helpline.referrals.stats import Durations, referral_figures
 from helpline.reports.facts import DIMENSIONS, WAIT_BUCKETS
-from helpline.reports.models import DailyRollup, MonthlyRollup
+from helpline.reports.models import DailyAllRollup, DailyRollup, MonthlyAllRollup, MonthlyRollup
 from helpline.reports.rebuild import next_month
 
 Grain = Literal["day", "week", "month"]
@@ -59,6 +61,16 @@ def rollups_visible_to(viewer: Principal) -> QuerySet[DailyRollup]:
 def monthly_rollups_visible_to(viewer: Principal) -> QuerySet[MonthlyRollup]:
     """The same gate as rollups_visible_to, over the monthly level."""
     return MonthlyRollup.objects.all() if may_see_statistics(viewer) else MonthlyRollup.objects.none()
+
+
+def all_rollups_visible_to(viewer: Principal) -> QuerySet[DailyAllRollup]:
+    """The same gate, over the all-channel daily level."""
+    return DailyAllRollup.objects.all() if may_see_statistics(viewer) else DailyAllRollup.objects.none()
+
+
+def monthly_all_rollups_visible_to(viewer: Principal) -> QuerySet[MonthlyAllRollup]:
+    """The same gate, over the all-channel monthly level."""
+    return MonthlyAllRollup.objects.all() if may_see_statistics(viewer) else MonthlyAllRollup.objects.none()
 
 
 @dataclass(frozen=True)
@@ -161,59 +173,76 @@ class Comparison:
     previous: Figures
 
 
-def _range(viewer: Principal, period: Period, channel: str) -> QuerySet[DailyRollup]:
-    qs = rollups_visible_to(viewer).filter(day__gte=period.start, day__lte=period.end)
-    return qs.filter(channel=channel) if channel else qs
-
-
-def _days(viewer: Principal, periods: list[Period], channel: str) -> QuerySet[DailyRollup]:
+def _days(viewer: Principal, periods: list[Period], channel: str, *, across: bool) -> QuerySet[Any]:
+    """Daily rows of these days: over every channel together (`across`), else per channel (of
+    `channel` alone unless it is "")."""
     within = Q(pk__in=[])
     for part in periods:
         within |= Q(day__gte=part.start, day__lte=part.end)
+    if across:
+        return all_rollups_visible_to(viewer).filter(within)
     qs = rollups_visible_to(viewer).filter(within)
     return qs.filter(channel=channel) if channel else qs
 
 
-def _months(viewer: Principal, months: tuple[dt.date, dt.date], channel: str) -> QuerySet[MonthlyRollup]:
-    qs = monthly_rollups_visible_to(viewer).filter(month__gte=months[0], month__lt=months[1])
+def _months(
+    viewer: Principal, months: tuple[dt.date, dt.date], channel: str, *, across: bool
+) -> QuerySet[Any]:
+    """Monthly rows of the months [first, last), as _days chooses them."""
+    inside = Q(month__gte=months[0], month__lt=months[1])
+    if across:
+        return monthly_all_rollups_visible_to(viewer).filter(inside)
+    qs = monthly_rollups_visible_to(viewer).filter(inside)
     return qs.filter(channel=channel) if channel else qs
 
 
-def grouped_rows(
-    viewer: Principal, period: Period, *, channel: str = "", dimensions: tuple[str, ...] = ()
+def _levels(
+    viewer: Principal, period: Period, channel: str, dimensions: tuple[str, ...], *, across: bool
 ) -> QuerySet[Any]:
-    """(dimension, value, channel, contacts, wait seconds) over the period, from the monthly rows
-    of its whole months and the daily rows of the days around them, in one statement (a row may
-    come twice, once per level: add them up)."""
+    """(dimension, value[, channel], contacts, wait seconds) over the period: the monthly rows of
+    its whole months and the daily rows of the days around them, in one statement (a row may come
+    twice, once per level: add them up). The channel column only per channel (not `across`)."""
+    names = ("dimension", "value") if across else ("dimension", "value", "channel")
     days, months = period.split()
     parts: list[QuerySet[Any]] = []
     for qs in (
-        _days(viewer, days, channel) if days else None,
-        _months(viewer, months, channel) if months else None,
+        _days(viewer, days, channel, across=across) if days else None,
+        _months(viewer, months, channel, across=across) if months else None,
     ):
         if qs is None:
             continue
         if dimensions:
             qs = qs.filter(dimension__in=dimensions)
-        parts.append(
-            qs.values_list("dimension", "value", "channel")
-            .annotate(n=Sum("contacts"), w=Sum("wait_seconds"))
-            .order_by()
-        )
+        parts.append(qs.values_list(*names).annotate(n=Sum("contacts"), w=Sum("wait_seconds")).order_by())
     first, *rest = parts
     return first.union(*rest, all=True) if rest else first
 
 
+def grouped_rows(
+    viewer: Principal, period: Period, *, channel: str = "", dimensions: tuple[str, ...] = ()
+) -> QuerySet[Any]:
+    """(dimension, value, channel, contacts, wait seconds) over the period, per channel: for the
+    tables by channel (figures over every channel read the all-channel rows instead)."""
+    return _levels(viewer, period, channel, dimensions, across=False)
+
+
 def figures(viewer: Principal, period: Period, *, channel: str = "") -> Figures:
     """Every dimension's counts over the period, in one grouped statement; `by["channel"]` holds
-    the contacts of each channel."""
-    rows = grouped_rows(viewer, period, channel=channel)
+    the contacts of each channel. Over every channel from the all-channel rows, where the
+    dimension "channel" is each channel's total; for one channel from that channel's rows."""
     by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     answered_wait = 0
-    for dimension, value, row_channel, n, w in rows:
+    if channel:
+        rows: Any = [
+            (dimension, value, n, w)
+            for dimension, value, _channel, n, w in grouped_rows(viewer, period, channel=channel)
+        ]
+        if any(dimension == "total" for dimension, *_rest in rows):
+            rows.append(("channel", channel, sum(n for d, _v, n, _w in rows if d == "total"), 0))
+    else:
+        rows = _levels(viewer, period, "", (), across=True)
+    for dimension, value, n, w in rows:
         by[dimension][value] += n
-        if dimension == "total":
-            by["channel"][row_channel] += n
         if dimension == "calls" and value == "answered":
             answered_wait += w
     calls_by = by.pop("calls", {})
@@ -252,14 +281,14 @@ def series(
         days, months = period.split()
         parts: list[Any] = []
         if days:
-            daily = _days(viewer, days, channel).filter(dimension=dimension)
+            daily = _days(viewer, days, channel, across=not channel).filter(dimension=dimension)
             parts.append(daily.annotate(bucket=TruncMonth("day")).values_list("bucket", "value"))
         if months:
-            monthly = _months(viewer, months, channel).filter(dimension=dimension)
+            monthly = _months(viewer, months, channel, across=not channel).filter(dimension=dimension)
             parts.append(monthly.values_list("month", "value"))
         rows = [row for part in parts for row in part.annotate(n=Sum("contacts")).order_by()]
     else:
-        qs = _range(viewer, period, channel).filter(dimension=dimension)
+        qs = _days(viewer, [period], channel, across=not channel).filter(dimension=dimension)
         if grain == "week":
             bucket = qs.annotate(bucket=TruncWeek("day")).values_list("bucket", "value")
         else:
