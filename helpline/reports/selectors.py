@@ -9,7 +9,8 @@ to contacts must start from contacts_visible_to instead.
 
 Figures are by local day (Asia/Phnom_Penh). A period reads the monthly rollups for the whole local
 months inside it and the daily rollups only for the days before the first and after the last of
-them, so a year is about twelve months of rows, not 365 days of them. Figures over every channel
+them (or a month mostly inside whole, less its days outside: Period.cover), so a year is about
+twelve months of rows, not 365 days of them. Figures over every channel
 (the dashboard, the summary, the reports) read the all-channel rollups, a few times fewer rows than
 the per-channel ones that serve one channel's figures and the tables by channel.
 
@@ -24,8 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from helpline.accounts.models import ApiToken, Staff
@@ -106,20 +107,49 @@ class Period:
         start = next_month(self.start, -months)
         return Period(start, self.start - dt.timedelta(days=1))
 
-    def split(self) -> tuple[list[Period], tuple[dt.date, dt.date] | None]:
-        """(the days read from daily rows, the months read from monthly rows as first days
-        [first, last)): whole months from the monthly level, the days around them from the daily."""
-        first = self.start if self.start.day == 1 else next_month(self.start)
-        after = self.end + dt.timedelta(days=1)
-        last = after if after.day == 1 else after.replace(day=1)
-        if first >= last:
-            return [self], None
-        days = []
-        if self.start < first:
-            days.append(Period(self.start, first - dt.timedelta(days=1)))
-        if last <= self.end:
-            days.append(Period(last, self.end))
-        return days, (first, last)
+    def cover(self) -> Cover:
+        """What a period is read from, in as few rows as it can be: whole months from the monthly
+        level; of a month only partly inside, the days inside from the daily level, or, when
+        fewer days of it lie outside than inside, the whole month less those outside days (a
+        monthly row equals the sum of its daily rows, which the rollups test holds)."""
+        months: list[dt.date] = []
+        add: list[Period] = []
+        less: list[Period] = []
+        first = self.start.replace(day=1)
+        while first <= self.end:
+            after = next_month(first)
+            inside = Period(max(self.start, first), min(self.end, after - dt.timedelta(days=1)))
+            outside = (after - first).days - inside.days
+            if inside.days <= outside:
+                add.append(inside)
+            else:
+                months.append(first)
+                if first < inside.start:
+                    less.append(Period(first, inside.start - dt.timedelta(days=1)))
+                if inside.end < after - dt.timedelta(days=1):
+                    less.append(Period(inside.end + dt.timedelta(days=1), after - dt.timedelta(days=1)))
+            first = after
+        return Cover((months[0], next_month(months[-1])) if months else None, _joined(add), _joined(less))
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The rows a period is read from (Period.cover)."""
+
+    months: tuple[dt.date, dt.date] | None  # monthly rows of the months [first, last)
+    add: list[Period]  # daily rows added
+    less: list[Period]  # daily rows taken away: days of a month read whole that lie outside
+
+
+def _joined(periods: list[Period]) -> list[Period]:
+    """Adjacent periods as one."""
+    out: list[Period] = []
+    for part in periods:
+        if out and out[-1].end + dt.timedelta(days=1) == part.start:
+            out[-1] = Period(out[-1].start, part.end)
+        else:
+            out.append(part)
+    return out
 
 
 @dataclass(frozen=True)
@@ -199,21 +229,25 @@ def _months(
 def _levels(
     viewer: Principal, period: Period, channel: str, dimensions: tuple[str, ...], *, across: bool
 ) -> QuerySet[Any]:
-    """(dimension, value[, channel], contacts, wait seconds) over the period: the monthly rows of
-    its whole months and the daily rows of the days around them, in one statement (a row may come
-    twice, once per level: add them up). The channel column only per channel (not `across`)."""
+    """(dimension, value[, channel], contacts, wait seconds) over the period, from the rows of
+    Period.cover() in one statement: a key may come up to three times, the days taken away with
+    negative counts, so add them up (a sum of 0 is a value the period does not have). The channel
+    column only per channel (not `across`)."""
     names = ("dimension", "value") if across else ("dimension", "value", "channel")
-    days, months = period.split()
+    cover = period.cover()
     parts: list[QuerySet[Any]] = []
-    for qs in (
-        _days(viewer, days, channel, across=across) if days else None,
-        _months(viewer, months, channel, across=across) if months else None,
+    for qs, sign in (
+        (_days(viewer, cover.add, channel, across=across) if cover.add else None, 1),
+        (_months(viewer, cover.months, channel, across=across) if cover.months else None, 1),
+        (_days(viewer, cover.less, channel, across=across) if cover.less else None, -1),
     ):
         if qs is None:
             continue
         if dimensions:
             qs = qs.filter(dimension__in=dimensions)
-        parts.append(qs.values_list(*names).annotate(n=Sum("contacts"), w=Sum("wait_seconds")).order_by())
+        # Every part multiplied by its sign, so the union's columns are of one type on PostgreSQL.
+        n, w = Sum("contacts") * Value(sign), Sum("wait_seconds") * Value(sign)
+        parts.append(qs.values_list(*names).annotate(n=n, w=w).order_by())
     first, *rest = parts
     return first.union(*rest, all=True) if rest else first
 
@@ -245,17 +279,19 @@ def figures(viewer: Principal, period: Period, *, channel: str = "") -> Figures:
         by[dimension][value] += n
         if dimension == "calls" and value == "answered":
             answered_wait += w
-    calls_by = by.pop("calls", {})
+    # A value whose rows sum to 0 (taken away with the days outside the period) is not there.
+    found = {k: {v: n for v, n in counts.items() if n} for k, counts in by.items()}
+    calls_by = found.pop("calls", {})
     calls = Calls(
         offered=calls_by.get("offered", 0),
         answered=calls_by.get("answered", 0),
         abandoned=calls_by.get("abandoned", 0),
         short_abandons=calls_by.get("short_abandon", 0),
         wait_seconds=answered_wait,
-        wait_buckets=dict(by.pop("wait_bucket", {})),
+        wait_buckets=found.pop("wait_bucket", {}),
     )
-    total = by.pop("total", {}).get("", 0)
-    return Figures(period=period, total=total, by={k: dict(v) for k, v in by.items()}, calls=calls)
+    total = found.pop("total", {}).get("", 0)
+    return Figures(period=period, total=total, by={k: v for k, v in found.items() if v}, calls=calls)
 
 
 def dashboard(viewer: Principal, period: Period, *, channel: str = "") -> Comparison:
@@ -277,16 +313,18 @@ def series(
     out: dict[dt.date, dict[str, int]] = defaultdict(dict)
     bucket: Any
     if grain == "month":
-        # Whole months from the monthly rows, the partial months at either end from the daily.
-        days, months = period.split()
-        parts: list[Any] = []
-        if days:
-            daily = _days(viewer, days, channel, across=not channel).filter(dimension=dimension)
-            parts.append(daily.annotate(bucket=TruncMonth("day")).values_list("bucket", "value"))
-        if months:
-            monthly = _months(viewer, months, channel, across=not channel).filter(dimension=dimension)
-            parts.append(monthly.values_list("month", "value"))
-        rows = [row for part in parts for row in part.annotate(n=Sum("contacts")).order_by()]
+        # The rows of Period.cover(): a partial month is its days, or its whole month less the
+        # days of it outside the period.
+        cover = period.cover()
+        rows = []
+        if cover.months:
+            monthly = _months(viewer, cover.months, channel, across=not channel).filter(dimension=dimension)
+            rows += list(monthly.values_list("month", "value").annotate(n=Sum("contacts")).order_by())
+        for days, sign in ((cover.add, 1), (cover.less, -1)):
+            if days:
+                daily = _days(viewer, days, channel, across=not channel).filter(dimension=dimension)
+                for day, value, n in daily.values_list("day", "value").annotate(n=Sum("contacts")).order_by():
+                    rows.append((day.replace(day=1), value, sign * n))
     else:
         qs = _days(viewer, [period], channel, across=not channel).filter(dimension=dimension)
         if grain == "week":
@@ -297,7 +335,8 @@ def series(
     for start, value, n in rows:
         day = start.date() if isinstance(start, dt.datetime) else start
         out[day][value] = out[day].get(value, 0) + n
-    return dict(sorted(out.items()))
+    kept = {day: {v: n for v, n in counts.items() if n} for day, counts in out.items()}
+    return dict(sorted((day, counts) for day, counts in kept.items() if counts))
 
 
 def wait_bucket_names() -> list[str]:
