@@ -10,9 +10,9 @@ to contacts must start from contacts_visible_to instead.
 Figures are by local day (Asia/Phnom_Penh). A period reads the monthly rollups for the whole local
 months inside it and the daily rollups only for the days before the first and after the last of
 them (or a month mostly inside whole, less its days outside: Period.cover), so a year is about
-twelve months of rows, not 365 days of them. Figures over every channel
-(the dashboard, the summary, the reports) read the all-channel rollups, a few times fewer rows than
-the per-channel ones that serve one channel's figures and the tables by channel.
+twelve months of rows, not 365 days of them. Figures over every channel (the dashboard, the
+summary, the reports) read the all-channel rollups, a few times fewer rows than the per-channel
+ones that serve one channel's figures and the tables by channel.
 
 Multi-valued dimensions (reason categories and subcategories, actions) count each contact once per
 value, so their values may add up to more than the total; single-valued ones add up to the total
