@@ -18,6 +18,7 @@ from helpline.contacts.intake import contact_abandon, contact_waiting_open
 from helpline.contacts.services import contact_correct
 from helpline.reports.rollups import rollups_refresh
 from helpline.reports.selectors import (
+    Cover,
     Period,
     dashboard,
     figures,
@@ -331,21 +332,39 @@ def test_call_measures_and_service_level(built: Built) -> None:
 
 
 def test_a_period_across_months_reads_whole_months_and_the_days_around_them_alike(built: Built) -> None:
-    across = Period(dt.date(2026, 4, 20), dt.date(2026, 6, 2))
-    assert across.split() == (
-        [
-            Period(dt.date(2026, 4, 20), dt.date(2026, 4, 30)),
-            Period(dt.date(2026, 6, 1), dt.date(2026, 6, 2)),
-        ],
-        (dt.date(2026, 5, 1), dt.date(2026, 6, 1)),
+    d = dt.date
+    across = Period(d(2026, 4, 20), d(2026, 6, 2))
+    # April and June mostly outside: their days inside; May whole.
+    assert across.cover() == Cover(
+        (d(2026, 5, 1), d(2026, 6, 1)),
+        [Period(d(2026, 4, 20), d(2026, 4, 30)), Period(d(2026, 6, 1), d(2026, 6, 2))],
+        [],
     )
-    got = figures(built.supervisor, across)
-    want = _expected(built, across)
-    assert got.total == sum(want["channel"].values()) > 0
-    for dimension, counts in want.items():
-        assert got.by.get(dimension, {}) == dict(counts), dimension
-    by_month = series(built.supervisor, across, grain="month")
-    assert sum(v[""] for v in by_month.values()) == got.total
+    # May mostly inside: the whole month less its first two days (2 May 23:55 is taken away, 3 May
+    # 00:05 kept: the midnight edge in Phnom Penh).
+    most_of_may = Period(d(2026, 5, 3), d(2026, 6, 2))
+    assert most_of_may.cover() == Cover(
+        (d(2026, 5, 1), d(2026, 6, 1)),
+        [Period(d(2026, 6, 1), d(2026, 6, 2))],
+        [Period(d(2026, 5, 1), d(2026, 5, 2))],
+    )
+    inside_one_month = Period(d(2026, 5, 2), d(2026, 5, 30))
+    assert inside_one_month.cover().less == [
+        Period(d(2026, 5, 1), d(2026, 5, 1)),
+        Period(d(2026, 5, 31), d(2026, 5, 31)),
+    ]
+    for period in (across, most_of_may, inside_one_month, PERIOD):
+        got = figures(built.supervisor, period)
+        want = _expected(built, period)
+        assert got.total == sum(want["channel"].values()) > 0
+        for dimension, counts in want.items():
+            assert got.by.get(dimension, {}) == dict(counts), (period, dimension)
+        by_month = series(built.supervisor, period, grain="month")
+        assert sum(v[""] for v in by_month.values()) == got.total
+        by_kind = series(built.supervisor, period, grain="month", dimension="kind")
+        assert {k: sum(v.get(k, 0) for v in by_kind.values()) for k in want["kind"]} == dict(want["kind"])
+        per_channel = {ch: figures(built.supervisor, period, channel=ch).total for ch in rf.CHANNELS}
+        assert {k: v for k, v in per_channel.items() if v} == dict(want["channel"])
 
 
 def test_previous_period_sits_beside_and_series_group_by_day_week_and_month(built: Built) -> None:

@@ -25,7 +25,14 @@ from helpline.contacts.models import Contact
 from helpline.contacts.services import contact_correct, contact_record, contact_start
 from helpline.reports import rollups
 from helpline.reports.facts import contribution, facts_of
-from helpline.reports.models import ContactFact, DailyRollup, MonthlyRollup, RollupState
+from helpline.reports.models import (
+    ContactFact,
+    DailyAllRollup,
+    DailyRollup,
+    MonthlyAllRollup,
+    MonthlyRollup,
+    RollupState,
+)
 from helpline.reports.rollups import rollups_rebuild, rollups_refresh
 from tests import report_factories as rf
 from tests.factories import persona
@@ -34,33 +41,46 @@ PP = ZoneInfo("Asia/Phnom_Penh")
 BASE = dt.datetime(2026, 3, 1, 0, 0, tzinfo=PP)
 
 
-def raw_aggregate(level: str = "day") -> dict[tuple[Any, ...], tuple[int, int]]:
-    """contribution() of every contact, summed by local day or by month (its first day)."""
+def raw_aggregate(level: str = "day", *, across: bool = False) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """contribution() of every contact, summed by local day or by month (its first day); `across`:
+    over every channel together, each channel's total as the dimension "channel" (summed here,
+    not by facts.across_channels, so the test does not share the code it checks)."""
     total: Counter[Any] = Counter()
     for _id, fact in facts_of(Contact.objects.all()):
         total.update(contribution(fact))
     out: dict[tuple[Any, ...], list[int]] = {}
-    for ((day, *rest), measure), amount in total.items():
-        key = (day.replace(day=1) if level == "month" else day, *rest)
-        out.setdefault(key, [0, 0])[0 if measure == "n" else 1] += amount
+    for ((day, channel, dimension, value), measure), amount in total.items():
+        at = day.replace(day=1) if level == "month" else day
+        keys = [(at, channel, dimension, value)]
+        if across:
+            keys = [(at, dimension, value)] + ([(at, "channel", channel)] if dimension == "total" else [])
+        for key in keys:
+            out.setdefault(key, [0, 0])[0 if measure == "n" else 1] += amount
     return {k: (n, w) for k, (n, w) in out.items() if n or w}
 
 
-def stored(level: str = "day") -> dict[tuple[Any, ...], tuple[int, int]]:
-    rows = MonthlyRollup.objects.all() if level == "month" else DailyRollup.objects.all()
+def stored(level: str = "day", *, across: bool = False) -> dict[tuple[Any, ...], tuple[int, int]]:
+    period = "month" if level == "month" else "day"
+    rows: Any
+    if across:
+        rows = MonthlyAllRollup.objects.all() if level == "month" else DailyAllRollup.objects.all()
+        names = [period, "dimension", "value"]
+    else:
+        rows = MonthlyRollup.objects.all() if level == "month" else DailyRollup.objects.all()
+        names = [period, "channel", "dimension", "value"]
     out: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for r in rows.values_list(
-        "month" if level == "month" else "day", "channel", "dimension", "value", "contacts", "wait_seconds"
-    ):
-        assert r[:4] not in out, r
-        if r[4] or r[5]:
-            out[r[:4]] = (r[4], r[5])
+    for *key, n, w in rows.values_list(*names, "contacts", "wait_seconds"):
+        assert tuple(key) not in out, key
+        if n or w:
+            out[tuple(key)] = (n, w)
     return out
 
 
 def both_levels_equal_the_raw_aggregate(note: object = None) -> None:
-    assert stored() == raw_aggregate(), note
-    assert stored("month") == raw_aggregate("month"), note
+    """Daily and monthly, per channel and over every channel."""
+    for across in (False, True):
+        assert stored(across=across) == raw_aggregate(across=across), (note, across)
+        assert stored("month", across=across) == raw_aggregate("month", across=across), (note, across)
 
 
 codings = st.fixed_dictionaries(
@@ -145,14 +165,15 @@ def test_the_command_rebuilds_from_raw_rows_and_the_job_catches_up_from_its_wate
     counsellor = persona(Role.COUNSELLOR, username="c2")
     rf.enter(counsellor, channel="voice", arrived_at=BASE, kind="counselling", gender="female", age=14)
     call_command("reports_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert stored() == raw_aggregate()
+    both_levels_equal_the_raw_aggregate()
     assert DailyRollup.objects.get(dimension="age_band", value="13-15").contacts == 1
     # A contact changed after the scan is picked up by the next tick, and only once.
     rf.enter(counsellor, channel="voice", arrived_at=BASE, kind="counselling", gender="female", age=15)
     rollups_refresh()
     rollups_refresh(timezone.now())
     assert DailyRollup.objects.get(dimension="age_band", value="13-15").contacts == 2
-    assert stored() == raw_aggregate()
+    assert DailyAllRollup.objects.get(dimension="age_band", value="13-15").contacts == 2
+    both_levels_equal_the_raw_aggregate()
 
 
 @pytest.mark.django_db
@@ -164,6 +185,7 @@ def test_a_contact_deleted_outright_leaves_the_figures_at_the_next_rebuild() -> 
     Contact.objects.filter(pk=contact.pk).delete()
     rollups_rebuild()
     assert stored() == {} == raw_aggregate()
+    assert stored(across=True) == {} == stored("month", across=True)
 
 
 def _ledger() -> dict[Any, dict[str, Any]]:
@@ -247,3 +269,21 @@ def test_the_scheduler_job_rebuilds_gradually_when_there_is_no_watermark() -> No
         rollups_refresh()
     assert RollupState.objects.get().watermark is not None
     both_levels_equal_the_raw_aggregate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_all_channel_rows_from_the_per_channel_ones() -> None:
+    counsellor = persona(Role.COUNSELLOR, username="c7")
+    for n, channel in enumerate(["voice", "voice", "sms", "webchat"]):
+        rf.enter(
+            counsellor, channel=channel, arrived_at=BASE + dt.timedelta(days=15 * n), kind="counselling",
+            gender="female", age=9 + n, reasons=["violence.physical"],
+        )  # fmt: skip
+    rollups_rebuild()
+    call_command("migrate", "reports", "0003", verbosity=0)
+    try:
+        call_command("migrate", "reports", "0004", verbosity=0)
+        both_levels_equal_the_raw_aggregate("migrated")
+        assert stored(across=True)[(BASE.date(), "channel", "voice")] == (1, 0)
+    finally:
+        call_command("migrate", verbosity=0)

@@ -47,7 +47,17 @@ OWNERS = {
         ],
         "referrals",
     ),
-    **dict.fromkeys(["DailyRollup", "MonthlyRollup", "ContactFact", "RollupState"], "reports"),
+    **dict.fromkeys(
+        [
+            "DailyRollup",
+            "MonthlyRollup",
+            "DailyAllRollup",
+            "MonthlyAllRollup",
+            "ContactFact",
+            "RollupState",
+        ],
+        "reports",
+    ),
     **dict.fromkeys(["ShiftPattern", "Shift", "Assignment", "Swap", "LapseWarning"], "rota"),
     **dict.fromkeys(["Criterion", "Review", "Score", "Debrief", "Distressing"], "people"),
     **dict.fromkeys(["RetentionPolicy", "RetentionRun"], "operations"),

@@ -36,6 +36,7 @@ MULTI_DIMENSIONS = ("category", "subcategory", "chi_category", "chi_subcategory"
 DIMENSIONS = ("total", *SINGLE_DIMENSIONS, *MULTI_DIMENSIONS, "calls", "wait_bucket")
 
 Key = tuple[dt.date, str, str, str]  # (day, channel, dimension, value)
+AllKey = tuple[dt.date, str, str]  # (day, dimension, value): every channel together
 CALLS_CHANNEL = Channel.VOICE.value
 
 
@@ -125,6 +126,16 @@ def contribution(fact: Fact) -> Counter[tuple[Key, str]]:
             if fact.short_abandon:
                 add("calls", "short_abandon")
     return out
+
+
+def across_channels(key: Key) -> list[AllKey]:
+    """The all-channel keys a per-channel key adds to: its own without the channel, and for the
+    total the contacts of its channel as the dimension "channel" (the dashboard's breakdown)."""
+    day, channel, dimension, value = key
+    keys = [(day, dimension, value)]
+    if dimension == "total":
+        keys.append((day, "channel", channel))
+    return keys
 
 
 _VALUES = [

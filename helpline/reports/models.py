@@ -10,6 +10,13 @@ MonthlyRollup holds the same counts summed by local month (`month` is the month'
 written by the same add/subtract step as the daily rows, so a year reads twelve months of rows
 instead of 365 days of them; selectors read months for whole months and days for the rest.
 
+DailyAllRollup and MonthlyAllRollup hold the same counts over every channel together (one row per
+day or month, dimension and value; the contacts of each channel as the dimension "channel"). The
+dashboard, the summary and the reports show each dimension over all channels, and a day has about
+a third as many values as (channel, value) pairs, a month about a sixth: they read these. The
+per-channel rows serve what is shown by channel (the CHI export, publication tables, one channel's
+figures).
+
 ContactFact is the ledger: what each contact last contributed, in codes (no ids, no text, no exact
 time), so a change is applied by taking the old contribution away and adding the new one."""
 
@@ -56,6 +63,44 @@ class MonthlyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.channel} {self.dimension}={self.value}: {self.contacts}"
+
+
+class DailyAllRollup(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    dimension = models.CharField(max_length=32)
+    value = models.CharField(max_length=96)
+    contacts = models.IntegerField(default=0)
+    wait_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "dimension", "value"], name="all_rollup_key_unique")
+        ]
+        indexes = [models.Index(fields=["dimension", "day"], name="all_rollup_dimension_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.value}: {self.contacts}"
+
+
+class MonthlyAllRollup(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    month = models.DateField()  # the first day of the local month
+    dimension = models.CharField(max_length=32)
+    value = models.CharField(max_length=96)
+    contacts = models.IntegerField(default=0)
+    wait_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "dimension", "value"], name="monthly_all_rollup_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["dimension", "month"], name="monthly_all_rollup_dim_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.contacts}"
 
 
 class ContactFact(models.Model):

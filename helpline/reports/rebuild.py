@@ -4,7 +4,8 @@ INSERT ... SELECT statements per range of local months, whatever the number of c
 The same rules as facts.contribution(), written as SQL through the ORM (so one text serves SQLite
 and PostgreSQL): the ledger rows first, from the contacts; the single-valued dimensions, the calls
 and the waiting-time buckets from the ledger rows; the multi-valued ones (reason categories,
-actions) from the contacts' links; the monthly rows from the daily ones. tests/test_reports_rollups.py
+actions) from the contacts' links; the all-channel rows from the per-channel ones; the monthly rows
+from the daily ones. tests/test_reports_rollups.py
 checks the result against contribution() applied contact by contact.
 
 The statements must all see the same contacts: on PostgreSQL the caller runs them in a
@@ -54,9 +55,10 @@ from helpline.reports.facts import (
     fact_fields,
     local_zone,
 )
-from helpline.reports.models import ContactFact, DailyRollup, MonthlyRollup
+from helpline.reports.models import ContactFact, DailyAllRollup, DailyRollup, MonthlyAllRollup, MonthlyRollup
 
 ROLLUP_COLUMNS = ("channel", "dimension", "value", "contacts", "wait_seconds")
+ALL_COLUMNS = ("dimension", "value", "contacts", "wait_seconds")
 
 
 class _Joined(Aggregate):
@@ -301,6 +303,36 @@ def _months_from_days(lo: dt.date | None, hi: dt.date | None) -> None:
         ["r_month", "channel", "dimension", "value", "r_n", "r_w"],
         [],
     )
+    all_rows = (
+        _in_days(DailyAllRollup.objects.all(), "day", lo, hi)
+        .annotate(r_month=TruncMonth("day"))
+        .values("r_month", "dimension", "value")
+        .annotate(r_n=Sum("contacts"), r_w=Sum("wait_seconds"))
+    )
+    _insert(
+        MonthlyAllRollup._meta.db_table,
+        ["month", *ALL_COLUMNS],
+        all_rows,
+        ["r_month", "dimension", "value", "r_n", "r_w"],
+        [],
+    )
+
+
+def _all_channels_from_channels(lo: dt.date | None, hi: dt.date | None) -> None:
+    """facts.across_channels() over the range's per-channel daily rows: summed over channels, and
+    each channel's total as the dimension "channel"."""
+    table = DailyAllRollup._meta.db_table
+    days = _in_days(DailyRollup.objects.all(), "day", lo, hi)
+    summed = days.values("day", "dimension", "value").annotate(r_n=Sum("contacts"), r_w=Sum("wait_seconds"))
+    _insert(table, ["day", *ALL_COLUMNS], summed, ["day", "dimension", "value", "r_n", "r_w"], [])
+    channels = days.filter(dimension="total").values("day", "channel", "contacts", "wait_seconds")
+    _insert(
+        table,
+        ["day", *ALL_COLUMNS],
+        channels,
+        ["day", "%s", "channel", "contacts", "wait_seconds"],
+        ["channel"],
+    )
 
 
 def rebuild_range(lo: dt.date | None, hi: dt.date | None) -> int:
@@ -310,10 +342,13 @@ def rebuild_range(lo: dt.date | None, hi: dt.date | None) -> int:
     of this range's contacts that lie outside it (rollups.py)."""
     _in_days(DailyRollup.objects.all(), "day", lo, hi).delete()
     _in_days(MonthlyRollup.objects.all(), "month", lo, hi).delete()
+    _in_days(DailyAllRollup.objects.all(), "day", lo, hi).delete()
+    _in_days(MonthlyAllRollup.objects.all(), "month", lo, hi).delete()
     _facts(lo, hi).delete()
     facts = _fact_rows(lo, hi)
     columns = ["contact_id", *fact_fields()]
     count = _insert(ContactFact._meta.db_table, columns, facts, [f"f_{n}" for n in columns], [])
     _rollups_from_facts(lo, hi)
+    _all_channels_from_channels(lo, hi)
     _months_from_days(lo, hi)
     return count

@@ -20,8 +20,8 @@ Erasure: the retention work blanks what identifies a child (summary, caller link
 coded fields, so an erased contact counts as before; a contact deleted outright is taken away by
 the next rebuild (`manage.py reports_rebuild`), which recomputes everything from raw rows.
 
-Both levels, daily and monthly, change in the same step from the same delta, so each stays equal
-to the raw aggregate by day and by month.
+Both levels, daily and monthly, per channel and over all channels, change in the same step from
+the same delta, so each stays equal to the raw aggregate by day and by month.
 
 The first run (no watermark: a new database, or a migration that changed what is counted) rebuilds
 a few local months per tick, each in its own short transaction, oldest first, until the time
@@ -46,8 +46,23 @@ from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from helpline.contacts.models import Contact
-from helpline.reports.facts import Fact, Key, contribution, fact_fields, facts_of, local_zone
-from helpline.reports.models import ContactFact, DailyRollup, MonthlyRollup, RollupState
+from helpline.reports.facts import (
+    Fact,
+    Key,
+    across_channels,
+    contribution,
+    fact_fields,
+    facts_of,
+    local_zone,
+)
+from helpline.reports.models import (
+    ContactFact,
+    DailyAllRollup,
+    DailyRollup,
+    MonthlyAllRollup,
+    MonthlyRollup,
+    RollupState,
+)
 from helpline.reports.rebuild import consistent_snapshot, moment, next_month, rebuild_range
 
 OVERLAP = dt.timedelta(minutes=10)
@@ -70,12 +85,13 @@ def _stored(ids: Iterable[UUID]) -> dict[UUID, Fact]:
     }
 
 
-def _apply_rows(model: type[Model], period: str, rows: dict[Key, list[int]]) -> None:
+def _apply_rows(model: type[Model], names: tuple[str, ...], rows: dict[Any, list[int]]) -> None:
+    """Add each row's (contacts, wait) to the row of `model` whose columns `names` hold its key."""
     manager: Any = model._default_manager
-    for (day, channel, dimension, value), (n, w) in rows.items():
+    for values, (n, w) in rows.items():
         if not n and not w:
             continue
-        key = {period: day, "channel": channel, "dimension": dimension, "value": value}
+        key = dict(zip(names, values, strict=True))
         match = manager.filter(**key)
         if not match.update(contacts=F("contacts") + n, wait_seconds=F("wait_seconds") + w):
             manager.create(**key, contacts=n, wait_seconds=w)
@@ -84,10 +100,12 @@ def _apply_rows(model: type[Model], period: str, rows: dict[Key, list[int]]) -> 
 
 
 def apply_delta(delta: Counter[tuple[Key, str]]) -> None:
-    """Add a delta to the daily and the monthly rows: update the row, or create it; drop rows
-    that reach zero."""
+    """Add a delta to the daily and the monthly rows, per channel and over all channels: update
+    the row, or create it; drop rows that reach zero."""
     days: dict[Key, list[int]] = {}
     months: dict[Key, list[int]] = {}
+    all_days: dict[tuple[Any, ...], list[int]] = {}
+    all_months: dict[tuple[Any, ...], list[int]] = {}
     for (key, measure), amount in delta.items():
         if not amount:
             continue
@@ -95,8 +113,13 @@ def apply_delta(delta: Counter[tuple[Key, str]]) -> None:
         at = 0 if measure == "n" else 1
         days.setdefault(key, [0, 0])[at] += amount
         months.setdefault((day.replace(day=1), channel, dimension, value), [0, 0])[at] += amount
-    _apply_rows(DailyRollup, "day", days)
-    _apply_rows(MonthlyRollup, "month", months)
+        for all_day, all_dimension, all_value in across_channels(key):
+            all_days.setdefault((all_day, all_dimension, all_value), [0, 0])[at] += amount
+            all_months.setdefault((all_day.replace(day=1), all_dimension, all_value), [0, 0])[at] += amount
+    _apply_rows(DailyRollup, ("day", "channel", "dimension", "value"), days)
+    _apply_rows(MonthlyRollup, ("month", "channel", "dimension", "value"), months)
+    _apply_rows(DailyAllRollup, ("day", "dimension", "value"), all_days)
+    _apply_rows(MonthlyAllRollup, ("month", "dimension", "value"), all_months)
 
 
 def _apply_contacts(ids: list[UUID]) -> int:
@@ -164,6 +187,11 @@ def _take_away_moved(lo: dt.date | None, hi: dt.date | None) -> None:
         moved.delete()
 
 
+def _clear() -> None:
+    for model in (DailyRollup, MonthlyRollup, DailyAllRollup, MonthlyAllRollup, ContactFact):
+        model._default_manager.all().delete()
+
+
 def _rebuild_step(months: int) -> tuple[int, bool]:
     """One transaction of the gradual rebuild: (contacts counted, whether it is finished)."""
     with transaction.atomic():
@@ -173,9 +201,7 @@ def _rebuild_step(months: int) -> tuple[int, bool]:
             return 0, True
         if state.rebuild_started is None:
             first = Contact.objects.order_by("arrived_at").values_list("arrived_at", flat=True).first()
-            DailyRollup.objects.all().delete()
-            MonthlyRollup.objects.all().delete()
-            ContactFact.objects.all().delete()
+            _clear()
             state.rebuild_started = timezone.now()
             state.rebuild_from = first.astimezone(local_zone()).date().replace(day=1) if first else None
         lo = state.rebuild_from
@@ -212,9 +238,7 @@ def rollups_rebuild() -> int:
         consistent_snapshot()
         state = _locked_state()
         started = timezone.now()
-        DailyRollup.objects.all().delete()
-        MonthlyRollup.objects.all().delete()
-        ContactFact.objects.all().delete()
+        _clear()
         count = rebuild_range(None, None)
         state.watermark, state.rebuild_started, state.rebuild_from = started, None, None
         state.save(update_fields=["watermark", "rebuild_started", "rebuild_from"])

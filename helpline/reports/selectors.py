@@ -9,7 +9,10 @@ to contacts must start from contacts_visible_to instead.
 
 Figures are by local day (Asia/Phnom_Penh). A period reads the monthly rollups for the whole local
 months inside it and the daily rollups only for the days before the first and after the last of
-them, so a year is about twelve months of rows, not 365 days of them.
+them (or a month mostly inside whole, less its days outside: Period.cover), so a year is about
+twelve months of rows, not 365 days of them. Figures over every channel (the dashboard, the
+summary, the reports) read the all-channel rollups, a few times fewer rows than the per-channel
+ones that serve one channel's figures and the tables by channel.
 
 Multi-valued dimensions (reason categories and subcategories, actions) count each contact once per
 value, so their values may add up to more than the total; single-valued ones add up to the total
@@ -22,8 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from helpline.accounts.models import ApiToken, Staff
@@ -33,7 +36,7 @@ from helpline.contacts.models import DATA_KINDS, FEEDBACK_KINDS, NON_DATA_KINDS
 from helpline.referrals.models import Referral
 from helpline.referrals.stats import Durations, referral_figures
 from helpline.reports.facts import DIMENSIONS, WAIT_BUCKETS
-from helpline.reports.models import DailyRollup, MonthlyRollup
+from helpline.reports.models import DailyAllRollup, DailyRollup, MonthlyAllRollup, MonthlyRollup
 from helpline.reports.rebuild import next_month
 
 Grain = Literal["day", "week", "month"]
@@ -59,6 +62,16 @@ def rollups_visible_to(viewer: Principal) -> QuerySet[DailyRollup]:
 def monthly_rollups_visible_to(viewer: Principal) -> QuerySet[MonthlyRollup]:
     """The same gate as rollups_visible_to, over the monthly level."""
     return MonthlyRollup.objects.all() if may_see_statistics(viewer) else MonthlyRollup.objects.none()
+
+
+def all_rollups_visible_to(viewer: Principal) -> QuerySet[DailyAllRollup]:
+    """The same gate, over the all-channel daily level."""
+    return DailyAllRollup.objects.all() if may_see_statistics(viewer) else DailyAllRollup.objects.none()
+
+
+def monthly_all_rollups_visible_to(viewer: Principal) -> QuerySet[MonthlyAllRollup]:
+    """The same gate, over the all-channel monthly level."""
+    return MonthlyAllRollup.objects.all() if may_see_statistics(viewer) else MonthlyAllRollup.objects.none()
 
 
 @dataclass(frozen=True)
@@ -94,20 +107,49 @@ class Period:
         start = next_month(self.start, -months)
         return Period(start, self.start - dt.timedelta(days=1))
 
-    def split(self) -> tuple[list[Period], tuple[dt.date, dt.date] | None]:
-        """(the days read from daily rows, the months read from monthly rows as first days
-        [first, last)): whole months from the monthly level, the days around them from the daily."""
-        first = self.start if self.start.day == 1 else next_month(self.start)
-        after = self.end + dt.timedelta(days=1)
-        last = after if after.day == 1 else after.replace(day=1)
-        if first >= last:
-            return [self], None
-        days = []
-        if self.start < first:
-            days.append(Period(self.start, first - dt.timedelta(days=1)))
-        if last <= self.end:
-            days.append(Period(last, self.end))
-        return days, (first, last)
+    def cover(self) -> Cover:
+        """What a period is read from, in as few rows as it can be: whole months from the monthly
+        level; of a month only partly inside, the days inside from the daily level, or, when
+        fewer days of it lie outside than inside, the whole month less those outside days (a
+        monthly row equals the sum of its daily rows, which the rollups test holds)."""
+        months: list[dt.date] = []
+        add: list[Period] = []
+        less: list[Period] = []
+        first = self.start.replace(day=1)
+        while first <= self.end:
+            after = next_month(first)
+            inside = Period(max(self.start, first), min(self.end, after - dt.timedelta(days=1)))
+            outside = (after - first).days - inside.days
+            if inside.days <= outside:
+                add.append(inside)
+            else:
+                months.append(first)
+                if first < inside.start:
+                    less.append(Period(first, inside.start - dt.timedelta(days=1)))
+                if inside.end < after - dt.timedelta(days=1):
+                    less.append(Period(inside.end + dt.timedelta(days=1), after - dt.timedelta(days=1)))
+            first = after
+        return Cover((months[0], next_month(months[-1])) if months else None, _joined(add), _joined(less))
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The rows a period is read from (Period.cover)."""
+
+    months: tuple[dt.date, dt.date] | None  # monthly rows of the months [first, last)
+    add: list[Period]  # daily rows added
+    less: list[Period]  # daily rows taken away: days of a month read whole that lie outside
+
+
+def _joined(periods: list[Period]) -> list[Period]:
+    """Adjacent periods as one."""
+    out: list[Period] = []
+    for part in periods:
+        if out and out[-1].end + dt.timedelta(days=1) == part.start:
+            out[-1] = Period(out[-1].start, part.end)
+        else:
+            out.append(part)
+    return out
 
 
 @dataclass(frozen=True)
@@ -161,72 +203,95 @@ class Comparison:
     previous: Figures
 
 
-def _range(viewer: Principal, period: Period, channel: str) -> QuerySet[DailyRollup]:
-    qs = rollups_visible_to(viewer).filter(day__gte=period.start, day__lte=period.end)
-    return qs.filter(channel=channel) if channel else qs
-
-
-def _days(viewer: Principal, periods: list[Period], channel: str) -> QuerySet[DailyRollup]:
+def _days(viewer: Principal, periods: list[Period], channel: str, *, across: bool) -> QuerySet[Any]:
+    """Daily rows of these days: over every channel together (`across`), else per channel (of
+    `channel` alone unless it is "")."""
     within = Q(pk__in=[])
     for part in periods:
         within |= Q(day__gte=part.start, day__lte=part.end)
+    if across:
+        return all_rollups_visible_to(viewer).filter(within)
     qs = rollups_visible_to(viewer).filter(within)
     return qs.filter(channel=channel) if channel else qs
 
 
-def _months(viewer: Principal, months: tuple[dt.date, dt.date], channel: str) -> QuerySet[MonthlyRollup]:
-    qs = monthly_rollups_visible_to(viewer).filter(month__gte=months[0], month__lt=months[1])
+def _months(
+    viewer: Principal, months: tuple[dt.date, dt.date], channel: str, *, across: bool
+) -> QuerySet[Any]:
+    """Monthly rows of the months [first, last), as _days chooses them."""
+    inside = Q(month__gte=months[0], month__lt=months[1])
+    if across:
+        return monthly_all_rollups_visible_to(viewer).filter(inside)
+    qs = monthly_rollups_visible_to(viewer).filter(inside)
     return qs.filter(channel=channel) if channel else qs
 
 
-def grouped_rows(
-    viewer: Principal, period: Period, *, channel: str = "", dimensions: tuple[str, ...] = ()
+def _levels(
+    viewer: Principal, period: Period, channel: str, dimensions: tuple[str, ...], *, across: bool
 ) -> QuerySet[Any]:
-    """(dimension, value, channel, contacts, wait seconds) over the period, from the monthly rows
-    of its whole months and the daily rows of the days around them, in one statement (a row may
-    come twice, once per level: add them up)."""
-    days, months = period.split()
+    """(dimension, value[, channel], contacts, wait seconds) over the period, from the rows of
+    Period.cover() in one statement: a key may come up to three times, the days taken away with
+    negative counts, so add them up (a sum of 0 is a value the period does not have). The channel
+    column only per channel (not `across`)."""
+    names = ("dimension", "value") if across else ("dimension", "value", "channel")
+    cover = period.cover()
     parts: list[QuerySet[Any]] = []
-    for qs in (
-        _days(viewer, days, channel) if days else None,
-        _months(viewer, months, channel) if months else None,
+    for qs, sign in (
+        (_days(viewer, cover.add, channel, across=across) if cover.add else None, 1),
+        (_months(viewer, cover.months, channel, across=across) if cover.months else None, 1),
+        (_days(viewer, cover.less, channel, across=across) if cover.less else None, -1),
     ):
         if qs is None:
             continue
         if dimensions:
             qs = qs.filter(dimension__in=dimensions)
-        parts.append(
-            qs.values_list("dimension", "value", "channel")
-            .annotate(n=Sum("contacts"), w=Sum("wait_seconds"))
-            .order_by()
-        )
+        # Every part multiplied by its sign, so the union's columns are of one type on PostgreSQL.
+        n, w = Sum("contacts") * Value(sign), Sum("wait_seconds") * Value(sign)
+        parts.append(qs.values_list(*names).annotate(n=n, w=w).order_by())
     first, *rest = parts
     return first.union(*rest, all=True) if rest else first
 
 
+def grouped_rows(
+    viewer: Principal, period: Period, *, channel: str = "", dimensions: tuple[str, ...] = ()
+) -> QuerySet[Any]:
+    """(dimension, value, channel, contacts, wait seconds) over the period, per channel: for the
+    tables by channel (figures over every channel read the all-channel rows instead)."""
+    return _levels(viewer, period, channel, dimensions, across=False)
+
+
 def figures(viewer: Principal, period: Period, *, channel: str = "") -> Figures:
     """Every dimension's counts over the period, in one grouped statement; `by["channel"]` holds
-    the contacts of each channel."""
-    rows = grouped_rows(viewer, period, channel=channel)
+    the contacts of each channel. Over every channel from the all-channel rows, where the
+    dimension "channel" is each channel's total; for one channel from that channel's rows."""
     by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     answered_wait = 0
-    for dimension, value, row_channel, n, w in rows:
+    if channel:
+        rows: Any = [
+            (dimension, value, n, w)
+            for dimension, value, _channel, n, w in grouped_rows(viewer, period, channel=channel)
+        ]
+        if any(dimension == "total" for dimension, *_rest in rows):
+            rows.append(("channel", channel, sum(n for d, _v, n, _w in rows if d == "total"), 0))
+    else:
+        rows = _levels(viewer, period, "", (), across=True)
+    for dimension, value, n, w in rows:
         by[dimension][value] += n
-        if dimension == "total":
-            by["channel"][row_channel] += n
         if dimension == "calls" and value == "answered":
             answered_wait += w
-    calls_by = by.pop("calls", {})
+    # A value whose rows sum to 0 (taken away with the days outside the period) is not there.
+    found = {k: {v: n for v, n in counts.items() if n} for k, counts in by.items()}
+    calls_by = found.pop("calls", {})
     calls = Calls(
         offered=calls_by.get("offered", 0),
         answered=calls_by.get("answered", 0),
         abandoned=calls_by.get("abandoned", 0),
         short_abandons=calls_by.get("short_abandon", 0),
         wait_seconds=answered_wait,
-        wait_buckets=dict(by.pop("wait_bucket", {})),
+        wait_buckets=found.pop("wait_bucket", {}),
     )
-    total = by.pop("total", {}).get("", 0)
-    return Figures(period=period, total=total, by={k: dict(v) for k, v in by.items()}, calls=calls)
+    total = found.pop("total", {}).get("", 0)
+    return Figures(period=period, total=total, by={k: v for k, v in found.items() if v}, calls=calls)
 
 
 def dashboard(viewer: Principal, period: Period, *, channel: str = "") -> Comparison:
@@ -248,18 +313,20 @@ def series(
     out: dict[dt.date, dict[str, int]] = defaultdict(dict)
     bucket: Any
     if grain == "month":
-        # Whole months from the monthly rows, the partial months at either end from the daily.
-        days, months = period.split()
-        parts: list[Any] = []
-        if days:
-            daily = _days(viewer, days, channel).filter(dimension=dimension)
-            parts.append(daily.annotate(bucket=TruncMonth("day")).values_list("bucket", "value"))
-        if months:
-            monthly = _months(viewer, months, channel).filter(dimension=dimension)
-            parts.append(monthly.values_list("month", "value"))
-        rows = [row for part in parts for row in part.annotate(n=Sum("contacts")).order_by()]
+        # The rows of Period.cover(): a partial month is its days, or its whole month less the
+        # days of it outside the period.
+        cover = period.cover()
+        rows = []
+        if cover.months:
+            monthly = _months(viewer, cover.months, channel, across=not channel).filter(dimension=dimension)
+            rows += list(monthly.values_list("month", "value").annotate(n=Sum("contacts")).order_by())
+        for days, sign in ((cover.add, 1), (cover.less, -1)):
+            if days:
+                daily = _days(viewer, days, channel, across=not channel).filter(dimension=dimension)
+                for day, value, n in daily.values_list("day", "value").annotate(n=Sum("contacts")).order_by():
+                    rows.append((day.replace(day=1), value, sign * n))
     else:
-        qs = _range(viewer, period, channel).filter(dimension=dimension)
+        qs = _days(viewer, [period], channel, across=not channel).filter(dimension=dimension)
         if grain == "week":
             bucket = qs.annotate(bucket=TruncWeek("day")).values_list("bucket", "value")
         else:
@@ -268,7 +335,8 @@ def series(
     for start, value, n in rows:
         day = start.date() if isinstance(start, dt.datetime) else start
         out[day][value] = out[day].get(value, 0) + n
-    return dict(sorted(out.items()))
+    kept = {day: {v: n for v, n in counts.items() if n} for day, counts in out.items()}
+    return dict(sorted((day, counts) for day, counts in kept.items() if counts))
 
 
 def wait_bucket_names() -> list[str]:
