@@ -7,11 +7,12 @@ the replay without credentials (test_api_fuzz.py checks refusals)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
-from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
+from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
 from helpline.accounts.models import Role
 from tests.conftest import signed_in_client
@@ -54,4 +55,14 @@ def test_referrals_api_as_a_supervisor_never_fails_and_answers_as_the_schema_say
     response = case.call(headers=session["headers"])
     assert response.status_code < 500, response.text
     assert response.status_code != 401, "the session was not taken"
-    case.validate_response(response, headers=session["headers"], excluded_checks=_EXCLUDED)
+    excluded = _EXCLUDED
+    if not positive and not_all_sent(case, response.request.url):
+        # The client left out a generated value it cannot put in a URL (an empty list, a null):
+        # the server never saw what made the example invalid, so accepting it proves nothing.
+        excluded = [*_EXCLUDED, negative_data_rejection]
+    case.validate_response(response, headers=session["headers"], excluded_checks=excluded)
+
+
+def not_all_sent(case: Any, url: str) -> bool:
+    sent = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    return any(name not in sent for name in (case.query or {}))
