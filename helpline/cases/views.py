@@ -96,6 +96,19 @@ def _follow_ups_with_forms(case: Case, kept: Any) -> list[Any]:
     return found
 
 
+def audit_case_part(staff: Staff, case: Case, request: HttpRequest, part: str) -> None:
+    """A read of one part of a case fetched on its own (earlier entries, a form): audited as the
+    case page is, naming the part."""
+    audit_record(
+        staff,
+        action=AuditAction.CASE_VIEW,
+        record_type="case",
+        record_id=case.pk,
+        request=request,
+        detail={"part": part},
+    )
+
+
 def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
     workers = forms.CaseWorkers()  # listed by four kinds of form on the page
@@ -283,14 +296,7 @@ def case_timeline(request: HttpRequest, case_id: UUID) -> HttpResponse:
         )
     except selectors.FilterError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    audit_record(
-        staff,
-        action=AuditAction.CASE_VIEW,
-        record_type="case",
-        record_id=case.pk,
-        request=request,
-        detail={"part": "timeline"},
-    )
+    audit_case_part(staff, case, request, "timeline")
     template = "cases/_timeline_entries.html" if getattr(request, "htmx", False) else "cases/timeline.html"
     return render(request, template, {"case": case, "timeline": page})
 
@@ -309,14 +315,7 @@ def case_notes(request: HttpRequest, case_id: UUID) -> HttpResponse:
         )
     except selectors.FilterError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    audit_record(
-        staff,
-        action=AuditAction.CASE_VIEW,
-        record_type="case",
-        record_id=case.pk,
-        request=request,
-        detail={"part": "notes"},
-    )
+    audit_case_part(staff, case, request, "notes")
     template = "cases/_notes_entries.html" if getattr(request, "htmx", False) else "cases/notes.html"
     return render(request, template, {"case": case, "notes": page, "supervises": supervises})
 

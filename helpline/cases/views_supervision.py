@@ -12,12 +12,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.permissions import Permission
-from helpline.audit.actions import AuditAction
-from helpline.audit.services import audit_record
 from helpline.cases import breaks, forms, selectors, supervision
 from helpline.cases.models import Case, ConfidentialityBreak, SignOff
 from helpline.cases.services import CaseError
-from helpline.cases.views import break_edit_form, form_refused, item_ids, refused, staff_of, to_case
+from helpline.cases.views import (
+    audit_case_part,
+    break_edit_form,
+    form_refused,
+    item_ids,
+    refused,
+    staff_of,
+    to_case,
+)
 
 
 def _facts(form: forms.BreakForm) -> breaks.BreakFacts:
@@ -64,14 +70,7 @@ def break_edit(request: HttpRequest, case_id: UUID, break_id: UUID) -> HttpRespo
     staff = staff_of(request)
     case = selectors.access_case(staff, case_id)
     brk = _break_of(case, break_id)
-    audit_record(
-        staff,
-        action=AuditAction.CASE_VIEW,
-        record_type="case",
-        record_id=case.pk,
-        request=request,
-        detail={"part": "break"},
-    )
+    audit_case_part(staff, case, request, "break")
     context = {"case": case, "b": brk, "form": break_edit_form(staff, brk), "approved": SignOff.APPROVED}
     template = "cases/_break_edit.html" if getattr(request, "htmx", False) else "cases/break_edit.html"
     return render(request, template, context)
