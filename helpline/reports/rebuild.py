@@ -27,13 +27,12 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     TextField,
     Value,
     When,
 )
-from django.db.models.expressions import Combinable, OuterRef
+from django.db.models.expressions import Combinable
 from django.db.models.functions import (
     Cast,
     Coalesce,
@@ -112,17 +111,38 @@ def _in_days(qs: QuerySet[Any], field: str, lo: dt.date | None, hi: dt.date | No
     return qs
 
 
-def _insert(table: str, columns: list[str], qs: QuerySet[Any], select: list[str], params: list[Any]) -> int:
+def _insert(
+    table: str,
+    columns: list[str],
+    qs: QuerySet[Any],
+    select: list[str],
+    params: list[Any],
+    joined: tuple[tuple[str, QuerySet[Any], str], ...] = (),
+) -> int:
     """INSERT INTO table (columns) SELECT <select> FROM (<qs>) AS s; `select` names the subquery's
-    columns as s.<name>, or is a literal placeholder "%s" taking the next of `params`."""
-    sql, inner = qs.query.sql_with_params()
-    parts = [p if p == "%s" else f"s.{connection.ops.quote_name(p)}" for p in select]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    columns as s.<name> (a joined one as <alias>.<name>, "" where none), or is a literal
+    placeholder "%s" taking the next of `params`. Each of `joined` (alias, grouped queryset, s's
+    column) is LEFT JOINed on its contact_id: one pass over each table, not a subquery per row."""
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        alias, _, field = name.rpartition(".")
+        # a joined column is NULL for a contact without links: the ledger stores ""
+        return f"COALESCE({alias}.{quote(field)}, '')" if alias else f"s.{quote(field)}"
+
+    sql, inner = qs.order_by().query.sql_with_params()
+    joins, joined_params = [], []
+    for alias, grouped, key in joined:
+        part, part_params = grouped.order_by().query.sql_with_params()
+        joins.append(f" LEFT JOIN ({part}) {alias} ON {alias}.{quote('contact_id')} = s.{quote(key)}")
+        joined_params += part_params
+    parts = [p if p == "%s" else column(p) for p in select]
+    quoted = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608  # nosec B608 (our names)
-            f"SELECT {', '.join(parts)} FROM ({sql}) s",
-            [*params, *inner],
+            f"INSERT INTO {quote(table)} ({quoted}) "  # noqa: S608  # nosec B608 (our names)
+            f"SELECT {', '.join(parts)} FROM ({sql}) s{''.join(joins)}",
+            [*params, *inner, *joined_params],
         )
         return int(cursor.rowcount)
 
@@ -148,12 +168,22 @@ def _chi_head(chi: str) -> Case:
     )
 
 
-def _joined(through: Any, part: Combinable) -> Coalesce:
-    rows = through.objects.filter(contact_id=OuterRef("pk")).values("contact_id").annotate(s=_Joined(part))
-    return Coalesce(Subquery(rows.values("s")), Value(""), output_field=TextField())
+def _joined(through: Any, part: Combinable, lo: dt.date | None, hi: dt.date | None) -> QuerySet[Any]:
+    """Per contact of the range, its links' `part` joined (contact_id, s)."""
+    links = through.objects.all()
+    if lo is not None:
+        links = links.filter(contact__arrived_at__gte=moment(lo))
+    if hi is not None:
+        links = links.filter(contact__arrived_at__lt=moment(hi))
+    rows: QuerySet[Any] = links.values("contact_id").annotate(s=_Joined(part)).values("contact_id", "s")
+    return rows
 
 
-def _fact_rows(lo: dt.date | None, hi: dt.date | None) -> QuerySet[Any]:
+def _fact_rows(
+    lo: dt.date | None, hi: dt.date | None
+) -> tuple[QuerySet[Any], tuple[tuple[str, QuerySet[Any], str], ...]]:
+    """The contacts' own columns, and the reason and action links grouped per contact (joined to
+    them by _insert: a correlated subquery per contact read the terms table once per row)."""
     zone = local_zone()
     reason_part = Concat(
         F("term__code"),
@@ -193,12 +223,13 @@ def _fact_rows(lo: dt.date | None, hi: dt.date | None) -> QuerySet[Any]:
         "short_abandon": Case(
             When(short, then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
-        "reasons": _joined(Contact.reasons.through, reason_part),
-        "actions": _joined(Contact.actions.through, F("term__code")),
     }
     aliased = {f"f_{name}": expression for name, expression in columns.items()}
     rows: QuerySet[Any] = _contacts(lo, hi).annotate(**aliased).values(*aliased)
-    return rows
+    return rows, (
+        ("r", _joined(Contact.reasons.through, reason_part, lo, hi), "f_contact_id"),
+        ("a", _joined(Contact.actions.through, F("term__code"), lo, hi), "f_contact_id"),
+    )
 
 
 def _facts(lo: dt.date | None, hi: dt.date | None) -> QuerySet[ContactFact]:
@@ -345,9 +376,12 @@ def rebuild_range(lo: dt.date | None, hi: dt.date | None) -> int:
     _in_days(DailyAllRollup.objects.all(), "day", lo, hi).delete()
     _in_days(MonthlyAllRollup.objects.all(), "month", lo, hi).delete()
     _facts(lo, hi).delete()
-    facts = _fact_rows(lo, hi)
+    facts, links = _fact_rows(lo, hi)
     columns = ["contact_id", *fact_fields()]
-    count = _insert(ContactFact._meta.db_table, columns, facts, [f"f_{n}" for n in columns], [])
+    select = [f"f_{n}" for n in columns]
+    select[columns.index("reasons")] = "r.s"
+    select[columns.index("actions")] = "a.s"
+    count = _insert(ContactFact._meta.db_table, columns, facts, select, [], links)
     _rollups_from_facts(lo, hi)
     _all_channels_from_channels(lo, hi)
     _months_from_days(lo, hi)
