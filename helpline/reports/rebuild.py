@@ -131,7 +131,8 @@ def _insert(
         return f"COALESCE({alias}.{quote(field)}, '')" if alias else f"s.{quote(field)}"
 
     sql, inner = qs.order_by().query.sql_with_params()
-    joins, joined_params = [], []
+    joins: list[str] = []
+    joined_params: list[Any] = []
     for alias, grouped, key in joined:
         part, part_params = grouped.order_by().query.sql_with_params()
         joins.append(f" LEFT JOIN ({part}) {alias} ON {alias}.{quote('contact_id')} = s.{quote(key)}")
