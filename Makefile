@@ -184,8 +184,8 @@ bench-chat: install-dev messages
 
 # Risk triage on the labelled corpus's held-out part (helpline/routing/corpus/): recall and false
 # positives per topic and overall, for keyword signals, the second scorer and both, and the time per
-# message. Prints, asserts nothing; also writes bench/results/triage.txt. All messages and what went
-# wrong: make bench-triage BENCH_ARGS="--part all --misses".
+# message. Prints, asserts nothing; also writes bench/results/triage.txt. The training messages
+# scored wrongly: make bench-triage BENCH_ARGS="--part train --misses" (held-out ones are never listed).
 .PHONY: bench-triage
 bench-triage: install-dev
 	$(BIN)/python bench/triage.py $(BENCH_ARGS)
