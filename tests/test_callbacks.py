@@ -164,3 +164,36 @@ def test_once_the_call_back_is_closed_a_new_one_may_be_made(supervisor: Staff, c
     contact_close_quick(supervisor, contact=Contact.objects.get(direction=Direction.OUTBOUND), kind="hang_up")
     call_back(client, call)
     assert Contact.objects.filter(direction=Direction.OUTBOUND).count() == 2
+
+
+def _called_back(supervisor: Staff, client_for: ClientFor) -> Callback:
+    call_back(client_for(supervisor), missed_call())
+    # the call-back call has ended
+    Contact.objects.filter(direction=Direction.OUTBOUND).update(status="closed", kind="counselling")
+    return Callback.objects.get()
+
+
+def test_an_erasure_request_takes_the_words_written_for_a_call_back(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    callback = _called_back(supervisor, client_for)
+    response = client_for(supervisor).post(
+        "/operations/data-requests/erase/", {"number": NUMBER, "reason": "asked by phone, identity checked"}
+    )
+    assert response.status_code == 200
+    callback.refresh_from_db()
+    assert callback.reason == "" and callback.made_by == supervisor  # who called back stays
+
+
+def test_retention_takes_the_words_written_for_a_call_back_with_its_calls(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    from helpline.operations.retention import retention_run
+
+    callback = _called_back(supervisor, client_for)
+    assert retention_run().contacts == 0  # too recent: nothing goes, the words stay
+    callback.refresh_from_db()
+    assert callback.reason == "she asked us to call at 5"
+    retention_run(now=timezone.now() + dt.timedelta(days=3 * 365))
+    callback.refresh_from_db()
+    assert callback.reason == ""

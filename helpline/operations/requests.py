@@ -37,6 +37,7 @@ from helpline.conversations.models import Conversation, Message
 from helpline.feedback.erasure import feedback_erase, feedback_of_contacts
 from helpline.feedback.models import OPEN_STATES, Feedback
 from helpline.referrals.erasure import referrals_erase_for_cases
+from helpline.voice.erasure import callbacks_erase_reasons
 
 IN_PROGRESS = _("A conversation or call of this person is still going on: erase once it has ended.")
 
@@ -176,6 +177,7 @@ def data_request_erase(
         cases = cases_erase(actor, case_ids=case_ids, request=request)
         referrals_erase_for_cases(actor, case_ids=case_ids, reason="erasure request")
         contacts = contacts_erase(actor, contact_ids=contact_ids, reason="erasure request")
+        callbacks_erase_reasons(contact_ids=contact_ids)
         conversations_forget_caller(contact_ids=contact_ids)
         messages = messages_erase_text(actor, contact_ids=contact_ids, reason="erasure request")
         feedback = feedback_erase(actor, feedback_ids=[f.pk for f in held.feedback], reason="erasure request")

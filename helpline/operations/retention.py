@@ -32,6 +32,7 @@ from helpline.conversations.erasure import conversations_forget_caller, messages
 from helpline.feedback.erasure import feedback_erase, feedback_expired
 from helpline.operations.models import RetentionPolicy, RetentionRun
 from helpline.referrals.erasure import referrals_erase_for_cases
+from helpline.voice.erasure import callbacks_erase_reasons
 
 log = logging.getLogger("helpline.operations")
 
@@ -83,6 +84,7 @@ def retention_run(*, now: dt.datetime | None = None, actor: Staff | str = SYSTEM
         )
         contact_ids = of_cases | set(aged)
         run.contacts = contacts_erase(actor, contact_ids=contact_ids, reason="retention")
+        callbacks_erase_reasons(contact_ids=contact_ids)
         conversations_forget_caller(contact_ids=contact_ids)
 
         live = CaseContact.objects.filter(
