@@ -25,14 +25,22 @@ from __future__ import annotations
 from django.db import models
 
 
-class DailyRollup(models.Model):
+class _Counts(models.Model):
+    """What every rollup row holds beside its day or month (and channel)."""
+
     id = models.BigAutoField(primary_key=True)
-    day = models.DateField()
-    channel = models.CharField(max_length=16)
     dimension = models.CharField(max_length=32)
     value = models.CharField(max_length=96)
     contacts = models.IntegerField(default=0)
     wait_seconds = models.BigIntegerField(default=0)  # summed over the row's contacts (answered ones)
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(_Counts):
+    day = models.DateField()
+    channel = models.CharField(max_length=16)
 
     class Meta:
         constraints = [
@@ -44,14 +52,9 @@ class DailyRollup(models.Model):
         return f"{self.day} {self.channel} {self.dimension}={self.value}: {self.contacts}"
 
 
-class MonthlyRollup(models.Model):
-    id = models.BigAutoField(primary_key=True)
+class MonthlyRollup(_Counts):
     month = models.DateField()  # the first day of the local month
     channel = models.CharField(max_length=16)
-    dimension = models.CharField(max_length=32)
-    value = models.CharField(max_length=96)
-    contacts = models.IntegerField(default=0)
-    wait_seconds = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -65,13 +68,8 @@ class MonthlyRollup(models.Model):
         return f"{self.month:%Y-%m} {self.channel} {self.dimension}={self.value}: {self.contacts}"
 
 
-class DailyAllRollup(models.Model):
-    id = models.BigAutoField(primary_key=True)
+class DailyAllRollup(_Counts):
     day = models.DateField()
-    dimension = models.CharField(max_length=32)
-    value = models.CharField(max_length=96)
-    contacts = models.IntegerField(default=0)
-    wait_seconds = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -83,13 +81,8 @@ class DailyAllRollup(models.Model):
         return f"{self.day} {self.dimension}={self.value}: {self.contacts}"
 
 
-class MonthlyAllRollup(models.Model):
-    id = models.BigAutoField(primary_key=True)
+class MonthlyAllRollup(_Counts):
     month = models.DateField()  # the first day of the local month
-    dimension = models.CharField(max_length=32)
-    value = models.CharField(max_length=96)
-    contacts = models.IntegerField(default=0)
-    wait_seconds = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
