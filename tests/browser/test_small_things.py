@@ -84,3 +84,24 @@ def test_the_code_lists_fit_a_1440_pixel_screen(
         )
         assert width <= room, (vocabulary, width, room)
     context.close()
+
+
+def test_search_filters_sit_side_by_side_on_a_1366_pixel_screen(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    # The filters of the case list, the statistics and the partner search were squeezed into one
+    # 10rem column, one under another, and pushed the list itself below the fold.
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1366, "height": 768},
+    )
+    page = context.new_page()
+    for url in ["/cases/", "/statistics/"]:
+        page.goto(url)
+        fields = page.locator("main form.filters .grid > div")
+        expect(fields.first).to_be_visible()
+        first, second = fields.nth(0).bounding_box(), fields.nth(1).bounding_box()
+        assert first is not None and second is not None
+        assert second["y"] == first["y"] and second["x"] > first["x"] + first["width"], (url, first, second)
+    context.close()
