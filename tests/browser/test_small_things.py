@@ -105,3 +105,27 @@ def test_search_filters_sit_side_by_side_on_a_1366_pixel_screen(
         assert first is not None and second is not None
         assert second["y"] == first["y"] and second["x"] > first["x"] + first["width"], (url, first, second)
     context.close()
+
+
+def test_email_time_and_date_time_boxes_look_like_every_other_box(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    # A shift's start and end, a contact's time and a child's email address for an answer were
+    # bare browser boxes: a third of the width, small monospaced text, beside full-width fields.
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1366, "height": 768},
+    )
+    page = context.new_page()
+    for url, odd, usual in [
+        ("/rota/", "#id_starts_at", "#id_role"),
+        ("/contacts/new/", "#id_arrived_at", "#id_channel"),
+        ("/say/", "#id_email", "#id_name"),
+    ]:
+        page.goto(url)
+        expect(page.locator(odd).first).to_be_attached()
+        box, other = page.locator(odd).first.bounding_box(), page.locator(usual).first.bounding_box()
+        assert box is not None and other is not None
+        assert box["width"] == other["width"] and box["height"] >= 0.9 * other["height"], (url, box, other)
+    context.close()
