@@ -51,6 +51,11 @@ class PatternForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=ShiftRole.choices)
     minimum = forms.IntegerField(label=_("Minimum counsellors"), min_value=1, max_value=50, initial=2)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The rota page shows this form under the shift form, which has a role and a minimum too.
+        kwargs.setdefault("auto_id", "id_pattern_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AssignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
