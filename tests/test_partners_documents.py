@@ -6,6 +6,7 @@ opened it is audited."""
 from __future__ import annotations
 
 import io
+import re
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -228,3 +229,15 @@ def test_the_too_large_page_is_in_the_readers_language_and_leads_back(
         f"/partners/{partner.pk}/documents/", {"file": upload("huge.pdf", huge)}
     )
     assert elsewhere.status_code == 413 and "evil.example" not in elsewhere.content.decode()
+
+
+def test_the_partner_pages_labels_each_lead_to_one_box(
+    keeper: Staff, partner: Partner, client_for: ClientFor
+) -> None:
+    # The assessment form and the document form both have a file box: with one id for both, the
+    # document form's label (and a screen reader following it) led to the assessment's box.
+    page = client_for(keeper).get(f"/partners/{partner.pk}/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    targets = re.findall(r'<label for="([^"]+)"', page)
+    assert "id_file" in targets or any(t.endswith("_file") for t in targets)
+    assert [t for t in targets if ids.count(t) != 1] == []

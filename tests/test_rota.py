@@ -5,6 +5,7 @@ supervisor decides, weekly patterns, coverage figures, and the wallboard's on-sh
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -366,3 +367,15 @@ def test_a_shift_already_over_is_history_not_a_gap(counsellor: Staff) -> None:
     assert day.gaps == 0
     with pytest.raises(RotaError):
         services.shift_assign("test", shift=over, staff=counsellor)
+
+
+def test_the_pattern_forms_labels_lead_to_its_own_boxes_not_the_shift_forms(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    # Both forms have a role and a minimum: with the same ids, clicking "Role" under "Add a weekly
+    # pattern" (or a screen reader reading it) went to the shift form's box above.
+    page = client_for(supervisor).get("/rota/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    pattern = page[page.index(reverse("rota:pattern_add")) :]
+    for target in re.findall(r'<label for="([^"]+)"', pattern.split("</form>")[0]):
+        assert ids.count(target) == 1, target

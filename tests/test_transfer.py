@@ -340,3 +340,30 @@ def test_the_wallboard_assigns_only_waiting_contacts(
         client_for(supervisor).post(f"/wallboard/assign/{contact.pk}/", {"to": "sophea"}).status_code == 400
     )
     assert Contact.objects.get(pk=contact.pk).counsellor == counsellor
+
+
+def test_an_administrator_on_the_wallboard_is_offered_no_assign_or_reassign_they_would_be_refused(
+    administrator: Staff, supervisor: Staff, counsellor: Staff, colleague: Staff, client_for: ClientFor
+) -> None:
+    held = held_by(counsellor)
+    text_receive(
+        InboundText(
+            provider="kannel",
+            provider_message_id="t-wall",
+            sender="+85512000222",
+            recipient="1280",
+            text="hi",
+        )
+    )
+    waiting = Contact.objects.get(status=Status.WAITING)
+    admin = client_for(administrator)
+    board = admin.get("/wallboard/").content.decode()
+    # The administrator sees the floor, but neither button is theirs to press.
+    assert admin.get(f"/console/{held.pk}/transfer/?next=/wallboard/").status_code == 403
+    assert admin.post(f"/wallboard/assign/{waiting.pk}/", {"to": "sophea"}).status_code == 403
+    assert f"/console/{held.pk}/transfer/" not in board
+    assert f"/wallboard/assign/{waiting.pk}/" not in board
+    # A supervisor, who may do both, still has them.
+    theirs = client_for(supervisor).get("/wallboard/").content.decode()
+    assert f"/console/{held.pk}/transfer/?next=/wallboard/" in theirs
+    assert f"/wallboard/assign/{waiting.pk}/" in theirs

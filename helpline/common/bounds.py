@@ -88,6 +88,17 @@ class WindowDateField(forms.DateField):
         }
 
 
+def _datetime_in_window(value: dt.datetime) -> None:
+    if value is not None:
+        _date_in_window(value.date())
+
+
+class WindowDateTimeField(forms.DateTimeField):
+    """A date and time still to come or long past (a shift) whose day keeps to the date window."""
+
+    default_validators = [_datetime_in_window]
+
+
 class EventTimeField(forms.DateTimeField):
     """When something happened: from 2000 to a day from now."""
 

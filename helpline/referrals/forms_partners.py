@@ -182,6 +182,8 @@ class DocumentForm(forms.Form):
     assessment = forms.ChoiceField(label=_("Of the assessment"), required=False)
 
     def __init__(self, *args: Any, assessments: list[PartnerAssessment] | None = None, **kwargs: Any) -> None:
+        # The partner's page shows this form beside the assessment form, which has a file box too.
+        kwargs.setdefault("auto_id", "id_upload_%s")
         super().__init__(*args, **kwargs)
         self.fields["assessment"].choices = BLANK + [  # type: ignore[attr-defined]
             (str(a.pk), f"{a.assessed_on.isoformat()} · {a.get_outcome_display()}") for a in assessments or []

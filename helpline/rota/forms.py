@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpline.accounts.models import Staff
 from helpline.accounts.vetting import vetted
+from helpline.common.bounds import WindowDateField, WindowDateTimeField
 from helpline.rota.models import ShiftRole, Weekday
 from helpline.rota.services import ROTA_ROLES
 
@@ -25,16 +26,16 @@ def rota_staff(label: Any) -> forms.ModelChoiceField:  # type: ignore[type-arg]
 
 
 class StartForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = WindowDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ShiftForm(forms.Form):
-    starts_at = forms.DateTimeField(
+    starts_at = WindowDateTimeField(
         label=_("Starts"),
         input_formats=LOCAL_MINUTE,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    ends_at = forms.DateTimeField(
+    ends_at = WindowDateTimeField(
         label=_("Ends"),
         input_formats=LOCAL_MINUTE,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -49,6 +50,11 @@ class PatternForm(forms.Form):
     end_time = forms.TimeField(label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}))
     role = forms.ChoiceField(label=_("Role"), choices=ShiftRole.choices)
     minimum = forms.IntegerField(label=_("Minimum counsellors"), min_value=1, max_value=50, initial=2)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The rota page shows this form under the shift form, which has a role and a minimum too.
+        kwargs.setdefault("auto_id", "id_pattern_%s")
+        super().__init__(*args, **kwargs)
 
 
 class AssignForm(forms.Form):

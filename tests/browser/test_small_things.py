@@ -84,3 +84,48 @@ def test_the_code_lists_fit_a_1440_pixel_screen(
         )
         assert width <= room, (vocabulary, width, room)
     context.close()
+
+
+def test_search_filters_sit_side_by_side_on_a_1366_pixel_screen(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    # The filters of the case list, the statistics and the partner search were squeezed into one
+    # 10rem column, one under another, and pushed the list itself below the fold.
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1366, "height": 768},
+    )
+    page = context.new_page()
+    for url in ["/cases/", "/statistics/"]:
+        page.goto(url)
+        fields = page.locator("main form.filters .grid > div")
+        expect(fields.first).to_be_visible()
+        first, second = fields.nth(0).bounding_box(), fields.nth(1).bounding_box()
+        assert first is not None and second is not None
+        assert second["y"] == first["y"] and second["x"] > first["x"] + first["width"], (url, first, second)
+    context.close()
+
+
+def test_email_time_and_date_time_boxes_look_like_every_other_box(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    # A shift's start and end, a contact's time and a child's email address for an answer were
+    # bare browser boxes: a third of the width, small monospaced text, beside full-width fields.
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1366, "height": 768},
+    )
+    page = context.new_page()
+    for url, odd, usual in [
+        ("/rota/", "#id_starts_at", "#id_role"),
+        ("/contacts/new/", "#id_arrived_at", "#id_channel"),
+        ("/say/", "#id_email", "#id_name"),
+    ]:
+        page.goto(url)
+        expect(page.locator(odd).first).to_be_attached()
+        box, other = page.locator(odd).first.bounding_box(), page.locator(usual).first.bounding_box()
+        assert box is not None and other is not None
+        assert box["width"] == other["width"] and box["height"] >= 0.9 * other["height"], (url, box, other)
+    context.close()
