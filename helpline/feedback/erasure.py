@@ -1,11 +1,10 @@
 """Erasing feedback: the feedback app's writer for retention and for a person's erasure request.
 
 What the person wrote or was told goes: their words, the name they gave, what they said it was
-about, the address to reply to, the response, the notes on the item's history and the copy of
-their words in a partner's concerns log. What is counted
-stays: kind, source, subject, severity, state and the times, so the quality figures and the
-reports do not move. An item still being handled is never erased (it would lose what is being
-answered)."""
+about, the address to reply to and its hash, the response, the notes on the item's history and
+the copy of their words in a partner's concerns log. What is counted stays: kind, source,
+subject, severity, state and the times, so the quality figures and the reports do not move. An
+item still being handled is never erased (it would lose what is being answered)."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ from django.utils import timezone
 from helpline.accounts.principals import Actor
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.feedback.addresses import reply_address_hash
 from helpline.feedback.models import OPEN_STATES, Feedback, FeedbackEvent, State
 from helpline.referrals.erasure import concerns_erase_words
 
@@ -42,6 +42,13 @@ def feedback_of_contacts(contact_ids: Iterable[UUID]) -> QuerySet[Feedback]:
     return Feedback.objects.filter(contact_id__in=list(contact_ids))
 
 
+def feedback_of_address(email: str) -> QuerySet[Feedback]:
+    """Feedback whose reply address is this email address (any letter case), erased or not: an
+    erased item has lost its address, so it is no longer found."""
+    digest = reply_address_hash(email)
+    return Feedback.objects.filter(reply_address_hash=digest) if digest else Feedback.objects.none()
+
+
 def feedback_erase(actor: Actor, *, feedback_ids: Iterable[UUID], reason: str = "") -> int:
     """Blank what identifies the person on these items; returns how many were erased. Items still
     open are left as they are. One audit row with the count (`reason` is a category such as
@@ -60,6 +67,7 @@ def feedback_erase(actor: Actor, *, feedback_ids: Iterable[UUID], reason: str = 
             name="",
             subject_words="",
             reply_address_encrypted="",
+            reply_address_hash="",
             response="",
             reply_error="",
             erased_at=now,

@@ -115,6 +115,8 @@ class Feedback(TimeStampedModel):
         _("reply by"), max_length=8, choices=ReplyChannel.choices, blank=True, default=ReplyChannel.NONE
     )
     reply_address_encrypted = models.TextField(blank=True)  # an email address, encrypted
+    # Its keyed hash (lower-cased, feedback/addresses.py): a data request finds the item by it.
+    reply_address_hash = models.CharField(max_length=64, blank=True, default="")
     email_message_id = models.CharField(max_length=250, null=True, blank=True, unique=True)
     recorded_by = models.ForeignKey(STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     received_at = models.DateTimeField(_("received"))
@@ -140,6 +142,7 @@ class Feedback(TimeStampedModel):
         indexes = [
             models.Index(fields=["state", "respond_by"], name="feedback_state_due"),
             models.Index(fields=["-received_at", "-id"], name="feedback_received"),
+            models.Index(fields=["reply_address_hash"], name="feedback_reply_hash"),
         ]
         constraints = [
             models.UniqueConstraint(

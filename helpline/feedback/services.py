@@ -26,6 +26,7 @@ from helpline.common.crypto import decrypt_text, encrypt_text
 from helpline.common.text import storable
 from helpline.contacts.models import Contact
 from helpline.conversations.services import text_reply
+from helpline.feedback.addresses import reply_address_hash
 from helpline.feedback.models import (
     Feedback,
     FeedbackEvent,
@@ -245,6 +246,7 @@ def feedback_receive(
             contact=contact,
             reply_channel=reply_channel,
             reply_address_encrypted=encrypt_text(reply_address.strip()) if reply_address else "",
+            reply_address_hash=reply_address_hash(reply_address),
             email_message_id=email_message_id,
             recorded_by=staff,
             received_at=now,

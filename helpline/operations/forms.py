@@ -57,11 +57,15 @@ class LegalHoldForm(forms.Form):
 class DataRequestFindForm(forms.Form):
     number = forms.CharField(label=_("Phone number the person used"), max_length=32, required=False)
     case_number = forms.CharField(label=_("or a case number"), max_length=16, required=False)
+    # The address they wrote from or asked a reply at (feedback by the web form or by email).
+    email = forms.EmailField(label=_("or an email address"), max_length=254, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("number") and not data.get("case_number"):
-            raise forms.ValidationError(_("Give a phone number or a case number."))
+        if "email" in self.errors:  # a mistyped address: its own error says so
+            return data
+        if not data.get("number") and not data.get("case_number") and not data.get("email"):
+            raise forms.ValidationError(_("Give a phone number, a case number or an email address."))
         return data
 
 

@@ -58,6 +58,7 @@ def _listing(
         _staff(request),
         number=find.cleaned_data["number"],
         case_number=find.cleaned_data["case_number"],
+        email=find.cleaned_data["email"],
         request=request,
     )
     for case in held.cases:
@@ -97,6 +98,7 @@ def data_request_erase_view(request: HttpRequest) -> HttpResponse:
             _staff(request),
             number=form.cleaned_data["number"],
             case_number=form.cleaned_data["case_number"],
+            email=form.cleaned_data["email"],
             reason=form.cleaned_data["reason"],
             request=request,
         )
