@@ -23,7 +23,7 @@ from helpline.contacts.models import Channel, Contact, Kind, Status, Urgency
 from helpline.people import services
 from helpline.people.figures import review_scores
 from helpline.people.models import Criterion, Debrief, Distressing, Review
-from helpline.people.selectors import high_risk_this_shift, review_trends
+from helpline.people.selectors import high_risk_this_shift, last_closed_contact, review_trends
 from helpline.people.services import PeopleError, SampleFilters
 from tests.factories import persona
 from tests.rota_factories import shift_now
@@ -388,6 +388,25 @@ def test_marking_twice_keeps_one_mark_and_one_audit_row(counsellor: Staff, clien
         assert response["Location"] == f"{reverse('people:my_debriefs')}?contact={contact.pk}"
     assert Distressing.objects.count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.DISTRESSING_MARK).count() == 1
+
+
+def test_the_last_contact_is_the_one_closed_last_whether_answered_or_only_handled(
+    counsellor: Staff, make_persona: Callable[..., Staff]
+) -> None:
+    colleague = make_persona(Role.COUNSELLOR, username="colleague")
+    now = timezone.now()
+    answered = closed(counsellor, days_ago=0)
+    handled = closed(colleague, days_ago=0)  # answered by a colleague, handed to this counsellor
+    handled.handlers.add(counsellor)
+    theirs = closed(colleague, days_ago=0)  # never this counsellor's
+    earlier = closed(counsellor, days_ago=0)  # closed before the fallback shift began
+    for contact, minutes in ((answered, 20), (handled, 5), (theirs, 1), (earlier, 60 * 24)):
+        Contact.objects.filter(pk=contact.pk).update(ended_at=now - dt.timedelta(minutes=minutes))
+    assert last_closed_contact(counsellor) == handled
+    Contact.objects.filter(pk=handled.pk).update(ended_at=now - dt.timedelta(minutes=30))
+    assert last_closed_contact(counsellor) == answered
+    Contact.objects.filter(pk__in=[answered.pk, handled.pk]).delete()
+    assert last_closed_contact(counsellor) is None
 
 
 def test_the_contact_just_closed_can_still_be_marked_from_the_console(

@@ -155,13 +155,16 @@ def high_risk_this_shift(staff: Staff, now: dt.datetime | None = None) -> int:
 
 
 def last_closed_contact(staff: Staff) -> Contact | None:
-    """The person's contact closed last, within this shift (or the last hours)."""
-    return (
-        my_recent_contacts(staff)
-        .filter(status=Status.CLOSED, ended_at__gte=shift_start(staff))
-        .order_by("-ended_at")
-        .first()
-    )
+    """The person's contact closed last, within this shift (or the last hours). Answered and
+    handled are asked apart, each along its own index, and the later one kept: asked together
+    (an OR across the handlers' join) PostgreSQL read every closed contact."""
+    closed = Contact.objects.filter(
+        status=Status.CLOSED,
+        ended_at__gte=shift_start(staff),
+        arrived_at__gte=timezone.now() - dt.timedelta(days=7),  # as my_recent_contacts()
+    ).order_by("-ended_at")
+    found = [c for c in (closed.filter(counsellor=staff).first(), closed.filter(handlers=staff).first()) if c]
+    return max(found, key=lambda c: c.ended_at or c.arrived_at, default=None)
 
 
 def my_recent_contacts(staff: Staff, days: int = 7) -> QuerySet[Contact]:
