@@ -66,3 +66,13 @@ def test_a_later_critical_chat_is_listed_and_picked_before_an_earlier_ordinary_s
     panel = client.get("/console/lists/").content.decode()
     accept = re.findall(r'action="/console/offers/([0-9a-f-]{36})/accept/"[^>]*>.*?data-hotkey="a"', panel)
     assert accept[:1] == [str(chat_again.pk)]
+
+
+def test_the_wallboard_shows_a_risk_score_only_where_triage_gave_one(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    waiting(Channel.SMS, minutes_ago=3)
+    waiting(Channel.SMS, minutes_ago=2, score=7)
+    board = client_for(supervisor).get("/wallboard/").content.decode()
+    risk_cells = re.findall(r"<td>([^<]*)</td>\s*<td><form", board)  # the cell before "Assign"
+    assert sorted(risk_cells) == ["7", "–"]
