@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
@@ -104,6 +105,8 @@ def test_counsellor_lists_only_their_own_contacts(counsellor: Staff, client_for:
     page = client_for(counsellor).get("/contacts/")
     ids = [c.pk for c in page.context["page"].items]
     assert ids == [mine.pk]
+    # a name, as the case list shows
+    assert f"<td>{escape(counsellor.full_name)}</td>" in page.content.decode()
     assert client_for(counsellor).get(f"/contacts/{theirs.pk}/").status_code == 404
 
 
