@@ -5,12 +5,14 @@ to its holder and pop up on their console."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils.html import escape
 
 from helpline.accounts import services
 from helpline.accounts.models import Role, Staff
@@ -50,6 +52,22 @@ def test_a_supervisor_or_administrator_sets_an_extension_and_calls_are_credited_
     voice_event(CallEvent("c1", "join", T0, caller="+85512345678"))
     voice_event(CallEvent("c1", "connect", T0 + dt.timedelta(seconds=5), agent="1001", hold=5))
     assert Contact.objects.get().counsellor == counsellor
+
+
+def test_each_row_of_the_extensions_page_has_its_own_box_id_and_a_name_for_it(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    persona(Role.VOLUNTEER, username="sokha")
+    page = client_for(supervisor).get("/accounts/staff/extensions/").content.decode()
+    ids = re.findall(r'<input[^>]*name="extension"[^>]*id="([^"]+)"', page) or re.findall(
+        r'<input[^>]*id="([^"]+)"[^>]*name="extension"', page
+    )
+    assert len(ids) == Staff.objects.filter(is_active=True).count() >= 3
+    assert len(set(ids)) == len(ids)
+    assert f'aria-label="Phone extension: {escape(counsellor.display_name)}"' in page
+    refused = client_for(supervisor).post(f"/accounts/staff/{counsellor.pk}/extension/", {"extension": "a b"})
+    assert refused.status_code == 400  # the row that failed keeps its own id and shows its error
+    assert f'id="id_extension_{counsellor.pk.hex}"' in refused.content.decode()
 
 
 def test_saving_the_same_extension_again_writes_nothing(supervisor: Staff, counsellor: Staff) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -222,6 +223,14 @@ def _taken_message(taken: services.ExtensionTaken) -> str:
     }
 
 
+def _extension_form(staff: Staff, **kwargs: Any) -> ExtensionForm:
+    """One row's form: its own ids (a page of rows must not repeat `id_extension`) and a name
+    for the box, which has no visible label of its own in the table."""
+    form = ExtensionForm(auto_id=f"id_%s_{staff.pk.hex}", **kwargs)
+    form.fields["extension"].widget.attrs["aria-label"] = f"{_('Phone extension')}: {staff.display_name}"
+    return form
+
+
 def _extensions_page(
     request: HttpRequest, *, failed: Staff | None = None, form: ExtensionForm | None = None
 ) -> HttpResponse:
@@ -229,8 +238,8 @@ def _extensions_page(
         (
             s,
             form
-            if failed is not None and s.pk == failed.pk
-            else ExtensionForm(initial={"extension": s.extension}),
+            if failed is not None and form is not None and s.pk == failed.pk
+            else _extension_form(s, initial={"extension": s.extension}),
         )
         for s in Staff.objects.filter(is_active=True).order_by("username")
     ]
@@ -253,7 +262,7 @@ def extension_set(request: HttpRequest, staff_id: UUID) -> HttpResponse:
     staff = Staff.objects.filter(pk=staff_id, is_active=True).first()
     if staff is None:
         raise Http404
-    form = ExtensionForm(request.POST)
+    form = _extension_form(staff, data=request.POST)
     if form.is_valid():
         try:
             changed = services.staff_set_extension(
