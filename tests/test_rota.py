@@ -379,3 +379,19 @@ def test_the_pattern_forms_labels_lead_to_its_own_boxes_not_the_shift_forms(
     pattern = page[page.index(reverse("rota:pattern_add")) :]
     for target in re.findall(r'<label for="([^"]+)"', pattern.split("</form>")[0]):
         assert ids.count(target) == 1, target
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.COUNSELLOR])
+def test_the_rota_page_repeats_no_element_id_across_its_shift_rows(
+    role: Role, counsellor: Staff, client_for: ClientFor
+) -> None:
+    viewer = counsellor if role == Role.COUNSELLOR else persona(role, username="boss")
+    today = timezone.localdate()
+    for days in range(3):  # several rows, each with its own forms; two of them the counsellor's
+        shift_on(today + dt.timedelta(days=days + 1), staff=[counsellor] if days else [])
+    page = client_for(viewer).get("/rota/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    assert repeated == []
+    swap_boxes = re.findall(r'<select name="to_staff"', page)
+    assert len(swap_boxes) == (2 if role == Role.COUNSELLOR else 0)

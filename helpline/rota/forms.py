@@ -58,9 +58,13 @@ class PatternForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    """Drawn once per shift row: no ids (they would repeat on the page); the box carries its name."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)
         super().__init__(*args, **kwargs)
         self.fields["staff"] = rota_staff(_("Put on the shift"))
+        self.fields["staff"].widget.attrs["aria-label"] = self.fields["staff"].label
 
 
 class RemoveForm(forms.Form):
@@ -68,7 +72,10 @@ class RemoveForm(forms.Form):
 
 
 class SwapForm(forms.Form):
+    """Drawn once per shift row, like AssignForm: no ids; the template wraps the box in its label."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)
         super().__init__(*args, **kwargs)
         self.fields["to_staff"] = rota_staff(_("Hand my place to"))
 
