@@ -67,14 +67,25 @@ def test_the_chat_widget_is_a_named_dialog_that_takes_the_keyboard(
     context.close()
 
 
+def _supervisor_screen(
+    chromium: Any,
+    helpline_server: HelplineServer,
+    staff_session: Callable[[str], dict[str, Any]],
+    width: int,
+    height: int,
+) -> Any:
+    """A supervisor's browser on a screen of this size."""
+    return chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": width, "height": height},
+    )
+
+
 def test_the_code_lists_fit_a_1440_pixel_screen(
     chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
 ) -> None:
-    context = chromium.new_context(
-        base_url=helpline_server.url,
-        storage_state=staff_session("supervisor"),
-        viewport={"width": 1440, "height": 900},
-    )
+    context = _supervisor_screen(chromium, helpline_server, staff_session, 1440, 900)
     page = context.new_page()
     for vocabulary in ["reason", "action", "caller_type"]:
         page.goto(f"/code-lists/?list={vocabulary}")
@@ -91,11 +102,7 @@ def test_search_filters_sit_side_by_side_on_a_1366_pixel_screen(
 ) -> None:
     # The filters of the case list, the statistics and the partner search were squeezed into one
     # 10rem column, one under another, and pushed the list itself below the fold.
-    context = chromium.new_context(
-        base_url=helpline_server.url,
-        storage_state=staff_session("supervisor"),
-        viewport={"width": 1366, "height": 768},
-    )
+    context = _supervisor_screen(chromium, helpline_server, staff_session, 1366, 768)
     page = context.new_page()
     for url in ["/cases/", "/statistics/"]:
         page.goto(url)
@@ -112,11 +119,7 @@ def test_email_time_and_date_time_boxes_look_like_every_other_box(
 ) -> None:
     # A shift's start and end, a contact's time and a child's email address for an answer were
     # bare browser boxes: a third of the width, small monospaced text, beside full-width fields.
-    context = chromium.new_context(
-        base_url=helpline_server.url,
-        storage_state=staff_session("supervisor"),
-        viewport={"width": 1366, "height": 768},
-    )
+    context = _supervisor_screen(chromium, helpline_server, staff_session, 1366, 768)
     page = context.new_page()
     for url, odd, usual in [
         ("/rota/", "#id_starts_at", "#id_role"),
