@@ -122,7 +122,8 @@ system-deps-deploy:
 
 # Mixed load at twice the national peak (30 requests/s of console pages, SMS, API reads plus 700 open
 # chats, 5 minutes) on PostgreSQL with Redis, with one and then two server processes.
-# Results go to bench/results/mixed-<N>-workers.txt (mixed-1-2-workers.txt for both in one run). Run it on an otherwise idle machine (~13 min).
+# Results go to bench/results/mixed-<N>-workers.txt (mixed-1-2-workers.txt for both in one run).
+# Run it on an otherwise idle machine (~13 min).
 .PHONY: bench-mixed
 bench-mixed: install-dev messages
 	$(BIN)/python bench/mixed.py $(BENCH_ARGS)
