@@ -75,4 +75,4 @@ def test_the_wallboard_shows_a_risk_score_only_where_triage_gave_one(
     waiting(Channel.SMS, minutes_ago=2, score=7)
     board = client_for(supervisor).get("/wallboard/").content.decode()
     risk_cells = re.findall(r"<td>([^<]*)</td>\s*<td><form", board)  # the cell before "Assign"
-    assert sorted(risk_cells) == ["7", "–"]
+    assert sorted(risk_cells) == ["7", "\N{EN DASH}"]
