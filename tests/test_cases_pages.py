@@ -4,6 +4,7 @@ page with its plan, notes and timeline; bad input refused with a clear 4xx that 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 
@@ -11,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import PoliceCheck, Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.cases import followups, selectors, services, supervision
@@ -530,3 +531,52 @@ def test_the_timeline_names_the_scheduler_and_the_partner_in_the_readers_languag
     lines = {line.split("zq")[1][0]: line for line in page.split("<li") if "zq" in line}
     assert "ប្រព័ន្ធកំណត់ពេល" in lines["1"] and "scheduler" not in lines["1"]
     assert "ដៃគូ" in lines["2"] and "partner" not in lines["2"].split("·", 2)[2]
+
+
+def _follow_up_owners(page: str) -> set[str]:
+    """The usernames the follow-up form's "Owner" box offers."""
+    box = page.split('id="id_follow_up_owner"', 1)[1].split("</select>", 1)[0]
+    return {v for v in re.findall(r'value="([^"]*)"', box) if v}
+
+
+def test_a_follow_up_owner_is_offered_and_accepted_only_if_they_could_open_the_case(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """A counsellor with no part in the case, an administrator and a lapsed case manager cannot
+    open it: the box leaves them out and a hand-made POST naming one is refused, nothing written.
+    Those who could (its assignee, a supervisor, a counsellor who handled one of its contacts, a
+    vetted case manager) are all offered."""
+    case = open_case(counsellor)
+    helper = persona(Role.COUNSELLOR, username="helper")
+    services.case_link_contact(supervisor, case=case, contact=contact_for(helper))
+    persona(Role.COUNSELLOR, username="stranger")
+    persona(Role.ADMINISTRATOR, username="admin2")
+    manager = persona(Role.CASE_MANAGER, username="manager")
+    lapsed = persona(Role.CASE_MANAGER, username="lapsed-manager")
+    PoliceCheck.objects.filter(staff=lapsed).delete()
+    for viewer in (supervisor, counsellor):
+        page = client_for(viewer).get(f"/cases/{case.pk}/").content.decode()
+        assert _follow_up_owners(page) == {"counsellor", "supervisor", "helper", "manager"}
+        for username in _follow_up_owners(page):
+            who = Staff.objects.get(username=username)
+            assert selectors.access_case(who, case.pk) == case
+    before = snapshot()
+    for outsider in ("stranger", "admin2", "lapsed-manager"):
+        refused = client_for(supervisor).post(
+            f"/cases/{case.pk}/follow-ups/",
+            {
+                "kind": "call_back",
+                "due_at": local_minute(timezone.now() + dt.timedelta(hours=2)),
+                "owner": outsider,
+            },
+        )
+        assert refused.status_code == 400 and snapshot() == before
+    made = client_for(supervisor).post(
+        f"/cases/{case.pk}/follow-ups/",
+        {
+            "kind": "call_back",
+            "due_at": local_minute(timezone.now() + dt.timedelta(hours=2)),
+            "owner": "manager",
+        },
+    )
+    assert made.status_code == 302 and case.follow_ups.get().owner == manager

@@ -13,6 +13,7 @@ from helpline.accounts.permissions import RULES, Permission
 from helpline.accounts.vetting import vetted
 from helpline.cases.models import (
     BreakReason,
+    Case,
     CaseStatus,
     FollowUpKind,
     GoalStatus,
@@ -20,6 +21,7 @@ from helpline.cases.models import (
     Recipient,
     Risk,
 )
+from helpline.cases.selectors import staff_who_can_open
 from helpline.common.bounds import WindowDateField
 from helpline.common.form_renderer import PLAIN
 from helpline.common.widgets import PlainSelect, plain_selects
@@ -174,9 +176,17 @@ class FollowUpForm(PlainForm):
         ),
     )
 
-    def __init__(self, *args: Any, workers: CaseWorkers | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = case_workers(workers)
+        # Only those who could open this case: a counsellor never assigned to it, nor handling one
+        # of its contacts, would be reminded of work on a page that refuses them.
+        self.fields["owner"] = forms.ModelChoiceField(
+            queryset=staff_who_can_open(case).order_by("username"),
+            to_field_name="username",
+            label=_("Owner"),
+            widget=PlainSelect,
+            empty_label=EMPTY_LABEL,
+        )
         self.order_fields(["kind", "due_at", "owner", "instructions"])
 
 

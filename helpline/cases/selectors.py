@@ -15,9 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
-from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.permissions import RULES, Permission, role_has
 from helpline.accounts.principals import Principal
-from helpline.accounts.vetting import vetting_status
+from helpline.accounts.vetting import vetted, vetting_status
 from helpline.cases.models import (
     HIGH_RISKS,
     LIVE_ORDER,
@@ -76,6 +76,16 @@ def _worked_on_by(staff: Staff) -> QuerySet[Case]:
     helpline.cases.receivers): one indexed look-up per case."""
     handled = CaseHandler.objects.filter(case=OuterRef("pk"), staff=staff)
     return Case.objects.filter(Q(assignee=staff) | Exists(handled))
+
+
+def staff_who_can_open(case: Case) -> QuerySet[Staff]:
+    """The staff for whom access_case() returns `case`: the rule of cases_visible_to read the other
+    way round (active, a role that works on cases, through the safeguarding gate, and either seeing
+    every case or assigned to this one or having handled one of its contacts). Whoever is to act
+    on the case (a follow-up's owner) is chosen from these."""
+    readers = vetted(Staff.objects.filter(is_active=True, role__in=RULES[Permission.CASES]))
+    handled = CaseHandler.objects.filter(case=case, staff=OuterRef("pk"))
+    return readers.filter(Q(role__in=SEES_ALL) | Q(pk=case.assignee_id) | Exists(handled))
 
 
 def of_visible_cases(principal: Principal, qs: QuerySet[M], case_field: str = "case") -> QuerySet[M]:

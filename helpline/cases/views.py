@@ -111,7 +111,7 @@ def audit_case_part(staff: Staff, case: Case, request: HttpRequest, part: str) -
 
 def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
     supervises = role_has(staff.role, Permission.CASE_SUPERVISE)
-    workers = forms.CaseWorkers()  # listed by four kinds of form on the page
+    workers = forms.CaseWorkers()  # listed by the assign and break forms on the page
     profile = forms.ProfileForm(
         initial={
             "nickname": case.nickname,
@@ -145,7 +145,7 @@ def case_context(staff: Staff, case: Case, **extra: Any) -> dict[str, Any]:
         "goal_statuses": forms.GoalChangeForm.base_fields["status"].choices,  # type: ignore[attr-defined]
         "assign_form": forms.AssignForm(workers=workers),
         "follow_up_form": forms.FollowUpForm(
-            workers=workers, initial={"owner": case.assignee.username if case.assignee else ""}
+            case=case, initial={"owner": case.assignee.username if case.assignee else ""}
         ),
         "break_form": forms.BreakForm(workers=workers, initial={"decided_by": staff.username}),
         "reason_form": forms.ReasonForm(),

@@ -158,7 +158,7 @@ def assign(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def follow_up_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     staff = staff_of(request)
     case = selectors.access_case(staff, case_id)
-    form = forms.FollowUpForm(request.POST)
+    form = forms.FollowUpForm(request.POST, case=case)
     if not form.is_valid():
         return form_refused(request, case, form)
     try:
