@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import PoliceCheck, Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.cases import services, supervision
@@ -242,3 +242,17 @@ def test_a_failed_write_leaves_neither_timeline_entry_nor_audit_row(
     assert (CaseEvent.objects.count(), AuditEvent.objects.count()) == (events, audits)
     case.refresh_from_db()
     assert case.status == CaseStatus.OPEN
+
+
+def test_a_case_is_not_assigned_to_someone_whose_vetting_has_lapsed(
+    counsellor: Staff, supervisor: Staff
+) -> None:
+    """They could not open it (the API names any active colleague; the page lists only the vetted)."""
+    case = open_case(counsellor)
+    manager = persona(Role.CASE_MANAGER, username="manager")
+    PoliceCheck.objects.filter(staff=manager).delete()
+    with pytest.raises(CaseError) as refused:
+        services.case_assign(supervisor, case=case, assignee=manager, reason="Needs a case manager")
+    assert refused.value.field == "assignee"
+    case.refresh_from_db()
+    assert case.assignee == counsellor and not case.events.filter(kind=EventKind.ASSIGNED).exists()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.vetting import vetting_status
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.models import (
@@ -439,6 +440,9 @@ def case_assign(
         raise CaseError("assignee", _("Only supervisors and case managers assign cases."))
     if not works_on_cases(assignee):
         raise CaseError("assignee", _("This person does not work on cases."))
+    if vetting_status(assignee).blocked:
+        # The page lists only those through the gate; the API names anyone active.
+        raise CaseError("assignee", _("This person's vetting is not current: they could not open the case."))
     why = clean_text(reason, "reason", limit=500)
     with transaction.atomic():
         case = lock(case)
