@@ -8,6 +8,34 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// The main menu's groups (<details class="nav-group">) open and close by themselves without script;
+// with it, one is open at a time, and a click elsewhere or Escape closes it (Escape returns the
+// keyboard to its button).
+(function () {
+  "use strict";
+  var groups = document.querySelectorAll(".topbar .nav-group");
+  if (!groups.length) { return; }
+  function closeAll(except) {
+    groups.forEach(function (group) { if (group !== except) { group.open = false; } });
+  }
+  groups.forEach(function (group) {
+    group.addEventListener("toggle", function () { if (group.open) { closeAll(group); } });
+  });
+  document.addEventListener("click", function (event) {
+    var inside = event.target instanceof Element ? event.target.closest(".nav-group") : null;
+    closeAll(inside);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    groups.forEach(function (group) {
+      if (group.open) {
+        group.open = false;
+        group.querySelector("summary").focus();
+      }
+    });
+  });
+})();
+
 // Idle sign-out on screen: after the idle time with no input, leave the page so that nothing a
 // counsellor was looking at stays visible on an unattended screen. The server expires the session too.
 (function () {
