@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
@@ -23,6 +25,7 @@ from pypdf import PdfReader
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
+from helpline.common.task_recovery import LOST_AFTER, recover_orphaned_tasks
 from helpline.reports.figures_board import Row, board, published
 from helpline.reports.models_documents import DocumentStatus, ReportDocument
 from helpline.reports.pdf import report_board, report_pdf, report_period
@@ -282,3 +285,48 @@ def test_a_monthly_report_without_its_month_asks_for_the_month(
     body = fragment.content.decode()
     assert "សូមជ្រើសរើសខែ។" in body and "សូមជ្រើសរើសខែពី 1 ដល់ 12។" not in body
     assert not ReportDocument.objects.exists()
+
+
+def _cut_off(document: ReportDocument, *, workers: list[str], progress: int) -> None:
+    """What a worker killed (kill -9) in the middle of the build leaves: its task row 'running' on a
+    worker that no longer beats, the document 'running' part way."""
+    long_ago = timezone.now() - LOST_AFTER - dt.timedelta(seconds=1)
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING, worker_ids=workers, started_at=long_ago)
+    ReportDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, progress=progress)
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued on commit; the worker runs its own
+def test_a_build_cut_off_with_its_worker_runs_again_and_finishes_once(
+    three_junes: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(supervisor)
+    client.post(reverse("reports:document_new"), MONTHLY, HTTP_HX_REQUEST="true")
+    document = ReportDocument.objects.get()
+    _cut_off(document, workers=["killed"], progress=40)
+
+    assert recover_orphaned_tasks() == {"rerun": 1, "failed": 0}
+    run_worker()
+    document.refresh_from_db()
+    assert (document.status, document.progress) == (DocumentStatus.DONE, 100)
+    assert bytes(document.pdf).startswith(b"%PDF")
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"]  # one task, once
+    polled = client.get(reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in polled.content.decode()  # the progress bar stops polling
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued on commit; the worker runs its own
+def test_a_build_cut_off_twice_says_so_instead_of_polling_for_ever(
+    supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(supervisor)
+    client.post(reverse("reports:document_new"), MONTHLY, HTTP_HX_REQUEST="true")
+    document = ReportDocument.objects.get()
+    _cut_off(document, workers=["killed", "killed again"], progress=40)
+
+    assert recover_orphaned_tasks() == {"rerun": 0, "failed": 1}
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED and document.finished_at is not None
+    polled = client.get(
+        reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "hx-trigger" not in polled and "could not be prepared" in polled

@@ -13,6 +13,7 @@ import logging
 from importlib import import_module
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -28,6 +29,13 @@ LOST_AFTER = dt.timedelta(seconds=30)
 MAX_RUNS = 2
 
 _RERUNNABLE: set[str] = set()
+
+# A task given up (marked failed here), sent inside the same transaction with sender=its task path
+# and args, kwargs: the app that queued it marks its own record failed too, or a page showing that
+# record's progress (a report being built) would wait for ever. Receivers compare the path (a
+# Signal matches a sender by id(), never an equal string). The task's module is imported first
+# (may_run_again), so a receiver written beside the task is connected in any process that recovers.
+task_given_up = Signal()
 
 
 def rerunnable(task_path: str) -> None:
@@ -64,7 +72,7 @@ def recover_orphaned_tasks() -> dict[str, int]:
     alive = set(WorkerBeat.objects.filter(seen_at__gte=now - LOST_AFTER).values_list("worker_id", flat=True))
     rerun = failed = 0
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=now - LOST_AFTER)
-    for result in running.only("id", "task_path", "worker_ids"):
+    for result in running.only("id", "task_path", "worker_ids", "args_kwargs"):
         workers = list(result.worker_ids or [])
         if workers and workers[-1] in alive:
             continue
@@ -73,12 +81,18 @@ def recover_orphaned_tasks() -> dict[str, int]:
             if may_run_again(result.task_path) and len(workers) < MAX_RUNS:
                 rerun += same.update(status=TaskResultStatus.READY, run_after=now, started_at=None)
             else:
-                failed += same.update(
+                given_up = same.update(
                     status=TaskResultStatus.FAILED,
                     finished_at=now,
                     exception_class_path="helpline.common.task_recovery.WorkerLost",
                     traceback="The worker stopped while running this task.",
                 )
+                if given_up:
+                    called = result.args_kwargs or {}
+                    task_given_up.send(
+                        sender=result.task_path, args=called.get("args", []), kwargs=called.get("kwargs", {})
+                    )
+                failed += given_up
     WorkerBeat.objects.filter(seen_at__lt=now - 10 * LOST_AFTER).delete()
     if rerun or failed:
         log.warning("tasks cut off by a stopped worker: %d run again, %d marked failed", rerun, failed)

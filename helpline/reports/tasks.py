@@ -4,16 +4,25 @@ on the dashboard. The page polls the document's progress while this runs."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 from uuid import UUID
 
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
+from helpline.common.task_recovery import rerunnable, task_given_up
 from helpline.reports.models_documents import DocumentStatus, ReportDocument
 from helpline.reports.pdf import report_pdf
 from helpline.reports.selectors import Period
 
 log = logging.getLogger(__name__)
+
+TASK_PATH = "helpline.reports.tasks.build_document"
+# Safe to run again after its worker was killed: a build writes nothing but its own document's row
+# (progress, then the PDF in one update), so a second run starts the build over and finishes it once.
+rerunnable(TASK_PATH)
+UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
 
 
 def _progress(document_id: UUID, percent: int) -> None:
@@ -23,10 +32,15 @@ def _progress(document_id: UUID, percent: int) -> None:
 
 @task()
 def build_document(document_id: str) -> str:
+    """Queued: build it. Running: a run cut off with its worker (the scheduler runs the task once
+    more, helpline.common.task_recovery): build it again from the start. Done or failed: nothing."""
     document = ReportDocument.objects.select_related("requested_by").filter(pk=UUID(document_id)).first()
-    if document is None or document.status != DocumentStatus.QUEUED:
+    if document is None or document.status not in UNFINISHED:
         return "skipped"
-    ReportDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, progress=5)
+    if not ReportDocument.objects.filter(pk=document.pk, status__in=UNFINISHED).update(
+        status=DocumentStatus.RUNNING, progress=5
+    ):
+        return "skipped"
     try:
         pdf = report_pdf(
             document.requested_by,
@@ -42,7 +56,20 @@ def build_document(document_id: str) -> str:
             status=DocumentStatus.FAILED, finished_at=timezone.now()
         )
         raise
-    ReportDocument.objects.filter(pk=document.pk).update(
+    ReportDocument.objects.filter(pk=document.pk, status=DocumentStatus.RUNNING).update(
         status=DocumentStatus.DONE, progress=100, pdf=pdf, finished_at=timezone.now()
     )
     return "built"
+
+
+@receiver(task_given_up, dispatch_uid="reports-build-given-up")  # by path: a sender string is matched by id()
+def build_given_up(sender: str, args: list[Any], kwargs: dict[str, Any], **_: Any) -> None:
+    """Its worker was killed twice (or the task row says no more runs): the page says the report
+    could not be prepared, instead of polling a progress bar that never moves."""
+    if sender != TASK_PATH:
+        return
+    document_id = (args or [kwargs.get("document_id")])[0]
+    if document_id:
+        ReportDocument.objects.filter(pk=UUID(str(document_id)), status__in=UNFINISHED).update(
+            status=DocumentStatus.FAILED, finished_at=timezone.now()
+        )
