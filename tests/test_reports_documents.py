@@ -31,6 +31,7 @@ from helpline.reports.models_documents import DocumentStatus, ReportDocument
 from helpline.reports.pdf import report_board, report_pdf, report_period
 from helpline.reports.rollups import rollups_refresh
 from helpline.reports.selectors import Period
+from helpline.reports.tasks import ABANDONED_AFTER, documents_abandoned_fail
 from tests import report_factories as rf
 from tests.factories import persona
 
@@ -330,3 +331,27 @@ def test_a_build_cut_off_twice_says_so_instead_of_polling_for_ever(
         reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "hx-trigger" not in polled and "could not be prepared" in polled
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued on commit; the worker runs its own
+def test_a_document_lost_on_its_way_is_said_to_have_failed_and_is_never_built_later(
+    supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    client = client_for(supervisor)
+    for _ in range(3):
+        client.post(reverse("reports:document_new"), MONTHLY, HTTP_HX_REQUEST="true")
+    lost, stuck, fresh = ReportDocument.objects.order_by("created_at")
+    long_ago = timezone.now() - ABANDONED_AFTER - dt.timedelta(minutes=1)
+    ReportDocument.objects.filter(pk__in=[lost.pk, stuck.pk]).update(created_at=long_ago)
+    ReportDocument.objects.filter(pk=stuck.pk).update(status=DocumentStatus.RUNNING, progress=40)
+
+    assert documents_abandoned_fail() == 2
+    statuses = dict(ReportDocument.objects.values_list("pk", "status"))
+    assert statuses == {lost.pk: "failed", stuck.pk: "failed", fresh.pk: "queued"}
+    polled = client.get(reverse("reports:document", args=[stuck.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in polled and "could not be prepared" in polled
+
+    run_worker()  # the queued tasks run late: the failed two stay failed, the fresh one is built
+    statuses = dict(ReportDocument.objects.values_list("pk", "status"))
+    assert statuses == {lost.pk: "failed", stuck.pk: "failed", fresh.pk: "done"}
+    assert documents_abandoned_fail() == 0

@@ -70,6 +70,7 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
         "referrals.link_resend": 60.0,
         "referrals.import_cleanup": 3600.0,
         "reports.rollups_refresh": 60.0,
+        "reports.documents_abandoned": 600.0,
         "rota.patterns_apply": 3600.0,
         "rota.vetting_lapses": 300.0,
         "operations.retention": 3600.0,

@@ -3,6 +3,7 @@ on the dashboard. The page polls the document's progress while this runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,10 @@ TASK_PATH = "helpline.reports.tasks.build_document"
 # (progress, then the PDF in one update), so a second run starts the build over and finishes it once.
 rerunnable(TASK_PATH)
 UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
+# A build takes seconds to a few minutes; a document still unfinished this long after it was asked
+# for was lost some other way (its task row removed, a worker down for hours, a build cut off before
+# task_given_up existed). Its page says so and the reader can ask again.
+ABANDONED_AFTER = dt.timedelta(hours=6)
 
 
 def _progress(document_id: UUID, percent: int) -> None:
@@ -73,3 +78,11 @@ def build_given_up(sender: str, args: list[Any], kwargs: dict[str, Any], **_: An
         ReportDocument.objects.filter(pk=UUID(str(document_id)), status__in=UNFINISHED).update(
             status=DocumentStatus.FAILED, finished_at=timezone.now()
         )
+
+
+def documents_abandoned_fail() -> int:
+    """Documents asked for more than ABANDONED_AFTER ago and still unfinished: failed, so no page
+    polls them for ever. A task that still runs them later finds them failed and builds nothing."""
+    return ReportDocument.objects.filter(
+        status__in=UNFINISHED, created_at__lt=timezone.now() - ABANDONED_AFTER
+    ).update(status=DocumentStatus.FAILED, finished_at=timezone.now())
