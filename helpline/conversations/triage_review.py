@@ -28,6 +28,9 @@ class Preview:
     matched: int = 0
     scanned: int = 0
     capped: bool = False
+    # None of the lines is a phrase a message could match (blank, spaces, only symbols or emoji):
+    # said as such, not as "0 of 0 messages", which reads as if there were no messages.
+    nothing_to_match: bool = False
     examples: list[tuple[Message, str]] = field(default_factory=list)  # message, the phrase it matched
 
 
@@ -39,6 +42,7 @@ def signal_preview(
     rules = compile_rules(parse_lines(f"{phrases_km}\n{phrases_en}", weight), exclusions.splitlines(), words)
     preview = Preview()
     if not rules.phrases:
+        preview.nothing_to_match = True
         return preview
     since = (now or timezone.now()) - dt.timedelta(days=PREVIEW_DAYS)
     rows = (
