@@ -1,16 +1,71 @@
-"""Triage marks and the risk-signal preview as their users meet them: a preview of lines that hold
-no phrase says so."""
+"""Triage marks and the risk-signal preview as their users meet them: the export names the topic
+that weighed most and the audit names whose words left; an administrator, who never reads a
+conversation, sees counts but no child's words; a preview of lines that hold no phrase says so."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.test import Client
+from django.utils import timezone
 
 from helpline.accounts.models import Staff
-from tests.test_triage_review import sms_contact
+from helpline.audit.models import AuditEvent
+from helpline.contacts import services as contact_services
+from helpline.routing.models import Triage, TriageMark
+from tests.test_triage_review import PLAN, sms_contact
 
 ClientFor = Callable[[Staff], Client]
+
+
+def marked_contact(
+    counsellor: Staff, client_for: ClientFor, text: str, verdict: str = "too_low"
+) -> TriageMark:
+    contact = sms_contact(text)
+    contact_services.contact_take(counsellor, contact=contact)
+    Triage.objects.create(
+        contact=contact,
+        score=30,
+        matched=["x"],
+        explanation={"signals": {"running_away": 10, "suicide": 20}},
+        scored_at=timezone.now(),
+    )
+    assert (
+        client_for(counsellor).post(f"/console/{contact.pk}/triage-mark/", {"verdict": verdict}).status_code
+        == 302
+    )
+    return TriageMark.objects.get(contact=contact)
+
+
+def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_left(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    boss.post(f"/risk-signals/marks/{mark.pk}/approve/")
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["topic"] == "suicide" and row["text"] == PLAN  # suicide added 20, running away 10
+    export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
+    assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
+
+
+def test_an_administrator_sees_counts_but_no_childs_words(
+    counsellor: Staff, administrator: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, "ញុំនៅក្រោមស្ពានតែម្នាក់ឯង")
+    admin = client_for(administrator)
+    form = {"phrases_km": "ស្ពាន", "phrases_en": "", "exclusions": "", "weight": "10"}
+    preview = admin.post("/risk-signals/preview/", form).content.decode()
+    assert "matched 1 of" in preview and "ញុំនៅក្រោមស្ពាន" not in preview
+    assert AuditEvent.objects.get(action="risk_signal.preview", actor=administrator).detail["shown"] == 0
+    page = admin.get("/risk-signals/").content.decode()
+    assert "0 marked too high, 1 marked too low" in page
+    assert f"/risk-signals/marks/{mark.pk}/approve/" not in page and "/risk-signals/marks/export/" not in page
+    assert admin.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 403
+    assert admin.get("/risk-signals/marks/export/").status_code == 403
+    assert TriageMark.objects.get(pk=mark.pk).text_approved_at is None
 
 
 def test_a_preview_of_lines_without_a_phrase_says_there_is_nothing_to_match(

@@ -75,7 +75,10 @@ def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
     supervisor approved them; otherwise the line says what was marked, without text."""
     for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
         triage = getattr(mark.contact, "triage", None)
-        signals = sorted((triage.explanation or {}).get("signals", {})) if triage else []
+        # The topic is the signal that added most (the corpus's topics are the signals' codes),
+        # else the one the second scorer named.
+        given = (triage.explanation or {}).get("signals") or {} if triage else {}
+        signals = sorted(given, key=lambda code: (-int(given[code]), code))
         topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
         line: dict[str, object] = {
             "id": f"mark-{str(mark.pk)[:8]}",
@@ -97,10 +100,11 @@ def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
         yield mark, line
 
 
-def export_lines() -> tuple[str, int, int]:
-    """(JSON lines, marks, marks with text)."""
-    lines, with_text = [], 0
-    for _mark, line in marks_as_examples():
-        with_text += "text" in line
+def export_lines() -> tuple[str, int, list[str]]:
+    """(JSON lines, marks, the contacts whose words are in them)."""
+    lines, texts_of = [], []
+    for mark, line in marks_as_examples():
+        if "text" in line:
+            texts_of.append(str(mark.contact_id))
         lines.append(json.dumps(line, ensure_ascii=False))
-    return "".join(f"{line}\n" for line in lines), len(lines), with_text
+    return "".join(f"{line}\n" for line in lines), len(lines), texts_of

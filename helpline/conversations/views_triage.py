@@ -6,14 +6,16 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
+from helpline.routing.marks import may_read_messages
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -37,7 +39,7 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
         exclusions=request.POST.get("exclusions", "")[:20_000],
         weight=weight,
     )
-    show_text = role_has(staff.role, Permission.CLIENT_DATA)
+    show_text = may_read_messages(staff)
     audit_record(
         staff,
         action=AuditAction.RISK_SIGNAL_PREVIEW,
@@ -60,13 +62,19 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def marks_export(request: HttpRequest) -> HttpResponse:
     """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
-    supervisor approved them. Audited."""
-    body, count, with_text = triage_review.export_lines()
+    supervisor approved them. Audited, with the contacts whose words left. Refused to those the
+    review shows no child's words (administrators): the approved lines carry them."""
+    staff = _staff(request)
+    if not may_read_messages(staff):
+        return HttpResponse(
+            _("Only someone allowed to read children's messages may export them."), status=403
+        )
+    body, count, texts_of = triage_review.export_lines()
     audit_record(
-        _staff(request),
+        staff,
         action=AuditAction.TRIAGE_MARKS_EXPORT,
         request=request,
-        detail={"marks": count, "with_text": with_text},
+        detail={"marks": count, "with_text": len(texts_of), "contacts": texts_of},
     )
     response = HttpResponse(body, content_type="application/x-ndjson; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -23,6 +23,14 @@ class NotAllowed(Exception):
     """The person may not approve a child's words for export."""
 
 
+def may_read_messages(staff: Staff) -> bool:
+    """Whether the triage review may show this person a child's words (a phrase's matches, the
+    text behind a mark, its export) and let them approve it for the corpus: those who read
+    children's threads at the console and hold client data, that is supervisors. Administrators
+    hold client records but never read a conversation, so they see counts only."""
+    return role_has(staff.role, Permission.CONSOLE) and role_has(staff.role, Permission.CLIENT_DATA)
+
+
 def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
     """One mark per counsellor and contact: marking again changes the verdict (and withdraws any
     approval: a supervisor approved the example with its old label)."""
@@ -51,9 +59,7 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
 
 def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
     """A supervisor allows the child's words of this contact to leave as a labelled example."""
-    if not role_has(staff.role, Permission.CLIENT_DATA) or not role_has(
-        staff.role, Permission.SERVICE_SETTINGS
-    ):
+    if not may_read_messages(staff) or not role_has(staff.role, Permission.SERVICE_SETTINGS):
         raise NotAllowed
     with transaction.atomic():
         if mark.text_approved_at is not None:

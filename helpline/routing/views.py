@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.permissions import Permission
 from helpline.common.bounds import bound_settings
 from helpline.common.errors import bad_request_saying
 from helpline.common.text import NotAnIdentifier, lookup_key
@@ -74,7 +74,7 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
             "editing": editing,
             "marks": marks.mark_counts(),
             "recent_marks": marks.recent_marks(),
-            "can_approve": role_has(staff.role, Permission.CLIENT_DATA),
+            "can_approve": marks.may_read_messages(staff),
         },
         status=status,
     )
