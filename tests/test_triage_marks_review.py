@@ -1,6 +1,8 @@
-"""Triage marks and the risk-signal preview as their users meet them: the export names the topic
-that weighed most and the audit names whose words left; an administrator, who never reads a
-conversation, sees counts but no child's words; a preview of lines that hold no phrase says so."""
+"""Triage marks and the risk-signal preview as their users meet them: a counsellor sees their own
+mark and can take it back; a supervisor can refuse a child's words as well as approve them; the
+export names the topic that weighed most and the audit names whose words left; an administrator,
+who never reads a conversation, sees counts but no child's words; a preview of lines that hold no
+phrase says so."""
 
 from __future__ import annotations
 
@@ -38,6 +40,42 @@ def marked_contact(
     return TriageMark.objects.get(contact=contact)
 
 
+def test_a_counsellor_sees_the_mark_they_gave_and_can_withdraw_it(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN, verdict="too_high")
+    client = client_for(counsellor)
+    page = client.get(f"/console/{mark.contact_id}/").content.decode()
+    assert "You marked this triage too high." in page
+    assert 'value="withdraw"' in page
+    assert client.post(f"/console/{mark.contact_id}/triage-mark/", {"verdict": "withdraw"}).status_code == 302
+    assert not TriageMark.objects.filter(contact_id=mark.contact_id).exists()
+    page = client.get(f"/console/{mark.contact_id}/").content.decode()
+    assert "You marked this triage" not in page and 'value="withdraw"' not in page
+    assert (
+        AuditEvent.objects.get(action="triage.mark_withdraw", actor=counsellor).detail["verdict"]
+        == "too_high"
+    )
+    assert (
+        "0 marked too high, 0 marked too low" in client_for(supervisor).get("/risk-signals/").content.decode()
+    )
+
+
+def test_a_supervisor_refuses_a_childs_words_and_the_export_leaves_them_out(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 302
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 302
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert "text" not in json.loads(line)
+    assert "refused by" in boss.get("/risk-signals/").content.decode()
+    event = AuditEvent.objects.get(action="triage.mark_refuse", actor=supervisor)
+    assert event.detail["was_approved"] is True
+    assert client_for(counsellor).post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 403
+
+
 def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_left(
     counsellor: Staff, supervisor: Staff, client_for: ClientFor
 ) -> None:
@@ -64,6 +102,7 @@ def test_an_administrator_sees_counts_but_no_childs_words(
     assert "0 marked too high, 1 marked too low" in page
     assert f"/risk-signals/marks/{mark.pk}/approve/" not in page and "/risk-signals/marks/export/" not in page
     assert admin.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 403
+    assert admin.post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 403
     assert admin.get("/risk-signals/marks/export/").status_code == 403
     assert TriageMark.objects.get(pk=mark.pk).text_approved_at is None
 

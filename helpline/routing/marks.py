@@ -46,6 +46,7 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
             mark = TriageMark(contact=contact, staff=staff)
         mark.verdict, mark.score, mark.marked_at = verdict, score, timezone.now()
         mark.text_approved_by, mark.text_approved_at = None, None
+        mark.text_refused_by, mark.text_refused_at = None, None
         mark.save()
         audit_record(
             staff,
@@ -65,7 +66,10 @@ def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
         if mark.text_approved_at is not None:
             return mark
         mark.text_approved_by, mark.text_approved_at = staff, timezone.now()
-        mark.save(update_fields=["text_approved_by", "text_approved_at"])
+        mark.text_refused_by, mark.text_refused_at = None, None
+        mark.save(
+            update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
+        )
         audit_record(
             staff,
             action=AuditAction.TRIAGE_MARK_APPROVE,
@@ -74,6 +78,48 @@ def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
             detail={"mark": str(mark.pk), "verdict": mark.verdict},
         )
     return mark
+
+
+def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
+    """A supervisor keeps the child's words of this contact out of the export (withdrawing an
+    approval given before): the mark is still counted and exported without text."""
+    if not may_read_messages(staff) or not role_has(staff.role, Permission.SERVICE_SETTINGS):
+        raise NotAllowed
+    with transaction.atomic():
+        if mark.text_refused_at is not None:
+            return mark
+        was_approved = mark.text_approved_at is not None
+        mark.text_refused_by, mark.text_refused_at = staff, timezone.now()
+        mark.text_approved_by, mark.text_approved_at = None, None
+        mark.save(
+            update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
+        )
+        audit_record(
+            staff,
+            action=AuditAction.TRIAGE_MARK_REFUSE,
+            record_type="contact",
+            record_id=mark.contact_id,
+            detail={"mark": str(mark.pk), "verdict": mark.verdict, "was_approved": was_approved},
+        )
+    return mark
+
+
+def triage_mark_withdraw(staff: Staff, *, contact: Contact) -> bool:
+    """The counsellor takes back their mark on this contact (it was not wrong after all): it is no
+    longer counted nor exported. False when they had none."""
+    with transaction.atomic():
+        mark = TriageMark.objects.select_for_update().filter(contact=contact, staff=staff).first()
+        if mark is None:
+            return False
+        audit_record(
+            staff,
+            action=AuditAction.TRIAGE_MARK_WITHDRAW,
+            record_type="contact",
+            record_id=contact.pk,
+            detail={"verdict": mark.verdict, "score": mark.score},
+        )
+        mark.delete()
+    return True
 
 
 @dataclass(frozen=True)
@@ -99,4 +145,4 @@ def mark_counts(days: int = 30, now: dt.datetime | None = None) -> MarkCounts:
 
 
 def recent_marks(limit: int = 20) -> list[TriageMark]:
-    return list(TriageMark.objects.select_related("staff", "text_approved_by")[:limit])
+    return list(TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by")[:limit])

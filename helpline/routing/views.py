@@ -87,6 +87,10 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     staff = _staff(request)
     contact = access_contact(staff, contact_id, for_write=True)
     verdict = request.POST.get("verdict", "")
+    if verdict == "withdraw":
+        if marks.triage_mark_withdraw(staff, contact=contact):
+            messages.success(request, _("Your mark on this triage is withdrawn."))
+        return redirect("console:contact", contact_id=contact.pk)
     if verdict not in TriageVerdict.values:
         return HttpResponse(_("Choose too high or too low."), status=400)
     marks.triage_mark(staff, contact=contact, verdict=verdict)
@@ -107,4 +111,20 @@ def triage_mark_approve(request: HttpRequest, mark_id: UUID) -> HttpResponse:
             _("Only someone allowed to read children's messages may approve them."), status=403
         )
     messages.success(request, _("The child's words may now be exported with this mark."))
+    return redirect("routing:risk_signals")
+
+
+@access(requires(Permission.SERVICE_SETTINGS))
+@require_POST
+def triage_mark_refuse(request: HttpRequest, mark_id: UUID) -> HttpResponse:
+    mark = TriageMark.objects.filter(pk=mark_id).first()
+    if mark is None:
+        return HttpResponse(_("This mark no longer exists."), status=404)
+    try:
+        marks.triage_mark_refuse(_staff(request), mark=mark)
+    except marks.NotAllowed:
+        return HttpResponse(
+            _("Only someone allowed to read children's messages may approve them."), status=403
+        )
+    messages.success(request, _("The child's words of this mark will not be exported."))
     return redirect("routing:risk_signals")
