@@ -115,3 +115,19 @@ def test_a_preview_of_lines_without_a_phrase_says_there_is_nothing_to_match(
     page = client_for(supervisor).post("/risk-signals/preview/", form).content.decode()
     assert "no phrase here that a message could match" in page
     assert "would have matched" not in page
+
+
+def test_a_supervisor_reads_the_childs_words_before_approving_them(
+    counsellor: Staff, supervisor: Staff, administrator: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    signals_page = boss.get("/risk-signals/").content.decode()
+    assert f'href="/risk-signals/marks/{mark.pk}/"' in signals_page
+    page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert PLAN in page and "<code>suicide</code>" in page and "<code>risk</code>" in page
+    assert f"/risk-signals/marks/{mark.pk}/approve/" in page
+    read = AuditEvent.objects.filter(action="thread.view", actor=supervisor).get()
+    assert read.record_id == str(mark.contact_id)
+    assert client_for(administrator).get(f"/risk-signals/marks/{mark.pk}/").status_code == 403
+    assert client_for(counsellor).get(f"/risk-signals/marks/{mark.pk}/").status_code == 403

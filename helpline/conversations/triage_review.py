@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.utils import timezone
 
@@ -69,11 +70,13 @@ def _lang(text: str) -> str:
     return "mixed" if khmer and latin else "km" if khmer else "en"
 
 
-def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
-    """Each mark as a line for the corpus (helpline/routing/corpus/README.md): a too-low mark is a
-    risk example, a too-high one an ordinary example. The child's words are included only where a
-    supervisor approved them; otherwise the line says what was marked, without text."""
-    for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
+def marks_as_examples(mark_id: UUID | None = None) -> Iterator[tuple[TriageMark, dict[str, object]]]:
+    """Each mark (or the one mark_id) as a line for the corpus (helpline/routing/corpus/README.md):
+    a too-low mark is a risk example, a too-high one an ordinary example. The child's words are
+    included only where a supervisor approved them; otherwise the line says what was marked,
+    without text."""
+    marks = TriageMark.objects.select_related("contact__triage").order_by("marked_at")
+    for mark in marks.filter(pk=mark_id) if mark_id is not None else marks:
         triage = getattr(mark.contact, "triage", None)
         # The topic is the signal that added most (the corpus's topics are the signals' codes),
         # else the one the second scorer named.
