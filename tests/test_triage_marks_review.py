@@ -131,3 +131,14 @@ def test_a_supervisor_reads_the_childs_words_before_approving_them(
     assert read.record_id == str(mark.contact_id)
     assert client_for(administrator).get(f"/risk-signals/marks/{mark.pk}/").status_code == 403
     assert client_for(counsellor).get(f"/risk-signals/marks/{mark.pk}/").status_code == 403
+
+
+def test_a_preview_counts_each_phrase_so_the_broad_one_stands_out(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    for text in ("ញុំទៅសាលារៀនហើយ", "ញុំហត់ណាស់ថ្ងៃនេះ", "ញុំឈ្លោះជាមួយមិត្ត", "គាត់និយាយថាចង់ស្លាប់"):
+        sms_contact(text)
+    form = {"phrases_km": "ចង់ស្លាប់\nញុំ", "phrases_en": "", "exclusions": "", "weight": "10"}
+    page = client_for(supervisor).post("/risk-signals/preview/", form).content.decode()
+    assert "matched 4 of the last 30 days' 4 messages" in page
+    assert '<span lang="km">ញុំ</span> 3, <span lang="km">ចង់ស្លាប់</span> 1' in page

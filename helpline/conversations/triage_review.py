@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -22,6 +23,7 @@ PREVIEW_DAYS = 30
 # At most this many of the newest messages are read (about a second's work): the page says so.
 PREVIEW_CAP = 20_000
 PREVIEW_SHOWN = 5
+PREVIEW_PHRASES = 10
 
 
 @dataclass
@@ -33,6 +35,12 @@ class Preview:
     # said as such, not as "0 of 0 messages", which reads as if there were no messages.
     nothing_to_match: bool = False
     examples: list[tuple[Message, str]] = field(default_factory=list)  # message, the phrase it matched
+    # How many messages each phrase matched (the heaviest phrase found in a message counts it): a
+    # signal of forty phrases is previewed whole, and the one phrase just added may be what floods.
+    by_phrase: Counter[str] = field(default_factory=Counter)
+
+    def phrase_counts(self) -> list[tuple[str, int]]:
+        return self.by_phrase.most_common(PREVIEW_PHRASES)
 
 
 def signal_preview(
@@ -59,6 +67,7 @@ def signal_preview(
         phrase = best_match(rules, prepare(message.text, words))
         if phrase is not None:
             preview.matched += 1
+            preview.by_phrase[phrase.written] += 1
             if len(preview.examples) < PREVIEW_SHOWN:
                 preview.examples.append((message, phrase.written))
     return preview
