@@ -15,7 +15,7 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
-from helpline.routing.models import Triage, TriageMark
+from helpline.routing.models import RiskSignal, Triage, TriageMark
 from tests.test_triage_review import PLAN, sms_contact
 
 ClientFor = Callable[[Staff], Client]
@@ -142,3 +142,39 @@ def test_a_preview_counts_each_phrase_so_the_broad_one_stands_out(
     page = client_for(supervisor).post("/risk-signals/preview/", form).content.decode()
     assert "matched 4 of the last 30 days' 4 messages" in page
     assert '<span lang="km">ញុំ</span> 3, <span lang="km">ចង់ស្លាប់</span> 1' in page
+
+
+def signal_form(**changes: str) -> dict[str, str]:
+    form = {"code": "bridge", "label_km": "ស្ពាន", "label_en": "Bridge", "weight": "10"}
+    form |= {"phrases_km": "", "phrases_en": "", "exclusions": ""}
+    return form | changes
+
+
+def test_a_phrase_line_that_would_match_nothing_or_every_number_is_refused(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    boss = client_for(supervisor)
+    for phrases_km, said in [
+        ("ស្ពាន = abc", "a whole number of points"),  # was kept as the phrase "ស្ពាន = abc"
+        ("= 5", "a whole number of points"),  # was kept as the word 5
+        ("ស្ពាន = 2000", "a whole number of points"),
+        ("\U0001f600", "holds nothing a message could match"),
+        ("", "Write at least one word or phrase"),
+    ]:
+        response = boss.post("/risk-signals/", signal_form(phrases_km=phrases_km))
+        assert response.status_code == 400, phrases_km
+        assert said in response.content.decode(), phrases_km
+    assert not RiskSignal.objects.filter(code="bridge").exists()
+    assert boss.post("/risk-signals/", signal_form(phrases_km="ស្ពាន = 5\nលោតពីលើស្ពាន")).status_code == 302
+    assert RiskSignal.objects.filter(code="bridge").exists()
+
+
+def test_every_shipped_signal_still_saves_unchanged(supervisor: Staff, client_for: ClientFor) -> None:
+    boss = client_for(supervisor)
+    signals = list(RiskSignal.objects.all())
+    assert signals  # the migrations seed them
+    for signal in signals:
+        fields = ["code", "label_km", "label_en", "phrases_km", "phrases_en", "exclusions", "weight"]
+        form = {name: str(getattr(signal, name)) for name in fields}
+        response = boss.post(f"/risk-signals/?edit={signal.code}", form)
+        assert response.status_code == 302, (signal.code, response.content.decode()[-2000:])
