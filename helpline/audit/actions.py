@@ -188,6 +188,8 @@ class AuditAction(models.TextChoices):
     TRIAGE_MARK = "triage.mark", _("Triage marked wrong")
     TRIAGE_MARKS_EXPORT = "triage.marks_export", _("Triage marks exported")
     TRIAGE_MARK_APPROVE = "triage.mark_approve", _("Triage mark approved")
+    TRIAGE_MARK_REFUSE = "triage.mark_refuse", _("Triage mark's words refused for export")
+    TRIAGE_MARK_WITHDRAW = "triage.mark_withdraw", _("Triage mark withdrawn")
     VOICE_SETTINGS_UPDATE = "voice_settings.update", _("Phone settings changed")
     WALLBOARD_VIEW = "wallboard.view", _("Wallboard viewed")
 

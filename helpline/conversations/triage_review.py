@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ PREVIEW_DAYS = 30
 # At most this many of the newest messages are read (about a second's work): the page says so.
 PREVIEW_CAP = 20_000
 PREVIEW_SHOWN = 5
+PREVIEW_PHRASES = 10
 
 
 @dataclass
@@ -28,7 +31,16 @@ class Preview:
     matched: int = 0
     scanned: int = 0
     capped: bool = False
+    # None of the lines is a phrase a message could match (blank, spaces, only symbols or emoji):
+    # said as such, not as "0 of 0 messages", which reads as if there were no messages.
+    nothing_to_match: bool = False
     examples: list[tuple[Message, str]] = field(default_factory=list)  # message, the phrase it matched
+    # How many messages each phrase matched (the heaviest phrase found in a message counts it): a
+    # signal of forty phrases is previewed whole, and the one phrase just added may be what floods.
+    by_phrase: Counter[str] = field(default_factory=Counter)
+
+    def phrase_counts(self) -> list[tuple[str, int]]:
+        return self.by_phrase.most_common(PREVIEW_PHRASES)
 
 
 def signal_preview(
@@ -39,6 +51,7 @@ def signal_preview(
     rules = compile_rules(parse_lines(f"{phrases_km}\n{phrases_en}", weight), exclusions.splitlines(), words)
     preview = Preview()
     if not rules.phrases:
+        preview.nothing_to_match = True
         return preview
     since = (now or timezone.now()) - dt.timedelta(days=PREVIEW_DAYS)
     rows = (
@@ -54,6 +67,7 @@ def signal_preview(
         phrase = best_match(rules, prepare(message.text, words))
         if phrase is not None:
             preview.matched += 1
+            preview.by_phrase[phrase.written] += 1
             if len(preview.examples) < PREVIEW_SHOWN:
                 preview.examples.append((message, phrase.written))
     return preview
@@ -65,13 +79,18 @@ def _lang(text: str) -> str:
     return "mixed" if khmer and latin else "km" if khmer else "en"
 
 
-def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
-    """Each mark as a line for the corpus (helpline/routing/corpus/README.md): a too-low mark is a
-    risk example, a too-high one an ordinary example. The child's words are included only where a
-    supervisor approved them; otherwise the line says what was marked, without text."""
-    for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
+def marks_as_examples(mark_id: UUID | None = None) -> Iterator[tuple[TriageMark, dict[str, object]]]:
+    """Each mark (or the one mark_id) as a line for the corpus (helpline/routing/corpus/README.md):
+    a too-low mark is a risk example, a too-high one an ordinary example. The child's words are
+    included only where a supervisor approved them; otherwise the line says what was marked,
+    without text."""
+    marks = TriageMark.objects.select_related("contact__triage").order_by("marked_at")
+    for mark in marks.filter(pk=mark_id) if mark_id is not None else marks:
         triage = getattr(mark.contact, "triage", None)
-        signals = sorted((triage.explanation or {}).get("signals", {})) if triage else []
+        # The topic is the signal that added most (the corpus's topics are the signals' codes),
+        # else the one the second scorer named.
+        given = (triage.explanation or {}).get("signals") or {} if triage else {}
+        signals = sorted(given, key=lambda code: (-int(given[code]), code))
         topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
         line: dict[str, object] = {
             "id": f"mark-{str(mark.pk)[:8]}",
@@ -93,10 +112,11 @@ def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
         yield mark, line
 
 
-def export_lines() -> tuple[str, int, int]:
-    """(JSON lines, marks, marks with text)."""
-    lines, with_text = [], 0
-    for _mark, line in marks_as_examples():
-        with_text += "text" in line
+def export_lines() -> tuple[str, int, list[str]]:
+    """(JSON lines, marks, the contacts whose words are in them)."""
+    lines, texts_of = [], []
+    for mark, line in marks_as_examples():
+        if "text" in line:
+            texts_of.append(str(mark.contact_id))
         lines.append(json.dumps(line, ensure_ascii=False))
-    return "".join(f"{line}\n" for line in lines), len(lines), with_text
+    return "".join(f"{line}\n" for line in lines), len(lines), texts_of

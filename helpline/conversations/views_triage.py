@@ -3,17 +3,23 @@ days, and the export of counsellors' triage marks as labelled examples."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
+from helpline.conversations.models import Direction, Message
+from helpline.routing.marks import may_read_messages
+from helpline.routing.models import TriageMark
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -37,7 +43,7 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
         exclusions=request.POST.get("exclusions", "")[:20_000],
         weight=weight,
     )
-    show_text = role_has(staff.role, Permission.CLIENT_DATA)
+    show_text = may_read_messages(staff)
     audit_record(
         staff,
         action=AuditAction.RISK_SIGNAL_PREVIEW,
@@ -60,15 +66,55 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def marks_export(request: HttpRequest) -> HttpResponse:
     """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
-    supervisor approved them. Audited."""
-    body, count, with_text = triage_review.export_lines()
+    supervisor approved them. Audited, with the contacts whose words left. Refused to those the
+    review shows no child's words (administrators): the approved lines carry them."""
+    staff = _staff(request)
+    if not may_read_messages(staff):
+        return HttpResponse(
+            _("Only someone allowed to read children's messages may export them."), status=403
+        )
+    body, count, texts_of = triage_review.export_lines()
     audit_record(
-        _staff(request),
+        staff,
         action=AuditAction.TRIAGE_MARKS_EXPORT,
         request=request,
-        detail={"marks": count, "with_text": with_text},
+        detail={"marks": count, "with_text": len(texts_of), "contacts": texts_of},
     )
     response = HttpResponse(body, content_type="application/x-ndjson; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="triage-marks-{stamp}.jsonl"'
     return response
+
+
+@access(requires(Permission.SERVICE_SETTINGS))
+@require_GET
+def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
+    """The child's words behind a counsellor's mark, as the export would carry them, so that a
+    supervisor reads what they approve or refuse. Audited as a read of the conversation."""
+    staff = _staff(request)
+    if not may_read_messages(staff):
+        return HttpResponse(
+            _("Only someone allowed to read children's messages may approve them."), status=403
+        )
+    mark = get_object_or_404(
+        TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by"), pk=mark_id
+    )
+    words = list(
+        Message.objects.filter(
+            conversation__contact_id=mark.contact_id, direction=Direction.INBOUND
+        ).order_by("created_at")
+    )
+    audit_record(
+        staff,
+        action=AuditAction.THREAD_VIEW,
+        record_type="contact",
+        record_id=mark.contact_id,
+        request=request,
+        detail={"messages": len(words), "for": "triage_mark"},
+    )
+    line = dict(next((found for m, found in triage_review.marks_as_examples(mark.pk) if m.pk == mark.pk), {}))
+    return render(
+        request,
+        "conversations/triage_mark.html",
+        {"mark": mark, "words": words, "topic": line.get("topic", ""), "label": line.get("label", "")},
+    )

@@ -23,6 +23,14 @@ class NotAllowed(Exception):
     """The person may not approve a child's words for export."""
 
 
+def may_read_messages(staff: Staff) -> bool:
+    """Whether the triage review may show this person a child's words (a phrase's matches, the
+    text behind a mark, its export) and let them approve it for the corpus: those who read
+    children's threads at the console and hold client data, that is supervisors. Administrators
+    hold client records but never read a conversation, so they see counts only."""
+    return role_has(staff.role, Permission.CONSOLE) and role_has(staff.role, Permission.CLIENT_DATA)
+
+
 def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
     """One mark per counsellor and contact: marking again changes the verdict (and withdraws any
     approval: a supervisor approved the example with its old label)."""
@@ -38,6 +46,7 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
             mark = TriageMark(contact=contact, staff=staff)
         mark.verdict, mark.score, mark.marked_at = verdict, score, timezone.now()
         mark.text_approved_by, mark.text_approved_at = None, None
+        mark.text_refused_by, mark.text_refused_at = None, None
         mark.save()
         audit_record(
             staff,
@@ -51,15 +60,16 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
 
 def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
     """A supervisor allows the child's words of this contact to leave as a labelled example."""
-    if not role_has(staff.role, Permission.CLIENT_DATA) or not role_has(
-        staff.role, Permission.SERVICE_SETTINGS
-    ):
+    if not may_read_messages(staff) or not role_has(staff.role, Permission.SERVICE_SETTINGS):
         raise NotAllowed
     with transaction.atomic():
         if mark.text_approved_at is not None:
             return mark
         mark.text_approved_by, mark.text_approved_at = staff, timezone.now()
-        mark.save(update_fields=["text_approved_by", "text_approved_at"])
+        mark.text_refused_by, mark.text_refused_at = None, None
+        mark.save(
+            update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
+        )
         audit_record(
             staff,
             action=AuditAction.TRIAGE_MARK_APPROVE,
@@ -68,6 +78,48 @@ def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
             detail={"mark": str(mark.pk), "verdict": mark.verdict},
         )
     return mark
+
+
+def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
+    """A supervisor keeps the child's words of this contact out of the export (withdrawing an
+    approval given before): the mark is still counted and exported without text."""
+    if not may_read_messages(staff) or not role_has(staff.role, Permission.SERVICE_SETTINGS):
+        raise NotAllowed
+    with transaction.atomic():
+        if mark.text_refused_at is not None:
+            return mark
+        was_approved = mark.text_approved_at is not None
+        mark.text_refused_by, mark.text_refused_at = staff, timezone.now()
+        mark.text_approved_by, mark.text_approved_at = None, None
+        mark.save(
+            update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
+        )
+        audit_record(
+            staff,
+            action=AuditAction.TRIAGE_MARK_REFUSE,
+            record_type="contact",
+            record_id=mark.contact_id,
+            detail={"mark": str(mark.pk), "verdict": mark.verdict, "was_approved": was_approved},
+        )
+    return mark
+
+
+def triage_mark_withdraw(staff: Staff, *, contact: Contact) -> bool:
+    """The counsellor takes back their mark on this contact (it was not wrong after all): it is no
+    longer counted nor exported. False when they had none."""
+    with transaction.atomic():
+        mark = TriageMark.objects.select_for_update().filter(contact=contact, staff=staff).first()
+        if mark is None:
+            return False
+        audit_record(
+            staff,
+            action=AuditAction.TRIAGE_MARK_WITHDRAW,
+            record_type="contact",
+            record_id=contact.pk,
+            detail={"verdict": mark.verdict, "score": mark.score},
+        )
+        mark.delete()
+    return True
 
 
 @dataclass(frozen=True)
@@ -93,4 +145,4 @@ def mark_counts(days: int = 30, now: dt.datetime | None = None) -> MarkCounts:
 
 
 def recent_marks(limit: int = 20) -> list[TriageMark]:
-    return list(TriageMark.objects.select_related("staff", "text_approved_by")[:limit])
+    return list(TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by")[:limit])

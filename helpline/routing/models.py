@@ -141,6 +141,12 @@ class TriageMark(UUIDModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     text_approved_at = models.DateTimeField(null=True, blank=True)
+    # A supervisor who read the words and kept them out of the corpus: said, so the mark no longer
+    # waits for a decision (approving later clears it, as refusing clears an approval).
+    text_refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text_refused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-marked_at"]

@@ -14,12 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
-from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.permissions import Permission
 from helpline.common.bounds import bound_settings
 from helpline.common.errors import bad_request_saying
 from helpline.common.text import NotAnIdentifier, lookup_key
+from helpline.contacts.search_text import words
 from helpline.contacts.selectors import access_contact
 from helpline.routing import marks
+from helpline.routing.matching import WEIGHT_MARK, compile_rules, parse_lines
 from helpline.routing.models import RiskSignal, TriageMark, TriageVerdict
 from helpline.routing.signal_settings import risk_signal_save, risk_signal_toggle
 
@@ -42,6 +44,45 @@ class SignalForm(forms.ModelForm[RiskSignal]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bound_settings(self)
+
+    def clean_phrases_km(self) -> str:
+        return _checked_phrases(self.cleaned_data.get("phrases_km", ""))
+
+    def clean_phrases_en(self) -> str:
+        return _checked_phrases(self.cleaned_data.get("phrases_en", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not self.has_error("phrases_km")
+            and not self.has_error("phrases_en")
+            and not (data.get("phrases_km", "").strip() or data.get("phrases_en", "").strip())
+        ):
+            self.add_error(
+                "phrases_km", _("Write at least one word or phrase: a signal without one finds nothing.")
+            )
+        return data
+
+
+def _checked_phrases(text: str) -> str:
+    """Refuse a line that would silently match nothing or too much: a weight that is not "= a
+    whole number" ("ស្ពាន = abc" was kept as a phrase no message contains, "= 5" as the word 5, so
+    every message with a 5 in it), and a line of only symbols or emoji."""
+    problems = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "=" in line and not ((found := WEIGHT_MARK.match(line)) and found.group(1).strip()):
+            problems.append(
+                _('"%(line)s": write the phrase, then "=" and a whole number of points from 0 to 999.')
+                % {"line": line}
+            )
+        elif not compile_rules(parse_lines(line, 0), [], words).phrases:
+            problems.append(_('"%(line)s" holds nothing a message could match.') % {"line": line})
+    if problems:
+        raise forms.ValidationError(problems)
+    return text
 
 
 @access(requires(Permission.SERVICE_SETTINGS))
@@ -74,7 +115,7 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
             "editing": editing,
             "marks": marks.mark_counts(),
             "recent_marks": marks.recent_marks(),
-            "can_approve": role_has(staff.role, Permission.CLIENT_DATA),
+            "can_approve": marks.may_read_messages(staff),
         },
         status=status,
     )
@@ -87,6 +128,10 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     staff = _staff(request)
     contact = access_contact(staff, contact_id, for_write=True)
     verdict = request.POST.get("verdict", "")
+    if verdict == "withdraw":
+        if marks.triage_mark_withdraw(staff, contact=contact):
+            messages.success(request, _("Your mark on this triage is withdrawn."))
+        return redirect("console:contact", contact_id=contact.pk)
     if verdict not in TriageVerdict.values:
         return HttpResponse(_("Choose too high or too low."), status=400)
     marks.triage_mark(staff, contact=contact, verdict=verdict)
@@ -107,4 +152,20 @@ def triage_mark_approve(request: HttpRequest, mark_id: UUID) -> HttpResponse:
             _("Only someone allowed to read children's messages may approve them."), status=403
         )
     messages.success(request, _("The child's words may now be exported with this mark."))
+    return redirect("routing:risk_signals")
+
+
+@access(requires(Permission.SERVICE_SETTINGS))
+@require_POST
+def triage_mark_refuse(request: HttpRequest, mark_id: UUID) -> HttpResponse:
+    mark = TriageMark.objects.filter(pk=mark_id).first()
+    if mark is None:
+        return HttpResponse(_("This mark no longer exists."), status=404)
+    try:
+        marks.triage_mark_refuse(_staff(request), mark=mark)
+    except marks.NotAllowed:
+        return HttpResponse(
+            _("Only someone allowed to read children's messages may approve them."), status=403
+        )
+    messages.success(request, _("The child's words of this mark will not be exported."))
     return redirect("routing:risk_signals")

@@ -1,0 +1,180 @@
+"""Triage marks and the risk-signal preview as their users meet them: a counsellor sees their own
+mark and can take it back; a supervisor can refuse a child's words as well as approve them; the
+export names the topic that weighed most and the audit names whose words left; an administrator,
+who never reads a conversation, sees counts but no child's words; a preview of lines that hold no
+phrase says so."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.test import Client
+from django.utils import timezone
+
+from helpline.accounts.models import Staff
+from helpline.audit.models import AuditEvent
+from helpline.contacts import services as contact_services
+from helpline.routing.models import RiskSignal, Triage, TriageMark
+from tests.test_triage_review import PLAN, sms_contact
+
+ClientFor = Callable[[Staff], Client]
+
+
+def marked_contact(
+    counsellor: Staff, client_for: ClientFor, text: str, verdict: str = "too_low"
+) -> TriageMark:
+    contact = sms_contact(text)
+    contact_services.contact_take(counsellor, contact=contact)
+    Triage.objects.create(
+        contact=contact,
+        score=30,
+        matched=["x"],
+        explanation={"signals": {"running_away": 10, "suicide": 20}},
+        scored_at=timezone.now(),
+    )
+    assert (
+        client_for(counsellor).post(f"/console/{contact.pk}/triage-mark/", {"verdict": verdict}).status_code
+        == 302
+    )
+    return TriageMark.objects.get(contact=contact)
+
+
+def test_a_counsellor_sees_the_mark_they_gave_and_can_withdraw_it(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN, verdict="too_high")
+    client = client_for(counsellor)
+    page = client.get(f"/console/{mark.contact_id}/").content.decode()
+    assert "You marked this triage too high." in page
+    assert 'value="withdraw"' in page
+    assert client.post(f"/console/{mark.contact_id}/triage-mark/", {"verdict": "withdraw"}).status_code == 302
+    assert not TriageMark.objects.filter(contact_id=mark.contact_id).exists()
+    page = client.get(f"/console/{mark.contact_id}/").content.decode()
+    assert "You marked this triage" not in page and 'value="withdraw"' not in page
+    assert (
+        AuditEvent.objects.get(action="triage.mark_withdraw", actor=counsellor).detail["verdict"]
+        == "too_high"
+    )
+    assert (
+        "0 marked too high, 0 marked too low" in client_for(supervisor).get("/risk-signals/").content.decode()
+    )
+
+
+def test_a_supervisor_refuses_a_childs_words_and_the_export_leaves_them_out(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 302
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 302
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert "text" not in json.loads(line)
+    assert "refused by" in boss.get("/risk-signals/").content.decode()
+    event = AuditEvent.objects.get(action="triage.mark_refuse", actor=supervisor)
+    assert event.detail["was_approved"] is True
+    assert client_for(counsellor).post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 403
+
+
+def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_left(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    boss.post(f"/risk-signals/marks/{mark.pk}/approve/")
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["topic"] == "suicide" and row["text"] == PLAN  # suicide added 20, running away 10
+    export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
+    assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
+
+
+def test_an_administrator_sees_counts_but_no_childs_words(
+    counsellor: Staff, administrator: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, "ញុំនៅក្រោមស្ពានតែម្នាក់ឯង")
+    admin = client_for(administrator)
+    form = {"phrases_km": "ស្ពាន", "phrases_en": "", "exclusions": "", "weight": "10"}
+    preview = admin.post("/risk-signals/preview/", form).content.decode()
+    assert "matched 1 of" in preview and "ញុំនៅក្រោមស្ពាន" not in preview
+    assert AuditEvent.objects.get(action="risk_signal.preview", actor=administrator).detail["shown"] == 0
+    page = admin.get("/risk-signals/").content.decode()
+    assert "0 marked too high, 1 marked too low" in page
+    assert f"/risk-signals/marks/{mark.pk}/approve/" not in page and "/risk-signals/marks/export/" not in page
+    assert admin.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 403
+    assert admin.post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 403
+    assert admin.get("/risk-signals/marks/export/").status_code == 403
+    assert TriageMark.objects.get(pk=mark.pk).text_approved_at is None
+
+
+def test_a_preview_of_lines_without_a_phrase_says_there_is_nothing_to_match(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    sms_contact("ញុំនៅក្រោមស្ពានតែម្នាក់ឯង")
+    form = {"phrases_km": " \n\U0001f600\n", "phrases_en": "...", "exclusions": "", "weight": "10"}
+    page = client_for(supervisor).post("/risk-signals/preview/", form).content.decode()
+    assert "no phrase here that a message could match" in page
+    assert "would have matched" not in page
+
+
+def test_a_supervisor_reads_the_childs_words_before_approving_them(
+    counsellor: Staff, supervisor: Staff, administrator: Staff, client_for: ClientFor
+) -> None:
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    signals_page = boss.get("/risk-signals/").content.decode()
+    assert f'href="/risk-signals/marks/{mark.pk}/"' in signals_page
+    page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert PLAN in page and "<code>suicide</code>" in page and "<code>risk</code>" in page
+    assert f"/risk-signals/marks/{mark.pk}/approve/" in page
+    read = AuditEvent.objects.filter(action="thread.view", actor=supervisor).get()
+    assert read.record_id == str(mark.contact_id)
+    assert client_for(administrator).get(f"/risk-signals/marks/{mark.pk}/").status_code == 403
+    assert client_for(counsellor).get(f"/risk-signals/marks/{mark.pk}/").status_code == 403
+
+
+def test_a_preview_counts_each_phrase_so_the_broad_one_stands_out(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    for text in ("ញុំទៅសាលារៀនហើយ", "ញុំហត់ណាស់ថ្ងៃនេះ", "ញុំឈ្លោះជាមួយមិត្ត", "គាត់និយាយថាចង់ស្លាប់"):
+        sms_contact(text)
+    form = {"phrases_km": "ចង់ស្លាប់\nញុំ", "phrases_en": "", "exclusions": "", "weight": "10"}
+    page = client_for(supervisor).post("/risk-signals/preview/", form).content.decode()
+    assert "matched 4 of the last 30 days' 4 messages" in page
+    assert '<span lang="km">ញុំ</span> 3, <span lang="km">ចង់ស្លាប់</span> 1' in page
+
+
+def signal_form(**changes: str) -> dict[str, str]:
+    form = {"code": "bridge", "label_km": "ស្ពាន", "label_en": "Bridge", "weight": "10"}
+    form |= {"phrases_km": "", "phrases_en": "", "exclusions": ""}
+    return form | changes
+
+
+def test_a_phrase_line_that_would_match_nothing_or_every_number_is_refused(
+    supervisor: Staff, client_for: ClientFor
+) -> None:
+    boss = client_for(supervisor)
+    for phrases_km, said in [
+        ("ស្ពាន = abc", "a whole number of points"),  # was kept as the phrase "ស្ពាន = abc"
+        ("= 5", "a whole number of points"),  # was kept as the word 5
+        ("ស្ពាន = 2000", "a whole number of points"),
+        ("\U0001f600", "holds nothing a message could match"),
+        ("", "Write at least one word or phrase"),
+    ]:
+        response = boss.post("/risk-signals/", signal_form(phrases_km=phrases_km))
+        assert response.status_code == 400, phrases_km
+        assert said in response.content.decode(), phrases_km
+    assert not RiskSignal.objects.filter(code="bridge").exists()
+    assert boss.post("/risk-signals/", signal_form(phrases_km="ស្ពាន = 5\nលោតពីលើស្ពាន")).status_code == 302
+    assert RiskSignal.objects.filter(code="bridge").exists()
+
+
+def test_every_shipped_signal_still_saves_unchanged(supervisor: Staff, client_for: ClientFor) -> None:
+    boss = client_for(supervisor)
+    signals = list(RiskSignal.objects.all())
+    assert signals  # the migrations seed them
+    for signal in signals:
+        fields = ["code", "label_km", "label_en", "phrases_km", "phrases_en", "exclusions", "weight"]
+        form = {name: str(getattr(signal, name)) for name in fields}
+        response = boss.post(f"/risk-signals/?edit={signal.code}", form)
+        assert response.status_code == 302, (signal.code, response.content.decode()[-2000:])
