@@ -9,10 +9,10 @@ import pytest
 from django import forms as django_forms
 from django.forms.renderers import DjangoTemplates
 
+from helpline.accounts.models import Staff
 from helpline.cases import forms
 from helpline.common.form_renderer import PLAIN
 from helpline.common.widgets import PlainSelect
-from helpline.accounts.models import Staff
 from tests.case_factories import open_case
 from tests.factories import persona
 
