@@ -178,3 +178,22 @@ def test_every_shipped_signal_still_saves_unchanged(supervisor: Staff, client_fo
         form = {name: str(getattr(signal, name)) for name in fields}
         response = boss.post(f"/risk-signals/?edit={signal.code}", form)
         assert response.status_code == 302, (signal.code, response.content.decode()[-2000:])
+
+
+def test_marking_from_the_console_redraws_only_the_triage_box(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    # A reload of the console empties the reply the counsellor is typing: htmx swaps the box alone.
+    mark = marked_contact(counsellor, client_for, PLAN, verdict="too_low")
+    client = client_for(counsellor)
+    url = f"/console/{mark.contact_id}/triage-mark/"
+    page = client.get(f"/console/{mark.contact_id}/").content.decode()
+    assert f'hx-post="{url}"' in page and f'hx-target="#triage-{mark.contact_id}"' in page
+    response = client.post(url, {"verdict": "too_high"}, HTTP_HX_REQUEST="true")
+    box = response.content.decode()
+    assert response.status_code == 200 and "<html" not in box
+    assert f'id="triage-{mark.contact_id}"' in box and "You marked this triage too high." in box
+    assert box.count("supervisors will review this triage") == 1
+    response = client.post(url, {"verdict": "withdraw"}, HTTP_HX_REQUEST="true")
+    assert "Your mark on this triage is withdrawn." in response.content.decode()
+    assert not TriageMark.objects.filter(pk=mark.pk).exists()
