@@ -15,6 +15,7 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
+from helpline.routing import corpus
 from helpline.routing.models import RiskSignal, Triage, TriageMark
 from tests.test_triage_review import PLAN, sms_contact
 
@@ -85,6 +86,12 @@ def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_
     [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
     row = json.loads(line)
     assert row["topic"] == "suicide" and row["text"] == PLAN  # suicide added 20, running away 10
+    # The line is one the corpus reads, once its gloss is written.
+    example = corpus.parse(
+        json.dumps({**row, "gloss": "I took grandmother's pills; tonight I swallow them all"})
+    )
+    assert example.topic == "suicide" and example.is_risk
+    assert "write its English gloss" in boss.get("/risk-signals/").content.decode()
     export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
     assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
 
