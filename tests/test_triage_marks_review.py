@@ -15,6 +15,7 @@ from django.utils import timezone
 from helpline.accounts.models import Staff
 from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
+from helpline.routing import corpus
 from helpline.routing.models import RiskSignal, Triage, TriageMark
 from tests.test_triage_review import PLAN, sms_contact
 
@@ -85,6 +86,12 @@ def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_
     [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
     row = json.loads(line)
     assert row["topic"] == "suicide" and row["text"] == PLAN  # suicide added 20, running away 10
+    # The line is one the corpus reads, once its gloss is written.
+    example = corpus.parse(
+        json.dumps({**row, "gloss": "I took grandmother's pills; tonight I swallow them all"})
+    )
+    assert example.topic == "suicide" and example.is_risk
+    assert "write its English gloss" in boss.get("/risk-signals/").content.decode()
     export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
     assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
 
@@ -178,3 +185,22 @@ def test_every_shipped_signal_still_saves_unchanged(supervisor: Staff, client_fo
         form = {name: str(getattr(signal, name)) for name in fields}
         response = boss.post(f"/risk-signals/?edit={signal.code}", form)
         assert response.status_code == 302, (signal.code, response.content.decode()[-2000:])
+
+
+def test_marking_from_the_console_redraws_only_the_triage_box(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    # A reload of the console empties the reply the counsellor is typing: htmx swaps the box alone.
+    mark = marked_contact(counsellor, client_for, PLAN, verdict="too_low")
+    client = client_for(counsellor)
+    url = f"/console/{mark.contact_id}/triage-mark/"
+    page = client.get(f"/console/{mark.contact_id}/").content.decode()
+    assert f'hx-post="{url}"' in page and f'hx-target="#triage-{mark.contact_id}"' in page
+    response = client.post(url, {"verdict": "too_high"}, HTTP_HX_REQUEST="true")
+    box = response.content.decode()
+    assert response.status_code == 200 and "<html" not in box
+    assert f'id="triage-{mark.contact_id}"' in box and "You marked this triage too high." in box
+    assert box.count("supervisors will review this triage") == 1
+    response = client.post(url, {"verdict": "withdraw"}, HTTP_HX_REQUEST="true")
+    assert "Your mark on this triage is withdrawn." in response.content.decode()
+    assert not TriageMark.objects.filter(pk=mark.pk).exists()

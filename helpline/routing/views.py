@@ -23,6 +23,7 @@ from helpline.contacts.selectors import access_contact
 from helpline.routing import marks
 from helpline.routing.matching import WEIGHT_MARK, compile_rules, parse_lines
 from helpline.routing.models import RiskSignal, TriageMark, TriageVerdict
+from helpline.routing.panels import triage_panel
 from helpline.routing.signal_settings import risk_signal_save, risk_signal_toggle
 
 
@@ -129,13 +130,20 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     contact = access_contact(staff, contact_id, for_write=True)
     verdict = request.POST.get("verdict", "")
     if verdict == "withdraw":
-        if marks.triage_mark_withdraw(staff, contact=contact):
-            messages.success(request, _("Your mark on this triage is withdrawn."))
-        return redirect("console:contact", contact_id=contact.pk)
-    if verdict not in TriageVerdict.values:
+        said = _("Your mark on this triage is withdrawn.")
+        if not marks.triage_mark_withdraw(staff, contact=contact):
+            said = ""
+    elif verdict in TriageVerdict.values:
+        marks.triage_mark(staff, contact=contact, verdict=verdict)
+        said = _("Thank you: supervisors will review this triage.")
+    else:
         return HttpResponse(_("Choose too high or too low."), status=400)
-    marks.triage_mark(staff, contact=contact, verdict=verdict)
-    messages.success(request, _("Thank you: supervisors will review this triage."))
+    if request.headers.get("HX-Request") == "true":
+        # Only the triage box is redrawn: reloading the console would empty the reply being typed.
+        panel = triage_panel(contact, staff)
+        return render(request, panel.template, {**panel.context, "said": said})
+    if said:
+        messages.success(request, said)
     return redirect("console:contact", contact_id=contact.pk)
 
 
