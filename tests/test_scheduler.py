@@ -60,6 +60,7 @@ def test_the_apps_declare_offers_chat_sweeps_quiet_threads_and_follow_up_reminde
     assert seconds == {
         "common.live_events_prune": 60.0,
         "common.orphaned_tasks": 10.0,
+        "common.finished_tasks_prune": 3600.0,
         "routing.offers": 2.0,
         "conversations.abandoned_chats": 10.0,
         "conversations.quiet_threads": 60.0,

@@ -24,7 +24,14 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from helpline.common.models import WorkerBeat
-from helpline.common.task_recovery import LOST_AFTER, MAX_RUNS, recover_orphaned_tasks
+from helpline.common.task_recovery import (
+    KEEP_FAILED,
+    KEEP_SUCCEEDED,
+    LOST_AFTER,
+    MAX_RUNS,
+    finished_tasks_prune,
+    recover_orphaned_tasks,
+)
 from helpline.conversations.tasks import TASK_PATH
 from tests.servers import Children, helpline_server
 
@@ -191,3 +198,28 @@ def test_a_worker_killed_while_sending_leaves_nothing_stuck_and_sends_nothing_tw
         gateway.release.set()
         children.stop_all()
         gateway.shutdown()
+
+
+def test_finished_task_rows_are_deleted_after_their_keeping_time_and_no_others(
+    db: None, monkeypatch: Any
+) -> None:
+    now = timezone.now()
+    monkeypatch.setattr("helpline.common.task_recovery.PRUNE_BATCH", 2)  # several batches
+    kept, gone = [], []
+    kept_for = ((TaskResultStatus.SUCCESSFUL, KEEP_SUCCEEDED), (TaskResultStatus.FAILED, KEEP_FAILED))
+    for status, keep in kept_for:
+        for age, bucket in ((keep + dt.timedelta(minutes=1), gone), (keep - dt.timedelta(minutes=1), kept)):
+            for _ in range(3):
+                task = running_task(workers=["w"], started=now - age)
+                DBTaskResult.objects.filter(pk=task.pk).update(status=status, finished_at=now - age)
+                bucket.append(task.pk)
+    # a month-old failure is kept while a week-old success goes: each status has its own time
+    assert KEEP_SUCCEEDED < KEEP_FAILED
+    waiting = running_task(workers=[], started=now - KEEP_FAILED * 2)
+    DBTaskResult.objects.filter(pk=waiting.pk).update(status=TaskResultStatus.READY, finished_at=None)
+    running = running_task(workers=["w"], started=now - KEEP_FAILED * 2)
+    kept += [waiting.pk, running.pk]
+
+    assert finished_tasks_prune() == len(gone) == 6
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == set(kept)
+    assert finished_tasks_prune() == 0

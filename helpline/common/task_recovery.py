@@ -27,6 +27,12 @@ BEAT_SECONDS = 5.0
 LOST_AFTER = dt.timedelta(seconds=30)
 # A task is run at most this many times in all: the first run and one more after a crash.
 MAX_RUNS = 2
+# Finished task rows are kept this long and then deleted (every outbox delivery and report build
+# leaves one; nothing reads them after): a week for those that succeeded, a month for the failed
+# ones, which /metrics counts by type and an IT volunteer may want to read.
+KEEP_SUCCEEDED = dt.timedelta(days=7)
+KEEP_FAILED = dt.timedelta(days=30)
+PRUNE_BATCH = 5000  # rows a delete at most, so a long backlog never holds one long lock
 
 _RERUNNABLE: set[str] = set()
 
@@ -97,3 +103,16 @@ def recover_orphaned_tasks() -> dict[str, int]:
     if rerun or failed:
         log.warning("tasks cut off by a stopped worker: %d run again, %d marked failed", rerun, failed)
     return {"rerun": rerun, "failed": failed}
+
+
+def finished_tasks_prune() -> int:
+    """Delete finished task rows older than KEEP_SUCCEEDED / KEEP_FAILED, in batches; the number
+    deleted. Rows waiting or running are never touched."""
+    now = timezone.now()
+    deleted = 0
+    kept_for = ((TaskResultStatus.SUCCESSFUL, KEEP_SUCCEEDED), (TaskResultStatus.FAILED, KEEP_FAILED))
+    for status, keep in kept_for:
+        old = DBTaskResult.objects.filter(status=status, finished_at__lt=now - keep).order_by()
+        while batch := list(old.values_list("pk", flat=True)[:PRUNE_BATCH]):
+            deleted += DBTaskResult.objects.filter(pk__in=batch).delete()[0]
+    return deleted
