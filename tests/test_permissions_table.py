@@ -30,6 +30,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.CALL_BACK: {S},
     Permission.TAXONOMY_MANAGE: {S, A},
     Permission.SERVICE_SETTINGS: {S, A},
+    Permission.TRIAGE_REVIEW: {S},
     Permission.WALLBOARD: {S, A},
     Permission.ASSIGN: {S},
     Permission.STAFF_EXTENSIONS: {S, A},

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     CALL_BACK = "call_back"  # call a missed caller back: shows the number, so CONSOLE and CALLER_REVEAL
     TAXONOMY_MANAGE = "taxonomy_manage"  # extend the code lists
     SERVICE_SETTINGS = "service_settings"  # opening hours, automatic replies, canned replies, blocks
+    # read the children's words the triage review shows (a phrase's matches, the words behind a
+    # counsellor's mark, the marks' export) and approve them for the corpus
+    TRIAGE_REVIEW = "triage_review"
     WALLBOARD = "wallboard"  # the live floor
     ASSIGN = "assign"  # give or transfer a contact to a counsellor
     STAFF_EXTENSIONS = "staff_extensions"  # set the phone extension calls are credited and popped to
@@ -65,6 +68,8 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.CALL_BACK: frozenset({Role.SUPERVISOR}),
     Permission.TAXONOMY_MANAGE: frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}),
     Permission.SERVICE_SETTINGS: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    # Administrators keep the settings but never read a conversation: counts only.
+    Permission.TRIAGE_REVIEW: frozenset({Role.SUPERVISOR}),
     Permission.WALLBOARD: frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     Permission.ASSIGN: frozenset({Role.SUPERVISOR}),
     # Supervisors run the floor and know who sits at which phone; administrators keep staff records.

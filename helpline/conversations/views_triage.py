@@ -62,7 +62,7 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@access(requires(Permission.SERVICE_SETTINGS))
+@access(requires(Permission.TRIAGE_REVIEW))
 @require_GET
 def marks_export(request: HttpRequest) -> HttpResponse:
     """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
@@ -86,7 +86,7 @@ def marks_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@access(requires(Permission.SERVICE_SETTINGS))
+@access(requires(Permission.TRIAGE_REVIEW))
 @require_GET
 def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
     """The child's words behind a counsellor's mark, as the export would carry them, so that a

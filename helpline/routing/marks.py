@@ -25,10 +25,10 @@ class NotAllowed(Exception):
 
 def may_read_messages(staff: Staff) -> bool:
     """Whether the triage review may show this person a child's words (a phrase's matches, the
-    text behind a mark, its export) and let them approve it for the corpus: those who read
-    children's threads at the console and hold client data, that is supervisors. Administrators
-    hold client records but never read a conversation, so they see counts only."""
-    return role_has(staff.role, Permission.CONSOLE) and role_has(staff.role, Permission.CLIENT_DATA)
+    text behind a mark, its export) and let them approve it for the corpus: Permission.TRIAGE_REVIEW,
+    those who read children's threads at the console and hold client data, that is supervisors.
+    Administrators hold client records but never read a conversation, so they see counts only."""
+    return role_has(staff.role, Permission.TRIAGE_REVIEW)
 
 
 def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
