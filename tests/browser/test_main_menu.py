@@ -38,6 +38,10 @@ def test_the_menu_fits_two_lines_at_1366_pixels_in_english_and_khmer_and_every_e
             page.goto("/")
             page.locator(f".lang button[value={language}]").click()
             expect(page.locator("html")).to_have_attribute("lang", language)
+            # Measured once the stylesheet and the Khmer font are in: before, a loaded machine gave
+            # the browser's default layout (line height "normal", five lines).
+            page.wait_for_load_state("load")
+            page.evaluate("() => document.fonts.ready.then(() => true)")
             nav = page.locator(".topbar nav")
             rows, line = page.evaluate(ROWS), page.evaluate(LINE)
             height = nav.bounding_box()["height"]
