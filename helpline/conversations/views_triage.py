@@ -8,7 +8,6 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpline.accounts.access import access, requires
@@ -67,12 +66,8 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
 def marks_export(request: HttpRequest) -> HttpResponse:
     """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
     supervisor approved them. Audited, with the contacts whose words left. Refused to those the
-    review shows no child's words (administrators): the approved lines carry them."""
+    review shows no child's words (administrators, by the access rule): the approved lines carry them."""
     staff = _staff(request)
-    if not may_read_messages(staff):
-        return HttpResponse(
-            _("Only someone allowed to read children's messages may export them."), status=403
-        )
     body, count, texts_of = triage_review.export_lines()
     audit_record(
         staff,
@@ -92,10 +87,6 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
     """The child's words behind a counsellor's mark, as the export would carry them, so that a
     supervisor reads what they approve or refuse. Audited as a read of the conversation."""
     staff = _staff(request)
-    if not may_read_messages(staff):
-        return HttpResponse(
-            _("Only someone allowed to read children's messages may approve them."), status=403
-        )
     mark = get_object_or_404(
         TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by"), pk=mark_id
     )

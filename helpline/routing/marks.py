@@ -60,46 +60,38 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
 
 def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
     """A supervisor allows the child's words of this contact to leave as a labelled example."""
-    if not may_read_messages(staff) or not role_has(staff.role, Permission.SERVICE_SETTINGS):
-        raise NotAllowed
-    with transaction.atomic():
-        if mark.text_approved_at is not None:
-            return mark
-        mark.text_approved_by, mark.text_approved_at = staff, timezone.now()
-        mark.text_refused_by, mark.text_refused_at = None, None
-        mark.save(
-            update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
-        )
-        audit_record(
-            staff,
-            action=AuditAction.TRIAGE_MARK_APPROVE,
-            record_type="contact",
-            record_id=mark.contact_id,
-            detail={"mark": str(mark.pk), "verdict": mark.verdict},
-        )
-    return mark
+    return _text_decide(staff, mark, approve=True)
 
 
 def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
     """A supervisor keeps the child's words of this contact out of the export (withdrawing an
     approval given before): the mark is still counted and exported without text."""
-    if not may_read_messages(staff) or not role_has(staff.role, Permission.SERVICE_SETTINGS):
+    return _text_decide(staff, mark, approve=False)
+
+
+def _text_decide(staff: Staff, mark: TriageMark, *, approve: bool) -> TriageMark:
+    """Approve or refuse the mark's text: each clears the other; deciding the same again does nothing."""
+    if not may_read_messages(staff):
         raise NotAllowed
     with transaction.atomic():
-        if mark.text_refused_at is not None:
+        if (mark.text_approved_at if approve else mark.text_refused_at) is not None:
             return mark
         was_approved = mark.text_approved_at is not None
-        mark.text_refused_by, mark.text_refused_at = staff, timezone.now()
-        mark.text_approved_by, mark.text_approved_at = None, None
+        decided = (staff, timezone.now())
+        mark.text_approved_by, mark.text_approved_at = decided if approve else (None, None)
+        mark.text_refused_by, mark.text_refused_at = (None, None) if approve else decided
         mark.save(
             update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
         )
+        detail: dict[str, object] = {"mark": str(mark.pk), "verdict": mark.verdict}
+        if not approve:
+            detail["was_approved"] = was_approved
         audit_record(
             staff,
-            action=AuditAction.TRIAGE_MARK_REFUSE,
+            action=AuditAction.TRIAGE_MARK_APPROVE if approve else AuditAction.TRIAGE_MARK_REFUSE,
             record_type="contact",
             record_id=mark.contact_id,
-            detail={"mark": str(mark.pk), "verdict": mark.verdict, "was_approved": was_approved},
+            detail=detail,
         )
     return mark
 

@@ -147,33 +147,26 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     return redirect("console:contact", contact_id=contact.pk)
 
 
-@access(requires(Permission.SERVICE_SETTINGS))
+@access(requires(Permission.TRIAGE_REVIEW))
 @require_POST
 def triage_mark_approve(request: HttpRequest, mark_id: UUID) -> HttpResponse:
-    mark = TriageMark.objects.filter(pk=mark_id).first()
-    if mark is None:
-        return HttpResponse(_("This mark no longer exists."), status=404)
-    try:
-        marks.triage_mark_approve(_staff(request), mark=mark)
-    except marks.NotAllowed:
-        return HttpResponse(
-            _("Only someone allowed to read children's messages may approve them."), status=403
-        )
-    messages.success(request, _("The child's words may now be exported with this mark."))
-    return redirect("routing:risk_signals")
+    return _text_decide(request, mark_id, approve=True)
 
 
-@access(requires(Permission.SERVICE_SETTINGS))
+@access(requires(Permission.TRIAGE_REVIEW))
 @require_POST
 def triage_mark_refuse(request: HttpRequest, mark_id: UUID) -> HttpResponse:
+    return _text_decide(request, mark_id, approve=False)
+
+
+def _text_decide(request: HttpRequest, mark_id: UUID, *, approve: bool) -> HttpResponse:
     mark = TriageMark.objects.filter(pk=mark_id).first()
     if mark is None:
         return HttpResponse(_("This mark no longer exists."), status=404)
-    try:
+    if approve:
+        marks.triage_mark_approve(_staff(request), mark=mark)
+        messages.success(request, _("The child's words may now be exported with this mark."))
+    else:
         marks.triage_mark_refuse(_staff(request), mark=mark)
-    except marks.NotAllowed:
-        return HttpResponse(
-            _("Only someone allowed to read children's messages may approve them."), status=403
-        )
-    messages.success(request, _("The child's words of this mark will not be exported."))
+        messages.success(request, _("The child's words of this mark will not be exported."))
     return redirect("routing:risk_signals")
