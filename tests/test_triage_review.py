@@ -151,6 +151,17 @@ def test_the_wallboard_page_says_the_second_scorer_is_off(
     assert "keyword signals and the context model are both on" in page
 
 
+def test_a_model_turned_back_on_builds_at_once_soon_after_boot(
+    fresh_model: None, monkeypatch: pytest.MonkeyPatch, db: None
+) -> None:
+    """The retry delay is for a failed build only: a machine's monotonic clock starts at its boot,
+    so 'never failed' (0) read as a time kept the model off for the first five minutes."""
+    monkeypatch.setattr(context.time, "monotonic", lambda: 100.0)
+    with override_settings(TRIAGE_MODEL="off"):
+        assert context.status(load=True).state == "off"
+    assert context.status(load=True).state == "on"
+
+
 def test_a_counsellor_marks_a_triage_wrong_and_supervisors_count_it(
     counsellor: Staff, supervisor: Staff, client_for: ClientFor
 ) -> None:

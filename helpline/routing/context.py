@@ -326,7 +326,10 @@ def model() -> ContextModel | None:
     if not enabled():
         _status.state, _status.reason = "off", "turned off (HELPLINE_TRIAGE_MODEL=off)"
         return None
-    if _status.state == "off" and time.monotonic() - _status.failed_at < RETRY_SECONDS:
+    # Only a failed build waits before the next try; "off" because it was turned off does not (a
+    # failed_at of 0 read as a time kept a model turned back on off for the first five minutes
+    # after the machine booted).
+    if _status.state == "off" and _status.failed_at and time.monotonic() - _status.failed_at < RETRY_SECONDS:
         return None
     # While the background warm-up builds it, a message does not wait: keywords score it alone and
     # the contact is queued at once. Without a warm-up (tests, a first use), it is built here.
