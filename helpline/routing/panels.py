@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.urls import reverse
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
+from helpline.accounts.permissions import Permission, role_has
 from helpline.common.panels import Panel
 from helpline.contacts.models import Channel, Contact
 from helpline.routing.marks import may_mark
@@ -103,3 +105,14 @@ def triage_panel(contact: Contact, staff: Staff | None = None, *, back: str = ""
             "mark": mark,
         },
     )
+
+
+def triage_record_panel(viewer: Staff, contact: Contact) -> Panel | None:
+    """The triage box on a contact's record page (contacts.selectors.RECORD_PANELS), where a
+    counsellor who sees a wrong triage only after the contact closed can still mark it. Shown to
+    those who work the console, as it is there: the box names the words that weighed most, and
+    someone who never reads a child's conversation (an administrator, a case manager) is not shown
+    it."""
+    if not role_has(viewer.role, Permission.CONSOLE):
+        return None
+    return triage_panel(contact, viewer, back=reverse("contacts:detail", kwargs={"contact_id": contact.pk}))
