@@ -20,6 +20,7 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.accounts.principals import Principal
 from helpline.common.bounds import date_ok
 from helpline.common.paging import BadCursor, Page, keyset_page
+from helpline.common.panels import Panel
 from helpline.contacts.forms import MULTI_TERMS, SINGLE_TERMS
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
 from helpline.contacts.models import AddressScheme, Caller, Channel, Contact, Kind, Status, Term
@@ -223,6 +224,16 @@ OPEN_CASE_PROVIDERS: list[Callable[[Principal, Caller], list[str]]] = []
 # So do the safe-contact instructions of follow-ups planned with the caller ("call only after 5 pm"):
 # shown wherever someone is about to contact the child.
 SAFE_CONTACT_PROVIDERS: list[Callable[[Principal, Caller], list[str]]] = []
+
+
+# Panels an app above offers a contact's record page (routing: its triage explained, and the marks
+# saying it was wrong): each is given the viewer and the contact and returns None when it has nothing
+# for them. The page renders them in the order the apps registered.
+RECORD_PANELS: list[Callable[[Staff, Contact], Panel | None]] = []
+
+
+def record_panels(viewer: Staff, contact: Contact) -> list[Panel]:
+    return [found for provider in RECORD_PANELS if (found := provider(viewer, contact)) is not None]
 
 
 def follow_up_instructions(viewer: Principal, caller: Caller | None) -> list[str]:

@@ -31,6 +31,7 @@ from helpline.contacts.selectors import (
     contact_page,
     contact_writable_by,
     contacts_visible_to,
+    record_panels,
 )
 from helpline.contacts.transfer import OPEN, transfers_any
 
@@ -152,6 +153,9 @@ def contact_detail(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             "actions": contact.actions.all(),
             "vulnerable_groups": contact.vulnerable_groups.all(),
             "history": caller_history(staff, contact.caller, beside=contact),
+            # What apps above offer this page (routing: the triage, which a counsellor may still
+            # mark wrong once the contact is closed).
+            "record_panels": record_panels(staff, contact),
             "can_correct": contact_writable_by(staff, contact),
             # Supervisors reassign an open contact from its record too (the console's transfer page).
             "can_reassign": transfers_any(staff) and contact.status in OPEN,

@@ -22,9 +22,16 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_default_signals, sender=self, dispatch_uid="routing_default_signals")
+        from helpline.contacts.selectors import RECORD_PANELS
         from helpline.routing.context import warm_up
         from helpline.routing.models import RiskSignal, RoutingSettings
+        from helpline.routing.panels import triage_record_panel
         from helpline.routing.triage import forget_cached
+
+        # A contact's record page (contacts, floors below) shows the triage box through this
+        # provider: contacts never imports routing.
+        if triage_record_panel not in RECORD_PANELS:
+            RECORD_PANELS.append(triage_record_panel)
 
         request_started.connect(warm_up, dispatch_uid="routing-triage-model-warm-up")
         for model in (RiskSignal, RoutingSettings):

@@ -16,6 +16,7 @@ from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact
+from helpline.contacts.selectors import contact_writable_by
 from helpline.routing.models import Triage, TriageMark, TriageVerdict
 
 
@@ -29,6 +30,16 @@ def may_read_messages(staff: Staff) -> bool:
     those who read children's threads at the console and hold client data, that is supervisors.
     Administrators hold client records but never read a conversation, so they see counts only."""
     return role_has(staff.role, Permission.TRIAGE_REVIEW)
+
+
+def may_mark(staff: Staff, contact: Contact) -> bool:
+    """Whether this person may say the contact's triage was wrong: someone who works the console
+    (Permission.CONSOLE) and may write the contact (contacts.selectors.contact_writable_by), that is
+    the counsellor holding it, once it is closed those who handled it, and supervisors. The same rule
+    the mark's view applies (its access rule and access_contact(for_write=True)), so that no page
+    offers the buttons to someone the view refuses. No time limit: a wrong triage is often seen
+    only after the contact, and a mark on an old contact is as useful to supervisors."""
+    return role_has(staff.role, Permission.CONSOLE) and contact_writable_by(staff, contact)
 
 
 def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:

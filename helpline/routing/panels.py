@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.urls import reverse
 from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.panels import Panel
 from helpline.contacts.models import Channel, Contact
+from helpline.routing.marks import may_mark
 from helpline.routing.models import Presence, PresenceState, RiskSignal, Triage, TriageMark
 from helpline.routing.selectors import waiting_queue
 from helpline.routing.triage import routing_settings
@@ -59,9 +61,11 @@ def presence_panel(
     )
 
 
-def triage_panel(contact: Contact, staff: Staff | None = None) -> Panel:
-    """The contact's score explained: each scorer, what it added and why; and, for the counsellor
-    holding the contact, a way to say the triage was wrong."""
+def triage_panel(contact: Contact, staff: Staff | None = None, *, back: str = "") -> Panel:
+    """The contact's score explained: each scorer, what it added and why; and, for those who may
+    mark it (marks.may_mark: the counsellor holding the contact, those who handled it once closed,
+    supervisors), a way to say the triage was wrong. `back`: the page a mark returns to without
+    script; none, the console's page of the contact."""
     triage = Triage.objects.filter(contact=contact).prefetch_related("signals").first()
     labels = {s.code: s.label for s in RiskSignal.objects.all()}
     signal_parts, model = [], None
@@ -95,8 +99,20 @@ def triage_panel(contact: Contact, staff: Staff | None = None) -> Panel:
             "signal_parts": signal_parts,
             "model": model,
             "high_risk_score": routing_settings().high_risk_score,
-            "can_mark": staff is not None and role_has(staff.role, Permission.CONSOLE),
+            "can_mark": staff is not None and may_mark(staff, contact),
+            "back": back,
             "is_text": contact.channel in (Channel.SMS, Channel.WEBCHAT),
             "mark": mark,
         },
     )
+
+
+def triage_record_panel(viewer: Staff, contact: Contact) -> Panel | None:
+    """The triage box on a contact's record page (contacts.selectors.RECORD_PANELS), where a
+    counsellor who sees a wrong triage only after the contact closed can still mark it. Shown to
+    those who work the console, as it is there: the box names the words that weighed most, and
+    someone who never reads a child's conversation (an administrator, a case manager) is not shown
+    it."""
+    if not role_has(viewer.role, Permission.CONSOLE):
+        return None
+    return triage_panel(contact, viewer, back=reverse("contacts:detail", kwargs={"contact_id": contact.pk}))

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -125,7 +127,9 @@ def risk_signals(request: HttpRequest) -> HttpResponse:
 @access(requires(Permission.CONSOLE))
 @require_POST
 def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
-    """The counsellor holding a contact says its triage was too high or too low."""
+    """Someone who may write a contact says its triage was too high or too low: at the console, or
+    from its record page once it is closed. The access rule and for_write are marks.may_mark, the
+    rule by which either page offers the buttons."""
     staff = _staff(request)
     contact = access_contact(staff, contact_id, for_write=True)
     verdict = request.POST.get("verdict", "")
@@ -138,13 +142,20 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         said = _("Thank you: supervisors will review this triage.")
     else:
         return HttpResponse(_("Choose too high or too low."), status=400)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
     if request.headers.get("HX-Request") == "true":
         # Only the triage box is redrawn: reloading the console would empty the reply being typed.
-        panel = triage_panel(contact, staff)
+        panel = triage_panel(contact, staff, back=back)
         return render(request, panel.template, {**panel.context, "said": said})
     if said:
         messages.success(request, said)
-    return redirect("console:contact", contact_id=contact.pk)
+    # Back to the page it was marked on (a closed contact's record page); else the console's page
+    # of the contact, which sends a closed one to its record page.
+    return redirect(back or reverse("console:contact", kwargs={"contact_id": contact.pk}))
 
 
 @access(requires(Permission.TRIAGE_REVIEW))

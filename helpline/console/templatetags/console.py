@@ -1,21 +1,11 @@
-"""{% panel p %}: renders a Panel an app below offered (helpline/common/panels.py) inside the page,
-with the page's context (request, CSRF token, CSP nonce) beneath the panel's own values."""
+"""{% load console %}: the console's templates' name for common's {% panel %} tag
+(helpline/common/templatetags/panels.py), which other pages load as {% load panels %}."""
 
 from __future__ import annotations
 
 from django import template
-from django.utils.safestring import SafeString
 
-from helpline.common.panels import Panel
+from helpline.common.templatetags.panels import panel
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def panel(context: template.Context, given: Panel | None) -> SafeString:
-    if given is None:
-        return SafeString("")
-    assert context.template is not None
-    found = context.template.engine.get_template(given.template)
-    with context.push(**given.context):
-        return SafeString(found.render(context))  # nosec B703 B308  # a template's own escaped output
+register.simple_tag(panel, takes_context=True)
