@@ -309,6 +309,47 @@ def test_choosing_away_oneself_says_nothing_of_offers(counsellor: Staff, client_
     assert 'class="notice set-away"' not in client.get("/console/").content.decode()
 
 
+def test_choosing_a_presence_redraws_only_its_box_with_the_offers_it_brings(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    # A reload of the console empties the reply the counsellor is typing: htmx swaps the box alone,
+    # and the offers are in it, so Available shows them at once and Away takes them away.
+    contact = waiting()
+    client = client_for(counsellor)
+    page = client.get("/console/").content.decode()
+    assert 'hx-post="/console/presence/" hx-target="#presence-panel" hx-swap="outerHTML"' in page
+    response = client.post("/console/presence/", {"state": "available"}, HTTP_HX_REQUEST="true")
+    box = response.content.decode()
+    assert response.status_code == 200 and "<html" not in box
+    assert box.lstrip().startswith('<div id="presence-panel">')
+    assert '<p class="notice" role="status">Your presence is now: Available.</p>' in box
+    assert re.search(r'value="available" class="presence-available" aria-pressed="true"', box)
+    assert ACCEPT.findall(box) == [str(contact.pk)]
+    # The live notice ("you are now Away") would be wrong now: it is drawn again, hidden.
+    assert re.search(r'<p id="live-notice" class="notice" role="status" hidden hx-swap-oob="true"', box)
+    response = client.post("/console/presence/", {"state": "away"}, HTTP_HX_REQUEST="true")
+    box = response.content.decode()
+    assert "Your presence is now: Away." in box and not ACCEPT.findall(box)
+    assert not Offer.objects.filter(staff=counsellor).exists()
+
+
+def test_without_script_a_presence_goes_back_to_the_contact_that_was_open(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    contact = waiting()
+    contact_take(counsellor, contact=contact)
+    client = client_for(counsellor)
+    page = client.get(f"/console/{contact.pk}/").content.decode()
+    assert f'<input type="hidden" name="current" value="{contact.pk}">' in page
+    response = client.post("/console/presence/", {"state": "busy", "current": str(contact.pk)})
+    assert response.status_code == 302 and response["Location"] == f"/console/{contact.pk}/"
+    assert "Your presence is now: Busy." in client.get(response["Location"]).content.decode()
+    assert queue.presence_of(counsellor).state == PresenceState.BUSY
+    # Anything else but a contact's id: the console itself.
+    response = client.post("/console/presence/", {"state": "away", "current": "../../elsewhere"})
+    assert response["Location"] == "/console/"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_console_hears_at_once_that_it_was_set_away(counsellor: Staff, client_for: ClientFor) -> None:
     queue.presence_set(counsellor, PresenceState.AVAILABLE)

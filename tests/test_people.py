@@ -390,6 +390,51 @@ def test_marking_twice_keeps_one_mark_and_one_audit_row(counsellor: Staff, clien
     assert AuditEvent.objects.filter(action=AuditAction.DISTRESSING_MARK).count() == 1
 
 
+def test_marking_from_the_console_redraws_only_the_distressing_box(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    # A reload of the console empties the reply the counsellor is typing: htmx swaps the box alone.
+    contact = active(counsellor)
+    client = client_for(counsellor)
+    mark_url = reverse("people:distressing_mark", args=[contact.pk])
+    page = client.get(reverse("console:contact", args=[contact.pk])).content.decode()
+    assert f'hx-post="{mark_url}"' in page and f'hx-target="#distressing-{contact.pk}"' in page
+    response = client.post(mark_url, {"next": "/console/"}, HTTP_HX_REQUEST="true")
+    box = response.content.decode()
+    assert response.status_code == 200 and "<html" not in box
+    assert box.startswith(f'<section class="distressing" id="distressing-{contact.pk}">')
+    assert "You marked this contact as distressing." in box
+    assert '<p class="notice" role="status">Thank you for saying so.</p>' in box
+    assert Distressing.objects.filter(counsellor=counsellor, contact=contact).count() == 1
+
+
+def test_without_script_marking_goes_back_to_the_console_and_thanks_there(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    contact = active(counsellor)
+    client = client_for(counsellor)
+    console_url = reverse("console:contact", args=[contact.pk])
+    response = client.post(reverse("people:distressing_mark", args=[contact.pk]), {"next": console_url})
+    assert response.status_code == 302 and response["Location"] == console_url
+    page = client.get(console_url).content.decode()
+    assert "Thank you for saying so." in page and "You marked this contact as distressing." in page
+
+
+def test_a_refused_mark_from_the_console_says_why_in_the_box(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    # A supervisor sees the contact but did not answer it: the refusal replaces the box, not the page.
+    contact = active(counsellor)
+    response = client_for(supervisor).post(
+        reverse("people:distressing_mark", args=[contact.pk]), HTTP_HX_REQUEST="true"
+    )
+    box = response.content.decode()
+    assert response.status_code == 400 and "<html" not in box
+    assert response["HX-Retarget"] == f"#distressing-{contact.pk}" and response["HX-Reswap"] == "outerHTML"
+    assert '<p class="notice" role="status">Choose one of your own contacts.</p>' in box
+    assert not Distressing.objects.exists()
+
+
 def test_the_last_contact_is_the_one_closed_last_whether_answered_or_only_handled(
     counsellor: Staff, make_persona: Callable[..., Staff]
 ) -> None:

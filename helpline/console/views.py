@@ -19,6 +19,7 @@ from helpline.audit.services import audit_record
 from helpline.cases import panels as case_panels
 from helpline.common.bounds import counter_or_none
 from helpline.common.form_errors import error_summary
+from helpline.common.panels import Panel
 from helpline.console.views_transfer import TransferForm
 from helpline.contacts import services, taxonomy
 from helpline.contacts.forms import ClassificationForm, StartContactForm
@@ -61,7 +62,6 @@ def _lists_context(request: HttpRequest, staff: Staff, contact: Contact | None) 
     """What console/_lists.html shows: read on every page and on each refresh of the lists (every
     ten seconds and at each change, on every open console)."""
     mine = list(my_open_contacts(staff).select_related("caller")[:50])
-    offered = routing_panels.offered_to(staff)
     handed = latest_transfers([c.pk for c in mine] + ([contact.pk] if contact is not None else []))
     return {
         # Each with the transfer that gave it to this counsellor, if that is how it came.
@@ -71,10 +71,16 @@ def _lists_context(request: HttpRequest, staff: Staff, contact: Contact | None) 
         "children_left": children_left([c.pk for c in mine if c.channel == Channel.WEBCHAT]),
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
         "sending_panel": sending_panel(),  # replies late or no worker to send them
-        "presence_panel": routing_panels.presence_panel(
-            staff, offered=offered, previews=offer_previews(staff, [c.pk for c in offered], request=request)
-        ),
+        "presence_panel": presence_panel(request, staff),
     }
+
+
+def presence_panel(request: HttpRequest, staff: Staff) -> Panel:
+    """The presence buttons and the offers made to this counsellor, with the child's first words."""
+    offered = routing_panels.offered_to(staff)
+    return routing_panels.presence_panel(
+        staff, offered=offered, previews=offer_previews(staff, [c.pk for c in offered], request=request)
+    )
 
 
 def console_context(request: HttpRequest, staff: Staff, contact: Contact | None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
-from helpline.console.views import console_context
+from helpline.console.views import console_context, presence_panel
 from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
@@ -42,13 +42,32 @@ def _staff(request: HttpRequest) -> Staff:
 @access(requires(Permission.CONSOLE))
 @require_POST
 def presence(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
     state = request.POST.get("state", "")
     if state not in PresenceState.values:
         return HttpResponse(_("Unknown presence."), status=400)
-    queue.presence_set(_staff(request), state)
+    queue.presence_set(staff, state)
     queue.route()
+    current = _uuid_or_none(request.POST.get("current", ""))  # the contact open in the console
+    said = _("Your presence is now: %(state)s.") % {"state": PresenceState(state).label}
+    if request.headers.get("HX-Request") == "true":
+        # Only the presence box (and the offers in it) is redrawn: reloading the console would
+        # empty the reply being typed. The live notice goes, as a reload emptied it.
+        panel = presence_panel(request, staff)
+        context = {"presence_panel": panel, "current_id": current or "", "said": said}
+        return render(request, "console/_presence_changed.html", context)
+    messages.success(request, said)
+    if current is not None:
+        return redirect("console:contact", contact_id=current)
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/console/") else "console:console")
+
+
+def _uuid_or_none(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 @access(requires(Permission.CONSOLE))

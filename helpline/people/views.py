@@ -6,18 +6,23 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.contacts.models import Contact
 from helpline.contacts.selectors import access_contact
 from helpline.people import forms, selectors, services
 from helpline.people.models import Criterion
+from helpline.people.panels import distressing_panel
 from helpline.people.services import PeopleError, SampleFilters
 
 
@@ -242,16 +247,36 @@ def distressing_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     or else to the debrief form, opened with this contact."""
     staff = _staff(request)
     contact = access_contact(staff, contact_id)
+    htmx = request.headers.get("HX-Request") == "true"
     try:
         services.distressing_mark(staff, contact=contact)
     except PeopleError as exc:
+        if htmx:  # said in the box itself (helpline.js swaps a retargeted refusal)
+            return _distressing_box(request, staff, contact, said=exc.message, status=400)
         return _my_debriefs_page(request, status=400, error=exc.message)
+    said = _("Thank you for saying so.")
+    if htmx:
+        # Only the box is redrawn: reloading the console would empty the reply being typed.
+        return _distressing_box(request, staff, contact, said=said)
+    messages.success(request, said)
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(back)
     return redirect(f"{reverse('people:my_debriefs')}?contact={contact.pk}")
+
+
+def _distressing_box(
+    request: HttpRequest, staff: Staff, contact: Contact, *, said: str, status: int = 200
+) -> HttpResponse:
+    panel = distressing_panel(staff, contact)
+    if panel is None:  # the view's access rule lets in only those the panel is drawn for
+        raise Http404
+    response = render(request, panel.template, {**panel.context, "said": said}, status=status)
+    if status >= 400:
+        response = reswap(retarget(response, f"#distressing-{contact.pk}"), "outerHTML")
+    return response
 
 
 def _debriefs_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:

@@ -1,6 +1,17 @@
 // Counsellor console: keyboard shortcuts, draft autosave revisions, and a tab-local backup of the
-// form so that a dropped connection or a reload loses nothing. The backup lives in sessionStorage
-// (gone when the tab closes) and is cleared as soon as the contact is saved.
+// form and of the reply being typed, so that a dropped connection or a reload loses nothing. The
+// backup lives in sessionStorage (gone when the tab closes; never localStorage, which the next
+// person at a shared computer could read) and is cleared as soon as the contact is saved or the
+// reply sent.
+
+// Where this tab keeps a contact's unsaved words: "helpline-draft:<contact>" the contact form,
+// "helpline-draft:<contact>:reply" the reply being typed to the child.
+var HELPLINE_DRAFT = "helpline-draft:";
+function helplineDraftKey(contactId, part) {
+  "use strict";
+  return HELPLINE_DRAFT + contactId + (part ? ":" + part : "");
+}
+
 (function () {
   "use strict";
 
@@ -25,14 +36,15 @@
   });
 
   // A draft's copy in this tab goes once its contact is no longer open here (saved, closed with one
-  // click, ended by the child, handed on): the console lists the contacts still open.
+  // click, ended by the child, handed on): the console lists the contacts still open. Keys are
+  // helplineDraftKey()'s, the contact's id first.
   var consoleRoot = document.querySelector("[data-open-contacts]");
   if (consoleRoot) {
     var stillOpen = consoleRoot.getAttribute("data-open-contacts").split(/\s+/);
     try {
       for (var i = sessionStorage.length - 1; i >= 0; i--) {
         var storedKey = sessionStorage.key(i);
-        if (storedKey && storedKey.indexOf("helpline-draft:") === 0 && stillOpen.indexOf(storedKey.slice(15)) === -1) {
+        if (storedKey && storedKey.indexOf(HELPLINE_DRAFT) === 0 && stillOpen.indexOf(storedKey.slice(HELPLINE_DRAFT.length).split(":")[0]) === -1) {
           sessionStorage.removeItem(storedKey);
         }
       }
@@ -47,7 +59,7 @@
   var form = document.getElementById("contact-form");
   if (!form) { return; }
   var contactId = form.getAttribute("data-contact");
-  var storageKey = "helpline-draft:" + contactId;
+  var storageKey = helplineDraftKey(contactId);
   var revisionInput = form.querySelector('input[name="_revision"]');
   var revision = parseInt(form.getAttribute("data-revision") || "0", 10);
 
@@ -197,7 +209,7 @@ function helplineNormalise(text) {
     if (button) { button.disabled = false; }
     var notice = form.querySelector("[data-reply-notice]");
     if (notice) { notice.textContent = failure || ""; }
-    if (!failure) { form.reset(); }
+    if (!failure) { form.reset(); }  // its copy in this tab goes with the input event below
     var area = form.querySelector("[data-reply-text]");
     if (area) { area.dispatchEvent(new Event("input")); if (!failure) { area.focus(); } }
   }
@@ -209,6 +221,31 @@ function helplineNormalise(text) {
     // A 400 carries the reason as plain text; anything else failed on the way.
     done(form, event.detail.successful ? "" : (xhr && xhr.status === 400 ? xhr.responseText : notice.getAttribute("data-failed")));
   });
+})();
+
+// The reply being typed to the child, kept in this tab as it is typed (the contact form's way,
+// under helplineDraftKey(contact, "reply")): put back when the box is drawn again after a reload,
+// a dropped connection or a refresh, and gone once the box empties (the reply was sent).
+(function () {
+  "use strict";
+  function keep(root) {
+    root.querySelectorAll("form.reply[data-contact] [data-reply-text]").forEach(function (area) {
+      if (area.dataset.kept) { return; }
+      area.dataset.kept = "1";
+      var key = helplineDraftKey(area.closest("form").getAttribute("data-contact"), "reply");
+      try {
+        var was = sessionStorage.getItem(key);
+        if (was && !area.value) { area.value = was; area.dispatchEvent(new Event("input")); }
+      } catch (e) { /* storage disabled: nothing kept */ }
+      area.addEventListener("input", function () {
+        try {
+          if (area.value) { sessionStorage.setItem(key, area.value); } else { sessionStorage.removeItem(key); }
+        } catch (e) { /* storage full or disabled: the box still holds the text */ }
+      });
+    });
+  }
+  keep(document);
+  document.body.addEventListener("htmx:afterSwap", function (event) { keep(event.target); });
 })();
 
 // The transfer control: a refusal (400, 409) comes back as the form with its errors, swapped in
@@ -385,7 +422,8 @@ function helplineNormalise(text) {
       var canned = form.querySelector("[data-canned]");
       if (canned) {
         canned.addEventListener("change", function () {
-          if (canned.value) { area.value = area.value ? area.value + " " + canned.value : canned.value; update(); area.focus(); }
+          // Told as typing is (the count, the tab's copy of the reply).
+          if (canned.value) { area.value = area.value ? area.value + " " + canned.value : canned.value; area.dispatchEvent(new Event("input")); area.focus(); }
           canned.value = "";
         });
       }

@@ -1,0 +1,84 @@
+"""A reply being typed to a child survives what happens around it, in a real browser: marking the
+contact distressing and choosing a presence redraw only their own box (the page is not reloaded),
+and a reload puts the text back from this tab's copy; once the reply is sent, the copy is gone and a
+reload brings back an empty box. Nothing of it is kept in localStorage (a shared computer)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import HelplineServer
+from tests.browser.test_chat_child_left import a_critical_chat_waits, console_for
+
+pytestmark = pytest.mark.browser
+
+REPLY = "ខ្ញុំនៅទីនេះជាមួយប្អូន តើប្អូននៅកន្លែងសុវត្ថិភាពទេ?"  # "I'm here with you; are you somewhere safe?"
+
+
+def reply_box_ready(console: Any) -> Any:
+    """The reply box once drawn and console.js has put back (or not) this tab's copy into it."""
+    area = console.locator("#reply-text[data-kept]")
+    expect(area).to_have_count(1)
+    return area
+
+
+def test_a_reply_being_typed_survives_the_boxes_and_a_reload_until_it_is_sent(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    console = console_for(chromium, helpline_server, staff_session)
+    child_context, child, url = a_critical_chat_waits(chromium, helpline_server, console)
+    console.locator(f"#console-lists form[action='{url}'] button").click()
+    expect(console).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
+    contact_id = console.url.rstrip("/").split("/")[-1]
+    key = f"helpline-draft:{contact_id}:reply"
+    pressed = console.locator("#presence-panel button[aria-pressed=true]")
+    was = pressed.get_attribute("value") if pressed.count() else "offline"
+
+    reply_box_ready(console).fill(REPLY)
+    assert console.evaluate("k => sessionStorage.getItem(k)", key) == REPLY
+    console.evaluate("() => { window.notReloaded = true; }")
+
+    # Distressing: the box alone is redrawn, with its thanks said in it.
+    box = console.locator(f"#distressing-{contact_id}")
+    box.locator("button[type=submit]").click()
+    expect(box.locator("p.notice[role=status]")).to_have_text(re.compile(r"\S"))
+    expect(box.locator("button[type=submit]")).to_have_count(0)
+    # A presence: its box alone, with its notice (read from the answer: the lists' own refresh
+    # every 10 s redraws the box without it), the button chosen now pressed.
+    with console.expect_response(re.compile(r"/console/presence/$")) as answered:
+        console.locator("#presence-panel button[value=busy]").click()
+    assert answered.value.request.headers.get("hx-request") == "true"
+    assert 'role="status"' in answered.value.text() and "<html" not in answered.value.text()
+    expect(console.locator("#presence-panel button[value=busy]")).to_have_attribute("aria-pressed", "true")
+    assert console.evaluate("() => window.notReloaded === true")
+    expect(console.locator("#reply-text")).to_have_value(REPLY)
+
+    # Any reload (F5, the network back, the console's own refresh): the tab's copy comes back.
+    console.reload()
+    expect(console.locator("body[data-live=open]")).to_have_count(1)
+    expect(reply_box_ready(console)).to_have_value(REPLY)
+    assert console.evaluate("() => window.notReloaded") is None  # it was a real reload
+    assert REPLY not in console.evaluate("() => JSON.stringify(localStorage)")
+
+    # Sent: the box empties, the copy goes, and a reload brings back nothing.
+    console.locator("form.reply button[type=submit]").click()
+    expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text([REPLY])  # sent once
+    expect(console.locator("#thread-messages")).to_contain_text(REPLY)
+    expect(console.locator("#reply-text")).to_have_value("")
+    assert console.evaluate("k => sessionStorage.getItem(k)", key) is None
+    console.reload()
+    expect(reply_box_ready(console)).to_have_value("")
+    assert console.evaluate("k => sessionStorage.getItem(k)", key) is None
+
+    # Left as found for the other tests: the presence it had, and the contact recorded (silent).
+    console.locator(f"#presence-panel button[value={was}]").click()
+    expect(console.locator(f"#presence-panel button[value={was}]")).to_have_attribute("aria-pressed", "true")
+    console.locator('[data-hotkey="1"]').click()
+    expect(console).to_have_url(re.compile(r"/console/$"))
+    child_context.close()
+    console.context.close()
