@@ -295,6 +295,29 @@ def test_reply_form_offers_canned_replies_and_counts_parts(
     assert "data-sms-parts" in form and "សួស្តី" in form and "data-canned" in form
 
 
+def test_the_reply_form_posts_without_script_and_goes_back_to_the_console(
+    counsellor: Staff, gateway: FakeGateway, client_for: ClientFor
+) -> None:
+    """Without method and action the browser sent the reply and the form's token in the address."""
+    contact = answered(counsellor)
+    client = client_for(counsellor)
+    form = client.get(f"/console/{contact.pk}/reply-form/").content.decode()
+    assert 'method="post"' in form and f'action="/console/{contact.pk}/reply/"' in form
+    back = f"/console/{contact.pk}/"
+    sent = client.post(f"/console/{contact.pk}/reply/", {"text": "ខ្ញុំនៅទីនេះ", "next": back}, follow=True)
+    assert sent.redirect_chain == [(back, 302)]
+    assert [str(m) for m in sent.context["messages"]] == ["Your reply was sent."]
+    assert Message.objects.filter(conversation__contact=contact, text="ខ្ញុំនៅទីនេះ").count() == 1
+    refused = client.post(f"/console/{contact.pk}/reply/", {"text": " ", "next": back}, follow=True)
+    assert refused.redirect_chain == [(back, 302)]
+    assert [str(m) for m in refused.context["messages"]] == ["Write a reply of up to 1000 characters."]
+    away = client.post(f"/console/{contact.pk}/reply/", {"text": "again", "next": "https://evil.example/"})
+    assert away.status_code == 200  # an address elsewhere is ignored: the htmx answer, not a redirect
+    # With htmx the fragment comes back as before, whatever `next` says.
+    hx = client.post(f"/console/{contact.pk}/reply/", {"text": "hx", "next": back}, HTTP_HX_REQUEST="true")
+    assert hx.status_code == 200 and "hx" in hx.content.decode()
+
+
 def test_other_counsellors_cannot_read_or_reply_to_a_thread(
     counsellor: Staff, supervisor: Staff, gateway: FakeGateway, client_for: ClientFor, db: None
 ) -> None:

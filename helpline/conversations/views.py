@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
@@ -68,10 +71,22 @@ def reply(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     """The form's fallback when the console's socket is down (the socket carries replies
     otherwise); answers with the new message only, appended by the form."""
     assert isinstance(request.user, Staff)
+    # A form sent without script (no htmx) goes back to the page it came from, with what happened.
+    back = request.POST.get("next", "") if request.headers.get("HX-Request") != "true" else ""
+    if back and not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
     try:
         message = console_reply(
             request.user, contact_id, request.POST.get("text", ""), client_ip=client_address(request)
         )
     except ReplyRefused as refused:
+        if back:
+            messages.error(request, str(refused.message))
+            return redirect(back)
         return HttpResponse(refused.message, status=400)
+    if back:
+        messages.success(request, _("Your reply was sent."))
+        return redirect(back)
     return render(request, "conversations/_message.html", {"m": message})
