@@ -115,6 +115,9 @@ CANDIDATES: dict[str, dict[str, object]] = {
     "by topic, char 1-4": {"ngrams": (1, 4), "word_ngrams": (1, 2), "c": 30.0},
     "by topic, char 2-5": {"ngrams": (2, 5), "word_ngrams": (1, 2), "c": 30.0},
     "by topic, words 1-3": {"ngrams": (2, 4), "word_ngrams": (1, 3), "c": 30.0},
+    "by topic, char 1-5": {"ngrams": (1, 5), "word_ngrams": (1, 2), "c": 30.0},
+    "by topic, char 2-4 only": {"ngrams": (2, 4), "word_ngrams": None, "c": 30.0},
+    "by topic, char 2-4 only, C 100": {"ngrams": (2, 4), "word_ngrams": None, "c": 100.0},
     "risk against ordinary, C 30": {"ngrams": (2, 4), "word_ngrams": (1, 2), "c": 30.0, "by_topic": False},
     "risk against ordinary, C 30, lbfgs": {
         "ngrams": (2, 4),
