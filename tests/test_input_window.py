@@ -323,6 +323,23 @@ def test_a_numeric_setting_out_of_bounds_is_refused(
     assert stored is None or (stored.service_level_seconds, stored.short_abandon_seconds) == (20, 5)
 
 
+@pytest.mark.parametrize("value", ["-5", "10000000"])
+def test_a_bounded_setting_says_its_bound_once(db: None, value: str) -> None:
+    """Every numeric setting with bounds, on every form that sets one: a model's positive field
+    brings its own least value, which the bounds replace rather than repeat."""
+    from helpline.conversations.views_settings import TextSettingsForm
+    from helpline.routing.views import SignalForm
+    from helpline.voice.views import VoiceSettingsForm
+
+    for form_class in (SignalForm, VoiceSettingsForm, TextSettingsForm):
+        names = [name for name in form_class.base_fields if name in bounds.SETTING_LIMITS]
+        assert names, form_class
+        form = form_class(dict.fromkeys(names, value))
+        assert not form.is_valid()
+        for name in names:
+            assert len(form.errors[name]) == 1, (form_class.__name__, name, form.errors[name])
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
 @pytest.mark.parametrize("path", ["/api/v1/contacts", "/hooks/sms/kannel", "/accounts/sign-in/"])
