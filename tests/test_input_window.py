@@ -323,6 +323,81 @@ def test_a_numeric_setting_out_of_bounds_is_refused(
     assert stored is None or (stored.service_level_seconds, stored.short_abandon_seconds) == (20, 5)
 
 
+@pytest.mark.parametrize("value", ["-5", "10000000"])
+def test_a_bounded_setting_says_its_bound_once(db: None, value: str) -> None:
+    """Every numeric setting with bounds, on every form that sets one: a model's positive field
+    brings its own least value, which the bounds replace rather than repeat."""
+    from helpline.conversations.views_settings import TextSettingsForm
+    from helpline.routing.views import SignalForm
+    from helpline.voice.views import VoiceSettingsForm
+
+    for form_class in (SignalForm, VoiceSettingsForm, TextSettingsForm):
+        names = [name for name in form_class.base_fields if name in bounds.SETTING_LIMITS]
+        assert names, form_class
+        form = form_class(dict.fromkeys(names, value))
+        assert not form.is_valid()
+        for name in names:
+            assert len(form.errors[name]) == 1, (form_class.__name__, name, form.errors[name])
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_a_body_over_the_limit_to_the_api_is_answered_in_json(db: None, settings: Any, debug: bool) -> None:
+    settings.DEBUG = debug
+    body = json.dumps({"summary": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)})
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/contacts", body, content_type="application/json", **token("contacts:write")
+    )
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Request body too large."}
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize("sent", ["form", "file-and-long-field"])
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("km", "អ្វីដែលបានផ្ញើមានទំហំធំពេក"), ("en", "What was sent is too large")],
+    ids=["km", "en"],
+)
+def test_a_form_over_the_limit_at_an_upload_address_gets_the_too_large_page(
+    db: None,
+    settings: Any,
+    tmp_path: Any,
+    client_for: ClientFor,
+    debug: bool,
+    sent: str,
+    language: str,
+    said: str,
+) -> None:
+    """An address that takes a file lets a signed-in person's body past the usual limit; the form's
+    other fields are still held to it, and Django refused them with its bare 400 (a debug page
+    when debug is on) once the view read them, in English whatever the reader's language."""
+    from helpline.accounts.models import Role
+    from helpline.referrals.models import PartnerDocument
+    from tests.factories import persona
+    from tests.partner_factories import PDF_BYTES, add_partner, upload
+
+    settings.DEBUG = debug
+    settings.MEDIA_ROOT = tmp_path
+    keeper = persona(Role.CASE_MANAGER, username="keeper")
+    partner = add_partner(keeper, approved=False)
+    client = client_for(keeper)
+    client.raise_request_exception = False
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    long_text = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+    url = f"/partners/{partner.pk}/documents/"
+    if sent == "form":
+        response = client.post(url, f"title={long_text}", content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.post(url, {"title": long_text, "file": upload("mou.pdf", PDF_BYTES)})
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert said in page and '<nav aria-label="' in page and f'<html lang="{language}"' in page
+    assert "Traceback" not in page and "RequestDataTooBig" not in page
+    assert not PartnerDocument.objects.exists() and not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
 @pytest.mark.parametrize("path", ["/api/v1/contacts", "/hooks/sms/kannel", "/accounts/sign-in/"])

@@ -27,11 +27,11 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.common.task_recovery import LOST_AFTER, recover_orphaned_tasks
 from helpline.reports.figures_board import Row, board, published
-from helpline.reports.models_documents import DocumentStatus, ReportDocument
+from helpline.reports.models_documents import STILL_AFTER, DocumentStatus, ReportDocument
 from helpline.reports.pdf import report_board, report_pdf, report_period
 from helpline.reports.rollups import rollups_refresh
 from helpline.reports.selectors import Period
-from helpline.reports.tasks import ABANDONED_AFTER, documents_abandoned_fail
+from helpline.reports.tasks import ABANDONED_AFTER, _progress, documents_abandoned_fail
 from tests import report_factories as rf
 from tests.factories import persona
 
@@ -171,6 +171,45 @@ def test_a_report_not_ready_sends_the_reader_to_its_progress(
     assert response.status_code == 302
     page = client_for(supervisor).get(response["Location"]).content.decode()
     assert '<progress value="40" max="100">' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "the report is waiting for the server"), ("km", "របាយការណ៍កំពុងរង់ចាំម៉ាស៊ីនមេ")],
+    ids=["en", "km"],
+)
+@pytest.mark.parametrize("status", [DocumentStatus.QUEUED, DocumentStatus.RUNNING])
+def test_a_build_that_has_not_moved_for_a_while_says_it_waits_for_the_server(
+    db: None, client_for: Callable[[Staff], Client], language: str, said: str, status: str
+) -> None:
+    """A worker killed mid-build is found lost and the build run again within about 40 seconds;
+    meanwhile the bar stood still without a word, as if the page had frozen."""
+    reader = persona(Role.SUPERVISOR, username="reader", language=language)
+    document = ReportDocument.objects.create(
+        kind="monthly",
+        period_start=dt.date(2025, 6, 1),
+        period_end=dt.date(2025, 6, 30),
+        language=language,
+        requested_by=reader,
+        status=status,
+        progress=40 if status == DocumentStatus.RUNNING else 0,
+    )
+    client = client_for(reader)
+    url = reverse("reports:document", args=[document.pk])
+
+    def polled() -> str:
+        return client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert said not in polled()  # just asked for, or just moved on
+    last_moved = timezone.now() - STILL_AFTER - dt.timedelta(seconds=1)
+    ReportDocument.objects.filter(pk=document.pk).update(updated_at=last_moved)
+    page = polled()
+    assert said in page and 'hx-trigger="every' in page  # said, and still polled
+    assert said in client.get(url).content.decode()  # the document's own page too
+    _progress(document.pk, 55)  # the build moves on: the sentence goes
+    assert said not in polled()
+    ReportDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.DONE, updated_at=last_moved)
+    assert said not in polled()  # a finished report waits for nothing
 
 
 def test_the_report_compares_with_the_month_before_and_a_year_earlier(

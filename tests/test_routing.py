@@ -223,6 +223,27 @@ def test_supervisor_maintains_risk_signals(
     assert client_for(counsellor).get("/risk-signals/").status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("weight", "-5"), ("weight", "5000"), ("weight", "abc"), ("code", "a b"), ("phrases_km", "a = b")],
+)
+def test_a_refused_signal_says_each_problem_once(
+    supervisor: Staff, client_for: ClientFor, field: str, value: str
+) -> None:
+    """A weight of -5 said "greater than or equal to 0" twice under the box: the weight's own
+    least value and the settings' bounds both checked it."""
+    form = {"code": "exam_stress", "label_km": "ស្ត្រេសប្រឡង", "label_en": "Exam stress"}
+    form |= {"phrases_en": "failed my exam", "weight": "5", field: value}
+    response = client_for(supervisor).post("/risk-signals/", form)
+    assert response.status_code == 400
+    page = response.content.decode()
+    errors = re.findall(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', page, re.S)
+    assert len(errors) == 1
+    said = re.findall(r"<li>(.*?)</li>", errors[0])
+    assert len(said) == 1 and page.count(said[0]) == 1, said
+    assert not RiskSignal.objects.filter(code="exam_stress").exists()
+
+
 @pytest.mark.parametrize("state", ["available", "busy", "away", "offline"])
 def test_presence_states(state: str, counsellor: Staff) -> None:
     assert queue.presence_set(counsellor, state).state == state

@@ -5,7 +5,9 @@ and shows it as a 400, with a traceback when debug is on.)
 A view that takes a file (a partner's MOU, a directory to import) declares the largest file it
 takes with @allow_upload; its bodies may be that much larger when a signed-in staff member sends
 them (a stranger's are held to the usual limit), and a larger one is refused here too, before a
-byte of it is stored, with the limit said on the page."""
+byte of it is stored, with the limit said on the page. Such a body is read here: Django refuses
+the form's other fields when they pass the usual limit (RequestDataTooBig), and once the view
+read them that was its bare 400, or a debug page, instead of this 413."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -51,9 +54,20 @@ class BodyLimitMiddleware:
             return bad_request(request)
         if limit is not None and length > limit:
             upload = _upload_limit(request)
+            if not _multipart(request):
+                return too_large(request)
             if length > max(limit, upload + FORM_MARGIN):
                 return too_large(request, limit=upload or None)
+            try:
+                _ = request.POST  # the fields and the files, read where too much is answered 413
+            except RequestDataTooBig:
+                return too_large(request)
         return self.get_response(request)
+
+
+def _multipart(request: HttpRequest) -> bool:
+    """Only a form with a file may be larger than the usual limit: a file comes in no other way."""
+    return request.content_type == "multipart/form-data"
 
 
 def _upload_limit(request: HttpRequest) -> int:

@@ -140,11 +140,14 @@ SETTING_LIMITS: dict[str, tuple[int, int]] = {
 
 
 def bound_settings(form: forms.BaseForm) -> None:
-    """Give a form's numeric setting fields their bounds from SETTING_LIMITS (shown and enforced)."""
+    """Give a form's numeric setting fields their bounds from SETTING_LIMITS (shown and enforced).
+    The bounds replace those the field had: a model's positive integer field already brings a
+    least value of 0, and both said "greater than or equal to 0" under a weight of -5."""
     for name, field in form.fields.items():
         if name not in SETTING_LIMITS or not isinstance(field, forms.IntegerField):
             continue
         low, high = SETTING_LIMITS[name]
         field.min_value, field.max_value = low, high
-        field.validators = [*field.validators, MinValueValidator(low), MaxValueValidator(high)]
+        kept = [v for v in field.validators if not isinstance(v, MinValueValidator | MaxValueValidator)]
+        field.validators = [*kept, MinValueValidator(low), MaxValueValidator(high)]
         field.widget.attrs.update({"min": str(low), "max": str(high)})

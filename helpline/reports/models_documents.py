@@ -4,8 +4,11 @@ identifies a contact; one marked for publication went through suppression.suppre
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpline.common.models import TimeStampedModel
@@ -21,6 +24,12 @@ class DocumentStatus(models.TextChoices):
     RUNNING = "running", _("Being prepared")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Could not be prepared")
+
+
+# A build moves its bar every few seconds (tasks.py stamps updated_at with each step). Unmoved this
+# long, it waits for a worker: one killed mid-build is found lost and the build run again within
+# about 40 seconds (helpline.common.task_recovery), and the page says so meanwhile.
+STILL_AFTER = dt.timedelta(seconds=20)
 
 
 class ReportDocument(TimeStampedModel):
@@ -41,6 +50,12 @@ class ReportDocument(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} report {self.period_start}..{self.period_end} ({self.status})"
+
+    @property
+    def standing_still(self) -> bool:
+        """Not finished, and neither started nor moved on for STILL_AFTER."""
+        unfinished = self.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
+        return unfinished and self.updated_at < timezone.now() - STILL_AFTER
 
     @property
     def filename(self) -> str:

@@ -31,8 +31,9 @@ ABANDONED_AFTER = dt.timedelta(hours=6)
 
 
 def _progress(document_id: UUID, percent: int) -> None:
-    # A row update of its own (no transaction spans the build): the page sees each step at once.
-    ReportDocument.objects.filter(pk=document_id).update(progress=percent)
+    # A row update of its own (no transaction spans the build): the page sees each step at once,
+    # and when the last one was (a bar unmoved for a while says it waits for the worker).
+    ReportDocument.objects.filter(pk=document_id).update(progress=percent, updated_at=timezone.now())
 
 
 @task()
@@ -43,7 +44,7 @@ def build_document(document_id: str) -> str:
     if document is None or document.status not in UNFINISHED:
         return "skipped"
     if not ReportDocument.objects.filter(pk=document.pk, status__in=UNFINISHED).update(
-        status=DocumentStatus.RUNNING, progress=5
+        status=DocumentStatus.RUNNING, progress=5, updated_at=timezone.now()
     ):
         return "skipped"
     try:
