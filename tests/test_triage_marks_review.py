@@ -6,6 +6,7 @@ phrase says so."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -204,3 +205,47 @@ def test_marking_from_the_console_redraws_only_the_triage_box(
     response = client.post(url, {"verdict": "withdraw"}, HTTP_HX_REQUEST="true")
     assert "Your mark on this triage is withdrawn." in response.content.decode()
     assert not TriageMark.objects.filter(pk=mark.pk).exists()
+
+
+def child_says(contact_id: object, text: str, *, seconds_later: int = 0) -> None:
+    from helpline.conversations.models import Conversation, DeliveryStatus, Direction, Message
+
+    conversation = Conversation.objects.get(contact_id=contact_id)
+    seq = Message.objects.filter(conversation=conversation).count() + 1
+    Message.objects.create(
+        conversation=conversation,
+        seq=seq,
+        direction=Direction.INBOUND,
+        text=text,
+        provider="kannel",
+        provider_message_id=f"m-{contact_id}-{seq}",
+        status=DeliveryStatus.RECEIVED,
+        created_at=timezone.now() + dt.timedelta(seconds=seconds_later),
+    )
+
+
+def test_the_export_carries_what_triage_scored_as_one_message_on_one_line(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """Triage scores each of the child's messages as it comes; the counsellor judged the score of
+    those before the mark. The line holds them one after another, line breaks made spaces (a corpus
+    line is one message on one line), and leaves out what came after the mark."""
+    contact = sms_contact(PLAN)
+    child_says(contact.pk, "ម៉ាក់ខ្ញុំមិនដឹងទេ\n\nកុំប្រាប់គាត់")
+    contact_services.contact_take(counsellor, contact=contact)
+    Triage.objects.create(
+        contact=contact, score=0, explanation={"signals": {"suicide": 5}}, scored_at=timezone.now()
+    )
+    client_for(counsellor).post(f"/console/{contact.pk}/triage-mark/", {"verdict": "too_low"})
+    mark = TriageMark.objects.get(contact=contact)
+    child_says(contact.pk, "អរគុណបង", seconds_later=5)
+    boss = client_for(supervisor)
+    boss.post(f"/risk-signals/marks/{mark.pk}/approve/")
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["text"] == f"{PLAN} ម៉ាក់ខ្ញុំមិនដឹងទេ កុំប្រាប់គាត់"
+    example = corpus.parse(json.dumps({**row, "gloss": "I took grandmother's pills. Mum doesn't know"}))
+    assert not corpus.problems(example)
+    page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert row["text"] in page and "អរគុណបង" not in page
+    assert "One later message is left out" in page

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from uuid import UUID
 
 from django.utils import timezone
 
@@ -79,37 +79,69 @@ def _lang(text: str) -> str:
     return "mixed" if khmer and latin else "km" if khmer else "en"
 
 
-def marks_as_examples(mark_id: UUID | None = None) -> Iterator[tuple[TriageMark, dict[str, object]]]:
-    """Each mark (or the one mark_id) as a line for the corpus (helpline/routing/corpus/README.md):
-    a too-low mark is a risk example, a too-high one an ordinary example. The child's words are
-    included only where a supervisor approved them; otherwise the line says what was marked,
-    without text."""
-    marks = TriageMark.objects.select_related("contact__triage").order_by("marked_at")
-    for mark in marks.filter(pk=mark_id) if mark_id is not None else marks:
-        triage = getattr(mark.contact, "triage", None)
-        # The topic is the signal that added most (the corpus's topics are the signals' codes),
-        # else the one the second scorer named.
-        given = (triage.explanation or {}).get("signals") or {} if triage else {}
-        signals = sorted(given, key=lambda code: (-int(given[code]), code))
-        topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
-        line: dict[str, object] = {
-            "id": f"mark-{str(mark.pk)[:8]}",
-            "split": "train",
-            "topic": topic,
-            "label": "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary",
-            "verdict": mark.verdict,
-            "score": mark.score,
-            "marked_at": mark.marked_at.isoformat(),
-        }
-        if mark.text_approved_at is not None:
-            texts = (
-                Message.objects.filter(conversation__contact_id=mark.contact_id, direction=Direction.INBOUND)
-                .order_by("created_at")
-                .values_list("text", flat=True)
-            )
-            text = "\n".join(texts)
+# A line break of any kind, with the spaces around it: a corpus line is one message on one line.
+_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
+def mark_words(mark: TriageMark) -> list[Message]:
+    """The child's messages behind a mark: those triage had scored when the counsellor marked it.
+    Triage scores each inbound message as it arrives (routing.triage.score_text on the message's
+    text) and keeps, per signal, the heaviest it found in any of them; a message that came after
+    the mark played no part in the score the counsellor judged, and may be what makes the verdict
+    wrong (a risk said later under a "too high" mark)."""
+    return list(
+        Message.objects.filter(
+            conversation__contact_id=mark.contact_id,
+            direction=Direction.INBOUND,
+            created_at__lte=mark.marked_at,
+        ).order_by("created_at", "seq")
+    )
+
+
+def later_words(mark: TriageMark) -> int:
+    """How many of the child's messages came after the mark (left out of its line)."""
+    return Message.objects.filter(
+        conversation__contact_id=mark.contact_id, direction=Direction.INBOUND, created_at__gt=mark.marked_at
+    ).count()
+
+
+def as_one_message(texts: list[str]) -> str:
+    """The messages as the one message a corpus line holds (README: the message as a child would
+    type it): each one's line breaks become a space, and the messages follow one another with a
+    space between them, as a child's next SMS goes on from the last. Zero-width spaces stay."""
+    return " ".join(part for part in (_BREAKS.sub(" ", text).strip() for text in texts) if part)
+
+
+def mark_line(mark: TriageMark, words: list[Message] | None = None) -> dict[str, object]:
+    """The mark as a line for the corpus (helpline/routing/corpus/README.md): a too-low mark is a
+    risk example, a too-high one an ordinary example. The child's words are included only where a
+    supervisor approved them; otherwise the line says what was marked, without text."""
+    triage = getattr(mark.contact, "triage", None)
+    # The topic is the signal that added most (the corpus's topics are the signals' codes),
+    # else the one the second scorer named.
+    given = (triage.explanation or {}).get("signals") or {} if triage else {}
+    signals = sorted(given, key=lambda code: (-int(given[code]), code))
+    topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
+    line: dict[str, object] = {
+        "id": f"mark-{str(mark.pk)[:8]}",
+        "split": "train",
+        "topic": topic,
+        "label": "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary",
+        "verdict": mark.verdict,
+        "score": mark.score,
+        "marked_at": mark.marked_at.isoformat(),
+    }
+    if mark.text_approved_at is not None:
+        text = as_one_message([m.text for m in (mark_words(mark) if words is None else words)])
+        if text:
             line.update({"lang": _lang(text), "text": text, "gloss": ""})
-        yield mark, line
+    return line
+
+
+def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
+    """Each mark with its line for the corpus (mark_line), oldest first."""
+    for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
+        yield mark, mark_line(mark)
 
 
 def export_lines() -> tuple[str, int, list[str]]:

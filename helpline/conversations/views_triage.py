@@ -16,7 +16,6 @@ from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
-from helpline.conversations.models import Direction, Message
 from helpline.routing.marks import may_read_messages
 from helpline.routing.models import TriageMark
 
@@ -90,22 +89,25 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
     mark = get_object_or_404(
         TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by"), pk=mark_id
     )
-    words = list(
-        Message.objects.filter(
-            conversation__contact_id=mark.contact_id, direction=Direction.INBOUND
-        ).order_by("created_at")
-    )
+    words = triage_review.mark_words(mark)
     audit_record(
         staff,
         action=AuditAction.THREAD_VIEW,
         record_type="contact",
         record_id=mark.contact_id,
         request=request,
-        detail={"messages": len(words), "for": "triage_mark"},
+        detail={"scored": len(words), "for": "triage_mark"},
     )
-    line = dict(next((found for m, found in triage_review.marks_as_examples(mark.pk) if m.pk == mark.pk), {}))
+    line = triage_review.mark_line(mark, words)
     return render(
         request,
         "conversations/triage_mark.html",
-        {"mark": mark, "words": words, "topic": line.get("topic", ""), "label": line.get("label", "")},
+        {
+            "mark": mark,
+            "text": triage_review.as_one_message([m.text for m in words]),
+            "scored": len(words),
+            "later": triage_review.later_words(mark),
+            "topic": line["topic"],
+            "label": line["label"],
+        },
     )
