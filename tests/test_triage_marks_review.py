@@ -94,7 +94,7 @@ def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_
     assert example.topic == "suicide" and example.is_risk
     assert "write its English gloss" in boss.get("/risk-signals/").content.decode()
     export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
-    assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
+    assert export.detail == {"marks": 1, "lines": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
 
 
 def test_an_administrator_sees_counts_but_no_childs_words(
@@ -249,3 +249,32 @@ def test_the_export_carries_what_triage_scored_as_one_message_on_one_line(
     page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
     assert row["text"] in page and "អរគុណបង" not in page
     assert "One later message is left out" in page
+
+
+def test_two_marks_on_one_contact_give_one_line_the_approved_verdict_deciding(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """Two people marking the same contact gave the corpus the same text twice, perhaps under two
+    labels. One line a contact: the verdict of the mark a supervisor approved last, else the newest;
+    the review pages still show both marks."""
+    first = marked_contact(counsellor, client_for, PLAN, verdict="too_low")
+    boss = client_for(supervisor)
+    assert boss.post(f"/console/{first.contact_id}/triage-mark/", {"verdict": "too_high"}).status_code == 302
+    second = TriageMark.objects.get(contact_id=first.contact_id, staff=supervisor)
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["verdict"] == "too_high" and row["marks"] == 2 and "text" not in row  # the newest
+    assert row["verdicts"] == {"too_high": 1, "too_low": 1}
+    boss.post(f"/risk-signals/marks/{first.pk}/approve/")
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["verdict"] == "too_low" and row["label"] == "risk" and row["text"] == PLAN
+    export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
+    assert export.detail["marks"] == 2 and export.detail["lines"] == 1
+    assert boss.get("/risk-signals/").content.decode().count("(one of 2 marks on this contact)") == 2
+    page = boss.get(f"/risk-signals/marks/{second.pk}/").content.decode()
+    assert "2 counsellors marked this contact" in page
+    # A refusal after the approval, on either mark, keeps the contact's words out: they are the same words.
+    boss.post(f"/risk-signals/marks/{second.pk}/refuse/")
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert "text" not in json.loads(line)

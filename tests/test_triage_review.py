@@ -206,7 +206,7 @@ def test_marks_export_with_the_childs_words_only_once_a_supervisor_approved(
     assert row["text"] == "ញុំនៅក្រោមស្ពានតែម្នាក់ឯង" and row["lang"] == "km"
     assert AuditEvent.objects.filter(action="triage.mark_approve", actor=supervisor).exists()
     export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
-    assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(contact.pk)]}
+    assert export.detail == {"marks": 1, "lines": 1, "with_text": 1, "contacts": [str(contact.pk)]}
     assert client_for(counsellor).get("/risk-signals/marks/export/").status_code == 403
 
 

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.utils import timezone
 
@@ -112,43 +113,90 @@ def as_one_message(texts: list[str]) -> str:
     return " ".join(part for part in (_BREAKS.sub(" ", text).strip() for text in texts) if part)
 
 
-def mark_line(mark: TriageMark, words: list[Message] | None = None) -> dict[str, object]:
-    """The mark as a line for the corpus (helpline/routing/corpus/README.md): a too-low mark is a
-    risk example, a too-high one an ordinary example. The child's words are included only where a
-    supervisor approved them; otherwise the line says what was marked, without text."""
+def topic_of(mark: TriageMark) -> str:
+    """The signal that added most to the contact's triage (the corpus's topics are the signals'
+    codes), else the topic the second scorer named."""
     triage = getattr(mark.contact, "triage", None)
-    # The topic is the signal that added most (the corpus's topics are the signals' codes),
-    # else the one the second scorer named.
     given = (triage.explanation or {}).get("signals") or {} if triage else {}
     signals = sorted(given, key=lambda code: (-int(given[code]), code))
-    topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
+    return str(signals[0] if signals else (triage.model_part.get("topic", "") if triage else ""))
+
+
+def label_of(mark: TriageMark) -> str:
+    return "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary"
+
+
+def deciding(marks: list[TriageMark]) -> TriageMark:
+    """Of the marks on one contact (several counsellors may mark it, and may disagree), the one its
+    line is made from: the one a supervisor approved last, since they read the words and approved
+    them with that verdict; where none is approved, the newest."""
+    approved = [m for m in marks if m.text_approved_at is not None]
+    if approved:
+        return max(approved, key=lambda m: m.text_approved_at or m.marked_at)
+    return max(marks, key=lambda m: m.marked_at)
+
+
+def words_leave(mark: TriageMark, marks: list[TriageMark]) -> bool:
+    """Whether the child's words go out with this contact's line: its deciding mark is approved and
+    no supervisor refused the words (on any mark of the contact: they are the same words) since."""
+    approved = mark.text_approved_at
+    return approved is not None and not any(
+        m.text_refused_at is not None and m.text_refused_at > approved for m in marks
+    )
+
+
+def contact_line(marks: list[TriageMark], words: list[Message] | None = None) -> dict[str, object]:
+    """One contact's marks as one line for the corpus (helpline/routing/corpus/README.md), made
+    from its deciding mark: a too-low verdict is a risk example, a too-high one an ordinary
+    example. The child's words are included only where a supervisor approved them (words_leave);
+    otherwise the line says what was marked, without text. `marks` counts every mark on the
+    contact, `verdicts` how many said each."""
+    mark = deciding(marks)
     line: dict[str, object] = {
         "id": f"mark-{str(mark.pk)[:8]}",
         "split": "train",
-        "topic": topic,
-        "label": "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary",
+        "topic": topic_of(mark),
+        "label": label_of(mark),
         "verdict": mark.verdict,
         "score": mark.score,
         "marked_at": mark.marked_at.isoformat(),
+        "marks": len(marks),
+        "verdicts": dict(sorted(Counter(m.verdict for m in marks).items())),
     }
-    if mark.text_approved_at is not None:
+    if words_leave(mark, marks):
         text = as_one_message([m.text for m in (mark_words(mark) if words is None else words)])
         if text:
             line.update({"lang": _lang(text), "text": text, "gloss": ""})
     return line
 
 
-def marks_as_examples() -> Iterator[tuple[TriageMark, dict[str, object]]]:
-    """Each mark with its line for the corpus (mark_line), oldest first."""
+def contact_marks(contact_id: UUID) -> list[TriageMark]:
+    return list(TriageMark.objects.select_related("contact__triage", "staff").filter(contact_id=contact_id))
+
+
+def marks_as_examples() -> Iterator[tuple[TriageMark, list[TriageMark], dict[str, object]]]:
+    """One line for each marked contact (contact_line), with its deciding mark and all its marks;
+    in the order the contacts were first marked."""
+    by_contact: dict[UUID, list[TriageMark]] = {}
     for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
-        yield mark, mark_line(mark)
+        by_contact.setdefault(mark.contact_id, []).append(mark)
+    for marks in by_contact.values():
+        yield deciding(marks), marks, contact_line(marks)
 
 
-def export_lines() -> tuple[str, int, list[str]]:
-    """(JSON lines, marks, the contacts whose words are in them)."""
-    lines, texts_of = [], []
-    for mark, line in marks_as_examples():
+@dataclass(frozen=True)
+class Export:
+    body: str  # JSON lines
+    lines: int  # one a marked contact
+    marks: int
+    texts_of: list[str]  # the contacts whose words are in it
+
+
+def export_lines() -> Export:
+    lines, texts_of, marks = [], [], 0
+    for mark, of_contact, line in marks_as_examples():
+        marks += len(of_contact)
         if "text" in line:
             texts_of.append(str(mark.contact_id))
         lines.append(json.dumps(line, ensure_ascii=False))
-    return "".join(f"{line}\n" for line in lines), len(lines), texts_of
+    return Export("".join(f"{line}\n" for line in lines), len(lines), marks, texts_of)

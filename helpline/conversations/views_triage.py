@@ -63,18 +63,25 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
 @access(requires(Permission.TRIAGE_REVIEW))
 @require_GET
 def marks_export(request: HttpRequest) -> HttpResponse:
-    """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
+    """Counsellors' triage marks as JSON lines for the corpus, one a marked contact (two counsellors
+    marking the same words would otherwise give the corpus the same text twice, perhaps under two
+    labels: triage_review.deciding says which verdict the line takes); a child's words only where a
     supervisor approved them. Audited, with the contacts whose words left. Refused to those the
     review shows no child's words (administrators, by the access rule): the approved lines carry them."""
     staff = _staff(request)
-    body, count, texts_of = triage_review.export_lines()
+    export = triage_review.export_lines()
     audit_record(
         staff,
         action=AuditAction.TRIAGE_MARKS_EXPORT,
         request=request,
-        detail={"marks": count, "with_text": len(texts_of), "contacts": texts_of},
+        detail={
+            "marks": export.marks,
+            "lines": export.lines,
+            "with_text": len(export.texts_of),
+            "contacts": export.texts_of,
+        },
     )
-    response = HttpResponse(body, content_type="application/x-ndjson; charset=utf-8")
+    response = HttpResponse(export.body, content_type="application/x-ndjson; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="triage-marks-{stamp}.jsonl"'
     return response
@@ -96,9 +103,9 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
         record_type="contact",
         record_id=mark.contact_id,
         request=request,
-        detail={"scored": len(words), "for": "triage_mark"},
+        detail={"messages": len(words), "for": "triage_mark"},
     )
-    line = triage_review.mark_line(mark, words)
+    marks = triage_review.contact_marks(mark.contact_id)
     return render(
         request,
         "conversations/triage_mark.html",
@@ -107,7 +114,10 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
             "text": triage_review.as_one_message([m.text for m in words]),
             "scored": len(words),
             "later": triage_review.later_words(mark),
-            "topic": line["topic"],
-            "label": line["label"],
+            "topic": triage_review.topic_of(mark),
+            "label": triage_review.label_of(mark),
+            "others": [m for m in marks if m.pk != mark.pk],
+            "marks_count": len(marks),
+            "deciding": triage_review.deciding(marks) if marks else mark,
         },
     )
