@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from helpline.contacts.search_text import words
 from helpline.conversations.models import Direction, Message
+from helpline.routing.marks import line_topic
 from helpline.routing.matching import best_match, compile_rules, parse_lines, prepare
 from helpline.routing.models import TriageMark, TriageVerdict
 
@@ -113,15 +114,6 @@ def as_one_message(texts: list[str]) -> str:
     return " ".join(part for part in (_BREAKS.sub(" ", text).strip() for text in texts) if part)
 
 
-def topic_of(mark: TriageMark) -> str:
-    """The signal that added most to the contact's triage (the corpus's topics are the signals'
-    codes), else the topic the second scorer named."""
-    triage = getattr(mark.contact, "triage", None)
-    given = (triage.explanation or {}).get("signals") or {} if triage else {}
-    signals = sorted(given, key=lambda code: (-int(given[code]), code))
-    return str(signals[0] if signals else (triage.model_part.get("topic", "") if triage else ""))
-
-
 def label_of(mark: TriageMark) -> str:
     return "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary"
 
@@ -148,14 +140,15 @@ def words_leave(mark: TriageMark, marks: list[TriageMark]) -> bool:
 def contact_line(marks: list[TriageMark], words: list[Message] | None = None) -> dict[str, object]:
     """One contact's marks as one line for the corpus (helpline/routing/corpus/README.md), made
     from its deciding mark: a too-low verdict is a risk example, a too-high one an ordinary
-    example. The child's words are included only where a supervisor approved them (words_leave);
+    example. The child's words are included only where a supervisor approved them (words_leave),
+    with the gloss and topic they wrote (routing.marks.triage_mark_approve);
     otherwise the line says what was marked, without text. `marks` counts every mark on the
     contact, `verdicts` how many said each."""
     mark = deciding(marks)
     line: dict[str, object] = {
         "id": f"mark-{str(mark.pk)[:8]}",
         "split": "train",
-        "topic": topic_of(mark),
+        "topic": line_topic(mark),
         "label": label_of(mark),
         "verdict": mark.verdict,
         "score": mark.score,
@@ -166,19 +159,19 @@ def contact_line(marks: list[TriageMark], words: list[Message] | None = None) ->
     if words_leave(mark, marks):
         text = as_one_message([m.text for m in (mark_words(mark) if words is None else words)])
         if text:
-            line.update({"lang": _lang(text), "text": text, "gloss": ""})
+            line.update({"lang": _lang(text), "text": text, "gloss": mark.gloss})
     return line
 
 
 def contact_marks(contact_id: UUID) -> list[TriageMark]:
-    return list(TriageMark.objects.select_related("contact__triage", "staff").filter(contact_id=contact_id))
+    return list(TriageMark.objects.select_related("staff").filter(contact_id=contact_id))
 
 
 def marks_as_examples() -> Iterator[tuple[TriageMark, list[TriageMark], dict[str, object]]]:
     """One line for each marked contact (contact_line), with its deciding mark and all its marks;
     in the order the contacts were first marked."""
     by_contact: dict[UUID, list[TriageMark]] = {}
-    for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
+    for mark in TriageMark.objects.order_by("marked_at"):
         by_contact.setdefault(mark.contact_id, []).append(mark)
     for marks in by_contact.values():
         yield deciding(marks), marks, contact_line(marks)

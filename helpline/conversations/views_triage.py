@@ -16,7 +16,8 @@ from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
-from helpline.routing.marks import may_read_messages
+from helpline.routing import corpus
+from helpline.routing.marks import line_topic, may_read_messages, triage_topic
 from helpline.routing.models import TriageMark
 
 
@@ -114,7 +115,9 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
             "text": triage_review.as_one_message([m.text for m in words]),
             "scored": len(words),
             "later": triage_review.later_words(mark),
-            "topic": triage_review.topic_of(mark),
+            "topic": line_topic(mark),
+            "topics": corpus.TOPICS,
+            "triage_topic": triage_topic(mark),
             "label": triage_review.label_of(mark),
             "others": [m for m in marks if m.pk != mark.pk],
             "marks_count": len(marks),
