@@ -6,6 +6,7 @@ phrase says so."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from helpline.routing.models import RiskSignal, Triage, TriageMark
 from tests.test_triage_review import PLAN, sms_contact
 
 ClientFor = Callable[[Staff], Client]
+GLOSS = {"gloss": "I took grandmother's pills; tonight I swallow them all"}
 
 
 def marked_contact(
@@ -67,7 +69,7 @@ def test_a_supervisor_refuses_a_childs_words_and_the_export_leaves_them_out(
 ) -> None:
     mark = marked_contact(counsellor, client_for, PLAN)
     boss = client_for(supervisor)
-    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 302
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/", GLOSS).status_code == 302
     assert boss.post(f"/risk-signals/marks/{mark.pk}/refuse/").status_code == 302
     [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
     assert "text" not in json.loads(line)
@@ -82,18 +84,16 @@ def test_the_export_names_the_topic_that_weighed_most_and_the_audit_whose_words_
 ) -> None:
     mark = marked_contact(counsellor, client_for, PLAN)
     boss = client_for(supervisor)
-    boss.post(f"/risk-signals/marks/{mark.pk}/approve/")
+    boss.post(f"/risk-signals/marks/{mark.pk}/approve/", GLOSS)
     [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
     row = json.loads(line)
     assert row["topic"] == "suicide" and row["text"] == PLAN  # suicide added 20, running away 10
-    # The line is one the corpus reads, once its gloss is written.
-    example = corpus.parse(
-        json.dumps({**row, "gloss": "I took grandmother's pills; tonight I swallow them all"})
-    )
-    assert example.topic == "suicide" and example.is_risk
-    assert "write its English gloss" in boss.get("/risk-signals/").content.decode()
+    # The line is one the corpus reads as it is: its gloss was written when it was approved.
+    example = corpus.parse(line)
+    assert example.topic == "suicide" and example.is_risk and example.gloss == GLOSS["gloss"]
+    assert "writing their English gloss there" in boss.get("/risk-signals/").content.decode()
     export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
-    assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
+    assert export.detail == {"marks": 1, "lines": 1, "with_text": 1, "contacts": [str(mark.contact_id)]}
 
 
 def test_an_administrator_sees_counts_but_no_childs_words(
@@ -204,3 +204,147 @@ def test_marking_from_the_console_redraws_only_the_triage_box(
     response = client.post(url, {"verdict": "withdraw"}, HTTP_HX_REQUEST="true")
     assert "Your mark on this triage is withdrawn." in response.content.decode()
     assert not TriageMark.objects.filter(pk=mark.pk).exists()
+
+
+def child_says(contact_id: object, text: str, *, seconds_later: int = 0) -> None:
+    from helpline.conversations.models import Conversation, DeliveryStatus, Direction, Message
+
+    conversation = Conversation.objects.get(contact_id=contact_id)
+    seq = Message.objects.filter(conversation=conversation).count() + 1
+    Message.objects.create(
+        conversation=conversation,
+        seq=seq,
+        direction=Direction.INBOUND,
+        text=text,
+        provider="kannel",
+        provider_message_id=f"m-{contact_id}-{seq}",
+        status=DeliveryStatus.RECEIVED,
+        created_at=timezone.now() + dt.timedelta(seconds=seconds_later),
+    )
+
+
+def test_the_export_carries_what_triage_scored_as_one_message_on_one_line(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """Triage scores each of the child's messages as it comes; the counsellor judged the score of
+    those before the mark. The line holds them one after another, line breaks made spaces (a corpus
+    line is one message on one line), and leaves out what came after the mark."""
+    contact = sms_contact(PLAN)
+    child_says(contact.pk, "ម៉ាក់ខ្ញុំមិនដឹងទេ\n\nកុំប្រាប់គាត់")
+    contact_services.contact_take(counsellor, contact=contact)
+    Triage.objects.create(
+        contact=contact, score=0, explanation={"signals": {"suicide": 5}}, scored_at=timezone.now()
+    )
+    client_for(counsellor).post(f"/console/{contact.pk}/triage-mark/", {"verdict": "too_low"})
+    mark = TriageMark.objects.get(contact=contact)
+    child_says(contact.pk, "អរគុណបង", seconds_later=5)
+    boss = client_for(supervisor)
+    boss.post(f"/risk-signals/marks/{mark.pk}/approve/", GLOSS)
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["text"] == f"{PLAN} ម៉ាក់ខ្ញុំមិនដឹងទេ កុំប្រាប់គាត់"
+    assert not corpus.problems(corpus.parse(line))
+    page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert row["text"] in page and "អរគុណបង" not in page
+    assert "One later message is left out" in page
+
+
+def test_two_marks_on_one_contact_give_one_line_the_approved_verdict_deciding(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """Two people marking the same contact gave the corpus the same text twice, perhaps under two
+    labels. One line a contact: the verdict of the mark a supervisor approved last, else the newest;
+    the review pages still show both marks."""
+    first = marked_contact(counsellor, client_for, PLAN, verdict="too_low")
+    boss = client_for(supervisor)
+    assert boss.post(f"/console/{first.contact_id}/triage-mark/", {"verdict": "too_high"}).status_code == 302
+    second = TriageMark.objects.get(contact_id=first.contact_id, staff=supervisor)
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["verdict"] == "too_high" and row["marks"] == 2 and "text" not in row  # the newest
+    assert row["verdicts"] == {"too_high": 1, "too_low": 1}
+    boss.post(f"/risk-signals/marks/{first.pk}/approve/", GLOSS)
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    row = json.loads(line)
+    assert row["verdict"] == "too_low" and row["label"] == "risk" and row["text"] == PLAN
+    export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
+    assert export.detail["marks"] == 2 and export.detail["lines"] == 1
+    assert boss.get("/risk-signals/").content.decode().count("(one of 2 marks on this contact)") == 2
+    page = boss.get(f"/risk-signals/marks/{second.pk}/").content.decode()
+    assert "2 counsellors marked this contact" in page
+    # A refusal after the approval, on either mark, keeps the contact's words out: they are the same words.
+    boss.post(f"/risk-signals/marks/{second.pk}/refuse/")
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert "text" not in json.loads(line)
+
+
+def test_a_supervisor_approves_the_words_with_their_gloss_and_the_line_joins_the_corpus_as_it_is(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """Nothing in the app let anyone write a gloss, so every exported line had an empty one and the
+    corpus refused it. Approving asks for it on the words page; it can be changed while approved;
+    the audit row says it was written, never what it says (the audit chain cannot forget it)."""
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert 'name="gloss"' in page and 'name="topic"' in page
+    assert f"/risk-signals/marks/{mark.pk}/approve/" not in boss.get("/risk-signals/").content.decode()
+    refused = boss.post(f"/risk-signals/marks/{mark.pk}/approve/", {"gloss": " \n "})
+    assert refused.status_code == 400 and "Write the English gloss" in refused.content.decode()
+    assert TriageMark.objects.get(pk=mark.pk).text_approved_at is None
+    assert (
+        boss.post(f"/risk-signals/marks/{mark.pk}/approve/", {"gloss": "I took the pills\nall"}).status_code
+        == 302
+    )
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    example = corpus.parse(line)
+    assert example.gloss == "I took the pills all" and not corpus.problems(example)
+    boss.post(f"/risk-signals/marks/{mark.pk}/approve/", GLOSS)  # changed while approved
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert corpus.parse(line).gloss == GLOSS["gloss"]
+    assert (
+        "tonight I swallow them all</textarea>"
+        in boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    )
+    first, edit = AuditEvent.objects.filter(action="triage.mark_approve").order_by("seq")
+    assert first.detail["gloss_chars"] == len("I took the pills all") and "edit" not in first.detail
+    assert edit.detail["edit"] is True and edit.detail["gloss_changed"] is True
+    assert not [e for e in (first, edit) if "pills" in json.dumps(e.detail)]
+
+
+def test_a_risk_triage_missed_is_approved_with_a_topic_chosen_from_the_corpus(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """A "risk missed" mark has no topic (triage named none): the supervisor chooses one of the
+    corpus's topics when approving, and the line carries it."""
+    contact = sms_contact("knhom nov krom spean mneak eng")
+    contact_services.contact_take(counsellor, contact=contact)
+    client_for(counsellor).post(f"/console/{contact.pk}/triage-mark/", {"verdict": "too_low"})
+    mark = TriageMark.objects.get(contact=contact)
+    boss = client_for(supervisor)
+    page = boss.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert "Triage named none of the corpus" in page
+    gloss = {"gloss": "I am under the bridge alone"}
+    refused = boss.post(f"/risk-signals/marks/{mark.pk}/approve/", gloss)
+    assert refused.status_code == 400 and "Choose the topic" in refused.content.decode()
+    refused = boss.post(f"/risk-signals/marks/{mark.pk}/approve/", {**gloss, "topic": "boredom"})
+    assert refused.status_code == 400
+    assert (
+        boss.post(f"/risk-signals/marks/{mark.pk}/approve/", {**gloss, "topic": "suicide"}).status_code == 302
+    )
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    example = corpus.parse(line)
+    assert example.topic == "suicide" and example.label == "risk" and example.lang == "en"
+    assert AuditEvent.objects.get(action="triage.mark_approve").detail["topic"] == "suicide"
+
+
+def test_erasing_the_childs_words_blanks_the_gloss_written_of_them(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    from helpline.routing.erasure import triage_erase_text
+
+    mark = marked_contact(counsellor, client_for, PLAN)
+    client_for(supervisor).post(f"/risk-signals/marks/{mark.pk}/approve/", GLOSS)
+    triage_erase_text(contact_ids=[mark.contact_id])
+    mark.refresh_from_db()
+    assert mark.gloss == "" and mark.text_approved_at is None

@@ -200,13 +200,14 @@ def test_marks_export_with_the_childs_words_only_once_a_supervisor_approved(
     assert row["label"] == "risk" and "text" not in row
     mark = TriageMark.objects.get(contact=contact)
     assert client_for(counsellor).post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 403
-    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/").status_code == 302
+    approval = {"gloss": "I am under the bridge all alone", "topic": "suicide"}
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/", approval).status_code == 302
     [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
     row = json.loads(line)
     assert row["text"] == "ញុំនៅក្រោមស្ពានតែម្នាក់ឯង" and row["lang"] == "km"
     assert AuditEvent.objects.filter(action="triage.mark_approve", actor=supervisor).exists()
     export = AuditEvent.objects.filter(action="triage.marks_export").latest("seq")
-    assert export.detail == {"marks": 1, "with_text": 1, "contacts": [str(contact.pk)]}
+    assert export.detail == {"marks": 1, "lines": 1, "with_text": 1, "contacts": [str(contact.pk)]}
     assert client_for(counsellor).get("/risk-signals/marks/export/").status_code == 403
 
 

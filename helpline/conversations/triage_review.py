@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from helpline.contacts.search_text import words
 from helpline.conversations.models import Direction, Message
+from helpline.routing.marks import line_topic
 from helpline.routing.matching import best_match, compile_rules, parse_lines, prepare
 from helpline.routing.models import TriageMark, TriageVerdict
 
@@ -79,44 +81,115 @@ def _lang(text: str) -> str:
     return "mixed" if khmer and latin else "km" if khmer else "en"
 
 
-def marks_as_examples(mark_id: UUID | None = None) -> Iterator[tuple[TriageMark, dict[str, object]]]:
-    """Each mark (or the one mark_id) as a line for the corpus (helpline/routing/corpus/README.md):
-    a too-low mark is a risk example, a too-high one an ordinary example. The child's words are
-    included only where a supervisor approved them; otherwise the line says what was marked,
-    without text."""
-    marks = TriageMark.objects.select_related("contact__triage").order_by("marked_at")
-    for mark in marks.filter(pk=mark_id) if mark_id is not None else marks:
-        triage = getattr(mark.contact, "triage", None)
-        # The topic is the signal that added most (the corpus's topics are the signals' codes),
-        # else the one the second scorer named.
-        given = (triage.explanation or {}).get("signals") or {} if triage else {}
-        signals = sorted(given, key=lambda code: (-int(given[code]), code))
-        topic = signals[0] if signals else (triage.model_part.get("topic", "") if triage else "")
-        line: dict[str, object] = {
-            "id": f"mark-{str(mark.pk)[:8]}",
-            "split": "train",
-            "topic": topic,
-            "label": "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary",
-            "verdict": mark.verdict,
-            "score": mark.score,
-            "marked_at": mark.marked_at.isoformat(),
-        }
-        if mark.text_approved_at is not None:
-            texts = (
-                Message.objects.filter(conversation__contact_id=mark.contact_id, direction=Direction.INBOUND)
-                .order_by("created_at")
-                .values_list("text", flat=True)
-            )
-            text = "\n".join(texts)
-            line.update({"lang": _lang(text), "text": text, "gloss": ""})
-        yield mark, line
+# A line break of any kind, with the spaces around it: a corpus line is one message on one line.
+_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 
 
-def export_lines() -> tuple[str, int, list[str]]:
-    """(JSON lines, marks, the contacts whose words are in them)."""
-    lines, texts_of = [], []
-    for mark, line in marks_as_examples():
+def mark_words(mark: TriageMark) -> list[Message]:
+    """The child's messages behind a mark: those triage had scored when the counsellor marked it.
+    Triage scores each inbound message as it arrives (routing.triage.score_text on the message's
+    text) and keeps, per signal, the heaviest it found in any of them; a message that came after
+    the mark played no part in the score the counsellor judged, and may be what makes the verdict
+    wrong (a risk said later under a "too high" mark)."""
+    return list(
+        Message.objects.filter(
+            conversation__contact_id=mark.contact_id,
+            direction=Direction.INBOUND,
+            created_at__lte=mark.marked_at,
+        ).order_by("created_at", "seq")
+    )
+
+
+def later_words(mark: TriageMark) -> int:
+    """How many of the child's messages came after the mark (left out of its line)."""
+    return Message.objects.filter(
+        conversation__contact_id=mark.contact_id, direction=Direction.INBOUND, created_at__gt=mark.marked_at
+    ).count()
+
+
+def as_one_message(texts: list[str]) -> str:
+    """The messages as the one message a corpus line holds (README: the message as a child would
+    type it): each one's line breaks become a space, and the messages follow one another with a
+    space between them, as a child's next SMS goes on from the last. Zero-width spaces stay."""
+    return " ".join(part for part in (_BREAKS.sub(" ", text).strip() for text in texts) if part)
+
+
+def label_of(mark: TriageMark) -> str:
+    return "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary"
+
+
+def deciding(marks: list[TriageMark]) -> TriageMark:
+    """Of the marks on one contact (several counsellors may mark it, and may disagree), the one its
+    line is made from: the one a supervisor approved last, since they read the words and approved
+    them with that verdict; where none is approved, the newest."""
+    approved = [m for m in marks if m.text_approved_at is not None]
+    if approved:
+        return max(approved, key=lambda m: m.text_approved_at or m.marked_at)
+    return max(marks, key=lambda m: m.marked_at)
+
+
+def words_leave(mark: TriageMark, marks: list[TriageMark]) -> bool:
+    """Whether the child's words go out with this contact's line: its deciding mark is approved and
+    no supervisor refused the words (on any mark of the contact: they are the same words) since."""
+    approved = mark.text_approved_at
+    return approved is not None and not any(
+        m.text_refused_at is not None and m.text_refused_at > approved for m in marks
+    )
+
+
+def contact_line(marks: list[TriageMark], words: list[Message] | None = None) -> dict[str, object]:
+    """One contact's marks as one line for the corpus (helpline/routing/corpus/README.md), made
+    from its deciding mark: a too-low verdict is a risk example, a too-high one an ordinary
+    example. The child's words are included only where a supervisor approved them (words_leave),
+    with the gloss and topic they wrote (routing.marks.triage_mark_approve);
+    otherwise the line says what was marked, without text. `marks` counts every mark on the
+    contact, `verdicts` how many said each."""
+    mark = deciding(marks)
+    line: dict[str, object] = {
+        "id": f"mark-{str(mark.pk)[:8]}",
+        "split": "train",
+        "topic": line_topic(mark),
+        "label": label_of(mark),
+        "verdict": mark.verdict,
+        "score": mark.score,
+        "marked_at": mark.marked_at.isoformat(),
+        "marks": len(marks),
+        "verdicts": dict(sorted(Counter(m.verdict for m in marks).items())),
+    }
+    if words_leave(mark, marks):
+        text = as_one_message([m.text for m in (mark_words(mark) if words is None else words)])
+        if text:
+            line.update({"lang": _lang(text), "text": text, "gloss": mark.gloss})
+    return line
+
+
+def contact_marks(contact_id: UUID) -> list[TriageMark]:
+    return list(TriageMark.objects.select_related("staff").filter(contact_id=contact_id))
+
+
+def marks_as_examples() -> Iterator[tuple[TriageMark, list[TriageMark], dict[str, object]]]:
+    """One line for each marked contact (contact_line), with its deciding mark and all its marks;
+    in the order the contacts were first marked."""
+    by_contact: dict[UUID, list[TriageMark]] = {}
+    for mark in TriageMark.objects.order_by("marked_at"):
+        by_contact.setdefault(mark.contact_id, []).append(mark)
+    for marks in by_contact.values():
+        yield deciding(marks), marks, contact_line(marks)
+
+
+@dataclass(frozen=True)
+class Export:
+    body: str  # JSON lines
+    lines: int  # one a marked contact
+    marks: int
+    texts_of: list[str]  # the contacts whose words are in it
+
+
+def export_lines() -> Export:
+    lines, texts_of, marks = [], [], 0
+    for mark, of_contact, line in marks_as_examples():
+        marks += len(of_contact)
         if "text" in line:
             texts_of.append(str(mark.contact_id))
         lines.append(json.dumps(line, ensure_ascii=False))
-    return "".join(f"{line}\n" for line in lines), len(lines), texts_of
+    return Export("".join(f"{line}\n" for line in lines), len(lines), marks, texts_of)

@@ -16,8 +16,8 @@ from helpline.accounts.permissions import Permission
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
-from helpline.conversations.models import Direction, Message
-from helpline.routing.marks import may_read_messages
+from helpline.routing import corpus
+from helpline.routing.marks import line_topic, may_read_messages, triage_topic
 from helpline.routing.models import TriageMark
 
 
@@ -64,18 +64,25 @@ def signal_preview(request: HttpRequest) -> HttpResponse:
 @access(requires(Permission.TRIAGE_REVIEW))
 @require_GET
 def marks_export(request: HttpRequest) -> HttpResponse:
-    """Counsellors' triage marks as JSON lines for the corpus; a child's words only where a
+    """Counsellors' triage marks as JSON lines for the corpus, one a marked contact (two counsellors
+    marking the same words would otherwise give the corpus the same text twice, perhaps under two
+    labels: triage_review.deciding says which verdict the line takes); a child's words only where a
     supervisor approved them. Audited, with the contacts whose words left. Refused to those the
     review shows no child's words (administrators, by the access rule): the approved lines carry them."""
     staff = _staff(request)
-    body, count, texts_of = triage_review.export_lines()
+    export = triage_review.export_lines()
     audit_record(
         staff,
         action=AuditAction.TRIAGE_MARKS_EXPORT,
         request=request,
-        detail={"marks": count, "with_text": len(texts_of), "contacts": texts_of},
+        detail={
+            "marks": export.marks,
+            "lines": export.lines,
+            "with_text": len(export.texts_of),
+            "contacts": export.texts_of,
+        },
     )
-    response = HttpResponse(body, content_type="application/x-ndjson; charset=utf-8")
+    response = HttpResponse(export.body, content_type="application/x-ndjson; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="triage-marks-{stamp}.jsonl"'
     return response
@@ -90,11 +97,7 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
     mark = get_object_or_404(
         TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by"), pk=mark_id
     )
-    words = list(
-        Message.objects.filter(
-            conversation__contact_id=mark.contact_id, direction=Direction.INBOUND
-        ).order_by("created_at")
-    )
+    words = triage_review.mark_words(mark)
     audit_record(
         staff,
         action=AuditAction.THREAD_VIEW,
@@ -103,9 +106,21 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
         request=request,
         detail={"messages": len(words), "for": "triage_mark"},
     )
-    line = dict(next((found for m, found in triage_review.marks_as_examples(mark.pk) if m.pk == mark.pk), {}))
+    marks = triage_review.contact_marks(mark.contact_id)
     return render(
         request,
         "conversations/triage_mark.html",
-        {"mark": mark, "words": words, "topic": line.get("topic", ""), "label": line.get("label", "")},
+        {
+            "mark": mark,
+            "text": triage_review.as_one_message([m.text for m in words]),
+            "scored": len(words),
+            "later": triage_review.later_words(mark),
+            "topic": line_topic(mark),
+            "topics": corpus.TOPICS,
+            "triage_topic": triage_topic(mark),
+            "label": triage_review.label_of(mark),
+            "others": [m for m in marks if m.pk != mark.pk],
+            "marks_count": len(marks),
+            "deciding": triage_review.deciding(marks) if marks else mark,
+        },
     )

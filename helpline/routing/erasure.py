@@ -4,7 +4,8 @@ person's erasure request (called where message text is erased, helpline.conversa
 Triage stores the phrases that matched and the words the second scorer weighed most, for the
 counsellor's explanation; both come from the message, so they go with its text. What is counted
 stays: the score, the signals and their points, the model's topic and probability. A supervisor's
-approval to export the child's words is withdrawn: there are no words left to approve."""
+approval to export the child's words is withdrawn, and the English gloss a supervisor wrote of
+them is blanked: there are no words left to approve or render."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def triage_erase_text(*, contact_ids: Iterable[UUID]) -> int:
                 explanation["model"] = {k: v for k, v in model.items() if k not in _MODEL_TEXT}
             Triage.objects.filter(pk=triage.pk).update(matched=[], explanation=explanation)
             erased += 1
-        TriageMark.objects.filter(contact_id__in=ids).filter(~Q(text_approved_at=None)).update(
-            text_approved_at=None, text_approved_by=None
+        # The gloss renders the words in English: it goes with them.
+        TriageMark.objects.filter(contact_id__in=ids).filter(~Q(text_approved_at=None) | ~Q(gloss="")).update(
+            text_approved_at=None, text_approved_by=None, gloss=""
         )
     return erased

@@ -5,11 +5,13 @@ conversations.triage_review: it reads the child's messages, which live above thi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
@@ -17,6 +19,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import contact_writable_by
+from helpline.routing import corpus
 from helpline.routing.models import Triage, TriageMark, TriageVerdict
 
 
@@ -69,9 +72,46 @@ def triage_mark(staff: Staff, *, contact: Contact, verdict: str) -> TriageMark:
     return mark
 
 
-def triage_mark_approve(staff: Staff, *, mark: TriageMark) -> TriageMark:
-    """A supervisor allows the child's words of this contact to leave as a labelled example."""
-    return _text_decide(staff, mark, approve=True)
+class Incomplete(ValueError):
+    """An approval lacking what the corpus line needs (its message says what)."""
+
+
+GLOSS_LIMIT = 1000
+_SPACES = re.compile(r"\s+")
+
+
+def triage_topic(mark: TriageMark) -> str:
+    """The topic triage gives the contact: the signal that added most (the corpus's topics are the
+    signals' codes), else the one the second scorer named; "" when it named none."""
+    triage = Triage.objects.filter(contact_id=mark.contact_id).first()
+    if triage is None:
+        return ""
+    given = (triage.explanation or {}).get("signals") or {}
+    signals = sorted(given, key=lambda code: (-int(given[code]), code))
+    return str(signals[0] if signals else triage.model_part.get("topic", "") or "")
+
+
+def line_topic(mark: TriageMark) -> str:
+    """The topic of the mark's corpus line: the supervisor's choice, else triage's."""
+    return mark.topic or triage_topic(mark)
+
+
+def triage_mark_approve(staff: Staff, *, mark: TriageMark, gloss: str, topic: str = "") -> TriageMark:
+    """A supervisor allows the child's words of this contact to leave as a labelled example, with
+    what the corpus line needs beside them: the English gloss (required: the corpus refuses a line
+    without one, and no one but a supervisor who read the words can write it) and, where triage
+    named no corpus topic (a risk it missed), the topic. Again on an approved mark, it changes the
+    gloss or topic (the export carries them as they are when it runs)."""
+    gloss = _SPACES.sub(" ", gloss).strip()
+    if not gloss:
+        raise Incomplete(_("Write the English gloss: what the child's words say, in English."))
+    if len(gloss) > GLOSS_LIMIT:
+        raise Incomplete(_("The gloss is too long: at most 1,000 characters."))
+    if topic and topic not in corpus.TOPICS:
+        raise Incomplete(_("Choose one of the corpus's topics."))
+    if (topic or triage_topic(mark)) not in corpus.TOPICS:
+        raise Incomplete(_("Choose the topic: triage named none of the corpus's topics for this contact."))
+    return _text_decide(staff, mark, approve=True, gloss=gloss, topic=topic)
 
 
 def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
@@ -80,23 +120,39 @@ def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
     return _text_decide(staff, mark, approve=False)
 
 
-def _text_decide(staff: Staff, mark: TriageMark, *, approve: bool) -> TriageMark:
-    """Approve or refuse the mark's text: each clears the other; deciding the same again does nothing."""
+def _text_decide(
+    staff: Staff, mark: TriageMark, *, approve: bool, gloss: str = "", topic: str = ""
+) -> TriageMark:
+    """Approve or refuse the mark's text: each clears the other; deciding the same again does
+    nothing (approving again with another gloss or topic changes them). The audit row says whether
+    the gloss changed and its length, never the gloss: it renders the child's words, which an
+    erasure must be able to remove, and the audit chain keeps what it holds."""
     if not may_read_messages(staff):
         raise NotAllowed
     with transaction.atomic():
-        if (mark.text_approved_at if approve else mark.text_refused_at) is not None:
+        mark = TriageMark.objects.select_for_update().get(pk=mark.pk)
+        already = (mark.text_approved_at if approve else mark.text_refused_at) is not None
+        if already and (not approve or (mark.gloss, mark.topic) == (gloss, topic)):
             return mark
         was_approved = mark.text_approved_at is not None
-        decided = (staff, timezone.now())
-        mark.text_approved_by, mark.text_approved_at = decided if approve else (None, None)
-        mark.text_refused_by, mark.text_refused_at = (None, None) if approve else decided
-        mark.save(
-            update_fields=["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
-        )
         detail: dict[str, object] = {"mark": str(mark.pk), "verdict": mark.verdict}
-        if not approve:
+        fields = ["gloss", "topic"]
+        if approve:
+            detail |= {"gloss_chars": len(gloss), "gloss_changed": gloss != mark.gloss, "topic": topic}
+            if topic != mark.topic:
+                detail["topic_before"] = mark.topic
+            mark.gloss, mark.topic = gloss, topic
+            if already:
+                detail["edit"] = True
+        else:
             detail["was_approved"] = was_approved
+            fields = []
+        if not already:
+            decided = (staff, timezone.now())
+            mark.text_approved_by, mark.text_approved_at = decided if approve else (None, None)
+            mark.text_refused_by, mark.text_refused_at = (None, None) if approve else decided
+            fields += ["text_approved_by", "text_approved_at", "text_refused_by", "text_refused_at"]
+        mark.save(update_fields=fields)
         audit_record(
             staff,
             action=AuditAction.TRIAGE_MARK_APPROVE if approve else AuditAction.TRIAGE_MARK_REFUSE,
@@ -148,4 +204,17 @@ def mark_counts(days: int = 30, now: dt.datetime | None = None) -> MarkCounts:
 
 
 def recent_marks(limit: int = 20) -> list[TriageMark]:
-    return list(TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by")[:limit])
+    """The newest marks, each with `on_contact`: how many marks its contact has (the export gives a
+    contact one line however many counsellors marked it)."""
+    on_contact = (
+        TriageMark.objects.filter(contact_id=OuterRef("contact_id"))
+        .order_by()
+        .values("contact_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return list(
+        TriageMark.objects.select_related("staff", "text_approved_by", "text_refused_by").annotate(
+            on_contact=Subquery(on_contact)
+        )[:limit]
+    )

@@ -147,6 +147,11 @@ class TriageMark(UUIDModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     text_refused_at = models.DateTimeField(null=True, blank=True)
+    # Written by the supervisor who approves the words, for the corpus line (README: `gloss`, what
+    # the words say in English; `topic`, one of corpus.TOPICS, chosen where triage named none of
+    # them). Editable while approved; blanked with the words when they are erased.
+    gloss = models.CharField(_("English gloss"), max_length=1000, blank=True)
+    topic = models.CharField(_("topic"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["-marked_at"]

@@ -175,7 +175,13 @@ def _text_decide(request: HttpRequest, mark_id: UUID, *, approve: bool) -> HttpR
     if mark is None:
         return HttpResponse(_("This mark no longer exists."), status=404)
     if approve:
-        marks.triage_mark_approve(_staff(request), mark=mark)
+        gloss = request.POST.get("gloss", "")[: marks.GLOSS_LIMIT * 2]
+        try:
+            marks.triage_mark_approve(
+                _staff(request), mark=mark, gloss=gloss, topic=request.POST.get("topic", "")[:32]
+            )
+        except marks.Incomplete as refused:
+            return bad_request_saying(request, str(refused))
         messages.success(request, _("The child's words may now be exported with this mark."))
     else:
         marks.triage_mark_refuse(_staff(request), mark=mark)

@@ -4,6 +4,7 @@ is trained on (split "train") and measured on (split "heldout", never used for t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,17 +40,46 @@ class Example:
         return self.label == "risk"
 
 
+_KHMER = re.compile("[\u1780-\u17ff]")
+_LATIN = re.compile("[A-Za-z]")
+# A line is one message as a child typed it: no line break of any kind inside it (JSON would
+# escape one, but the line would then be several messages read as one).
+_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def script_fits(lang: str, text: str) -> bool:
+    """km has Khmer letters (a brand name in Latin letters may sit among them); km-Latn and en have
+    none; mixed has Latin letters (beside Khmer, or English beside Khmer typed in Latin letters)."""
+    khmer, latin = bool(_KHMER.search(text)), bool(_LATIN.search(text))
+    return {"km": khmer, "km-Latn": not khmer, "en": not khmer, "mixed": latin}.get(lang, False)
+
+
+def problems(example: Example) -> list[str]:
+    """What keeps this line out of the corpus (empty when nothing does): the rules every line of
+    messages.jsonl keeps, applied as well to a line exported from counsellors' marks."""
+    found = [
+        name
+        for name, known in (("split", SPLITS), ("topic", TOPICS), ("label", LABELS), ("lang", LANGS))
+        if getattr(example, name) not in known
+    ]
+    if not example.text.strip():
+        found.append("text is empty")
+    elif _BREAK.search(example.text):
+        found.append("text has a line break")
+    elif example.lang in LANGS and not script_fits(example.lang, example.text):
+        found.append("text is not in the script its lang says")
+    if not example.gloss.strip():
+        found.append("gloss is empty")
+    return found
+
+
 def parse(line: str) -> Example:
+    """One line of the corpus, refused (ValueError) if any of its fields breaks the rules above."""
     row = json.loads(line)
     example = Example(**{k: str(row[k]) for k in ("id", "split", "topic", "label", "lang", "text", "gloss")})
-    if (
-        example.split not in SPLITS
-        or example.topic not in TOPICS
-        or example.label not in LABELS
-        or example.lang not in LANGS
-        or not example.text.strip()
-    ):
-        raise ValueError(f"corpus line {example.id!r} has an unknown field value")
+    wrong = problems(example)
+    if wrong:
+        raise ValueError(f"corpus line {example.id!r}: {'; '.join(wrong)}")
     return example
 
 
