@@ -219,33 +219,57 @@ function helplineNormalise(text) {
     if (!form.matches || !form.matches("form.reply")) { return; }
     var xhr = event.detail.xhr, notice = form.querySelector("[data-reply-notice]");
     // A 400 carries the reason as plain text; anything else failed on the way.
-    done(form, event.detail.successful ? "" : (xhr && xhr.status === 400 ? xhr.responseText : notice.getAttribute("data-failed")));
+    window.helplineReplyDone(form, event.detail.successful ? "" : (xhr && xhr.status === 400 ? xhr.responseText : notice.getAttribute("data-failed")));
   });
 })();
 
 // The reply being typed to the child, kept in this tab as it is typed (the contact form's way,
 // under helplineDraftKey(contact, "reply")): put back when the box is drawn again after a reload,
 // a dropped connection or a refresh, and gone once the box empties (the reply was sent).
+// A reply on its way is noted under "reply-sent" until its answer comes: put back after a reload
+// that came first, it says it may have reached the child already, rather than invite a second send.
 (function () {
   "use strict";
+  function keys(form) {
+    var contact = form.getAttribute("data-contact");
+    return { draft: helplineDraftKey(contact, "reply"), sent: helplineDraftKey(contact, "reply-sent") };
+  }
   function keep(root) {
     root.querySelectorAll("form.reply[data-contact] [data-reply-text]").forEach(function (area) {
       if (area.dataset.kept) { return; }
       area.dataset.kept = "1";
-      var key = helplineDraftKey(area.closest("form").getAttribute("data-contact"), "reply");
+      var form = area.closest("form"), key = keys(form);
       try {
-        var was = sessionStorage.getItem(key);
-        if (was && !area.value) { area.value = was; area.dispatchEvent(new Event("input")); }
+        var was = sessionStorage.getItem(key.draft);
+        if (was && !area.value) {
+          area.value = was;
+          area.dispatchEvent(new Event("input"));
+          var notice = form.querySelector("[data-reply-notice]");
+          if (notice && sessionStorage.getItem(key.sent) === was) { notice.textContent = notice.getAttribute("data-unconfirmed"); }
+        }
+        sessionStorage.removeItem(key.sent);
       } catch (e) { /* storage disabled: nothing kept */ }
       area.addEventListener("input", function () {
         try {
-          if (area.value) { sessionStorage.setItem(key, area.value); } else { sessionStorage.removeItem(key); }
+          if (area.value) { sessionStorage.setItem(key.draft, area.value); } else { sessionStorage.removeItem(key.draft); }
         } catch (e) { /* storage full or disabled: the box still holds the text */ }
       });
     });
   }
   keep(document);
   document.body.addEventListener("htmx:afterSwap", function (event) { keep(event.target); });
+  // Before the socket's handler (registered later) takes the reply over: both ways are noted.
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt, area = form.querySelector && form.querySelector("[data-reply-text]");
+    if (!area || !form.matches("form.reply[data-contact]")) { return; }
+    try { sessionStorage.setItem(keys(form).sent, area.value); } catch (e) { /* nothing noted */ }
+  });
+  // Answered, either way (window.helplineReplyDone): nothing is on its way any more.
+  var done = window.helplineReplyDone;
+  window.helplineReplyDone = function (form, failure) {
+    try { sessionStorage.removeItem(keys(form).sent); } catch (e) { /* nothing noted */ }
+    done(form, failure);
+  };
 })();
 
 // The transfer control: a refusal (400, 409) comes back as the form with its errors, swapped in
