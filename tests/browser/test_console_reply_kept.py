@@ -65,12 +65,23 @@ def test_a_reply_being_typed_survives_the_boxes_and_a_reload_until_it_is_sent(
     assert console.evaluate("() => window.notReloaded") is None  # it was a real reload
     assert REPLY not in console.evaluate("() => JSON.stringify(localStorage)")
 
+    # A reload that came before the reply's answer: the text comes back saying it may have reached
+    # the child already (a second send is the counsellor's choice, made knowingly).
+    sent_key = f"helpline-draft:{contact_id}:reply-sent"
+    console.evaluate("k => sessionStorage.setItem(k, document.querySelector('#reply-text').value)", sent_key)
+    console.reload()
+    expect(reply_box_ready(console)).to_have_value(REPLY)
+    notice = console.locator("form.reply [data-reply-notice]")
+    expect(notice).to_have_text(notice.get_attribute("data-unconfirmed") or "?")
+    assert console.evaluate("k => sessionStorage.getItem(k)", sent_key) is None
+
     # Sent: the box empties, the copy goes, and a reload brings back nothing.
     console.locator("form.reply button[type=submit]").click()
     expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text([REPLY])  # sent once
     expect(console.locator("#thread-messages")).to_contain_text(REPLY)
     expect(console.locator("#reply-text")).to_have_value("")
     assert console.evaluate("k => sessionStorage.getItem(k)", key) is None
+    assert console.evaluate("k => sessionStorage.getItem(k)", sent_key) is None  # answered
     console.reload()
     expect(reply_box_ready(console)).to_have_value("")
     assert console.evaluate("k => sessionStorage.getItem(k)", key) is None
@@ -81,4 +92,48 @@ def test_a_reply_being_typed_survives_the_boxes_and_a_reload_until_it_is_sent(
     console.locator('[data-hotkey="1"]').click()
     expect(console).to_have_url(re.compile(r"/console/$"))
     child_context.close()
+    console.context.close()
+
+
+def test_the_last_presence_clicked_wins_when_two_clicks_cross(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    """Two presence buttons clicked at once (or the second while the first is slow): the first
+    answer replaced the form, and the click htmx had queued on it was lost with it, leaving a
+    counsellor who meant Busy on Available, offered contacts."""
+    console = console_for(chromium, helpline_server, staff_session)
+    pressed = console.locator("#presence-panel button[aria-pressed=true]")
+    was = pressed.get_attribute("value") if pressed.count() else "offline"
+    for first, last in (("available", "busy"), ("busy", "away")):
+        console.evaluate(
+            """([a, b]) => {
+                document.querySelector('#presence-panel button[value=' + a + ']').click();
+                document.querySelector('#presence-panel button[value=' + b + ']').click();
+            }""",
+            [first, last],
+        )
+        expect(console.locator(f"#presence-panel button[value={last}]")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        console.reload()  # what the server kept, not only what the page drew
+        expect(console.locator(f"#presence-panel button[value={last}]")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+    # Refused as too large (413): htmx swaps nothing for an error, so it is said under the form.
+    console.evaluate(
+        """() => {
+            const big = document.createElement('input');
+            big.type = 'hidden'; big.name = 'padding'; big.value = 'x'.repeat(1100000);
+            document.querySelector('#presence-panel form').append(big);
+        }"""
+    )
+    with console.expect_response(re.compile(r"/console/presence/$")) as answered:
+        console.locator("#presence-panel button[value=available]").click()
+    assert answered.value.status == 413
+    said = console.locator("#presence-panel form + p[role=alert]")
+    expect(said).to_have_text(console.locator("body").get_attribute("data-too-large") or "?")
+    console.reload()
+    expect(console.locator(f"#presence-panel button[value={last}]")).to_have_attribute("aria-pressed", "true")
+    console.locator(f"#presence-panel button[value={was}]").click()
+    expect(console.locator(f"#presence-panel button[value={was}]")).to_have_attribute("aria-pressed", "true")
     console.context.close()

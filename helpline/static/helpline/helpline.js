@@ -125,3 +125,23 @@ document.body.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// A part of a page sent with htmx and refused as too large (413): htmx swaps nothing for an error,
+// so the button seemed to do nothing. The refusal is said under what was sent. The reply box says
+// its own failures (console.js).
+(function () {
+  "use strict";
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var elt = event.detail.elt, xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 413 || !(elt instanceof Element) || elt.matches("form.reply")) { return; }
+    var said = elt.nextElementSibling;
+    if (!said || !said.hasAttribute("data-too-large-said")) {
+      said = document.createElement("p");
+      said.className = "bad";
+      said.setAttribute("role", "alert");
+      said.setAttribute("data-too-large-said", "");
+      elt.insertAdjacentElement("afterend", said);
+    }
+    said.textContent = document.body.getAttribute("data-too-large") || "413";
+  });
+})();
