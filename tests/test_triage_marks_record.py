@@ -146,6 +146,11 @@ def test_whoever_the_record_page_offers_no_buttons_is_refused_the_mark(
     answer = client.post(mark_url(contact), {"verdict": "too_low"}, **HX)
     assert answer.status_code == (200 if marks else refused_with)
     assert TriageMark.objects.filter(contact=contact, staff=staff).exists() is marks
+    if marks:  # a supervisor is the reviewer: not told that supervisors will review their mark
+        said = answer.content.decode()
+        reviewer = who == "supervisor"
+        assert ("supervisors will review this triage" in said) is not reviewer
+        assert ("counted with the others on the Risk signals page" in said) is reviewer
     if refused_with == 403:
         assert AuditEvent.objects.filter(actor=staff, action="access.refused").exists()
 

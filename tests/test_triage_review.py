@@ -171,6 +171,7 @@ def test_a_counsellor_marks_a_triage_wrong_and_supervisors_count_it(
     # Nothing scored yet: nothing to call too high, only a risk triage may have missed.
     page = client.get(f"/console/{contact.pk}/").content.decode()
     assert 'value="too_high"' not in page and "Triage wrong?" not in page and "Risk missed?" in page
+    assert "Triage found no risk in these messages." in page  # the button is not left unexplained
     triage, _high = triage_contact(contact, PLAN)
     assert triage is not None
     page = client.get(f"/console/{contact.pk}/").content.decode()

@@ -139,7 +139,11 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
             said = ""
     elif verdict in TriageVerdict.values:
         marks.triage_mark(staff, contact=contact, verdict=verdict)
-        said = _("Thank you: supervisors will review this triage.")
+        said = (
+            _("Marked: it is counted with the others on the Risk signals page.")
+            if marks.may_read_messages(staff)  # a reviewer marking: nobody else reviews it
+            else _("Thank you: supervisors will review this triage.")
+        )
     else:
         return HttpResponse(_("Choose too high or too low."), status=400)
     back = request.POST.get("next", "")
