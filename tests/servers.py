@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 120  # a loaded 2-CPU machine took over 60 s to seed the demo and start
 
 # Variables that would point a child at another database, channel layer or settings module
 # (pytest-django sets the test settings in this process).
