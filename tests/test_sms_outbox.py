@@ -318,6 +318,29 @@ def test_the_reply_form_posts_without_script_and_goes_back_to_the_console(
     assert hx.status_code == 200 and "hx" in hx.content.decode()
 
 
+def test_without_script_the_console_draws_the_conversation_when_asked(
+    counsellor: Staff, gateway: FakeGateway, client_for: ClientFor
+) -> None:
+    """Nothing fetches the thread and the reply box without script: a <noscript> link asks the page
+    to draw them, so a browser with script never reads the thread twice."""
+    contact = answered(counsellor, text="ខ្ញុំខ្លាច")
+    client = client_for(counsellor)
+    reads = AuditEvent.objects.filter(action="thread.view", record_id=str(contact.pk))
+    page = client.get(f"/console/{contact.pk}/").content.decode()
+    noscript = page[page.index("<noscript>") : page.index("</noscript>")]
+    assert 'href="?conversation=show"' in noscript and "ខ្ញុំខ្លាច" not in page
+    assert reads.count() == 0
+    page = client.get(f"/console/{contact.pk}/?conversation=show").content.decode()
+    noscript = page[page.index("<noscript>") : page.index("</noscript>")]
+    assert "ខ្ញុំខ្លាច" in noscript and 'class="messages-thread"' in noscript
+    back = f"/console/{contact.pk}/?conversation=show"
+    assert f'name="next" value="{back}"' in noscript and 'method="post"' in noscript
+    assert reads.count() == 1 and reads.get().detail["for"] == "no_script"
+    sent = client.post(f"/console/{contact.pk}/reply/", {"text": "ខ្ញុំនៅទីនេះ", "next": back}, follow=True)
+    assert sent.redirect_chain == [(back, 302)]
+    assert "ខ្ញុំនៅទីនេះ" in sent.content.decode().split("<noscript>")[1]
+
+
 def test_other_counsellors_cannot_read_or_reply_to_a_thread(
     counsellor: Staff, supervisor: Staff, gateway: FakeGateway, client_for: ClientFor, db: None
 ) -> None:

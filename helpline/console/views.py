@@ -27,6 +27,7 @@ from helpline.contacts.models import NON_DATA_KINDS, Channel, Contact, ContactTr
 from helpline.contacts.selectors import access_contact, caller_history, my_open_contacts, waiting_contacts
 from helpline.contacts.transfer import latest_transfers, may_transfer
 from helpline.conversations.chat import children_left
+from helpline.conversations.panels import conversation_panel
 from helpline.conversations.previews import offer_previews
 from helpline.conversations.sending import sending_panel
 from helpline.people import panels as people_panels
@@ -148,6 +149,10 @@ def console_contact(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         "history": history,
         "draft_revision": draft.revision if draft else 0,
         "draft_saved_at": draft.saved_at if draft else None,
+        # Asked for only by the link a browser without script shows (<noscript>): no double read.
+        "conversation_panel": conversation_panel(staff, contact.pk, request=request)
+        if request.GET.get("conversation") == "show" and contact.channel in (Channel.SMS, Channel.WEBCHAT)
+        else None,
     }
     return render(request, "console/console.html", context)
 

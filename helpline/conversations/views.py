@@ -14,35 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
-from helpline.audit.actions import AuditAction
-from helpline.audit.services import audit_record
 from helpline.common.requests import client_address
-from helpline.conversations import services
-from helpline.conversations.chat import children_left
-from helpline.conversations.console_reply import ReplyRefused, console_reply, writable_conversation
-from helpline.conversations.models import CannedReply
+from helpline.conversations.console_reply import ReplyRefused, console_reply
+from helpline.conversations.panels import reply_context, thread_context
 
 
 @access(requires(Permission.CONSOLE))
 @require_http_methods(["GET"])
 def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     assert isinstance(request.user, Staff)
-    contact, conversation = writable_conversation(request.user, contact_id)
-    # In thread order (seq), the order the child sees; two messages can share a moment.
-    messages = list(conversation.messages.select_related("author").order_by("seq")) if conversation else []
-    # Every read of a child's words is audited, as the contact page is: the console fetches the
-    # thread again on each new message, and each fetch is a read.
-    audit_record(
-        request.user,
-        action=AuditAction.THREAD_VIEW,
-        record_type="contact",
-        record_id=contact.pk,
-        request=request,
-        detail={"messages": len(messages)},
-    )
-    left_at = children_left([contact.pk]).get(contact.pk)
     return render(
-        request, "conversations/_thread.html", {"contact": contact, "messages": messages, "left_at": left_at}
+        request, "conversations/_thread.html", thread_context(request.user, contact_id, request=request)
     )
 
 
@@ -50,19 +32,7 @@ def thread(request: HttpRequest, contact_id: UUID) -> HttpResponse:
 @require_http_methods(["GET"])
 def reply_form(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     assert isinstance(request.user, Staff)
-    contact, conversation = writable_conversation(request.user, contact_id)
-    canned = CannedReply.objects.filter(is_active=True)
-    return render(
-        request,
-        "conversations/_reply_form.html",
-        {
-            "contact": contact,
-            "conversation": conversation,
-            "left_at": children_left([contact.pk]).get(contact.pk),
-            "canned": canned,
-            "max_length": services.MAX_REPLY,
-        },
-    )
+    return render(request, "conversations/_reply_form.html", reply_context(request.user, contact_id))
 
 
 @access(requires(Permission.CONSOLE))

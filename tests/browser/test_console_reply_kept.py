@@ -137,3 +137,34 @@ def test_the_last_presence_clicked_wins_when_two_clicks_cross(
     console.locator(f"#presence-panel button[value={was}]").click()
     expect(console.locator(f"#presence-panel button[value={was}]")).to_have_attribute("aria-pressed", "true")
     console.context.close()
+
+
+def test_without_script_the_console_shows_the_conversation_and_sends_a_reply(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    """The thread and the reply box are fetched by script; without it the console offers a link that
+    draws both in the page, and a reply goes by post (never in the address) and comes back there."""
+    console = console_for(chromium, helpline_server, staff_session)
+    child_context, child, url = a_critical_chat_waits(chromium, helpline_server, console)
+    console.locator(f"#console-lists form[action='{url}'] button").click()
+    expect(console).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/$"))
+    contact_url = console.url
+    plain = chromium.new_context(
+        base_url=helpline_server.url, storage_state=staff_session("counsellor"), java_script_enabled=False
+    )
+    page = plain.new_page()
+    page.goto(contact_url)
+    page.get_by_role("link", name=re.compile("បង្ហាញការសន្ទនា|Show the conversation")).click()
+    expect(page).to_have_url(re.compile(r"\?conversation=show$"))
+    expect(page.locator("ol.messages-thread .msg.in")).not_to_have_count(0)
+    page.locator("#reply-text").fill("ប្អូននៅទីណា?")  # "where are you?"
+    page.locator("form.reply button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/console/[0-9a-f-]{36}/\?conversation=show$"))
+    expect(page.locator("ol.messages-thread")).to_contain_text("ប្អូននៅទីណា?")
+    expect(child.locator("[data-helpline-chat] .msg.helpline")).to_have_text(["ប្អូននៅទីណា?"])
+    plain.close()
+    console.reload()
+    console.locator('[data-hotkey="1"]').click()  # recorded (silent), as the other tests leave it
+    expect(console).to_have_url(re.compile(r"/console/$"))
+    child_context.close()
+    console.context.close()
