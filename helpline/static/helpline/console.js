@@ -96,8 +96,12 @@ function helplineDraftKey(contactId, part) {
   }
 
   // Each autosave carries a higher revision, so a slow older request never overwrites a newer one.
+  var submitted = false;
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt !== form) { return; }
+    // Saved and closed already: the autosave the last keystroke or the field's blur scheduled would
+    // reach a closed contact (409).
+    if (submitted) { event.preventDefault(); return; }
     revision += 1;
     revisionInput.value = String(revision);
     event.detail.parameters["_revision"] = String(revision);
@@ -117,8 +121,11 @@ function helplineDraftKey(contactId, part) {
   } catch (e) { /* ignore a corrupt backup */ }
 
   form.addEventListener("submit", function () {
+    submitted = true;
     try { sessionStorage.removeItem(storageKey); } catch (e) { /* nothing to clear */ }
   });
+  // Back here (a refused save shows the form again, or the browser's back button): drafts again.
+  window.addEventListener("pageshow", function () { submitted = false; });
 
   // Type to narrow the long list of reasons, in Khmer or English whatever the page's language:
   // each reason carries both labels and its category's in the normal form of
