@@ -279,6 +279,37 @@ function helplineNormalise(text) {
   };
 })();
 
+// Presence: while one choice is on its way, another click is dropped (hx-sync on the panel) and
+// remembered; once the first is answered and drawn, the last one chosen is sent. Two requests in
+// flight at once could reach the server in either order and leave the counsellor Available when
+// they last chose Busy.
+(function () {
+  "use strict";
+  var wanted = null;
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("#presence-panel form.presence button[name=state]") : null;
+    if (button) { wanted = button.value; }
+  }, true);
+  var next = null;
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    // The form that asked: replaced by the answer, so the event reaches the body from an
+    // ancestor still in the page, and detail.elt names that ancestor.
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!form || !form.matches || !form.matches("form.presence") || !wanted) { return; }
+    next = event.detail.successful ? wanted : null;  // a failure says itself; no retry loop
+    wanted = null;
+  });
+  // Sent once the new box is drawn and htmx has taken it in (htmx:load), not before: the form
+  // would post without htmx and reload the page.
+  document.body.addEventListener("htmx:load", function (event) {
+    if (!next || event.target.id !== "presence-panel") { return; }
+    var pressed = event.target.querySelector("button[aria-pressed=true]");
+    var again = event.target.querySelector('form.presence button[name=state][value="' + next + '"]');
+    next = null;
+    if (again && !(pressed && pressed === again)) { again.click(); }
+  });
+})();
+
 // The transfer control: a refusal (400, 409) comes back as the form with its errors, swapped in
 // place like a success would be (htmx leaves error answers unswapped otherwise).
 (function () {
