@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from helpline.contacts.search_text import words
 from helpline.conversations.models import Direction, Message
+from helpline.routing import corpus
 from helpline.routing.marks import line_topic
 from helpline.routing.matching import best_match, compile_rules, parse_lines, prepare
 from helpline.routing.models import TriageMark, TriageVerdict
@@ -75,14 +76,8 @@ def signal_preview(
     return preview
 
 
-def _lang(text: str) -> str:
-    khmer = any("\u1780" <= c <= "\u17ff" for c in text)
-    latin = any("a" <= c.lower() <= "z" for c in text)
-    return "mixed" if khmer and latin else "km" if khmer else "en"
-
-
 # A line break of any kind, with the spaces around it: a corpus line is one message on one line.
-_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+_BREAKS = re.compile(rf"\s*[{corpus.BREAK_CHARS}]+\s*")
 
 
 def mark_words(mark: TriageMark) -> list[Message]:
@@ -159,7 +154,7 @@ def contact_line(marks: list[TriageMark], words: list[Message] | None = None) ->
     if words_leave(mark, marks):
         text = as_one_message([m.text for m in (mark_words(mark) if words is None else words)])
         if text:
-            line.update({"lang": _lang(text), "text": text, "gloss": mark.gloss})
+            line.update({"lang": corpus.lang_of(text), "text": text, "gloss": mark.gloss})
     return line
 
 

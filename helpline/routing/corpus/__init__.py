@@ -44,7 +44,16 @@ _KHMER = re.compile("[\u1780-\u17ff]")
 _LATIN = re.compile("[A-Za-z]")
 # A line is one message as a child typed it: no line break of any kind inside it (JSON would
 # escape one, but the line would then be several messages read as one).
-_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+BREAK_CHARS = "\n\r\v\f\x1c-\x1e\x85\u2028\u2029"  # for a regular expression's [...]
+_BREAK = re.compile(f"[{BREAK_CHARS}]")
+
+
+def lang_of(text: str) -> str:
+    """The `lang` a line of this text is given when no one chose it: Khmer letters and Latin ones
+    "mixed", Khmer alone "km", else "en" (Khmer typed in Latin letters cannot be told from English
+    here: a person says "km-Latn")."""
+    khmer, latin = bool(_KHMER.search(text)), bool(_LATIN.search(text))
+    return "mixed" if khmer and latin else "km" if khmer else "en"
 
 
 def script_fits(lang: str, text: str) -> bool:
