@@ -348,3 +348,25 @@ def test_erasing_the_childs_words_blanks_the_gloss_written_of_them(
     triage_erase_text(contact_ids=[mark.contact_id])
     mark.refresh_from_db()
     assert mark.gloss == "" and mark.text_approved_at is None
+
+
+def test_the_export_reads_the_marks_topics_in_one_query_however_many_contacts(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    """Each line's topic comes from its contact's triage: read with the marks, not once a contact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helpline.conversations.triage_review import export_lines
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            export = export_lines()
+        assert all('"topic": "suicide"' in line for line in export.body.splitlines())
+        return len(seen.captured_queries)
+
+    marked_contact(counsellor, client_for, PLAN)
+    one = queries()
+    for n in range(3):
+        marked_contact(counsellor, client_for, f"{PLAN} {n}")
+    assert queries() == one

@@ -166,7 +166,8 @@ def marks_as_examples() -> Iterator[tuple[TriageMark, list[TriageMark], dict[str
     """One line for each marked contact (contact_line), with its deciding mark and all its marks;
     in the order the contacts were first marked."""
     by_contact: dict[UUID, list[TriageMark]] = {}
-    for mark in TriageMark.objects.order_by("marked_at"):
+    # With each contact's triage: the line's topic comes from it (one query, not one a contact).
+    for mark in TriageMark.objects.select_related("contact__triage").order_by("marked_at"):
         by_contact.setdefault(mark.contact_id, []).append(mark)
     for marks in by_contact.values():
         yield deciding(marks), marks, contact_line(marks)

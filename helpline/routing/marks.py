@@ -83,7 +83,11 @@ _SPACES = re.compile(r"\s+")
 def triage_topic(mark: TriageMark) -> str:
     """The topic triage gives the contact: the signal that added most (the corpus's topics are the
     signals' codes), else the one the second scorer named; "" when it named none."""
-    triage = Triage.objects.filter(contact_id=mark.contact_id).first()
+    triage: Triage | None
+    if TriageMark.contact.is_cached(mark):  # read with its contact and triage (the export's many marks)
+        triage = getattr(mark.contact, "triage", None)
+    else:
+        triage = Triage.objects.filter(contact_id=mark.contact_id).first()
     if triage is None:
         return ""
     given = (triage.explanation or {}).get("signals") or {}
