@@ -103,7 +103,11 @@ def test_an_answered_chat_whose_child_left_says_so_in_the_thread_and_the_list(
     lists = client.get("/console/lists/").content.decode()
     assert "The child left" in lists
     form = client.get(f"/console/{contact.pk}/reply-form/").content.decode()
-    assert "<textarea" not in form and "The child left the chat" in form
+    assert "<textarea" not in form and "The child left" in form
+    # The thread marks when; the reply box's place says what to do: each once, not the same twice.
+    instruction = "Record the contact as usual."
+    assert instruction in form and instruction not in thread
+    assert "The child left the chat at" in thread and "The child left the chat at" not in form
     refused = client.post(f"/console/{contact.pk}/reply/", {"text": "are you there?"})
     assert refused.status_code == 400 and "left" in refused.content.decode()
 
