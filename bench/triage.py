@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -94,7 +95,18 @@ def out_of_fold(train: list, settings: dict, repeats: int) -> list:  # type: ign
     from helpline.routing import context
 
     segmented = lru_cache(maxsize=None)(lambda form: tuple(context.segment(form)))
-    settings = {"words": lambda form: list(segmented(form)), **settings}
+    settings = dict(settings)
+    latin = settings.pop("latin_words", None)
+
+    def words(form: str) -> list[str]:
+        found = list(segmented(form))
+        if latin == "folded":
+            return [latin_skeleton(w) if LATIN_WORD.match(w) else w for w in found]
+        if latin == "both":
+            return found + ["~" + latin_skeleton(w) for w in found if LATIN_WORD.match(w)]
+        return found
+
+    settings = {"words": words, **settings}
     forms = [normalise(e.text) for e in train]
     strata = [f"{e.topic}/{e.label}" for e in train]
     found = []
@@ -103,9 +115,34 @@ def out_of_fold(train: list, settings: dict, repeats: int) -> list:  # type: ign
         for fit, held in StratifiedKFold(5, shuffle=True, random_state=repeat).split(forms, strata):
             model = context.ContextModel(tuple(train[i] for i in fit), **settings)
             for i in held:
-                probability[i] = model.probability(forms[i], list(segmented(forms[i])))
+                probability[i] = model.probability(forms[i], words(forms[i]))
         found.append(probability)
     return found
+
+
+LATIN_WORD = re.compile(r"^[a-z]+$")
+# Khmer typed in Latin letters has no one spelling (knhom, khnom, nhom; slab, slap; chong, jong):
+# a consonant skeleton, for the candidates that try whether folding them helps (it did not).
+SKELETON = [
+    (r"(.)\1+", r"\1"),
+    (r"kh|gh|g|q", "k"),
+    (r"ph|bh|b", "p"),
+    (r"th|dh|d", "t"),
+    (r"ch|j|c", "c"),
+    (r"sh", "s"),
+    (r"nh|ny", "n"),
+    (r"w", "v"),
+    (r"z", "s"),
+    (r"([aeiouy]+)r(?=[^aeiouy]|$)", r"\1"),
+    (r"[aeiouy]+", "a"),
+    (r"h$", ""),
+]
+
+
+def latin_skeleton(word: str) -> str:
+    for pattern, replacement in SKELETON:
+        word = re.sub(pattern, replacement, word)
+    return word
 
 
 CANDIDATES: dict[str, dict[str, object]] = {
@@ -128,6 +165,8 @@ CANDIDATES: dict[str, dict[str, object]] = {
     },
     "risk against ordinary, char 2-4": {"ngrams": (2, 4), "word_ngrams": None, "c": 30.0, "by_topic": False},
     "risk against ordinary, char 1-5": {"ngrams": (1, 5), "word_ngrams": None, "c": 30.0, "by_topic": False},
+    "by topic, Latin words folded": {"latin_words": "folded"},
+    "by topic, Latin words and their folds": {"latin_words": "both"},
 }
 
 
@@ -148,6 +187,7 @@ def choose_threshold(candidates: list[str], repeats: int) -> None:
     train = [e for e in examples() if e.split == "train"]
     y = np.array([e.is_risk for e in train])
     topics = np.array([e.topic for e in train])
+    langs = np.array([e.lang for e in train])
     urgent = routing_settings().high_risk_score
     keywords = np.array([score_text(e.text, with_model=False).score >= urgent for e in train])
     print(
@@ -186,6 +226,11 @@ def choose_threshold(candidates: list[str], repeats: int) -> None:
                 hit = np.mean([(f & y & here).sum() / (y & here).sum() for f in best[4]])
                 false = np.mean([(f & ~y & here).sum() / (~y & here).sum() for f in best[4]])
                 print(f"      {topic:20} recall {hit:6.1%}   false positives {false:6.1%}")
+            for lang in ("km", "km-Latn", "en", "mixed"):
+                here = langs == lang
+                hit = np.mean([(f & y & here).sum() / (y & here).sum() for f in best[4]])
+                false = np.mean([(f & ~y & here).sum() / (~y & here).sum() for f in best[4]])
+                print(f"      written {lang:12} recall {hit:6.1%}   false positives {false:6.1%}")
     print(
         f"(context.py uses char {context.NGRAMS}, words {context.WORD_NGRAMS}, C {context.C}, "
         f"by topic {context.BY_TOPIC}, threshold {context.THRESHOLD})"
