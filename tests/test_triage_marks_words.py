@@ -1,0 +1,42 @@
+"""The page of a mark's words, as a supervisor deciding on them meets it: what it reads to draw
+itself, the topics it offers by name, what it says of a decision already taken, and the language
+the approved line is exported under."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from helpline.accounts.models import Staff
+from helpline.routing.models import TriageMark
+from tests.test_triage_marks_review import PLAN, marked_contact
+
+ClientFor = Callable[[Staff], Client]
+
+
+def test_the_words_page_reads_the_triage_once_however_many_marked_the_contact(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor, make_persona: Callable[..., Staff]
+) -> None:
+    """The line's topic and triage's are one read of the triage, and the other marks one query."""
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    url = f"/risk-signals/marks/{mark.pk}/"
+
+    def read() -> list[str]:
+        with CaptureQueriesContext(connection) as seen:
+            page = boss.get(url)
+        assert page.status_code == 200 and "suicide" in page.content.decode()
+        return [q["sql"] for q in seen.captured_queries]
+
+    read()  # the first request after sign-in also saves the session
+    alone = read()
+    assert len([sql for sql in alone if '"routing_triage"' in sql]) == 1
+    assert boss.post(f"/console/{mark.contact_id}/triage-mark/", {"verdict": "too_high"}).status_code == 302
+    other = make_persona("counsellor", username="second")
+    TriageMark.objects.create(
+        contact_id=mark.contact_id, staff=other, verdict="too_low", score=30, marked_at=mark.marked_at
+    )
+    assert len(read()) == len(alone)
