@@ -11,7 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from helpline.accounts.models import Staff
-from helpline.routing.models import TriageMark
+from helpline.routing import corpus
+from helpline.routing.models import RiskSignal, TriageMark
 from tests.test_triage_marks_review import PLAN, marked_contact
 
 ClientFor = Callable[[Staff], Client]
@@ -40,3 +41,23 @@ def test_the_words_page_reads_the_triage_once_however_many_marked_the_contact(
         contact_id=mark.contact_id, staff=other, verdict="too_low", score=30, marked_at=mark.marked_at
     )
     assert len(read()) == len(alone)
+
+
+def test_the_topics_to_choose_from_are_named_in_the_readers_language(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor, make_persona: Callable[..., Staff]
+) -> None:
+    """The choices showed the corpus's codes (online_exploitation); they are named as the risk
+    signals of those codes are, in Khmer or English, and still send the code."""
+    mark = marked_contact(counsellor, client_for, PLAN)
+    url = f"/risk-signals/marks/{mark.pk}/"
+    page = client_for(supervisor).get(url).content.decode()
+    assert '<option value="online_exploitation">Online sexual exploitation</option>' in page
+    assert "triage's: Suicide</option>" in page  # suicide weighed most
+    assert ">online_exploitation<" not in page and ">immediate_danger<" not in page
+    khmer = client_for(make_persona("supervisor", username="km-supervisor", language="km"))
+    page = khmer.get(url).content.decode()
+    khmer_names = dict(RiskSignal.objects.values_list("code", "label_km"))
+    assert '<option value="online_exploitation">ការកេងប្រវ័ញ្ចផ្លូវភេទតាមអនឡាញ</option>' in page
+    for code in corpus.TOPICS:
+        assert f'<option value="{code}">{khmer_names[code]}</option>' in page
+    assert f"{khmer_names['suicide']}</option>" in page.split('<option value="suicide">')[0]  # triage's

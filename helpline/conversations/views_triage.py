@@ -17,7 +17,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
 from helpline.routing import corpus
-from helpline.routing.marks import may_read_messages, triage_topic
+from helpline.routing.marks import may_read_messages, topic_choices, triage_topic
 from helpline.routing.models import TriageMark
 
 
@@ -109,6 +109,7 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
     # The mark read above stands for itself among its contact's marks: never none to decide from.
     others = [m for m in triage_review.contact_marks(mark.contact_id) if m.pk != mark.pk]
     triage_said = triage_topic(mark)  # the topic the line takes unless the supervisor chose one
+    choices = topic_choices()
     return render(
         request,
         "conversations/triage_mark.html",
@@ -119,7 +120,9 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
             "later": triage_review.later_words(mark),
             "topic": mark.topic or triage_said,
             "topics": corpus.TOPICS,
+            "topic_choices": choices,
             "triage_topic": triage_said,
+            "triage_topic_name": dict(choices).get(triage_said, triage_said),
             "label": triage_review.label_of(mark),
             "others": others,
             "marks_count": len(others) + 1,

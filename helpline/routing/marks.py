@@ -20,7 +20,7 @@ from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import contact_writable_by
 from helpline.routing import corpus
-from helpline.routing.models import Triage, TriageMark, TriageVerdict
+from helpline.routing.models import RiskSignal, Triage, TriageMark, TriageVerdict
 
 
 class NotAllowed(Exception):
@@ -93,6 +93,14 @@ def triage_topic(mark: TriageMark) -> str:
     given = (triage.explanation or {}).get("signals") or {}
     signals = sorted(given, key=lambda code: (-int(given[code]), code))
     return str(signals[0] if signals else triage.model_part.get("topic", "") or "")
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    """The corpus's topics, each with its name in the reader's language: the label of the risk
+    signal of that code (the corpus's topics are the signals' codes, routing.default_signals), or
+    the code where no signal has it."""
+    names = {s.code: s.label for s in RiskSignal.objects.filter(code__in=corpus.TOPICS)}
+    return [(code, names.get(code, code)) for code in corpus.TOPICS]
 
 
 def line_topic(mark: TriageMark) -> str:
