@@ -61,3 +61,21 @@ def test_the_topics_to_choose_from_are_named_in_the_readers_language(
     for code in corpus.TOPICS:
         assert f'<option value="{code}">{khmer_names[code]}</option>' in page
     assert f"{khmer_names['suicide']}</option>" in page.split('<option value="suicide">')[0]  # triage's
+
+
+def test_the_marks_on_the_risk_signals_page_are_said_to_be_counsellors_and_supervisors(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor, make_persona: Callable[..., Staff]
+) -> None:
+    """Supervisors mark triage too, and their marks are counted and listed with the counsellors':
+    the heading said "by counsellors"."""
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    assert boss.post(f"/console/{mark.contact_id}/triage-mark/", {"verdict": "too_high"}).status_code == 302
+    page = boss.get("/risk-signals/").content.decode()
+    assert "<h2>Triage marked wrong by counsellors and supervisors</h2>" in page
+    assert "1 marked too high, 1 marked too low" in page
+    khmer = client_for(make_persona("supervisor", username="km-supervisor", language="km"))
+    page = khmer.get("/risk-signals/").content.decode()
+    assert "<h2>ការវាយតម្លៃហានិភ័យ ដែលអ្នកប្រឹក្សា និងអ្នកត្រួតពិនិត្យការងារសម្គាល់ថាខុស</h2>" in page
+    page = khmer.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
+    assert "បុគ្គលិកចំនួន 2 នាក់បានសម្គាល់ការទាក់ទងនេះ" in page
