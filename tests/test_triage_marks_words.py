@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from helpline.accounts.models import Staff
 from helpline.routing import corpus
 from helpline.routing.models import RiskSignal, TriageMark
-from tests.test_triage_marks_review import PLAN, marked_contact
+from tests.test_triage_marks_review import GLOSS, PLAN, marked_contact
 
 ClientFor = Callable[[Staff], Client]
 
@@ -79,3 +79,23 @@ def test_the_marks_on_the_risk_signals_page_are_said_to_be_counsellors_and_super
     assert "<h2>ការវាយតម្លៃហានិភ័យ ដែលអ្នកប្រឹក្សា និងអ្នកត្រួតពិនិត្យការងារសម្គាល់ថាខុស</h2>" in page
     page = khmer.get(f"/risk-signals/marks/{mark.pk}/").content.decode()
     assert "បុគ្គលិកចំនួន 2 នាក់បានសម្គាល់ការទាក់ទងនេះ" in page
+
+
+def test_a_decided_mark_says_its_decision_can_be_changed_and_what_changing_it_does(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor, make_persona: Callable[..., Staff]
+) -> None:
+    """Approving a refused mark clears the refusal, and refusing an approved one the approval, by
+    design; the page said only who decided."""
+    mark = marked_contact(counsellor, client_for, PLAN)
+    boss = client_for(supervisor)
+    url = f"/risk-signals/marks/{mark.pk}/"
+    assert "The decision can be changed" not in boss.get(url).content.decode()  # nothing decided yet
+    boss.post(f"/risk-signals/marks/{mark.pk}/refuse/")
+    page = boss.get(url).content.decode()
+    assert "The decision can be changed: approving below lets the child's words go out" in page
+    khmer = client_for(make_persona("supervisor", username="km-supervisor", language="km"))
+    assert "ការសម្រេចនេះអាចប្ដូរបាន៖ ការអនុម័តខាងក្រោម" in khmer.get(url).content.decode()
+    assert boss.post(f"/risk-signals/marks/{mark.pk}/approve/", GLOSS).status_code == 302
+    page = boss.get(url).content.decode()
+    assert "The decision can be changed: refusing takes the child's words out of the export" in page
+    assert "approving below" not in page
