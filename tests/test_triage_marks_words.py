@@ -11,9 +11,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from helpline.accounts.models import Staff
+from helpline.audit.models import AuditEvent
+from helpline.contacts import services as contact_services
 from helpline.routing import corpus
 from helpline.routing.models import RiskSignal, TriageMark
 from tests.test_triage_marks_review import GLOSS, PLAN, marked_contact
+from tests.test_triage_review import sms_contact
 
 ClientFor = Callable[[Staff], Client]
 
@@ -99,3 +102,70 @@ def test_a_decided_mark_says_its_decision_can_be_changed_and_what_changing_it_do
     page = boss.get(url).content.decode()
     assert "The decision can be changed: refusing takes the child's words out of the export" in page
     assert "approving below" not in page
+
+
+def test_khmer_typed_in_latin_letters_is_approved_as_such_and_exported_as_km_latn(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """The line's lang was guessed from the letters, which cannot tell Khmer typed in Latin letters
+    from English: such words left as "en". The supervisor says which when approving (the guess
+    offered first), the mark keeps it, the line carries it and the audit row records it."""
+    said = "knhom nov krom spean mneak eng"
+    contact = sms_contact(said)
+    contact_services.contact_take(counsellor, contact=contact)
+    client_for(counsellor).post(f"/console/{contact.pk}/triage-mark/", {"verdict": "too_low"})
+    mark = TriageMark.objects.get(contact=contact)
+    boss = client_for(supervisor)
+    url = f"/risk-signals/marks/{mark.pk}/"
+    page = boss.get(url).content.decode()
+    assert '<option value="en" selected>English</option>' in page  # the guess
+    assert '<option value="km-Latn">Khmer in Latin letters</option>' in page
+    assert '<option value="km"' not in page  # no Khmer letters: a km line would fail the corpus's check
+    approve = {"gloss": "I am under the bridge alone", "topic": "suicide"}
+    refused = boss.post(f"{url}approve/", {**approve, "lang": "latin"})
+    assert refused.status_code == 400 and "Choose one of the corpus" in refused.content.decode()
+    assert boss.post(f"{url}approve/", {**approve, "lang": "km-Latn"}).status_code == 302
+    assert TriageMark.objects.get(pk=mark.pk).lang == "km-Latn"
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    example = corpus.parse(line)
+    assert example.lang == "km-Latn" and example.text == said and example.topic == "suicide"
+    assert '<option value="km-Latn" selected>' in boss.get(url).content.decode()
+    event = AuditEvent.objects.get(action="triage.mark_approve")
+    assert event.detail["lang"] == "km-Latn" and event.detail["lang_before"] == ""
+    assert boss.post(f"{url}approve/", {**approve, "lang": "en"}).status_code == 302  # changed while approved
+    edit = AuditEvent.objects.filter(action="triage.mark_approve").latest("seq")
+    assert edit.detail["lang"] == "en" and edit.detail["lang_before"] == "km-Latn" and edit.detail["edit"]
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert corpus.parse(line).lang == "en"
+
+
+def test_a_language_the_words_letters_rule_out_is_not_exported(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """Approval is routing's and the words are not (they live above it), so a language posted
+    for words whose letters rule it out is kept, but the line takes the guess and stays one the
+    corpus reads."""
+    mark = marked_contact(counsellor, client_for, PLAN)  # Khmer letters only
+    boss = client_for(supervisor)
+    assert (
+        boss.post(f"/risk-signals/marks/{mark.pk}/approve/", {**GLOSS, "lang": "km-Latn"}).status_code == 302
+    )
+    [line] = boss.get("/risk-signals/marks/export/").content.decode().splitlines()
+    assert corpus.parse(line).lang == "km"
+
+
+def test_erasing_the_childs_words_leaves_the_language_with_the_topic(
+    counsellor: Staff, supervisor: Staff, client_for: ClientFor
+) -> None:
+    """The gloss renders the words and goes with them; the language, like the topic, names a kind
+    of message and stays with the mark (whose approval the erasure withdraws)."""
+    from helpline.routing.erasure import triage_erase_text
+
+    mark = marked_contact(counsellor, client_for, PLAN)
+    client_for(supervisor).post(
+        f"/risk-signals/marks/{mark.pk}/approve/", {**GLOSS, "topic": "self_harm", "lang": "km"}
+    )
+    triage_erase_text(contact_ids=[mark.contact_id])
+    mark.refresh_from_db()
+    assert (mark.gloss, mark.text_approved_at) == ("", None)
+    assert (mark.topic, mark.lang) == ("self_harm", "km")
