@@ -18,7 +18,7 @@ from django.utils import timezone
 from helpline.contacts.search_text import words
 from helpline.conversations.models import Direction, Message
 from helpline.routing import corpus
-from helpline.routing.marks import line_topic
+from helpline.routing.marks import line_lang, line_topic
 from helpline.routing.matching import best_match, compile_rules, parse_lines, prepare
 from helpline.routing.models import TriageMark, TriageVerdict
 
@@ -136,7 +136,7 @@ def contact_line(marks: list[TriageMark], words: list[Message] | None = None) ->
     """One contact's marks as one line for the corpus (helpline/routing/corpus/README.md), made
     from its deciding mark: a too-low verdict is a risk example, a too-high one an ordinary
     example. The child's words are included only where a supervisor approved them (words_leave),
-    with the gloss and topic they wrote (routing.marks.triage_mark_approve);
+    with the gloss, topic and language they gave (routing.marks.triage_mark_approve);
     otherwise the line says what was marked, without text. `marks` counts every mark on the
     contact, `verdicts` how many said each."""
     mark = deciding(marks)
@@ -154,7 +154,7 @@ def contact_line(marks: list[TriageMark], words: list[Message] | None = None) ->
     if words_leave(mark, marks):
         text = as_one_message([m.text for m in (mark_words(mark) if words is None else words)])
         if text:
-            line.update({"lang": corpus.lang_of(text), "text": text, "gloss": mark.gloss})
+            line.update({"lang": line_lang(mark, text), "text": text, "gloss": mark.gloss})
     return line
 
 

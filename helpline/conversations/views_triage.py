@@ -17,7 +17,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.conversations import triage_review
 from helpline.routing import corpus
-from helpline.routing.marks import line_topic, may_read_messages, triage_topic
+from helpline.routing.marks import lang_choices, line_lang, may_read_messages, topic_choices, triage_topic
 from helpline.routing.models import TriageMark
 
 
@@ -106,21 +106,29 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
         request=request,
         detail={"messages": len(words), "for": "triage_mark"},
     )
-    marks = triage_review.contact_marks(mark.contact_id)
+    # The mark read above stands for itself among its contact's marks: never none to decide from.
+    others = [m for m in triage_review.contact_marks(mark.contact_id) if m.pk != mark.pk]
+    triage_said = triage_topic(mark)  # the topic the line takes unless the supervisor chose one
+    choices = topic_choices()
+    text = triage_review.as_one_message([m.text for m in words])
     return render(
         request,
         "conversations/triage_mark.html",
         {
             "mark": mark,
-            "text": triage_review.as_one_message([m.text for m in words]),
+            "text": text,
+            "lang": line_lang(mark, text),  # the supervisor's choice, else the guess from the letters
+            "lang_choices": lang_choices(text),
             "scored": len(words),
             "later": triage_review.later_words(mark),
-            "topic": line_topic(mark),
+            "topic": mark.topic or triage_said,
             "topics": corpus.TOPICS,
-            "triage_topic": triage_topic(mark),
+            "topic_choices": choices,
+            "triage_topic": triage_said,
+            "triage_topic_name": dict(choices).get(triage_said, triage_said),
             "label": triage_review.label_of(mark),
-            "others": [m for m in marks if m.pk != mark.pk],
-            "marks_count": len(marks),
-            "deciding": triage_review.deciding(marks) if marks else mark,
+            "others": others,
+            "marks_count": len(others) + 1,
+            "deciding": triage_review.deciding([mark, *others]),
         },
     )

@@ -5,7 +5,8 @@ Triage stores the phrases that matched and the words the second scorer weighed m
 counsellor's explanation; both come from the message, so they go with its text. What is counted
 stays: the score, the signals and their points, the model's topic and probability. A supervisor's
 approval to export the child's words is withdrawn, and the English gloss a supervisor wrote of
-them is blanked: there are no words left to approve or render."""
+them is blanked: there are no words left to approve or render. The topic and language chosen with
+the approval stay: they name a kind of message (a risk, a script), not what it says."""
 
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
@@ -20,7 +22,7 @@ from helpline.audit.services import audit_record
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import contact_writable_by
 from helpline.routing import corpus
-from helpline.routing.models import Triage, TriageMark, TriageVerdict
+from helpline.routing.models import RiskSignal, Triage, TriageMark, TriageVerdict
 
 
 class NotAllowed(Exception):
@@ -95,17 +97,50 @@ def triage_topic(mark: TriageMark) -> str:
     return str(signals[0] if signals else triage.model_part.get("topic", "") or "")
 
 
+def topic_choices() -> list[tuple[str, str]]:
+    """The corpus's topics, each with its name in the reader's language: the label of the risk
+    signal of that code (the corpus's topics are the signals' codes, routing.default_signals), or
+    the code where no signal has it."""
+    names = {s.code: s.label for s in RiskSignal.objects.filter(code__in=corpus.TOPICS)}
+    return [(code, names.get(code, code)) for code in corpus.TOPICS]
+
+
 def line_topic(mark: TriageMark) -> str:
     """The topic of the mark's corpus line: the supervisor's choice, else triage's."""
     return mark.topic or triage_topic(mark)
 
 
-def triage_mark_approve(staff: Staff, *, mark: TriageMark, gloss: str, topic: str = "") -> TriageMark:
+LANG_NAMES: dict[str, Promise] = {
+    "km": gettext_lazy("Khmer, in Khmer script"),
+    "km-Latn": gettext_lazy("Khmer in Latin letters"),
+    "en": gettext_lazy("English"),
+    "mixed": gettext_lazy("A mix of languages"),
+}
+
+
+def lang_choices(text: str) -> list[tuple[str, str]]:
+    """The corpus's languages a line of this text may say, with their names: those its letters
+    allow (corpus.script_fits: Khmer letters are not km-Latn, a line without Latin ones is not
+    mixed), so that the line chosen passes the corpus's check."""
+    return [(code, str(LANG_NAMES[code])) for code in corpus.LANGS if corpus.script_fits(code, text)]
+
+
+def line_lang(mark: TriageMark, text: str) -> str:
+    """The `lang` of the mark's corpus line with this text: the supervisor's choice where the
+    text's letters allow it, else the guess from them (corpus.lang_of; marks approved before the
+    language was asked have none)."""
+    return mark.lang if corpus.script_fits(mark.lang, text) else corpus.lang_of(text)
+
+
+def triage_mark_approve(
+    staff: Staff, *, mark: TriageMark, gloss: str, topic: str = "", lang: str = ""
+) -> TriageMark:
     """A supervisor allows the child's words of this contact to leave as a labelled example, with
     what the corpus line needs beside them: the English gloss (required: the corpus refuses a line
-    without one, and no one but a supervisor who read the words can write it) and, where triage
-    named no corpus topic (a risk it missed), the topic. Again on an approved mark, it changes the
-    gloss or topic (the export carries them as they are when it runs)."""
+    without one, and no one but a supervisor who read the words can write it), where triage
+    named no corpus topic (a risk it missed) the topic, and the language the words are in (blank:
+    the export guesses it, line_lang). Again on an approved mark, it changes the gloss, topic or
+    language (the export carries them as they are when it runs)."""
     gloss = _SPACES.sub(" ", gloss).strip()
     if not gloss:
         raise Incomplete(_("Write the English gloss: what the child's words say, in English."))
@@ -115,7 +150,9 @@ def triage_mark_approve(staff: Staff, *, mark: TriageMark, gloss: str, topic: st
         raise Incomplete(_("Choose one of the corpus's topics."))
     if (topic or triage_topic(mark)) not in corpus.TOPICS:
         raise Incomplete(_("Choose the topic: triage named none of the corpus's topics for this contact."))
-    return _text_decide(staff, mark, approve=True, gloss=gloss, topic=topic)
+    if lang and lang not in corpus.LANGS:
+        raise Incomplete(_("Choose one of the corpus's languages."))
+    return _text_decide(staff, mark, approve=True, gloss=gloss, topic=topic, lang=lang)
 
 
 def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
@@ -125,27 +162,31 @@ def triage_mark_refuse(staff: Staff, *, mark: TriageMark) -> TriageMark:
 
 
 def _text_decide(
-    staff: Staff, mark: TriageMark, *, approve: bool, gloss: str = "", topic: str = ""
+    staff: Staff, mark: TriageMark, *, approve: bool, gloss: str = "", topic: str = "", lang: str = ""
 ) -> TriageMark:
     """Approve or refuse the mark's text: each clears the other; deciding the same again does
-    nothing (approving again with another gloss or topic changes them). The audit row says whether
-    the gloss changed and its length, never the gloss: it renders the child's words, which an
-    erasure must be able to remove, and the audit chain keeps what it holds."""
+    nothing (approving again with another gloss, topic or language changes them). The audit row
+    says whether the gloss changed and its length, never the gloss: it renders the child's words,
+    which an erasure must be able to remove, and the audit chain keeps what it holds; the topic and
+    language it records as they are, with what they were before."""
     if not may_read_messages(staff):
         raise NotAllowed
     with transaction.atomic():
         mark = TriageMark.objects.select_for_update().get(pk=mark.pk)
         already = (mark.text_approved_at if approve else mark.text_refused_at) is not None
-        if already and (not approve or (mark.gloss, mark.topic) == (gloss, topic)):
+        if already and (not approve or (mark.gloss, mark.topic, mark.lang) == (gloss, topic, lang)):
             return mark
         was_approved = mark.text_approved_at is not None
         detail: dict[str, object] = {"mark": str(mark.pk), "verdict": mark.verdict}
-        fields = ["gloss", "topic"]
+        fields = ["gloss", "topic", "lang"]
         if approve:
-            detail |= {"gloss_chars": len(gloss), "gloss_changed": gloss != mark.gloss, "topic": topic}
+            detail |= {"gloss_chars": len(gloss), "gloss_changed": gloss != mark.gloss}
+            detail |= {"topic": topic, "lang": lang}
             if topic != mark.topic:
                 detail["topic_before"] = mark.topic
-            mark.gloss, mark.topic = gloss, topic
+            if lang != mark.lang:
+                detail["lang_before"] = mark.lang
+            mark.gloss, mark.topic, mark.lang = gloss, topic, lang
             if already:
                 detail["edit"] = True
         else:

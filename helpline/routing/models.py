@@ -149,9 +149,13 @@ class TriageMark(UUIDModel):
     text_refused_at = models.DateTimeField(null=True, blank=True)
     # Written by the supervisor who approves the words, for the corpus line (README: `gloss`, what
     # the words say in English; `topic`, one of corpus.TOPICS, chosen where triage named none of
-    # them). Editable while approved; blanked with the words when they are erased.
+    # them; `lang`, one of corpus.LANGS, offered as guessed from the letters, which cannot tell
+    # Khmer typed in Latin letters from English; blank on marks approved before it was asked, whose
+    # line takes the guess). Editable while approved; the gloss is blanked with the words when they
+    # are erased, the topic and language stay: they name a kind of message, not what it says.
     gloss = models.CharField(_("English gloss"), max_length=1000, blank=True)
     topic = models.CharField(_("topic"), max_length=32, blank=True)
+    lang = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["-marked_at"]

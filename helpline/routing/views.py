@@ -182,7 +182,11 @@ def _text_decide(request: HttpRequest, mark_id: UUID, *, approve: bool) -> HttpR
         gloss = request.POST.get("gloss", "")[: marks.GLOSS_LIMIT * 2]
         try:
             marks.triage_mark_approve(
-                _staff(request), mark=mark, gloss=gloss, topic=request.POST.get("topic", "")[:32]
+                _staff(request),
+                mark=mark,
+                gloss=gloss,
+                topic=request.POST.get("topic", "")[:32],
+                lang=request.POST.get("lang", "")[:8],
             )
         except marks.Incomplete as refused:
             return bad_request_saying(request, str(refused))
