@@ -281,6 +281,27 @@ def test_code_lists_use_one_term_per_concept() -> None:
     assert not errors, "the glossary's term is missing:\n" + "\n".join(errors)
 
 
+def test_default_risk_signal_names_use_the_glossary() -> None:
+    """default_signals.py is not scanned (its phrases imitate what children type), but a signal's
+    name is ours: supervisors read it on the Risk signals page and the marks' topic list."""
+    from helpline.routing.default_signals import SIGNALS
+
+    pairs = [(f"risk signal {s.code}", s.label_en, s.label_km) for s in SIGNALS]
+    errors = _term_errors(pairs)
+    errors += [
+        f"risk signal {s.code}: {s.label_km!r} {pattern}: {why}"
+        for s in SIGNALS
+        for pattern, why in FORBIDDEN
+        if re.search(pattern, s.label_km)
+    ]
+    errors += [
+        f"risk signal suicide: {s.label_km!r} is not the glossary's គំនិតចង់ធ្វើអត្តឃាត (suicidal thoughts)"
+        for s in SIGNALS
+        if s.code == "suicide" and s.label_km != "គំនិតចង់ធ្វើអត្តឃាត"
+    ]
+    assert not errors, "\n".join(errors)
+
+
 # --- What a child reads --------------------------------------------------------------------------------
 
 

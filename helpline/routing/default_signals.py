@@ -32,7 +32,7 @@ def _lines(*items: str) -> str:
 SIGNALS = [
     DefaultSignal(
         "suicide",
-        "គំនិតធ្វើអត្តឃាត",
+        "គំនិតចង់ធ្វើអត្តឃាត",
         "Suicide",
         20,
         _lines(
