@@ -15,6 +15,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,9 +214,15 @@ def test_without_local_env_production_stays_strict(tmp_path: Path) -> None:
 
 def test_make_run_log_shows_the_demo_details(demo: tuple[Path, int, Path]) -> None:
     _checkout, _port, home = demo
-    text = (home / "make-run.log").read_text(errors="replace")
-    for detail in ("Demo users:", "Demo password:", "Demo Kannel secret:", "is serving on"):
+    log = home / "make-run.log"
+    deadline = time.monotonic() + 10  # serve looks at the port twice a second
+    while "is serving on" not in log.read_text(errors="replace") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text = log.read_text(errors="replace")
+    for detail in ("Demo users:", "Demo password:", "Demo Kannel secret:", "is starting on", "is serving on"):
         assert detail in text, text
+    # Said once the page opens, not as the server is launched (it listens only after its warm-up).
+    assert text.index("is starting on") < text.index("is serving on")
 
 
 def test_the_quick_start_warns_that_the_demo_is_not_for_a_network() -> None:

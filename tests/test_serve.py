@@ -264,3 +264,33 @@ def test_triage_is_ready_before_the_server_listens(tmp_path: Path) -> None:
         ready = log.find("second triage scorer ready")
         listening = log.find("Uvicorn running on")
         assert 0 <= ready < listening, log_tail(served.log)
+
+
+def test_serving_is_announced_once_the_port_answers(tmp_path: Path) -> None:
+    """The server listens only after its warm-up: 'serving on' said before that sent people to a
+    refused connection."""
+    with serving(tmp_path) as served:
+        deadline = time.monotonic() + 10  # serve looks at the port twice a second
+        while "is serving on" not in served.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        log = served.log.read_text()
+        # The scorer is built before the server binds its port (the test above), so an
+        # announcement after it came after the warm-up.
+        starting, warmed_up, announced = (
+            log.find("is starting on"),
+            log.find("second triage scorer ready"),
+            log.find("is serving on"),
+        )
+        assert 0 <= starting < warmed_up < announced, log_tail(served.log)
+
+
+def test_a_port_is_said_to_answer_only_while_something_listens() -> None:
+    from helpline.common.management.commands.serve import answers
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert answers("127.0.0.1", port)
+        assert answers("0.0.0.0", port)  # noqa: S104 - listening everywhere is asked on loopback
+    assert not answers("127.0.0.1", port)

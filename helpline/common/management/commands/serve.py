@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import time
 from typing import Any
@@ -54,6 +55,17 @@ def server_argv(python: str, *, host: str, port: int, workers: int) -> list[str]
     return argv
 
 
+def answers(host: str, port: int) -> bool:
+    """Whether something accepts connections on the port (an address that listens everywhere is
+    asked on this machine's loopback)."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104  # nosec B104
+    try:
+        with socket.create_connection((target, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
 class Command(BaseCommand):
     help = "Run the ASGI server, the task worker and the scheduler until interrupted."
 
@@ -93,11 +105,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         supervisor.start_all()
         url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
+        # The server loads the segmenter and builds the triage model before it listens (15 s or
+        # more on a small machine): "serving" only once the page would open, not a refused connection.
+        self.stdout.write(f"Helpline is starting on {url}: it answers in a few seconds (Ctrl-C stops)")
         self.stdout.flush()  # seen at once in a log file too, not when the buffer fills
+        announced = False
         try:
             while not supervisor.stopping:
                 supervisor.tend(time.monotonic())
+                if not announced and answers(options["host"], options["port"]):
+                    self.stdout.write(f"Helpline is serving on {url} (Ctrl-C stops)")
+                    self.stdout.flush()
+                    announced = True
                 time.sleep(0.5)
         finally:
             supervisor.stop_all()
