@@ -380,11 +380,10 @@ def test_a_form_over_the_limit_at_an_upload_address_gets_the_too_large_page(
 
     settings.DEBUG = debug
     settings.MEDIA_ROOT = tmp_path
-    keeper = persona(Role.CASE_MANAGER, username="keeper")
+    keeper = persona(Role.CASE_MANAGER, username="keeper", language=language)
     partner = add_partner(keeper, approved=False)
     client = client_for(keeper)
     client.raise_request_exception = False
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     long_text = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
     url = f"/partners/{partner.pk}/documents/"
     if sent == "form":
@@ -396,6 +395,47 @@ def test_a_form_over_the_limit_at_an_upload_address_gets_the_too_large_page(
     assert said in page and '<nav aria-label="' in page and f'<html lang="{language}"' in page
     assert "Traceback" not in page and "RequestDataTooBig" not in page
     assert not PartnerDocument.objects.exists() and not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("saved", "cookie", "said"),
+    [
+        ("en", None, "What was sent is too large"),
+        ("en", "km", "What was sent is too large"),
+        ("km", "en", "អ្វីដែលបានផ្ញើមានទំហំធំពេក"),
+    ],
+    ids=["en-no-cookie", "en-over-a-km-cookie", "km-over-an-en-cookie"],
+)
+def test_the_too_large_page_is_in_the_signed_in_persons_own_language(
+    db: None, settings: Any, client_for: ClientFor, saved: str, cookie: str | None, said: str
+) -> None:
+    """As every other page: the person's saved language first, the cookie only without one (it
+    is answered before the language middleware, which had left it to the cookie alone)."""
+    from helpline.accounts.models import Role
+    from tests.factories import persona
+
+    client = client_for(persona(Role.SUPERVISOR, username="reader", language=saved))
+    client.raise_request_exception = False
+    if cookie:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    else:
+        client.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    long_text = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+    response = client.post("/cases/", f"note={long_text}", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert said in page and f'<html lang="{saved}"' in page
+
+
+def test_a_stranger_gets_the_too_large_page_in_the_cookies_language(db: None, settings: Any) -> None:
+    client = Client()
+    long_text = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
+    body = f"username={long_text}"
+    kinds = "application/x-www-form-urlencoded"
+    assert '<html lang="km"' in client.post("/accounts/sign-in/", body, content_type=kinds).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.post("/accounts/sign-in/", body, content_type=kinds).content.decode()
+    assert '<html lang="en"' in english and "What was sent is too large" in english
 
 
 @pytest.mark.django_db(transaction=True)

@@ -123,6 +123,47 @@ def test_a_counsellor_may_not_ask_for_a_report(
     assert not ReportDocument.objects.exists()
 
 
+def test_the_reports_page_opens_again_at_its_own_address(
+    supervisor: Staff, data_officer: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    """A form refused without script leaves the browser on /statistics/reports/: switching the
+    language there (which sends the reader back to the page), a reload or a bookmark opens it
+    again, with the form and the reader's own reports, never a bare "method not allowed"."""
+    fields = {
+        "kind": "annual",
+        "period_start": dt.date(2025, 1, 1),
+        "period_end": dt.date(2025, 12, 31),
+        "language": "en",
+        "status": DocumentStatus.DONE,
+        "pdf": b"%PDF-1.7 fake",
+    }
+    mine = ReportDocument.objects.create(requested_by=supervisor, **fields)
+    theirs = ReportDocument.objects.create(requested_by=data_officer, **fields)
+    client = client_for(supervisor)
+    page_url = reverse("reports:document_new")
+    assert client.post(page_url, {**MONTHLY, "month": ""}).status_code == 400
+
+    switched = client.post(
+        reverse("accounts:set_language"), {"language": "km", "next": page_url}, follow=True
+    )
+
+    assert switched.redirect_chain == [(page_url, 302)]
+    assert switched.status_code == 200
+    body = switched.content.decode()
+    assert '<html lang="km"' in body and 'id="document-form"' in body
+    # the form sends its report into this page's list, as on the dashboard
+    assert 'id="documents"' in body
+    assert reverse("reports:document_download", args=[mine.pk]) in body
+    assert reverse("reports:document_download", args=[theirs.pk]) not in body
+    assert not ReportDocument.objects.exclude(pk__in=[mine.pk, theirs.pk]).exists()
+
+
+def test_a_counsellor_may_not_open_the_reports_page(
+    counsellor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    assert client_for(counsellor).get(reverse("reports:document_new")).status_code == 403
+
+
 def test_a_counsellor_may_not_download_a_report(
     counsellor: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
 ) -> None:

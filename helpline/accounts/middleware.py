@@ -12,17 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-SUPPORTED = {code for code, _name in settings.LANGUAGES}
-
-
-def language_for(request: HttpRequest) -> str:
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.language in SUPPORTED:
-        return str(user.language)
-    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if cookie in SUPPORTED:
-        return cookie
-    return str(settings.LANGUAGE_CODE)
+from helpline.common.language import language_for
 
 
 class LanguageMiddleware:

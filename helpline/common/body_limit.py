@@ -12,16 +12,15 @@ read them that was its bare 400, or a debug page, instead of this 413."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth import get_user
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from helpline.common.errors import bad_request, too_large
+from helpline.common.requests import session_user
 
 ATTRIBUTE = "helpline_upload_limit"
 # Room for the form's other fields and the multipart framing around the file.
@@ -82,16 +81,10 @@ def _upload_limit(request: HttpRequest) -> int:
 
 
 def _signed_in(request: HttpRequest) -> bool:
-    """Whether the request carries an active staff member's session. This runs before the session
-    and authentication middleware, so the session is read here, for this one question."""
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if not key:
-        return False
-    engine = import_module(settings.SESSION_ENGINE)
-    probe = HttpRequest()
-    probe.session = engine.SessionStore(key)
-    user = get_user(probe)  # type: ignore[arg-type]
-    return bool(user.is_authenticated and user.is_active)
+    """Whether the request carries an active staff member's session (this runs before the
+    session and authentication middleware)."""
+    user = session_user(request)
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
 def _buffered_size(request: HttpRequest) -> int:

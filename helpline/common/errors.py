@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from helpline.common.requests import wants_json
+from helpline.common.language import language_for
+from helpline.common.requests import session_user, wants_json
 
 
 def _page(
@@ -52,15 +52,17 @@ def too_large(
     request: HttpRequest, exception: Exception | None = None, *, limit: int | None = None
 ) -> HttpResponse:
     """`limit`: the most this address takes, in bytes, said on the page where it is not the site's
-    usual (an upload). Answered before the language middleware runs: the page takes the reader's
-    language from their cookie itself, and links back to the page the form was sent from."""
+    usual (an upload). Answered before the language middleware runs: the page finds the reader's
+    language itself, by the site's one rule (a signed-in person's own setting, else the cookie),
+    and links back to the page the form was sent from."""
     context: dict[str, object] = {"back": _back(request)}
     if limit:
         context["limit_mb"] = f"{limit / 1_000_000:g}"
-    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if language not in dict(settings.LANGUAGES):
-        language = settings.LANGUAGE_CODE
-    with translation.override(language):
+    try:
+        reader = session_user(request)
+    except Exception:  # an error page must never fail in turn (the database down): the cookie then
+        reader = None
+    with translation.override(language_for(request, user=reader)):
         return _page(request, 413, "413.html", "Request body too large.", context)
 
 

@@ -24,6 +24,11 @@ def documents_visible_to(viewer: Principal) -> QuerySet[ReportDocument]:
     return ReportDocument.objects.all() if may_see_statistics(viewer) else ReportDocument.objects.none()
 
 
+def documents_recent(staff: Staff, *, count: int = 5) -> list[ReportDocument]:
+    """The reports this person asked for last, newest first (without their PDFs)."""
+    return list(documents_visible_to(staff).filter(requested_by=staff).defer("pdf")[:count])
+
+
 def access_document(viewer: Principal, document_id: UUID) -> ReportDocument:
     """The document, or the same 404 whether it is missing or the viewer may not see it."""
     found = documents_visible_to(viewer).filter(pk=document_id).first()

@@ -101,8 +101,7 @@ def feasible_range(
         bounded += [low, high]
     lower = np.array([1.0 if p in primary else 0.0 for p in hidden] + [0.0] * len(flags))
     upper = np.array([float(threshold - 1) if p in primary else big for p in hidden] + [1.0] * len(flags))
-    equal = [(row, value) for row, value in zip(matrix, rhs, strict=True) if value is not None]
-    bounded = [row for row, value in zip(matrix, rhs, strict=True) if value is None]
+    equal = list(zip(matrix, rhs, strict=True))
     constraints = []
     if equal:
         constraints.append(

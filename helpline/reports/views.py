@@ -21,7 +21,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.common.bounds import WindowDateField
 from helpline.reports.chi import rollup_years
-from helpline.reports.documents import documents_visible_to
+from helpline.reports.documents import documents_recent
 from helpline.reports.figures_board import DRILLABLE, board
 from helpline.reports.selectors import Grain, Period
 from helpline.reports.views_documents import DocumentForm
@@ -97,7 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context |= {
         "chi_years": years,
         "document_form": DocumentForm(initial=DocumentForm.initial_for(staff, today)),
-        "documents": list(documents_visible_to(staff).filter(requested_by=staff).defer("pdf")[:5]),
+        "documents": documents_recent(staff),
     }
     return render(request, "reports/dashboard.html", context, status=status)
 

@@ -10,15 +10,21 @@ from uuid import UUID
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.common.form_errors import error_summary
-from helpline.reports.documents import access_document, document_record_download, document_request
+from helpline.reports.documents import (
+    access_document,
+    document_record_download,
+    document_request,
+    documents_recent,
+)
 from helpline.reports.models_documents import DocumentKind, DocumentStatus
 
 
@@ -71,9 +77,15 @@ class DocumentForm(forms.Form):
 
 
 @access(requires(Permission.STATISTICS))
-@require_POST
+@require_http_methods(["GET", "POST"])
 def document_new(request: HttpRequest) -> HttpResponse:
+    """Ask for a report (POST). A form refused without script leaves the browser at this address,
+    where a language switch, a reload or a bookmark comes back with GET: the same page, afresh."""
     staff = _staff(request)
+    if request.method == "GET":
+        form = DocumentForm(initial=DocumentForm.initial_for(staff, timezone.localdate()))
+        page = {"document_form": form, "documents": documents_recent(staff)}
+        return render(request, "reports/document_new.html", page)
     form = DocumentForm(request.POST)
     if not form.is_valid():
         context = {"document_form": form, "error_lines": error_summary(form)}
@@ -81,6 +93,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
             # the form with its messages replaces itself (helpline.js swaps a retargeted refusal)
             response = render(request, "reports/_document_form.html", context, status=400)
             return reswap(retarget(response, "#document-form"), "outerHTML")
+        context["documents"] = documents_recent(staff)
         return render(request, "reports/document_new.html", context, status=400)
     data = form.cleaned_data
     document = document_request(
