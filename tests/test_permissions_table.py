@@ -25,6 +25,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     Permission.API_TOKENS_MANAGE: {A},
     Permission.CONSOLE: {C, V, S},
     Permission.CONTACT_SEARCH: {S, M, A},
+    Permission.CONTACT_EXPORT: {S, M},
     Permission.CONTACT_CORRECT_ANY: {S},
     Permission.CALLER_REVEAL: {S, M},
     Permission.CALL_BACK: {S},

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     API_TOKENS_MANAGE = "api_tokens_manage"
     CONSOLE = "console"  # take and record contacts
     CONTACT_SEARCH = "contact_search"  # every contact, not only one's own
+    CONTACT_EXPORT = "contact_export"  # contacts with their summaries as a CSV or XLSX file
     CONTACT_CORRECT_ANY = "contact_correct_any"  # correct another counsellor's contact
     CALLER_REVEAL = "caller_reveal"  # see a caller's number, with a reason
     CALL_BACK = "call_back"  # call a missed caller back: shows the number, so CONSOLE and CALLER_REVEAL
@@ -61,6 +62,9 @@ RULES: dict[Permission, frozenset[Role]] = {
     Permission.API_TOKENS_MANAGE: frozenset({Role.ADMINISTRATOR}),
     Permission.CONSOLE: frozenset({Role.COUNSELLOR, Role.VOLUNTEER, Role.SUPERVISOR}),
     Permission.CONTACT_SEARCH: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER, Role.ADMINISTRATOR}),
+    # A file of contacts leaves the system, beyond audit, retention and erasure: made by those who
+    # answer for the records, not by every counsellor or volunteer about the contacts they took.
+    Permission.CONTACT_EXPORT: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     Permission.CONTACT_CORRECT_ANY: frozenset({Role.SUPERVISOR}),
     Permission.CALLER_REVEAL: frozenset({Role.SUPERVISOR, Role.CASE_MANAGER}),
     # A call-back shows the child's number, which counsellors and volunteers never see (not even

@@ -1,8 +1,9 @@
 """Contact-level exports (CSV and XLSX): the contact list's rows, as a file.
 
 The rows start from contact_search, so from contacts_visible_to: an export can never hold a contact
-its reader could not open in the list (a counsellor exports the contacts they handled, a data
-officer none, and the view refuses them at the door). Each export is audited with its filters and
+its reader could not open in the list. Only supervisors and case managers make one
+(Permission.CONTACT_EXPORT): the view refuses counsellors, volunteers, administrators and data
+officers at the door. Each export is audited with its filters and
 how many rows it held, once the file is made and before it is sent; nothing here holds a
 transaction while the rows are read (see contact_export).
 

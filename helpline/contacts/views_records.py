@@ -108,12 +108,13 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_search_all": role_has(staff.role, Permission.CONTACT_SEARCH),
+            "can_export": role_has(staff.role, Permission.CONTACT_EXPORT),
         },
         status=status,
     )
 
 
-@access(requires(Permission.CLIENT_DATA))
+@access(requires(Permission.CONTACT_EXPORT))
 @require_http_methods(["GET"])
 def contact_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """The list's contacts as CSV or XLSX, from the same filters and the same visibility."""
