@@ -148,6 +148,7 @@ def test_a_double_click_on_create_makes_one_token_and_says_so(
     page = client.get("/accounts/api-tokens/")
     once = page.context["form"].initial["once"]
     assert f'value="{once}"' in page.content.decode()
+    assert "data-send-once" in page.content.decode()  # with script, a second click sends nothing
     posted = {"name": "sms gateway", "scopes": ["me"], "once": once}
     first = client.post("/accounts/api-tokens/", posted)
     assert first.status_code == 200 and first.context["created"].startswith("hl_")
