@@ -133,3 +133,24 @@ def test_every_form_takes_invisible_text_as_empty_in_the_readers_language() -> N
     assert optional.is_valid() and optional.cleaned_data["reason"] == ""
     kept = ReasonForm({"reason": KHMER})
     assert kept.is_valid() and kept.cleaned_data["reason"] == KHMER
+
+
+@pytest.mark.parametrize("text", UNSEEN, ids=["zwsp", "zwsp-space", "others"])
+def test_a_reply_or_partner_note_of_invisible_characters_is_refused(counsellor: Staff, text: str) -> None:
+    """Services that take words without a form: a counsellor's reply (an empty SMS would reach the
+    child) and a partner's referral note."""
+    from helpline.contacts import services as contact_services
+    from helpline.conversations import services as text_services
+    from helpline.conversations.models import Message
+    from helpline.referrals.lifecycle import ReferralError, clean_note
+    from tests.test_triage_review import sms_contact
+
+    contact = sms_contact("ជួយខ្ញុំផង")
+    contact_services.contact_take(counsellor, contact=contact)
+    before = Message.objects.count()
+    with pytest.raises(ValueError):
+        text_services.text_reply(counsellor, contact=contact, text=text)
+    assert Message.objects.count() == before
+    with pytest.raises(ReferralError):
+        clean_note(text, required=True)
+    assert clean_note(text) == "" and clean_note(KHMER) == KHMER
