@@ -135,3 +135,29 @@ def test_administrator_creates_and_revokes_tokens_in_the_browser(
     token = ApiToken.objects.get(name="sms gateway")
     assert client.post(f"/accounts/api-tokens/{token.pk}/revoke/").status_code == 302
     assert Client().get("/api/v1/me", **bearer(raw)).status_code == 401
+
+
+def test_a_double_click_on_create_makes_one_token_and_says_so(
+    administrator: Staff, client_for: ClientFor
+) -> None:
+    """The page draws the form with a fresh once-key; the same form posted twice (a double click,
+    which no script stops in a browser without one) makes the first token only, and the second
+    answer says the token exists and its secret was shown once, instead of a second active token
+    whose secret nobody saw."""
+    client = client_for(administrator)
+    page = client.get("/accounts/api-tokens/")
+    once = page.context["form"].initial["once"]
+    assert f'value="{once}"' in page.content.decode()
+    assert "data-send-once" in page.content.decode()  # with script, a second click sends nothing
+    posted = {"name": "sms gateway", "scopes": ["me"], "once": once}
+    first = client.post("/accounts/api-tokens/", posted)
+    assert first.status_code == 200 and first.context["created"].startswith("hl_")
+    second = client.post("/accounts/api-tokens/", posted)
+    assert second.status_code == 409 and second.context["created"] is None
+    assert 'created the token "sms gateway"' in second.content.decode().replace("&quot;", '"')
+    assert ApiToken.objects.filter(name="sms gateway", revoked_at=None).count() == 1
+    assert AuditEvent.objects.filter(action="api_token.create").count() == 1
+    fresh = second.context["form"].initial["once"]
+    assert fresh != once  # the form drawn again makes another token when posted
+    again = client.post("/accounts/api-tokens/", {**posted, "once": fresh})
+    assert again.status_code == 200 and ApiToken.objects.filter(name="sms gateway").count() == 2

@@ -112,6 +112,8 @@ class ApiTokenForm(forms.Form):
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), choices=SCOPE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
+    # A fresh key each time the form is drawn: posting it twice makes one token (api_token_create).
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
 
 class ExtensionField(forms.CharField):

@@ -172,6 +172,9 @@ class ApiToken(TimeStampedModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The create form's once-key: a second post of the same form (a double click, a resend) finds
+    # the token the first one made instead of making another whose secret nobody saw.
+    once_key = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -371,31 +371,54 @@ def api_token_create(
     scopes: list[str],
     request: HttpRequest | None = None,
     raw: str | None = None,
+    once_key: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """Returns the token and its plain text, which is shown once and never stored."""
+    """Returns the token and its plain text, which is shown once and never stored. A `once_key`
+    already used (the create form posted twice: a double click, a resend) makes no second token:
+    TokenAlreadyCreated names the first, whose secret only the first answer carried."""
     unknown = sorted(set(scopes) - set(Scope))
     if unknown:
         raise ServiceError(f"unknown scopes: {', '.join(unknown)}")
+    _once_unused(once_key)
     prefix = secrets.token_hex(4)
     raw = raw or f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     prefix = raw[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8]
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            name=name,
-            prefix=prefix,
-            token_hash=_token_digest(raw),
-            scopes=sorted(set(scopes)),
-            created_by=actor,
-        )
-        audit_record(
-            actor,
-            action=AuditAction.API_TOKEN_CREATE,
-            record_type="api_token",
-            record_id=token.pk,
-            request=request,
-            detail={"scopes": token.scopes},
-        )
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                name=name,
+                prefix=prefix,
+                token_hash=_token_digest(raw),
+                scopes=sorted(set(scopes)),
+                created_by=actor,
+                once_key=once_key or None,
+            )
+            audit_record(
+                actor,
+                action=AuditAction.API_TOKEN_CREATE,
+                record_type="api_token",
+                record_id=token.pk,
+                request=request,
+                detail={"scopes": token.scopes},
+            )
+    except IntegrityError:
+        _once_unused(once_key)  # the other post won the race: name its token
+        raise
     return token, raw
+
+
+class TokenAlreadyCreated(ServiceError):
+    """The create form was posted again: its token exists (`token`) and its secret was shown once."""
+
+    def __init__(self, token: ApiToken) -> None:
+        super().__init__(f"token {token.prefix} already created by this form")
+        self.token = token
+
+
+def _once_unused(once_key: str | None) -> None:
+    first = ApiToken.objects.filter(once_key=once_key).first() if once_key else None
+    if first is not None:
+        raise TokenAlreadyCreated(first)
 
 
 def api_token_revoke(actor: Staff, *, token: ApiToken, request: HttpRequest | None = None) -> None:

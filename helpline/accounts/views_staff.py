@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -180,27 +180,46 @@ def policy_versions(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _new_token_form() -> ApiTokenForm:
+    return ApiTokenForm(initial={"once": uuid4().hex})
+
+
 @access(requires(Permission.API_TOKENS_MANAGE))
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     created: str | None = None
+    sent_twice = ""
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            _token, created = services.api_token_create(
-                _actor(request),
-                name=form.cleaned_data["name"],
-                scopes=list(form.cleaned_data["scopes"]),
-                request=request,
-            )
-            form = ApiTokenForm()
+            try:
+                _token, created = services.api_token_create(
+                    _actor(request),
+                    name=form.cleaned_data["name"],
+                    scopes=list(form.cleaned_data["scopes"]),
+                    request=request,
+                    once_key=form.cleaned_data["once"] or None,
+                )
+                form = _new_token_form()
+            except services.TokenAlreadyCreated as again:
+                # A double click: the first post made the token and its answer, never shown, held
+                # the secret. Say so rather than make a second token whose secret nobody keeps.
+                form = _new_token_form()
+                sent_twice = _(
+                    'This form was sent twice: its first sending created the token "%(name)s", '
+                    "whose secret can no longer be shown. If you did not copy it, revoke that "
+                    "token and create a new one."
+                ) % {"name": again.token.name}
+                status = 409
         else:
             status = 400
+    else:
+        form = _new_token_form()
     return render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "tokens": ApiToken.objects.all(), "created": created},
+        {"form": form, "tokens": ApiToken.objects.all(), "created": created, "sent_twice": sent_twice},
         status=status,
     )
 

@@ -136,6 +136,18 @@ def without_bidi_controls(text: str) -> str:
     return _BIDI_CONTROLS.sub("", text)
 
 
+# What shows nothing when it is all there is: whitespace and the zero-width characters (space,
+# non-joiner, joiner, word joiner, byte-order mark), the soft hyphen and the Mongolian vowel separator.
+# Between visible words they stay as typed (Khmer writes U+200B between words).
+_UNSEEN = re.compile("[\\s\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]*")
+
+
+def blank(text: str) -> bool:
+    """Whether the text shows nothing at all: a reason or note of only zero-width characters and
+    spaces is no reason, so it counts as empty wherever words are required."""
+    return _UNSEEN.fullmatch(text) is not None
+
+
 def clean_text(
     value: str,
     field: str,
@@ -144,10 +156,13 @@ def clean_text(
     required: bool = True,
     limit: int,
 ) -> str:
-    """Words as a service stores them: repaired (storable), trimmed, present when `required` and
+    """Words as a service stores them: repaired (storable), trimmed, "" when they show nothing
+    (blank), present when `required` and
     at most `limit` characters; otherwise `error(field, message)` is raised (each app its own
     error type, which names the field)."""
     text = storable(value or "").strip()
+    if blank(text):
+        text = ""
     if required and not text:
         raise error(field, _("This field is required."))
     if len(text) > limit:

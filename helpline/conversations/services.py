@@ -20,7 +20,7 @@ from helpline.channels.config import short_codes
 from helpline.channels.sms_parts import sms_parts
 from helpline.common import live
 from helpline.common.crypto import keyed_hash
-from helpline.common.text import is_identifier, storable
+from helpline.common.text import blank, is_identifier, storable
 from helpline.contacts.identity import AddressError, caller_for_address, parse_address
 from helpline.contacts.intake import contact_waiting_open
 from helpline.contacts.models import Caller, Channel, Contact, Status
@@ -326,7 +326,7 @@ def text_reply(
     to the child's socket instead). `conversation`, when the caller has it, saves reading it again;
     no lock is needed here, next_seq's row update locks the thread."""
     text = storable(text.strip())
-    if not text or len(text) > MAX_REPLY:
+    if blank(text) or len(text) > MAX_REPLY:  # blank: zero-width characters alone send nothing
         raise ValueError("empty or too long")
     if conversation is None:
         conversation = Conversation.objects.get(contact=contact)
@@ -352,7 +352,7 @@ def text_send_automatic(*, contact: Contact, text: str, reason: str) -> Message 
     queued through the outbox (a chat's pushed to the child's page). None when the contact has no
     conversation. `reason` names it in the audit row."""
     text = storable(text.strip())
-    if not text or len(text) > MAX_REPLY:
+    if blank(text) or len(text) > MAX_REPLY:  # blank: zero-width characters alone send nothing
         raise ValueError("empty or too long")
     conversation = Conversation.objects.filter(contact=contact).first()
     if conversation is None:

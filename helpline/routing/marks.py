@@ -19,6 +19,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.common.text import blank
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import contact_writable_by
 from helpline.routing import corpus
@@ -142,7 +143,7 @@ def triage_mark_approve(
     the export guesses it, line_lang). Again on an approved mark, it changes the gloss, topic or
     language (the export carries them as they are when it runs)."""
     gloss = _SPACES.sub(" ", gloss).strip()
-    if not gloss:
+    if blank(gloss):  # zero-width characters alone are no gloss
         raise Incomplete(_("Write the English gloss: what the child's words say, in English."))
     if len(gloss) > GLOSS_LIMIT:
         raise Incomplete(_("The gloss is too long: at most 1,000 characters."))

@@ -145,3 +145,19 @@ document.body.addEventListener("htmx:beforeSwap", function (event) {
     said.textContent = document.body.getAttribute("data-too-large") || "413";
   });
 })();
+
+// A form marked data-send-once is sent once however often its button is clicked: a second click
+// would make a second answer replace the first (the new token's secret is shown only in the first).
+// The server refuses the repeat too (a once-key), for browsers without this script.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-send-once")) { return; }
+    if (form.hasAttribute("data-sent")) { event.preventDefault(); return; }
+    form.setAttribute("data-sent", "");
+  });
+  window.addEventListener("pageshow", function () {  // back to a page kept in the browser's cache
+    document.querySelectorAll("form[data-sent]").forEach(function (f) { f.removeAttribute("data-sent"); });
+  });
+})();
