@@ -514,3 +514,22 @@ def test_a_month_has_begun_by_the_helplines_own_clock(
                     supervisor, kind="monthly", year=2026, month=7, language="en", publication=False
                 )
     assert ReportDocument.objects.count() == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("publication", [False, True])
+def test_the_first_page_names_the_helpline_and_when_it_was_made_once(
+    three_junes: Staff, supervisor: Staff, publication: bool
+) -> None:
+    """The stamp is the running header of every page; page 1 printed it a second time above the title."""
+    pdf = report_pdf(
+        supervisor,
+        kind="monthly",
+        period=report_period("monthly", 2025, 6),
+        language="en",
+        publication=publication,
+    )
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    first = pages[0].extract_text() or ""
+    assert first.count("Helpline 1280") == 1 and first.count("Prepared") == 1, first[:600]
+    assert "Monthly report" in first
+    assert all((page.extract_text() or "").count("Prepared") == 1 for page in pages[1:])
