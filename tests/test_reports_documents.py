@@ -30,7 +30,7 @@ from helpline.common.task_recovery import LOST_AFTER, recover_orphaned_tasks
 from helpline.reports.documents import document_request
 from helpline.reports.figures_board import Row, board, published
 from helpline.reports.models_documents import STILL_AFTER, DocumentStatus, ReportDocument
-from helpline.reports.pdf import report_board, report_pdf, report_period
+from helpline.reports.pdf import STYLESHEET, report_board, report_pdf, report_period
 from helpline.reports.rollups import rollups_refresh
 from helpline.reports.selectors import Period
 from helpline.reports.tasks import ABANDONED_AFTER, _progress, documents_abandoned_fail
@@ -533,3 +533,22 @@ def test_the_first_page_names_the_helpline_and_when_it_was_made_once(
     assert first.count("Helpline 1280") == 1 and first.count("Prepared") == 1, first[:600]
     assert "Monthly report" in first
     assert all((page.extract_text() or "").count("Prepared") == 1 for page in pages[1:])
+
+
+def test_a_khmer_row_label_breaks_between_words_only(db: None) -> None:
+    """Khmer writes no spaces between words: a table cell may break a label at its spaces (and at
+    U+200B), never inside a word, as "anywhere" did (...មិនមែនសម្រា | ប់ការប្រឹក្សា)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.formatting_structure import boxes
+
+    label = "ការទាក់ទងស្ងាត់ស្ងៀម ផ្ដាច់ និងការទាក់ទងផ្សេងទៀតដែលមិនមែនសម្រាប់ការប្រឹក្សា"
+    row = f'<table class="figures"><tr><th>{label}</th><td>1</td><td>2</td><td>3</td><td>4</td></tr></table>'
+    page = HTML(string=row).render(stylesheets=[CSS(string=STYLESHEET.read_text(encoding="utf-8"))]).pages[0]
+    cell = next(b for b in page._page_box.descendants() if isinstance(b, boxes.TableCellBox))
+    lines = [
+        "".join(t.text for t in line.descendants() if isinstance(t, boxes.TextBox)).strip()
+        for line in cell.descendants()
+        if isinstance(line, boxes.LineBox)
+    ]
+    assert len(lines) > 1  # the label is wider than its column
+    assert " ".join(lines) == label, lines
