@@ -170,3 +170,23 @@ def test_no_page_edits_audit_rows(administrator: Staff, client_for: ClientFor) -
         assert response.status_code in {403, 405}
     after = list(AuditEvent.objects.order_by("seq").values_list("hash", flat=True))
     assert after[: len(before)] == before
+
+
+def test_the_audit_page_names_record_types_in_the_readers_language(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    import uuid
+
+    from helpline.accounts.models import Role
+    from tests.factories import persona
+
+    contact_id = uuid.uuid4()
+    audit_record(counsellor, action=AuditAction.TRAINING_RECORD, record_type="contact", record_id=contact_id)
+    audit_record(counsellor, action=AuditAction.TRAINING_RECORD, record_type="report")
+    audit_record(counsellor, action=AuditAction.TRAINING_RECORD, record_type="thing", record_id=7)
+    km = client_for(persona(Role.SUPERVISOR, username="km-supervisor", language="km"))
+    page = km.get("/audit/", {"action": "training."}).content.decode()
+    assert "<td>ការទាក់ទង <small" in page and str(contact_id) in page
+    assert "<td>របាយការណ៍ </td>" in page
+    assert "<td>thing <small" in page  # a type no one named, as stored
+    assert "<td>contact " not in page and "<td>report " not in page

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -26,12 +27,14 @@ from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
 from helpline.common.task_recovery import LOST_AFTER, recover_orphaned_tasks
+from helpline.reports.documents import document_request
 from helpline.reports.figures_board import Row, board, published
 from helpline.reports.models_documents import STILL_AFTER, DocumentStatus, ReportDocument
-from helpline.reports.pdf import report_board, report_pdf, report_period
+from helpline.reports.pdf import STYLESHEET, report_board, report_pdf, report_period
 from helpline.reports.rollups import rollups_refresh
 from helpline.reports.selectors import Period
 from helpline.reports.tasks import ABANDONED_AFTER, _progress, documents_abandoned_fail
+from helpline.reports.views_documents import DocumentForm
 from tests import report_factories as rf
 from tests.factories import persona
 
@@ -435,3 +438,117 @@ def test_a_document_lost_on_its_way_is_said_to_have_failed_and_is_never_built_la
     statuses = dict(ReportDocument.objects.values_list("pk", "status"))
     assert statuses == {lost.pk: "failed", stuck.pk: "failed", fresh.pk: "done"}
     assert documents_abandoned_fail() == 0
+
+
+def _next_month(today: dt.date) -> tuple[int, int]:
+    return (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "That month has not begun yet: choose this month or one before it."),
+        ("km", "ខែនោះមិនទាន់ចាប់ផ្ដើមនៅឡើយទេ៖ សូមជ្រើសរើសខែនេះ ឬខែណាមួយមុននេះ។"),
+    ],
+)
+def test_a_monthly_report_for_a_month_that_has_not_begun_is_refused_and_says_why(
+    db: None, client_for: Callable[[Staff], Client], language: str, message: str
+) -> None:
+    client = client_for(persona(Role.SUPERVISOR, username=f"{language}-supervisor", language=language))
+    for year, month in (_next_month(timezone.localdate()), (2100, 6)):
+        asked = {**MONTHLY, "year": str(year), "month": str(month)}
+        fragment = client.post(reverse("reports:document_new"), asked, HTTP_HX_REQUEST="true")
+        assert fragment.status_code == 400
+        assert message in fragment.content.decode()
+    assert not ReportDocument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "That year has not begun yet: choose this year or one before it."),
+        ("km", "ឆ្នាំនោះមិនទាន់ចាប់ផ្ដើមនៅឡើយទេ៖ សូមជ្រើសរើសឆ្នាំនេះ ឬឆ្នាំណាមួយមុននេះ។"),
+    ],
+)
+def test_an_annual_report_for_a_year_that_has_not_begun_is_refused_and_says_why(
+    db: None, client_for: Callable[[Staff], Client], language: str, message: str
+) -> None:
+    client = client_for(persona(Role.SUPERVISOR, username=f"{language}-supervisor", language=language))
+    asked = {**MONTHLY, "kind": "annual", "year": str(timezone.localdate().year + 1), "month": ""}
+    page = client.post(reverse("reports:document_new"), asked)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert not ReportDocument.objects.exists()
+
+
+def test_this_month_and_this_year_may_be_asked_for(
+    supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    today = timezone.localdate()
+    client = client_for(supervisor)
+    this_month = {**MONTHLY, "year": str(today.year), "month": str(today.month)}
+    assert client.post(reverse("reports:document_new"), this_month, HTTP_HX_REQUEST="true").status_code == 200
+    this_year = {**MONTHLY, "kind": "annual", "year": str(today.year), "month": ""}
+    assert client.post(reverse("reports:document_new"), this_year, HTTP_HX_REQUEST="true").status_code == 200
+    assert ReportDocument.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("utc", "allowed"),
+    [
+        (dt.datetime(2026, 6, 30, 16, 59, tzinfo=UTC), False),  # 23:59 on 30 June in Phnom Penh
+        (dt.datetime(2026, 6, 30, 17, 0, tzinfo=UTC), True),  # 00:00 on 1 July in Phnom Penh
+    ],
+)
+def test_a_month_has_begun_by_the_helplines_own_clock(
+    supervisor: Staff, utc: dt.datetime, allowed: bool
+) -> None:
+    july = {**MONTHLY, "year": "2026", "month": "7"}
+    with mock.patch("django.utils.timezone.now", return_value=utc):
+        assert DocumentForm(july).is_valid() is allowed
+        if allowed:
+            document_request(supervisor, kind="monthly", year=2026, month=7, language="en", publication=False)
+        else:
+            with pytest.raises(ValueError, match="begun"):
+                document_request(
+                    supervisor, kind="monthly", year=2026, month=7, language="en", publication=False
+                )
+    assert ReportDocument.objects.count() == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("publication", [False, True])
+def test_the_first_page_names_the_helpline_and_when_it_was_made_once(
+    three_junes: Staff, supervisor: Staff, publication: bool
+) -> None:
+    """The stamp is the running header of every page; page 1 printed it a second time above the title."""
+    pdf = report_pdf(
+        supervisor,
+        kind="monthly",
+        period=report_period("monthly", 2025, 6),
+        language="en",
+        publication=publication,
+    )
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    first = pages[0].extract_text() or ""
+    assert first.count("Helpline 1280") == 1 and first.count("Prepared") == 1, first[:600]
+    assert "Monthly report" in first
+    assert all((page.extract_text() or "").count("Prepared") == 1 for page in pages[1:])
+
+
+def test_a_khmer_row_label_breaks_between_words_only(db: None) -> None:
+    """Khmer writes no spaces between words: a table cell may break a label at its spaces (and at
+    U+200B), never inside a word, as "anywhere" did (...មិនមែនសម្រា | ប់ការប្រឹក្សា)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.formatting_structure import boxes
+
+    label = "ការទាក់ទងស្ងាត់ស្ងៀម ផ្ដាច់ និងការទាក់ទងផ្សេងទៀតដែលមិនមែនសម្រាប់ការប្រឹក្សា"
+    row = f'<table class="figures"><tr><th>{label}</th><td>1</td><td>2</td><td>3</td><td>4</td></tr></table>'
+    page = HTML(string=row).render(stylesheets=[CSS(string=STYLESHEET.read_text(encoding="utf-8"))]).pages[0]
+    cell = next(b for b in page._page_box.descendants() if isinstance(b, boxes.TableCellBox))
+    lines = [
+        "".join(t.text for t in line.descendants() if isinstance(t, boxes.TextBox)).strip()
+        for line in cell.descendants()
+        if isinstance(line, boxes.LineBox)
+    ]
+    assert len(lines) > 1  # the label is wider than its column
+    assert " ".join(lines) == label, lines

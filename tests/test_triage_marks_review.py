@@ -13,11 +13,12 @@ from collections.abc import Callable
 from django.test import Client
 from django.utils import timezone
 
-from helpline.accounts.models import Staff
+from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
 from helpline.contacts import services as contact_services
 from helpline.routing import corpus
 from helpline.routing.models import RiskSignal, Triage, TriageMark
+from tests.factories import persona
 from tests.test_triage_review import PLAN, sms_contact
 
 ClientFor = Callable[[Staff], Client]
@@ -370,3 +371,20 @@ def test_the_export_reads_the_marks_topics_in_one_query_however_many_contacts(
     for n in range(3):
         marked_contact(counsellor, client_for, f"{PLAN} {n}")
     assert queries() == one
+
+
+def test_a_marks_page_names_its_topic_and_label_in_the_readers_language(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    """The topic by its risk signal's name and the label in words; the codes only as the export
+    carries them."""
+    km = persona(Role.SUPERVISOR, username="km-supervisor", language="km")
+    too_low = marked_contact(counsellor, client_for, PLAN)
+    page = client_for(km).get(f"/risk-signals/marks/{too_low.pk}/").content.decode()
+    assert "ប្រធានបទ៖ គំនិតចង់ធ្វើអត្តឃាត ស្លាក៖ ហានិភ័យ" in page, page
+    assert "(ក្នុងការនាំចេញ៖ <code>suicide</code>, <code>risk</code>)" in page
+    assert "ប្រធានបទ <code>" not in page
+    too_high = marked_contact(persona(Role.COUNSELLOR, username="c2"), client_for, PLAN, verdict="too_high")
+    en = client_for(persona(Role.SUPERVISOR, username="en-supervisor", language="en"))
+    page = en.get(f"/risk-signals/marks/{too_high.pk}/").content.decode()
+    assert "label: ordinary (no risk) (in the export:" in page and "<code>ordinary</code>" in page

@@ -31,6 +31,33 @@ def action_label(action: str) -> str:
         return action
 
 
+# The record types rows name, as their reader calls them. The apps that write them sit above audit,
+# so the names live here rather than in their models; a type not named here is shown as stored.
+RECORD_TYPES: dict[str, Promise] = {
+    "contact": gettext_lazy("Contact"),
+    "case": gettext_lazy("Case"),
+    "referral": gettext_lazy("Referral"),
+    "staff": gettext_lazy("Staff member"),
+    "partner": gettext_lazy("Partner"),
+    "shift": gettext_lazy("Shift"),
+    "rota": gettext_lazy("Rota"),
+    "feedback": gettext_lazy("Feedback"),
+    "report": gettext_lazy("Report"),
+    "report_document": gettext_lazy("Report"),
+    "risk_signal": gettext_lazy("Risk signal"),
+    "audit": gettext_lazy("Audit trail"),
+    "retention": gettext_lazy("Retention"),
+    "caller": gettext_lazy("Caller"),
+    "message": gettext_lazy("Message"),
+}
+
+
+def record_type_label(record_type: str) -> str:
+    """The record type's name in the active language; one not named here as it was stored."""
+    name = RECORD_TYPES.get(record_type)
+    return str(name) if name is not None else record_type
+
+
 def role_label(role: str) -> str:
     try:
         return str(Role(role).label)

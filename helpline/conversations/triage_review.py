@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from helpline.contacts.search_text import words
 from helpline.conversations.models import Direction, Message
@@ -111,6 +113,13 @@ def as_one_message(texts: list[str]) -> str:
 
 def label_of(mark: TriageMark) -> str:
     return "risk" if mark.verdict == TriageVerdict.TOO_LOW else "ordinary"
+
+
+# The corpus's labels as a reader names them; the export carries the codes.
+LABEL_NAMES: dict[str, Promise] = {
+    "risk": gettext_lazy("risk"),
+    "ordinary": gettext_lazy("ordinary (no risk)"),
+}
 
 
 def deciding(marks: list[TriageMark]) -> TriageMark:

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.principals import Principal
@@ -53,6 +54,8 @@ def document_request(
     if kind not in DocumentKind.values or language not in LANGUAGES:
         raise ValueError("unknown report kind or language")
     period = report_period(kind, year, month if kind == DocumentKind.MONTHLY else None)
+    if period.start > timezone.localdate():  # the helpline's own day (TIME_ZONE), not UTC's
+        raise ValueError("a report's period must have begun")
     with transaction.atomic():
         document = ReportDocument.objects.create(
             kind=kind,

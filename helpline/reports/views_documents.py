@@ -36,6 +36,9 @@ def _staff(request: HttpRequest) -> Staff:
 # Django's own messages name the limit alone ("less than or equal to 12") and have no Khmer.
 _YEAR = gettext_lazy("Give a year from 2000 to 2100.")
 _MONTH = gettext_lazy("Choose a month from 1 to 12.")
+# A report of a month or year to come would be built empty and read as "no contacts".
+_MONTH_AHEAD = gettext_lazy("That month has not begun yet: choose this month or one before it.")
+_YEAR_AHEAD = gettext_lazy("That year has not begun yet: choose this year or one before it.")
 
 
 class DocumentForm(forms.Form):
@@ -63,7 +66,19 @@ class DocumentForm(forms.Form):
         # Not when the month given was refused already: under "13" it reads as if none was given.
         if data.get("kind") == DocumentKind.MONTHLY and not data.get("month") and "month" not in self.errors:
             self.add_error("month", gettext_lazy("Choose the month."))
+        self._refuse_ahead(data, timezone.localdate())
         return data
+
+    def _refuse_ahead(self, data: dict[str, Any], today: dt.date) -> None:
+        """A period that has not begun in the helpline's own time zone is refused (document_request
+        refuses it as well); the month or year is named where it was given."""
+        year, month = data.get("year"), data.get("month")
+        if year is None:
+            return
+        if data.get("kind") == DocumentKind.ANNUAL and year > today.year:
+            self.add_error("year", _YEAR_AHEAD)
+        elif data.get("kind") == DocumentKind.MONTHLY and month and (year, month) > (today.year, today.month):
+            self.add_error("month", _MONTH_AHEAD)
 
     @staticmethod
     def initial_for(staff: Staff, today: dt.date) -> dict[str, Any]:

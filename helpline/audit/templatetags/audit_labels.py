@@ -1,4 +1,5 @@
-"""{{ event.action|action_label }}, {{ event.reason|reason_label }}, {{ event.role|role_label }}."""
+"""{{ event.action|action_label }}, {{ event.reason|reason_label }}, {{ event.role|role_label }},
+{{ event.record_type|record_type_label }}."""
 
 from __future__ import annotations
 
@@ -10,3 +11,4 @@ register = template.Library()
 register.filter("action_label", labels.action_label)
 register.filter("reason_label", labels.reason_label)
 register.filter("role_label", labels.role_label)
+register.filter("record_type_label", labels.record_type_label)
