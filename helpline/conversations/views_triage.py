@@ -109,7 +109,10 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
     # The mark read above stands for itself among its contact's marks: never none to decide from.
     others = [m for m in triage_review.contact_marks(mark.contact_id) if m.pk != mark.pk]
     triage_said = triage_topic(mark)  # the topic the line takes unless the supervisor chose one
+    topic = mark.topic or triage_said
     choices = topic_choices()
+    names = dict(choices)
+    label = triage_review.label_of(mark)
     text = triage_review.as_one_message([m.text for m in words])
     return render(
         request,
@@ -121,14 +124,14 @@ def triage_mark_words(request: HttpRequest, mark_id: UUID) -> HttpResponse:
             "lang_choices": lang_choices(text),
             "scored": len(words),
             "later": triage_review.later_words(mark),
-            "topic": mark.topic or triage_said,
-            "topic_name": dict(choices).get(mark.topic or triage_said, mark.topic or triage_said),
+            "topic": topic,
+            "topic_name": names.get(topic, topic),
             "topics": corpus.TOPICS,
             "topic_choices": choices,
             "triage_topic": triage_said,
-            "triage_topic_name": dict(choices).get(triage_said, triage_said),
-            "label": triage_review.label_of(mark),
-            "label_name": triage_review.LABEL_NAMES[triage_review.label_of(mark)],
+            "triage_topic_name": names.get(triage_said, triage_said),
+            "label": label,
+            "label_name": triage_review.LABEL_NAMES[label],
             "others": others,
             "marks_count": len(others) + 1,
             "deciding": triage_review.deciding([mark, *others]),
