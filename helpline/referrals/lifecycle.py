@@ -22,7 +22,7 @@ from helpline.cases.followups import follow_up_schedule
 from helpline.cases.models import FollowUp, FollowUpKind
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import CaseError, case_record_referral, works_on_cases
-from helpline.common.text import blank, storable
+from helpline.common.text import clean_text
 from helpline.referrals.models import (
     LINKS_END_AT,
     PARTNER_MOVES,
@@ -63,14 +63,7 @@ class ReferralConflict(ReferralError):
 
 
 def clean_note(value: str, field: str = "note", *, required: bool = False, limit: int = MAX_NOTE) -> str:
-    text = storable(value or "").strip()
-    if blank(text):  # zero-width characters alone are no note (common.text.blank)
-        text = ""
-    if required and not text:
-        raise ReferralError(field, _("This field is required."))
-    if len(text) > limit:
-        raise ReferralError(field, _("Too long: at most %(n)d characters.") % {"n": limit})
-    return text
+    return clean_text(value, field, error=ReferralError, required=required, limit=limit)
 
 
 def token_actor(token: ReferralToken) -> str:
