@@ -268,6 +268,21 @@ def test_the_model_names_the_topic_it_found(db: None) -> None:
     assert model is not None and set(model.classes) == {*corpus_topics(), context.ORDINARY}
 
 
+def test_the_words_named_as_the_reason_are_never_everyday_words(db: None) -> None:
+    """Words that weighed most: "នៅ, i, and" tells a counsellor nothing: words of many messages,
+    English grammar words and punctuation weigh in the score but are not named as its reason."""
+    from helpline.routing.corpus import split
+
+    model = context.model()
+    assert model is not None
+    assert {"នៅ", "ផ្ទះ", "i", "and"} <= model.everyday and "វាយ" not in model.everyday
+    assert not model.tells(["i", "and"]) and not model.tells(["."]) and model.tells(["វាយ", "ញុំ"])
+    risky = [e for e in split("train") if e.is_risk][::8]
+    named = [w for e in risky if (a := context.assess(normalise_text(e.text))) and a.is_risk for w in a.words]
+    assert len(named) > 100
+    assert all(model.tells(w.split()) for w in named)
+
+
 def test_the_held_out_part_is_never_trained_on() -> None:
     """Held-out lines changed in any way (labels flipped, texts swapped) leave the model's weights
     exactly as they were: it only ever reads the training part."""

@@ -69,6 +69,13 @@ BY_TOPIC = True  # one classifier per topic and one for ordinary messages; False
 ORDINARY = "ordinary"
 RETRY_SECONDS = 300  # after a failed build, try again this much later (not on every message)
 NEAREST_POOL = 200  # labelled examples, nearest first, searched for ones of the named harm
+# Words too common to explain anything: in at least this share of the training messages (នៅ, ផ្ទះ,
+# "i", "and"), or grammar words of English a Khmer corpus is too small to count as common ("he",
+# "in"). They still weigh in the score; they are only not named to the counsellor as its reason.
+EVERYDAY_SHARE = 0.03
+_FUNCTION_WORDS = """a an and are as at be but by for from he her him his i in is it its me my of on or our
+she so that the their them they this to was we were with you your hes shes im ive dont didnt cant"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,7 @@ class ContextModel:
             offset += len(block.vocabulary_)
         self.word_columns_from = self.blocks[1][2] if len(self.blocks) > 1 else len(self.features)
         self.vectorisers = blocks
+        self.everyday = everyday_words(inputs[1] if word_ngrams is not None else [words(t) for t in texts])
 
     def transform(self, forms: list[str]) -> Any:
         """scikit-learn's own features of messages in normal form (slow: for checking `vector`)."""
@@ -238,6 +246,10 @@ class ContextModel:
         found = found if found is not None else (words() if words is not None else self.segment(form))
         return Assessment(probability, True, *self._explain(answers, columns, values, form, found))
 
+    def tells(self, words: list[str]) -> bool:
+        """Whether words can be named as a reason: one of them is neither everyday nor without a letter."""
+        return any(w not in self.everyday and any(ch.isalpha() for ch in w) for w in words)
+
     def _explain(
         self, answers: Any, columns: list[int], values: list[float], form: str, words: list[str]
     ) -> tuple[str, tuple[str, ...], tuple[dict[str, str], ...]]:
@@ -255,16 +267,16 @@ class ContextModel:
             if weight <= 0 or len(named) >= 3:
                 break
             if column >= self.word_columns_from:  # a word or a pair of words: named as it is
-                if gram not in named:
-                    named.append(gram)
-                continue
-            at = form.find(gram.strip())
-            if at < 0 or not gram.strip():
-                continue
-            end = at + len(gram.strip())
-            covered = " ".join(w for start, stop, w in spans if start < end and stop > at) or gram.strip()
-            if covered not in named:
-                named.append(covered)
+                telling = gram if self.tells(gram.split()) else ""
+            else:
+                at = form.find(gram.strip())
+                if at < 0 or not gram.strip():
+                    continue
+                end = at + len(gram.strip())
+                covered = [w for start, stop, w in spans if start < end and stop > at] or [gram.strip()]
+                telling = " ".join(covered) if self.tells(covered) else ""
+            if telling and telling not in named:
+                named.append(telling)
         similarity = self.matrix[:, columns] @ values
         order = similarity.argsort()[::-1]
         if self.by_topic:
@@ -283,6 +295,13 @@ class ContextModel:
         close.sort(key=lambda e: _has_khmer(e.text) != khmer)  # stable: nearest first within each
         nearest = tuple({"id": e.id, "topic": e.topic, "gloss": e.gloss, "text": e.text} for e in close[:2])
         return topic, tuple(named), nearest
+
+
+def everyday_words(messages: list[list[str]]) -> frozenset[str]:
+    """The words of at least EVERYDAY_SHARE of the messages (each message's words), with FUNCTION_WORDS."""
+    counts: Counter[str] = Counter(w for found in messages for w in set(found))
+    floor = EVERYDAY_SHARE * len(messages)
+    return frozenset(w for w, n in counts.items() if n >= floor) | FUNCTION_WORDS
 
 
 def _has_khmer(text: str) -> bool:
