@@ -190,3 +190,22 @@ def test_the_audit_page_names_record_types_in_the_readers_language(
     assert "<td>របាយការណ៍ </td>" in page
     assert "<td>thing <small" in page  # a type no one named, as stored
     assert "<td>contact " not in page and "<td>report " not in page
+
+
+def test_every_record_type_the_code_writes_has_a_name() -> None:
+    """A type written into the trail but not named in audit.labels shows on the audit page as its
+    code ('api_token', 'data_request') in either language."""
+    import re
+    from pathlib import Path
+
+    from helpline.audit.labels import RECORD_TYPES
+    from helpline.conversations.settings_services import ADDABLE, REMOVABLE
+
+    root = Path(__file__).resolve().parent.parent / "helpline"
+    written = {
+        found
+        for path in root.rglob("*.py")
+        for found in re.findall(r'record_type="([a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert {"contact", "api_token", "data_request", "shift_pattern"} <= written
+    assert written | set(ADDABLE) | set(REMOVABLE) <= set(RECORD_TYPES)

@@ -49,6 +49,25 @@ RECORD_TYPES: dict[str, Promise] = {
     "retention": gettext_lazy("Retention"),
     "caller": gettext_lazy("Caller"),
     "message": gettext_lazy("Message"),
+    "api_token": gettext_lazy("Integration token"),
+    "policy": gettext_lazy("Child Protection Policy"),
+    "data_request": gettext_lazy("Request about a person's records"),
+    "review": gettext_lazy("Quality review"),
+    "criterion": gettext_lazy("Review rubric line"),
+    "debrief": gettext_lazy("Debrief"),
+    "shift_pattern": gettext_lazy("Weekly shift pattern"),
+    "term": gettext_lazy("Code list entry"),
+    "retention_policy": gettext_lazy("Retention periods"),
+    "case_settings": gettext_lazy("Case settings"),
+    "feedback_settings": gettext_lazy("Feedback settings"),
+    "referral_settings": gettext_lazy("Referral settings"),
+    "canned_reply": gettext_lazy("Canned reply"),
+    # the web chat and SMS settings page's sections (conversations.settings_services)
+    "canned": gettext_lazy("Canned reply"),
+    "period": gettext_lazy("Opening hours"),
+    "holiday": gettext_lazy("Holiday"),
+    "block": gettext_lazy("Blocked number"),
+    "keyword": gettext_lazy("Blocked word"),
 }
 
 
