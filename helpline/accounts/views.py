@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -21,16 +20,9 @@ from helpline.accounts.models import Staff
 from helpline.accounts.vetting import current_policy, vetting_status
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.common.redirects import local_path
 
 NEXT_KEY = "helpline_next"
-
-
-def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return None
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -56,7 +48,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
             if user is not None and user.is_active:
                 login(request, user)
-                next_url = _safe_next(request, request.GET.get("next"))
+                next_url = local_path(request, request.GET.get("next"))
                 if next_url:
                     request.session[NEXT_KEY] = next_url
                 return redirect("accounts:otp")
@@ -92,7 +84,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 )
             if ok:
                 otp_login(request, device)
-                next_url = _safe_next(request, request.session.pop(NEXT_KEY, None))
+                next_url = local_path(request, request.session.pop(NEXT_KEY, None))
                 return redirect(next_url or "home")
             form.add_error("code", _("That code is not right, or was already used. Wait for a new one."))
     context: dict[str, object] = {"form": form, "enrolling": enrolling}
@@ -167,7 +159,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     if request.user.is_authenticated:
         services.staff_set_language(_staff(request), language=language, request=request)
-    response = redirect(_safe_next(request, form.cleaned_data.get("next")) or "home")
+    response = redirect(local_path(request, form.cleaned_data.get("next")) or "home")
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

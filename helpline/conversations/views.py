@@ -7,13 +7,13 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.common.redirects import local_path
 from helpline.common.requests import client_address
 from helpline.conversations.console_reply import ReplyRefused, console_reply
 from helpline.conversations.panels import reply_context, thread_context
@@ -42,11 +42,9 @@ def reply(request: HttpRequest, contact_id: UUID) -> HttpResponse:
     otherwise); answers with the new message only, appended by the form."""
     assert isinstance(request.user, Staff)
     # A form sent without script (no htmx) goes back to the page it came from, with what happened.
-    back = request.POST.get("next", "") if request.headers.get("HX-Request") != "true" else ""
-    if back and not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = ""
+    back = (
+        local_path(request, request.POST.get("next")) if request.headers.get("HX-Request") != "true" else None
+    )
     try:
         message = console_reply(
             request.user, contact_id, request.POST.get("text", ""), client_ip=client_address(request)

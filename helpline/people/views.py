@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -18,6 +17,7 @@ from django_htmx.http import reswap, retarget
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
+from helpline.common.redirects import local_path
 from helpline.contacts.models import Contact
 from helpline.contacts.selectors import access_contact
 from helpline.people import forms, selectors, services
@@ -259,10 +259,8 @@ def distressing_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         # Only the box is redrawn: reloading the console would empty the reply being typed.
         return _distressing_box(request, staff, contact, said=said)
     messages.success(request, said)
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    back = local_path(request, request.POST.get("next"))
+    if back:
         return redirect(back)
     return redirect(f"{reverse('people:my_debriefs')}?contact={contact.pk}")
 

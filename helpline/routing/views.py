@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +18,7 @@ from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
 from helpline.common.bounds import bound_settings
 from helpline.common.errors import bad_request_saying
+from helpline.common.redirects import local_path
 from helpline.common.text import NotAnIdentifier, lookup_key
 from helpline.contacts.search_text import words
 from helpline.contacts.selectors import access_contact
@@ -146,11 +146,7 @@ def triage_mark(request: HttpRequest, contact_id: UUID) -> HttpResponse:
         )
     else:
         return HttpResponse(_("Choose too high or too low."), status=400)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = ""
+    back = local_path(request, request.POST.get("next")) or ""
     if request.headers.get("HX-Request") == "true":
         # Only the triage box is redrawn: reloading the console would empty the reply being typed.
         panel = triage_panel(contact, staff, back=back)
