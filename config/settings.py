@@ -126,6 +126,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "helpline.accounts.middleware.LanguageMiddleware",
+    # Inside the language, the user and CommonMiddleware (which then sets its length): an empty 405
+    # (a POST-only address opened as a page) becomes a page in the reader's language.
+    "helpline.common.not_allowed.NotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -225,14 +225,21 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @access(requires(Permission.API_TOKENS_MANAGE))
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
-    token = ApiToken.objects.filter(pk=token_id).first()
+    """GET: the question, naming the token and what stops working (it writes nothing); POST: the
+    revocation. A gateway's token revoked by a slip stops its texts or calls at once, so it takes
+    two deliberate steps, with or without script."""
+    token = ApiToken.objects.select_related("created_by").filter(pk=token_id).first()
     if token is None:
         raise Http404
-    services.api_token_revoke(_actor(request), token=token, request=request)
-    messages.success(request, _("Token revoked."))
-    return redirect("accounts:api_tokens")
+    if request.method == "POST":
+        services.api_token_revoke(_actor(request), token=token, request=request)
+        messages.success(request, _("Token revoked."))
+        return redirect("accounts:api_tokens")
+    # The token's public start, as its owner's configuration shows it: which of two alike-named it is.
+    shown_as = f"{services.TOKEN_PREFIX}{token.prefix}…"
+    return render(request, "accounts/api_token_revoke.html", {"token": token, "shown_as": shown_as})
 
 
 def _taken_message(taken: services.ExtensionTaken) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -64,6 +66,28 @@ def too_large(
         reader = None
     with translation.override(language_for(request, user=reader)):
         return _page(request, 413, "413.html", "Request body too large.", context)
+
+
+def not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An address that only takes a form's answer (require_POST), opened as a page: typed, from a
+    bookmark, or reloaded after a redirect that failed. Django answers 405 with an empty body,
+    which a browser shows as a blank page; this fills `response` in, keeping its status and its
+    Allow header. It reads only the request: a GET must change nothing."""
+    reader = getattr(request, "user", None)
+    signed_in = bool(getattr(reader, "is_authenticated", False))
+    back = _back(request) if signed_in else ""
+    if back and urlsplit(back).path == request.path:
+        back = "/"  # the address itself (a reload): going back to it would answer this again
+    # No messages: showing them here would use up what the next real page has to say.
+    context: dict[str, object] = {"back": back, "signed_in": signed_in, "messages": ()}
+    try:
+        with translation.override(language_for(request)):
+            body = render_to_string("405.html", context, request=request)
+    except Exception:  # an error page must never fail in turn: the bare 405 then
+        return response
+    response.content = body.encode()
+    response["Content-Type"] = "text/html; charset=utf-8"
+    return response
 
 
 def _back(request: HttpRequest) -> str:
