@@ -164,3 +164,49 @@ def test_who_reads_no_case_gets_no_case_number_or_instruction_from_the_caller_hi
         .json()
     )
     assert body["total"] == 2 and body["open_case_ids"] == []
+
+
+def local_minute(at: dt.datetime) -> str:
+    """As the form's date-time field sends it: local time, to the minute."""
+    return timezone.localtime(at).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_form_refuses_a_follow_up_due_more_than_a_year_ahead_in_the_readers_language(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = open_case(counsellor)
+    client = client_for(counsellor)
+    url = f"/cases/{case.pk}/follow-ups/"
+    for due in ("2030-01-10T10:00", local_minute(timezone.now() + dt.timedelta(days=366))):
+        refused = client.post(url, {"kind": "call_back", "due_at": due, "owner": "counsellor"})
+        assert refused.status_code == 400, due
+        assert "A follow-up is due within a year" in refused.content.decode()
+    counsellor.language = "km"
+    counsellor.save(update_fields=["language"])
+    khmer = client_for(counsellor).post(
+        url, {"kind": "call_back", "due_at": "2030-01-10T10:00", "owner": "counsellor"}
+    )
+    assert khmer.status_code == 400
+    assert "ការតាមដានត្រូវមានពេលកំណត់មិនលើសពីមួយឆ្នាំទៅមុខ" in khmer.content.decode()
+    assert not FollowUp.objects.exists()
+    within = local_minute(timezone.now() + dt.timedelta(days=364))
+    made = client.post(url, {"kind": "call_back", "due_at": within, "owner": "counsellor"})
+    assert made.status_code == 302 and FollowUp.objects.count() == 1
+
+
+def test_the_api_refuses_a_follow_up_due_more_than_a_year_ahead_and_says_why(
+    counsellor: Staff, client_for: ClientFor
+) -> None:
+    case = open_case(counsellor)
+    client = client_for(counsellor)
+    url = f"/api/v1/cases/{case.pk}/followups"
+    far = (timezone.now() + dt.timedelta(days=366)).isoformat()
+    for due in ("2030-01-10T10:00:00+07:00", far):
+        refused = client.post(url, {"kind": "call_back", "due_at": due}, content_type="application/json")
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["detail"].startswith("due_at: A follow-up is due within a year")
+    assert not FollowUp.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.CASE_FOLLOW_UP_SCHEDULE).exists()
+    near = (timezone.now() + dt.timedelta(days=364)).isoformat()
+    made = client.post(url, {"kind": "call_back", "due_at": near}, content_type="application/json")
+    assert made.status_code == 201 and FollowUp.objects.count() == 1

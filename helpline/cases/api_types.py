@@ -41,7 +41,7 @@ DueTime = Annotated[
             "type": "string",
             "format": "date-time",
             "description": "ISO 8601 date and time with its offset (2026-11-20T17:00:00+07:00), "
-            "from now to 2100-12-31.",
+            "from now to one year ahead.",
         }
     ),
 ]

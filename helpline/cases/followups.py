@@ -17,9 +17,12 @@ from helpline.cases.models import Case, EventKind, FollowUp, FollowUpKind, Follo
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import CaseConflict, CaseError, audit_case, clean_text, lock, record_event
 from helpline.common import live
-from helpline.common.bounds import LATEST_DATE
 
 FOLLOW_UP_DUE = "follow_up_due"  # the live event's reason: the owner's console panel reloads
+# How far ahead a follow-up may be due. A case that needs nothing for a year is reviewed or closed,
+# not kept open for one reminder; a date further off is nearly always a mistyped year (2062 for
+# 2026), which would sit unseen on the case until long after the child needed the call.
+FURTHEST_AHEAD = dt.timedelta(days=365)
 
 
 def _tell(owner_id: object, case: Case, reason: str) -> None:
@@ -54,8 +57,8 @@ def follow_up_schedule(
         raise CaseError("due_at", _("Give a time with its time zone."))
     if due_at < now - dt.timedelta(minutes=1):
         raise CaseError("due_at", _("The due time has passed: choose a time from now on."))
-    if due_at.date() > LATEST_DATE:
-        raise CaseError("due_at", _("Choose a time before 2101."))
+    if due_at > now + FURTHEST_AHEAD:
+        raise CaseError("due_at", _("A follow-up is due within a year: choose an earlier time."))
     # The owner must be able to open the case they are to act on.
     if not cases_visible_to(owner).filter(pk=case.pk).exists():
         raise CaseError("owner", _("This person cannot see the case: assign it to them first."))

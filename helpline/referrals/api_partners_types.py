@@ -129,7 +129,7 @@ class PartnerIn(Body):
     languages: str = _text(LIMITS["languages"])
     language: PartnerLanguage = Field(
         PartnerLanguage.KHMER,
-        description="the language it reads referrals in (what is shared is frozen in it)",
+        description="the language it reads referrals in (its referral page opens in it)",
     )
     opening_hours: str = _text(LIMITS["opening_hours"])
     phone: Phone | None = None

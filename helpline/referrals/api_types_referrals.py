@@ -125,7 +125,13 @@ class ReferralOut(Schema):
     urgency: ReferralUrgency
     status: ReferralStatus
     shared_fields: list[str]
-    shared: dict[str, str] = Field(description="what the partner sees of the case, frozen when sent")
+    shared: dict[str, str] = Field(
+        description=(
+            "what the partner sees of the case, frozen when sent: gender and province as codes of"
+            " their code lists, risk as its code, the rest as text (a referral sent before codes"
+            " were kept may hold a name)"
+        )
+    )
     request: str
     consent: Consent
     consent_note: str

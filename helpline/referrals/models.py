@@ -42,8 +42,8 @@ REFERRABLE_ASSESSMENTS = frozenset({Assessment.APPROVED, Assessment.APPROVED_WIT
 
 
 class PartnerLanguage(models.TextChoices):
-    """The language a partner reads what the helpline sends it in: what a referral shares is
-    frozen in it, and its page opens in it."""
+    """The language a partner reads what the helpline sends it in: its referral page opens in it
+    (and names what a referral shares in it; the page's switch names them in the other)."""
 
     KHMER = "km", _("Khmer")
     ENGLISH = "en", _("English")

@@ -67,8 +67,7 @@ def shown_to_partner(referral: Referral) -> list[tuple[str, str]]:
     """What the partner sees of the case: the values frozen when the draft was last saved, which
     are what sending sends (a draft saved before drafts froze them: as they stand now)."""
     if referral.status == ReferralStatus.DRAFT and set(referral.shared) != set(referral.shared_fields):
-        frozen = sharing.snapshot(referral.case, referral.shared_fields, language=referral.partner.language)
-        return sharing.shown(frozen)
+        return sharing.shown(sharing.snapshot(referral.case, referral.shared_fields))
     return sharing.shown(referral.shared)
 
 

@@ -229,9 +229,8 @@ def _draft_values(
 
 
 def _frozen(case: Case, values: Mapping[str, Any]) -> dict[str, str]:
-    """What the draft shares, frozen in the language its partner reads (not the writer's)."""
-    language = Partner.objects.values_list("language", flat=True).get(pk=values["partner_id"])
-    return sharing.snapshot(case, values["shared_fields"], language=language)
+    """What the draft shares, frozen as codes and plain values: each reader's page names them."""
+    return sharing.snapshot(case, values["shared_fields"])
 
 
 # --- Drafting --------------------------------------------------------------------------------------
@@ -363,9 +362,7 @@ def referral_send(
             confidentiality_break=brk,
         )
         if set(referral.shared) != set(referral.shared_fields):  # a draft saved before previews froze
-            referral.shared = sharing.snapshot(
-                referral.case, referral.shared_fields, language=referral.partner.language
-            )
+            referral.shared = sharing.snapshot(referral.case, referral.shared_fields)
         referral.sent_by = actor
         referral.save(update_fields=["shared", "sent_by", "updated_at"])
         referral = referral_move(referral, ReferralStatus.SENT, actor=actor, request=request, at=at)
