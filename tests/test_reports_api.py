@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
 from django.test import Client
+from django.utils import timezone
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from helpline.accounts.models import Role, Staff
@@ -138,6 +139,18 @@ def test_bad_years_get_a_clear_422(year: str, year_of_contacts: Staff) -> None:
     client = signed_in_client(persona(Role.DATA_OFFICER, username="d"))
     assert client.get("/api/v1/reports/chi", {"year": year}).status_code == 422
     assert not AuditEvent.objects.filter(action="report.chi_export").exists()
+
+
+def test_a_year_that_has_not_begun_is_refused_with_a_clear_422(year_of_contacts: Staff) -> None:
+    """By the helpline's own clock, as a report is (Period.begun): a year to come would be exported
+    as zeros and read as "no contacts"."""
+    client = signed_in_client(persona(Role.DATA_OFFICER, username="d"))
+    this_year = timezone.localdate().year
+    for publication in ("false", "true"):
+        response = client.get("/api/v1/reports/chi", {"year": this_year + 1, "publication": publication})
+        assert response.status_code == 422 and "not begun" in response.json()["detail"]
+    assert not AuditEvent.objects.filter(action="report.chi_export").exists()
+    assert client.get("/api/v1/reports/chi", {"year": this_year}).status_code == 200
 
 
 def _chi(client: Client, **query: Any) -> list[dict[str, str]]:

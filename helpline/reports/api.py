@@ -142,7 +142,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @api_access(permission=Permission.STATISTICS, scope=Scope.STATISTICS_READ)
 def chi_export(request: HttpRequest, query: Query[ChiQuery]) -> HttpResponse:
     refuse_odd_parameters(request, ChiQuery)
+    if not chi.year_period(query.year).begun:
+        raise HttpError(422, "year: that year has not begun yet")
     principal = _caller(request)
+    # For publication this suppresses every section while the client waits (half a minute or more
+    # on a year's figures); the dashboard asks the worker for the same file instead
+    # (documents.document_request, kind "chi").
     response: HttpResponse
     if query.format == "xlsx":
         response = HttpResponse(

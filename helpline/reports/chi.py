@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import translation
@@ -111,17 +112,27 @@ def chi_sections(viewer: Principal, year: int) -> list[Section]:
 
 
 def chi_table(
-    viewer: Principal, year: int, *, publication: bool, threshold: int = DEFAULT_THRESHOLD
+    viewer: Principal,
+    year: int,
+    *,
+    publication: bool,
+    threshold: int = DEFAULT_THRESHOLD,
+    progress: Callable[[int], None] | None = None,
 ) -> list[list[str]]:
-    """The export's rows (header first), as text."""
+    """The export's rows (header first), as text. `progress` hears a percentage at each section and,
+    while one is suppressed (most of the time a publication file takes), again as its work moves."""
     with translation.override("en"):
         sections = chi_sections(viewer, year)
         channel_labels = [str(Channel(c).label) for c in CHANNELS]
     header = ["year", "section", "code", "label", *channel_labels, "Total"]
     out = [header]
-    for section in sections:
+    for done, section in enumerate(sections):
+        percent = 10 + 85 * done // len(sections)
+        if progress is not None:
+            progress(percent)
         if publication:
-            grid = suppress(section.counts, threshold).grid
+            tick = None if progress is None else (lambda percent=percent: progress(percent))
+            grid = suppress(section.counts, threshold, tick).grid
         else:
             grid = [[str(v) for v in row] for row in with_margins(section.counts)]
         labels = [*section.codes, ("total", "Total")]
@@ -131,10 +142,15 @@ def chi_table(
 
 
 def chi_rows(
-    viewer: Principal, year: int, *, publication: bool, threshold: int = DEFAULT_THRESHOLD
+    viewer: Principal,
+    year: int,
+    *,
+    publication: bool,
+    threshold: int = DEFAULT_THRESHOLD,
+    progress: Callable[[int], None] | None = None,
 ) -> list[list[str]]:
     """The export's rows (header first), spreadsheet-safe for CSV."""
-    table = chi_table(viewer, year, publication=publication, threshold=threshold)
+    table = chi_table(viewer, year, publication=publication, threshold=threshold, progress=progress)
     return [[spreadsheet_cell(cell) for cell in row] for row in table]
 
 
@@ -158,9 +174,11 @@ def chi_xlsx(viewer: Principal, year: int, *, publication: bool) -> bytes:
     return buffer.getvalue()
 
 
-def chi_csv(viewer: Principal, year: int, *, publication: bool) -> str:
+def chi_csv(
+    viewer: Principal, year: int, *, publication: bool, progress: Callable[[int], None] | None = None
+) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(chi_rows(viewer, year, publication=publication))
+    csv.writer(buffer).writerows(chi_rows(viewer, year, publication=publication, progress=progress))
     return buffer.getvalue()
 
 

@@ -1,6 +1,7 @@
 """Report documents: asking for one (a service: the row and its audit event in one transaction, the
 build queued on commit), reading them, and recording a download. Anyone who may see statistics may
-ask for and read reports: they hold aggregates only."""
+ask for and read reports: they hold aggregates only. A monthly or annual PDF, or the CHI yearly
+figures for publication (the suppression takes too long for a web request)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 
 from helpline.accounts.models import Staff
 from helpline.accounts.principals import Principal
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
+from helpline.reports.chi import year_period
 from helpline.reports.models_documents import DocumentKind, DocumentStatus, ReportDocument
 from helpline.reports.pdf import LANGUAGES, report_period
-from helpline.reports.selectors import may_see_statistics
+from helpline.reports.selectors import Period, may_see_statistics
 from helpline.reports.tasks import build_document
 
 
@@ -38,6 +39,12 @@ def access_document(viewer: Principal, document_id: UUID) -> ReportDocument:
     return found
 
 
+def document_period(kind: str, year: int, month: int | None) -> Period:
+    if kind == DocumentKind.CHI:
+        return year_period(year)
+    return report_period(kind, year, month if kind == DocumentKind.MONTHLY else None)
+
+
 def document_request(
     staff: Staff,
     *,
@@ -48,13 +55,16 @@ def document_request(
     publication: bool,
     request: HttpRequest | None = None,
 ) -> ReportDocument:
-    """Ask for a report: recorded now, built by the worker (tasks.build_document)."""
+    """Ask for a report: recorded now, built by the worker (tasks.build_document). The CHI file is
+    made for publication only, in English (as CHI reads it); the API serves the unsuppressed one."""
     if not may_see_statistics(staff):
         raise PermissionError("statistics refused")
     if kind not in DocumentKind.values or language not in LANGUAGES:
         raise ValueError("unknown report kind or language")
-    period = report_period(kind, year, month if kind == DocumentKind.MONTHLY else None)
-    if period.start > timezone.localdate():  # the helpline's own day (TIME_ZONE), not UTC's
+    if kind == DocumentKind.CHI and (language != "en" or not publication):
+        raise ValueError("the CHI file is made for publication, in English")
+    period = document_period(kind, year, month)
+    if not period.begun:
         raise ValueError("a report's period must have begun")
     with transaction.atomic():
         document = ReportDocument.objects.create(
@@ -84,6 +94,17 @@ def document_request(
 
 
 def document_record_download(staff: Staff, document: ReportDocument, *, request: HttpRequest) -> None:
+    if document.kind == DocumentKind.CHI:
+        # The figures leave the server now: recorded as the API records the same file.
+        audit_record(
+            staff,
+            action=AuditAction.REPORT_CHI_EXPORT,
+            record_type="report_document",
+            record_id=document.pk,
+            request=request,
+            detail={"year": document.period_start.year, "publication": document.publication, "format": "csv"},
+        )
+        return
     audit_record(
         staff,
         action=AuditAction.REPORT_PDF_DOWNLOAD,

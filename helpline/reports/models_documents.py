@@ -1,6 +1,7 @@
-"""Generated report documents: a monthly or annual PDF asked for on the dashboard, built in the
-background (tasks.py) and kept so it can be downloaded. Aggregates only: nothing in a document
-identifies a contact; one marked for publication went through suppression.suppress."""
+"""Generated report documents: a monthly or annual PDF, or the CHI yearly figures for publication
+(CSV), asked for on the dashboard, built in the background (tasks.py) and kept so it can be
+downloaded. Aggregates only: nothing in a document identifies a contact; one marked for publication
+went through suppression.suppress."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ from helpline.common.models import TimeStampedModel
 class DocumentKind(models.TextChoices):
     MONTHLY = "monthly", _("Monthly report")
     ANNUAL = "annual", _("Annual report")
+    # Suppressing every section takes half a minute on a year's figures: too long for a request.
+    CHI = "chi", _("CHI yearly figures for publication")
+
+
+PDF_KINDS = (DocumentKind.MONTHLY, DocumentKind.ANNUAL)
+CSV = "text/csv; charset=utf-8"
 
 
 class DocumentStatus(models.TextChoices):
@@ -42,7 +49,7 @@ class ReportDocument(TimeStampedModel):
     progress = models.PositiveSmallIntegerField(default=0)  # percent, for the page's progress bar
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     finished_at = models.DateTimeField(null=True, blank=True)
-    pdf = models.BinaryField(default=b"", editable=False)
+    pdf = models.BinaryField(default=b"", editable=False)  # the built file, of any kind (content_type)
 
     class Meta:
         ordering = ["-created_at"]
@@ -58,7 +65,17 @@ class ReportDocument(TimeStampedModel):
         return unfinished and self.updated_at < timezone.now() - STILL_AFTER
 
     @property
+    def is_pdf(self) -> bool:
+        return self.kind in PDF_KINDS
+
+    @property
+    def content_type(self) -> str:
+        return "application/pdf" if self.is_pdf else CSV
+
+    @property
     def filename(self) -> str:
+        if self.kind == DocumentKind.CHI:  # named as the API names the same file
+            return f"chi-{self.period_start.year}-publication.csv"
         label = (
             self.period_start.strftime("%Y-%m")
             if self.kind == DocumentKind.MONTHLY

@@ -95,6 +95,13 @@ class Period:
         return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
 
     @property
+    def begun(self) -> bool:
+        """Whether its first day has come by the helpline's own clock (TIME_ZONE, not UTC's). A
+        report or export of a period to come would be built empty and read as "no contacts": the
+        one rule for PDFs, the CHI export's file and the API."""
+        return self.start <= timezone.localdate()
+
+    @property
     def whole_months(self) -> bool:
         """Whether the period starts on a month's first day and ends on a month's last."""
         return self.start.day == 1 and (self.end + dt.timedelta(days=1)).day == 1

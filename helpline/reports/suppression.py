@@ -18,7 +18,7 @@ Zeros are published: "nobody" identifies no one. Shown cells keep their true val
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,9 +63,15 @@ def _lines(rows: int, columns: int) -> list[list[Position]]:
 
 
 def feasible_range(
-    grid: Sequence[Sequence[int]], primary: set[Position], complementary: set[Position], threshold: int
+    grid: Sequence[Sequence[int]],
+    primary: set[Position],
+    complementary: set[Position],
+    threshold: int,
+    tick: Callable[[], None] | None = None,
 ) -> dict[Position, tuple[int, int]]:
-    """The smallest and largest value each hidden entry can take, given everything shown."""
+    """The smallest and largest value each hidden entry can take, given everything shown. `tick`
+    is called after each entry's pair of solves (a large table takes minutes: its caller shows
+    that the work still moves)."""
     hidden = sorted(primary | complementary)
     if not hidden:
         return {}
@@ -129,6 +135,8 @@ def feasible_range(
             # and more is hidden (never less).
             ends.append(round(sense * result.fun) if found else grid[position[0]][position[1]])
         out[position] = (ends[0], ends[1])
+        if tick is not None:
+            tick()
     return out
 
 
@@ -176,7 +184,11 @@ def _pick(
     return min(shown, key=cost)
 
 
-def suppress(cells: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD) -> PublishedTable:
+def suppress(
+    cells: Sequence[Sequence[int]],
+    threshold: int = DEFAULT_THRESHOLD,
+    tick: Callable[[], None] | None = None,
+) -> PublishedTable:
     if threshold < 2:
         raise ValueError("a threshold below 2 hides nothing")
     if any(v < 0 for row in cells for v in row):
@@ -197,7 +209,7 @@ def suppress(cells: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD)
                 continue
         pinned = [
             p
-            for p, (low, high) in feasible_range(grid, primary, complementary, threshold).items()
+            for p, (low, high) in feasible_range(grid, primary, complementary, threshold, tick).items()
             if low == high
         ]
         if not pinned:

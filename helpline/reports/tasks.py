@@ -1,5 +1,6 @@
-"""Background work for reports, run by the django-tasks database worker: building a PDF asked for
-on the dashboard. The page polls the document's progress while this runs."""
+"""Background work for reports, run by the django-tasks database worker: building a PDF or the CHI
+file for publication asked for on the dashboard. The page polls the document's progress while this
+runs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from helpline.common.task_recovery import rerunnable, task_given_up
-from helpline.reports.models_documents import DocumentStatus, ReportDocument
+from helpline.reports.chi import chi_csv
+from helpline.reports.models_documents import DocumentKind, DocumentStatus, ReportDocument
 from helpline.reports.pdf import report_pdf
 from helpline.reports.selectors import Period
 
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 
 TASK_PATH = "helpline.reports.tasks.build_document"
 # Safe to run again after its worker was killed: a build writes nothing but its own document's row
-# (progress, then the PDF in one update), so a second run starts the build over and finishes it once.
+# (progress, then the file in one update), so a second run starts the build over and finishes it once.
 rerunnable(TASK_PATH)
 UNFINISHED = (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
 # A build takes seconds to a few minutes; a document still unfinished this long after it was asked
@@ -36,6 +38,33 @@ def _progress(document_id: UUID, percent: int) -> None:
     ReportDocument.objects.filter(pk=document_id).update(progress=percent, updated_at=timezone.now())
 
 
+# The CHI suppression reports every solve (many a second): the row is written on a new percentage,
+# or else this often, well inside STILL_AFTER.
+PROGRESS_EVERY = dt.timedelta(seconds=3)
+
+
+def _built(document: ReportDocument) -> bytes:
+    last: list[tuple[int, dt.datetime]] = []
+
+    def progress(percent: int) -> None:
+        now = timezone.now()
+        if not last or last[0][0] != percent or now - last[0][1] >= PROGRESS_EVERY:
+            last[:] = [(percent, now)]
+            _progress(document.pk, percent)
+
+    if document.kind == DocumentKind.CHI:
+        year = document.period_start.year
+        return chi_csv(document.requested_by, year, publication=True, progress=progress).encode()
+    return report_pdf(
+        document.requested_by,
+        kind=document.kind,
+        period=Period(document.period_start, document.period_end),
+        language=document.language,
+        publication=document.publication,
+        progress=progress,
+    )
+
+
 @task()
 def build_document(document_id: str) -> str:
     """Queued: build it. Running: a run cut off with its worker (the scheduler runs the task once
@@ -48,14 +77,7 @@ def build_document(document_id: str) -> str:
     ):
         return "skipped"
     try:
-        pdf = report_pdf(
-            document.requested_by,
-            kind=document.kind,
-            period=Period(document.period_start, document.period_end),
-            language=document.language,
-            publication=document.publication,
-            progress=lambda percent: _progress(document.pk, percent),
-        )
+        built = _built(document)
     except Exception:
         log.exception("report %s could not be built", document.pk)
         ReportDocument.objects.filter(pk=document.pk).update(
@@ -63,7 +85,7 @@ def build_document(document_id: str) -> str:
         )
         raise
     ReportDocument.objects.filter(pk=document.pk, status=DocumentStatus.RUNNING).update(
-        status=DocumentStatus.DONE, progress=100, pdf=pdf, finished_at=timezone.now()
+        status=DocumentStatus.DONE, progress=100, pdf=built, finished_at=timezone.now()
     )
     return "built"
 

@@ -1,5 +1,6 @@
-"""Monthly and annual PDF reports: asked for on the dashboard, built by the worker while the page
-polls a progress bar, then downloaded. Asking and downloading are audited (documents.py)."""
+"""Monthly and annual PDF reports, and the CHI yearly figures for publication: asked for on the
+dashboard, built by the worker while the page polls a progress bar, then downloaded. Asking and
+downloading are audited (documents.py)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from helpline.accounts.access import access, requires
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission
-from helpline.common.form_errors import error_summary
+from helpline.common.form_errors import SummaryLine, error_summary
 from helpline.reports.documents import (
     access_document,
+    document_period,
     document_record_download,
     document_request,
     documents_recent,
 )
-from helpline.reports.models_documents import DocumentKind, DocumentStatus
+from helpline.reports.models_documents import PDF_KINDS, DocumentKind, DocumentStatus
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -42,7 +44,7 @@ _YEAR_AHEAD = gettext_lazy("That year has not begun yet: choose this year or one
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=[(k.value, k.label) for k in PDF_KINDS])
     year = forms.IntegerField(
         label=gettext_lazy("Year"),
         min_value=2000,
@@ -66,19 +68,18 @@ class DocumentForm(forms.Form):
         # Not when the month given was refused already: under "13" it reads as if none was given.
         if data.get("kind") == DocumentKind.MONTHLY and not data.get("month") and "month" not in self.errors:
             self.add_error("month", gettext_lazy("Choose the month."))
-        self._refuse_ahead(data, timezone.localdate())
+        self._refuse_ahead(data)
         return data
 
-    def _refuse_ahead(self, data: dict[str, Any], today: dt.date) -> None:
-        """A period that has not begun in the helpline's own time zone is refused (document_request
-        refuses it as well); the month or year is named where it was given."""
-        year, month = data.get("year"), data.get("month")
-        if year is None:
+    def _refuse_ahead(self, data: dict[str, Any]) -> None:
+        """A period that has not begun (Period.begun: document_request refuses it as well) is named
+        where it was given: the year of an annual report, the month of a monthly one."""
+        kind, year, month = data.get("kind"), data.get("year"), data.get("month")
+        if year is None or kind not in PDF_KINDS or (kind == DocumentKind.MONTHLY and not month):
             return
-        if data.get("kind") == DocumentKind.ANNUAL and year > today.year:
-            self.add_error("year", _YEAR_AHEAD)
-        elif data.get("kind") == DocumentKind.MONTHLY and month and (year, month) > (today.year, today.month):
-            self.add_error("month", _MONTH_AHEAD)
+        if not document_period(kind, year, month).begun:
+            annual = kind == DocumentKind.ANNUAL
+            self.add_error("year" if annual else "month", _YEAR_AHEAD if annual else _MONTH_AHEAD)
 
     @staticmethod
     def initial_for(staff: Staff, today: dt.date) -> dict[str, Any]:
@@ -142,6 +143,44 @@ def document_download(request: HttpRequest, document_id: UUID) -> HttpResponse:
     if found.status != DocumentStatus.DONE:
         return redirect("reports:document", document_id=found.pk)
     document_record_download(staff, found, request=request)
-    response = HttpResponse(bytes(found.pdf), content_type="application/pdf")
+    response = HttpResponse(bytes(found.pdf), content_type=found.content_type)
     response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     return response
+
+
+class ChiPublicationForm(forms.Form):
+    """The year of the CHI figures for publication (a hidden field beside each year's links)."""
+
+    year = forms.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), _YEAR),
+    )
+
+    def clean_year(self) -> int:
+        year: int = self.cleaned_data["year"]
+        if not document_period(DocumentKind.CHI, year, None).begun:
+            raise forms.ValidationError(_YEAR_AHEAD)
+        return year
+
+
+@access(requires(Permission.STATISTICS))
+@require_POST
+def chi_publication_new(request: HttpRequest) -> HttpResponse:
+    """Ask for the CHI figures for publication: the reader lands on the document's page, which
+    shows the file being prepared and then offers it (suppressing every section takes too long to
+    do while the browser waits)."""
+    form = ChiPublicationForm(request.POST)
+    if not form.is_valid():
+        lines = [SummaryLine("", "", [str(m) for m in form.errors.get("year", [])])]
+        return render(request, "reports/chi_refused.html", {"error_lines": lines}, status=400)
+    document = document_request(
+        _staff(request),
+        kind=DocumentKind.CHI,
+        year=form.cleaned_data["year"],
+        month=None,
+        language="en",
+        publication=True,
+        request=request,
+    )
+    return redirect("reports:document", document_id=document.pk)
