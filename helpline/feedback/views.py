@@ -47,7 +47,9 @@ def _colleagues(exclude: Staff | None = None) -> list[tuple[str, str]]:
 @require_GET
 def feedback_list(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    items = selectors.feedback_visible_to(staff).select_related("owner", "subject_partner")
+    items = selectors.risk_first(selectors.feedback_visible_to(staff)).select_related(
+        "owner", "subject_partner"
+    )
     state = request.GET.get("state", "")
     if state in State.values:
         items = items.filter(state=state)
@@ -83,7 +85,12 @@ def feedback_detail(request: HttpRequest, feedback_id: UUID) -> HttpResponse:
 
 
 def _triage_form(feedback: Feedback, data: object = None) -> TriageForm:
-    managers = [(pk, label) for pk, label in _colleagues() if pk != str(feedback.subject_staff_id)]
+    # The service's own rule (services.may_own): the list offers only those it accepts.
+    managers = [
+        (str(s.pk), s.full_name or s.username)
+        for s in services.owner_candidates()
+        if s.pk != feedback.subject_staff_id
+    ]
     return TriageForm(
         data,  # type: ignore[arg-type]
         owners=managers,
