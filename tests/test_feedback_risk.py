@@ -62,7 +62,7 @@ def test_risky_feedback_is_listed_first_and_explained_to_supervisors(
     assert rows[0] == str(risky.pk)  # the newest two came after it, yet it comes first
     assert listing.count('class="badge risk"') == 1
     detail = client.get(reverse("feedback:detail", args=[risky.pk])).content.decode()
-    assert 'id="risk"' in detail and "want to die" in detail and "suicide" in detail
+    assert 'id="risk"' in detail and "want to die" in detail and "Suicide (+20)" in detail
 
 
 def test_the_explanation_is_shown_only_to_those_who_may_read_the_item(

@@ -25,6 +25,7 @@ from helpline.feedback.forms import AdvanceForm, SettingsForm, StaffFeedbackForm
 from helpline.feedback.models import Feedback, FeedbackKind, ReplyChannel, Source, State
 from helpline.feedback.services import NEXT_STATE, FeedbackError
 from helpline.referrals.models import Partner
+from helpline.routing.models import RiskSignal
 
 PAGE = 100
 
@@ -131,9 +132,20 @@ def _detail_page(
             "triage": triage or _triage_form(feedback),
             "advance": advance or AdvanceForm(),
             "error": error,
+            "risk_signals": _risk_signals(feedback),
         },
         status=status,
     )
+
+
+def _risk_signals(feedback: Feedback) -> list[tuple[str, int]]:
+    """The signals the triage found, by their label in the reader's language (the code for one
+    deleted since)."""
+    given: dict[str, int] = dict((feedback.risk_explanation or {}).get("signals") or {})
+    if not given:
+        return []
+    labels = {s.code: s.label for s in RiskSignal.objects.filter(code__in=given)}
+    return [(labels.get(code, code), points) for code, points in given.items()]
 
 
 @access(requires(Permission.FEEDBACK))
