@@ -70,6 +70,7 @@ def feedback_erase(actor: Actor, *, feedback_ids: Iterable[UUID], reason: str = 
             reply_address_hash="",
             response="",
             reply_error="",
+            risk_explanation={},
             erased_at=now,
             updated_at=now,
         )

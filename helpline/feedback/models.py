@@ -132,6 +132,13 @@ class Feedback(TimeStampedModel):
     partner_concern = models.ForeignKey(
         "referrals.PartnerConcern", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The risk triage of what a person wrote themselves (routing's score_text, as chat and SMS
+    # get): at the urgent score the item is marked, listed first while open, and its severity high.
+    shows_risk = models.BooleanField(_("shows risk"), default=False)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
+    # Which signals and words, and the classifier's reading: {"signals": {code: points},
+    # "matched": [phrases], "model": {...}}. Blanked with the text on erasure.
+    risk_explanation = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     # Set when retention or the person's erasure request blanked what they wrote (feedback/erasure.py);
     # kind, source, subject, severity, state and the times stay, so the figures do not move.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from helpline.accounts.models import ApiToken, Staff
@@ -54,3 +54,15 @@ def access_feedback(principal: Principal, feedback_id: UUID | str) -> Feedback:
 def feedback_overdue(principal: Principal) -> QuerySet[Feedback]:
     """The lasting list of items the scheduler flagged overdue and still open."""
     return feedback_visible_to(principal).filter(state__in=OPEN_STATES, overdue_flagged_at__isnull=False)
+
+
+def risk_first(items: QuerySet[Feedback]) -> QuerySet[Feedback]:
+    """Open items the risk triage marked come first, newest first within each part; once closed
+    they fall back into their place."""
+    return items.annotate(
+        risk_open=Case(
+            When(shows_risk=True, state__in=OPEN_STATES, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    ).order_by("-risk_open", "-received_at", "-id")

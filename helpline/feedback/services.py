@@ -41,6 +41,7 @@ from helpline.feedback.models import (
 from helpline.referrals.directory import PartnerError
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.partnership import concern_record
+from helpline.routing.triage import routing_settings, score_text
 
 log = logging.getLogger("helpline.feedback")
 
@@ -106,6 +107,34 @@ def settings_update(
 
 def manages(staff: Staff | None) -> bool:
     return staff is not None and staff.is_active and role_has(staff.role, Permission.FEEDBACK_MANAGE)
+
+
+def may_own(staff: Staff) -> bool:
+    """Who may be given a complaint to own: the one rule the triage form's list and
+    feedback_update both apply."""
+    return staff.is_active and role_has(staff.role, Permission.FEEDBACK)
+
+
+def owner_candidates() -> list[Staff]:
+    return [s for s in Staff.objects.filter(is_active=True).order_by("username") if may_own(s)]
+
+
+# What a person wrote themselves is triaged as chat and SMS are; a counsellor's words (staff, or a
+# contact's summary, whose conversation was triaged already) are not.
+TRIAGED_SOURCES = frozenset({Source.WEB_FORM, Source.EMAIL, Source.SMS, Source.API})
+
+
+def _risk(source: str, text: str) -> tuple[int, dict[str, Any]]:
+    """The risk triage's score and explanation of the words; (0, {}) when it found nothing."""
+    if source not in TRIAGED_SOURCES:
+        return 0, {}
+    found = score_text(text)
+    if not found.found_anything:
+        return 0, {}
+    explanation: dict[str, Any] = {"signals": dict(found.points), "matched": sorted(set(found.matched))}
+    if found.model is not None and found.model_points:
+        explanation["model"] = {**found.model.as_dict(), "points": found.model_points}
+    return found.score, explanation
 
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
@@ -231,6 +260,11 @@ def feedback_receive(
     staff = actor if isinstance(actor, Staff) else None
     config = feedback_settings()
     now = received_at or timezone.now()
+    # CPU work (segmenting, the classifier): before the transaction, never holding the write lock.
+    risk_score, risk_explanation = _risk(source, f"{subject_words}\n{words}")
+    shows_risk = risk_score >= routing_settings().high_risk_score
+    if shows_risk:
+        severity = Severity.HIGH
     with transaction.atomic():
         feedback = Feedback.objects.create(
             kind=kind,
@@ -252,10 +286,15 @@ def feedback_receive(
             received_at=now,
             acknowledge_by=now + dt.timedelta(days=config.acknowledge_days),
             respond_by=now + dt.timedelta(days=config.respond_days),
+            shows_risk=shows_risk,
+            risk_score=risk_score,
+            risk_explanation=risk_explanation,
         )
         _event(feedback, actor, at=now, state=State.RECEIVED)
         _partner_concern(staff, feedback, request)
-        _audit(actor, AuditAction.FEEDBACK_RECEIVE, feedback, request=request, subject=subject)
+        _audit(
+            actor, AuditAction.FEEDBACK_RECEIVE, feedback, request=request, subject=subject, risk=shows_risk
+        )
         _tell_supervisors(feedback, "received")
     return feedback
 
@@ -296,9 +335,7 @@ def feedback_update(
         if owner != "keep":
             if not manages(actor):
                 raise FeedbackError("owner", _("Only a supervisor gives a complaint an owner."))
-            if isinstance(owner, Staff) and not (
-                owner.is_active and role_has(owner.role, Permission.FEEDBACK)
-            ):
+            if isinstance(owner, Staff) and not may_own(owner):
                 raise FeedbackError("owner", _("This person cannot own a complaint."))
             new["owner"] = owner
         if subject is not None:

@@ -25,6 +25,7 @@ from helpline.feedback.forms import AdvanceForm, SettingsForm, StaffFeedbackForm
 from helpline.feedback.models import Feedback, FeedbackKind, ReplyChannel, Source, State
 from helpline.feedback.services import NEXT_STATE, FeedbackError
 from helpline.referrals.models import Partner
+from helpline.routing.models import RiskSignal
 
 PAGE = 100
 
@@ -47,7 +48,9 @@ def _colleagues(exclude: Staff | None = None) -> list[tuple[str, str]]:
 @require_GET
 def feedback_list(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    items = selectors.feedback_visible_to(staff).select_related("owner", "subject_partner")
+    items = selectors.risk_first(selectors.feedback_visible_to(staff)).select_related(
+        "owner", "subject_partner"
+    )
     state = request.GET.get("state", "")
     if state in State.values:
         items = items.filter(state=state)
@@ -83,7 +86,12 @@ def feedback_detail(request: HttpRequest, feedback_id: UUID) -> HttpResponse:
 
 
 def _triage_form(feedback: Feedback, data: object = None) -> TriageForm:
-    managers = [(pk, label) for pk, label in _colleagues() if pk != str(feedback.subject_staff_id)]
+    # The service's own rule (services.may_own): the list offers only those it accepts.
+    managers = [
+        (str(s.pk), s.full_name or s.username)
+        for s in services.owner_candidates()
+        if s.pk != feedback.subject_staff_id
+    ]
     return TriageForm(
         data,  # type: ignore[arg-type]
         owners=managers,
@@ -124,9 +132,20 @@ def _detail_page(
             "triage": triage or _triage_form(feedback),
             "advance": advance or AdvanceForm(),
             "error": error,
+            "risk_signals": _risk_signals(feedback),
         },
         status=status,
     )
+
+
+def _risk_signals(feedback: Feedback) -> list[tuple[str, int]]:
+    """The signals the triage found, by their label in the reader's language (the code for one
+    deleted since)."""
+    given: dict[str, int] = dict((feedback.risk_explanation or {}).get("signals") or {})
+    if not given:
+        return []
+    labels = {s.code: s.label for s in RiskSignal.objects.filter(code__in=given)}
+    return [(labels.get(code, code), points) for code, points in given.items()]
 
 
 @access(requires(Permission.FEEDBACK))

@@ -41,7 +41,7 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
         if public.form_repeated(request, words):  # a double click: the first one is kept
             return redirect(_thanks(language))
         try:
-            feedback_receive(
+            received = feedback_receive(
                 "web form",
                 source="web_form",
                 kind=data["kind"],
@@ -62,6 +62,10 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
             public.form_release(request, words)
             raise
         public.form_sent(request)
+        if received.shows_risk:
+            # Answered here, not after a redirect, so the address bar carries no sign of it: the
+            # same thanks, with the helpline's numbers put first.
+            return render(request, "feedback/public_thanks.html", {"language": language, "risk": True})
         return redirect(_thanks(language))
 
 

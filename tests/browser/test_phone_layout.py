@@ -1,0 +1,79 @@
+"""A phone 390 pixels wide: wide tables (contacts, cases, a case's referrals, the audit log,
+feedback) and the statistics charts scroll inside their own box, so the page itself never scrolls
+sideways; and the main menu folds behind one button instead of filling the first screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import HelplineServer
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 390
+PAGES = ["/", "/contacts/", "/cases/", "/audit/", "/statistics/", "/feedback/"]
+SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+WIDE_TABLES = """() => [...document.querySelectorAll('main table')]
+  .filter(t => t.scrollWidth > t.clientWidth).length"""
+
+
+def test_no_page_scrolls_sideways_on_a_phone_and_the_menu_folds(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": WIDTH, "height": 844},
+    )
+    page = context.new_page()
+    try:
+        page.goto("/cases/")
+        cases = page.locator("main table a[href^='/cases/']").evaluate_all(
+            "links => links.map(a => a.pathname)"
+        )
+        assert cases, "the demo has cases"
+        wide_tables = 0
+        for path in PAGES + sorted(set(cases))[:20]:
+            page.goto(path)
+            page.wait_for_load_state("load")
+            page.evaluate("() => document.fonts.ready.then(() => true)")
+            assert page.evaluate(SCROLL_WIDTH) <= WIDTH, (path, page.evaluate(SCROLL_WIDTH))
+            wide_tables += page.evaluate(WIDE_TABLES)
+        assert wide_tables, "some table is wider than the phone: it scrolls in its own box"
+
+        # The menu: one button near the top; opened (by keyboard, no script needed) it lists every entry.
+        page.goto("/")
+        header = page.locator("header.topbar")
+        assert header.bounding_box()["height"] < 140, header.bounding_box()
+        menu = page.locator("details.site-menu")
+        expect(page.locator(".topbar nav a").first).to_be_hidden()
+        menu.locator("> summary").focus()
+        page.keyboard.press("Enter")
+        expect(menu).to_have_attribute("open", "")
+        expect(page.locator(".topbar nav a").first).to_be_visible()
+        expect(page.locator(".topbar .lang button").first).to_be_visible()
+        assert page.evaluate(SCROLL_WIDTH) <= WIDTH
+    finally:
+        context.close()
+
+
+def test_on_a_desk_screen_the_menu_shows_without_its_button(
+    chromium: Any, helpline_server: HelplineServer, staff_session: Callable[[str], dict[str, Any]]
+) -> None:
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session("supervisor"),
+        viewport={"width": 1366, "height": 768},
+    )
+    page = context.new_page()
+    try:
+        page.goto("/")
+        expect(page.locator("details.site-menu > summary")).to_be_hidden()
+        expect(page.locator(".topbar nav a").first).to_be_visible()
+        expect(page.locator(".topbar .lang button").first).to_be_visible()
+    finally:
+        context.close()
