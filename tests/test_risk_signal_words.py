@@ -80,6 +80,12 @@ def test_the_tester_s_signal_a_no_longer_marks_every_message_urgent(supervisor: 
     assert score_text("I have a question about school").score == baseline
 
 
+def test_a_change_of_other_fields_is_weighed_with_the_words_the_signal_has(supervisor: Staff) -> None:
+    signal = RiskSignal.objects.get(code="suicide")
+    risk_signal_save(supervisor, signal=signal, data={"weight": 25})
+    assert RiskSignal.objects.get(code="suicide").weight == 25
+
+
 def test_a_changed_signal_is_refused_too_and_left_as_it_was(supervisor: Staff) -> None:
     signal = RiskSignal.objects.get(code="suicide")
     before = signal.phrases_en

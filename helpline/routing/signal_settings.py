@@ -69,7 +69,8 @@ def risk_signal_save(actor: Staff, *, signal: RiskSignal | None, data: dict[str,
     """Add a signal (signal None) or change one; `data` is the form's cleaned data. Words that
     would match nothing or almost everything are refused (ValidationError by field), whoever sends
     them: one short phrase would mark every new message urgent and bury the children at risk."""
-    if problems := signal_problems(data):
+    words = {} if signal is None else {n: getattr(signal, n) for n in (*PHRASE_FIELDS, "exclusions")}
+    if problems := signal_problems(words | data):  # a change of some fields: the others as they are
         raise ValidationError(problems)
     with transaction.atomic():
         if signal is None:
