@@ -4,6 +4,7 @@ it): an action's value and, for a refusal, a short English reason; the pages sho
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from helpline.accounts.models import Role
 from helpline.accounts.vetting import VETTING_REASONS
 from helpline.audit.actions import AuditAction
+from helpline.common.actors import SYSTEM_ACTORS
 
 _ROLE_LACKS = re.compile(r"^role (\S+) lacks (\S+)$")
 _TOKEN_LACKS = re.compile(r"^token lacks scope (.+)$")
@@ -77,11 +79,77 @@ def record_type_label(record_type: str) -> str:
     return str(name) if name is not None else record_type
 
 
+# The roles rows carry beside the staff roles: a part of the system acting on its own, an API token.
+_OTHER_ROLES: dict[str, Promise] = {
+    "system": gettext_lazy("System"),
+    "integration": gettext_lazy("Integration"),
+}
+
+
 def role_label(role: str) -> str:
     try:
         return str(Role(role).label)
     except ValueError:
-        return role  # "integration" (a token) or a role since removed
+        other = _OTHER_ROLES.get(role)
+        return str(other) if other is not None else role  # a role since removed
+
+
+# Who acted when no staff member did, by the word services store (helpline.accounts.principals.
+# Actor): the row keeps the word, which the chain's hash covers; the page says whom it names.
+ACTORS: dict[str, Promise] = {
+    **SYSTEM_ACTORS,
+    "routing": gettext_lazy("routing (queue and triage)"),
+    "system": gettext_lazy("the system"),
+    "maintenance": gettext_lazy("a maintenance command"),
+    "anonymous": gettext_lazy("someone not signed in"),
+    "gateway:webchat": gettext_lazy("Web chat"),
+}
+# "<kind>:<name>": the name after the colon is a gateway's, a token's or a link's own.
+ACTOR_KINDS: dict[str, Promise] = {
+    "gateway": gettext_lazy("SMS gateway (%(name)s)"),
+    "outbox": gettext_lazy("outgoing messages (%(name)s)"),
+    "pbx": gettext_lazy("phone exchange (%(name)s)"),
+    "token": gettext_lazy("integration token “%(name)s”"),
+}
+PARTNER_LINK = "partner-link"
+# What an app above audit knows of the actors it writes, looked up once for a page of rows: kind →
+# a function from the names after the colon to what each is called (referrals registers the
+# partner links' partners from its ready(): audit never imports it).
+ACTOR_NAMERS: dict[str, Callable[[list[str]], dict[str, str]]] = {}
+
+
+def actor_label(label: str, known: dict[str, str] | None = None) -> str:
+    """Who a non-staff row's stored actor word names, in the active language; `known`, what a
+    registered namer said of it. A word not known is shown as stored."""
+    if (fixed := ACTORS.get(label)) is not None:
+        return str(fixed)
+    kind, colon, name = label.partition(":")
+    if not colon:
+        return label
+    if kind == PARTNER_LINK:
+        partner = (known or {}).get(label)
+        if partner:
+            return _("partner link of %(partner)s") % {"partner": partner}
+        return _("a partner link")
+    pattern = ACTOR_KINDS.get(kind)
+    return str(pattern) % {"name": name} if pattern is not None else label
+
+
+def actor_labels(labels: Iterable[str]) -> dict[str, str]:
+    """Each stored actor word of a page's non-staff rows and what the page calls it, each kind's
+    registered namer asked once."""
+    words = set(labels)
+    asked: dict[str, list[str]] = {}
+    for word in words:
+        kind, colon, name = word.partition(":")
+        if colon and kind in ACTOR_NAMERS:
+            asked.setdefault(kind, []).append(name)
+    known = {
+        f"{kind}:{name}": called
+        for kind, names in asked.items()
+        for name, called in ACTOR_NAMERS[kind](names).items()
+    }
+    return {word: actor_label(word, known) for word in words}
 
 
 @cache

@@ -175,6 +175,9 @@ class Holiday(models.Model):
 
     class Meta:
         ordering = ["date"]
+        # Named in the reader's language: the form's "already exists" message starts with it.
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"

@@ -29,6 +29,9 @@ PREVIEW_DAYS = 30
 PREVIEW_CAP = 20_000
 PREVIEW_SHOWN = 5
 PREVIEW_PHRASES = 10
+# Phrases that would have matched more than half of at least this many messages are said to be
+# too broad: they would mark most messages urgent and bury the children really at risk.
+PREVIEW_BROAD_LEAST = 20
 
 
 @dataclass
@@ -43,6 +46,10 @@ class Preview:
     # How many messages each phrase matched (the heaviest phrase found in a message counts it): a
     # signal of forty phrases is previewed whole, and the one phrase just added may be what floods.
     by_phrase: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def too_broad(self) -> bool:
+        return self.scanned >= PREVIEW_BROAD_LEAST and self.matched * 2 > self.scanned
 
     def phrase_counts(self) -> list[tuple[str, int]]:
         return self.by_phrase.most_common(PREVIEW_PHRASES)

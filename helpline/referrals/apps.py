@@ -27,3 +27,8 @@ class ReferralsConfig(AppConfig):
 
         if partners_rebuild_search_text not in REBUILDERS:
             REBUILDERS.append(partners_rebuild_search_text)
+        # The audit page names a partner link (the actor "partner-link:<token id>") by its partner.
+        from helpline.audit.labels import ACTOR_NAMERS, PARTNER_LINK  # deferred: ready(), as above
+        from helpline.referrals.lifecycle import link_partners  # deferred: ready(), as above
+
+        ACTOR_NAMERS[PARTNER_LINK] = link_partners

@@ -9,6 +9,7 @@ instructions the case already holds."""
 from __future__ import annotations
 
 import datetime as dt
+from uuid import UUID
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -69,6 +70,19 @@ def clean_note(value: str, field: str = "note", *, required: bool = False, limit
 def token_actor(token: ReferralToken) -> str:
     """How a partner acting through its link is named in the audit trail: by the link's id."""
     return f"partner-link:{token.pk}"
+
+
+def link_partners(token_ids: list[str]) -> dict[str, str]:
+    """The partner of each link named in the audit trail (token_actor), by the link's id; an id
+    that is no link's is left out."""
+    ids = []
+    for value in token_ids:
+        try:
+            ids.append(UUID(value))
+        except ValueError:
+            continue
+    found = ReferralToken.objects.filter(pk__in=ids).select_related("referral__partner")
+    return {str(token.pk): token.referral.partner.label for token in found}
 
 
 def lock(referral: Referral) -> Referral:

@@ -34,6 +34,16 @@ _PRONOUN_KM = re.compile("|".join(sorted(map(re.escape, PRONOUNS_KM), key=len, r
 _PRONOUN_LATN = re.compile(r"\b(" + "|".join(PRONOUNS_LATN) + r")\b")
 MAX_VARIANTS = 24
 
+# A phrase shorter than this is in nearly every message: a Latin-letter phrase needs a word of at
+# least MIN_LATIN_WORD letters ("a", "i", "to me" are whole words of almost any English message), a
+# Khmer one MIN_KHMER_LETTERS letters that start a syllable (consonants and independent vowels; a
+# subscript belongs to its syllable), or one syllable written in full with its vowel and a sign
+# (the default វ៉ៃ, "to hit"): a bare consonant or a two-character word (ទៅ, នៅ) means nothing alone.
+MIN_LATIN_WORD = 3
+MIN_KHMER_LETTERS = 2
+MIN_KHMER_SYLLABLE = 3
+_KHMER_LETTER = re.compile("(?<!\u17d2)[\u1780-\u17b3]")
+
 
 @dataclass(frozen=True)
 class Phrase:
@@ -125,6 +135,22 @@ def pronoun_variants(form: str) -> list[str]:
         variants += [form[: latin.start()] + p + form[latin.end() :] for p in PRONOUNS_LATN]
     unique = list(dict.fromkeys(v for v in variants if v))
     return unique[:MAX_VARIANTS]
+
+
+def too_short(written: str) -> bool:
+    """Whether a phrase or exclusion is too short to mean anything (see MIN_LATIN_WORD): a signal
+    with one would mark urgent almost every message, and an exclusion would blank out almost every
+    text. A pronoun alone is too short too: a phrase matches every pronoun a child uses."""
+    form = normalise(written)
+    rest = _PRONOUN_LATN.sub(" ", _PRONOUN_KM.sub(" ", form))
+    if not LATIN_WORD.search(rest) and not KHMER.search(rest):
+        return True
+    if any(len(word) >= MIN_LATIN_WORD for word in LATIN_WORD.findall(form)):
+        return False
+    letters = len(_KHMER_LETTER.findall(form))
+    return not (
+        letters >= MIN_KHMER_LETTERS or (letters == 1 and len(KHMER.findall(form)) >= MIN_KHMER_SYLLABLE)
+    )
 
 
 def compile_rules(

@@ -93,6 +93,9 @@ class RiskSignal(TimeStampedModel):
 
     class Meta:
         ordering = ["-weight", "code"]
+        # Named in the reader's language: the form's "already exists" message starts with it.
+        verbose_name = _("risk signal")
+        verbose_name_plural = _("risk signals")
 
     def __str__(self) -> str:
         return self.code

@@ -20,13 +20,16 @@ from helpline.common.bounds import bound_settings
 from helpline.common.errors import bad_request_saying
 from helpline.common.redirects import local_path
 from helpline.common.text import NotAnIdentifier, lookup_key
-from helpline.contacts.search_text import words
 from helpline.contacts.selectors import access_contact
 from helpline.routing import marks
-from helpline.routing.matching import WEIGHT_MARK, compile_rules, parse_lines
 from helpline.routing.models import RiskSignal, TriageMark, TriageVerdict
 from helpline.routing.panels import triage_panel
-from helpline.routing.signal_settings import risk_signal_save, risk_signal_toggle
+from helpline.routing.signal_settings import (
+    PHRASE_FIELDS,
+    risk_signal_save,
+    risk_signal_toggle,
+    signal_problems,
+)
 
 
 def _staff(request: HttpRequest) -> Staff:
@@ -48,44 +51,14 @@ class SignalForm(forms.ModelForm[RiskSignal]):
         super().__init__(*args, **kwargs)
         bound_settings(self)
 
-    def clean_phrases_km(self) -> str:
-        return _checked_phrases(self.cleaned_data.get("phrases_km", ""))
-
-    def clean_phrases_en(self) -> str:
-        return _checked_phrases(self.cleaned_data.get("phrases_en", ""))
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (
-            not self.has_error("phrases_km")
-            and not self.has_error("phrases_en")
-            and not (data.get("phrases_km", "").strip() or data.get("phrases_en", "").strip())
-        ):
-            self.add_error(
-                "phrases_km", _("Write at least one word or phrase: a signal without one finds nothing.")
-            )
+        # The service's rule (signal_settings.signal_problems), said under each field; not while a
+        # field is refused for itself (too long): its words are then missing from `data`.
+        if not any(self.has_error(name) for name in (*PHRASE_FIELDS, "exclusions")):
+            for name, problems in signal_problems(data).items():
+                self.add_error(name, problems)
         return data
-
-
-def _checked_phrases(text: str) -> str:
-    """Refuse a line that would silently match nothing or too much: a weight that is not "= a
-    whole number" ("ស្ពាន = abc" was kept as a phrase no message contains, "= 5" as the word 5, so
-    every message with a 5 in it), and a line of only symbols or emoji."""
-    problems = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if "=" in line and not ((found := WEIGHT_MARK.match(line)) and found.group(1).strip()):
-            problems.append(
-                _('"%(line)s": write the phrase, then "=" and a whole number of points from 0 to 999.')
-                % {"line": line}
-            )
-        elif not compile_rules(parse_lines(line, 0), [], words).phrases:
-            problems.append(_('"%(line)s" holds nothing a message could match.') % {"line": line})
-    if problems:
-        raise forms.ValidationError(problems)
-    return text
 
 
 @access(requires(Permission.SERVICE_SETTINGS))
