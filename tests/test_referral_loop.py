@@ -156,7 +156,7 @@ def test_an_unacknowledged_referral_alerts_its_counsellor_and_supervisors_once(c
     assert ref.overdue_alerted_at == later
     assert ReferralEvent.objects.filter(referral=ref, kind=ReferralEventKind.ALERTED).count() == 1
     entry = CaseEvent.objects.filter(case=case, kind="referral").order_by("-at").first()
-    assert entry is not None and entry.actor_label == "scheduler" and ref.number in entry.summary
+    assert entry is not None and entry.actor_label == "scheduler" and ref.number in entry.line
     check = FollowUp.objects.get(case=case, kind=FollowUpKind.REFERRAL_CHECK)
     assert check.owner == counsellor
     audit = AuditEvent.objects.get(action=AuditAction.REFERRAL_ALERT)

@@ -195,7 +195,7 @@ def test_the_partner_leaves_a_note_that_the_counsellor_reads_on_the_case_timelin
     assert (note.token_id, note.actor_id) == (token.pk, None)
     assert note.note == "zq9 We will call the family tomorrow"
     step = CaseEvent.objects.get(case=ref.case, kind=EventKind.REFERRAL)
-    assert "zq9 We will call the family tomorrow" in step.summary and step.actor_label == "partner"
+    assert "zq9 We will call the family tomorrow" in step.line and step.actor_label == "partner"
     row = AuditEvent.objects.get(action="referral.portal_act")
     assert row.actor_label == f"partner-link:{token.pk}" and row.detail["did"] == "note"
     assert "zq9" not in json.dumps(row.detail)  # the trail names a note, never its words

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -113,8 +113,9 @@ def test_the_partner_follows_the_emailed_link_and_the_counsellor_sees_each_step(
     ]
     counsellor_client = client_for(counsellor)
     case_page = counsellor_client.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
-    for step in steps:
-        assert step.summary in case_page
+    with translation.override(counsellor.language):  # the sentence in the reader's language
+        for step in steps:
+            assert step.line in case_page
     # The follow-up with the child, carrying the case's safe-contact instructions, on the console.
     follow_up = FollowUp.objects.filter(case=case, status=FollowUpStatus.SCHEDULED).latest("created_at")
     assert (follow_up.owner, follow_up.instructions) == (counsellor, SAFE_CONTACT)

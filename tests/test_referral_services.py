@@ -48,7 +48,7 @@ def test_a_draft_is_numbered_on_the_timeline_and_audited_naming_no_values(counse
     assert first.shared == {"age": "14", "province": "phnom_penh"}  # codes: each reader names them
     assert first.shared_fields == ["age", "province"]
     [entry, _second] = CaseEvent.objects.filter(case=case, kind=EventKind.REFERRAL).order_by("at")
-    assert first.number in entry.summary and entry.detail["status"] == "draft"
+    assert first.number in entry.line and entry.detail["status"] == "draft"
     audit = AuditEvent.objects.get(action=AuditAction.REFERRAL_CREATE, record_id=str(first.pk))
     assert audit.actor == counsellor and "safe place" not in str(audit.detail)
     assert ReferralEvent.objects.filter(referral=first, kind=ReferralEventKind.CREATED).count() == 1

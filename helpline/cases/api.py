@@ -221,7 +221,7 @@ def get_timeline(request: HttpRequest, case_id: UUID, query: Query[TimelineQuery
         raise HttpError(422, f"{exc.field}: {exc}") from exc
     _viewed(request, principal, case, part="timeline")
     items = [
-        EventOut(id=e.pk, kind=e.kind, at=e.at, actor=e.actor_label, summary=e.summary, detail=e.detail)
+        EventOut(id=e.pk, kind=e.kind, at=e.at, actor=e.actor_label, summary=e.line, detail=e.detail)
         for e in page.items
     ]
     return TimelineOut(items=items, next_cursor=page.next_cursor)

@@ -82,7 +82,8 @@ def break_record(
             case,
             actor,
             EventKind.BREAK_RECORDED,
-            summary=str(BreakReason(facts.reason).label),
+            line="break_reason",
+            reason=facts.reason,
             brk=brk.pk,
             recipient=facts.recipient_kind,
         )
@@ -156,7 +157,8 @@ def break_sign_off(
             brk.case,
             actor,
             EventKind.BREAK_SIGNED_OFF,
-            summary=f"{SignOff(brk.sign_off).label}{': ' + text if text else ''}",
+            summary=text,
+            line="sign_off",
             brk=brk.pk,
             decision=brk.sign_off,
         )

@@ -295,8 +295,9 @@ class EventKind(models.TextChoices):
 
 
 class CaseEvent(AppendOnly, UUIDModel):
-    """One entry of a case's timeline: who did what, when. `summary` is a short line in the
-    words of the person who acted (a reason, a goal's new status); never a copy of a note."""
+    """One entry of a case's timeline: who did what, when. `summary` holds only words a person
+    typed (a reason, a goal); never a copy of a note. What the system says of the step is stored as
+    codes in `detail` (its "line" and parameters) and made into a sentence when read: `line`."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=24, choices=EventKind.choices)
@@ -318,6 +319,13 @@ class CaseEvent(AppendOnly, UUIDModel):
         """Who acted, in the reader's language: the staff member, or the part of the system or the
         partner that did (stored as a plain word, record_event's `by`)."""
         return actor_name(self.actor, self.actor_label)
+
+    @property
+    def line(self) -> str:
+        """What the entry says, in the reader's language (the stored text of an older entry)."""
+        from helpline.cases.timeline import event_line  # deferred: timeline.py reads this module's enums
+
+        return event_line(self.detail or {}, self.summary)
 
 
 class FollowUpKind(models.TextChoices):

@@ -74,7 +74,9 @@ def record_event(
     **detail: Any,
 ) -> CaseEvent:
     """One timeline entry. Only the app's services call it, inside their transaction. `by` names
-    who acted when no staff member did (a partner through its link); otherwise "scheduler"."""
+    who acted when no staff member did (a partner through its link); otherwise "scheduler".
+    `summary` takes only words a person typed; a sentence the system says goes in as a line code
+    and its codes (`line="risk", risk_old=…`), made into words when read (timeline.py)."""
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -134,17 +136,29 @@ def case_record_referral(
     case: Case,
     actor: Staff | None,
     *,
-    summary: str,
-    referral: object,
+    line: str,
+    referral: str,
+    partner: str,
     status: str,
+    note: str = "",
     by: str = "",
     at: dt.datetime | None = None,
 ) -> None:
     """A referral's step on the case timeline (helpline.referrals writes the referral itself, in
-    the same transaction). `by`: who acted when no staff member did ("partner", "scheduler"); `at`:
-    when the step happened, if not now (history written afterwards: demo data)."""
+    the same transaction, and renders its `line` codes for the reader: timeline.LINES). `note`:
+    words the partner typed, kept as typed. `by`: who acted when no staff member did ("partner",
+    "scheduler"); `at`: when the step happened, if not now (history written afterwards: demo data)."""
     record_event(
-        case, actor, EventKind.REFERRAL, summary=summary, at=at, by=by, referral=referral, status=status
+        case,
+        actor,
+        EventKind.REFERRAL,
+        summary=note,
+        at=at,
+        by=by,
+        line=line,
+        referral=referral,
+        partner=partner,
+        status=status,
     )
 
 
@@ -293,12 +307,10 @@ def case_update_profile(
             setattr(case, name, wanted[name])
         case.save(update_fields=[*changed, "updated_at"])
         names = [n.removesuffix("_id") for n in changed]
-        summary = (
-            _("Risk: %(old)s → %(new)s") % {"old": Risk(old_risk).label, "new": Risk(risk).label}
-            if "risk" in changed
-            else ""
+        risk_moved: dict[str, Any] = (
+            {"line": "risk", "risk_old": old_risk, "risk_new": risk} if "risk" in changed else {}
         )
-        record_event(case, actor, EventKind.PROFILE_CHANGED, summary=summary, fields=",".join(names))
+        record_event(case, actor, EventKind.PROFILE_CHANGED, fields=",".join(names), **risk_moved)
         audit_case(actor, AuditAction.CASE_PROFILE_UPDATE, case, request=request, fields=names)
     return names
 
@@ -328,7 +340,7 @@ def case_add_person(
             notes=clean_text(notes, "notes", required=False),
             added_by=actor,
         )
-        record_event(case, actor, EventKind.PERSON_ADDED, summary=str(PersonRole(role).label))
+        record_event(case, actor, EventKind.PERSON_ADDED, line="person_role", role=role)
         audit_case(actor, AuditAction.CASE_PERSON_ADD, case, request=request, fields=["people"])
     return person
 
@@ -416,13 +428,17 @@ def goal_change(
         old = goal.status
         goal.status, goal.due_on = status, due_on
         goal.save(update_fields=[*changed, "updated_at"])
-        summary = (
-            f"{goal.text} · {GoalStatus(old).label} → {GoalStatus(status).label}"
-            if "status" in changed
-            else goal.text
-        )
+        moved: dict[str, Any] = {"status_old": old, "status_new": status} if "status" in changed else {}
+        if moved:
+            moved["line"] = "goal_status"
         record_event(
-            goal.case, actor, EventKind.GOAL_CHANGED, summary=summary, goal=goal.pk, fields=",".join(changed)
+            goal.case,
+            actor,
+            EventKind.GOAL_CHANGED,
+            summary=goal.text,
+            goal=goal.pk,
+            fields=",".join(changed),
+            **moved,
         )
         audit_case(actor, AuditAction.CASE_GOAL_CHANGE, goal.case, request=request, fields=["goals"])
     return True

@@ -14,6 +14,12 @@ class ReferralsConfig(AppConfig):
         if case_referrals_section not in CASE_SECTIONS:
             CASE_SECTIONS.append(case_referrals_section)
 
+        # The case timeline (cases, below) stores a referral's steps as codes; these make the words.
+        from helpline.cases.timeline import LINES  # deferred: ready(), as above
+        from helpline.referrals.timeline import LINES as REFERRAL_LINES  # deferred: ready(), as above
+
+        LINES.update(REFERRAL_LINES)
+
         # A partner's suspension (written by partnership.py) holds or resumes its open referrals.
         from django.db.models.signals import post_save
 

@@ -24,6 +24,7 @@ from helpline.cases.models import FollowUp, FollowUpKind
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import CaseError, case_record_referral, works_on_cases
 from helpline.common.text import clean_text
+from helpline.referrals import timeline
 from helpline.referrals.models import (
     LINKS_END_AT,
     PARTNER_MOVES,
@@ -149,13 +150,9 @@ def referral_move(
         case_record_referral(
             referral.case,
             actor,
-            summary=_("%(number)s to %(partner)s: %(status)s")
-            % {
-                "number": referral.number,
-                "partner": referral.partner.name,
-                "status": ReferralStatus(to).label,
-            },
+            line=timeline.STATUS,
             referral=referral.number,
+            partner=referral.partner.name,
             status=to,
             by=by,
             at=now,

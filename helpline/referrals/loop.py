@@ -16,7 +16,6 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
 from helpline.audit.actions import AuditAction
@@ -26,6 +25,7 @@ from helpline.cases.models import FollowUpKind
 from helpline.cases.services import CaseError, case_record_referral
 from helpline.common import live
 from helpline.conversations.models import Holiday
+from helpline.referrals import timeline
 from helpline.referrals.delivery import partner_links_release
 from helpline.referrals.lifecycle import ReferralConflict, referral_move, referral_takers, settings_row
 from helpline.referrals.models import (
@@ -121,9 +121,9 @@ def _alert(referral: Referral, now: dt.datetime) -> None:
     case_record_referral(
         referral.case,
         None,
-        summary=_("%(number)s to %(partner)s: not acknowledged in time")
-        % {"number": referral.number, "partner": referral.partner.name},
+        line=timeline.OVERDUE,
         referral=referral.number,
+        partner=referral.partner.name,
         status=referral.status,
     )
     audit_record(
@@ -168,7 +168,7 @@ def referrals_partner_suspended(partner_id: UUID | str, *, actor: Staff | None, 
     first owner who can take it, and its owners told live. The number of referrals held."""
     held = 0
     for referral in _waiting(partner_id):
-        _step(referral, ReferralEventKind.SUSPENDED, actor, at, _("partner suspended: its link is held"))
+        _step(referral, ReferralEventKind.SUSPENDED, actor, at, timeline.SUSPENDED)
         takers = referral_takers(referral)
         _follow_up(referral, takers, at)
         event = {"reason": SUSPENDED, "referral": str(referral.pk), "number": referral.number}
@@ -182,7 +182,7 @@ def referrals_partner_resumed(partner_id: UUID | str, *, actor: Staff | None, at
     unsent are sent now, and each such referral's owners hear of it. The number resumed."""
     resumed = 0
     for referral in _waiting(partner_id):
-        _step(referral, ReferralEventKind.RESUMED, actor, at, _("suspension lifted: its link works again"))
+        _step(referral, ReferralEventKind.RESUMED, actor, at, timeline.RESUMED)
         event = {"reason": RESUMED, "referral": str(referral.pk), "number": referral.number}
         _tell([t.pk for t in referral_takers(referral)], event, supervisors=False)
         resumed += 1
@@ -199,14 +199,14 @@ def _waiting(partner_id: UUID | str) -> list[Referral]:
     )
 
 
-def _step(referral: Referral, kind: str, actor: Staff | None, at: dt.datetime, what: str) -> None:
+def _step(referral: Referral, kind: str, actor: Staff | None, at: dt.datetime, line: str) -> None:
     ReferralEvent.objects.create(referral=referral, kind=kind, at=at, actor=actor)
     case_record_referral(
         referral.case,
         None,
-        summary=_("%(number)s to %(partner)s: %(what)s")
-        % {"number": referral.number, "partner": referral.partner.name, "what": what},
+        line=line,
         referral=referral.number,
+        partner=referral.partner.name,
         status=referral.status,
         at=at,
     )

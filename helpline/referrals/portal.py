@@ -22,6 +22,7 @@ from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.cases.services import case_record_referral
 from helpline.common.requests import client_address
+from helpline.referrals import timeline
 from helpline.referrals.delivery import send_partner_link
 from helpline.referrals.lifecycle import (
     ReferralConflict,
@@ -129,9 +130,10 @@ def portal_note(token: ReferralToken, *, note: str, request: HttpRequest | None 
         case_record_referral(
             referral.case,
             None,
-            summary=_("%(number)s: note from %(partner)s: %(note)s")
-            % {"number": referral.number, "partner": referral.partner.name, "note": text},
+            line=timeline.PARTNER_NOTE,
             referral=referral.number,
+            partner=referral.partner.name,
+            note=text,
             status=referral.status,
             by="partner",
         )

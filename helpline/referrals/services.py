@@ -30,7 +30,7 @@ from helpline.cases.models import Case, ConfidentialityBreak
 from helpline.cases.selectors import cases_visible_to
 from helpline.cases.services import case_record_referral, works_on_cases
 from helpline.contacts.models import Term, Vocabulary
-from helpline.referrals import delivery, sharing
+from helpline.referrals import delivery, sharing, timeline
 from helpline.referrals.eligibility import gives_service, partner_refusal
 from helpline.referrals.lifecycle import (
     ReferralConflict,
@@ -96,14 +96,14 @@ def audit_referral(
 
 
 def _timeline(
-    referral: Referral, actor: Staff | None, what: str, *, by: str = "", at: dt.datetime | None = None
+    referral: Referral, actor: Staff | None, line: str, *, by: str = "", at: dt.datetime | None = None
 ) -> None:
     case_record_referral(
         referral.case,
         actor,
-        summary=_("%(number)s to %(partner)s: %(what)s")
-        % {"number": referral.number, "partner": referral.partner.name, "what": what},
+        line=line,
         referral=referral.number,
+        partner=referral.partner.name,
         status=referral.status,
         by=by,
         at=at,
@@ -277,7 +277,7 @@ def referral_draft(
             **values,
         )
         ReferralEvent.objects.create(referral=referral, kind=ReferralEventKind.CREATED, at=now, actor=actor)
-        _timeline(referral, actor, str(ReferralStatus.DRAFT.label), at=now)
+        _timeline(referral, actor, timeline.STATUS, at=now)
         audit_referral(actor, AuditAction.REFERRAL_CREATE, referral, request=http_request, fields=["draft"])
     return referral
 
@@ -324,7 +324,7 @@ def referral_edit(
         referral.save(update_fields=[*changed, "updated_at"])
         referral = lock(referral)  # with its partner afresh, for the timeline's words
         names = [n.removesuffix("_id") for n in changed]
-        _timeline(referral, actor, _("draft changed"))
+        _timeline(referral, actor, timeline.DRAFT_CHANGED)
         audit_referral(actor, AuditAction.REFERRAL_UPDATE, referral, request=http_request, fields=names)
     return names
 
@@ -423,7 +423,7 @@ def referral_note(
         event = ReferralEvent.objects.create(
             referral=referral, kind=ReferralEventKind.NOTE, at=timezone.now(), actor=actor, note=body
         )
-        _timeline(referral, actor, _("note"))
+        _timeline(referral, actor, timeline.STAFF_NOTE)
         audit_referral(actor, AuditAction.REFERRAL_NOTE, referral, request=request, fields=["notes"])
     return event
 
