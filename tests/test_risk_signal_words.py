@@ -44,6 +44,16 @@ SHORT = [
     ("phrases_km", "ខ្ញុំ"),
     ("exclusions", "a"),
     ("exclusions", "ក"),
+    # pronouns and everyday words alone, in any script: in most messages
+    ("phrases_en", "she"),
+    ("phrases_en", "they"),
+    ("phrases_en", "with them"),
+    ("phrases_en", "koat"),
+    ("phrases_km", "គាត់"),
+    ("phrases_km", "ពួកគេនៅ"),
+    ("phrases_km", "វា"),
+    ("phrases_km", "ខ្ញុំ she"),
+    ("exclusions", "the"),
 ]
 
 
@@ -120,7 +130,8 @@ def test_every_default_phrase_and_exclusion_passes(db: None) -> None:
     "phrase",
     # One Khmer syllable in full (consonant, sign and vowel), two letters, a Khmer phrase with a
     # pronoun, a three-letter word, a Latin word beside a Khmer pronoun.
-    ["វ៉ៃ", "ឡាម", "ឃុំខ្ញុំ", "kon khmer", "hit me", "hit ខ្ញុំ", "911"],
+    # Everyday words beside one that means something; a word that starts with one (វាយ, not វា).
+    ["វ៉ៃ", "ឡាម", "ឃុំខ្ញុំ", "kon khmer", "hit me", "hit ខ្ញុំ", "911", "she hit me", "វាយ", "គេវាយខ្ញុំ", "នៅផ្ទះ"],
 )
 def test_short_phrases_that_mean_something_are_kept(phrase: str) -> None:
     assert not too_short(phrase)

@@ -43,6 +43,16 @@ MIN_LATIN_WORD = 3
 MIN_KHMER_LETTERS = 2
 MIN_KHMER_SYLLABLE = 3
 _KHMER_LETTER = re.compile("(?<!\u17d2)[\u1780-\u17b3]")
+# Words in most messages, which mean nothing as a phrase alone: other people's pronouns and grammar
+# words, English, Khmer typed in Latin letters and Khmer (a phrase may hold them beside a word that
+# means something: "she hit me", គេវាយខ្ញុំ).
+_EVERYDAY_LATN = """a an and are as at be but by do for from have he her him his i in is it its me my no not
+    of on or our she so that the their them then there they this to too us was we were what when with you
+    your im ive hes shes dont cant yes ok okay ke vea neak yeung koat ning nov te ban"""
+EVERYDAY_LATN = frozenset(_EVERYDAY_LATN.split())
+_EVERYDAY_KM = """គាត់ ពួកគេ គេ វា នាង ឯង អ្នក យើង ពួកយើង ហើយ នៅ និង ទេ បាទ ចាស ជា មាន ដែល នេះ នោះ ក្នុង ពី ទៅ
+    មក បាន ឱ្យ ណាស់ ផង"""
+EVERYDAY_KM = frozenset(normalise(w) for w in _EVERYDAY_KM.split())
 
 
 @dataclass(frozen=True)
@@ -140,17 +150,33 @@ def pronoun_variants(form: str) -> list[str]:
 def too_short(written: str) -> bool:
     """Whether a phrase or exclusion is too short to mean anything (see MIN_LATIN_WORD): a signal
     with one would mark urgent almost every message, and an exclusion would blank out almost every
-    text. A pronoun alone is too short too: a phrase matches every pronoun a child uses."""
+    text. Pronouns and everyday words alone are too short too: "she", "they", គាត់ are in most
+    messages (and a pronoun of the child's matches every other one a child uses)."""
     form = normalise(written)
     rest = _PRONOUN_LATN.sub(" ", _PRONOUN_KM.sub(" ", form))
     if not LATIN_WORD.search(rest) and not KHMER.search(rest):
         return True
-    if any(len(word) >= MIN_LATIN_WORD for word in LATIN_WORD.findall(form)):
+    latin = [w for w in LATIN_WORD.findall(form) if w not in EVERYDAY_LATN]
+    if not latin and _only_everyday_khmer("".join(KHMER.findall(rest))):
+        return True
+    if any(len(word) >= MIN_LATIN_WORD for word in latin):
         return False
     letters = len(_KHMER_LETTER.findall(form))
     return not (
         letters >= MIN_KHMER_LETTERS or (letters == 1 and len(KHMER.findall(form)) >= MIN_KHMER_SYLLABLE)
     )
+
+
+def _only_everyday_khmer(khmer: str) -> bool:
+    """Whether the Khmer letters are, end to end, everyday words only (ពួកគេនៅ), read as whole words:
+    វាយ ("to hit") is not វា ("it") and a letter."""
+    if not khmer:
+        return True
+    ends = {0}
+    for end in range(1, len(khmer) + 1):
+        if any(start in ends and khmer[start:end] in EVERYDAY_KM for start in range(end)):
+            ends.add(end)
+    return len(khmer) in ends
 
 
 def compile_rules(

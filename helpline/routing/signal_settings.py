@@ -22,7 +22,7 @@ def _too_short(line: str) -> str:
     return _(
         '"%(line)s" is too short to mean anything: it would be found in almost every message. Write a '
         "word of at least three letters, or at least two Khmer consonants or independent vowels, and "
-        "not a pronoun alone."
+        "not pronouns or everyday words alone (she, they, the; គាត់, ពួកគេ, នៅ)."
     ) % {"line": line}
 
 
