@@ -4,6 +4,7 @@ helpline's numbers. Also: the triage form offers as owners exactly those the ser
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -11,8 +12,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from helpline.accounts.models import Role, Staff
+from helpline.accounts.models import PoliceCheck, Role, Staff
 from helpline.feedback import services
 from helpline.feedback.models import Feedback, Severity
 from helpline.feedback.services import FeedbackError
@@ -80,6 +82,9 @@ def test_the_owner_list_offers_exactly_whom_the_service_accepts(
     supervisor: Staff, make_persona: Callable[..., Staff], client_for: ClientFor
 ) -> None:
     staff = [supervisor] + [make_persona(role, username=f"p-{role}") for role in Role.values]
+    lapsed = make_persona(Role.COUNSELLOR, username="p-lapsed")
+    PoliceCheck.objects.filter(staff=lapsed).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
+    staff.append(lapsed)
     item = services.feedback_receive(supervisor, source="staff", kind="complaint", text="late")
     page = client_for(supervisor).get(reverse("feedback:detail", args=[item.pk])).content.decode()
     select = re.search(r'<select name="owner"[^>]*>(.*?)</select>', page, re.S)
@@ -96,3 +101,4 @@ def test_the_owner_list_offers_exactly_whom_the_service_accepts(
             pass
     refused = {str(s.pk) for s in staff} - accepted
     assert offered == accepted and refused  # the data officer and the administrator among the refused
+    assert str(lapsed.pk) in refused  # police check lapsed: could not open what they would own

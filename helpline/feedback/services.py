@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
 from helpline.accounts.permissions import Permission, role_has
+from helpline.accounts.vetting import vetted, vetting_status
 from helpline.audit.actions import AuditAction
 from helpline.audit.services import audit_record
 from helpline.common import live
@@ -111,12 +112,14 @@ def manages(staff: Staff | None) -> bool:
 
 def may_own(staff: Staff) -> bool:
     """Who may be given a complaint to own: the one rule the triage form's list and
-    feedback_update both apply."""
-    return staff.is_active and role_has(staff.role, Permission.FEEDBACK)
+    feedback_update both apply. Through the safeguarding gate too: one whose police check lapsed
+    cannot open the complaint (it may hold a child's words), so it would sit unanswered."""
+    return staff.is_active and role_has(staff.role, Permission.FEEDBACK) and not vetting_status(staff).blocked
 
 
 def owner_candidates() -> list[Staff]:
-    return [s for s in Staff.objects.filter(is_active=True).order_by("username") if may_own(s)]
+    cleared = vetted(Staff.objects.filter(is_active=True)).order_by("username")
+    return [s for s in cleared if role_has(s.role, Permission.FEEDBACK)]
 
 
 # What a person wrote themselves is triaged as chat and SMS are; a counsellor's words (staff, or a
