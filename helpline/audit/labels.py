@@ -103,6 +103,8 @@ ACTORS: dict[str, Promise] = {
     "maintenance": gettext_lazy("a maintenance command"),
     "anonymous": gettext_lazy("someone not signed in"),
     "gateway:webchat": gettext_lazy("Web chat"),
+    "scheduler:retention": SYSTEM_ACTORS["retention"],  # operations.retention.SYSTEM
+    "demo": gettext_lazy("Demo data"),  # demo.rota.ACTOR, seeding a demo's rota
 }
 # "<kind>:<name>": the name after the colon is a gateway's, a token's or a link's own.
 ACTOR_KINDS: dict[str, Promise] = {
