@@ -4,25 +4,22 @@ place in the queue. One rule (routing.signal_settings), so the page and the serv
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
 from helpline.audit.models import AuditEvent
-from helpline.contacts.models import Channel, Contact, Status
-from helpline.conversations.models import Conversation, DeliveryStatus, Direction, Message
 from helpline.routing.default_signals import SIGNALS
 from helpline.routing.matching import parse_lines, too_short
 from helpline.routing.models import RiskSignal
 from helpline.routing.signal_settings import risk_signal_save, signal_problems
 from helpline.routing.triage import score_text
 from tests.factories import persona
+from tests.test_triage_review import sms_contact
 
 ClientFor = Callable[[Staff], Client]
 
@@ -144,31 +141,13 @@ def test_the_defaults_have_no_phrase_at_the_limit_unnoticed() -> None:
             assert not too_short(line), (signal.code, line)
 
 
-def sms(text: str, n: int) -> None:
-    at = timezone.now() - dt.timedelta(minutes=n)
-    contact = Contact.objects.create(channel=Channel.SMS, status=Status.WAITING, arrived_at=at)
-    conversation = Conversation.objects.create(
-        channel=Channel.SMS, gateway="kannel", local_address="1280", contact=contact, last_message_at=at
-    )
-    Message.objects.create(
-        conversation=conversation,
-        seq=1,
-        direction=Direction.INBOUND,
-        text=text,
-        provider="kannel",
-        provider_message_id=f"m-{n}",
-        status=DeliveryStatus.RECEIVED,
-        created_at=at,
-    )
-
-
 def test_the_preview_warns_before_saving_a_phrase_that_would_match_most_messages(
     supervisor: Staff, client_for: ClientFor
 ) -> None:
     for n in range(13):
-        sms("I have a question about school", n)
+        sms_contact("I have a question about school", minutes_ago=n)
     for n in range(13, 24):
-        sms("ខ្ញុំចង់សួរអំពីការប្រឡង", n)
+        sms_contact("ខ្ញុំចង់សួរអំពីការប្រឡង", minutes_ago=n)
     form = {"phrases_km": "", "phrases_en": "question", "exclusions": "", "weight": "10"}
     page = client_for(supervisor).post("/risk-signals/preview/", form).content.decode()
     assert "matched 13 of the last 30 days' 24 messages" in page

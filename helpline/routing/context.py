@@ -51,6 +51,7 @@ from django.conf import settings
 
 from helpline.common.text import normalise
 from helpline.routing import corpus
+from helpline.routing.matching import EVERYDAY_LATN
 
 log = logging.getLogger("helpline.routing")
 
@@ -70,12 +71,10 @@ ORDINARY = "ordinary"
 RETRY_SECONDS = 300  # after a failed build, try again this much later (not on every message)
 NEAREST_POOL = 200  # labelled examples, nearest first, searched for ones of the named harm
 # Words too common to explain anything: in at least this share of the training messages (នៅ, ផ្ទះ,
-# "i", "and"), or grammar words of English a Khmer corpus is too small to count as common ("he",
-# "in"). They still weigh in the score; they are only not named to the counsellor as its reason.
+# "i", "and"), or the everyday words a risk phrase may not be made of alone (matching.EVERYDAY_LATN:
+# "he", "in", which a Khmer corpus is too small to count as common). They still weigh in the score;
+# they are only not named to the counsellor as its reason.
 EVERYDAY_SHARE = 0.03
-_FUNCTION_WORDS = """a an and are as at be but by for from he her him his i in is it its me my of on or our
-she so that the their them they this to was we were with you your hes shes im ive dont didnt cant"""
-FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -298,10 +297,10 @@ class ContextModel:
 
 
 def everyday_words(messages: list[list[str]]) -> frozenset[str]:
-    """The words of at least EVERYDAY_SHARE of the messages (each message's words), with FUNCTION_WORDS."""
+    """The words of at least EVERYDAY_SHARE of the messages (each message's words), with EVERYDAY_LATN."""
     counts: Counter[str] = Counter(w for found in messages for w in set(found))
     floor = EVERYDAY_SHARE * len(messages)
-    return frozenset(w for w, n in counts.items() if n >= floor) | FUNCTION_WORDS
+    return frozenset(w for w, n in counts.items() if n >= floor) | EVERYDAY_LATN
 
 
 def _has_khmer(text: str) -> bool:

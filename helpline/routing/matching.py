@@ -48,7 +48,7 @@ _KHMER_LETTER = re.compile("(?<!\u17d2)[\u1780-\u17b3]")
 # means something: "she hit me", គេវាយខ្ញុំ).
 _EVERYDAY_LATN = """a an and are as at be but by do for from have he her him his i in is it its me my no not
     of on or our she so that the their them then there they this to too us was we were what when with you
-    your im ive hes shes dont cant yes ok okay ke vea neak yeung koat ning nov te ban"""
+    your im ive hes shes dont didnt cant yes ok okay ke vea neak yeung koat ning nov te ban"""
 EVERYDAY_LATN = frozenset(_EVERYDAY_LATN.split())
 _EVERYDAY_KM = """គាត់ ពួកគេ គេ វា នាង ឯង អ្នក យើង ពួកយើង ហើយ នៅ និង ទេ បាទ ចាស ជា មាន ដែល នេះ នោះ ក្នុង ពី ទៅ
     មក បាន ឱ្យ ណាស់ ផង"""
