@@ -235,7 +235,9 @@ else:
     }
 
 # --- Background work ----------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues (helpline/common/queues.py): replies and emails on "default", report builds on
+# "reports", each with its own worker, so a report being built never holds up a child's reply.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports"]}}
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Staff"

@@ -306,7 +306,8 @@ def until(check: Callable[[], bool], seconds: float, what: str, h: Helpline) -> 
 
 
 def children(h: Helpline) -> dict[str, int]:
-    """serve's children by role, from /proc: a restarted child has a new pid."""
+    """serve's children by command line (the server, each worker, the scheduler), from /proc: a
+    restarted child has a new pid."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -317,7 +318,7 @@ def children(h: Helpline) -> dict[str, int]:
         except (OSError, IndexError, ValueError):
             continue
         if parent == h.process.pid:
-            found["worker" if "manage.py worker" in command else "server"] = int(entry.name)
+            found[command] = int(entry.name)
     return found
 
 

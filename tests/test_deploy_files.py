@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import get_commands
+
+from helpline.common import queues
+from helpline.common.management.commands.serve import worker_children
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEPLOY = PROJECT / "deploy"
@@ -65,6 +69,33 @@ def test_the_target_starts_every_role_but_the_optional_pbx_connector() -> None:
         assert (DEPLOY / "systemd" / template).exists(), name
     assert {"helpline-worker.service", "helpline-scheduler.service"} <= set(wants)
     assert sum(name.startswith("helpline-web@") for name in wants) >= 2
+    # Every queue has a worker among the units the target starts, and the replies' worker takes
+    # no report build (a report of minutes would hold up a child's reply).
+    workers = [
+        shlex.split(unit(DEPLOY / "systemd" / name)["Service"]["ExecStart"])
+        for name in wants
+        if "@" not in name and "worker" in name
+    ]
+    assert_every_queue_served(workers)
+
+
+def worker_queues(argv: list[str]) -> str:
+    """The --queue-name a `manage.py worker` command line gives (the worker's default: every queue)."""
+    assert argv[1:3] == ["manage.py", "worker"], argv
+    return argv[argv.index("--queue-name") + 1] if "--queue-name" in argv else queues.EVERY
+
+
+def assert_every_queue_served(workers: list[list[str]]) -> None:
+    served = [worker_queues(argv) for argv in workers]
+    for queue in settings.TASKS["default"]["QUEUES"]:
+        assert any(queues.serves(names, queue) for names in served), f"no worker for the {queue} queue"
+    replies = [names for names in served if queues.serves(names, queues.DEFAULT)]
+    assert replies and not any(queues.serves(names, queues.REPORTS) for names in replies), served
+
+
+def test_serve_runs_a_worker_for_every_queue_and_builds_reports_apart_from_replies() -> None:
+    workers = [list(child.argv) for child in worker_children("python")]
+    assert_every_queue_served(workers)
 
 
 def test_every_compose_service_runs_a_known_command_and_the_servers_share_redis() -> None:
@@ -76,8 +107,15 @@ def test_every_compose_service_runs_a_known_command_and_the_servers_share_redis(
     assert default is not None
     known = uvicorn_options()
     check_command(yaml.safe_load(default.group(1)), known)
-    for name in ("worker", "scheduler", "ami"):
+    for name in ("worker", "report-worker", "scheduler", "ami"):
         check_command(services[name]["command"], known)
+    assert_every_queue_served(
+        [
+            command
+            for command in (service.get("command") for service in services.values())
+            if command and "worker" in command
+        ]
+    )
     assert services["web"]["deploy"]["replicas"] >= 2
     assert services["web"]["environment"]["REDIS_URL"].startswith("redis://")
     migrate = services["migrate"]["command"][-1]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -14,6 +17,7 @@ from helpline.accounts.models import Staff
 from helpline.common.logs import ErrorTally
 from helpline.conversations.models import DeliveryStatus, Direction, Message
 from helpline.operations.models import JobLease
+from helpline.reports.tasks import build_document
 from tests.test_sms_inbound import gateway_env, kannel  # noqa: F401  (the fixture is used by name)
 
 TOKEN = "metrics-token-0123456789"
@@ -33,7 +37,9 @@ def scrape(**headers: str) -> tuple[int, bytes]:
 
 
 @override_settings(METRICS_TOKEN=TOKEN, METRICS_ALLOW=[])
-def test_metrics_show_queue_conversations_outbox_scheduler_worker_and_errors(db: None) -> None:
+def test_metrics_show_queue_conversations_outbox_scheduler_worker_and_errors(
+    db: None, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
     kannel(sender="85511111111", msg_id="m-1", text="hello")
     kannel(sender="85522222222", msg_id="m-2", text="hello")
     Message.objects.filter(direction=Direction.INBOUND).update(created_at=timezone.now())
@@ -44,6 +50,8 @@ def test_metrics_show_queue_conversations_outbox_scheduler_worker_and_errors(db:
         ran_at=timezone.now() - dt.timedelta(minutes=5),
     )
     logging.getLogger("helpline.test").error("a failure worth counting")
+    with django_capture_on_commit_callbacks(execute=True):
+        build_document.enqueue(str(uuid.uuid4()))
     status, body = scrape(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert status == 200
     found = samples(body)
@@ -54,7 +62,12 @@ def test_metrics_show_queue_conversations_outbox_scheduler_worker_and_errors(db:
     assert queued == 2 and found[("helpline_outbox_backlog", ())] == queued
     # Ran five minutes ago on a short interval: about five minutes behind.
     assert found[("helpline_scheduler_lag_seconds", (("job", "routing.offers"),))] > 200
-    assert ("helpline_worker_lag_seconds", ()) in found and ("helpline_worker_queue", ()) in found
+    # A report build waits on its own queue; nothing waits for the replies' worker.
+    assert found[("helpline_worker_queue", (("queue", "reports"),))] == 1
+    assert found[("helpline_worker_queue", (("queue", "default"),))] == 0
+    assert found[("helpline_worker_lag_seconds", (("queue", "default"),))] == 0
+    for queue in ("default", "reports"):
+        assert found[("helpline_worker_up", (("queue", queue),))] == 0  # no worker beats here
     assert found[("helpline_errors_total", (("area", "helpline"), ("type", "logged")))] >= 1
     assert b"85511111111" not in body and b"hello" not in body
 

@@ -13,7 +13,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from helpline.accounts.models import Staff
@@ -28,6 +27,7 @@ from tests.case_factories import open_case
 from tests.referral_factories import referral
 from tests.servers import free_port
 from tests.smtp import Mailbox, smtp_server
+from tests.workers import run_replies_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker runs its own transactions
 
@@ -39,19 +39,6 @@ def mailbox(settings: Any) -> Iterator[Mailbox]:
             setattr(settings, name, value)
         settings.PUBLIC_URL = "https://helpline.example.org"
         yield box
-
-
-def run_worker() -> None:
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="send-test",
-        excluded_queue_names=[],
-    ).run()
 
 
 def sent_link(counsellor: Staff) -> tuple[Referral, ReferralToken]:
@@ -73,7 +60,7 @@ def test_a_sent_link_says_when_it_was_sent(
     ref, token = sent_link(counsellor)
     client = client_for(counsellor)
     assert 'data-send-state="queued"' in links_section(client, ref)
-    run_worker()
+    run_replies_worker()
     mailbox.wait_for(1)
     token.refresh_from_db()
     assert (token.send_state, token.send_attempts) == (SendState.SENT, 1) and token.sent_at is not None
@@ -85,7 +72,7 @@ def test_a_refusing_server_leaves_the_link_failed_and_the_scheduler_sends_it_aga
 ) -> None:
     mailbox.refusing = True
     ref, token = sent_link(counsellor)
-    run_worker()
+    run_replies_worker()
     token.refresh_from_db()
     assert token.send_state == SendState.FAILED and token.send_failed_at is not None
     assert token.send_retry_at is not None and token.send_retry_at > token.send_failed_at
@@ -98,7 +85,7 @@ def test_a_refusing_server_leaves_the_link_failed_and_the_scheduler_sends_it_aga
     assert partner_links_resend(now=token.send_retry_at - dt.timedelta(seconds=1)) == 0  # not yet
     mailbox.refusing = False
     assert partner_links_resend(now=token.send_retry_at) == 1
-    run_worker()
+    run_replies_worker()
     [message] = mailbox.wait_for(1)
     assert ref.number in message["Subject"]
     token.refresh_from_db()
@@ -113,7 +100,7 @@ def test_after_the_last_attempt_the_link_stays_failed_and_says_so(
     ref, token = sent_link(counsellor)
     waits = []
     for _attempt in range(MAX_SEND_ATTEMPTS):
-        run_worker()
+        run_replies_worker()
         token.refresh_from_db()
         assert token.send_state == SendState.FAILED
         if token.send_retry_at is None:
@@ -137,7 +124,7 @@ def test_a_send_whose_worker_was_killed_is_sent_again(mailbox: Mailbox, counsell
     )
     assert partner_links_resend(now=timezone.now() - STALE_SENDING + dt.timedelta(minutes=5)) == 0  # too soon
     assert partner_links_resend() == 1
-    run_worker()
+    run_replies_worker()
     mailbox.wait_for(1)
     token.refresh_from_db()
     assert (token.send_state, token.send_attempts) == (SendState.SENT, 2)

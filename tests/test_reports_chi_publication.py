@@ -23,7 +23,7 @@ from helpline.reports.rollups import rollups_refresh
 from helpline.reports.suppression import suppress
 from tests import report_factories as rf
 from tests.factories import persona
-from tests.test_reports_documents import run_worker
+from tests.workers import run_reports_worker
 
 UTC = dt.UTC
 ASKED = {"year": "2025"}
@@ -63,7 +63,7 @@ def test_a_data_officer_asks_for_the_figures_for_publication_and_downloads_them_
     page = client.get(asked["Location"]).content.decode()
     assert "<progress" in page and 'hx-trigger="every' in page  # being prepared: the page polls
 
-    run_worker()
+    run_reports_worker()
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     polled = client.get(asked["Location"], HTTP_HX_REQUEST="true").content.decode()
     download_url = reverse("reports:document_download", args=[document.pk])

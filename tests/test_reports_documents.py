@@ -19,7 +19,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
@@ -37,22 +36,10 @@ from helpline.reports.tasks import ABANDONED_AFTER, _progress, documents_abandon
 from helpline.reports.views_documents import DocumentForm
 from tests import report_factories as rf
 from tests.factories import persona
+from tests.workers import run_reports_worker
 
 UTC = dt.UTC
 MONTHLY = {"kind": "monthly", "year": "2025", "month": "6", "language": "en"}
-
-
-def run_worker() -> None:
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="reports-test",
-        excluded_queue_names=[],
-    ).run()
 
 
 @pytest.fixture
@@ -97,7 +84,7 @@ def test_a_data_officer_asks_for_the_monthly_report_and_downloads_it(
     asked = AuditEvent.objects.get(action=AuditAction.REPORT_PDF_GENERATE)
     assert asked.actor == officer and asked.detail["kind"] == "monthly"
 
-    run_worker()
+    run_reports_worker()
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     polled = client.get(
         reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true"
@@ -389,7 +376,7 @@ def test_a_build_cut_off_with_its_worker_runs_again_and_finishes_once(
     _cut_off(document, workers=["killed"], progress=40)
 
     assert recover_orphaned_tasks() == {"rerun": 1, "failed": 0}
-    run_worker()
+    run_reports_worker()
     document.refresh_from_db()
     assert (document.status, document.progress) == (DocumentStatus.DONE, 100)
     assert bytes(document.pdf).startswith(b"%PDF")
@@ -434,7 +421,7 @@ def test_a_document_lost_on_its_way_is_said_to_have_failed_and_is_never_built_la
     polled = client.get(reverse("reports:document", args=[stuck.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in polled and "could not be prepared" in polled
 
-    run_worker()  # the queued tasks run late: the failed two stay failed, the fresh one is built
+    run_reports_worker()  # the queued tasks run late: the failed two stay failed, the fresh one is built
     statuses = dict(ReportDocument.objects.values_list("pk", "status"))
     assert statuses == {lost.pk: "failed", stuck.pk: "failed", fresh.pk: "done"}
     assert documents_abandoned_fail() == 0

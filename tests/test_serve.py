@@ -75,8 +75,10 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def worker_pids(serve: Served) -> set[int]:
-    return {pid for pid in descendants(serve.process.pid) if "manage.py worker" in command_line(pid)}
+def worker_pids(serve: Served, queue: str = "") -> set[int]:
+    """serve's workers, or the one for `queue` (each queue has its own)."""
+    wanted = f"manage.py worker --interval 1 --queue-name {queue}" if queue else "manage.py worker"
+    return {pid for pid in descendants(serve.process.pid) if wanted in command_line(pid)}
 
 
 def scheduler_pids(serve: Served) -> set[int]:
@@ -134,7 +136,7 @@ def test_kill_9_of_serve_leaves_no_process_and_frees_the_port(tmp_path: Path) ->
         wait_for(lambda: worker_pids(serve), 20, "the worker runs", serve.log)
         wait_for(lambda: scheduler_pids(serve), 20, "the scheduler runs", serve.log)
         tree = descendants(serve.process.pid)
-        assert len(tree) >= 3  # the server, the worker and the scheduler at least
+        assert len(tree) >= 4  # the server, two workers and the scheduler at least
         # A child in a chat holds a socket open: the server must not wait for it to go.
         with connect(f"ws://127.0.0.1:{serve.port}/ws/chat/", origin=serve.url) as chat:
             chat.send(json.dumps({"type": "start", "language": "km"}))
@@ -147,14 +149,16 @@ def test_kill_9_of_serve_leaves_no_process_and_frees_the_port(tmp_path: Path) ->
 
 def test_a_worker_that_dies_is_started_again_and_the_server_keeps_answering(tmp_path: Path) -> None:
     with serving(tmp_path) as serve:
-        wait_for(lambda: worker_pids(serve), 20, "the worker runs", serve.log)
-        (first,) = worker_pids(serve)
+        wait_for(lambda: len(worker_pids(serve)) == 2, 20, "both workers run", serve.log)
+        (first,) = worker_pids(serve, "default")
+        (reports,) = worker_pids(serve, "reports")
         time.sleep(6)  # past the first-start window, in which a failure stops everything
         os.kill(first, signal.SIGKILL)
         with urllib.request.urlopen(serve.url + "/healthz", timeout=5) as response:
             assert response.status == 200
-        wait_for(lambda: worker_pids(serve) - {first}, 20, "a new worker started", serve.log)
+        wait_for(lambda: worker_pids(serve, "default") - {first}, 20, "a new worker started", serve.log)
         assert serve.process.poll() is None
+        assert worker_pids(serve, "reports") == {reports}  # the other worker ran on
         assert "worker stopped (exit -9); starting it again in 1 s" in serve.log.read_text()
         # The worker started again dies with serve too.
         tree = descendants(serve.process.pid)

@@ -59,6 +59,9 @@ class WorkerBeat(models.Model):
     worker whose beat stopped was cut off (killed, power lost) and is recovered by the scheduler."""
 
     worker_id = models.CharField(max_length=64, primary_key=True)
+    # What it serves, as given to --queue-name ("*": every queue): the sending warning asks whether
+    # a worker for replies is alive, not any worker (helpline/common/queues.py).
+    queues = models.CharField(max_length=200, default="*")
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField(db_index=True)
 

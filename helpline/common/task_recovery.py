@@ -19,6 +19,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from helpline.common.models import WorkerBeat
+from helpline.common.queues import serves
 
 log = logging.getLogger("helpline.worker")
 
@@ -61,13 +62,20 @@ def may_run_again(task_path: str) -> bool:
     return task_path in _RERUNNABLE
 
 
-def beat(worker_id: str, started_at: dt.datetime) -> None:
-    defaults = {"seen_at": timezone.now(), "started_at": started_at}
+def beat(worker_id: str, started_at: dt.datetime, queues: str = "*") -> None:
+    defaults = {"seen_at": timezone.now(), "started_at": started_at, "queues": queues}
     WorkerBeat.objects.update_or_create(worker_id=worker_id, defaults=defaults)
 
 
 def beat_stop(worker_id: str) -> None:
     WorkerBeat.objects.filter(worker_id=worker_id).delete()
+
+
+def worker_alive(queue: str, now: dt.datetime | None = None) -> bool:
+    """Whether a worker that takes tasks of `queue` beat within LOST_AFTER."""
+    now = now or timezone.now()
+    beating = WorkerBeat.objects.filter(seen_at__gte=now - LOST_AFTER).values_list("queues", flat=True)
+    return any(serves(names, queue) for names in beating)
 
 
 def recover_orphaned_tasks() -> dict[str, int]:

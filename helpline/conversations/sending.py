@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from helpline.common.models import WorkerBeat
+from helpline.common import queues
 from helpline.common.panels import Panel
-from helpline.common.task_recovery import LOST_AFTER
+from helpline.common.task_recovery import worker_alive
 from helpline.conversations.models import DeliveryStatus, Direction, Message
 
 # A reply still waiting after this long is late (the worker sends within seconds when it runs).
@@ -22,7 +22,7 @@ LATE_AFTER = dt.timedelta(seconds=60)
 class Sending:
     waiting: int  # replies not yet handed to the gateway
     oldest_seconds: int  # how long the oldest of them has waited
-    worker_running: bool  # a background worker beat within LOST_AFTER
+    worker_running: bool  # a worker serving the replies' queue beat within LOST_AFTER
 
     @property
     def delayed(self) -> bool:
@@ -39,7 +39,7 @@ def sending_state(now: dt.datetime | None = None) -> Sending:
     return Sending(
         waiting=pending.count() if oldest is not None else 0,
         oldest_seconds=max(0, int((now - oldest).total_seconds())) if oldest is not None else 0,
-        worker_running=WorkerBeat.objects.filter(seen_at__gte=now - LOST_AFTER).exists(),
+        worker_running=worker_alive(queues.DEFAULT, now),
     )
 
 

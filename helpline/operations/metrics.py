@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count, Min
+from django.db.models import Case, Count, F, Min, Q, When
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from helpline.common import queues
 from helpline.common.logs import ErrorTally
+from helpline.common.task_recovery import worker_alive
 from helpline.contacts.models import Channel
 from helpline.conversations.models import Conversation, DeliveryStatus, Message
 from helpline.conversations.models import Direction as MessageDirection
@@ -84,14 +86,40 @@ def _scheduler(now: dt.datetime) -> Iterator[Metric]:
 
 
 def _worker(now: dt.datetime) -> Iterator[Metric]:
-    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY, run_after__lte=now)
-    figures = ready.order_by().aggregate(n=Count("id"), first=Min("run_after"))
-    yield GaugeMetricFamily("helpline_worker_queue", "Background tasks due and not yet started", figures["n"])
-    yield GaugeMetricFamily(
-        "helpline_worker_lag_seconds",
-        "How long the oldest due background task has waited",
-        _age(now, figures["first"]),
+    # A task queued to run at once is stored with run_after at the end of time (django-tasks-db's
+    # ready()): it has waited since it was queued; a delayed one since it fell due.
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+        Q(run_after=get_date_max()) | Q(run_after__lte=now)
     )
+    waiting_since = Case(When(run_after=get_date_max(), then=F("enqueued_at")), default=F("run_after"))
+    by_queue = {
+        row["queue_name"]: row
+        for row in ready.order_by().values("queue_name").annotate(n=Count("id"), first=Min(waiting_since))
+    }
+    # Each queue has its own worker (helpline/common/queues.py): a lag on "default" is replies
+    # waiting, on "reports" a report build waiting, and one can stall while the other runs.
+    backlog = GaugeMetricFamily(
+        "helpline_worker_queue", "Background tasks due and not yet started, by queue", labels=["queue"]
+    )
+    lag = GaugeMetricFamily(
+        "helpline_worker_lag_seconds",
+        "How long the oldest due background task has waited, by queue",
+        labels=["queue"],
+    )
+    for queue in sorted(set(queues.ALL) | set(by_queue)):
+        row = by_queue.get(queue, {"n": 0, "first": None})
+        backlog.add_metric([queue], row["n"])
+        lag.add_metric([queue], _age(now, row["first"]))
+    yield backlog
+    yield lag
+    alive = GaugeMetricFamily(
+        "helpline_worker_up",
+        "Whether a worker serving the queue beat within 30 seconds (1) or not (0)",
+        labels=["queue"],
+    )
+    for queue in queues.ALL:
+        alive.add_metric([queue], 1.0 if worker_alive(queue, now) else 0.0)
+    yield alive
     failed = GaugeMetricFamily(
         "helpline_worker_failed_tasks", "Background tasks that failed, by exception type", labels=["type"]
     )

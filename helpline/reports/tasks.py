@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
+from helpline.common import queues
 from helpline.common.task_recovery import rerunnable, task_given_up
 from helpline.reports.chi import chi_csv
 from helpline.reports.models_documents import DocumentKind, DocumentStatus, ReportDocument
@@ -65,7 +66,8 @@ def _built(document: ReportDocument) -> bytes:
     )
 
 
-@task()
+# On a queue of its own: a build can take minutes, and the default queue's worker sends replies.
+@task(queue_name=queues.REPORTS)
 def build_document(document_id: str) -> str:
     """Queued: build it. Running: a run cut off with its worker (the scheduler runs the task once
     more, helpline.common.task_recovery): build it again from the start. Done or failed: nothing."""

@@ -1,4 +1,4 @@
-"""Serve HTTP and websockets (uvicorn) together with the background worker and the scheduler;
+"""Serve HTTP and websockets (uvicorn) together with the background workers and the scheduler;
 Ctrl-C stops them all.
 
 `serve` supervises its children: one that dies is started again after a back-off, while the others
@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from helpline.common import queues
 from helpline.common.supervise import Child, Supervisor
 
 SERVER_FIRST_START_SECONDS = 30.0
@@ -55,6 +56,15 @@ def server_argv(python: str, *, host: str, port: int, workers: int) -> list[str]
     return argv
 
 
+def worker_children(python: str) -> list[Child]:
+    """A worker for the replies and emails, and one for report builds."""
+    named = {queues.DEFAULT: "worker", queues.REPORTS: "report worker"}
+    return [
+        Child(named[queue], [python, "manage.py", "worker", "--interval", "1", "--queue-name", queue])
+        for queue in queues.ALL
+    ]
+
+
 def answers(host: str, port: int) -> bool:
     """Whether something accepts connections on the port (an address that listens everywhere is
     asked on this machine's loopback)."""
@@ -84,9 +94,10 @@ class Command(BaseCommand):
                 # later is started again. (It waits out a database outage: nothing makes it exit then.)
                 first_start_seconds=SERVER_FIRST_START_SECONDS,
             ),
-            # Helpline's worker: django-tasks' db_worker that waits out a database outage, and never
-            # runs in a reloader's child (which would outlive a signal to its parent).
-            Child("worker", [python, "manage.py", "worker", "--interval", "1"]),
+            # Helpline's workers: django-tasks' db_worker that waits out a database outage, and never
+            # runs in a reloader's child (which would outlive a signal to its parent). One per queue,
+            # so a report being built never holds up a child's reply (helpline/common/queues.py).
+            *worker_children(python),
             # Periodic work (offer expiry, chat sweeps) runs here, never in a page view. Its live
             # pushes reach the server's sockets through Redis (REDIS_URL) or, without it, through
             # the server's relay (helpline/common/live_relay.py).

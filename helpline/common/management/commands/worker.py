@@ -23,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.management.commands.db_worker import Worker
 
 from helpline.common.outage import database_unavailable
+from helpline.common.queues import EVERY
 from helpline.common.task_recovery import BEAT_SECONDS, beat, beat_stop
 
 log = logging.getLogger("helpline.worker")
@@ -37,7 +38,7 @@ class SteadyWorker(Worker):
         started_at = timezone.now()
         while not stop.is_set():
             try:
-                beat(self.worker_id, started_at)
+                beat(self.worker_id, started_at, ",".join(self.queue_names))
             except Exception as exc:  # an outage: the next beat tries again
                 log.debug("worker beat not recorded: %s", exc)
             finally:
@@ -78,6 +79,12 @@ class SteadyWorker(Worker):
 
 class Command(DbWorkerCommand):
     help = "Run the background worker; it waits out a database outage instead of exiting."
+
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        # Started without --queue-name, a worker serves every queue, so a deployment that runs one
+        # worker loses no task; `serve` and the units run one per queue (helpline/common/queues.py).
+        parser.set_defaults(queue_name=EVERY)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.configure_logging(options["verbosity"])
