@@ -26,7 +26,7 @@ from helpline.contacts.models import Channel, Contact, Status, Urgency
 from helpline.contacts.services import contact_take
 from helpline.conversations.chat import chat_receive, chat_start
 from helpline.conversations.previews import shorten
-from helpline.conversations.services import text_receive
+from helpline.conversations.services import text_receive, text_reply
 from helpline.routing import queue
 from helpline.routing.models import DeclinedOffer, Offer, PresenceState
 from helpline.routing.selectors import waiting_queue
@@ -454,3 +454,41 @@ def test_a_text_routes_the_queue_when_it_opens_a_contact_or_triage_finds_somethi
     with django_capture_on_commit_callbacks(execute=True):
         second = sms(2)  # a new contact: routed at once
     assert set(offered_to(counsellor)) == {contact, second}
+
+
+def test_a_counsellor_writing_to_one_child_is_not_set_away_when_another_offer_lapses(
+    counsellor: Staff,
+) -> None:
+    """Busy in a chat taken before the second offer was made, they let that offer run out while
+    they write: it goes back to the queue, and they stay Available for the next contact."""
+    first = sms(1)
+    queue.presence_set(counsellor, PresenceState.AVAILABLE)
+    [offer] = queue.route()
+    queue.offer_accept(counsellor, offer.contact)
+    assert offer.contact == first
+    second = sms(2)
+    [later] = queue.route()
+    assert later.contact == second and later.staff == counsellor
+    text_reply(counsellor, contact=first, text="ខ្ញុំនៅទីនេះ")  # writing to the first child
+    queue.route(now=later.expires_at + dt.timedelta(seconds=1))
+    assert queue.presence_of(counsellor).state == PresenceState.AVAILABLE
+    assert Contact.objects.get(pk=second.pk).status == Status.WAITING
+    assert AuditEvent.objects.filter(
+        action="offer.expired", actor=counsellor, record_id=str(second.pk)
+    ).exists()
+
+
+def test_a_counsellor_whose_last_reply_is_minutes_old_is_set_away_when_an_offer_lapses(
+    counsellor: Staff,
+) -> None:
+    first = sms(1)
+    queue.presence_set(counsellor, PresenceState.AVAILABLE)
+    [offer] = queue.route()
+    queue.offer_accept(counsellor, offer.contact)
+    text_reply(counsellor, contact=first, text="ខ្ញុំនៅទីនេះ")
+    sms(2)
+    [later] = queue.route()
+    # Nothing written to anyone for longer than DESK_RECENT when it lapses: an empty chair.
+    queue.route(now=timezone.now() + queue.DESK_RECENT + dt.timedelta(seconds=1))
+    assert not Offer.objects.filter(pk=later.pk).exists()
+    assert queue.presence_of(counsellor).state == PresenceState.AWAY

@@ -12,8 +12,12 @@ class ConversationsConfig(AppConfig):
         from helpline.common import live
         from helpline.conversations.chat import forget_keywords
         from helpline.conversations.models import BlockedKeyword
+        from helpline.conversations.selectors import replied_since
+        from helpline.routing.queue import desk_activity_register
 
         access_changed.connect(live.access_changed, dispatch_uid="live-access-changed")
+        # A counsellor replying to one child is at the desk when another child's offer lapses.
+        desk_activity_register(replied_since)
 
         post_save.connect(forget_keywords, sender=BlockedKeyword, dispatch_uid="forget-keywords")
         post_delete.connect(forget_keywords, sender=BlockedKeyword, dispatch_uid="forget-keywords-del")

@@ -5,7 +5,7 @@ returns to the queue."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -103,6 +103,28 @@ def _declined_pairs(now: dt.datetime) -> set[tuple[object, object]]:
     return set(DeclinedOffer.objects.filter(declined_at__gte=since).values_list("contact_id", "staff_id"))
 
 
+# A counsellor who replied in a conversation this recently is at the desk, busy with a child, even
+# if an offer of another contact lapsed while they typed (a reply can take minutes to write).
+DESK_RECENT = dt.timedelta(minutes=3)
+# Upper layers record what a counsellor does at the desk (conversations: replies written) and say
+# whether they did something since a moment; routing reads them through these checks, registered
+# at start-up, since it may not import those layers.
+DeskActivity = Callable[[Staff, dt.datetime], bool]
+_desk_activity: list[DeskActivity] = []
+
+
+def desk_activity_register(check: DeskActivity) -> None:
+    if check not in _desk_activity:
+        _desk_activity.append(check)
+
+
+def _at_the_desk(staff: Staff, offered_at: dt.datetime, now: dt.datetime) -> bool:
+    """They took a contact since the offer was made, or wrote to a child a moment ago: busy, not away."""
+    if _answered_since(staff, offered_at):
+        return True
+    return any(check(staff, now - DESK_RECENT) for check in _desk_activity)
+
+
 def _answered_since(staff: Staff, since: dt.datetime) -> bool:
     """They took (or were handed) a contact after this moment: someone is at the desk. Taking one
     stamps it (`updated_at`) even when it was answered before and went back to the queue."""
@@ -112,8 +134,8 @@ def _answered_since(staff: Staff, since: dt.datetime) -> bool:
 def expire_offers(now: dt.datetime) -> int:
     """Offers not taken in time go back to the queue; the counsellor who missed one is set away,
     so the next contact is not offered to an empty chair, and told how many they missed. One who
-    took another contact since the offer was made is busy with it, not away: their offer simply
-    lapses."""
+    took another contact since the offer was made, or is writing to a child in another conversation,
+    is busy, not away: their offer simply lapses."""
     expired = list(Offer.objects.filter(expires_at__lte=now).select_related("staff"))
     by_staff: dict[object, list[Offer]] = {}
     for offer in expired:
@@ -129,8 +151,9 @@ def expire_offers(now: dt.datetime) -> int:
             audit_record(
                 staff, action=AuditAction.OFFER_EXPIRED, record_type="contact", record_id=offer.contact_id
             )
-        # Answered since the newest of them: at the desk since every one was made.
-        if lapsed and not _answered_since(staff, max(o.offered_at for o in lapsed)):
+        # Answered since the newest of them (at the desk since every one was made), or replying
+        # to a child in another conversation: the offer lapses and goes to someone else.
+        if lapsed and not _at_the_desk(staff, max(o.offered_at for o in lapsed), now):
             presence_set(staff, PresenceState.AWAY, missed_offers=len(lapsed))
         lapsed_total += len(lapsed)
     return lapsed_total
