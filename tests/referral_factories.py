@@ -20,6 +20,7 @@ def term(vocabulary: str, code: str) -> Term:
 def partner(
     name: str = "Safe Haven Phnom Penh",
     *,
+    name_km: str = "",
     services: tuple[str, ...] = ("shelter",),
     provinces: tuple[str, ...] = ("phnom_penh",),
     assessment: str = Assessment.APPROVED,
@@ -28,7 +29,13 @@ def partner(
     email: str = "referrals@safehaven.example.org",
 ) -> Partner:
     made = Partner.objects.create(
-        name=name, assessment=assessment, min_age=min_age, max_age=max_age, email=email, phone="+85523555123"
+        name=name,
+        name_km=name_km,
+        assessment=assessment,
+        min_age=min_age,
+        max_age=max_age,
+        email=email,
+        phone="+85523555123",
     )
     made.services.set([term(Vocabulary.SERVICE, code) for code in services])
     made.provinces.set([term(Vocabulary.PROVINCE, code) for code in provinces])

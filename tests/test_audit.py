@@ -4,6 +4,7 @@ supervisors and administrators (and that browsing is itself audited)."""
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Callable
 from io import StringIO
@@ -155,6 +156,25 @@ def test_supervisor_browses_and_filters_and_browsing_is_audited(
     assert len(shown) == 3 and all(e.actor_label == "counsellor" for e in shown)
     browse = AuditEvent.objects.filter(action="audit.browse", actor=supervisor).latest("seq")
     assert browse.detail["actor"] == "counsellor"
+
+
+def test_a_rows_number_time_and_address_keep_to_one_line(
+    supervisor: Staff, counsellor: Staff, client_for: ClientFor
+) -> None:
+    # At 1366 pixels the number column wrapped digit by digit ("29" over "0"): such cells carry a
+    # class whose rule keeps them whole (tests/browser/test_small_things.py measures the page).
+    from pathlib import Path
+
+    from django.conf import settings
+
+    write_events(1, actor=counsellor)
+    event = AuditEvent.objects.latest("seq")
+    page = client_for(supervisor).get("/audit/", {"action": "training."}).content.decode()
+    assert f'<td class="num">{event.seq}</td>' in page
+    assert page.count('<td class="num">') == 3  # number, time, IP address of the one row
+    css = (Path(settings.BASE_DIR) / "helpline/static/helpline/helpline.css").read_text()
+    rule = re.search(r"main :is\(td, th\)\.num \{([^}]*)\}", css)
+    assert rule is not None and "white-space: nowrap" in rule[1] and "tabular-nums" in rule[1]
 
 
 def test_counsellor_may_not_browse_the_audit_trail(counsellor: Staff, client_for: ClientFor) -> None:

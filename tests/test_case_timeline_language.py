@@ -21,6 +21,7 @@ from helpline.cases import services
 from helpline.cases.erasure import cases_erase
 from helpline.cases.models import Case, CaseEvent, EventKind
 from tests.case_factories import open_case
+from tests.referral_factories import partner
 from tests.test_referral_portal import act, make_link, partner_client
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,31 @@ def test_a_partners_answer_on_the_english_portal_reads_in_khmer_and_in_english(
 
     english_page = timeline(client_for, counsellor, "en", ref.case)
     assert english in english_page and ACCEPTED_KM not in english_page
+
+
+def test_the_partner_is_named_in_the_readers_language_as_on_the_referral_page(
+    counsellor: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    # The Khmer timeline named the partner by its English name, where the referral page used its Khmer one.
+    khmer_name, english_name = "មជ្ឈមណ្ឌលសុវត្ថិភាព zq7", "Safe Haven zq7"
+    ref, _token, value = make_link(counsellor, to=partner(english_name, name_km=khmer_name))
+    assert act(partner_client(), value, "accepted", note="zq7 we will call her", lang="en").status_code == 302
+
+    khmer_page = timeline(client_for, supervisor, "km", ref.case)
+    assert f"{ref.number} ទៅ {khmer_name}៖" in khmer_page and english_name not in khmer_page
+    detail = reverse("referrals:referral_detail", kwargs={"referral_id": ref.pk})
+    assert khmer_name in client_for(supervisor).get(detail).content.decode()
+
+    english_page = timeline(client_for, counsellor, "en", ref.case)
+    assert f"{ref.number} to {english_name}: Accepted" in english_page and khmer_name not in english_page
+
+
+def test_a_partner_without_a_khmer_name_keeps_its_name_in_khmer(
+    counsellor: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    ref, _token, value = make_link(counsellor, to=partner("Safe Haven zq8"))
+    assert act(partner_client(), value, "accepted", lang="en").status_code == 302
+    assert "Safe Haven zq8" in timeline(client_for, supervisor, "km", ref.case)
 
 
 def test_a_khmer_counsellors_entry_reads_in_english(

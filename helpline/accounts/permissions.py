@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from helpline.accounts.models import Role
 
 
@@ -47,6 +50,46 @@ class Permission(StrEnum):
     DATA_REQUESTS = "data_requests"  # serve a person's request to see or erase what is held about them
     FEEDBACK = "feedback"  # record feedback and complaints; see those one recorded or owns
     FEEDBACK_MANAGE = "feedback_manage"  # work every complaint (never one about oneself), own them
+
+
+# What each permission gives, as a person reads it: a refusal on the audit page names the one the
+# role lacked. The refusal itself keeps the code (the audit chain's hash covers it); a permission
+# added without a name here fails tests/test_audit_permission_names.py.
+PERMISSION_NAMES: dict[Permission, Promise] = {
+    Permission.HOME: _("Home page"),
+    Permission.CLIENT_DATA: _("Client records"),
+    Permission.STATISTICS: _("Statistics"),
+    Permission.AUDIT_BROWSE: _("Audit trail"),
+    Permission.STAFF_MANAGE: _("Managing staff"),
+    Permission.API_TOKENS_MANAGE: _("Managing integration tokens"),
+    Permission.CONSOLE: _("Console"),
+    Permission.CONTACT_SEARCH: _("Searching every contact"),
+    Permission.CONTACT_EXPORT: _("Exporting contacts"),
+    Permission.CONTACT_CORRECT_ANY: _("Correcting another counsellor's contact"),
+    Permission.CALLER_REVEAL: _("Showing a caller's number"),
+    Permission.CALL_BACK: _("Calling a caller back"),
+    Permission.TAXONOMY_MANAGE: _("Managing code lists"),
+    Permission.SERVICE_SETTINGS: _("Service settings"),
+    Permission.TRIAGE_REVIEW: _("Reviewing risk triage"),
+    Permission.WALLBOARD: _("Wallboard"),
+    Permission.ASSIGN: _("Assigning contacts"),
+    Permission.STAFF_EXTENSIONS: _("Phone extensions"),
+    Permission.CASES: _("Cases"),
+    Permission.CASE_SUPERVISE: _("Supervising cases"),
+    Permission.CASE_ASSIGN: _("Assigning cases"),
+    Permission.PARTNERS: _("Partner directory"),
+    Permission.PARTNERS_MANAGE: _("Managing partners"),
+    Permission.PARTNER_UNSUSPEND: _("Lifting a partner's suspension"),
+    Permission.ROTA: _("Rota"),
+    Permission.ROTA_MANAGE: _("Building the rota"),
+    Permission.QUALITY_REVIEW: _("Quality review"),
+    Permission.DEBRIEFS: _("Debriefs"),
+    Permission.DEBRIEF_HOLD: _("Holding debriefs"),
+    Permission.RETENTION_MANAGE: _("Retention periods"),
+    Permission.DATA_REQUESTS: _("Requests about a person's records"),
+    Permission.FEEDBACK: _("Feedback and complaints"),
+    Permission.FEEDBACK_MANAGE: _("Working every complaint"),
+}
 
 
 _ALL_ROLES = frozenset(Role)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from helpline.accounts.models import Role
+from helpline.accounts.permissions import PERMISSION_NAMES, Permission
 from helpline.accounts.vetting import VETTING_REASONS
 from helpline.audit.actions import AuditAction
 from helpline.common.actors import SYSTEM_ACTORS
@@ -77,6 +78,15 @@ def record_type_label(record_type: str) -> str:
     """The record type's name in the active language; one not named here as it was stored."""
     name = RECORD_TYPES.get(record_type)
     return str(name) if name is not None else record_type
+
+
+def permission_label(code: str) -> str:
+    """What a refused permission gives, in the active language; a code no permission has (one
+    since removed) as it was stored."""
+    try:
+        return str(PERMISSION_NAMES[Permission(code)])
+    except (ValueError, KeyError):
+        return code
 
 
 # The roles rows carry beside the staff roles: a part of the system acting on its own, an API token.
@@ -175,7 +185,7 @@ def reason_label(reason: str) -> str:
     if match := _ROLE_LACKS.match(reason):
         return _("The role “%(role)s” does not give “%(permission)s”.") % {
             "role": role_label(match[1]),
-            "permission": match[2],
+            "permission": permission_label(match[2]),
         }
     if match := _TOKEN_LACKS.match(reason):
         return _("The token lacks the scope “%(scopes)s”.") % {"scopes": match[1]}

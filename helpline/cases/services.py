@@ -140,14 +140,17 @@ def case_record_referral(
     referral: str,
     partner: str,
     status: str,
+    partner_km: str = "",
     note: str = "",
     by: str = "",
     at: dt.datetime | None = None,
 ) -> None:
     """A referral's step on the case timeline (helpline.referrals writes the referral itself, in
-    the same transaction, and renders its `line` codes for the reader: timeline.LINES). `note`:
-    words the partner typed, kept as typed. `by`: who acted when no staff member did ("partner",
-    "scheduler"); `at`: when the step happened, if not now (history written afterwards: demo data)."""
+    the same transaction, and renders its `line` codes for the reader: timeline.LINES). `partner`,
+    `partner_km`: the partner's name and its Khmer name if it has one, so that each reader sees
+    the name of their language. `note`: words the partner typed, kept as typed. `by`: who acted
+    when no staff member did ("partner", "scheduler"); `at`: when the step happened, if not now
+    (history written afterwards: demo data)."""
     record_event(
         case,
         actor,
@@ -158,6 +161,7 @@ def case_record_referral(
         line=line,
         referral=referral,
         partner=partner,
+        partner_km=partner_km,
         status=status,
     )
 

@@ -153,6 +153,7 @@ def referral_move(
             line=timeline.STATUS,
             referral=referral.number,
             partner=referral.partner.name,
+            partner_km=referral.partner.name_km,
             status=to,
             by=by,
             at=now,

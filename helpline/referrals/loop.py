@@ -124,6 +124,7 @@ def _alert(referral: Referral, now: dt.datetime) -> None:
         line=timeline.OVERDUE,
         referral=referral.number,
         partner=referral.partner.name,
+        partner_km=referral.partner.name_km,
         status=referral.status,
     )
     audit_record(
@@ -207,6 +208,7 @@ def _step(referral: Referral, kind: str, actor: Staff | None, at: dt.datetime, l
         line=line,
         referral=referral.number,
         partner=referral.partner.name,
+        partner_km=referral.partner.name_km,
         status=referral.status,
         at=at,
     )

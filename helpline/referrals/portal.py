@@ -133,6 +133,7 @@ def portal_note(token: ReferralToken, *, note: str, request: HttpRequest | None 
             line=timeline.PARTNER_NOTE,
             referral=referral.number,
             partner=referral.partner.name,
+            partner_km=referral.partner.name_km,
             note=text,
             status=referral.status,
             by="partner",

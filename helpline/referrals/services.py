@@ -104,6 +104,7 @@ def _timeline(
         line=line,
         referral=referral.number,
         partner=referral.partner.name,
+        partner_km=referral.partner.name_km,
         status=referral.status,
         by=by,
         at=at,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from helpline.cases.timeline import LineRenderer, label
@@ -21,10 +22,19 @@ RESUMED = "referral_resumed"
 PARTNER_NOTE = "referral_partner_note"
 
 
+def partner_name(detail: Mapping[str, str]) -> str:
+    """The partner's Khmer name for a reader in Khmer when it has one, else its name (an entry
+    written before the Khmer name was kept has only the name)."""
+    khmer = detail.get("partner_km", "")
+    if khmer and (get_language() or "km").startswith("km"):
+        return khmer
+    return detail.get("partner", "")
+
+
 def _to(detail: Mapping[str, str], what: str) -> str:
     return _("%(number)s to %(partner)s: %(what)s") % {
         "number": detail.get("referral", ""),
-        "partner": detail.get("partner", ""),
+        "partner": partner_name(detail),
         "what": what,
     }
 
@@ -32,13 +42,13 @@ def _to(detail: Mapping[str, str], what: str) -> str:
 def _overdue(detail: Mapping[str, str], summary: str) -> str:
     return _("%(number)s to %(partner)s: not acknowledged in time") % {
         "number": detail.get("referral", ""),
-        "partner": detail.get("partner", ""),
+        "partner": partner_name(detail),
     }
 
 
 def _partner_note(detail: Mapping[str, str], summary: str) -> str:
     """The partner's words as typed; once erased, the step remains without them."""
-    names = {"number": detail.get("referral", ""), "partner": detail.get("partner", "")}
+    names = {"number": detail.get("referral", ""), "partner": partner_name(detail)}
     if not summary:
         return _("%(number)s: note from %(partner)s") % names
     return _("%(number)s: note from %(partner)s: %(note)s") % (names | {"note": summary})

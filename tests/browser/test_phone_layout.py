@@ -1,6 +1,7 @@
 """A phone 390 pixels wide: wide tables (contacts, cases, a case's referrals, the audit log,
 feedback) and the statistics charts scroll inside their own box, so the page itself never scrolls
-sideways; and the main menu folds behind one button instead of filling the first screen."""
+sideways; and the main menu folds behind one button instead of filling the first screen, a button
+that stays in its place at the right when the menu opens below it."""
 
 from __future__ import annotations
 
@@ -50,13 +51,21 @@ def test_no_page_scrolls_sideways_on_a_phone_and_the_menu_folds(
         header = page.locator("header.topbar")
         assert header.bounding_box()["height"] < 140, header.bounding_box()
         menu = page.locator("details.site-menu")
+        button = menu.locator("> summary")
         expect(page.locator(".topbar nav a").first).to_be_hidden()
-        menu.locator("> summary").focus()
+        closed = button.bounding_box()
+        assert closed is not None and closed["x"] + closed["width"] > WIDTH - 40, closed  # at the right edge
+        button.focus()
         page.keyboard.press("Enter")
         expect(menu).to_have_attribute("open", "")
         expect(page.locator(".topbar nav a").first).to_be_visible()
         expect(page.locator(".topbar .lang button").first).to_be_visible()
         assert page.evaluate(SCROLL_WIDTH) <= WIDTH
+        # Opened, the button stays where it was (it moved to the left edge) and the menu unfolds below it.
+        opened, body = button.bounding_box(), menu.locator(".site-menu-body").bounding_box()
+        assert opened is not None and body is not None
+        assert abs(opened["x"] - closed["x"]) < 1 and abs(opened["y"] - closed["y"]) < 1, (closed, opened)
+        assert body["y"] >= opened["y"] + opened["height"], (opened, body)
     finally:
         context.close()
 
