@@ -127,17 +127,27 @@ def owner_candidates() -> list[Staff]:
 TRIAGED_SOURCES = frozenset({Source.WEB_FORM, Source.EMAIL, Source.SMS, Source.API})
 
 
-def _risk(source: str, text: str) -> tuple[int, dict[str, Any]]:
-    """The risk triage's score and explanation of the words; (0, {}) when it found nothing."""
+def _risk(source: str, words: str, subject_words: str) -> tuple[int, dict[str, Any]]:
+    """The risk triage's score and explanation of what was written (the text, already made
+    storable, and the person's own words for what it is about); (0, {}) when it found nothing."""
     if source not in TRIAGED_SOURCES:
         return 0, {}
-    found = score_text(text)
+    found = score_text(f"{subject_words}\n{words}")
     if not found.found_anything:
         return 0, {}
     explanation: dict[str, Any] = {"signals": dict(found.points), "matched": sorted(set(found.matched))}
     if found.model is not None and found.model_points:
         explanation["model"] = {**found.model.as_dict(), "points": found.model_points}
     return found.score, explanation
+
+
+def feedback_would_show_risk(*, source: str, text: str, subject_words: str = "") -> bool:
+    """Whether these words, received, would be marked as showing risk: the reading
+    feedback_receive gives them, for an answer to words already kept once (the public form's
+    double click), which must put the helpline's numbers first exactly as the first answer did.
+    It reads only the words given, never the item kept from them."""
+    score, _explanation = _risk(source, storable(text or "").strip(), subject_words)
+    return score >= routing_settings().high_risk_score
 
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
@@ -264,7 +274,7 @@ def feedback_receive(
     config = feedback_settings()
     now = received_at or timezone.now()
     # CPU work (segmenting, the classifier): before the transaction, never holding the write lock.
-    risk_score, risk_explanation = _risk(source, f"{subject_words}\n{words}")
+    risk_score, risk_explanation = _risk(source, words, subject_words)
     shows_risk = risk_score >= routing_settings().high_risk_score
     if shows_risk:
         severity = Severity.HIGH
