@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 import pytest
 from django.db import transaction
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from helpline.accounts.models import PoliceCheck, Role, Staff
-from helpline.feedback import services
+from helpline.feedback import public, services
 from helpline.feedback.models import Feedback, Severity
 from helpline.feedback.services import FeedbackError
 
@@ -102,3 +102,47 @@ def test_the_owner_list_offers_exactly_whom_the_service_accepts(
     refused = {str(s.pk) for s in staff} - accepted
     assert offered == accepted and refused  # the data officer and the administrator among the refused
     assert str(lapsed.pk) in refused  # police check lapsed: could not open what they would own
+
+
+def test_risky_words_sent_twice_get_the_numbers_first_both_times_and_are_kept_once() -> None:
+    client = Client()
+    for answer in [client.post(reverse("feedback:public_form"), FORM | {"text": RISKY_KM}) for _ in range(2)]:
+        assert answer.status_code == 200  # rendered in place, as the first send's answer is
+        page = answer.content.decode()
+        assert 'id="call-now"' in page and "1280" in page and "117" in page and 'lang="km"' in page
+    assert Feedback.objects.count() == 1 and Feedback.objects.get().shows_risk
+
+
+def test_ordinary_words_sent_twice_get_the_plain_thanks_both_times_and_are_kept_once() -> None:
+    client = Client()
+    answers = [client.post(reverse("feedback:public_form"), FORM | {"text": "ខ្ញុំរង់ចាំយូរពេក"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].url == answers[1].url  # type: ignore[attr-defined]
+    thanks = client.get(answers[1].url).content.decode()  # type: ignore[attr-defined]
+    assert 'id="call-now"' not in thanks
+    assert Feedback.objects.count() == 1 and not Feedback.objects.get().shows_risk
+
+
+def test_the_risky_repeat_says_nothing_the_sender_did_not_just_type() -> None:
+    """The repeat's answer is the first's, byte for byte (in English too): it tells the sender
+    nothing of the item kept, not its number, its words or anything about it."""
+    client = Client()
+    first, second = (
+        client.post(reverse("feedback:public_form"), FORM | {"text": "I want to die", "lang": "en"})
+        for _ in range(2)
+    )
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and 'id="call-now"' in second.content.decode()
+    item = Feedback.objects.get()
+    assert str(item.pk) not in second.content.decode() and item.short_id not in second.content.decode()
+
+
+def test_a_click_answered_while_the_first_is_still_being_kept_puts_the_numbers_first() -> None:
+    """A double click: the second request arrives while the first still holds its claim on the
+    words (nothing is kept yet); the browser shows the second's answer, so it must carry the numbers."""
+    words = "\x1f".join((FORM["kind"], FORM["subject"], "", RISKY_KM))
+    first_request = RequestFactory().post(reverse("feedback:public_form"), REMOTE_ADDR="127.0.0.1")
+    assert not public.form_repeated(first_request, words)  # the first click's claim, still at work
+    answer = Client(REMOTE_ADDR="127.0.0.1").post(reverse("feedback:public_form"), FORM | {"text": RISKY_KM})
+    assert answer.status_code == 200 and 'id="call-now"' in answer.content.decode()
+    assert not Feedback.objects.exists()  # the repeat kept nothing: the first click keeps it

@@ -14,7 +14,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from helpline.accounts.models import Staff
@@ -42,6 +42,7 @@ from helpline.feedback.models import (
 from helpline.referrals.directory import PartnerError
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.partnership import concern_record
+from helpline.rota.selectors import on_shift_now
 from helpline.routing.triage import routing_settings, score_text
 
 log = logging.getLogger("helpline.feedback")
@@ -49,6 +50,13 @@ log = logging.getLogger("helpline.feedback")
 MAX_TEXT = 4000
 MAX_RESPONSE = 1000  # it may go back by SMS
 SETTINGS_CACHE_KEY = "feedback:settings"
+# What a person wrote that shows risk is acknowledged within this, not the settings' days: a child
+# may be in danger now. An hour lets the supervisor on shift finish the call in hand and still
+# acts within that shift; once it passes, the overdue check (every five minutes) tells every
+# supervisor again.
+RISK_ACKNOWLEDGE_WITHIN = dt.timedelta(hours=1)
+# The live notice's reason for an item that shows risk: the one routing gives a contact at risk.
+HIGH_RISK = "high_risk"
 
 # The course of a complaint: one step at a time; feedback that needs no answer may close early.
 NEXT_STATE: dict[str, frozenset[str]] = {
@@ -127,17 +135,27 @@ def owner_candidates() -> list[Staff]:
 TRIAGED_SOURCES = frozenset({Source.WEB_FORM, Source.EMAIL, Source.SMS, Source.API})
 
 
-def _risk(source: str, text: str) -> tuple[int, dict[str, Any]]:
-    """The risk triage's score and explanation of the words; (0, {}) when it found nothing."""
+def _risk(source: str, words: str, subject_words: str) -> tuple[int, dict[str, Any]]:
+    """The risk triage's score and explanation of what was written (the text, already made
+    storable, and the person's own words for what it is about); (0, {}) when it found nothing."""
     if source not in TRIAGED_SOURCES:
         return 0, {}
-    found = score_text(text)
+    found = score_text(f"{subject_words}\n{words}")
     if not found.found_anything:
         return 0, {}
     explanation: dict[str, Any] = {"signals": dict(found.points), "matched": sorted(set(found.matched))}
     if found.model is not None and found.model_points:
         explanation["model"] = {**found.model.as_dict(), "points": found.model_points}
     return found.score, explanation
+
+
+def feedback_would_show_risk(*, source: str, text: str, subject_words: str = "") -> bool:
+    """Whether these words, received, would be marked as showing risk: the reading
+    feedback_receive gives them, for an answer to words already kept once (the public form's
+    double click), which must put the helpline's numbers first exactly as the first answer did.
+    It reads only the words given, never the item kept from them."""
+    score, _explanation = _risk(source, storable(text or "").strip(), subject_words)
+    return score >= routing_settings().high_risk_score
 
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
@@ -183,14 +201,52 @@ def _audit(
 
 
 def _tell_supervisors(feedback: Feedback, reason: str) -> None:
-    payload = {"kind": "feedback", "reason": reason, "id": str(feedback.pk)}
+    """Each supervisor's own consoles, never the one a complaint is about. An item received that
+    shows risk is told as routing tells a contact at risk (reason high_risk), marked urgent, with
+    a notice in each reader's language saying so, and to its owner that it is theirs."""
     hidden = feedback.subject_staff_id
-    ids = [
-        s.pk
+    told = [
+        s
         for s in Staff.objects.filter(is_active=True)
         if role_has(s.role, Permission.FEEDBACK_MANAGE) and s.pk != hidden
     ]
-    transaction.on_commit(lambda: live.push_to([live.staff_group(i) for i in ids], payload))
+    event = {"kind": "feedback", "reason": reason, "id": str(feedback.pk)}
+    if not (reason == "received" and feedback.shows_risk):
+        groups = [live.staff_group(s.pk) for s in told]
+        transaction.on_commit(lambda: live.push_to(groups, event))
+        return
+    by_notice: dict[tuple[str, bool], list[str]] = {}
+    for person in told:
+        key = (person.language, person.pk == feedback.owner_id)
+        by_notice.setdefault(key, []).append(live.staff_group(person.pk))
+    for (language, owns), groups in by_notice.items():
+        urgent = event | {
+            "reason": HIGH_RISK,
+            "urgent": True,
+            "message": _risk_notice(feedback, language, owns),
+        }
+        transaction.on_commit(lambda groups=groups, urgent=urgent: live.push_to(groups, urgent))  # type: ignore[misc]
+
+
+def _risk_notice(feedback: Feedback, language: str, owns: bool) -> str:
+    """What the urgent notice says: never the words written, which stay behind the item's gate."""
+    with translation.override(language if language in ("km", "en") else "km"):
+        named = {"kind": FeedbackKind(feedback.kind).label, "number": feedback.short_id}
+        if owns:
+            due = timezone.localtime(feedback.acknowledge_by).strftime("%H:%M")
+            return _(
+                "Urgent: %(kind)s %(number)s shows risk and is yours, as the supervisor on shift. "
+                "A child may be in danger: read it and acknowledge it by %(time)s."
+            ) % (named | {"time": due})
+        return _("Urgent: %(kind)s %(number)s shows risk. A child may be in danger: read it now.") % named
+
+
+def _owner_on_shift(subject_staff: Staff | None) -> Staff | None:
+    """The supervisor the rota has on shift now who may own the item (first by name), or None."""
+    for person in on_shift_now():
+        if manages(person) and may_own(person) and person != subject_staff:
+            return person
+    return None
 
 
 def _check_subject(subject: str, staff: Staff | None, partner: Partner | None) -> None:
@@ -264,10 +320,14 @@ def feedback_receive(
     config = feedback_settings()
     now = received_at or timezone.now()
     # CPU work (segmenting, the classifier): before the transaction, never holding the write lock.
-    risk_score, risk_explanation = _risk(source, f"{subject_words}\n{words}")
+    risk_score, risk_explanation = _risk(source, words, subject_words)
     shows_risk = risk_score >= routing_settings().high_risk_score
+    acknowledge_within = dt.timedelta(days=config.acknowledge_days)
+    owner = None
     if shows_risk:
         severity = Severity.HIGH
+        acknowledge_within = min(acknowledge_within, RISK_ACKNOWLEDGE_WITHIN)
+        owner = _owner_on_shift(subject_staff)
     with transaction.atomic():
         feedback = Feedback.objects.create(
             kind=kind,
@@ -287,16 +347,32 @@ def feedback_receive(
             email_message_id=email_message_id,
             recorded_by=staff,
             received_at=now,
-            acknowledge_by=now + dt.timedelta(days=config.acknowledge_days),
+            acknowledge_by=now + acknowledge_within,
             respond_by=now + dt.timedelta(days=config.respond_days),
             shows_risk=shows_risk,
             risk_score=risk_score,
             risk_explanation=risk_explanation,
+            owner=owner,
         )
         _event(feedback, actor, at=now, state=State.RECEIVED)
+        if owner is not None:
+            _event(
+                feedback,
+                actor,
+                at=now,
+                note=_("Shows risk: given to %(name)s, the supervisor on shift.")
+                % {"name": owner.display_name},
+            )
         _partner_concern(staff, feedback, request)
+        given: dict[str, Any] = {"owner": owner.username} if owner is not None else {}
         _audit(
-            actor, AuditAction.FEEDBACK_RECEIVE, feedback, request=request, subject=subject, risk=shows_risk
+            actor,
+            AuditAction.FEEDBACK_RECEIVE,
+            feedback,
+            request=request,
+            subject=subject,
+            risk=shows_risk,
+            **given,
         )
         _tell_supervisors(feedback, "received")
     return feedback

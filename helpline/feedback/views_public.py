@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from helpline.accounts.access import PUBLIC, access
 from helpline.feedback import public, survey
 from helpline.feedback.forms import PublicFeedbackForm, SurveyForm
-from helpline.feedback.models import ReplyChannel
-from helpline.feedback.services import FeedbackError, feedback_receive
+from helpline.feedback.models import ReplyChannel, Source
+from helpline.feedback.services import FeedbackError, feedback_receive, feedback_would_show_risk
 
 
 def _language(request: HttpRequest) -> str:
@@ -37,9 +37,15 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["website"]:  # a robot: thanked, nothing kept
             return redirect(_thanks(language))
-        words = "\x1f".join((data["kind"], data["subject"], data["text"]))
+        # Everything the risk triage reads is part of the words, so a repeat reads as the first did.
+        words = "\x1f".join((data["kind"], data["subject"], data["subject_words"], data["text"]))
         if public.form_repeated(request, words):  # a double click: the first one is kept
-            return redirect(_thanks(language))
+            # The browser shows the answer to the last click, often given while the first is
+            # still being kept: the words just sent decide it, read as the first send's were.
+            risk = feedback_would_show_risk(
+                source=Source.WEB_FORM, text=data["text"], subject_words=data["subject_words"]
+            )
+            return _thanked(request, language, risk=risk)
         try:
             received = feedback_receive(
                 "web form",
@@ -62,11 +68,15 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
             public.form_release(request, words)
             raise
         public.form_sent(request)
-        if received.shows_risk:
-            # Answered here, not after a redirect, so the address bar carries no sign of it: the
-            # same thanks, with the helpline's numbers put first.
-            return render(request, "feedback/public_thanks.html", {"language": language, "risk": True})
-        return redirect(_thanks(language))
+        return _thanked(request, language, risk=received.shows_risk)
+
+
+def _thanked(request: HttpRequest, language: str, *, risk: bool) -> HttpResponse:
+    if risk:
+        # Answered here, not after a redirect, so the address bar carries no sign of it: the
+        # same thanks, with the helpline's numbers put first.
+        return render(request, "feedback/public_thanks.html", {"language": language, "risk": True})
+    return redirect(_thanks(language))
 
 
 def _thanks(language: str) -> str:

@@ -426,6 +426,19 @@ function helplineNormalise(text) {
           box.dispatchEvent(new CustomEvent("helpline:child-left"));
         }
       }
+      if (data.type === "console.event" && data.urgent && data.message) {
+        // Something that may not wait (feedback showing risk): its notice, in the reader's own
+        // language from the server, stays on the page with a link until it is followed.
+        var urgent = document.getElementById("urgent-notice");
+        if (urgent && data.kind === "feedback" && data.id) {
+          var link = document.createElement("a");
+          link.href = "/feedback/" + encodeURIComponent(data.id) + "/";
+          link.textContent = data.message;
+          urgent.textContent = "";
+          urgent.appendChild(link);
+          urgent.hidden = false;
+        }
+      }
       if (data.type === "console.event") { changed(data); }
     };
     socket.onclose = function () { dropped(this); };

@@ -1,0 +1,127 @@
+"""Feedback that shows risk reaches a person now: the supervisors' live notice says so, in each
+reader's language, marked urgent as routing marks a contact at risk; the supervisor the rota has
+on shift is given it; and it is to be acknowledged within the hour, not the settings' days.
+Ordinary feedback is told and timed as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from helpline.accounts.models import Role, Staff
+from helpline.common import live
+from helpline.feedback import services
+from helpline.feedback.models import Feedback, FeedbackEvent
+from tests.factories import persona
+from tests.rota_factories import shift_now
+from tests.test_live_pushes import listen
+
+pytestmark = pytest.mark.django_db
+ClientFor = Callable[[Staff], Client]
+ZWSP = "\u200b"
+RISKY_KM = f"ខ្ញុំ{ZWSP}ចង់{ZWSP}ស្លាប់"  # "I want to die", written with zero-width spaces as phones do
+ORDINARY_KM = "ខ្ញុំរង់ចាំយូរពេក"  # "I waited too long"
+
+
+@pytest.fixture
+def supervisors(db: None) -> dict[str, Staff]:
+    return {
+        "on_shift": persona(Role.SUPERVISOR, username="sup-on-shift", language="km"),
+        "off_km": persona(Role.SUPERVISOR, username="sup-off-km", language="km"),
+        "off_en": persona(Role.SUPERVISOR, username="sup-off-en", language="en"),
+    }
+
+
+def received_and_told(
+    capture: Any, supervisors: dict[str, Staff], text: str
+) -> tuple[Feedback, dict[str, list[dict[str, Any]]]]:
+    """The item as the web form keeps it, and what each supervisor's consoles heard once it was kept."""
+    with capture() as callbacks:
+        item = services.feedback_receive("web form", source="web_form", kind="complaint", text=text)
+    groups = {name: [live.staff_group(s.pk)] for name, s in supervisors.items()}
+    return item, listen(groups, lambda: [callback() for callback in callbacks])
+
+
+def test_risky_feedback_is_told_urgently_in_each_readers_language_and_given_to_the_supervisor_on_shift(
+    supervisors: dict[str, Staff], django_capture_on_commit_callbacks: Any
+) -> None:
+    shift_now(supervisors["on_shift"])
+    item, heard = received_and_told(django_capture_on_commit_callbacks, supervisors, RISKY_KM)
+    assert item.shows_risk and item.owner == supervisors["on_shift"]
+    for name in supervisors:
+        [event] = heard[name]
+        assert event["reason"] == "high_risk" and event["urgent"] is True  # as routing's alert of a contact
+        assert event["kind"] == "feedback" and event["id"] == str(item.pk)
+        assert item.short_id in event["message"]
+        assert "ស្លាប់" not in json.dumps(event, ensure_ascii=False)  # the child's words stay behind the gate
+    due = timezone.localtime(item.acknowledge_by).strftime("%H:%M")
+    assert heard["on_shift"][0]["message"].startswith("បន្ទាន់៖ ពាក្យបណ្ដឹង")
+    assert "ទទួលខុសត្រូវរបស់អ្នក" in heard["on_shift"][0]["message"] and due in heard["on_shift"][0]["message"]
+    assert heard["off_km"][0]["message"].startswith("បន្ទាន់៖ ពាក្យបណ្ដឹង")
+    assert "ទទួលខុសត្រូវរបស់អ្នក" not in heard["off_km"][0]["message"]
+    assert heard["off_en"][0]["message"] == (
+        f"Urgent: Complaint {item.short_id} shows risk. A child may be in danger: read it now."
+    )
+    notes = list(FeedbackEvent.objects.filter(feedback=item).values_list("note", flat=True))
+    assert any(supervisors["on_shift"].display_name in note for note in notes)  # whom it was given to
+
+
+def test_ordinary_feedback_is_told_as_before_with_no_urgency_and_no_owner(
+    supervisors: dict[str, Staff], django_capture_on_commit_callbacks: Any
+) -> None:
+    shift_now(supervisors["on_shift"])
+    item, heard = received_and_told(django_capture_on_commit_callbacks, supervisors, ORDINARY_KM)
+    assert not item.shows_risk and item.owner is None
+    for name in supervisors:
+        assert heard[name] == [
+            {"type": "console.event", "kind": "feedback", "reason": "received", "id": str(item.pk)}
+        ]
+
+
+def test_risky_feedback_is_acknowledged_within_the_hour_and_flagged_once_it_passes(
+    supervisors: dict[str, Staff],
+) -> None:
+    risky = services.feedback_receive("web form", source="web_form", kind="complaint", text=RISKY_KM)
+    ordinary = services.feedback_receive("web form", source="web_form", kind="complaint", text=ORDINARY_KM)
+    assert risky.acknowledge_by - risky.received_at == services.RISK_ACKNOWLEDGE_WITHIN
+    assert dt.timedelta(hours=1) >= services.RISK_ACKNOWLEDGE_WITHIN  # within the hour, not days
+    assert ordinary.acknowledge_by - ordinary.received_at == dt.timedelta(days=2)  # the settings' days
+    an_hour_on = risky.received_at + services.RISK_ACKNOWLEDGE_WITHIN + dt.timedelta(minutes=1)
+    assert services.feedback_flag_overdue(an_hour_on) == 1
+    risky.refresh_from_db()
+    ordinary.refresh_from_db()
+    assert risky.overdue_flagged_at is not None and ordinary.overdue_flagged_at is None
+
+
+def test_with_nobody_on_shift_every_supervisor_is_still_told_urgently(
+    supervisors: dict[str, Staff], django_capture_on_commit_callbacks: Any
+) -> None:
+    shift_now(persona(Role.COUNSELLOR, username="counsellor-on-shift"))  # on shift, but may not own it
+    item, heard = received_and_told(django_capture_on_commit_callbacks, supervisors, RISKY_KM)
+    assert item.owner is None
+    assert all(heard[name][0]["urgent"] is True for name in supervisors)
+    assert all("ទទួលខុសត្រូវរបស់អ្នក" not in heard[name][0]["message"] for name in supervisors)
+
+
+def test_the_risky_web_form_message_reaches_the_supervisor_on_shift(supervisors: dict[str, Staff]) -> None:
+    shift_now(supervisors["on_shift"])
+    form = {"kind": "complaint", "subject": "helpline", "name": "", "email": "", "text": RISKY_KM}
+    assert Client().post(reverse("feedback:public_form"), form).status_code == 200
+    item = Feedback.objects.get()
+    assert item.owner == supervisors["on_shift"]
+    assert item.acknowledge_by - item.received_at == services.RISK_ACKNOWLEDGE_WITHIN
+
+
+def test_the_console_and_the_wallboard_have_a_place_for_the_urgent_notice(
+    supervisors: dict[str, Staff], client_for: ClientFor
+) -> None:
+    client = client_for(supervisors["on_shift"])
+    for page in (reverse("console:wallboard"), reverse("console:console")):
+        assert 'id="urgent-notice"' in client.get(page).content.decode()
