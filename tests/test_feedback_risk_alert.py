@@ -125,3 +125,12 @@ def test_the_console_and_the_wallboard_have_a_place_for_the_urgent_notice(
     client = client_for(supervisors["on_shift"])
     for page in (reverse("console:wallboard"), reverse("console:console")):
         assert 'id="urgent-notice"' in client.get(page).content.decode()
+
+
+def test_a_supervisor_not_through_the_safeguarding_gate_is_not_told(
+    supervisors: dict[str, Staff], django_capture_on_commit_callbacks: Any
+) -> None:
+    unvetted = persona(Role.SUPERVISOR, username="sup-unvetted", vetted=False)
+    everyone = supervisors | {"unvetted": unvetted}
+    _, heard = received_and_told(django_capture_on_commit_callbacks, everyone, RISKY_KM)
+    assert heard["unvetted"] == [] and all(heard[name] for name in supervisors)

@@ -205,9 +205,10 @@ def _tell_supervisors(feedback: Feedback, reason: str) -> None:
     shows risk is told as routing tells a contact at risk (reason high_risk), marked urgent, with
     a notice in each reader's language saying so, and to its owner that it is theirs."""
     hidden = feedback.subject_staff_id
+    # Only those through the safeguarding gate: one whose police check lapsed could not open it.
     told = [
         s
-        for s in Staff.objects.filter(is_active=True)
+        for s in vetted(Staff.objects.filter(is_active=True))
         if role_has(s.role, Permission.FEEDBACK_MANAGE) and s.pk != hidden
     ]
     event = {"kind": "feedback", "reason": reason, "id": str(feedback.pk)}
