@@ -94,6 +94,16 @@ def test_a_double_click_keeps_one_message_and_thanks_both(settings: object) -> N
     assert Feedback.objects.count() == 2
 
 
+def test_the_same_words_sent_again_with_an_address_to_answer_are_kept_with_it() -> None:
+    """A child who sent words without an address, then wants an answer after all: the resend
+    with the address is not a double click, so the address is not lost with it."""
+    client = Client()
+    assert post(client, FORM).status_code == 302  # type: ignore[attr-defined]
+    assert post(client, FORM | {"email": "me@example.org"}).status_code == 302  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 2
+    assert Feedback.objects.filter(reply_channel="email").count() == 1
+
+
 def test_words_not_kept_may_be_sent_again() -> None:
     """Nothing kept (the database refused the write): the same words sent again are kept, not
     thanked away as a double click."""

@@ -140,7 +140,7 @@ def test_the_risky_repeat_says_nothing_the_sender_did_not_just_type() -> None:
 def test_a_click_answered_while_the_first_is_still_being_kept_puts_the_numbers_first() -> None:
     """A double click: the second request arrives while the first still holds its claim on the
     words (nothing is kept yet); the browser shows the second's answer, so it must carry the numbers."""
-    words = "\x1f".join((FORM["kind"], FORM["subject"], "", RISKY_KM))
+    words = public.form_words(FORM | {"text": RISKY_KM})
     first_request = RequestFactory().post(reverse("feedback:public_form"), REMOTE_ADDR="127.0.0.1")
     assert not public.form_repeated(first_request, words)  # the first click's claim, still at work
     answer = Client(REMOTE_ADDR="127.0.0.1").post(reverse("feedback:public_form"), FORM | {"text": RISKY_KM})

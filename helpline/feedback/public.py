@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core import signing
@@ -50,6 +51,16 @@ def form_tried(request: HttpRequest) -> None:
 
 def form_sent(request: HttpRequest) -> None:
     _count(_key(request, "sent"))
+
+
+REPEAT_FIELDS = ("kind", "subject", "subject_words", "text", "name", "email")
+
+
+def form_words(data: Mapping[str, str]) -> str:
+    """What makes two sends of the form the same: everything the risk triage reads (so a repeat
+    reads as the first did), and the name and address too (the same words sent again with an
+    address to answer, by a child who wants a reply after all, are kept, not dropped as a repeat)."""
+    return "\x1f".join(data.get(field, "") for field in REPEAT_FIELDS)
 
 
 def _repeat_key(request: HttpRequest, words: str) -> str:

@@ -37,8 +37,7 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["website"]:  # a robot: thanked, nothing kept
             return redirect(_thanks(language))
-        # Everything the risk triage reads is part of the words, so a repeat reads as the first did.
-        words = "\x1f".join((data["kind"], data["subject"], data["subject_words"], data["text"]))
+        words = public.form_words(data)
         if public.form_repeated(request, words):  # a double click: the first one is kept
             # The browser shows the answer to the last click, often given while the first is
             # still being kept: the words just sent decide it, read as the first send's were.
