@@ -86,7 +86,7 @@ def test_ordinary_feedback_is_told_as_before_with_no_urgency_and_no_owner(
 
 
 def test_risky_feedback_is_acknowledged_within_the_hour_and_flagged_once_it_passes(
-    supervisors: dict[str, Staff],
+    supervisors: dict[str, Staff], django_capture_on_commit_callbacks: Any
 ) -> None:
     risky = services.feedback_receive("web form", source="web_form", kind="complaint", text=RISKY_KM)
     ordinary = services.feedback_receive("web form", source="web_form", kind="complaint", text=ORDINARY_KM)
@@ -94,7 +94,18 @@ def test_risky_feedback_is_acknowledged_within_the_hour_and_flagged_once_it_pass
     assert dt.timedelta(hours=1) >= services.RISK_ACKNOWLEDGE_WITHIN  # within the hour, not days
     assert ordinary.acknowledge_by - ordinary.received_at == dt.timedelta(days=2)  # the settings' days
     an_hour_on = risky.received_at + services.RISK_ACKNOWLEDGE_WITHIN + dt.timedelta(minutes=1)
-    assert services.feedback_flag_overdue(an_hour_on) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.feedback_flag_overdue(an_hour_on) == 1
+    groups = {name: [live.staff_group(s.pk)] for name, s in supervisors.items()}
+    heard = listen(groups, lambda: [callback() for callback in callbacks])
+    # Past its hour unacknowledged: told again, urgently, to every supervisor.
+    for name in supervisors:
+        [event] = heard[name]
+        assert event["urgent"] is True and event["id"] == str(risky.pk)
+    assert heard["off_en"][0]["message"] == (
+        f"Urgent: Complaint {risky.short_id} shows risk and nobody has acknowledged it. "
+        "A child may be in danger: read it now."
+    )
     risky.refresh_from_db()
     ordinary.refresh_from_db()
     assert risky.overdue_flagged_at is not None and ordinary.overdue_flagged_at is None

@@ -203,7 +203,8 @@ def _audit(
 def _tell_supervisors(feedback: Feedback, reason: str) -> None:
     """Each supervisor's own consoles, never the one a complaint is about. An item received that
     shows risk is told as routing tells a contact at risk (reason high_risk), marked urgent, with
-    a notice in each reader's language saying so, and to its owner that it is theirs."""
+    a notice in each reader's language saying so, and to its owner that it is theirs; told again,
+    urgently, when its hour passes unacknowledged."""
     hidden = feedback.subject_staff_id
     # Only those through the safeguarding gate: one whose police check lapsed could not open it.
     told = [
@@ -212,7 +213,8 @@ def _tell_supervisors(feedback: Feedback, reason: str) -> None:
         if role_has(s.role, Permission.FEEDBACK_MANAGE) and s.pk != hidden
     ]
     event = {"kind": "feedback", "reason": reason, "id": str(feedback.pk)}
-    if not (reason == "received" and feedback.shows_risk):
+    # Received, or past its hour unacknowledged: a child's words showing risk are told urgently.
+    if not (reason in ("received", "overdue") and feedback.shows_risk):
         groups = [live.staff_group(s.pk) for s in told]
         transaction.on_commit(lambda: live.push_to(groups, event))
         return
@@ -224,15 +226,23 @@ def _tell_supervisors(feedback: Feedback, reason: str) -> None:
         urgent = event | {
             "reason": HIGH_RISK,
             "urgent": True,
-            "message": _risk_notice(feedback, language, owns),
+            "message": _risk_notice(feedback, language, owns, overdue=reason == "overdue"),
         }
         transaction.on_commit(lambda groups=groups, urgent=urgent: live.push_to(groups, urgent))  # type: ignore[misc]
 
 
-def _risk_notice(feedback: Feedback, language: str, owns: bool) -> str:
+def _risk_notice(feedback: Feedback, language: str, owns: bool, *, overdue: bool = False) -> str:
     """What the urgent notice says: never the words written, which stay behind the item's gate."""
     with translation.override(language if language in ("km", "en") else "km"):
         named = {"kind": FeedbackKind(feedback.kind).label, "number": feedback.short_id}
+        if overdue:
+            return (
+                _(
+                    "Urgent: %(kind)s %(number)s shows risk and nobody has acknowledged it. "
+                    "A child may be in danger: read it now."
+                )
+                % named
+            )
         if owns:
             due = timezone.localtime(feedback.acknowledge_by).strftime("%H:%M")
             return _(
