@@ -25,7 +25,8 @@ from pypdf import PdfReader
 from helpline.accounts.models import Role, Staff
 from helpline.audit.actions import AuditAction
 from helpline.audit.models import AuditEvent
-from helpline.common.task_recovery import LOST_AFTER, recover_orphaned_tasks
+from helpline.common import queues
+from helpline.common.task_recovery import LOST_AFTER, beat, recover_orphaned_tasks
 from helpline.reports.documents import document_request
 from helpline.reports.figures_board import Row, board, published
 from helpline.reports.models_documents import STILL_AFTER, DocumentStatus, ReportDocument
@@ -227,6 +228,7 @@ def test_a_build_that_has_not_moved_for_a_while_says_it_waits_for_the_server(
     )
     client = client_for(reader)
     url = reverse("reports:document", args=[document.pk])
+    beat("reports-worker", timezone.now(), queues.REPORTS)  # a worker for builds is alive
 
     def polled() -> str:
         return client.get(url, HTTP_HX_REQUEST="true").content.decode()
@@ -241,6 +243,39 @@ def test_a_build_that_has_not_moved_for_a_while_says_it_waits_for_the_server(
     assert said not in polled()
     ReportDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.DONE, updated_at=last_moved)
     assert said not in polled()  # a finished report waits for nothing
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "Nothing is building reports on the server now"), ("km", "គ្មានអ្វីកំពុងរៀបចំរបាយការណ៍")],
+    ids=["en", "km"],
+)
+def test_a_build_standing_still_with_no_report_worker_says_to_tell_it(
+    db: None, client_for: Callable[[Staff], Client], language: str, said: str
+) -> None:
+    """A deployment upgraded without the report worker (or with it stopped): the request waits for
+    ever, and the page says who can start it, not that it is slow."""
+    reader = persona(Role.SUPERVISOR, username="reader", language=language)
+    document = ReportDocument.objects.create(
+        kind="monthly",
+        period_start=dt.date(2025, 6, 1),
+        period_end=dt.date(2025, 6, 30),
+        language=language,
+        requested_by=reader,
+        status=DocumentStatus.QUEUED,
+    )
+    ReportDocument.objects.filter(pk=document.pk).update(updated_at=timezone.now() - STILL_AFTER * 2)
+    beat("replies-worker", timezone.now(), queues.DEFAULT)  # only the replies' worker runs
+    client = client_for(reader)
+    page = client.get(
+        reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert said in page and 'hx-trigger="every' in page  # said, and still polled: it goes once one starts
+    beat("reports-worker", timezone.now(), queues.REPORTS)
+    page = client.get(
+        reverse("reports:document", args=[document.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert said not in page
 
 
 def test_the_report_compares_with_the_month_before_and_a_year_earlier(

@@ -12,7 +12,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpline.common import queues
 from helpline.common.models import TimeStampedModel
+from helpline.common.task_recovery import worker_alive
 
 
 class DocumentKind(models.TextChoices):
@@ -63,6 +65,12 @@ class ReportDocument(TimeStampedModel):
         """Not finished, and neither started nor moved on for STILL_AFTER."""
         unfinished = self.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
         return unfinished and self.updated_at < timezone.now() - STILL_AFTER
+
+    @property
+    def no_builder(self) -> bool:
+        """Standing still with no worker for report builds beating: it will not move until IT
+        starts one (helpline/common/queues.py; a deployment upgraded without the report worker)."""
+        return self.standing_still and not worker_alive(queues.REPORTS)
 
     @property
     def is_pdf(self) -> bool:
