@@ -204,6 +204,22 @@ def test_the_partner_leaves_a_note_that_the_counsellor_reads_on_the_case_timelin
     assert ReferralEvent.objects.filter(referral=ref, kind=ReferralEventKind.NOTE).count() == 1
 
 
+def test_the_same_note_sent_twice_is_kept_once_and_a_new_one_still_comes_through(counsellor: Staff) -> None:
+    """A double click or a resend after the page reloaded: the counsellor reads the note once."""
+    ref, _, value = make_link(counsellor)
+    client = partner_client()
+    for _ in range(2):
+        assert act(client, value, "note", note="We visited the family today").status_code == 302
+    assert ReferralEvent.objects.filter(referral=ref, kind=ReferralEventKind.NOTE).count() == 1
+    assert CaseEvent.objects.filter(case=ref.case, kind=EventKind.REFERRAL).count() == 1
+    assert act(client, value, "note", note="The child is at school again").status_code == 302
+    assert ReferralEvent.objects.filter(referral=ref, kind=ReferralEventKind.NOTE).count() == 2
+    # Later, the same words are a new note (a weekly "no change", say).
+    ReferralEvent.objects.filter(referral=ref).update(at=timezone.now() - dt.timedelta(hours=1))
+    assert act(client, value, "note", note="We visited the family today").status_code == 302
+    assert ReferralEvent.objects.filter(referral=ref, kind=ReferralEventKind.NOTE).count() == 3
+
+
 def _refusal_bodies_say_nothing(response: Any, ref: Referral) -> None:
     body = response.content.decode()
     assert REFUSED_KM in body and REFUSED_EN in body

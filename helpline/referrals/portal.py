@@ -108,6 +108,9 @@ def portal_act(
         return referral_move(held.referral, to, token=held, note=note, request=request)
 
 
+NOTE_REPEAT = dt.timedelta(minutes=10)
+
+
 def portal_note(token: ReferralToken, *, note: str, request: HttpRequest | None = None) -> ReferralEvent:
     """A note from the partner to the helpline: on the referral, on the case timeline (where the
     counsellor reads it) and in the audit trail, which names that a note came, not what it says."""
@@ -124,6 +127,22 @@ def portal_note(token: ReferralToken, *, note: str, request: HttpRequest | None 
                 _("This referral is %(now)s: the child helpline takes no more notes on it.")
                 % {"now": ReferralStatus(referral.status).label},
             )
+        # The same words from the same link a moment ago: a double click or a resend after the
+        # page reloaded, not a second note (checked under the referral's lock, so two at once
+        # make one). The partner's page thanks them either way.
+        repeated = (
+            ReferralEvent.objects.filter(
+                referral=referral,
+                kind=ReferralEventKind.NOTE,
+                token=held,
+                note=text,
+                at__gte=now - NOTE_REPEAT,
+            )
+            .order_by("-at")
+            .first()
+        )
+        if repeated is not None:
+            return repeated
         event = ReferralEvent.objects.create(
             referral=referral, kind=ReferralEventKind.NOTE, at=now, token=held, note=text
         )
