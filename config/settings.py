@@ -375,6 +375,10 @@ PARTNER_LINK_REFUSALS_PER_ADDRESS = env_int("HELPLINE_PARTNER_LINK_REFUSALS_PER_
 
 # The public feedback form: how many a single address may send in an hour.
 FEEDBACK_FORM_PER_HOUR = env_int("HELPLINE_FEEDBACK_FORM_PER_HOUR", 5)
+# ...and how many attempts that keep nothing (refused input, a robot's, a repeat) it may make in the
+# hour: several times the messages, counted on their own, so a child's mistakes (or a school's
+# shared address) never use up what may be sent, while a flood of junk is still stopped.
+FEEDBACK_FORM_REFUSED_PER_HOUR = env_int("HELPLINE_FEEDBACK_FORM_REFUSED_PER_HOUR", 30)
 # The inbound feedback mailbox, read over IMAP by the scheduler; no host, no reading.
 FEEDBACK_IMAP_HOST = os.environ.get("HELPLINE_FEEDBACK_IMAP_HOST", "")
 FEEDBACK_IMAP_PORT = env_int("HELPLINE_FEEDBACK_IMAP_PORT", 993)

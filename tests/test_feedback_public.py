@@ -67,7 +67,8 @@ def test_a_flood_from_one_address_is_refused(settings: object) -> None:
 def test_a_flood_of_refused_attempts_is_refused_too(settings: object) -> None:
     settings.FEEDBACK_FORM_PER_HOUR = 3  # type: ignore[attr-defined]
     client = Client()
-    limit = 3 * public.ATTEMPTS_PER_MESSAGE
+    settings.FEEDBACK_FORM_REFUSED_PER_HOUR = 12  # type: ignore[attr-defined]
+    limit = 12
     codes = [post(client, FORM | {"email": "not an address"}).status_code for _ in range(limit + 1)]  # type: ignore[attr-defined]
     assert codes == [400] * limit + [429]
     assert post(client, FORM).status_code == 429  # type: ignore[attr-defined]
@@ -82,6 +83,72 @@ def test_a_child_who_mistypes_a_few_times_still_gets_through(settings: object) -
         assert post(client, FORM | {"email": "me@example"}).status_code == 400  # type: ignore[attr-defined]
     assert post(client, FORM | {"email": "me@example.org"}).status_code == 302  # type: ignore[attr-defined]
     assert Feedback.objects.count() == 1
+
+
+def test_a_child_with_five_refused_attempts_can_still_send(settings: object) -> None:
+    """Refused attempts have their own count, several times the messages an address may send:
+    mistakes never use up what may be sent, even where only one message an hour is allowed."""
+    settings.FEEDBACK_FORM_PER_HOUR = 1  # type: ignore[attr-defined]
+    client = Client()
+    for _ in range(5):
+        assert post(client, FORM | {"email": "me@example"}).status_code == 400  # type: ignore[attr-defined]
+    assert post(client, FORM | {"email": "me@example.org"}).status_code == 302  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 1
+    assert post(client, FORM | {"text": "ខ្ញុំចង់ប្ដឹង"}).status_code == 429  # type: ignore[attr-defined]
+
+
+def test_at_a_shared_address_others_mistakes_do_not_stop_a_child_sending(settings: object) -> None:
+    """A school's address: others sent some and mistyped often; what may be sent is still there."""
+    settings.FEEDBACK_FORM_PER_HOUR = 3  # type: ignore[attr-defined]
+    client = Client()
+    for i in range(2):
+        assert post(client, FORM | {"text": f"ខ្ញុំរង់ចាំ {i}"}).status_code == 302  # type: ignore[attr-defined]
+    for _ in range(12):
+        assert post(client, FORM | {"text": ""}).status_code == 400  # type: ignore[attr-defined]
+    assert post(client, FORM | {"text": "ខ្ញុំចង់ប្ដឹង"}).status_code == 302  # type: ignore[attr-defined]
+    assert Feedback.objects.count() == 3
+
+
+def _flooded_client(settings: object) -> Client:
+    settings.FEEDBACK_FORM_PER_HOUR = 1  # type: ignore[attr-defined]
+    client = Client()
+    assert post(client, FORM).status_code == 302  # type: ignore[attr-defined]
+    return client
+
+
+def test_a_flooded_page_keeps_what_was_typed_and_keeps_nothing(settings: object) -> None:
+    client = _flooded_client(settings)
+    typed = FORM | {"text": "ខ្ញុំមិនពេញចិត្តទេ សូមជួយ", "subject_words": "សាលារៀន", "name": "ដារ៉ា"}
+    page = post(client, typed)
+    html = page.content.decode()  # type: ignore[attr-defined]
+    assert page.status_code == 429  # type: ignore[attr-defined]
+    assert "ខ្ញុំមិនពេញចិត្តទេ សូមជួយ" in html and "សាលារៀន" in html and "ដារ៉ា" in html
+    assert "1280" in html and "117" in html
+    assert 'id="call-now"' not in html  # nothing showing risk: the numbers stay where they were
+    assert Feedback.objects.count() == 1  # only the message sent before the flood
+
+
+def test_a_flooded_page_puts_the_numbers_first_for_words_showing_risk(settings: object) -> None:
+    client = _flooded_client(settings)
+    risky = "ខ្ញុំចង់សម្លាប់ខ្លួន ពិតមែន"  # "I want to kill myself, really"
+    assert services.feedback_would_show_risk(source="web_form", text=risky)
+    page = post(client, FORM | {"text": risky, "lang": "en"})
+    html = page.content.decode()  # type: ignore[attr-defined]
+    assert page.status_code == 429  # type: ignore[attr-defined]
+    assert risky in html
+    assert html.index('id="call-now"') < html.index("Too many messages") < html.index("<form")
+    assert "call 1280 or the police on 117" in html
+    assert Feedback.objects.count() == 1
+
+
+def test_a_flood_of_flooded_attempts_is_no_longer_read_and_gets_the_numbers_first(settings: object) -> None:
+    """Past as many flooded attempts as refused ones may be made, the words are not read by the
+    triage any more (a flood cannot make it run without end): the numbers come first for all."""
+    client = _flooded_client(settings)
+    settings.FEEDBACK_FORM_REFUSED_PER_HOUR = 2  # type: ignore[attr-defined]
+    pages = [post(client, FORM).content.decode() for _ in range(3)]  # type: ignore[attr-defined]
+    assert ['id="call-now"' in html for html in pages] == [False, False, True]
+    assert FORM["text"] in pages[-1]
 
 
 def test_a_double_click_keeps_one_message_and_thanks_both(settings: object) -> None:

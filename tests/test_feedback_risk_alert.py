@@ -69,7 +69,7 @@ def test_risky_feedback_is_told_urgently_in_each_readers_language_and_given_to_t
     assert heard["off_en"][0]["message"] == (
         f"Urgent: Complaint {item.short_id} shows risk. A child may be in danger: read it now."
     )
-    notes = list(FeedbackEvent.objects.filter(feedback=item).values_list("note", flat=True))
+    notes = [event.shown_note for event in FeedbackEvent.objects.filter(feedback=item)]
     assert any(supervisors["on_shift"].display_name in note for note in notes)  # whom it was given to
 
 

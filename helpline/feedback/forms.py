@@ -11,6 +11,7 @@ from helpline.feedback.models import Answer, FeedbackKind, Question, Severity, S
 from helpline.feedback.services import MAX_RESPONSE, MAX_TEXT
 
 PUBLIC_MAX_TEXT = 2000
+PUBLIC_MAX_SUBJECT_WORDS = 200
 
 PUBLIC_SUBJECTS = [
     (Subject.HELPLINE.value, _("The helpline 1280")),
@@ -33,7 +34,9 @@ class PublicFeedbackForm(forms.Form):
         initial=Subject.HELPLINE,
     )
     subject_words = forms.CharField(
-        label=_("Who or which organisation? (if you know)"), max_length=200, required=False
+        label=_("Who or which organisation? (if you know)"),
+        max_length=PUBLIC_MAX_SUBJECT_WORDS,
+        required=False,
     )
     text = forms.CharField(
         label=_("Your message"), max_length=PUBLIC_MAX_TEXT, widget=forms.Textarea(attrs={"rows": 6})

@@ -177,6 +177,11 @@ class FeedbackEvent(UUIDModel):
     actor = models.ForeignKey(STAFF, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     actor_label = models.CharField(max_length=64, blank=True)  # "scheduler", "web form", "sms"
     state = models.CharField(max_length=16, choices=State.choices, blank=True)
+    # A step the system itself describes stores a line code and its parameters (codes, names),
+    # made into a sentence in the reader's language when read (helpline.feedback.history);
+    # `note` holds only what a person typed, shown as typed.
+    line = models.CharField(max_length=32, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
 
     class Meta:
@@ -187,6 +192,14 @@ class FeedbackEvent(UUIDModel):
         """Who took the step, in the reader's language: the staff member, or the way the item came
         or the part of the system that acted (stored as a plain word so old rows keep reading)."""
         return actor_name(self.actor, self.actor_label)
+
+    @property
+    def shown_note(self) -> str:
+        """What the step says, in the reader's language: the system's line made now, or what a
+        person typed (or an older step's stored text), as stored."""
+        from helpline.feedback.history import event_note  # deferred: history.py reads this module's enums
+
+        return event_note(self.line, self.detail or {}, self.note)
 
 
 class Question(models.TextChoices):

@@ -17,9 +17,6 @@ SURVEY_SALT = "helpline.feedback.survey"
 SURVEY_MAX_AGE = 7 * 24 * 3600  # a week to answer
 
 
-# Attempts (refused ones included) an address may make in the window, per message it may send:
-# a child who mistypes an address a few times still gets through, a flood of junk does not.
-ATTEMPTS_PER_MESSAGE = 4
 REPEAT_SECONDS = 600  # the same words again from the same address within this: a double click
 
 
@@ -28,12 +25,22 @@ def _key(request: HttpRequest, what: str) -> str:
 
 
 def form_flooded(request: HttpRequest) -> bool:
-    """True once this address has sent as many messages this hour as the setting allows, or
-    tried many times more often than that."""
-    limit = settings.FEEDBACK_FORM_PER_HOUR
+    """True once this address has sent as many messages this hour as FEEDBACK_FORM_PER_HOUR
+    allows, or made FEEDBACK_FORM_REFUSED_PER_HOUR attempts that kept nothing. The two are
+    counted apart: attempts that keep nothing still cost the server work (a repeat is read by the
+    risk triage again) and a flood of junk must stop, but a child who mistypes a few times, or
+    shares a school's address with others who did, must still be able to send."""
     sent = int(cache.get(_key(request, "sent"), 0))
-    tried = int(cache.get(_key(request, "tried"), 0))
-    return sent >= limit or tried >= limit * ATTEMPTS_PER_MESSAGE
+    refused = int(cache.get(_key(request, "refused"), 0))
+    return sent >= settings.FEEDBACK_FORM_PER_HOUR or refused >= settings.FEEDBACK_FORM_REFUSED_PER_HOUR
+
+
+def form_flood_readable(request: HttpRequest) -> bool:
+    """Whether the words of one more attempt from a flooded address may still be read by the risk
+    triage (to put the helpline's numbers first): as many as its refused attempts were allowed,
+    then no more reading, so a flood cannot make the server run the triage without end."""
+    _count(_key(request, "flooded"))
+    return int(cache.get(_key(request, "flooded"), 0)) <= settings.FEEDBACK_FORM_REFUSED_PER_HOUR
 
 
 def _count(key: str) -> None:
@@ -45,8 +52,9 @@ def _count(key: str) -> None:
         cache.add(key, 1, timeout=WINDOW_SECONDS)
 
 
-def form_tried(request: HttpRequest) -> None:
-    _count(_key(request, "tried"))
+def form_refused(request: HttpRequest) -> None:
+    """An attempt that kept nothing: refused input, a robot's, or a repeat of words just kept."""
+    _count(_key(request, "refused"))
 
 
 def form_sent(request: HttpRequest) -> None:

@@ -27,6 +27,7 @@ from helpline.common.crypto import decrypt_text, encrypt_text
 from helpline.common.text import storable
 from helpline.contacts.models import Contact
 from helpline.conversations.services import text_reply
+from helpline.feedback import history
 from helpline.feedback.addresses import reply_address_hash
 from helpline.feedback.models import (
     Feedback,
@@ -168,14 +169,26 @@ def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
 
 
 def _event(
-    feedback: Feedback, actor: Staff | str | None, *, at: dt.datetime, state: str = "", note: str = ""
+    feedback: Feedback,
+    actor: Staff | str | None,
+    *,
+    at: dt.datetime,
+    state: str = "",
+    note: str = "",
+    line: str = "",
+    **detail: Any,
 ) -> None:
+    """One step of the history. What the system says of the step is a `line` code with its
+    parameters (`detail`), made into words in each reader's language (helpline.feedback.history);
+    `note` is only ever what a person typed."""
     FeedbackEvent.objects.create(
         feedback=feedback,
         at=at,
         actor=actor if isinstance(actor, Staff) else None,
         actor_label=actor if isinstance(actor, str) else "",
         state=state,
+        line=line,
+        detail=detail,
         note=note,
     )
 
@@ -367,13 +380,7 @@ def feedback_receive(
         )
         _event(feedback, actor, at=now, state=State.RECEIVED)
         if owner is not None:
-            _event(
-                feedback,
-                actor,
-                at=now,
-                note=_("Shows risk: given to %(name)s, the supervisor on shift.")
-                % {"name": owner.display_name},
-            )
+            _event(feedback, actor, at=now, line=history.RISK_OWNER, name=owner.display_name)
         _partner_concern(staff, feedback, request)
         given: dict[str, Any] = {"owner": owner.username} if owner is not None else {}
         _audit(
@@ -457,7 +464,8 @@ def feedback_update(
         locked.version += 1
         locked.save()
         now = timezone.now()
-        _event(locked, actor, at=now, note=", ".join(f"{k}: {new_v}" for k, (_o, new_v) in changes.items()))
+        shown = {k: "" if new_v is None else str(new_v) for k, (_o, new_v) in changes.items()}
+        _event(locked, actor, at=now, line=history.CHANGED, changes=shown)
         _partner_concern(actor, locked, request)
         _audit(actor, AuditAction.FEEDBACK_CHANGE, locked, request=request, changes=changes)
     return locked
@@ -529,7 +537,7 @@ def _reply(actor: Staff, feedback: Feedback, *, now: dt.datetime, request: HttpR
         text_reply(actor, contact=feedback.contact, text=feedback.response)
         feedback.reply_sent_at = now
         feedback.save(update_fields=["reply_sent_at", "updated_at"])
-        _event(feedback, actor, at=now, note=_("Response sent by SMS."))
+        _event(feedback, actor, at=now, line=history.REPLY_SMS)
         _audit(actor, AuditAction.FEEDBACK_REPLY, feedback, request=request, channel="sms")
     elif feedback.reply_channel == ReplyChannel.EMAIL and feedback.reply_address_encrypted:
         feedback_id = feedback.pk
@@ -552,7 +560,7 @@ def feedback_mail_reply(feedback_id: UUID) -> bool:
         return False
     with transaction.atomic():
         Feedback.objects.filter(pk=feedback.pk).update(reply_sent_at=now, reply_error="", updated_at=now)
-        _event(feedback, "mail", at=now, note=_("Response sent by email."))
+        _event(feedback, "mail", at=now, line=history.REPLY_EMAIL)
         _audit("mail", AuditAction.FEEDBACK_REPLY, feedback, channel="email")
     return True
 
@@ -582,12 +590,9 @@ def feedback_flag_overdue(now: dt.datetime | None = None) -> int:
                 continue
             item.overdue_flagged_at = now
             item.save(update_fields=["overdue_flagged_at", "updated_at"])
-            late = (
-                _("acknowledgement")
-                if item.state == State.RECEIVED and item.acknowledge_by <= now
-                else _("response")
-            )
-            _event(item, "scheduler", at=now, note=_("Overdue: %(what)s not given in time.") % {"what": late})
+            unacknowledged = item.state == State.RECEIVED and item.acknowledge_by <= now
+            late = "acknowledgement" if unacknowledged else "response"
+            _event(item, "scheduler", at=now, line=history.OVERDUE, what=late)
             _audit("scheduler", AuditAction.FEEDBACK_OVERDUE, item)
             _tell_supervisors(item, "overdue")
             flagged += 1

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from helpline.accounts.access import PUBLIC, access
 from helpline.feedback import public, survey
-from helpline.feedback.forms import PublicFeedbackForm, SurveyForm
+from helpline.feedback.forms import (
+    PUBLIC_MAX_SUBJECT_WORDS,
+    PUBLIC_MAX_TEXT,
+    PublicFeedbackForm,
+    SurveyForm,
+)
 from helpline.feedback.models import ReplyChannel, Source
 from helpline.feedback.services import FeedbackError, feedback_receive, feedback_would_show_risk
 
@@ -28,17 +33,22 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
     with translation.override(language):
         if request.method == "GET":
             return _form_page(request, PublicFeedbackForm(), language)
-        if public.form_flooded(request):
-            return _form_page(request, PublicFeedbackForm(), language, status=429, flooded=True)
         form = PublicFeedbackForm(request.POST)
-        public.form_tried(request)  # every attempt counts towards the flood limit, refused or not
+        if public.form_flooded(request):
+            return _flooded(request, form, language)
+        # Each attempt that keeps nothing counts towards its own, more generous limit: a flood of
+        # junk (or of repeats, each read by the triage again) is stopped without a child's
+        # mistakes using up what the address may send.
         if not form.is_valid():
+            public.form_refused(request)
             return _form_page(request, form, language, status=400)
         data = form.cleaned_data
         if data["website"]:  # a robot: thanked, nothing kept
+            public.form_refused(request)
             return redirect(_thanks(language))
         words = public.form_words(data)
         if public.form_repeated(request, words):  # a double click: the first one is kept
+            public.form_refused(request)
             # The browser shows the answer to the last click, often given while the first is
             # still being kept: the words just sent decide it, read as the first send's were.
             risk = feedback_would_show_risk(
@@ -61,6 +71,7 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
             )
         except FeedbackError as exc:
             public.form_release(request, words)
+            public.form_refused(request)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             return _form_page(request, form, language, status=400)
         except BaseException:  # nothing kept (a database outage, say): a resend must not be swallowed
@@ -68,6 +79,20 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
             raise
         public.form_sent(request)
         return _thanked(request, language, risk=received.shows_risk)
+
+
+def _flooded(request: HttpRequest, form: PublicFeedbackForm, language: str) -> HttpResponse:
+    """Refused for now, nothing kept, but the form comes back with what was typed in it, so the
+    words are not lost; words that show risk (read as feedback_receive would read them) put the
+    helpline's numbers first, as the thanks would have. Past what may be read, numbers first."""
+    risk = True
+    if public.form_flood_readable(request):
+        risk = feedback_would_show_risk(
+            source=Source.WEB_FORM,
+            text=str(form.data.get("text", ""))[:PUBLIC_MAX_TEXT],
+            subject_words=str(form.data.get("subject_words", ""))[:PUBLIC_MAX_SUBJECT_WORDS],
+        )
+    return _form_page(request, form, language, status=429, flooded=True, risk=risk)
 
 
 def _thanked(request: HttpRequest, language: str, *, risk: bool) -> HttpResponse:
@@ -83,12 +108,18 @@ def _thanks(language: str) -> str:
 
 
 def _form_page(
-    request: HttpRequest, form: PublicFeedbackForm, language: str, *, status: int = 200, flooded: bool = False
+    request: HttpRequest,
+    form: PublicFeedbackForm,
+    language: str,
+    *,
+    status: int = 200,
+    flooded: bool = False,
+    risk: bool = False,
 ) -> HttpResponse:
     return render(
         request,
         "feedback/public_form.html",
-        {"form": form, "language": language, "flooded": flooded},
+        {"form": form, "language": language, "flooded": flooded, "risk": risk},
         status=status,
     )
 
