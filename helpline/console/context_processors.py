@@ -75,6 +75,8 @@ MENU: tuple[Link | Group, ...] = (
             Link(_("SMS and chat settings"), "conversations:settings", (P.SERVICE_SETTINGS,)),
             Link(_("Code lists"), "contacts:code_lists", (P.TAXONOMY_MANAGE,)),
             Link(_("Audit trail"), "audit:browse", (P.AUDIT_BROWSE,)),
+            Link(_("Requests about personal data"), "operations:data_requests", (P.DATA_REQUESTS,)),
+            Link(_("Retention"), "operations:retention", (P.RETENTION_MANAGE,)),
             Link(_("Staff"), "accounts:staff_list", (P.STAFF_MANAGE,)),
             Link(_("Phone extensions"), "accounts:extensions", (P.STAFF_EXTENSIONS,), unless=P.STAFF_MANAGE),
         ),

@@ -69,6 +69,11 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Channels whose contacts come from a phone number: only there can a number be withheld. A walk-in,
+# an email or a social-media message has none to hide.
+PHONE_CHANNELS = frozenset({Channel.VOICE, Channel.SMS})
+
+
 class Direction(models.TextChoices):
     INBOUND = "inbound", _("Inbound")
     OUTBOUND = "outbound", _("Outbound")

@@ -23,7 +23,16 @@ from helpline.common.paging import BadCursor, Page, keyset_page
 from helpline.common.panels import Panel
 from helpline.contacts.forms import MULTI_TERMS, SINGLE_TERMS
 from helpline.contacts.identity import AddressError, caller_lookup, parse_address
-from helpline.contacts.models import AddressScheme, Caller, Channel, Contact, Kind, Status, Term
+from helpline.contacts.models import (
+    PHONE_CHANNELS,
+    AddressScheme,
+    Caller,
+    Channel,
+    Contact,
+    Kind,
+    Status,
+    Term,
+)
 from helpline.contacts.search_text import query_words
 
 PAGE_SIZE = 50
@@ -280,6 +289,8 @@ class CallerHistory:
         """Plain, kind sentences: "3 silent calls from this number this week"."""
         if self.withheld:
             return [_("The number is withheld, so earlier contacts cannot be linked.")]
+        if self.caller is None:
+            return [_("No number or address was recorded, so earlier contacts cannot be linked.")]
         if not self.total:
             scheme = self.caller.scheme if self.caller else ""
             if scheme == AddressScheme.WEBCHAT:
@@ -320,7 +331,8 @@ def caller_history(
     read but not handled) gets counts of the contacts they may open, so that a number cannot be
     probed for a history its contacts would refuse."""
     if caller is None:
-        return CallerHistory(caller=None, withheld=True)
+        # Beside a walk-in or an email there is simply no number: "withheld" would say one was hidden.
+        return CallerHistory(caller=None, withheld=beside is None or beside.channel in PHONE_CHANNELS)
     qs = Contact.objects.filter(caller=caller)
     if beside is not None:
         # Beside a contact, its history is what came before it: a later contact is not "earlier".

@@ -33,6 +33,7 @@ from helpline.contacts.identity import (
 )
 from helpline.contacts.models import (
     NON_DATA_KINDS,
+    PHONE_CHANNELS,
     Caller,
     Channel,
     Contact,
@@ -69,7 +70,7 @@ def _attach_caller(contact: Contact, address_uri: str | None) -> None:
         contact.caller_withheld = False
     else:
         contact.caller = None
-        contact.caller_withheld = contact.channel in {Channel.VOICE, Channel.SMS}
+        contact.caller_withheld = contact.channel in PHONE_CHANNELS
 
 
 def _existing_for_key(key: str | None) -> Contact | None:

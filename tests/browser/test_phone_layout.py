@@ -1,7 +1,8 @@
 """A phone 390 pixels wide: wide tables (contacts, cases, a case's referrals, the audit log,
 feedback) and the statistics charts scroll inside their own box, so the page itself never scrolls
 sideways; and the main menu folds behind one button instead of filling the first screen, a button
-that stays in its place at the right when the menu opens below it."""
+that stays in its place at the right when the menu opens below it. A person's profile in Khmer, whose
+labels are long words without spaces, keeps its values readable rather than one letter a line."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.browser
 WIDTH = 390
 PAGES = ["/", "/contacts/", "/cases/", "/audit/", "/statistics/", "/feedback/"]
 SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+FACT_VALUE_WIDTHS = "() => [...document.querySelectorAll('main dl.facts dd')].map(d => d.clientWidth)"
 WIDE_TABLES = """() => [...document.querySelectorAll('main table')]
   .filter(t => t.scrollWidth > t.clientWidth).length"""
 
@@ -86,3 +88,45 @@ def test_on_a_desk_screen_the_menu_shows_without_its_button(
         expect(page.locator(".topbar .lang button").first).to_be_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("username", ["lapsed", "supervisor"])
+def test_the_profile_in_khmer_fits_a_phone_and_its_values_stay_readable(
+    chromium: Any,
+    helpline_server: HelplineServer,
+    staff_session: Callable[[str], dict[str, Any]],
+    username: str,
+) -> None:
+    """The profile is the one page a person whose police check lapsed can open. Its label "Police
+    check valid until" is one Khmer word of some fifty letters: laid out beside its value it widened
+    the page by 80 pixels and squeezed the values to one letter a line."""
+    context = chromium.new_context(
+        base_url=helpline_server.url,
+        storage_state=staff_session(username),
+        viewport={"width": WIDTH, "height": 844},
+    )
+    page = context.new_page()
+    try:
+        page.goto("/accounts/profile/")
+        spoken = page.locator("html").get_attribute("lang")
+        choose_language(page, "km")
+        try:
+            page.goto("/accounts/profile/")
+            page.wait_for_load_state("load")
+            page.evaluate("() => document.fonts.ready.then(() => true)")
+            expect(page.locator("main dl.facts")).to_contain_text("ការត្រួតពិនិត្យប្រវត្តិឧក្រិដ្ឋកម្ម")
+            assert page.evaluate(SCROLL_WIDTH) <= WIDTH, (username, page.evaluate(SCROLL_WIDTH))
+            widths = page.evaluate(FACT_VALUE_WIDTHS)
+            assert widths and min(widths) >= 120, (username, widths)
+        finally:
+            choose_language(page, spoken or "en")  # the person's own language, for other tests
+    finally:
+        context.close()
+
+
+def choose_language(page: Any, language: str) -> None:
+    """With the profile's own form: on a phone the header's language buttons are folded away."""
+    form = page.locator("main form:has(select[name=language])")
+    form.locator("select[name=language]").select_option(language)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
