@@ -29,7 +29,7 @@ ACTORS = ["gateway:kannel", "gateway:webchat", "outbox:twilio", "scheduler", "ro
 
 def actor_cells(client: Client) -> list[str]:
     page = client.get("/audit/", {"action": "training."}).content.decode()
-    rows = re.findall(r"<tr><td>\d+</td><td>[^<]*</td><td>(.*?)</td>", page, re.S)
+    rows = re.findall(r"<tr><td[^>]*>\d+</td><td[^>]*>[^<]*</td><td>(.*?)</td>", page, re.S)
     return [re.sub(r"<[^>]*>", "", row) for row in rows]
 
 
