@@ -130,12 +130,47 @@ def test_the_risky_web_form_message_reaches_the_supervisor_on_shift(supervisors:
     assert item.acknowledge_by - item.received_at == services.RISK_ACKNOWLEDGE_WITHIN
 
 
-def test_the_console_and_the_wallboard_have_a_place_for_the_urgent_notice(
+def test_the_console_has_a_place_for_the_live_notice(
     supervisors: dict[str, Staff], client_for: ClientFor
 ) -> None:
-    client = client_for(supervisors["on_shift"])
-    for page in (reverse("console:wallboard"), reverse("console:console")):
-        assert 'id="urgent-notice"' in client.get(page).content.decode()
+    assert (
+        'id="urgent-notice"'
+        in client_for(supervisors["on_shift"]).get(reverse("console:console")).content.decode()
+    )
+
+
+def test_every_risky_item_stays_on_the_consoles_and_the_wallboard_until_it_is_acknowledged(
+    supervisors: dict[str, Staff], client_for: ClientFor
+) -> None:
+    """The live notice is heard once; a reload, a second child's notice or a wallboard that opens
+    no socket must not lose the first: each unacknowledged risky item is listed until acknowledged."""
+    first = services.feedback_receive("web form", source="web_form", kind="complaint", text=RISKY_KM)
+    second = services.feedback_receive(
+        "web form", source="web_form", kind="feedback", text=RISKY_KM + " ពិតមែន"
+    )
+    ordinary = services.feedback_receive("web form", source="web_form", kind="complaint", text=ORDINARY_KM)
+    supervisor = client_for(supervisors["off_en"])
+    pages = {
+        "console": lambda: supervisor.get(reverse("console:console")).content.decode(),
+        "lists refresh": lambda: supervisor.get(reverse("console:lists")).content.decode(),
+        "wallboard": lambda: supervisor.get(reverse("console:wallboard")).content.decode(),
+        "wallboard refresh": lambda: supervisor.get(
+            reverse("console:wallboard"), HTTP_HX_REQUEST="true"
+        ).content.decode(),
+    }
+    for name, page in pages.items():
+        shown = page()
+        assert 'id="feedback-risk"' in shown, name
+        for item in (first, second):
+            assert reverse("feedback:detail", args=[item.pk]) in shown, name
+        assert reverse("feedback:detail", args=[ordinary.pk]) not in shown, name
+        assert "ស្លាប់" not in shown, name  # the words stay behind the item's gate
+    counsellor = client_for(persona(Role.COUNSELLOR, username="c-1"))
+    assert 'id="feedback-risk"' not in counsellor.get(reverse("console:console")).content.decode()
+    for item in (first, second):
+        services.feedback_advance(supervisors["off_en"], feedback=item, state="acknowledged")
+    for name, page in pages.items():
+        assert 'id="feedback-risk"' not in page(), name
 
 
 def test_a_supervisor_not_through_the_safeguarding_gate_is_not_told(

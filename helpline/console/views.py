@@ -30,6 +30,7 @@ from helpline.conversations.chat import children_left
 from helpline.conversations.panels import conversation_panel
 from helpline.conversations.previews import offer_previews
 from helpline.conversations.sending import sending_panel
+from helpline.feedback import panels as feedback_panels
 from helpline.people import panels as people_panels
 from helpline.routing import panels as routing_panels
 from helpline.routing.selectors import waiting_queue
@@ -73,6 +74,8 @@ def _lists_context(request: HttpRequest, staff: Staff, contact: Contact | None) 
         "waiting": list(waiting_queue()[:50]),  # the head of the queue, in the order it is answered
         "sending_panel": sending_panel(),  # replies late or no worker to send them
         "presence_panel": presence_panel(request, staff),
+        # Feedback showing risk nobody has acknowledged: said until someone does (supervisors).
+        "feedback_risk_panel": feedback_panels.risk_unacknowledged_panel(staff),
     }
 
 

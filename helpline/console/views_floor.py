@@ -24,6 +24,7 @@ from helpline.contacts.intake import AssignRefused
 from helpline.contacts.models import Contact, Status
 from helpline.contacts.services import AlreadyTaken
 from helpline.conversations.sending import sending_panel
+from helpline.feedback import panels as feedback_panels
 from helpline.people import panels as people_panels
 from helpline.referrals.panels import overdue_referrals_panel
 from helpline.rota import panels as rota_panels
@@ -179,6 +180,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
             "active": active,
             "calls_panel": calls_today_panel(),
             "sending_panel": sending_panel(),
+            "feedback_risk_panel": feedback_panels.risk_unacknowledged_panel(_staff(request)),
             "on_shift_panel": rota_panels.on_shift_panel(
                 {
                     staff.pk: (str(state.label), state == PresenceState.AVAILABLE)

@@ -429,13 +429,18 @@ function helplineNormalise(text) {
       if (data.type === "console.event" && data.urgent && data.message) {
         // Something that may not wait (feedback showing risk): its notice, in the reader's own
         // language from the server, stays on the page with a link until it is followed.
+        // One line per item, the newest first: a second child's notice never hides the first's.
+        // (The lists' panel keeps naming every such item until someone acknowledges it.)
         var urgent = document.getElementById("urgent-notice");
-        if (urgent && data.kind === "feedback" && data.id) {
+        var href = "/feedback/" + encodeURIComponent(data.id || "") + "/";
+        if (urgent && data.kind === "feedback" && data.id && !urgent.querySelector('a[href="' + href + '"]')) {
+          var line = document.createElement("span");
+          line.className = "urgent-line";
           var link = document.createElement("a");
-          link.href = "/feedback/" + encodeURIComponent(data.id) + "/";
+          link.href = href;
           link.textContent = data.message;
-          urgent.textContent = "";
-          urgent.appendChild(link);
+          line.appendChild(link);
+          urgent.insertBefore(line, urgent.firstChild);
           urgent.hidden = false;
         }
       }
