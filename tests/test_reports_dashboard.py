@@ -141,6 +141,20 @@ def test_a_range_ending_before_it_starts_is_refused(
     assert "figure-channel" not in response.content.decode()
 
 
+def test_a_link_with_other_query_words_opens_the_default_figures(
+    supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    """A link from a mail (?utm_source=mail) or a bookmark with a stray word: figures, not a 400."""
+    client = client_for(supervisor)
+    for query in ({"utm_source": "mail"}, {"page": "2"}, {"year": "2026"}):
+        response = client.get(reverse("reports:dashboard"), query)
+        assert response.status_code == 200, query
+        assert "figure-channel" in response.content.decode(), query
+    # The form's own fields still bind it, alone too: a grain with the default range.
+    assert client.get(reverse("reports:dashboard"), {"grain": "week"}).status_code == 200
+    assert client.get(reverse("reports:dashboard"), {"grain": "fortnight"}).status_code == 400
+
+
 def test_a_long_range_is_drawn_by_week_or_month(
     june_and_may: dict[str, int], supervisor: Staff, client_for: Callable[[Staff], Client]
 ) -> None:

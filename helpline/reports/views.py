@@ -80,7 +80,10 @@ def readable_grain(period: Period, grain: Grain) -> Grain:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     staff = _staff(request)
-    form = RangeForm(request.GET or default_range())
+    # Only the form's own fields bind it: a link with anything else in its query (a mail's
+    # tracking tag, say) opens the default figures instead of a refusal.
+    asked = {name: request.GET[name] for name in RangeForm.base_fields if name in request.GET}
+    form = RangeForm(default_range() | asked)
     context: dict[str, Any] = {"form": form, "can_drill": role_has(staff.role, Permission.CONTACT_SEARCH)}
     status = 200
     if form.is_valid():
