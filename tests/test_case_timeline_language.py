@@ -81,6 +81,25 @@ def test_a_partner_without_a_khmer_name_keeps_its_name_in_khmer(
     assert "Safe Haven zq8" in timeline(client_for, supervisor, "km", ref.case)
 
 
+def test_entries_written_before_the_khmer_name_was_kept_are_given_it_by_the_migration(
+    counsellor: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
+) -> None:
+    khmer_name, english_name = "មជ្ឈមណ្ឌលសុវត្ថិភាព zq9", "Safe Haven zq9"
+    ref, _token, value = make_link(counsellor, to=partner(english_name, name_km=khmer_name))
+    assert act(partner_client(), value, "accepted", lang="en").status_code == 302
+    step = CaseEvent.objects.get(case=ref.case, kind=EventKind.REFERRAL)
+    before = {k: v for k, v in step.detail.items() if k != "partner_km"}  # as written before
+    CaseEvent.objects.filter(pk=step.pk).update(detail=before)
+    assert english_name in timeline(client_for, supervisor, "km", ref.case)
+
+    backfill = importlib.import_module("helpline.referrals.migrations.0006_timeline_partner_khmer_names")
+    backfill.add_khmer_names(apps, None)
+    backfill.add_khmer_names(apps, None)  # run twice: the same result
+    khmer_page = timeline(client_for, supervisor, "km", ref.case)
+    assert f"{ref.number} ទៅ {khmer_name}៖" in khmer_page and english_name not in khmer_page
+    assert f"{ref.number} to {english_name}: Accepted" in timeline(client_for, counsellor, "en", ref.case)
+
+
 def test_a_khmer_counsellors_entry_reads_in_english(
     counsellor: Staff, supervisor: Staff, client_for: Callable[[Staff], Client]
 ) -> None:
