@@ -19,6 +19,8 @@ from helpline.accounts.models import Role, Staff
 from helpline.common import live
 from helpline.feedback import services
 from helpline.feedback.models import Feedback, FeedbackEvent
+from helpline.routing.models import PresenceState
+from helpline.routing.queue import presence_set
 from tests.factories import persona
 from tests.rota_factories import shift_now
 from tests.test_live_pushes import listen
@@ -109,6 +111,21 @@ def test_risky_feedback_is_acknowledged_within_the_hour_and_flagged_once_it_pass
     risky.refresh_from_db()
     ordinary.refresh_from_db()
     assert risky.overdue_flagged_at is not None and ordinary.overdue_flagged_at is None
+
+
+def test_a_supervisor_on_shift_at_the_console_is_given_it_before_one_signed_out(
+    supervisors: dict[str, Staff],
+) -> None:
+    """Two supervisors on shift: the one whose console is open (Available or Away) owns it, even
+    if the other comes first by name; with neither present, the first by name still does."""
+    first_by_name, present = supervisors["off_en"], supervisors["on_shift"]
+    assert first_by_name.username < present.username
+    shift_now(first_by_name, present)
+    alone = services.feedback_receive("web form", source="web_form", kind="complaint", text=RISKY_KM)
+    assert alone.owner == first_by_name
+    presence_set(present, PresenceState.AWAY)
+    item = services.feedback_receive("web form", source="web_form", kind="complaint", text=RISKY_KM + " ទៀត")
+    assert item.owner == present
 
 
 def test_with_nobody_on_shift_every_supervisor_is_still_told_urgently(

@@ -44,6 +44,7 @@ from helpline.referrals.directory import PartnerError
 from helpline.referrals.models import ConcernSeverity, ConcernSource, Partner
 from helpline.referrals.partnership import concern_record
 from helpline.rota.selectors import on_shift_now
+from helpline.routing.models import Presence, PresenceState
 from helpline.routing.triage import routing_settings, score_text
 
 log = logging.getLogger("helpline.feedback")
@@ -266,11 +267,15 @@ def _risk_notice(feedback: Feedback, language: str, owns: bool, *, overdue: bool
 
 
 def _owner_on_shift(subject_staff: Staff | None) -> Staff | None:
-    """The supervisor the rota has on shift now who may own the item (first by name), or None."""
-    for person in on_shift_now():
-        if manages(person) and may_own(person) and person != subject_staff:
-            return person
-    return None
+    """The supervisor the rota has on shift now who may own the item, or None: one signed in to
+    the console (any presence but Offline) before one who is not, then first by name."""
+    able = [p for p in on_shift_now() if manages(p) and may_own(p) and p != subject_staff]
+    present = set(
+        Presence.objects.filter(staff__in=able)
+        .exclude(state=PresenceState.OFFLINE)
+        .values_list("staff_id", flat=True)
+    )
+    return next((p for p in able if p.pk in present), able[0] if able else None)
 
 
 def _check_subject(subject: str, staff: Staff | None, partner: Partner | None) -> None:
