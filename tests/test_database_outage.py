@@ -483,10 +483,10 @@ def test_an_outage_answers_503_at_once_and_everything_is_stored_once_after_it(
     assert "Traceback" not in log, h.tail()
     assert "stopping all" not in log
     # The outage and the recovery logged once by each process that uses the database (the server,
-    # the worker and the scheduler), not a psycopg.pool warning for every attempt to connect.
+    # the two workers and the scheduler), not a psycopg.pool warning for every attempt to connect.
     during = h.log.read_bytes()[log_start:].decode(errors="replace").splitlines()
     pool_lines = [line for line in during if " psycopg.pool " in line]
     assert len(pool_lines) <= 2, "\n".join(pool_lines)
-    processes = 3
+    processes = 4
     assert sum("database unavailable (" in line for line in during) <= processes, "\n".join(during[-40:])
     assert sum("database back after" in line for line in during) <= processes, "\n".join(during[-40:])

@@ -56,10 +56,14 @@ def _overdue(detail: Mapping[str, Any]) -> str:
 
 
 def _changed(detail: Mapping[str, Any]) -> str:
+    """The fields in FIELDS' order, then any other: PostgreSQL's jsonb keeps no key order."""
     changes = detail.get("changes") or {}
+    order = list(FIELDS)
+    fields = sorted(changes, key=lambda f: (order.index(f) if f in order else len(order), f))
     return ", ".join(
-        f"{FIELDS.get(field, field)}: {_label(FIELD_CHOICES.get(field), str(value)) if value else NOTHING}"
-        for field, value in changes.items()
+        f"{FIELDS.get(field, field)}: "
+        f"{_label(FIELD_CHOICES.get(field), str(changes[field])) if changes[field] else NOTHING}"
+        for field in fields
     )
 
 
