@@ -34,7 +34,17 @@ def report_worker(helpline_server: HelplineServer) -> Iterator[None]:
     _manage(env, "reports_rebuild")
     log = (helpline_server.data_dir / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay"],
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--interval",
+            "0.2",
+            "--no-reload",
+            "--no-startup-delay",
+            "--queue-name",
+            "reports",
+        ],
         cwd=PROJECT_DIR,
         env=env,
         stdout=log,
