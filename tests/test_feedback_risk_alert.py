@@ -113,6 +113,28 @@ def test_risky_feedback_is_acknowledged_within_the_hour_and_flagged_once_it_pass
     assert risky.overdue_flagged_at is not None and ordinary.overdue_flagged_at is None
 
 
+def test_a_risky_item_acknowledged_but_late_on_its_response_is_told_as_any_other(
+    supervisors: dict[str, Staff], django_capture_on_commit_callbacks: Any
+) -> None:
+    """Read and acknowledged in time, then not answered in the settings' days: overdue, but it
+    is not said to be unread and urgent."""
+    risky = services.feedback_receive("web form", source="web_form", kind="complaint", text=RISKY_KM)
+    services.feedback_advance(supervisors["off_en"], feedback=risky, state="acknowledged")
+    past_response = risky.respond_by + dt.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.feedback_flag_overdue(past_response) == 1
+    groups = {name: [live.staff_group(s.pk)] for name, s in supervisors.items()}
+    heard = listen(groups, lambda: [callback() for callback in callbacks])
+    for name in supervisors:
+        [event] = heard[name]
+        assert event == {
+            "type": "console.event",
+            "kind": "feedback",
+            "reason": "overdue",
+            "id": str(risky.pk),
+        }
+
+
 def test_a_supervisor_on_shift_at_the_console_is_given_it_before_one_signed_out(
     supervisors: dict[str, Staff],
 ) -> None:

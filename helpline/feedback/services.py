@@ -228,7 +228,10 @@ def _tell_supervisors(feedback: Feedback, reason: str) -> None:
     ]
     event = {"kind": "feedback", "reason": reason, "id": str(feedback.pk)}
     # Received, or past its hour unacknowledged: a child's words showing risk are told urgently.
-    if not (reason in ("received", "overdue") and feedback.shows_risk):
+    # Overdue on its response (acknowledged, then not answered in the settings' days) is told as
+    # any complaint is: someone has already read it.
+    unread = reason == "received" or (reason == "overdue" and feedback.state == State.RECEIVED)
+    if not (feedback.shows_risk and unread):
         groups = [live.staff_group(s.pk) for s in told]
         transaction.on_commit(lambda: live.push_to(groups, event))
         return
