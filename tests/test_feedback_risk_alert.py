@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from helpline.accounts.models import Role, Staff
 from helpline.common import live
-from helpline.feedback import services
+from helpline.feedback import panels, services
 from helpline.feedback.models import Feedback, FeedbackEvent
 from helpline.routing.models import PresenceState
 from helpline.routing.queue import presence_set
@@ -219,3 +219,14 @@ def test_a_supervisor_not_through_the_safeguarding_gate_is_not_told(
     everyone = supervisors | {"unvetted": unvetted}
     _, heard = received_and_told(django_capture_on_commit_callbacks, everyone, RISKY_KM)
     assert heard["unvetted"] == [] and all(heard[name] for name in supervisors)
+
+
+def test_past_ten_unacknowledged_items_the_panel_points_to_the_list(
+    supervisors: dict[str, Staff], client_for: ClientFor
+) -> None:
+    for n in range(panels.SHOWN + 1):
+        services.feedback_receive("web form", source="web_form", kind="complaint", text=f"{RISKY_KM} {n}")
+    shown = client_for(supervisors["off_en"]).get(reverse("console:lists")).content.decode()
+    panel = shown[shown.index('id="feedback-risk"') : shown.index("</section>")]
+    assert panel.count('href="/feedback/') == panels.SHOWN + 1  # ten items and the list
+    assert f'href="{reverse("feedback:list")}"' in panel

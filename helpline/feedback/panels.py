@@ -19,8 +19,11 @@ def risk_unacknowledged_panel(staff: Staff) -> Panel | None:
     about the reader): oldest first; nothing when there is none."""
     if not role_has(staff.role, Permission.FEEDBACK_MANAGE):
         return None
+    # Read on every console's lists refresh: one query, one row past what is shown telling "more".
     waiting = feedback_visible_to(staff).filter(shows_risk=True, state=State.RECEIVED)
-    items = list(waiting.order_by("received_at").only("id", "kind", "received_at", "acknowledge_by")[:SHOWN])
+    items = list(
+        waiting.order_by("received_at").only("id", "kind", "received_at", "acknowledge_by")[: SHOWN + 1]
+    )
     if not items:
         return None
-    return Panel("feedback/_risk_unacknowledged.html", {"items": items, "more": waiting.count() > SHOWN})
+    return Panel("feedback/_risk_unacknowledged.html", {"items": items[:SHOWN], "more": len(items) > SHOWN})
