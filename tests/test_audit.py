@@ -170,10 +170,10 @@ def test_a_rows_number_time_and_address_keep_to_one_line(
     write_events(1, actor=counsellor)
     event = AuditEvent.objects.latest("seq")
     page = client_for(supervisor).get("/audit/", {"action": "training."}).content.decode()
-    assert f'<td class="num">{event.seq}</td>' in page
-    assert page.count('<td class="num">') == 3  # number, time, IP address of the one row
+    assert f'<td class="nowrap">{event.seq}</td>' in page
+    assert page.count('<td class="nowrap">') == 3  # number, time, IP address of the one row
     css = (Path(settings.BASE_DIR) / "helpline/static/helpline/helpline.css").read_text()
-    rule = re.search(r"main :is\(td, th\)\.num \{([^}]*)\}", css)
+    rule = re.search(r"main :is\(td, th\)\.nowrap \{([^}]*)\}", css)
     assert rule is not None and "white-space: nowrap" in rule[1] and "tabular-nums" in rule[1]
 
 
